@@ -1,0 +1,21 @@
+//! band's pure domain: the types, the ports (traits) and the use-case services.
+//!
+//! Everything else in band is an adapter of this crate or a composition root that wires adapters
+//! to it. Invariants, checked by `tests/tidy.rs` at the workspace root:
+//! - band-core depends on no other band crate and on no I/O crate: no tokio, diesel, gix,
+//!   jsonrpsee, serde. It never touches the file system, the network or a process itself; it asks
+//!   its ports.
+//! - Domain values are built through validating constructors ([`ProjectName::new`],
+//!   [`BranchName::new`], [`GitRef::new`]), so an invalid request cannot reach an adapter.
+//! - Types here are not serializable by design: wire and storage shapes live at the edges
+//!   (band-adapters' `api`, band-store's rows) and convert from these.
+
+mod error;
+mod model;
+mod names;
+pub mod ports;
+pub mod services;
+
+pub use error::{AgentError, CoreError, GitError, StoreError};
+pub use model::*;
+pub use names::{BranchName, GitRef, NameError, ProjectName, WorkspaceSelector};

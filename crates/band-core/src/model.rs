@@ -1,0 +1,204 @@
+//! Domain records. Plain data; the services decide, the ports store and fetch.
+
+use std::path::PathBuf;
+
+use crate::names::{BranchName, GitRef, ProjectName};
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProjectId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkspaceId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChatId(pub i64);
+
+/// A registered git repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: ProjectId,
+    pub name: ProjectName,
+    /// Canonical path of the repository's main working tree.
+    pub path: PathBuf,
+    pub default_branch: BranchName,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProject {
+    pub name: ProjectName,
+    pub path: PathBuf,
+    pub default_branch: BranchName,
+}
+
+/// A git worktree on its own branch, owned by one project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub project_id: ProjectId,
+    pub branch: BranchName,
+    /// What the branch started from and what its diff and merge state are measured against.
+    pub base: GitRef,
+    pub path: PathBuf,
+    /// Whether band created the branch (and so may delete it once merged).
+    pub branch_created: bool,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWorkspace {
+    pub project_id: ProjectId,
+    pub branch: BranchName,
+    pub base: GitRef,
+    pub path: PathBuf,
+    pub branch_created: bool,
+}
+
+/// What `GitRepos::inspect` learns about a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoInfo {
+    /// Canonical top-level directory of the working tree containing the path.
+    pub root: PathBuf,
+    pub default_branch: BranchName,
+    /// True when `root` is a linked worktree rather than the main working tree.
+    pub is_linked_worktree: bool,
+}
+
+/// A worktree as git lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorktreeInfo {
+    pub path: PathBuf,
+    /// `None` when HEAD is detached.
+    pub branch: Option<String>,
+    pub is_main: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    Added,
+    Modified,
+    Deleted,
+    Renamed,
+    TypeChanged,
+    Untracked,
+    Conflicted,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Added => "added",
+            Self::Modified => "modified",
+            Self::Deleted => "deleted",
+            Self::Renamed => "renamed",
+            Self::TypeChanged => "type-changed",
+            Self::Untracked => "untracked",
+            Self::Conflicted => "conflicted",
+        }
+    }
+}
+
+/// One uncommitted change in a worktree (index or working tree against HEAD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// Path relative to the worktree root, `/`-separated.
+    pub path: String,
+    pub kind: ChangeKind,
+}
+
+/// Commits on one side only: `ahead` = on HEAD, not on the base; `behind` = the reverse.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Divergence {
+    pub ahead: u32,
+    pub behind: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceStatus {
+    pub workspace: Workspace,
+    pub project: ProjectName,
+    pub changes: Vec<FileChange>,
+    pub divergence: Divergence,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceDiff {
+    pub workspace: Workspace,
+    pub project: ProjectName,
+    /// The commit the diff is taken from: the merge base of the workspace's HEAD and its base.
+    pub from: String,
+    /// Unified diff (with `diff --git` headers) of the working tree, untracked files included.
+    pub patch: String,
+}
+
+/// The outcome of removing a workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceRemoval {
+    pub workspace: Workspace,
+    pub project: ProjectName,
+    pub branch_deleted: bool,
+    /// Why the branch was kept, when it was.
+    pub branch_kept_because: Option<String>,
+}
+
+/// The coding agents band can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AgentKind {
+    ClaudeCode,
+    Codex,
+}
+
+impl AgentKind {
+    pub const ALL: [AgentKind; 2] = [AgentKind::ClaudeCode, AgentKind::Codex];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClaudeCode => "claude-code",
+            Self::Codex => "codex",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Who decides on an agent's permission requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PermissionMode {
+    /// Every request waits for a person.
+    Ask,
+    /// File edits are allowed; anything else waits for a person.
+    AcceptEdits,
+    /// Everything is allowed.
+    AllowAll,
+}
+
+/// The life of a chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChatStatus {
+    Idle,
+    Working,
+    /// Waiting on the user: a permission or a question.
+    Waiting,
+    Completed,
+    Failed,
+    /// The server stopped mid-turn; the next message resumes the agent's session.
+    Interrupted,
+}
+
+impl ChatStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Working => "working",
+            Self::Waiting => "waiting",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+        }
+    }
+}

@@ -1,0 +1,63 @@
+use std::path::Path;
+
+use async_trait::async_trait;
+
+use crate::error::GitError;
+use crate::model::{Divergence, FileChange, RepoInfo, WorktreeInfo};
+use crate::names::{BranchName, GitRef};
+
+/// What band needs from git.
+///
+/// Implementations MUST NOT let the repository run code: no hooks, no fsmonitor, no external
+/// diff or textconv drivers, no credential prompts (SECURITY.md 15-16). Paths passed in are
+/// absolute; `repo` is a project's main working tree, `worktree` one of its worktrees.
+#[async_trait]
+pub trait GitRepos: Send + Sync {
+    /// Finds the repository containing `path`.
+    ///
+    /// # Errors
+    /// [`GitError::NotARepository`] when `path` is in no repository (or does not exist);
+    /// [`GitError::BareRepository`] for a repository without a working tree.
+    async fn inspect(&self, path: &Path) -> Result<RepoInfo, GitError>;
+
+    /// Local branch names, sorted.
+    async fn branches(&self, repo: &Path) -> Result<Vec<String>, GitError>;
+
+    /// Creates a worktree at `path` on `branch`. When the branch does not exist it is created
+    /// from `base` and the result is `true`; when it exists it is checked out as it is and the
+    /// result is `false`. `path`'s parent directories are created.
+    ///
+    /// # Errors
+    /// [`GitError::RefNotFound`] when `base` names no commit; [`GitError::BranchCheckedOut`]
+    /// when the branch is checked out elsewhere; [`GitError::PathExists`] when `path` exists.
+    /// On error nothing is left behind: no branch, no directory.
+    async fn add_worktree(&self, repo: &Path, path: &Path, branch: &BranchName, base: &GitRef) -> Result<bool, GitError>;
+
+    /// All worktrees of the repository, the main one first.
+    async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError>;
+
+    /// Uncommitted changes (staged, unstaged and untracked, ignored files excluded), sorted by
+    /// path. Takes no lock on the index.
+    ///
+    /// # Errors
+    /// [`GitError::WorktreeMissing`] when `worktree` no longer exists.
+    async fn status(&self, worktree: &Path) -> Result<Vec<FileChange>, GitError>;
+
+    /// Commits on the worktree's HEAD and not on `base`, and the reverse.
+    ///
+    /// # Errors
+    /// [`GitError::RefNotFound`] when `base` names no commit.
+    async fn divergence(&self, worktree: &Path, base: &GitRef) -> Result<Divergence, GitError>;
+
+    /// The unified diff of the worktree's files (committed, staged, unstaged and untracked)
+    /// against the merge base of HEAD and `base`, with `diff --git` headers; returns the merge
+    /// base's commit id and the patch.
+    async fn diff(&self, worktree: &Path, base: &GitRef) -> Result<(String, String), GitError>;
+
+    /// Removes a worktree and its administrative files. Without `force` a worktree with
+    /// uncommitted changes is refused ([`GitError::Refused`]).
+    async fn remove_worktree(&self, repo: &Path, worktree: &Path, force: bool) -> Result<(), GitError>;
+
+    /// Deletes a local branch, merged or not: the caller has decided.
+    async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError>;
+}

@@ -1,0 +1,13 @@
+//! The ports: small role traits band-core needs from the outside world, each documented as a
+//! contract. Adapters implement them (band-store, band-git, band-adapters); fakes of every port
+//! live in band-testkit, with contract suites every implementation must pass.
+
+mod agent;
+mod events;
+mod git;
+mod store;
+
+pub use agent::{AgentEvent, AgentLaunch, AgentRuntime, AgentSession, PermissionDecision, StopReason, ToolCallStatus, Usage};
+pub use events::{EventSink, Notice};
+pub use git::GitRepos;
+pub use store::{ProjectStore, WorkspaceStore};

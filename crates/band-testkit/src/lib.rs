@@ -1,0 +1,11 @@
+//! Test support shared by every crate's tests: in-memory fakes of band-core's ports, the
+//! contract suites each port's implementations must pass, and fixtures (real git repositories in
+//! temporary directories).
+//!
+//! Invariant: fakes obey the same contracts as the real adapters; the contract suites run
+//! against both, so a fake that drifts fails CI. Nothing here is used by a production binary.
+
+pub mod contract;
+pub mod events;
+pub mod fixtures;
+pub mod memory;

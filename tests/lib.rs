@@ -1,0 +1,1 @@
+//! band-tests: workspace-wide checks (see tidy.rs).
