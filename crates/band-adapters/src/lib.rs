@@ -1,1 +1,13 @@
-//! placeholder
+//! band's adapters to wires and processes.
+//!
+//! - [`api`]: the JSON-RPC API, defined once: every method's name, params and result as Rust
+//!   types. The server, the CLI, the OpenRPC document (`rpc.discover`) and the dashboard's
+//!   TypeScript types all derive from these definitions.
+//! - [`rpc`]: the transport glue: the jsonrpsee module that serves [`api`] from band-core's
+//!   services (mapping every domain error to a JSON-RPC error in one place), and a typed client.
+//!
+//! Invariants: depends on band-core and never on band-store, band-git or band-server; domain
+//! types are converted to wire types here and never serialized directly.
+
+pub mod api;
+pub mod rpc;

@@ -1,1 +1,268 @@
-//! placeholder
+//! The `band` CLI: every capability of band-server, scriptable.
+//!
+//! Readable text by default; `--output json` (or `BAND_OUTPUT=json`) prints exactly one JSON
+//! document on stdout. Every error is `{"error": "..."}` on stderr with exit code 1.
+//! The server is `BAND_SERVER_URL` (default `http://127.0.0.1:<webServerPort>`), the token
+//! `BAND_TOKEN` or else `tokenSecret` from `$BAND_HOME/settings.json` (read, never written).
+//! A workspace argument left out means the workspace containing the current directory.
+//!
+//! Invariant: the CLI speaks only the API in band-adapters' `api` module, with its types; it
+//! never reads band's database or runs git itself.
+
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use band_adapters::api::{self, Method};
+use band_adapters::rpc::client::{Client, ClientError};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "band", version, about = "Drive band-server: projects, workspaces and agents.")]
+struct Cli {
+    /// Output format.
+    #[arg(long, short, global = true, env = "BAND_OUTPUT", value_enum, default_value_t = Format::Text)]
+    output: Format,
+    /// band-server's URL (default http://127.0.0.1:<webServerPort from settings, else 3456>).
+    #[arg(long, global = true, env = "BAND_SERVER_URL")]
+    server: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Is the server up? (needs no token)
+    Health,
+    /// Show the server's settings (never the token).
+    Settings,
+    /// Print the API's OpenRPC description, or one method's (e.g. `band schema workspaces create`).
+    Schema { command: Vec<String> },
+    /// Registered git repositories.
+    #[command(subcommand)]
+    Projects(ProjectsCmd),
+    /// Git worktrees, one per piece of work.
+    #[command(subcommand)]
+    Workspaces(WorkspacesCmd),
+}
+
+#[derive(Subcommand)]
+enum ProjectsCmd {
+    /// Register the git repository at PATH.
+    Add {
+        path: PathBuf,
+        /// Project name (default: the repository's directory name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List projects.
+    List,
+    /// Forget a project (its repository is left untouched).
+    Remove { name: String },
+}
+
+#[derive(Subcommand)]
+enum WorkspacesCmd {
+    /// Create a worktree on BRANCH (new from --base, default the project's default branch).
+    Create {
+        project: String,
+        branch: String,
+        #[arg(long)]
+        base: Option<String>,
+    },
+    /// List workspaces, of one project or all.
+    List { project: Option<String> },
+    /// Show one workspace (default: the one containing the current directory).
+    Get { workspace: Option<String> },
+    /// Uncommitted changes and ahead/behind counts.
+    Status { workspace: Option<String> },
+    /// Unified diff against the merge base with the workspace's base.
+    Diff { workspace: Option<String> },
+    /// Remove a workspace's worktree; refused with uncommitted or unmerged work unless --force.
+    Remove {
+        workspace: Option<String>,
+        /// Discard uncommitted changes; a branch with unmerged commits is still kept.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// A failure to report: the message shown to the user.
+#[derive(Debug)]
+pub struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Runs the CLI with the process's arguments and environment.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            return fail(&format!("{first} (see `band --help`)"));
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("cannot start: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("{}", serde_json::json!({ "error": message }));
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let out = output::Printer { json: cli.output == Format::Json };
+    match cli.command {
+        Command::Schema { command } => return out.schema(&command),
+        Command::Health => {
+            let client = connect(cli.server.as_deref(), false)?;
+            let health = client.health().await.map_err(|e| explain(e, &client))?;
+            return out.health(&health, client.base_url());
+        }
+        _ => {}
+    }
+    let client = connect(cli.server.as_deref(), true)?;
+    let call = Caller { client: &client };
+    match cli.command {
+        Command::Health | Command::Schema { .. } => Ok(()),
+        Command::Settings => out.settings(&call.call::<api::SettingsGet>(api::NoParams {}).await?),
+        Command::Projects(cmd) => match cmd {
+            ProjectsCmd::Add { path, name } => {
+                let path = absolute(&path)?;
+                let p = call.call::<api::ProjectsAdd>(api::ProjectsAddParams { path, name }).await?;
+                out.project_added(&p)
+            }
+            ProjectsCmd::List => out.projects(&call.call::<api::ProjectsList>(api::NoParams {}).await?),
+            ProjectsCmd::Remove { name } => {
+                out.project_removed(&call.call::<api::ProjectsRemove>(api::ProjectNameParams { name }).await?)
+            }
+        },
+        Command::Workspaces(cmd) => match cmd {
+            WorkspacesCmd::Create { project, branch, base } => out.workspace_created(
+                &call.call::<api::WorkspacesCreate>(api::WorkspacesCreateParams { project, branch, base }).await?,
+            ),
+            WorkspacesCmd::List { project } => {
+                out.workspaces(&call.call::<api::WorkspacesList>(api::WorkspacesListParams { project }).await?)
+            }
+            WorkspacesCmd::Get { workspace } => {
+                let workspace = selector(workspace)?;
+                out.workspace(&call.call::<api::WorkspacesGet>(api::WorkspaceParams { workspace }).await?)
+            }
+            WorkspacesCmd::Status { workspace } => {
+                let workspace = selector(workspace)?;
+                out.status(&call.call::<api::WorkspacesStatus>(api::WorkspaceParams { workspace }).await?)
+            }
+            WorkspacesCmd::Diff { workspace } => {
+                let workspace = selector(workspace)?;
+                out.diff(&call.call::<api::WorkspacesDiff>(api::WorkspaceParams { workspace }).await?)
+            }
+            WorkspacesCmd::Remove { workspace, force } => {
+                let workspace = selector(workspace)?;
+                let p = api::WorkspacesRemoveParams { workspace, force };
+                out.workspace_removed(&call.call::<api::WorkspacesRemove>(p).await?)
+            }
+        },
+    }
+}
+
+struct Caller<'a> {
+    client: &'a Client,
+}
+
+impl Caller<'_> {
+    async fn call<M: Method>(&self, params: M::Params) -> Result<M::Result, Failure> {
+        self.client.call::<M>(&params).await.map_err(|e| explain(e, self.client))
+    }
+}
+
+/// Turns a client error into what the user should read.
+fn explain(e: ClientError, client: &Client) -> Failure {
+    match e {
+        ClientError::Unreachable { url } => Failure(format!(
+            "band-server is not running at {url}; start it with `band-server` (or `./scripts/run.sh` in band's checkout), or point BAND_SERVER_URL at it"
+        )),
+        ClientError::Http { status: 401, message } => Failure(format!(
+            "{message} (the server at {} refused the token; set BAND_TOKEN or BAND_HOME to match it)",
+            client.base_url()
+        )),
+        e => Failure(e.to_string()),
+    }
+}
+
+fn home() -> PathBuf {
+    if let Some(h) = std::env::var_os("BAND_HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h);
+    }
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".band")
+}
+
+/// The client for the configured server, with the token when `with_token`.
+fn connect(server: Option<&str>, with_token: bool) -> Result<Client, Failure> {
+    let settings_path = home().join("settings.json");
+    let settings: serde_json::Value = match std::fs::read(&settings_path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| Failure(format!("{} is not valid JSON: {e}", settings_path.display())))?,
+        Err(_) => serde_json::Value::Null,
+    };
+    let url = match server.filter(|s| !s.is_empty()) {
+        Some(s) => s.to_owned(),
+        None => {
+            let port = settings.get("webServerPort").and_then(serde_json::Value::as_u64).unwrap_or(3456);
+            format!("http://127.0.0.1:{port}")
+        }
+    };
+    let token = match std::env::var("BAND_TOKEN").ok().filter(|t| !t.is_empty()) {
+        Some(t) => Some(t),
+        None => settings.get("tokenSecret").and_then(serde_json::Value::as_str).map(str::to_owned),
+    };
+    if with_token && token.is_none() {
+        return Err(Failure(format!(
+            "no token: set BAND_TOKEN, or start band-server once so that it creates {}",
+            settings_path.display()
+        )));
+    }
+    Ok(Client::new(&url, token)?)
+}
+
+fn absolute(path: &Path) -> Result<String, Failure> {
+    let abs = std::path::absolute(path).map_err(|e| Failure(format!("cannot resolve {}: {e}", path.display())))?;
+    let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
+    abs.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Failure(format!("{} is not valid UTF-8; band needs UTF-8 paths", abs.display())))
+}
+
+/// The named workspace, or the one containing the current directory.
+fn selector(workspace: Option<String>) -> Result<String, Failure> {
+    match workspace {
+        Some(w) => Ok(w),
+        None => {
+            let cwd =
+                std::env::current_dir().map_err(|e| Failure(format!("cannot read the current directory: {e}")))?;
+            absolute(&cwd)
+        }
+    }
+}

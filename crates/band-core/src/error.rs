@@ -46,7 +46,9 @@ pub enum GitError {
 /// Errors of the agent port.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
-    #[error("the {agent} agent's binary '{binary}' was not found; install it with `npm install -g {package}` or set its path in settings")]
+    #[error(
+        "the {agent} agent's binary '{binary}' was not found; install it with `npm install -g {package}` or set its path in settings"
+    )]
     BinaryMissing { agent: &'static str, binary: String, package: &'static str },
     #[error("the agent process exited: {0}")]
     Exited(String),

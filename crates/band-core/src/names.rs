@@ -58,7 +58,8 @@ impl ProjectName {
             s.remove(0);
         }
         s.truncate(Self::MAX_LEN);
-        Self::new(&s).map_err(|_| refuse("project name", dir_name, "cannot derive a name from this directory; pass --name"))
+        Self::new(&s)
+            .map_err(|_| refuse("project name", dir_name, "cannot derive a name from this directory; pass --name"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -194,10 +195,7 @@ impl WorkspaceSelector {
             return Ok(Self::Path(value.into()));
         }
         if value.bytes().all(|b| b.is_ascii_digit()) {
-            return value
-                .parse()
-                .map(Self::Id)
-                .map_err(|_| refuse("workspace", value, "the id is too large"));
+            return value.parse().map(Self::Id).map_err(|_| refuse("workspace", value, "the id is too large"));
         }
         match value.split_once('/') {
             Some((project, branch)) if ProjectName::new(project).is_ok() => {
@@ -215,9 +213,37 @@ mod tests {
     #[test]
     fn branch_names_git_rejects_or_that_read_as_options_are_refused() {
         for bad in [
-            "", "--upload-pack=x", "-b", "a..b", "$(id)", "`id`", "a b", "a~1", "a^", "a:b", "a?", "a*", "a[",
-            "a\\b", "/a", "a/", "a//b", "a.", ".a", "a/.b", "a.lock", "a/b.lock/c", "@", "a@{1}", "HEAD",
-            "a\u{7f}", "a\nb", "a;rm", "a|b", "a&b", "a>b",
+            "",
+            "--upload-pack=x",
+            "-b",
+            "a..b",
+            "$(id)",
+            "`id`",
+            "a b",
+            "a~1",
+            "a^",
+            "a:b",
+            "a?",
+            "a*",
+            "a[",
+            "a\\b",
+            "/a",
+            "a/",
+            "a//b",
+            "a.",
+            ".a",
+            "a/.b",
+            "a.lock",
+            "a/b.lock/c",
+            "@",
+            "a@{1}",
+            "HEAD",
+            "a\u{7f}",
+            "a\nb",
+            "a;rm",
+            "a|b",
+            "a&b",
+            "a>b",
         ] {
             assert!(BranchName::new(bad).is_err(), "{bad:?} should be refused");
         }

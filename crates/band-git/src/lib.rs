@@ -1,1 +1,477 @@
-//! placeholder
+//! band's git adapter: [`Git`] implements band-core's [`GitRepos`] port against real
+//! repositories on disk.
+//!
+//! # gix for reads, the git CLI for changes
+//!
+//! Reads go through [gix] (in-process, in `spawn_blocking`): finding the repository that contains
+//! a path (`inspect`: canonical root, bare and linked-worktree detection, default branch), local
+//! branches, the worktree list, resolving revisions, ahead/behind counts (rev walks with hidden
+//! tips) and merge bases. gix opens repositories *isolated*: only the repository's own
+//! configuration, nothing from the environment, no git binary run to locate an installation config.
+//!
+//! The `git` binary does the rest:
+//! - `worktree add` / `worktree remove` / `worktree prune` / `branch -D`: gix 0.90 has no API to
+//!   create or remove linked worktrees, and these must stay byte-compatible with what git itself
+//!   writes in `.git/worktrees`.
+//! - `status` and `diff`: git is the reference for ignore rules (`core.excludesFile`,
+//!   `info/exclude`), index extensions (split index, sparse, untracked cache), submodules and the
+//!   unified diff format `git apply` accepts; gix's status would also run the same filter drivers
+//!   through a second, separately hardened path. One audited path is simpler.
+//!
+//! # Hardening invariants (SECURITY.md: the repository never runs code)
+//!
+//! Every git invocation goes through `cli::GitCommand`, which guarantees:
+//! - an argv array run by `tokio::process::Command`, never a shell string; stdin is null and the
+//!   child is killed when its future is dropped;
+//! - `git --no-pager [--no-optional-locks] -c core.fsmonitor=false -c core.hooksPath=/dev/null
+//!   -c protocol.ext.allow=never -c diff.external= ...`: no fsmonitor daemon or hook script, no
+//!   `ext::` transport, no external diff program;
+//! - filter drivers defined by the repository's own configuration (`[filter "x"]` in
+//!   `.git/config` and what it includes) are neutralized: their `clean`, `smudge` and `process`
+//!   are emptied and `required` is false (via `GIT_CONFIG_COUNT`, which git passes on to the git
+//!   processes it starts). Drivers from the user's global configuration (git-lfs) still work;
+//! - the environment: every inherited `GIT_*` variable (`GIT_DIR`, `GIT_WORK_TREE`,
+//!   `GIT_INDEX_FILE`, `GIT_EXTERNAL_DIFF`, `GIT_EXEC_PATH`, `GIT_CONFIG_PARAMETERS`...) is removed;
+//!   `GIT_TERMINAL_PROMPT=0`, `GIT_CONFIG_NOSYSTEM=1`, `GIT_ADVICE=0`, `LC_ALL=C` (messages are
+//!   parsed), `GIT_OPTIONAL_LOCKS=0` for reads, and `GIT_CEILING_DIRECTORIES` set to the parent
+//!   of the directory git runs in, so a worktree that lost its `.git` fails instead of being taken
+//!   for an enclosing repository;
+//! - refs and paths come after `--end-of-options` or `--`; diffs use `--no-ext-diff
+//!   --no-textconv --no-color` and fixed `a/` `b/` prefixes; status and diff ignore dirty
+//!   submodule work trees (`--ignore-submodules=dirty`) so git never runs inside a submodule;
+//! - failures map to [`GitError`] variants; [`GitError::Refused`] carries git's trimmed stderr and
+//!   nothing else.
+//!
+//! `diff` shows untracked files through a *copy* of the index in a private temporary directory
+//! (`GIT_INDEX_FILE`) where they are added intent-to-add; the real index is never written.
+
+mod cli;
+mod read;
+mod status;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use band_core::GitError;
+use band_core::ports::GitRepos;
+use band_core::{BranchName, GitRef};
+use band_core::{Divergence, FileChange, RepoInfo, WorktreeInfo};
+
+use cli::{Access, Failure, GitCommand, internal};
+
+/// The git adapter. Stateless: every call opens the repository afresh, so it always sees the
+/// current state on disk.
+#[derive(Debug, Clone)]
+pub struct Git {
+    program: PathBuf,
+}
+
+impl Default for Git {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Git {
+    /// Uses `git` from `PATH` (git 2.36 or later: `--end-of-options`, `--pathspec-from-file`).
+    pub fn new() -> Self {
+        Self { program: PathBuf::from("git") }
+    }
+
+    fn git(&self, dir: &Path, access: Access, filters: &[OsString]) -> GitCommand {
+        GitCommand::new(&self.program, dir, access).neutralize_filters(filters)
+    }
+}
+
+/// Runs blocking gix work off the async worker threads.
+async fn blocking<T, F>(f: F) -> Result<T, GitError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, GitError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(|e| GitError::Internal(Box::new(e)))?
+}
+
+fn require_absolute(path: &Path) -> Result<(), GitError> {
+    if path.is_absolute() { Ok(()) } else { Err(internal(format!("path '{}' is not absolute", path.display()))) }
+}
+
+/// What `add_worktree` learned before touching anything.
+struct AddPlan {
+    /// The worktree's top-level directory (git runs there).
+    root: PathBuf,
+    filters: Vec<OsString>,
+    /// `None` when the branch exists; the resolved base commit when it is to be created.
+    create_from: Option<gix::ObjectId>,
+}
+
+/// Directories `add_worktree` created for the worktree's parents, deepest last.
+fn create_parents(path: &Path) -> Result<Vec<PathBuf>, GitError> {
+    let mut missing = Vec::new();
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if std::fs::symlink_metadata(d).is_ok() {
+            break;
+        }
+        missing.push(d.to_owned());
+        dir = d.parent();
+    }
+    missing.reverse();
+    for d in &missing {
+        if let Err(e) = std::fs::create_dir(d) {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                remove_empty_dirs(&missing);
+                return Err(GitError::Internal(Box::new(e)));
+            }
+        }
+    }
+    Ok(missing)
+}
+
+/// Removes the directories `create_parents` made, deepest first, as long as they are empty.
+fn remove_empty_dirs(created: &[PathBuf]) {
+    for d in created.iter().rev() {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+    }
+}
+
+/// A private temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<Self, GitError> {
+        use std::os::unix::fs::DirBuilderExt;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        for _ in 0..16 {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("band-git-{}-{nanos}-{n}", std::process::id()));
+            match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+                Ok(()) => return Ok(Self(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(GitError::Internal(Box::new(e))),
+            }
+        }
+        Err(internal("could not create a temporary directory"))
+    }
+}
+
+impl TempDir {
+    async fn remove(self) {
+        let _ = tokio::fs::remove_dir_all(&self.0).await;
+    }
+}
+
+/// A fallback for early returns; `remove` is the normal way out.
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Git {
+    /// The untracked files of a worktree (ignored ones excluded), as git's raw paths, files inside
+    /// untracked directories listed one by one; nested repositories (`dir/`) are left out.
+    async fn untracked(&self, root: &Path, filters: &[OsString]) -> Result<Vec<Vec<u8>>, GitError> {
+        let out = self
+            .git(root, Access::Read, filters)
+            .args(["ls-files", "-z", "--others", "--exclude-standard", "--"])
+            .run()
+            .await
+            .map_err(Failure::refused)?;
+        Ok(out.split(|b| *b == 0).filter(|p| !p.is_empty() && !p.ends_with(b"/")).map(<[u8]>::to_vec).collect())
+    }
+
+    /// Adds `paths` intent-to-add to the index at `index` (a private copy).
+    async fn intent_to_add(
+        &self,
+        root: &Path,
+        filters: &[OsString],
+        tmp: &TempDir,
+        index: &Path,
+        paths: &[Vec<u8>],
+    ) -> Result<(), Failure> {
+        let list = tmp.0.join("pathspecs");
+        let mut bytes = Vec::new();
+        for p in paths {
+            bytes.extend_from_slice(p);
+            bytes.push(0);
+        }
+        tokio::fs::write(&list, bytes).await.map_err(|e| Failure::Spawn(GitError::Internal(Box::new(e))))?;
+        let mut from_file = OsString::from("--pathspec-from-file=");
+        from_file.push(&list);
+        self.git(root, Access::Read, filters)
+            .global("--literal-pathspecs")
+            .global("-c")
+            .global("core.splitIndex=false")
+            .env("GIT_INDEX_FILE", index)
+            .args(["add", "--intent-to-add", "--pathspec-file-nul"])
+            .arg(from_file)
+            .run()
+            .await
+            .map(|_| ())
+    }
+
+    /// Undoes a failed `add_worktree`: the worktree's admin entry, its directory when git left it
+    /// empty, the parents we created, and the branch when we created it.
+    async fn undo_add(&self, plan: &AddPlan, path: &Path, branch: &BranchName, created: &[PathBuf]) {
+        let root = plan.root.clone();
+        let target = path.to_owned();
+        let registered = blocking(move || {
+            let repo = read::open_repo(&root)?;
+            let canonical = std::fs::canonicalize(&target).unwrap_or(target.clone());
+            Ok(read::worktrees(&repo)?.iter().any(|w| !w.is_main && (w.path == target || w.path == canonical)))
+        })
+        .await
+        .unwrap_or(false);
+        if registered {
+            let _ = self
+                .git(&plan.root, Access::Write, &plan.filters)
+                .args(["worktree", "remove", "--force", "--force", "--"])
+                .arg(path)
+                .run()
+                .await;
+        }
+        // git removes what it created when it fails; an empty directory may remain if it died.
+        let _ = tokio::fs::remove_dir(path).await;
+        let created = created.to_vec();
+        let _ = tokio::task::spawn_blocking(move || remove_empty_dirs(&created)).await;
+        if let Some(base) = plan.create_from {
+            let root = plan.root.clone();
+            let b = branch.clone();
+            let ours = blocking(move || {
+                let repo = read::open_repo(&root)?;
+                let name = format!("refs/heads/{}", b.as_str());
+                Ok(repo.try_find_reference(name.as_str()).ok().flatten().and_then(|r| r.try_id().map(|i| i.detach()))
+                    == Some(base))
+            })
+            .await
+            .unwrap_or(false);
+            if ours {
+                let _ = self.delete_branch(&plan.root, branch).await;
+            }
+        }
+    }
+}
+
+fn map_add_failure(message: String, path: &Path, branch: &BranchName, base: &GitRef) -> GitError {
+    if message.contains("already checked out") || message.contains("already used by worktree") {
+        GitError::BranchCheckedOut(branch.as_str().to_owned())
+    } else if message.contains(&format!("'{}' already exists", path.display())) {
+        GitError::PathExists(path.to_owned())
+    } else if message.contains("invalid reference") || message.contains("not a valid") {
+        GitError::RefNotFound(base.as_str().to_owned())
+    } else {
+        GitError::Refused(message)
+    }
+}
+
+#[async_trait]
+impl GitRepos for Git {
+    async fn inspect(&self, path: &Path) -> Result<RepoInfo, GitError> {
+        let path = path.to_owned();
+        blocking(move || read::inspect(&path)).await
+    }
+
+    async fn branches(&self, repo: &Path) -> Result<Vec<String>, GitError> {
+        let repo = repo.to_owned();
+        blocking(move || read::branches(&read::open_repo(&repo)?)).await
+    }
+
+    async fn add_worktree(
+        &self,
+        repo: &Path,
+        path: &Path,
+        branch: &BranchName,
+        base: &GitRef,
+    ) -> Result<bool, GitError> {
+        require_absolute(path)?;
+        if tokio::fs::symlink_metadata(path).await.is_ok() {
+            return Err(GitError::PathExists(path.to_owned()));
+        }
+        let plan = {
+            let (repo, branch, base) = (repo.to_owned(), branch.clone(), base.clone());
+            blocking(move || {
+                let r = read::open_repo(&repo)?;
+                let root = r.workdir().map(Path::to_owned).unwrap_or(repo);
+                let filters = read::repository_filter_drivers(&r);
+                let create_from = if read::branch_exists(&r, &branch)? {
+                    if read::worktrees(&r)?.iter().any(|w| w.branch.as_deref() == Some(branch.as_str())) {
+                        return Err(GitError::BranchCheckedOut(branch.as_str().to_owned()));
+                    }
+                    None
+                } else {
+                    Some(read::resolve_commit(&r, &base)?)
+                };
+                Ok(AddPlan { root, filters, create_from })
+            })
+            .await?
+        };
+        let created_parents = {
+            let path = path.to_owned();
+            blocking(move || create_parents(&path)).await?
+        };
+        let cmd = self.git(&plan.root, Access::Write, &plan.filters).args(["worktree", "add"]);
+        let cmd = match plan.create_from {
+            // `--no-track`: a workspace branch does not follow its base's upstream.
+            Some(base) => {
+                cmd.args(["--no-track", "-b", branch.as_str(), "--end-of-options"]).arg(path).arg(base.to_string())
+            }
+            None => cmd.arg("--end-of-options").arg(path).arg(branch.as_str()),
+        };
+        match cmd.run().await {
+            Ok(_) => Ok(plan.create_from.is_some()),
+            Err(failure) => {
+                self.undo_add(&plan, path, branch, &created_parents).await;
+                Err(match failure {
+                    Failure::Spawn(e) => e,
+                    Failure::Git(m) => map_add_failure(m, path, branch, base),
+                })
+            }
+        }
+    }
+
+    async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError> {
+        let repo = repo.to_owned();
+        blocking(move || read::worktrees(&read::open_repo(&repo)?)).await
+    }
+
+    async fn status(&self, worktree: &Path) -> Result<Vec<FileChange>, GitError> {
+        let dir = worktree.to_owned();
+        let (root, filters) = blocking(move || {
+            let r = read::open_existing_worktree(&dir)?;
+            Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
+        })
+        .await?;
+        let out = self
+            .git(&root, Access::Read, &filters)
+            .args([
+                "status",
+                "--porcelain=v2",
+                "-z",
+                "--untracked-files=all",
+                "--ignore-submodules=dirty",
+                "--no-ahead-behind",
+                "--",
+            ])
+            .run()
+            .await
+            .map_err(Failure::refused)?;
+        let entries = status::parse(&out).map_err(internal)?;
+        Ok(entries.iter().map(status::Entry::to_change).collect())
+    }
+
+    async fn divergence(&self, worktree: &Path, base: &GitRef) -> Result<Divergence, GitError> {
+        let (dir, base) = (worktree.to_owned(), base.clone());
+        blocking(move || read::divergence(&read::open_existing_worktree(&dir)?, &base)).await
+    }
+
+    async fn diff(&self, worktree: &Path, base: &GitRef) -> Result<(String, String), GitError> {
+        let (dir, b) = (worktree.to_owned(), base.clone());
+        let (root, filters, index, from) = blocking(move || {
+            let r = read::open_existing_worktree(&dir)?;
+            let from = read::merge_base(&r, &b)?;
+            let root = r.workdir().map(Path::to_owned).unwrap_or(dir);
+            Ok((root, read::repository_filter_drivers(&r), r.index_path(), from))
+        })
+        .await?;
+
+        // Untracked files join the diff as intent-to-add entries of a private copy of the index.
+        let mut tmp_index = None;
+        let mut untracked = self.untracked(&root, &filters).await?;
+        if !untracked.is_empty() {
+            let tmp = blocking(TempDir::new).await?;
+            let copy = tmp.0.join("index");
+            let mut attempt = 0;
+            loop {
+                match tokio::fs::copy(&index, &copy).await {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(GitError::Internal(Box::new(e))),
+                }
+                match self.intent_to_add(&root, &filters, &tmp, &copy, &untracked).await {
+                    Ok(()) => break,
+                    // A file vanished between listing and adding (an agent is at work): list again.
+                    Err(Failure::Git(_)) if attempt < 2 => {
+                        attempt += 1;
+                        let _ = tokio::fs::remove_file(&copy).await;
+                        untracked = self.untracked(&root, &filters).await?;
+                    }
+                    Err(f) => return Err(f.refused()),
+                }
+            }
+            tmp_index = Some((tmp, copy));
+        }
+
+        let mut cmd = self.git(&root, Access::Read, &filters).args([
+            "diff",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            "--no-relative",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "--ignore-submodules=dirty",
+        ]);
+        if let Some((_, copy)) = &tmp_index {
+            cmd = cmd.env("GIT_INDEX_FILE", copy);
+        }
+        let out = cmd.arg(from.to_string()).arg("--").run().await.map_err(Failure::refused)?;
+        if let Some((tmp, _)) = tmp_index {
+            tmp.remove().await;
+        }
+        Ok((from.to_string(), String::from_utf8_lossy(&out).into_owned()))
+    }
+
+    async fn remove_worktree(&self, repo: &Path, worktree: &Path, force: bool) -> Result<(), GitError> {
+        require_absolute(worktree)?;
+        let dir = repo.to_owned();
+        let (root, filters) = blocking(move || {
+            let r = read::open_repo(&dir)?;
+            Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
+        })
+        .await?;
+        let mut cmd = self.git(&root, Access::Write, &filters).args(["worktree", "remove"]);
+        if force {
+            cmd = cmd.arg("--force");
+        }
+        match cmd.arg("--").arg(worktree).run().await {
+            Ok(_) => Ok(()),
+            Err(Failure::Git(m)) if tokio::fs::symlink_metadata(worktree).await.is_err() => {
+                // The directory is already gone and git no longer knows it by path: drop any stale
+                // administrative entry and call it done.
+                tracing::debug!(worktree = %worktree.display(), message = %m, "pruning a vanished worktree");
+                self.git(&root, Access::Write, &filters)
+                    .args(["worktree", "prune"])
+                    .run()
+                    .await
+                    .map(|_| ())
+                    .map_err(Failure::refused)
+            }
+            Err(f) => Err(f.refused()),
+        }
+    }
+
+    async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {
+        let dir = repo.to_owned();
+        let (root, filters) = blocking(move || {
+            let r = read::open_repo(&dir)?;
+            Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
+        })
+        .await?;
+        match self
+            .git(&root, Access::Write, &filters)
+            .args(["branch", "-D", "--end-of-options", branch.as_str()])
+            .run()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(Failure::Git(m)) if m.contains("not found") => Err(GitError::RefNotFound(branch.as_str().to_owned())),
+            Err(f) => Err(f.refused()),
+        }
+    }
+}

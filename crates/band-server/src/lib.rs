@@ -1,1 +1,300 @@
-//! placeholder
+//! band-server: the composition root. It reads the settings, opens the SQLite store and the git
+//! adapter, builds band-core's services on them, and serves the JSON-RPC API (HTTP POST and
+//! WebSocket at `/rpc`) and `/health` on one port, behind [`guard`].
+//!
+//! The server is embeddable: [`Band::open`] then [`Band::serve`] on any bound listener, so tests
+//! and the desktop shell run it in-process; `main.rs` only parses flags and handles signals.
+//!
+//! Invariants: nothing is routed before the guard has checked Host, Origin and the token; the
+//! token never appears in a log line, a URL or an error body; on shutdown the database is
+//! checkpointed after the last request finished.
+
+pub mod guard;
+mod notices;
+pub mod settings;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use band_adapters::api;
+use band_adapters::rpc::server::{ApiContext, module};
+use band_core::ports::{EventSink, GitRepos, ProjectStore, WorkspaceStore};
+use band_core::services::{Projects, Workspaces};
+use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
+use tower::ServiceExt;
+
+pub use guard::Guard;
+pub use notices::BroadcastSink;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Largest JSON-RPC request body accepted.
+pub const MAX_REQUEST_BYTES: u32 = 4 * 1024 * 1024;
+
+/// Where band keeps its state, and how it listens. Resolved from flags, environment and
+/// settings by the binary (or given directly by tests).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub home: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub worktrees_dir: PathBuf,
+}
+
+impl Config {
+    /// Defaults for a home directory: port and bind from its settings (if any), else
+    /// 127.0.0.1:3456; worktrees under `<home>/worktrees`.
+    ///
+    /// # Errors
+    /// Unreadable settings, or a `bind` value that is not an IP address.
+    pub fn for_home(home: &Path) -> Result<(Self, settings::Settings), StartError> {
+        let settings = settings::load_or_create(home)?;
+        let bind_text = settings.bind.clone().unwrap_or_else(|| settings::DEFAULT_BIND.to_owned());
+        let bind = bind_text.parse().map_err(|_| {
+            StartError::Config(format!("bind '{bind_text}' in settings.json is not an IP address (e.g. 127.0.0.1)"))
+        })?;
+        let worktrees_dir =
+            settings.worktrees_dir.as_deref().map(|d| expand_home(d, home)).unwrap_or_else(|| home.join("worktrees"));
+        let port = settings.web_server_port.unwrap_or(settings::DEFAULT_PORT);
+        Ok((Self { home: home.to_owned(), bind, port, worktrees_dir }, settings))
+    }
+}
+
+fn expand_home(dir: &str, band_home: &Path) -> PathBuf {
+    match dir.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| band_home.to_owned()).join(rest),
+        None => PathBuf::from(dir),
+    }
+}
+
+/// `$BAND_HOME`, else `~/.band`.
+pub fn default_home() -> PathBuf {
+    if let Some(h) = std::env::var_os("BAND_HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h);
+    }
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".band")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Settings(#[from] settings::SettingsError),
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot open the database: {0}")]
+    Store(#[from] band_core::StoreError),
+    #[error("cannot listen on {addr}: {source}{hint}")]
+    Listen { addr: SocketAddr, source: std::io::Error, hint: &'static str },
+    #[error("server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A ready-to-serve band: settings, store, git and services wired together.
+pub struct Band {
+    config: Config,
+    token: String,
+    store: Arc<band_store::SqliteStore>,
+    api: Option<ApiContext>,
+    notices: Arc<BroadcastSink>,
+}
+
+impl Band {
+    /// Opens (creating on first start) settings, database and worktrees directory.
+    ///
+    /// # Errors
+    /// Anything that would keep the server from working, with the file or setting to fix.
+    pub async fn open(config: Config) -> Result<Self, StartError> {
+        let settings = settings::load_or_create(&config.home)?;
+        let token = settings.token().to_owned();
+        std::fs::create_dir_all(&config.worktrees_dir).map_err(|e| {
+            StartError::Config(format!("cannot create worktrees directory {}: {e}", config.worktrees_dir.display()))
+        })?;
+        let worktrees_dir = std::fs::canonicalize(&config.worktrees_dir).map_err(|e| {
+            StartError::Config(format!("cannot resolve worktrees directory {}: {e}", config.worktrees_dir.display()))
+        })?;
+        let store = Arc::new(band_store::SqliteStore::open(&config.home.join("band.db")).await?);
+        let git: Arc<dyn GitRepos> = Arc::new(band_git::Git::new());
+        let notices = Arc::new(BroadcastSink::new(1024));
+        let sink: Arc<dyn EventSink> = notices.clone();
+        let projects_store: Arc<dyn ProjectStore> = store.clone();
+        let workspaces_store: Arc<dyn WorkspaceStore> = store.clone();
+        let api = ApiContext {
+            projects: Projects::new(projects_store.clone(), workspaces_store.clone(), git.clone(), sink.clone()),
+            workspaces: Workspaces::new(projects_store, workspaces_store, git, sink, worktrees_dir.clone()),
+            settings: api::SettingsInfo {
+                home: config.home.display().to_string(),
+                web_server_port: config.port,
+                bind: config.bind.to_string(),
+                worktrees_dir: worktrees_dir.display().to_string(),
+                token_set: true,
+                version: VERSION.to_owned(),
+            },
+        };
+        Ok(Self { config, token, store, api: Some(api), notices })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Notices published by the services (project and workspace changes).
+    pub fn notices(&self) -> Arc<BroadcastSink> {
+        self.notices.clone()
+    }
+
+    /// Binds the configured address.
+    ///
+    /// # Errors
+    /// [`StartError::Listen`] with a hint when the port is taken.
+    pub async fn bind(&self) -> Result<tokio::net::TcpListener, StartError> {
+        let addr = SocketAddr::new(self.config.bind, self.config.port);
+        tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen {
+            addr,
+            hint: if source.kind() == std::io::ErrorKind::AddrInUse {
+                " (is band-server already running? choose another port with --port)"
+            } else {
+                ""
+            },
+            source,
+        })
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests, closes WebSockets and
+    /// checkpoints the database.
+    ///
+    /// # Errors
+    /// I/O errors of the listener.
+    pub async fn serve(
+        mut self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let port = listener.local_addr().map_err(StartError::Serve)?.port();
+        let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
+        api.settings.web_server_port = port;
+        let methods = module(api).map_err(|e| StartError::Config(e.to_string()))?;
+        let guard = Arc::new(Guard::new(self.token.clone(), port));
+        if !self.config.bind.is_loopback() {
+            // LAN mode: the address it was told to bind is one of its own names.
+            guard.extra_hosts.insert(&format!("{}:{port}", self.config.bind));
+        }
+        let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
+        let rpc = RpcState {
+            builder: jsonrpsee::server::Server::builder()
+                .set_config(
+                    ServerConfig::builder()
+                        .max_request_body_size(MAX_REQUEST_BYTES)
+                        .max_response_body_size(64 * 1024 * 1024)
+                        .build(),
+                )
+                .to_service_builder(),
+            methods: methods.into(),
+            stop: stop_handle,
+        };
+        let app = router(rpc, guard);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let graceful = async move {
+            shutdown.await;
+            let _ = tx.send(());
+        };
+        let serving = axum::serve(listener, app).with_graceful_shutdown(graceful);
+        let result = serving.await;
+        // WebSocket connections live outside axum's graceful shutdown: stop them explicitly.
+        let _ = rx.await;
+        let _ = server_handle.stop();
+        let _ = tokio::time::timeout(Duration::from_secs(5), server_handle.stopped()).await;
+        if let Err(e) = self.store.checkpoint().await {
+            tracing::warn!(error = %e, "checkpoint at shutdown failed");
+        }
+        result.map_err(StartError::Serve)
+    }
+}
+
+#[derive(Clone)]
+struct RpcState {
+    builder: TowerServiceBuilder<tower::layer::util::Identity, tower::layer::util::Identity>,
+    methods: jsonrpsee::Methods,
+    stop: StopHandle,
+}
+
+/// Every route band-server has, besides the guard's [`guard::PUBLIC`] list: (method, path).
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/rpc"), ("GET", "/rpc")];
+
+fn router(rpc: RpcState, guard: Arc<Guard>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/rpc", any(serve_rpc).with_state(rpc))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(guard, guard::check))
+}
+
+async fn health() -> axum::Json<api::Health> {
+    axum::Json(api::Health { status: "ok".into(), version: VERSION.into() })
+}
+
+async fn not_found(req: Request) -> Response {
+    let body = serde_json::json!({"error": format!("no route {} {}", req.method(), req.uri().path())});
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+}
+
+/// One jsonrpsee service per connection, so each WebSocket gets its own connection id.
+async fn serve_rpc(State(rpc): State<RpcState>, req: Request) -> Response {
+    let service = rpc.builder.build(rpc.methods, rpc.stop);
+    match service.oneshot(req).await {
+        Ok(res) => res.map(Body::new),
+        Err(e) => {
+            tracing::error!(error = %e, "rpc transport error");
+            let body = serde_json::json!({"error": "internal error; the server's log has the details"});
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+        }
+    }
+}
+
+/// A server running in this process (tests, the desktop shell).
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), StartError>>,
+}
+
+impl Running {
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.addr.port())
+    }
+
+    /// Shuts down gracefully and waits for it.
+    ///
+    /// # Errors
+    /// What [`Band::serve`] returned.
+    pub async fn stop(mut self) -> Result<(), StartError> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await.map_err(|e| StartError::Serve(std::io::Error::other(e)))?
+    }
+}
+
+/// Opens band for `config`, binds `config.bind:config.port` (0 picks a free port) and serves in
+/// a background task.
+///
+/// # Errors
+/// As [`Band::open`] and [`Band::bind`].
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let band = Band::open(config).await?;
+    let listener = band.bind().await?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(band.serve(listener, async move {
+        let _ = rx.await;
+    }));
+    Ok(Running { addr, stop: Some(tx), task })
+}

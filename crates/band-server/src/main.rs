@@ -1,1 +1,97 @@
-fn main() {}
+//! `band-server`: parse flags, resolve the configuration, serve until SIGTERM/SIGINT.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use band_server::{Band, Config, StartError};
+use clap::Parser;
+use tokio::signal::unix::{SignalKind, signal};
+
+/// band-server: a local-first control room for AI coding agents.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Port to listen on (default: webServerPort in settings.json, else 3456; 0 picks a free one).
+    #[arg(long, env = "BAND_PORT")]
+    port: Option<u16>,
+    /// Address to listen on (default 127.0.0.1). Anything else exposes band to your network.
+    #[arg(long, env = "BAND_BIND")]
+    bind: Option<IpAddr>,
+    /// band's home directory (default: $BAND_HOME, else ~/.band).
+    #[arg(long)]
+    home: Option<PathBuf>,
+}
+
+/// How long shutdown may take before the process exits anyway.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(10);
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BAND_LOG").unwrap_or_else(|_| "info,jsonrpsee=warn".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("band-server: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("band-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), StartError> {
+    let home = args.home.unwrap_or_else(band_server::default_home);
+    let (mut config, _settings): (Config, _) = Config::for_home(&home)?;
+    if let Some(port) = args.port {
+        config.port = port;
+    }
+    if let Some(bind) = args.bind {
+        config.bind = bind;
+    }
+    let band = Band::open(config).await?;
+    let listener = band.bind().await?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            "listening on {addr}, reachable from other machines: anyone who reaches it with the token controls your agents"
+        );
+    }
+    let host = if addr.ip().is_loopback() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() };
+    println!("band-server {} listening on http://{host}", band_server::VERSION);
+    println!("home: {}", band.config().home.display());
+
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        tracing::info!("shutting down (a second signal forces exit)");
+        let _ = first_tx.send(());
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            () = tokio::time::sleep(SHUTDOWN_DEADLINE) => tracing::error!("shutdown deadline passed"),
+        }
+        std::process::exit(130);
+    });
+    band.serve(listener, async move {
+        let _ = first_rx.await;
+    })
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}

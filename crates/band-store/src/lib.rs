@@ -1,1 +1,157 @@
-//! placeholder
+//! band's storage adapter: [`SqliteStore`] implements band-core's storage ports
+//! ([`ProjectStore`](band_core::ports::ProjectStore),
+//! [`WorkspaceStore`](band_core::ports::WorkspaceStore)) on one SQLite file through diesel, with
+//! the schema embedded as migrations and applied at open.
+//!
+//! Invariants:
+//! - The database is in WAL mode; every connection sets `busy_timeout` (before switching to WAL),
+//!   `foreign_keys = ON` and `synchronous = NORMAL`. The file passes `PRAGMA quick_check` before
+//!   anything is written to it, or it is not opened.
+//! - One writer: every insert and delete goes through the single write connection behind a mutex;
+//!   reads use a small pool of read-only connections, so a read never waits for a write.
+//! - No blocking call on an async worker thread: every database call runs in
+//!   `tokio::task::spawn_blocking`.
+//! - Rows never leave the crate: diesel types and errors are translated at the seam into
+//!   band-core's domain types (rebuilt with their validating constructors) and [`StoreError`].
+//! - Times are Unix milliseconds set by the store; paths are stored as UTF-8 text.
+
+mod connection;
+mod errors;
+mod projects;
+mod schema;
+mod workspaces;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use band_core::{Millis, StoreError};
+use diesel::sql_types::BigInt;
+use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
+
+use crate::connection::Readers;
+use crate::errors::{from_diesel, internal};
+
+/// band's database: one SQLite file. Cloning is cheap and shares the connections.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<SqliteConnection>,
+    readers: Readers,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish_non_exhaustive()
+    }
+}
+
+#[derive(QueryableByName)]
+struct Checkpoint {
+    #[diesel(sql_type = BigInt)]
+    busy: i64,
+}
+
+impl SqliteStore {
+    /// Opens the database at `path`, creating it and its parent directories if needed, checking
+    /// its integrity and bringing its schema up to date.
+    ///
+    /// # Errors
+    /// [`StoreError::Internal`] naming the file when it cannot be opened, is not a database or
+    /// fails its integrity check; [`StoreError::DiskFull`] when it cannot be written for lack of
+    /// space.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let path = std::path::absolute(path)
+            .map_err(|e| internal(format!("cannot resolve the database path {}: {e}", path.display())))?;
+        blocking(move || {
+            let (writer, readers) = connection::open(&path)?;
+            tracing::debug!(path = %path.display(), "database opened");
+            Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers }) })
+        })
+        .await
+    }
+
+    /// The database file (absolute).
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Copies the write-ahead log into the database file and truncates it; for shutdown and idle
+    /// moments. A checkpoint blocked by a concurrent reader is logged, not an error: the log is
+    /// kept and checkpointed later.
+    ///
+    /// # Errors
+    /// [`StoreError::DiskFull`] or [`StoreError::Internal`] when SQLite fails.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        let path = self.inner.path.clone();
+        let busy = self
+            .write(|conn| {
+                diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<Checkpoint>(conn).map_err(from_diesel)
+            })
+            .await?
+            .busy;
+        if busy != 0 {
+            tracing::warn!(path = %path.display(), "WAL checkpoint incomplete: the database was busy");
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the write connection, off the async worker threads.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || {
+            // A panic while holding the lock cannot leave a half-written change behind: each
+            // operation is one statement (or one transaction, rolled back when it unwinds).
+            let mut conn = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` on a read-only connection from the pool, off the async worker threads.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || {
+            let mut conn = inner
+                .readers
+                .get()
+                .map_err(|e| internal(format!("no read connection to {}: {e}", inner.path.display())))?;
+            f(&mut conn)
+        })
+        .await
+    }
+}
+
+async fn blocking<T, F>(f: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(|e| internal(format!("a database task failed: {e}")))?
+}
+
+fn now() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX))
+}
+
+/// Paths are stored as text; one that is not UTF-8 cannot be stored faithfully, so it is refused.
+fn path_text(path: &Path) -> Result<String, StoreError> {
+    path.to_str().map(str::to_owned).ok_or_else(|| {
+        internal(format!("the path {} is not valid UTF-8; band can only store UTF-8 paths", path.display()))
+    })
+}
+
+#[cfg(test)]
+mod tests;

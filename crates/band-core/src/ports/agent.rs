@@ -53,18 +53,44 @@ pub struct Usage {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentEvent {
     /// The agent's own session id, once known (for resume).
-    SessionStarted { session_id: String },
-    MessageChunk { text: String },
-    ThoughtChunk { text: String },
-    ToolCall { id: String, title: String, kind: String, input: String },
-    ToolCallUpdate { id: String, status: ToolCallStatus, output: Option<String> },
-    Plan { entries: Vec<String> },
+    SessionStarted {
+        session_id: String,
+    },
+    MessageChunk {
+        text: String,
+    },
+    ThoughtChunk {
+        text: String,
+    },
+    ToolCall {
+        id: String,
+        title: String,
+        kind: String,
+        input: String,
+    },
+    ToolCallUpdate {
+        id: String,
+        status: ToolCallStatus,
+        output: Option<String>,
+    },
+    Plan {
+        entries: Vec<String>,
+    },
     Usage(Usage),
     /// The agent asks before running a tool; answered with [`AgentSession::respond`].
-    PermissionRequest { request_id: String, tool: String, input: String },
-    TurnEnded { stop_reason: StopReason, usage: Option<Usage> },
+    PermissionRequest {
+        request_id: String,
+        tool: String,
+        input: String,
+    },
+    TurnEnded {
+        stop_reason: StopReason,
+        usage: Option<Usage>,
+    },
     /// The turn failed; the process may still be alive.
-    TurnFailed { message: String },
+    TurnFailed {
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,7 +31,13 @@ pub trait GitRepos: Send + Sync {
     /// [`GitError::RefNotFound`] when `base` names no commit; [`GitError::BranchCheckedOut`]
     /// when the branch is checked out elsewhere; [`GitError::PathExists`] when `path` exists.
     /// On error nothing is left behind: no branch, no directory.
-    async fn add_worktree(&self, repo: &Path, path: &Path, branch: &BranchName, base: &GitRef) -> Result<bool, GitError>;
+    async fn add_worktree(
+        &self,
+        repo: &Path,
+        path: &Path,
+        branch: &BranchName,
+        base: &GitRef,
+    ) -> Result<bool, GitError>;
 
     /// All worktrees of the repository, the main one first.
     async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError>;

@@ -7,7 +7,9 @@ mod events;
 mod git;
 mod store;
 
-pub use agent::{AgentEvent, AgentLaunch, AgentRuntime, AgentSession, PermissionDecision, StopReason, ToolCallStatus, Usage};
+pub use agent::{
+    AgentEvent, AgentLaunch, AgentRuntime, AgentSession, PermissionDecision, StopReason, ToolCallStatus, Usage,
+};
 pub use events::{EventSink, Notice};
 pub use git::GitRepos;
 pub use store::{ProjectStore, WorkspaceStore};

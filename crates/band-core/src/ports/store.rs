@@ -53,7 +53,11 @@ pub trait WorkspaceStore: Send + Sync {
     async fn workspace_by_id(&self, id: WorkspaceId) -> Result<Workspace, StoreError>;
 
     /// `Ok(None)` when the project has no workspace on that branch.
-    async fn workspace_by_branch(&self, project: ProjectId, branch: &BranchName) -> Result<Option<Workspace>, StoreError>;
+    async fn workspace_by_branch(
+        &self,
+        project: ProjectId,
+        branch: &BranchName,
+    ) -> Result<Option<Workspace>, StoreError>;
 
     /// # Errors
     /// [`StoreError::NotFound`] when absent.

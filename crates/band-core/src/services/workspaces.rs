@@ -3,9 +3,7 @@ use std::sync::Arc;
 
 use super::projects::unknown_project;
 use crate::error::{CoreError, GitError, StoreError};
-use crate::model::{
-    NewWorkspace, Project, Workspace, WorkspaceDiff, WorkspaceId, WorkspaceRemoval, WorkspaceStatus,
-};
+use crate::model::{NewWorkspace, Project, Workspace, WorkspaceDiff, WorkspaceId, WorkspaceRemoval, WorkspaceStatus};
 use crate::names::{BranchName, GitRef, ProjectName, WorkspaceSelector};
 use crate::ports::{EventSink, GitRepos, Notice, ProjectStore, WorkspaceStore};
 
@@ -45,7 +43,12 @@ impl Workspaces {
     /// # Errors
     /// `InvalidInput` for bad names, `NotFound` for an unknown project or base, `Conflict` when
     /// the branch is checked out elsewhere or the path is taken.
-    pub async fn create(&self, project: &str, branch: &str, base: Option<&str>) -> Result<(Workspace, bool), CoreError> {
+    pub async fn create(
+        &self,
+        project: &str,
+        branch: &str,
+        base: Option<&str>,
+    ) -> Result<(Workspace, bool), CoreError> {
         let project = self.project(project).await?;
         let branch = BranchName::new(branch)?;
         let base = match base {
@@ -74,7 +77,13 @@ impl Workspaces {
             }
             Err(e) => return Err(e.into()),
         };
-        let new = NewWorkspace { project_id: project.id, branch: branch.clone(), base, path: path.clone(), branch_created: created };
+        let new = NewWorkspace {
+            project_id: project.id,
+            branch: branch.clone(),
+            base,
+            path: path.clone(),
+            branch_created: created,
+        };
         match self.store.insert_workspace(new).await {
             Ok(ws) => {
                 self.events.publish(Notice::WorkspaceCreated { project: project.name, workspace: ws.clone() });
@@ -86,10 +95,10 @@ impl Workspaces {
                 if created {
                     let _ = self.git.delete_branch(&project.path, &branch).await;
                 }
-                if let StoreError::Duplicate(_) = e {
-                    if let Some(existing) = self.store.workspace_by_branch(project.id, &branch).await? {
-                        return Ok((existing, false));
-                    }
+                if let StoreError::Duplicate(_) = e
+                    && let Some(existing) = self.store.workspace_by_branch(project.id, &branch).await?
+                {
+                    return Ok((existing, false));
                 }
                 Err(e.into())
             }
@@ -117,9 +126,7 @@ impl Workspaces {
     /// # Errors
     /// `NotFound` when nothing matches, `InvalidInput` when a bare branch is ambiguous.
     pub async fn resolve(&self, selector: &str) -> Result<(Project, Workspace), CoreError> {
-        let not_found = || {
-            CoreError::NotFound(format!("no workspace '{selector}'; see `band workspaces list`"))
-        };
+        let not_found = || CoreError::NotFound(format!("no workspace '{selector}'; see `band workspaces list`"));
         let ws = match WorkspaceSelector::parse(selector)? {
             WorkspaceSelector::Id(id) => match self.store.workspace_by_id(WorkspaceId(id)).await {
                 Ok(ws) => ws,
@@ -215,13 +222,13 @@ impl Workspaces {
                 Err(e) => return Err(e.into()),
             }
         };
-        if let Some(ahead) = unmerged.filter(|a| *a > 0) {
-            if !force {
-                return Err(CoreError::Refused(format!(
-                    "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'; merge them, or pass --force to remove the worktree (the branch is kept)",
-                    workspace.branch, workspace.base
-                )));
-            }
+        if let Some(ahead) = unmerged.filter(|a| *a > 0)
+            && !force
+        {
+            return Err(CoreError::Refused(format!(
+                "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'; merge them, or pass --force to remove the worktree (the branch is kept)",
+                workspace.branch, workspace.base
+            )));
         }
         self.git.remove_worktree(&project.path, &workspace.path, force || missing).await?;
         let (branch_deleted, branch_kept_because) = match unmerged {

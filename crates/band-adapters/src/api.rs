@@ -1,0 +1,417 @@
+//! The JSON-RPC API. Each method is a type implementing [`Method`]; [`METHODS`] lists them all
+//! for discovery. Field names are camelCase on the wire.
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// One JSON-RPC method: its name, what it does, and its params and result types.
+pub trait Method {
+    const NAME: &'static str;
+    const SUMMARY: &'static str;
+    type Params: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+    type Result: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
+}
+
+/// JSON-RPC error codes band uses, beyond the protocol's own (-32700..-32600).
+pub mod codes {
+    /// The params were malformed or a value in them invalid (the protocol's own code).
+    pub const INVALID_PARAMS: i32 = -32602;
+    pub const INTERNAL: i32 = -32603;
+    pub const NOT_FOUND: i32 = -32001;
+    pub const CONFLICT: i32 = -32002;
+    /// Valid, but refused to protect the user's work (e.g. removing a dirty workspace).
+    pub const REFUSED: i32 = -32003;
+}
+
+/// Params of methods that take none (an empty object, or no params at all).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+// ---- projects -------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectInfo {
+    pub id: i64,
+    pub name: String,
+    /// Absolute path of the repository's main working tree.
+    pub path: String,
+    pub default_branch: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectsAddParams {
+    /// Absolute path of the repository (or of any directory inside it).
+    pub path: String,
+    /// Defaults to the repository's directory name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectNameParams {
+    pub name: String,
+}
+
+pub struct ProjectsAdd;
+impl Method for ProjectsAdd {
+    const NAME: &'static str = "projects.add";
+    const SUMMARY: &'static str = "Register a git repository as a project.";
+    type Params = ProjectsAddParams;
+    type Result = ProjectInfo;
+}
+
+pub struct ProjectsList;
+impl Method for ProjectsList {
+    const NAME: &'static str = "projects.list";
+    const SUMMARY: &'static str = "List registered projects, by name.";
+    type Params = NoParams;
+    type Result = Vec<ProjectInfo>;
+}
+
+pub struct ProjectsRemove;
+impl Method for ProjectsRemove {
+    const NAME: &'static str = "projects.remove";
+    const SUMMARY: &'static str =
+        "Forget a project. The repository on disk is never touched; refused while it has workspaces.";
+    type Params = ProjectNameParams;
+    type Result = ProjectInfo;
+}
+
+// ---- workspaces -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceInfo {
+    pub id: i64,
+    pub project: String,
+    pub branch: String,
+    /// What the branch started from; diffs and merge checks are against it.
+    pub base: String,
+    /// Absolute path of the worktree.
+    pub path: String,
+    /// Whether band created the branch (and so deletes it once merged, on removal).
+    pub branch_created: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacesCreateParams {
+    pub project: String,
+    pub branch: String,
+    /// Defaults to the project's default branch. Ignored when the workspace exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceCreated {
+    #[serde(flatten)]
+    pub workspace: WorkspaceInfo,
+    /// False when the workspace already existed and was returned as it is.
+    pub created: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacesListParams {
+    /// Only this project's workspaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspaceParams {
+    /// A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+    /// inside the workspace.
+    pub workspace: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FileChangeInfo {
+    /// Relative to the workspace root, `/`-separated.
+    pub path: String,
+    /// added, modified, deleted, renamed, type-changed, untracked or conflicted.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceStatusInfo {
+    pub workspace: WorkspaceInfo,
+    /// True when there are uncommitted changes.
+    pub dirty: bool,
+    pub changes: Vec<FileChangeInfo>,
+    /// Commits on the branch that the base lacks.
+    pub ahead: u32,
+    /// Commits on the base that the branch lacks.
+    pub behind: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceDiffInfo {
+    pub workspace: WorkspaceInfo,
+    /// The commit the diff starts from: the merge base of the branch and its base.
+    pub from: String,
+    /// Unified diff with `diff --git` headers; untracked files appear as new files.
+    pub patch: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacesRemoveParams {
+    pub workspace: String,
+    /// Discard uncommitted changes and remove a worktree whose branch is unmerged (the branch
+    /// itself is then kept).
+    #[serde(default)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceRemoved {
+    pub workspace: WorkspaceInfo,
+    pub branch_deleted: bool,
+    /// Why the branch was kept, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_kept_because: Option<String>,
+}
+
+pub struct WorkspacesCreate;
+impl Method for WorkspacesCreate {
+    const NAME: &'static str = "workspaces.create";
+    const SUMMARY: &'static str = "Create a workspace: a git worktree on a new or existing branch. Idempotent.";
+    type Params = WorkspacesCreateParams;
+    type Result = WorkspaceCreated;
+}
+
+pub struct WorkspacesList;
+impl Method for WorkspacesList {
+    const NAME: &'static str = "workspaces.list";
+    const SUMMARY: &'static str = "List workspaces, of one project or of all.";
+    type Params = WorkspacesListParams;
+    type Result = Vec<WorkspaceInfo>;
+}
+
+pub struct WorkspacesGet;
+impl Method for WorkspacesGet {
+    const NAME: &'static str = "workspaces.get";
+    const SUMMARY: &'static str = "Find one workspace by id, project/branch, branch or path.";
+    type Params = WorkspaceParams;
+    type Result = WorkspaceInfo;
+}
+
+pub struct WorkspacesStatus;
+impl Method for WorkspacesStatus {
+    const NAME: &'static str = "workspaces.status";
+    const SUMMARY: &'static str = "Uncommitted changes of a workspace and how far it is ahead of / behind its base.";
+    type Params = WorkspaceParams;
+    type Result = WorkspaceStatusInfo;
+}
+
+pub struct WorkspacesDiff;
+impl Method for WorkspacesDiff {
+    const NAME: &'static str = "workspaces.diff";
+    const SUMMARY: &'static str = "Unified diff of a workspace against the merge base with its base.";
+    type Params = WorkspaceParams;
+    type Result = WorkspaceDiffInfo;
+}
+
+pub struct WorkspacesRemove;
+impl Method for WorkspacesRemove {
+    const NAME: &'static str = "workspaces.remove";
+    const SUMMARY: &'static str =
+        "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.";
+    type Params = WorkspacesRemoveParams;
+    type Result = WorkspaceRemoved;
+}
+
+// ---- settings and discovery -----------------------------------------------------------------
+
+/// The server's settings as clients may see them: never the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsInfo {
+    /// band's home directory (`BAND_HOME`, default `~/.band`).
+    pub home: String,
+    pub web_server_port: u16,
+    pub bind: String,
+    pub worktrees_dir: String,
+    /// Always true on a running server; the token itself is never sent.
+    pub token_set: bool,
+    pub version: String,
+}
+
+pub struct SettingsGet;
+impl Method for SettingsGet {
+    const NAME: &'static str = "settings.get";
+    const SUMMARY: &'static str = "The server's settings (without the token).";
+    type Params = NoParams;
+    type Result = SettingsInfo;
+}
+
+pub struct Discover;
+impl Method for Discover {
+    const NAME: &'static str = "rpc.discover";
+    const SUMMARY: &'static str = "This API described as an OpenRPC 1.3 document.";
+    type Params = NoParams;
+    type Result = serde_json::Value;
+}
+
+/// The body of `GET /health` (public, no token needed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// Describes one method for discovery, built from its [`Method`] impl.
+pub struct MethodDoc {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub params: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+    pub result: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+impl MethodDoc {
+    const fn of<M: Method>() -> Self {
+        fn schema<T: JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            g.subschema_for::<T>()
+        }
+        Self { name: M::NAME, summary: M::SUMMARY, params: schema::<M::Params>, result: schema::<M::Result> }
+    }
+}
+
+/// Every method of the API. The server registers exactly these (a test checks both ways).
+pub const METHODS: &[MethodDoc] = &[
+    MethodDoc::of::<ProjectsAdd>(),
+    MethodDoc::of::<ProjectsList>(),
+    MethodDoc::of::<ProjectsRemove>(),
+    MethodDoc::of::<WorkspacesCreate>(),
+    MethodDoc::of::<WorkspacesList>(),
+    MethodDoc::of::<WorkspacesGet>(),
+    MethodDoc::of::<WorkspacesStatus>(),
+    MethodDoc::of::<WorkspacesDiff>(),
+    MethodDoc::of::<WorkspacesRemove>(),
+    MethodDoc::of::<SettingsGet>(),
+    MethodDoc::of::<Discover>(),
+];
+
+/// The OpenRPC 1.3 document for [`METHODS`]. Params are by name: each field of a method's params
+/// type is one OpenRPC param.
+pub fn openrpc() -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "#/components/schemas/".into())
+        .into_generator();
+    let mut methods = Vec::new();
+    for m in METHODS {
+        let params_schema = (m.params)(&mut generator);
+        let result_schema = (m.result)(&mut generator);
+        let params_schema = resolve(&generator, params_schema.to_value());
+        let required: Vec<&str> = params_schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let params: Vec<Value> = params_schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|props| {
+                props
+                    .iter()
+                    .map(|(name, schema)| {
+                        let mut p =
+                            json!({"name": name, "required": required.contains(&name.as_str()), "schema": schema});
+                        if let Some(d) = schema.get("description") {
+                            p["description"] = d.clone();
+                        }
+                        p
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        methods.push(json!({
+            "name": m.name,
+            "summary": m.summary,
+            "paramStructure": "by-name",
+            "params": params,
+            "result": {"name": "result", "schema": result_schema.to_value()},
+        }));
+    }
+    let schemas = generator.take_definitions(true);
+    json!({
+        "openrpc": "1.3.2",
+        "info": {"title": "band", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "band-server's JSON-RPC 2.0 API, over HTTP POST and WebSocket at /rpc."},
+        "methods": methods,
+        "components": {"schemas": schemas},
+    })
+}
+
+/// Follows a top-level `$ref` into the generator's definitions.
+fn resolve(generator: &schemars::SchemaGenerator, schema: serde_json::Value) -> serde_json::Value {
+    match schema.get("$ref").and_then(|r| r.as_str()).and_then(|r| r.rsplit('/').next()) {
+        Some(name) => generator.definitions().get(name).cloned().unwrap_or(schema),
+        None => schema,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_names_are_unique_and_namespaced() {
+        let mut names: Vec<&str> = METHODS.iter().map(|m| m.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "duplicate method names");
+        assert!(names.iter().all(|n| n.contains('.')), "{names:?}");
+    }
+
+    #[test]
+    fn openrpc_describes_every_method_with_its_params() {
+        let doc = openrpc();
+        let methods = doc["methods"].as_array().expect("methods");
+        assert_eq!(methods.len(), METHODS.len());
+        let create = methods.iter().find(|m| m["name"] == "workspaces.create").expect("workspaces.create");
+        let params: Vec<(&str, bool)> = create["params"]
+            .as_array()
+            .expect("params")
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap_or_default(), p["required"].as_bool().unwrap_or_default()))
+            .collect();
+        assert_eq!(params, vec![("base", false), ("branch", true), ("project", true)]);
+        // Results refer to shared component schemas, which exist.
+        let r = create["result"]["schema"]["$ref"].as_str().expect("a $ref");
+        let name = r.rsplit('/').next().unwrap_or_default();
+        assert!(doc["components"]["schemas"][name].is_object(), "{r} missing");
+        assert!(doc["components"]["schemas"]["WorkspaceCreated"]["properties"]["branch"].is_object());
+    }
+
+    #[test]
+    fn params_reject_unknown_fields_and_wire_names_are_camel_case() {
+        let e = serde_json::from_str::<WorkspacesCreateParams>(r#"{"project":"a","branch":"b","bse":"x"}"#)
+            .expect_err("unknown field");
+        assert!(e.to_string().contains("unknown field `bse`"), "{e}");
+        let info =
+            ProjectInfo { id: 1, name: "a".into(), path: "/a".into(), default_branch: "main".into(), created_at: 5 };
+        let v = serde_json::to_value(info).expect("json");
+        assert_eq!(v["defaultBranch"], "main");
+        assert_eq!(v["createdAt"], 5);
+    }
+}

@@ -1,0 +1,215 @@
+//! Reads through gix: discovery, refs, worktrees, revisions, rev walks. Everything here blocks and
+//! is called from `spawn_blocking` only.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use band_core::GitError;
+use band_core::{BranchName, GitRef};
+use band_core::{Divergence, RepoInfo, WorktreeInfo};
+use gix::bstr::{BStr, ByteSlice};
+
+fn gix_err(e: gix::Error) -> GitError {
+    GitError::Internal(Box::new(e))
+}
+
+/// How gix opens repositories: only the repository's own configuration (and what it includes),
+/// nothing from the environment, no git binary run to locate an installation config. Reads of
+/// refs, objects and worktrees need nothing else.
+fn open_options() -> gix::open::Options {
+    let mut permissions = gix::open::Permissions::isolated();
+    permissions.config.includes = true;
+    gix::open::Options::isolated().permissions(permissions)
+}
+
+/// Finds the repository containing `path` (upwards), as `git rev-parse` would.
+pub(crate) fn discover(path: &Path) -> Result<gix::Repository, GitError> {
+    let not_a_repo = || GitError::NotARepository(path.to_owned());
+    let meta = std::fs::metadata(path).map_err(|_| not_a_repo())?;
+    let start = if meta.is_dir() { path } else { path.parent().ok_or_else(not_a_repo)? };
+    gix::discover_opts(start, Default::default(), open_options()).map_err(|_| not_a_repo())
+}
+
+/// Opens the repository whose work tree is exactly `dir` (no search upwards: a worktree that lost
+/// its `.git` must not be mistaken for an enclosing repository).
+pub(crate) fn open_worktree(dir: &Path, missing: impl FnOnce() -> GitError) -> Result<gix::Repository, GitError> {
+    if std::fs::symlink_metadata(dir).is_err() {
+        return Err(missing());
+    }
+    let repo = gix::open_opts(dir, open_options()).map_err(|_| GitError::NotARepository(dir.to_owned()))?;
+    if repo.workdir().is_none() {
+        return Err(GitError::BareRepository(dir.to_owned()));
+    }
+    Ok(repo)
+}
+
+/// Opens a repository given its main (or any) working tree; `NotARepository` when absent.
+pub(crate) fn open_repo(dir: &Path) -> Result<gix::Repository, GitError> {
+    open_worktree(dir, || GitError::NotARepository(dir.to_owned()))
+}
+
+/// Opens a worktree; `WorktreeMissing` when its directory is gone.
+pub(crate) fn open_existing_worktree(dir: &Path) -> Result<gix::Repository, GitError> {
+    open_worktree(dir, || GitError::WorktreeMissing(dir.to_owned()))
+}
+
+pub(crate) fn inspect(path: &Path) -> Result<RepoInfo, GitError> {
+    let repo = discover(path)?;
+    let Some(workdir) = repo.workdir() else {
+        let git_dir = std::fs::canonicalize(repo.git_dir()).unwrap_or_else(|_| repo.git_dir().to_owned());
+        return Err(GitError::BareRepository(git_dir));
+    };
+    let root = std::fs::canonicalize(workdir).map_err(|e| GitError::Internal(Box::new(e)))?;
+    let is_linked_worktree = repo.kind() == gix::repository::Kind::LinkedWorkTree;
+    Ok(RepoInfo { root, default_branch: default_branch(&repo)?, is_linked_worktree })
+}
+
+/// The default branch: what `origin/HEAD` points to, else the branch the main worktree's HEAD
+/// names (even unborn), else `main` or `master` when they exist, else `main`.
+pub(crate) fn default_branch(repo: &gix::Repository) -> Result<BranchName, GitError> {
+    let main = repo.main_repo().map_err(gix_err)?;
+    let valid = |name: &BStr| name.to_str().ok().and_then(|s| BranchName::new(s).ok());
+
+    if let Ok(Some(origin_head)) = main.try_find_reference("refs/remotes/origin/HEAD") {
+        if let gix::refs::TargetRef::Symbolic(target) = origin_head.target() {
+            if let Some(name) = target.as_bstr().strip_prefix(b"refs/remotes/origin/").and_then(|n| valid(n.as_bstr()))
+            {
+                return Ok(name);
+            }
+        }
+    }
+    if let Ok(Some(head)) = main.head_name() {
+        if let Some(name) = head.as_bstr().strip_prefix(b"refs/heads/").and_then(|n| valid(n.as_bstr())) {
+            return Ok(name);
+        }
+    }
+    for candidate in ["main", "master"] {
+        if let Ok(Some(_)) = main.try_find_reference(format!("refs/heads/{candidate}").as_str()) {
+            return BranchName::new(candidate).map_err(|e| GitError::Internal(Box::new(e)));
+        }
+    }
+    BranchName::new("main").map_err(|e| GitError::Internal(Box::new(e)))
+}
+
+pub(crate) fn branches(repo: &gix::Repository) -> Result<Vec<String>, GitError> {
+    let platform = repo.references().map_err(gix_err)?;
+    let mut names = Vec::new();
+    for reference in platform.local_branches().map_err(gix_err)? {
+        let reference = reference.map_err(|e| GitError::Internal(e.into()))?;
+        if let Some(name) = reference.name().as_bstr().strip_prefix(b"refs/heads/") {
+            names.push(name.to_str_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+pub(crate) fn branch_exists(repo: &gix::Repository, branch: &BranchName) -> Result<bool, GitError> {
+    let name = format!("refs/heads/{}", branch.as_str());
+    repo.try_find_reference(name.as_str()).map(|r| r.is_some()).map_err(gix_err)
+}
+
+/// All worktrees, the main one first. Paths are canonical when the directory exists.
+pub(crate) fn worktrees(repo: &gix::Repository) -> Result<Vec<WorktreeInfo>, GitError> {
+    let canonical = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
+    let branch_of = |r: &gix::Repository| -> Result<Option<String>, GitError> {
+        let head = r.head().map_err(gix_err)?;
+        Ok(head
+            .referent_name()
+            .filter(|_| !head.is_detached())
+            .and_then(|n| n.as_bstr().strip_prefix(b"refs/heads/").map(|b| b.to_str_lossy().into_owned())))
+    };
+    let main = repo.main_repo().map_err(gix_err)?;
+    let mut out = Vec::new();
+    if let Some(dir) = main.workdir() {
+        out.push(WorktreeInfo { path: canonical(dir.to_owned()), branch: branch_of(&main)?, is_main: true });
+    }
+    let mut linked = Vec::new();
+    for proxy in main.worktrees().map_err(gix_err)? {
+        let path = canonical(proxy.base().map_err(gix_err)?);
+        let wt = proxy.into_repo_with_possibly_inaccessible_worktree().map_err(gix_err)?;
+        linked.push(WorktreeInfo { path, branch: branch_of(&wt)?, is_main: false });
+    }
+    linked.sort_by(|a, b| a.path.cmp(&b.path));
+    out.extend(linked);
+    Ok(out)
+}
+
+/// The commit `spec` names (peeling tags); `RefNotFound` when it names none.
+pub(crate) fn resolve_commit(repo: &gix::Repository, spec: &GitRef) -> Result<gix::ObjectId, GitError> {
+    let not_found = || GitError::RefNotFound(spec.as_str().to_owned());
+    let id = repo.rev_parse_single(spec.as_str()).map_err(|_| not_found())?;
+    let commit = id.object().map_err(|_| not_found())?.peel_to_commit().map_err(|_| not_found())?;
+    Ok(commit.id)
+}
+
+/// HEAD's commit, `None` when HEAD is unborn.
+pub(crate) fn head_commit(repo: &gix::Repository) -> Result<Option<gix::ObjectId>, GitError> {
+    Ok(repo.head().map_err(gix_err)?.id().map(|id| id.detach()))
+}
+
+fn count_exclusive(repo: &gix::Repository, tip: gix::ObjectId, hidden: gix::ObjectId) -> Result<u32, GitError> {
+    let mut n: u32 = 0;
+    for info in repo.rev_walk([tip]).with_hidden([hidden]).all().map_err(gix_err)? {
+        info.map_err(gix_err)?;
+        n = n.saturating_add(1);
+    }
+    Ok(n)
+}
+
+fn count_all(repo: &gix::Repository, tip: gix::ObjectId) -> Result<u32, GitError> {
+    let mut n: u32 = 0;
+    for info in repo.rev_walk([tip]).all().map_err(gix_err)? {
+        info.map_err(gix_err)?;
+        n = n.saturating_add(1);
+    }
+    Ok(n)
+}
+
+pub(crate) fn divergence(repo: &gix::Repository, base: &GitRef) -> Result<Divergence, GitError> {
+    let base = resolve_commit(repo, base)?;
+    match head_commit(repo)? {
+        Some(head) => {
+            Ok(Divergence { ahead: count_exclusive(repo, head, base)?, behind: count_exclusive(repo, base, head)? })
+        }
+        None => Ok(Divergence { ahead: 0, behind: count_all(repo, base)? }),
+    }
+}
+
+/// The best common ancestor of HEAD and `base`.
+pub(crate) fn merge_base(repo: &gix::Repository, base: &GitRef) -> Result<gix::ObjectId, GitError> {
+    let base_id = resolve_commit(repo, base)?;
+    let head = head_commit(repo)?.ok_or_else(|| GitError::Refused("HEAD has no commit yet".to_owned()))?;
+    match repo.merge_base(head, base_id).map_err(gix_err)? {
+        Some(id) => Ok(id.detach()),
+        None => Err(GitError::Refused(format!("HEAD and '{}' have no common ancestor", base.as_str()))),
+    }
+}
+
+/// Filter drivers (`[filter "<name>"]`) defined by the repository's own configuration files, which
+/// git would otherwise run on checkout, status and diff. A legacy `[filter.Name]` header is also
+/// neutralized lower-cased, as git reads it.
+pub(crate) fn repository_filter_drivers(repo: &gix::Repository) -> Vec<OsString> {
+    let snapshot = repo.config_snapshot();
+    let mut names: Vec<OsString> = Vec::new();
+    let Some(sections) = snapshot.plumbing().sections_by_name("filter") else {
+        return names;
+    };
+    for section in sections {
+        if section.meta().source.kind() != gix::config::source::Kind::Repository {
+            continue;
+        }
+        let Some(name) = section.header().subsection_name() else { continue };
+        let mut variants = vec![name.to_owned()];
+        if section.header().is_legacy() {
+            variants.push(name.to_ascii_lowercase().into());
+        }
+        for v in variants {
+            let os = <OsString as std::os::unix::ffi::OsStringExt>::from_vec(v.into());
+            if !names.contains(&os) {
+                names.push(os);
+            }
+        }
+    }
+    names
+}

@@ -1,0 +1,266 @@
+//! The gate every request passes before routing (SECURITY.md 2-4, 7-10, 20):
+//! 1. the Host header must name this server (loopback names on the listening port, or an
+//!    explicitly allowed host such as a running tunnel's) — DNS rebinding stops here;
+//! 2. an Origin header, when present, must be exactly this server's own origin, on plain HTTP
+//!    and WebSocket upgrades alike (`null` and other localhost ports included);
+//! 3. every route needs the token unless it is listed in [`PUBLIC`];
+//! 4. bodies of state-changing requests must be JSON (no form, text/plain or multipart).
+//!
+//! Refusals are JSON `{"error": "..."}` saying what was wrong; they never echo the token.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+/// Routes reachable without the token: method and exact path.
+pub const PUBLIC: &[(&str, &str)] = &[("GET", "/health"), ("HEAD", "/health")];
+
+/// Host names that reach this server besides the loopback names.
+#[derive(Default)]
+pub struct ExtraHosts(RwLock<BTreeSet<String>>);
+
+impl ExtraHosts {
+    /// Allows `host` (`name` or `name:port`, lowercased) until [`ExtraHosts::remove`].
+    pub fn insert(&self, host: &str) {
+        self.0.write().unwrap_or_else(|p| p.into_inner()).insert(host.to_ascii_lowercase());
+    }
+    pub fn remove(&self, host: &str) {
+        self.0.write().unwrap_or_else(|p| p.into_inner()).remove(&host.to_ascii_lowercase());
+    }
+    fn contains(&self, host: &str) -> bool {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).contains(host)
+    }
+}
+
+pub struct Guard {
+    token: String,
+    port: u16,
+    pub extra_hosts: ExtraHosts,
+}
+
+impl Guard {
+    pub fn new(token: String, port: u16) -> Self {
+        Self { token, port, extra_hosts: ExtraHosts::default() }
+    }
+
+    /// Is `authority` (a Host header value, or an origin's host[:port]) this server?
+    fn is_own_authority(&self, authority: &str, default_port: u16) -> bool {
+        let Some((host, port)) = split_authority(authority, default_port) else { return false };
+        let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+        (loopback && port == self.port)
+            || self.extra_hosts.contains(&host)
+            || self.extra_hosts.contains(&format!("{host}:{port}"))
+    }
+
+    fn token_matches(&self, candidate: &str) -> bool {
+        // Constant time in the candidate's content; lengths are not secret (always 64).
+        !self.token.is_empty() && bool::from(self.token.as_bytes().ct_eq(candidate.as_bytes()))
+    }
+}
+
+/// Splits `host[:port]` (IPv6 in brackets), lowercased; `None` if malformed.
+fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> {
+    let a = authority.trim().to_ascii_lowercase();
+    if a.is_empty() || a.contains(['/', '@', ' ', '\\', '?', '#']) {
+        return None;
+    }
+    let (host, port) = if let Some(rest) = a.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        let host = format!("[{inside}]");
+        match after {
+            "" => (host, default_port),
+            p => (host, p.strip_prefix(':')?.parse().ok()?),
+        }
+    } else {
+        match a.split_once(':') {
+            None => (a.clone(), default_port),
+            Some((h, p)) => (h.to_owned(), p.parse().ok()?),
+        }
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some((host, port))
+}
+
+/// Parses an Origin into (scheme, authority) with the default port made explicit; `None` for
+/// `null` and anything malformed.
+fn parse_origin(origin: &str) -> Option<(String, String, u16)> {
+    let o = origin.trim().to_ascii_lowercase();
+    let (scheme, rest) = o.split_once("://")?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let (host, port) = split_authority(rest, default_port)?;
+    Some((scheme.to_owned(), host, port))
+}
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({ "error": message.into() }).to_string();
+    let mut res = (status, body).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res
+}
+
+fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, String> {
+    let mut values = headers.get_all(&name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(format!("more than one {name} header"));
+    }
+    first.map(|v| v.to_str().map_err(|_| format!("the {name} header is not readable text"))).transpose()
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The middleware. Runs before routing, on every request.
+pub async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    let mut res = match admit(&guard, &req) {
+        Ok(()) => next.run(req).await,
+        Err(refusal) => refusal,
+    };
+    let h = res.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("content-security-policy", HeaderValue::from_static("frame-ancestors 'self'"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+#[allow(clippy::result_large_err)] // one refusal per request; boxing buys nothing
+fn admit(guard: &Guard, req: &Request<Body>) -> Result<(), Response> {
+    let headers = req.headers();
+    let forbidden = |m: String| refuse(StatusCode::FORBIDDEN, m);
+
+    // 1. Host.
+    let host = single(headers, header::HOST).map_err(forbidden)?;
+    let Some(host) = host.or_else(|| req.uri().authority().map(|a| a.as_str())) else {
+        return Err(forbidden("missing Host header".into()));
+    };
+    if !guard.is_own_authority(host, 80) {
+        return Err(forbidden(format!(
+            "host '{}' is not allowed; band answers at localhost:{} (DNS rebinding protection)",
+            host.escape_debug(),
+            guard.port
+        )));
+    }
+
+    // 2. Origin: exactly our own, when present.
+    let upgrade = is_websocket_upgrade(headers);
+    let origin = single(headers, header::ORIGIN).map_err(forbidden)?;
+    if let Some(origin) = origin {
+        let own = parse_origin(origin).is_some_and(|(scheme, host, port)| {
+            let authority = format!("{host}:{port}");
+            match scheme.as_str() {
+                "http" => guard.is_own_authority(&authority, 80) && !guard.extra_hosts.contains(&host),
+                _ => guard.extra_hosts.contains(&host) || guard.extra_hosts.contains(&authority),
+            }
+        });
+        if !own {
+            return Err(forbidden(format!(
+                "origin '{}' is not allowed; only pages served by this band-server may call it",
+                origin.escape_debug()
+            )));
+        }
+    }
+
+    // 3. Auth, unless public.
+    let public = PUBLIC.iter().any(|(m, p)| req.method().as_str() == *m && req.uri().path() == *p);
+    if public {
+        return Ok(());
+    }
+    let unauthorized = |m: String| refuse(StatusCode::UNAUTHORIZED, m);
+    match single(headers, header::AUTHORIZATION).map_err(unauthorized)? {
+        None => {
+            return Err(unauthorized(
+                "missing token: send `Authorization: Bearer <token>`; the token is tokenSecret in $BAND_HOME/settings.json"
+                    .into(),
+            ));
+        }
+        Some(value) => {
+            let Some(token) = value.strip_prefix("Bearer ").map(str::trim) else {
+                return Err(unauthorized("malformed Authorization header: expected `Bearer <token>`".into()));
+            };
+            if !guard.token_matches(token) {
+                return Err(unauthorized("invalid token".into()));
+            }
+        }
+    }
+
+    // 4. State-changing requests carry JSON.
+    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state && !upgrade {
+        let json = single(headers, header::CONTENT_TYPE)
+            .ok()
+            .flatten()
+            .and_then(|ct| ct.split(';').next())
+            .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send a JSON body with `Content-Type: application/json`",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities_are_parsed_strictly() {
+        assert_eq!(split_authority("LOCALHOST:3456", 80), Some(("localhost".into(), 3456)));
+        assert_eq!(split_authority("[::1]:3456", 80), Some(("[::1]".into(), 3456)));
+        assert_eq!(split_authority("[::1]", 80), Some(("[::1]".into(), 80)));
+        for bad in ["", ":80", "a:b", "[::1", "[::1]x", "a/b", "u@localhost:1", "a b", "localhost:99999"] {
+            assert_eq!(split_authority(bad, 80), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn origins_normalise_default_ports_and_refuse_null() {
+        assert_eq!(parse_origin("HTTP://LocalHost:80"), Some(("http".into(), "localhost".into(), 80)));
+        assert_eq!(parse_origin("https://x.example"), Some(("https".into(), "x.example".into(), 443)));
+        for bad in ["null", "", "file://", "ws://localhost:1", "http//localhost", "http://"] {
+            assert_eq!(parse_origin(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn own_authority_is_exact() {
+        let g = Guard::new("t".repeat(64), 3456);
+        assert!(g.is_own_authority("localhost:3456", 80));
+        assert!(g.is_own_authority("127.0.0.1:3456", 80));
+        assert!(g.is_own_authority("[::1]:3456", 80));
+        assert!(!g.is_own_authority("localhost:3457", 80));
+        assert!(!g.is_own_authority("localhost", 80));
+        assert!(!g.is_own_authority("localhost.evil.com:3456", 80));
+        assert!(!g.is_own_authority("127.0.0.2:3456", 80));
+        g.extra_hosts.insert("abc.trycloudflare.com");
+        assert!(g.is_own_authority("abc.trycloudflare.com", 443));
+        assert!(!g.is_own_authority("xabc.trycloudflare.com", 443));
+        g.extra_hosts.remove("abc.trycloudflare.com");
+        assert!(!g.is_own_authority("abc.trycloudflare.com", 443));
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        let g = Guard::new("a".repeat(64), 1);
+        assert!(g.token_matches(&"a".repeat(64)));
+        assert!(!g.token_matches(&"a".repeat(63)));
+        assert!(!g.token_matches(""));
+        assert!(!Guard::new(String::new(), 1).token_matches(""));
+    }
+}

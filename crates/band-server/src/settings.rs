@@ -1,0 +1,175 @@
+//! `$BAND_HOME/settings.json`: created on first start (mode 0600) with a fresh 64-hex token.
+//! Unknown fields are kept when the file is rewritten; a file that cannot be read is never
+//! overwritten.
+
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_PORT: u16 = 3456;
+pub const DEFAULT_BIND: &str = "127.0.0.1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{} is not valid settings JSON ({source}); fix it or move it away to start with defaults", path.display())]
+    Parse { path: PathBuf, source: serde_json::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("tokenSecret in {} is empty; delete the field to have a new token generated", .0.display())]
+    EmptyToken(PathBuf),
+    #[error("tokenSecret in {} is too short ({len} characters); use at least 32, or delete the field to have a new one generated", path.display())]
+    WeakToken { path: PathBuf, len: usize },
+    #[error("no random source for a token: {0}")]
+    Random(String),
+}
+
+/// The settings file's contents. Field names match the file (camelCase).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_server_port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktrees_dir: Option<String>,
+    /// Everything else in the file, kept as it is.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Settings {
+    /// The token; present after [`load_or_create`].
+    pub fn token(&self) -> &str {
+        self.token_secret.as_deref().unwrap_or_default()
+    }
+}
+
+pub fn settings_path(home: &Path) -> PathBuf {
+    home.join("settings.json")
+}
+
+/// Reads the settings, creating the file (and `home`) with a new token when needed.
+///
+/// # Errors
+/// Unreadable or malformed files are reported, never overwritten; an empty or short token is
+/// refused (the server must not start without a real one).
+pub fn load_or_create(home: &Path) -> Result<Settings, SettingsError> {
+    let path = settings_path(home);
+    std::fs::create_dir_all(home).map_err(|source| SettingsError::Write { path: home.to_owned(), source })?;
+    let mut settings = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice::<Settings>(&bytes)
+            .map_err(|source| SettingsError::Parse { path: path.clone(), source })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings {
+            token_secret: None,
+            web_server_port: None,
+            bind: None,
+            worktrees_dir: None,
+            other: Default::default(),
+        },
+        Err(source) => return Err(SettingsError::Read { path, source }),
+    };
+    match settings.token_secret.as_deref() {
+        Some("") => return Err(SettingsError::EmptyToken(path)),
+        Some(t) if t.len() < 32 => return Err(SettingsError::WeakToken { path, len: t.len() }),
+        Some(_) => restrict_mode(&path)?,
+        None => {
+            settings.token_secret = Some(new_token()?);
+            write(&path, &settings)?;
+        }
+    }
+    Ok(settings)
+}
+
+/// 32 random bytes as 64 lowercase hex characters.
+pub fn new_token() -> Result<String, SettingsError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| SettingsError::Random(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Writes atomically (temp file + rename), mode 0600 from the first byte.
+fn write(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
+    let err = |source| SettingsError::Write { path: path.to_owned(), source };
+    let tmp = path.with_extension("json.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).map_err(err)?;
+    let mut text = serde_json::to_string_pretty(settings).map_err(|e| err(std::io::Error::other(e)))?;
+    text.push('\n');
+    file.write_all(text.as_bytes()).and_then(|()| file.sync_all()).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// The token file must be readable by its owner only; tighten it if someone loosened it.
+fn restrict_mode(path: &Path) -> Result<(), SettingsError> {
+    let meta = std::fs::metadata(path).map_err(|source| SettingsError::Read { path: path.to_owned(), source })?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), "settings.json was readable by others; restricting it to mode 0600");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|source| SettingsError::Write { path: path.to_owned(), source })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_start_writes_a_private_file_with_a_64_hex_token() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let s = load_or_create(home.path()).expect("created");
+        let token = s.token();
+        assert_eq!(token.len(), 64);
+        assert!(token.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        let meta = std::fs::metadata(settings_path(home.path())).expect("file");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        // A second start keeps the same token.
+        assert_eq!(load_or_create(home.path()).expect("reloaded").token(), token);
+        assert_ne!(new_token().expect("token"), token);
+    }
+
+    #[test]
+    fn unknown_fields_survive_and_a_deleted_token_is_regenerated() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = settings_path(home.path());
+        std::fs::write(&path, r#"{"webServerPort": 4000, "theme": "dark"}"#).expect("write");
+        let s = load_or_create(home.path()).expect("loaded");
+        assert_eq!(s.web_server_port, Some(4000));
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("\"theme\": \"dark\""), "{text}");
+        assert!(text.contains(s.token()), "the new token is saved");
+    }
+
+    #[test]
+    fn bad_files_are_reported_and_left_untouched() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = settings_path(home.path());
+        std::fs::write(&path, "{not json").expect("write");
+        let e = load_or_create(home.path()).expect_err("malformed");
+        assert!(e.to_string().contains("is not valid settings JSON"), "{e}");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "{not json");
+
+        std::fs::write(&path, r#"{"tokenSecret": ""}"#).expect("write");
+        let e = load_or_create(home.path()).expect_err("empty token");
+        assert!(e.to_string().contains("is empty"), "{e}");
+        std::fs::write(&path, r#"{"tokenSecret": "abc"}"#).expect("write");
+        assert!(matches!(load_or_create(home.path()), Err(SettingsError::WeakToken { len: 3, .. })));
+    }
+
+    #[test]
+    fn a_loosened_mode_is_tightened() {
+        let home = tempfile::tempdir().expect("tempdir");
+        load_or_create(home.path()).expect("created");
+        let path = settings_path(home.path());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        load_or_create(home.path()).expect("loaded");
+        assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,512 @@
+//! band-server driven for real: in-process from a listener and as a process, with real git
+//! repositories and a real SQLite file, over raw HTTP JSON-RPC and WebSocket.
+
+mod support;
+
+use band_testkit::fixtures::TestRepo;
+use serde_json::{Value, json};
+use support::{TestServer, exists, raw_http, websocket, ws_call};
+
+const NOT_FOUND: i64 = -32001;
+const CONFLICT: i64 = -32002;
+const REFUSED: i64 = -32003;
+const INVALID: i64 = -32602;
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::write(path, text).expect("write file");
+}
+
+#[tokio::test]
+async fn the_whole_spine_over_http_json_rpc() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("app");
+    repo.commit_file("src/main.rs", "fn main() {}\n", "Add main");
+
+    // Projects.
+    let p = s.ok("projects.add", json!({"path": repo.path()})).await;
+    assert_eq!(p["name"], "app");
+    assert_eq!(p["defaultBranch"], "main");
+    assert_eq!(p["path"], repo.path().to_str().expect("utf8"));
+    let list = s.ok("projects.list", json!({})).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+
+    // A workspace is a worktree under <worktreesDir>/<project>/<branch>, on a new branch.
+    let ws = s.ok("workspaces.create", json!({"project": "app", "branch": "feat/login"})).await;
+    let expected = s.worktrees().join("app").join("feat/login");
+    assert_eq!(ws["path"], expected.to_str().expect("utf8"));
+    assert_eq!(
+        (ws["created"].clone(), ws["branch"].clone(), ws["base"].clone()),
+        (json!(true), json!("feat/login"), json!("main"))
+    );
+    assert!(expected.join("src/main.rs").is_file());
+    assert_eq!(repo.git(&["-C", expected.to_str().expect("utf8"), "branch", "--show-current"]), "feat/login");
+
+    // Idempotent.
+    let again = s.ok("workspaces.create", json!({"project": "app", "branch": "feat/login"})).await;
+    assert_eq!((again["id"].clone(), again["created"].clone()), (ws["id"].clone(), json!(false)));
+
+    // Found by id, by project/branch, by branch, by a path inside it.
+    let id = ws["id"].as_i64().expect("id");
+    for selector in [json!(id.to_string()), json!("app/feat/login"), json!("feat/login"), json!(expected.join("src"))] {
+        let got = s.ok("workspaces.get", json!({"workspace": selector})).await;
+        assert_eq!(got["id"], id, "{selector}");
+    }
+    let listed = s.ok("workspaces.list", json!({"project": "app"})).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+    // Status and diff see committed, modified and untracked work.
+    let status = s.ok("workspaces.status", json!({"workspace": id.to_string()})).await;
+    assert_eq!((status["dirty"].clone(), status["ahead"].clone()), (json!(false), json!(0)));
+    write(&expected.join("src/main.rs"), "fn main() { println!(\"hi\"); }\n");
+    write(&expected.join("notes.txt"), "new file\n");
+    let status = s.ok("workspaces.status", json!({"workspace": "app/feat/login"})).await;
+    let changes: Vec<(String, String)> = status["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| (c["path"].as_str().unwrap_or_default().into(), c["kind"].as_str().unwrap_or_default().into()))
+        .collect();
+    assert_eq!(changes, vec![("notes.txt".into(), "untracked".into()), ("src/main.rs".into(), "modified".into())]);
+    let diff = s.ok("workspaces.diff", json!({"workspace": "app/feat/login"})).await;
+    let patch = diff["patch"].as_str().expect("patch");
+    assert!(patch.contains("diff --git a/src/main.rs b/src/main.rs"), "{patch}");
+    assert!(patch.contains("+fn main() { println!(\"hi\"); }"), "{patch}");
+    assert!(patch.contains("diff --git a/notes.txt b/notes.txt") && patch.contains("+new file"), "{patch}");
+
+    // Removing refuses to lose uncommitted work...
+    let (code, msg) = s.err("workspaces.remove", json!({"workspace": "app/feat/login"})).await;
+    assert_eq!(code, REFUSED);
+    assert!(msg.contains("2 uncommitted change(s)") && msg.contains("--force"), "{msg}");
+    assert!(expected.join("notes.txt").is_file(), "nothing was removed");
+
+    // ...and unmerged commits.
+    let wt = expected.to_str().expect("utf8");
+    repo.git(&["-C", wt, "add", "-A"]);
+    repo.git(&["-C", wt, "commit", "-q", "-m", "Work"]);
+    let status = s.ok("workspaces.status", json!({"workspace": id.to_string()})).await;
+    assert_eq!((status["dirty"].clone(), status["ahead"].clone()), (json!(false), json!(1)));
+    let (code, msg) = s.err("workspaces.remove", json!({"workspace": id.to_string()})).await;
+    assert_eq!(code, REFUSED);
+    assert!(msg.contains("1 commit(s) not in 'main'"), "{msg}");
+    assert!(expected.is_dir());
+
+    // Forced: the worktree goes, the branch with its commit stays.
+    let removed = s.ok("workspaces.remove", json!({"workspace": id.to_string(), "force": true})).await;
+    assert_eq!(removed["branchDeleted"], false);
+    assert!(removed["branchKeptBecause"].as_str().unwrap_or_default().contains("1 commit(s)"));
+    assert!(!exists(&expected));
+    assert!(repo.git(&["branch", "--list", "feat/login"]).contains("feat/login"), "the work is kept");
+    assert_eq!(s.ok("workspaces.list", json!({})).await, json!([]));
+
+    // A clean, merged workspace is removed with its branch.
+    s.ok("workspaces.create", json!({"project": "app", "branch": "tidy"})).await;
+    let removed = s.ok("workspaces.remove", json!({"workspace": "app/tidy"})).await;
+    assert_eq!(removed["branchDeleted"], true);
+    assert_eq!(repo.git(&["branch", "--list", "tidy"]), "");
+
+    // Removing the project never touches the repository.
+    let gone = s.ok("projects.remove", json!({"name": "app"})).await;
+    assert_eq!(gone["name"], "app");
+    assert!(repo.path().join(".git").is_dir() && repo.path().join("src/main.rs").is_file());
+    assert_eq!(s.ok("projects.list", json!({})).await, json!([]));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn workspaces_start_from_a_given_base_or_an_existing_branch() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("lib");
+    repo.git(&["branch", "release"]);
+    repo.commit_file("later.txt", "later\n", "On main after release was cut");
+    s.ok("projects.add", json!({"path": repo.path(), "name": "lib"})).await;
+
+    let ws = s.ok("workspaces.create", json!({"project": "lib", "branch": "hotfix", "base": "release"})).await;
+    let path = std::path::PathBuf::from(ws["path"].as_str().expect("path"));
+    assert!(!path.join("later.txt").exists(), "started from release, not main");
+    assert_eq!(ws["base"], "release");
+
+    // An existing branch is checked out as it is, and not deleted on removal.
+    let ws = s.ok("workspaces.create", json!({"project": "lib", "branch": "release"})).await;
+    assert_eq!(ws["branchCreated"], false);
+    let removed = s.ok("workspaces.remove", json!({"workspace": "lib/release"})).await;
+    assert_eq!(removed["branchDeleted"], false);
+    assert!(repo.git(&["branch", "--list", "release"]).contains("release"));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_clearly_and_changes_nothing() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("app");
+    let plain = tempfile::tempdir().expect("tempdir");
+
+    let (code, msg) = s.err("projects.add", json!({"path": plain.path()})).await;
+    assert_eq!(code, INVALID);
+    assert!(msg.contains("is not a git repository"), "{msg}");
+    let (code, msg) = s.err("projects.add", json!({"path": "relative/dir"})).await;
+    assert_eq!((code, msg.contains("must be absolute")), (INVALID, true), "{msg}");
+    let (code, msg) = s.err("projects.add", json!({"path": repo.path(), "name": "../evil"})).await;
+    assert_eq!((code, msg.contains("invalid project name")), (INVALID, true), "{msg}");
+    assert_eq!(s.ok("projects.list", json!({})).await, json!([]));
+
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    let (code, msg) = s.err("projects.add", json!({"path": repo.path(), "name": "other"})).await;
+    assert_eq!(code, CONFLICT);
+    assert!(msg.contains("already registered as project 'app'"), "{msg}");
+    let second = TestRepo::named("app");
+    let (code, msg) = s.err("projects.add", json!({"path": second.path()})).await;
+    assert_eq!(code, CONFLICT);
+    assert!(msg.contains("a project named 'app' already exists") && msg.contains("--name"), "{msg}");
+    assert_eq!(s.ok("projects.list", json!({})).await.as_array().map(Vec::len), Some(1));
+
+    for (branch, why) in [
+        ("--upload-pack=x", "may not start with '-'"),
+        ("a..b", "'..' is not allowed"),
+        ("$(id)", "'$' is not allowed"),
+        ("a b", "' ' is not allowed"),
+        ("x.lock", "'.lock'"),
+    ] {
+        let (code, msg) = s.err("workspaces.create", json!({"project": "app", "branch": branch})).await;
+        assert_eq!(code, INVALID, "{branch}");
+        assert!(msg.contains(why), "{branch}: {msg}");
+    }
+    let (code, msg) = s.err("workspaces.create", json!({"project": "app", "branch": "ok", "base": "-x"})).await;
+    assert_eq!((code, msg.contains("may not start with '-'")), (INVALID, true), "{msg}");
+    let (code, msg) = s.err("workspaces.create", json!({"project": "app", "branch": "ok", "base": "nope"})).await;
+    assert_eq!(code, NOT_FOUND);
+    assert!(msg.contains("base 'nope' does not name a commit"), "{msg}");
+    let (code, msg) = s.err("workspaces.create", json!({"project": "ghost", "branch": "x"})).await;
+    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no project named 'ghost'; see `band projects list`"));
+    assert_eq!(repo.git(&["branch", "--list"]), "* main", "no branch was created");
+    assert!(std::fs::read_dir(s.worktrees()).expect("dir").next().is_none(), "no worktree was created");
+
+    for selector in ["99", "app/nope", "nope", "/nowhere/at/all"] {
+        let (code, msg) = s.err("workspaces.status", json!({"workspace": selector})).await;
+        assert_eq!(code, NOT_FOUND, "{selector}: {msg}");
+    }
+    let (code, msg) = s.err("projects.remove", json!({"name": "ghost"})).await;
+    assert_eq!((code, msg.contains("no project named 'ghost'")), (NOT_FOUND, true));
+
+    // Malformed params say what is wrong.
+    let (code, msg) = s.err("workspaces.create", json!({"project": "app"})).await;
+    assert_eq!((code, msg.contains("missing field `branch`")), (INVALID, true), "{msg}");
+    let (code, msg) = s.err("workspaces.create", json!({"project": "app", "branch": "x", "bsae": "main"})).await;
+    assert_eq!((code, msg.contains("unknown field `bsae`")), (INVALID, true), "{msg}");
+    let (code, msg) = s.err("projects.add", json!(["/tmp"])).await;
+    assert_eq!((code, msg.contains("by name")), (INVALID, true), "{msg}");
+    let (code, _) = s.err("projects.frobnicate", json!({})).await;
+    assert_eq!(code, -32601);
+
+    // A project with workspaces is not removed.
+    s.ok("workspaces.create", json!({"project": "app", "branch": "w"})).await;
+    let (code, msg) = s.err("projects.remove", json!({"name": "app"})).await;
+    assert_eq!(code, REFUSED);
+    assert!(msg.contains("still has 1 workspace(s) (w)"), "{msg}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_workspace_deleted_behind_bands_back_can_still_be_removed() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    let ws = s.ok("workspaces.create", json!({"project": "app", "branch": "gone"})).await;
+    std::fs::remove_dir_all(ws["path"].as_str().expect("path")).expect("rm");
+    let removed = s.ok("workspaces.remove", json!({"workspace": "app/gone"})).await;
+    assert_eq!(removed["branchDeleted"], false, "merge state unknown: the branch is kept");
+    assert!(!repo.git(&["worktree", "list"]).contains("gone"), "the stale worktree entry was pruned");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn discovery_lists_exactly_the_methods_served() {
+    let s = TestServer::start().await;
+    let doc = s.ok("rpc.discover", json!({})).await;
+    assert_eq!(doc["openrpc"], "1.3.2");
+    let names: Vec<&str> =
+        doc["methods"].as_array().expect("methods").iter().filter_map(|m| m["name"].as_str()).collect();
+    let expected: Vec<&str> = band_adapters::api::METHODS.iter().map(|m| m.name).collect();
+    assert_eq!(names, expected);
+    // Every described method is served: none answers "method not found".
+    for name in names {
+        let reply = s.rpc(name, json!({})).await;
+        assert_ne!(reply["error"]["code"], -32601, "{name} is described but not served");
+    }
+    let settings = s.ok("settings.get", json!({})).await;
+    assert_eq!(settings["webServerPort"], s.addr.port());
+    assert_eq!(settings["tokenSet"], true);
+    assert!(!settings.to_string().contains(&s.token), "the token is never sent");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn json_rpc_over_websocket_with_the_token() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("app");
+    let auth = ("authorization", format!("Bearer {}", s.token));
+    let mut ws = websocket(s.addr, &[auth.clone()]).await.expect("header-token clients may omit Origin");
+    let reply = ws_call(&mut ws, "projects.add", json!({"path": repo.path()})).await;
+    assert_eq!(reply["result"]["name"], "app", "{reply}");
+    let reply = ws_call(&mut ws, "workspaces.create", json!({"project": "app", "branch": "ws-branch"})).await;
+    assert_eq!(reply["result"]["created"], true, "{reply}");
+    let reply = ws_call(&mut ws, "workspaces.create", json!({"project": "app", "branch": "$(id)"})).await;
+    assert_eq!(reply["error"]["code"], INVALID);
+
+    // The dashboard's own origin is fine.
+    let mut ws = websocket(s.addr, &[auth.clone(), ("origin", s.origin())]).await.expect("own origin");
+    let reply = ws_call(&mut ws, "projects.list", json!({})).await;
+    assert_eq!(reply["result"][0]["name"], "app");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn unauthenticated_wrong_token_wrong_host_and_cross_origin_requests_are_refused() {
+    let s = TestServer::start().await;
+    let host = ("host", s.host());
+    let json_ct = ("content-type", "application/json".to_owned());
+    let bearer = ("authorization", format!("Bearer {}", s.token));
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"projects.list"}"#;
+
+    // /health is public, and carries the safety headers.
+    let r = s.http("GET", "/health", &[host.clone()], "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["status"], "ok");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers["content-security-policy"], "frame-ancestors 'self'");
+    assert!(r.headers.get("access-control-allow-origin").is_none());
+
+    // The token is required, exactly.
+    let cases: Vec<(Vec<(&str, String)>, u16, &str)> = vec![
+        (vec![host.clone(), json_ct.clone()], 401, "missing token"),
+        (vec![host.clone(), json_ct.clone(), ("authorization", "Bearer nope".into())], 401, "invalid token"),
+        (vec![host.clone(), json_ct.clone(), ("authorization", format!("Bearer {}x", s.token))], 401, "invalid token"),
+        (vec![host.clone(), json_ct.clone(), ("authorization", s.token.clone())], 401, "malformed Authorization"),
+        (vec![host.clone(), json_ct.clone(), ("authorization", format!("Basic {}", s.token))], 401, "malformed"),
+        (vec![host.clone(), json_ct.clone(), ("authorization", "Bearer ".into())], 401, "malformed"),
+        (vec![host.clone(), json_ct.clone(), ("authorization", "bearer x".into())], 401, "malformed"),
+        (vec![host.clone(), json_ct.clone(), bearer.clone(), bearer.clone()], 401, "more than one authorization"),
+        // Host: DNS rebinding and other ports.
+        (
+            vec![("host", "evil.example:3456".into()), json_ct.clone(), bearer.clone()],
+            403,
+            "host 'evil.example:3456' is not allowed",
+        ),
+        (vec![("host", "localhost:1".into()), json_ct.clone(), bearer.clone()], 403, "is not allowed"),
+        (
+            vec![("host", format!("localhost.evil.example:{}", s.addr.port())), json_ct.clone(), bearer.clone()],
+            403,
+            "is not allowed",
+        ),
+        (
+            vec![("host", format!("127.0.0.2:{}", s.addr.port())), json_ct.clone(), bearer.clone()],
+            403,
+            "is not allowed",
+        ),
+        (vec![json_ct.clone(), bearer.clone()], 403, "missing Host"),
+        (vec![host.clone(), host.clone(), json_ct.clone(), bearer.clone()], 403, "more than one host"),
+        // Origin: exact, even with a valid token.
+        (
+            vec![host.clone(), json_ct.clone(), bearer.clone(), ("origin", "http://evil.example".into())],
+            403,
+            "origin 'http://evil.example' is not allowed",
+        ),
+        (vec![host.clone(), json_ct.clone(), bearer.clone(), ("origin", "null".into())], 403, "origin 'null'"),
+        (
+            vec![host.clone(), json_ct.clone(), bearer.clone(), ("origin", "http://localhost:5173".into())],
+            403,
+            "is not allowed",
+        ),
+        (
+            vec![
+                host.clone(),
+                json_ct.clone(),
+                bearer.clone(),
+                ("origin", format!("https://localhost:{}", s.addr.port())),
+            ],
+            403,
+            "is not allowed",
+        ),
+        (
+            vec![
+                host.clone(),
+                json_ct.clone(),
+                bearer.clone(),
+                ("origin", format!("http://localhost:{}.evil.example", s.addr.port())),
+            ],
+            403,
+            "is not allowed",
+        ),
+        // Bodies that a page could send without a preflight.
+        (
+            vec![host.clone(), bearer.clone(), ("content-type", "text/plain".into())],
+            415,
+            "Content-Type: application/json",
+        ),
+        (vec![host.clone(), bearer.clone(), ("content-type", "application/x-www-form-urlencoded".into())], 415, "JSON"),
+        (vec![host.clone(), bearer.clone(), ("content-type", "multipart/form-data; boundary=x".into())], 415, "JSON"),
+        (vec![host.clone(), bearer.clone()], 415, "JSON"),
+    ];
+    for (headers, status, message) in &cases {
+        let r = s.http("POST", "/rpc", headers, body).await;
+        assert_eq!(r.status, *status, "{headers:?}: {}", r.body);
+        assert!(r.error().contains(message), "{headers:?}: {}", r.body);
+        assert!(!r.body.contains(&s.token), "the token never appears in an error");
+        assert!(r.headers.get("access-control-allow-origin").is_none());
+    }
+    // Wrong Host is refused even on the public route.
+    let r = s.http("GET", "/health", &[("host", "evil.example".into())], "").await;
+    assert_eq!(r.status, 403);
+
+    // The allowed forms work: each loopback name, and our own origin.
+    for h in [format!("localhost:{}", s.addr.port()), format!("[::1]:{}", s.addr.port()), s.host()] {
+        let r = s.http("POST", "/rpc", &[("host", h.clone()), json_ct.clone(), bearer.clone()], body).await;
+        assert_eq!(r.status, 200, "{h}: {}", r.body);
+    }
+    let r =
+        s.http("POST", "/rpc", &[host.clone(), json_ct.clone(), bearer.clone(), ("origin", s.origin())], body).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn websocket_upgrades_are_checked_before_upgrading() {
+    let s = TestServer::start().await;
+    let bearer = ("authorization", format!("Bearer {}", s.token));
+    let port = s.addr.port();
+    assert_eq!(websocket(s.addr, &[]).await.err(), Some(401), "no token");
+    assert_eq!(websocket(s.addr, &[("authorization", "Bearer wrong".into())]).await.err(), Some(401));
+    for origin in [
+        "http://evil.example".to_owned(),
+        "null".into(),
+        format!("http://localhost:{}", port + 1),
+        "http://127.0.0.1".into(),
+    ] {
+        assert_eq!(websocket(s.addr, &[bearer.clone(), ("origin", origin.clone())]).await.err(), Some(403), "{origin}");
+    }
+    assert_eq!(websocket(s.addr, &[bearer.clone(), ("host", "evil.example".into())]).await.err(), Some(403));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn every_route_but_the_public_ones_needs_the_token() {
+    let s = TestServer::start().await;
+    let host = ("host", s.host());
+    let mut routes: Vec<(&str, &str)> = band_server::ROUTES.to_vec();
+    // Paths nobody routed are denied too (deny by default), not just unknown.
+    routes.extend([
+        ("GET", "/"),
+        ("GET", "/rpc/x"),
+        ("POST", "/health"),
+        ("DELETE", "/rpc"),
+        ("GET", "/..%2f..%2fetc/passwd"),
+    ]);
+    for (method, path) in routes {
+        let public = band_server::guard::PUBLIC.contains(&(method, path));
+        let r = s.http(method, path, &[host.clone(), ("content-type", "application/json".into())], "{}").await;
+        if public {
+            assert_eq!(r.status, 200, "{method} {path}");
+        } else {
+            assert_eq!(r.status, 401, "{method} {path}: {}", r.body);
+            assert!(r.error().contains("missing token"), "{method} {path}");
+        }
+    }
+    let r = s.http("GET", "/nope", &[host.clone(), ("authorization", format!("Bearer {}", s.token))], "").await;
+    assert_eq!((r.status, r.error()), (404, "no route GET /nope".to_owned()));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn state_survives_a_restart_on_the_same_home() {
+    let repo = TestRepo::named("keep");
+    let s = TestServer::start().await;
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    s.ok("workspaces.create", json!({"project": "keep", "branch": "b1"})).await;
+    let TestServer { home, running, .. } = s;
+    running.expect("running").stop().await.expect("stop");
+
+    let config = band_server::Config {
+        home: home.path().to_owned(),
+        bind: "127.0.0.1".parse().expect("ip"),
+        port: 0,
+        worktrees_dir: home.path().join("worktrees"),
+    };
+    let running = band_server::start(config).await.expect("restart");
+    let token: Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("settings.json")).expect("s")).expect("j");
+    let s = TestServer {
+        addr: running.addr,
+        running: Some(running),
+        token: token["tokenSecret"].as_str().expect("t").into(),
+        home,
+    };
+    let list = s.ok("workspaces.list", json!({})).await;
+    assert_eq!(list[0]["branch"], "b1");
+    assert_eq!(list[0]["project"], "keep");
+    s.stop().await;
+}
+
+/// The real binary: first start writes the settings, `/health` answers, SIGTERM stops it cleanly.
+#[tokio::test]
+async fn the_server_process_starts_serves_and_stops_on_sigterm() {
+    use tokio::io::AsyncBufReadExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_band-server"))
+        .args(["--port", "0"])
+        .env("BAND_HOME", home.path())
+        .env("BAND_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn band-server");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("started in time")
+        .expect("read")
+        .expect("a line");
+    let url = first.rsplit(' ').next().expect("url").to_owned();
+    assert!(first.starts_with("band-server ") && url.starts_with("http://127.0.0.1:"), "{first}");
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
+
+    let r = raw_http(addr, "GET", "/health", &[("host", format!("127.0.0.1:{}", addr.port()))], "").await;
+    assert_eq!(r.status, 200);
+
+    let settings_path = home.path().join("settings.json");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&settings_path).expect("settings").permissions().mode() & 0o777, 0o600);
+    let settings: Value = serde_json::from_slice(&std::fs::read(&settings_path).expect("read")).expect("json");
+    let token = settings["tokenSecret"].as_str().expect("token");
+    assert_eq!(token.len(), 64);
+    assert!(home.path().join("band.db").is_file());
+
+    let pid = child.id().expect("pid");
+    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    assert!(status.success());
+    let exit = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait()).await.expect("exits in time");
+    assert!(exit.expect("status").success(), "a graceful stop exits 0");
+    // Nothing else printed the token.
+    let rest: Vec<String> = {
+        let mut v = Vec::new();
+        while let Ok(Some(l)) = lines.next_line().await {
+            v.push(l);
+        }
+        v
+    };
+    assert!(!rest.iter().chain([&first]).any(|l| l.contains(token)));
+}
+
+#[tokio::test]
+async fn a_taken_port_is_a_clear_error() {
+    let holder = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = holder.local_addr().expect("addr").port();
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band-server"))
+        .args(["--port", &port.to_string()])
+        .env("BAND_HOME", home.path())
+        .output()
+        .await
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot listen on 127.0.0.1:{port}")) && err.contains("--port"), "{err}");
+}

@@ -1,0 +1,169 @@
+//! Helpers for driving a real band-server: in-process start, raw HTTP with full control of
+//! headers, JSON-RPC calls, WebSocket connections.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use band_server::{Config, Running};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+pub struct TestServer {
+    pub home: tempfile::TempDir,
+    pub running: Option<Running>,
+    pub token: String,
+    pub addr: SocketAddr,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let home = tempfile::tempdir().expect("tempdir");
+        let config = Config {
+            home: home.path().to_owned(),
+            bind: "127.0.0.1".parse().expect("ip"),
+            port: 0,
+            worktrees_dir: home.path().join("worktrees"),
+        };
+        let running = band_server::start(config).await.expect("server starts");
+        let settings: Value =
+            serde_json::from_slice(&std::fs::read(home.path().join("settings.json")).expect("settings")).expect("json");
+        let token = settings["tokenSecret"].as_str().expect("token").to_owned();
+        let addr = running.addr;
+        Self { home, running: Some(running), token, addr }
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.addr.port())
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://localhost:{}", self.addr.port())
+    }
+
+    pub fn worktrees(&self) -> PathBuf {
+        std::fs::canonicalize(self.home.path().join("worktrees")).expect("worktrees dir")
+    }
+
+    /// A JSON-RPC call with the token; returns the whole reply object.
+    pub async fn rpc(&self, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+        let res = self
+            .http(
+                "POST",
+                "/rpc",
+                &[
+                    ("host", self.host()),
+                    ("authorization", format!("Bearer {}", self.token)),
+                    ("content-type", "application/json".into()),
+                ],
+                &body,
+            )
+            .await;
+        assert_eq!(res.status, 200, "{method}: {}", res.body);
+        serde_json::from_str(&res.body).expect("json reply")
+    }
+
+    /// The result of a call that must succeed.
+    pub async fn ok(&self, method: &str, params: Value) -> Value {
+        let reply = self.rpc(method, params).await;
+        assert!(reply.get("error").is_none(), "{method} failed: {reply}");
+        reply["result"].clone()
+    }
+
+    /// The error (code, message) of a call that must fail.
+    pub async fn err(&self, method: &str, params: Value) -> (i64, String) {
+        let reply = self.rpc(method, params).await;
+        let e = reply.get("error").unwrap_or_else(|| panic!("{method} should fail: {reply}"));
+        (e["code"].as_i64().expect("code"), e["message"].as_str().expect("message").to_owned())
+    }
+
+    /// Any HTTP request, headers exactly as given (nothing added, not even Host).
+    pub async fn http(&self, method: &str, path: &str, headers: &[(&str, String)], body: &str) -> Reply {
+        raw_http(self.addr, method, path, headers, body).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("clean stop");
+        }
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+    pub fn error(&self) -> String {
+        self.json()["error"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+pub async fn raw_http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, String)], body: &str) -> Reply {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+    tokio::spawn(conn);
+    let mut req = hyper::Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        req = req.header(*name, value.as_str());
+    }
+    let req = req.body(Full::new(Bytes::from(body.to_owned()))).expect("request");
+    let res = sender.send_request(req).await.expect("response");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+}
+
+/// Opens a WebSocket to `/rpc` with exactly these extra headers; Err(status) when refused.
+pub async fn websocket(
+    addr: SocketAddr,
+    headers: &[(&str, String)],
+) -> Result<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://127.0.0.1:{}/rpc", addr.port()).into_client_request().expect("request");
+    for (name, value) in headers {
+        req.headers_mut().insert(
+            hyper::header::HeaderName::from_bytes(name.as_bytes()).expect("name"),
+            value.parse().expect("value"),
+        );
+    }
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    match tokio_tungstenite::client_async(req, stream).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("websocket failed unexpectedly: {e}"),
+    }
+}
+
+/// Sends one JSON-RPC request over a WebSocket and returns the reply.
+pub async fn ws_call(
+    ws: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    method: &str,
+    params: Value,
+) -> Value {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let req = json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params}).to_string();
+    ws.send(Message::text(req)).await.expect("send");
+    loop {
+        match ws.next().await.expect("a reply").expect("frame") {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).expect("json"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+pub fn exists(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok()
+}
