@@ -1,0 +1,245 @@
+//! The real `band` binary against a real band-server (in-process), real git repositories and a
+//! real SQLite file: every command in text and JSON, errors on stderr as JSON with exit 1.
+
+use std::path::Path;
+use std::process::Output;
+
+use band_testkit::fixtures::TestRepo;
+use serde_json::Value;
+
+struct Env {
+    home: tempfile::TempDir,
+    url: String,
+    running: Option<band_server::Running>,
+}
+
+impl Env {
+    async fn start() -> Self {
+        let home = tempfile::tempdir().expect("tempdir");
+        let config = band_server::Config {
+            home: home.path().to_owned(),
+            bind: "127.0.0.1".parse().expect("ip"),
+            port: 0,
+            worktrees_dir: home.path().join("worktrees"),
+        };
+        let running = band_server::start(config).await.expect("server");
+        Self { url: running.url(), home, running: Some(running) }
+    }
+
+    /// Runs `band` in `cwd` with BAND_HOME and BAND_SERVER_URL set (the token comes from
+    /// settings.json).
+    async fn band_in(&self, cwd: &Path, args: &[&str]) -> Output {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"));
+        cmd.args(args)
+            .current_dir(cwd)
+            .env("BAND_HOME", self.home.path())
+            .env("BAND_SERVER_URL", &self.url)
+            .env_remove("BAND_TOKEN")
+            .env_remove("BAND_OUTPUT");
+        cmd.output().await.expect("run band")
+    }
+
+    async fn band(&self, args: &[&str]) -> Output {
+        self.band_in(self.home.path(), args).await
+    }
+
+    /// `band --output json ...`, which must succeed with one JSON document.
+    async fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--output", "json"];
+        all.extend_from_slice(args);
+        let out = self.band(&all).await;
+        assert!(out.status.success(), "band {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("band {args:?}: not one JSON document ({e})"))
+    }
+
+    async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("stop");
+        }
+    }
+}
+
+fn text(out: &Output) -> String {
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The command failed with exit 1 and `{"error": ...}` on stderr; returns the message.
+fn error(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.stdout.is_empty(), "nothing on stdout when failing");
+    let v: Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|_| panic!("stderr is not JSON: {}", String::from_utf8_lossy(&out.stderr)));
+    v["error"].as_str().expect("error message").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn projects_and_workspaces_from_the_command_line() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("webapp");
+
+    // Relative paths are resolved against the current directory.
+    let out = env.band_in(repo.path().parent().expect("parent"), &["projects", "add", "webapp"]).await;
+    assert!(text(&out).starts_with("added project webapp ("), "{}", text(&out));
+    let list = env.json(&["projects", "list"]).await;
+    assert_eq!(list[0]["name"], "webapp");
+    assert!(text(&env.band(&["projects", "list"]).await).contains("webapp  main"));
+
+    let created = env.json(&["workspaces", "create", "webapp", "feat-a"]).await;
+    for field in ["id", "project", "branch", "path"] {
+        assert!(!created[field].is_null(), "{field} missing in {created}");
+    }
+    let path = created["path"].as_str().expect("path").to_owned();
+    assert!(Path::new(&path).join("README.md").is_file());
+    let again = env.json(&["workspaces", "create", "webapp", "feat-a"]).await;
+    assert_eq!((again["path"].as_str(), again["created"].as_bool()), (Some(path.as_str()), Some(false)));
+    let out = env.band(&["workspaces", "create", "webapp", "feat-a"]).await;
+    assert!(text(&out).contains(&path), "idempotent create prints the path");
+
+    // Inside the workspace, the workspace argument may be left out.
+    let inside = Path::new(&path);
+    std::fs::create_dir_all(inside.join("src")).expect("mkdir");
+    std::fs::write(inside.join("src/new.rs"), "pub fn f() {}\n").expect("write");
+    let out = env.band_in(&inside.join("src"), &["--output", "json", "workspaces", "status"]).await;
+    let status: Value = serde_json::from_slice(&text(&out).into_bytes()).expect("json");
+    assert_eq!(status["changes"][0]["path"], "src/new.rs");
+    assert_eq!(status["changes"][0]["kind"], "untracked");
+    let out = env.band_in(inside, &["workspaces", "diff"]).await;
+    assert!(text(&out).contains("+pub fn f() {}"));
+    let out = env.band_in(inside, &["workspaces", "status"]).await;
+    assert!(text(&out).contains("untracked    src/new.rs"), "{}", text(&out));
+
+    let ws = env.json(&["workspaces", "list", "webapp"]).await;
+    assert_eq!(ws.as_array().map(Vec::len), Some(1));
+    assert!(text(&env.band(&["workspaces", "list"]).await).contains("webapp/feat-a"));
+
+    // Work is never lost silently.
+    let msg = error(&env.band(&["workspaces", "remove", "webapp/feat-a"]).await);
+    assert!(msg.contains("uncommitted change(s) (src/new.rs)") && msg.contains("--force"), "{msg}");
+    assert!(inside.join("src/new.rs").is_file());
+    let removed = env.json(&["workspaces", "remove", "webapp/feat-a", "--force"]).await;
+    assert_eq!(removed["branchDeleted"], true, "no commits: the branch held nothing");
+    assert!(!inside.exists());
+
+    let out = env.band(&["projects", "remove", "webapp"]).await;
+    assert!(text(&out).contains("is untouched"));
+    assert!(repo.path().join("README.md").is_file());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_a_clear_error_and_exit_1() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    let plain = tempfile::tempdir().expect("tempdir");
+
+    let msg = error(&env.band(&["projects", "add", plain.path().to_str().expect("utf8")]).await);
+    assert!(msg.ends_with("is not a git repository"), "{msg}");
+    env.json(&["projects", "add", repo.path().to_str().expect("utf8")]).await;
+    let msg = error(&env.band(&["projects", "add", repo.path().to_str().expect("utf8")]).await);
+    assert!(msg.contains("already registered as project 'app'"), "{msg}");
+    for branch in ["--upload-pack=x", "a..b", "$(id)"] {
+        let msg = error(&env.band(&["workspaces", "create", "app", "--", branch]).await);
+        assert!(msg.starts_with(&format!("invalid branch name '{branch}'")), "{branch}: {msg}");
+    }
+    assert_eq!(repo.git(&["branch", "--list"]), "* main");
+    let msg = error(&env.band(&["workspaces", "create", "nope", "x"]).await);
+    assert_eq!(msg, "no project named 'nope'; see `band projects list`");
+    let msg = error(&env.band(&["workspaces", "status", "app/nope"]).await);
+    assert!(msg.starts_with("no workspace 'app/nope'"), "{msg}");
+    // Outside any workspace, leaving the argument out is explained.
+    let msg = error(&env.band_in(plain.path(), &["workspaces", "diff"]).await);
+    assert!(msg.contains("is not inside a band workspace"), "{msg}");
+    let msg = error(&env.band(&["projects", "frobnicate"]).await);
+    assert!(msg.contains("unrecognized subcommand 'frobnicate'"), "{msg}");
+    let msg = error(&env.band(&["schema", "no", "such"]).await);
+    assert!(msg.starts_with("no command 'no such'; known: projects.add"), "{msg}");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_settings_health_schema_and_output_modes() {
+    let env = Env::start().await;
+    let h = env.json(&["health"]).await;
+    assert_eq!(h["status"], "ok");
+    let s = env.json(&["settings"]).await;
+    assert_eq!(s["tokenSet"], true);
+    assert!(s["worktreesDir"].as_str().expect("dir").ends_with("/worktrees"));
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(env.home.path().join("settings.json")).expect("read")).expect("json");
+    let token = settings["tokenSecret"].as_str().expect("token");
+    let out = env.band(&["settings"]).await;
+    assert!(text(&out).contains("port:") && !text(&out).contains(token), "never the token");
+
+    // BAND_OUTPUT=json works like --output json.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
+        .args(["projects", "list"])
+        .env("BAND_HOME", env.home.path())
+        .env("BAND_SERVER_URL", &env.url)
+        .env("BAND_OUTPUT", "json")
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).expect("json"), serde_json::json!([]));
+
+    // A wrong BAND_TOKEN is refused with a hint.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
+        .args(["projects", "list"])
+        .env("BAND_HOME", env.home.path())
+        .env("BAND_SERVER_URL", &env.url)
+        .env("BAND_TOKEN", "f".repeat(64))
+        .output()
+        .await
+        .expect("run");
+    let msg = error(&out);
+    assert!(msg.contains("invalid token") && msg.contains("BAND_TOKEN"), "{msg}");
+
+    let schema = env.json(&["schema"]).await;
+    assert_eq!(schema["openrpc"], "1.3.2");
+    let one = env.json(&["schema", "workspaces", "create"]).await;
+    assert_eq!(one["method"]["name"], "workspaces.create");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_is_not_running_is_explained() {
+    let home = tempfile::tempdir().expect("tempdir");
+    // A port nothing listens on: bind one, note it, free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
+        .args(["projects", "list"])
+        .env("BAND_HOME", home.path())
+        .env("BAND_SERVER_URL", format!("http://127.0.0.1:{port}"))
+        .env("BAND_TOKEN", "a".repeat(64))
+        .output()
+        .await
+        .expect("run");
+    let msg = error(&out);
+    assert!(msg.contains("band-server is not running at http://127.0.0.1:") && msg.contains("start it with"), "{msg}");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
+        .args(["health"])
+        .env("BAND_HOME", home.path())
+        .env("BAND_SERVER_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .await
+        .expect("run");
+    assert!(error(&out).contains("not running"));
+    // No settings and no BAND_TOKEN: say where the token comes from.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
+        .args(["projects", "list"])
+        .env("BAND_HOME", home.path())
+        .env_remove("BAND_TOKEN")
+        .output()
+        .await
+        .expect("run");
+    assert!(error(&out).contains("no token: set BAND_TOKEN"));
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
+        .args(["projects", "list"])
+        .env("BAND_HOME", home.path())
+        .env("BAND_SERVER_URL", "ftp://x")
+        .env("BAND_TOKEN", "a")
+        .output()
+        .await
+        .expect("run");
+    assert!(error(&out).contains("use an http:// URL"));
+}
