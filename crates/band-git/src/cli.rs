@@ -290,6 +290,8 @@ mod tests {
         let fake = dir.path().join("fake-git");
         std::fs::write(&fake, "#!/bin/sh\nprintf '%s\\n' \"$@\"\nenv\ncat\n").expect("write");
         std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+        // Let any concurrently forked child drop its copy of the write descriptor (ETXTBSY).
+        std::thread::sleep(std::time::Duration::from_millis(100));
         let out = GitCommand::new(&fake, dir.path(), Access::Read).arg("status").run().await.expect("runs");
         let out = String::from_utf8_lossy(&out);
         assert!(out.starts_with("--no-pager\n--no-optional-locks\n-c\ncore.fsmonitor=false\n"), "{out}");

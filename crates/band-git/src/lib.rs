@@ -44,6 +44,12 @@
 //!
 //! `diff` shows untracked files through a *copy* of the index in a private temporary directory
 //! (`GIT_INDEX_FILE`) where they are added intent-to-add; the real index is never written.
+//! Untracked nested repositories are listed by `status` but left out of the patch.
+//!
+//! `add_worktree` checks what it can before git runs (the path is free, the branch is not checked
+//! out, the base resolves) and undoes a failed run: the worktree's admin entry, its directory, the
+//! parent directories it created and the branch it created. A new branch starts `--no-track` at
+//! the resolved base commit.
 
 mod cli;
 mod read;
@@ -74,7 +80,7 @@ impl Default for Git {
 }
 
 impl Git {
-    /// Uses `git` from `PATH` (git 2.36 or later: `--end-of-options`, `--pathspec-from-file`).
+    /// Uses `git` from `PATH` (git 2.31 or later: `--end-of-options`, `GIT_CONFIG_COUNT`).
     pub fn new() -> Self {
         Self { program: PathBuf::from("git") }
     }
@@ -119,11 +125,11 @@ fn create_parents(path: &Path) -> Result<Vec<PathBuf>, GitError> {
     }
     missing.reverse();
     for d in &missing {
-        if let Err(e) = std::fs::create_dir(d) {
-            if e.kind() != std::io::ErrorKind::AlreadyExists {
-                remove_empty_dirs(&missing);
-                return Err(GitError::Internal(Box::new(e)));
-            }
+        if let Err(e) = std::fs::create_dir(d)
+            && e.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            remove_empty_dirs(&missing);
+            return Err(GitError::Internal(Box::new(e)));
         }
     }
     Ok(missing)

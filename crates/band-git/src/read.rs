@@ -70,18 +70,16 @@ pub(crate) fn default_branch(repo: &gix::Repository) -> Result<BranchName, GitEr
     let main = repo.main_repo().map_err(gix_err)?;
     let valid = |name: &BStr| name.to_str().ok().and_then(|s| BranchName::new(s).ok());
 
-    if let Ok(Some(origin_head)) = main.try_find_reference("refs/remotes/origin/HEAD") {
-        if let gix::refs::TargetRef::Symbolic(target) = origin_head.target() {
-            if let Some(name) = target.as_bstr().strip_prefix(b"refs/remotes/origin/").and_then(|n| valid(n.as_bstr()))
-            {
-                return Ok(name);
-            }
-        }
+    if let Ok(Some(origin_head)) = main.try_find_reference("refs/remotes/origin/HEAD")
+        && let gix::refs::TargetRef::Symbolic(target) = origin_head.target()
+        && let Some(name) = target.as_bstr().strip_prefix(b"refs/remotes/origin/").and_then(|n| valid(n.as_bstr()))
+    {
+        return Ok(name);
     }
-    if let Ok(Some(head)) = main.head_name() {
-        if let Some(name) = head.as_bstr().strip_prefix(b"refs/heads/").and_then(|n| valid(n.as_bstr())) {
-            return Ok(name);
-        }
+    if let Ok(Some(head)) = main.head_name()
+        && let Some(name) = head.as_bstr().strip_prefix(b"refs/heads/").and_then(|n| valid(n.as_bstr()))
+    {
+        return Ok(name);
     }
     for candidate in ["main", "master"] {
         if let Ok(Some(_)) = main.try_find_reference(format!("refs/heads/{candidate}").as_str()) {

@@ -85,21 +85,17 @@ impl TestRepo {
 /// themselves run in (hooks export `GIT_DIR` and friends).
 fn git_command(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
+    cmd.current_dir(dir);
+    // Hooks export GIT_DIR, GIT_INDEX_FILE, GIT_CONFIG_PARAMETERS... none may leak in.
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("GIT_") {
+            cmd.env_remove(var);
+        }
+    }
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("LC_ALL", "C");
-    for var in [
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_COMMON_DIR",
-        "GIT_CEILING_DIRECTORIES",
-    ] {
-        cmd.env_remove(var);
-    }
     cmd
 }
 

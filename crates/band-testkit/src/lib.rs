@@ -8,4 +8,5 @@
 pub mod contract;
 pub mod events;
 pub mod fixtures;
+pub mod git;
 pub mod memory;

@@ -23,12 +23,14 @@ pub trait GitRepos: Send + Sync {
     /// Local branch names, sorted.
     async fn branches(&self, repo: &Path) -> Result<Vec<String>, GitError>;
 
-    /// Creates a worktree at `path` on `branch`. When the branch does not exist it is created
-    /// from `base` and the result is `true`; when it exists it is checked out as it is and the
-    /// result is `false`. `path`'s parent directories are created.
+    /// Creates a worktree at `path` (absolute) on `branch`. When the branch does not exist it is
+    /// created from `base` (without upstream tracking) and the result is `true`; when it exists
+    /// it is checked out as it is, `base` is not consulted, and the result is `false`. `path`'s
+    /// parent directories are created.
     ///
     /// # Errors
-    /// [`GitError::RefNotFound`] when `base` names no commit; [`GitError::BranchCheckedOut`]
+    /// [`GitError::RefNotFound`] when the branch must be created and `base` names no commit;
+    /// [`GitError::BranchCheckedOut`]
     /// when the branch is checked out elsewhere; [`GitError::PathExists`] when `path` exists.
     /// On error nothing is left behind: no branch, no directory.
     async fn add_worktree(

@@ -1,0 +1,156 @@
+//! [`FakeGit`]: an in-memory [`GitRepos`] for service tests. It models repositories, branches,
+//! worktrees, uncommitted changes and divergence as plain maps that a test sets up and inspects.
+//! The real adapter's behaviour is pinned by band-git's own tests against real repositories.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use band_core::ports::GitRepos;
+use band_core::{BranchName, Divergence, FileChange, GitError, GitRef, RepoInfo, WorktreeInfo};
+
+#[derive(Default)]
+struct State {
+    repos: BTreeMap<PathBuf, RepoInfo>,
+    branches: BTreeMap<PathBuf, BTreeSet<String>>,
+    /// worktree path -> (repo, branch)
+    worktrees: BTreeMap<PathBuf, (PathBuf, String)>,
+    changes: BTreeMap<PathBuf, Vec<FileChange>>,
+    divergence: BTreeMap<PathBuf, Divergence>,
+}
+
+#[derive(Default)]
+pub struct FakeGit {
+    state: Mutex<State>,
+}
+
+impl FakeGit {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A repository at `root` whose default (and only) branch is `default_branch`.
+    pub fn add_repo(&self, root: &Path, default_branch: &str, linked: bool) {
+        let mut s = self.state();
+        let default_branch = BranchName::new(default_branch).expect("valid branch");
+        s.branches.entry(root.to_owned()).or_default().insert(default_branch.to_string());
+        s.repos.insert(root.to_owned(), RepoInfo { root: root.to_owned(), default_branch, is_linked_worktree: linked });
+    }
+
+    pub fn add_branch(&self, repo: &Path, branch: &str) {
+        self.state().branches.entry(repo.to_owned()).or_default().insert(branch.to_owned());
+    }
+
+    pub fn set_changes(&self, worktree: &Path, changes: Vec<FileChange>) {
+        self.state().changes.insert(worktree.to_owned(), changes);
+    }
+
+    pub fn set_divergence(&self, worktree: &Path, d: Divergence) {
+        self.state().divergence.insert(worktree.to_owned(), d);
+    }
+
+    /// Deletes a worktree's directory behind the adapter's back.
+    pub fn lose_worktree_dir(&self, worktree: &Path) {
+        let mut s = self.state();
+        s.worktrees.remove(worktree);
+    }
+
+    pub fn worktree_paths(&self) -> Vec<PathBuf> {
+        self.state().worktrees.keys().cloned().collect()
+    }
+
+    pub fn branches_of(&self, repo: &Path) -> Vec<String> {
+        self.state().branches.get(repo).map(|b| b.iter().cloned().collect()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl GitRepos for FakeGit {
+    async fn inspect(&self, path: &Path) -> Result<RepoInfo, GitError> {
+        let s = self.state();
+        s.repos
+            .values()
+            .find(|r| path.starts_with(&r.root))
+            .cloned()
+            .ok_or_else(|| GitError::NotARepository(path.to_owned()))
+    }
+
+    async fn branches(&self, repo: &Path) -> Result<Vec<String>, GitError> {
+        Ok(self.branches_of(repo))
+    }
+
+    async fn add_worktree(
+        &self,
+        repo: &Path,
+        path: &Path,
+        branch: &BranchName,
+        base: &GitRef,
+    ) -> Result<bool, GitError> {
+        let mut s = self.state();
+        if s.worktrees.contains_key(path) {
+            return Err(GitError::PathExists(path.to_owned()));
+        }
+        if s.worktrees.values().any(|(r, b)| r == repo && b == branch.as_str()) {
+            return Err(GitError::BranchCheckedOut(branch.to_string()));
+        }
+        let branches = s.branches.entry(repo.to_owned()).or_default();
+        let created = !branches.contains(branch.as_str());
+        if created && !branches.contains(base.as_str()) {
+            return Err(GitError::RefNotFound(base.to_string()));
+        }
+        branches.insert(branch.to_string());
+        s.worktrees.insert(path.to_owned(), (repo.to_owned(), branch.to_string()));
+        Ok(created)
+    }
+
+    async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError> {
+        let s = self.state();
+        let mut out = vec![WorktreeInfo { path: repo.to_owned(), branch: None, is_main: true }];
+        for (path, (r, b)) in &s.worktrees {
+            if r == repo {
+                out.push(WorktreeInfo { path: path.clone(), branch: Some(b.clone()), is_main: false });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn status(&self, worktree: &Path) -> Result<Vec<FileChange>, GitError> {
+        let s = self.state();
+        if !s.worktrees.contains_key(worktree) {
+            return Err(GitError::WorktreeMissing(worktree.to_owned()));
+        }
+        Ok(s.changes.get(worktree).cloned().unwrap_or_default())
+    }
+
+    async fn divergence(&self, worktree: &Path, _base: &GitRef) -> Result<Divergence, GitError> {
+        let s = self.state();
+        if !s.worktrees.contains_key(worktree) {
+            return Err(GitError::WorktreeMissing(worktree.to_owned()));
+        }
+        Ok(s.divergence.get(worktree).copied().unwrap_or_default())
+    }
+
+    async fn diff(&self, worktree: &Path, _base: &GitRef) -> Result<(String, String), GitError> {
+        let s = self.state();
+        let changes = s.changes.get(worktree).cloned().unwrap_or_default();
+        let patch = changes.iter().map(|c| format!("diff --git a/{0} b/{0}\n", c.path)).collect();
+        Ok(("0".repeat(40), patch))
+    }
+
+    async fn remove_worktree(&self, _repo: &Path, worktree: &Path, force: bool) -> Result<(), GitError> {
+        let mut s = self.state();
+        if !force && s.changes.get(worktree).is_some_and(|c| !c.is_empty()) {
+            return Err(GitError::Refused("contains modified or untracked files".into()));
+        }
+        s.worktrees.remove(worktree);
+        s.changes.remove(worktree);
+        Ok(())
+    }
+
+    async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {
+        let mut s = self.state();
+        let removed = s.branches.get_mut(repo).is_some_and(|b| b.remove(branch.as_str()));
+        if removed { Ok(()) } else { Err(GitError::RefNotFound(branch.to_string())) }
+    }
+}
