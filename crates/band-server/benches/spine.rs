@@ -148,6 +148,8 @@ fn free_port() -> u16 {
 }
 
 /// Starts band-server and polls `/health` until it answers; returns the time that took.
+/// The caller stops (and so waits for) the child.
+#[allow(clippy::zombie_processes)]
 fn start_server(bin_dir: &Path, home: &Path) -> (Child, u16, Duration) {
     let port = free_port();
     let t = Instant::now();

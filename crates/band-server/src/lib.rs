@@ -298,3 +298,35 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     }));
     Ok(Running { addr, stop: Some(tx), task })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_home_listens_on_loopback_3456_with_worktrees_inside_it() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let (config, settings) = Config::for_home(home.path()).expect("config");
+        assert_eq!(config.bind.to_string(), "127.0.0.1");
+        assert!(config.bind.is_loopback());
+        assert_eq!(config.port, 3456);
+        assert_eq!(config.worktrees_dir, home.path().join("worktrees"));
+        assert_eq!(settings.token().len(), 64);
+    }
+
+    #[test]
+    fn settings_choose_port_bind_and_worktrees() {
+        let home = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            home.path().join("settings.json"),
+            r#"{"webServerPort": 4000, "bind": "0.0.0.0", "worktreesDir": "/srv/wt"}"#,
+        )
+        .expect("write");
+        let (config, _) = Config::for_home(home.path()).expect("config");
+        assert_eq!((config.port, config.bind.to_string()), (4000, "0.0.0.0".to_owned()));
+        assert_eq!(config.worktrees_dir, PathBuf::from("/srv/wt"));
+        std::fs::write(home.path().join("settings.json"), r#"{"bind": "localhost"}"#).expect("write");
+        let e = Config::for_home(home.path()).map(|_| ()).expect_err("not an IP");
+        assert!(e.to_string().contains("bind 'localhost' in settings.json is not an IP address"), "{e}");
+    }
+}

@@ -249,8 +249,24 @@ async fn json_rpc_over_websocket_with_the_token() {
     assert_eq!(reply["result"]["name"], "app", "{reply}");
     let reply = ws_call(&mut ws, "workspaces.create", json!({"project": "app", "branch": "ws-branch"})).await;
     assert_eq!(reply["result"]["created"], true, "{reply}");
+    let path = std::path::PathBuf::from(reply["result"]["path"].as_str().expect("path"));
     let reply = ws_call(&mut ws, "workspaces.create", json!({"project": "app", "branch": "$(id)"})).await;
     assert_eq!(reply["error"]["code"], INVALID);
+    let reply = ws_call(&mut ws, "workspaces.list", json!({"project": "app"})).await;
+    assert_eq!(reply["result"][0]["branch"], "ws-branch");
+    let reply = ws_call(&mut ws, "workspaces.get", json!({"workspace": path.join("README.md")})).await;
+    assert_eq!(reply["result"]["branch"], "ws-branch", "{reply}");
+    write(&path.join("README.md"), "changed\n");
+    let reply = ws_call(&mut ws, "workspaces.status", json!({"workspace": "app/ws-branch"})).await;
+    assert_eq!(reply["result"]["changes"][0]["kind"], "modified", "{reply}");
+    let reply = ws_call(&mut ws, "workspaces.diff", json!({"workspace": "app/ws-branch"})).await;
+    assert!(reply["result"]["patch"].as_str().unwrap_or_default().contains("+changed"), "{reply}");
+    let reply = ws_call(&mut ws, "workspaces.remove", json!({"workspace": "app/ws-branch"})).await;
+    assert_eq!(reply["error"]["code"], REFUSED, "{reply}");
+    let reply = ws_call(&mut ws, "workspaces.remove", json!({"workspace": "app/ws-branch", "force": true})).await;
+    assert_eq!(reply["result"]["branchDeleted"], true, "{reply}");
+    let reply = ws_call(&mut ws, "settings.get", json!({})).await;
+    assert_eq!(reply["result"]["tokenSet"], true);
 
     // The dashboard's own origin is fine.
     let mut ws = websocket(s.addr, &[auth.clone(), ("origin", s.origin())]).await.expect("own origin");
