@@ -59,31 +59,6 @@ pub struct ProjectNameParams {
     pub name: String,
 }
 
-pub struct ProjectsAdd;
-impl Method for ProjectsAdd {
-    const NAME: &'static str = "projects.add";
-    const SUMMARY: &'static str = "Register a git repository as a project.";
-    type Params = ProjectsAddParams;
-    type Result = ProjectInfo;
-}
-
-pub struct ProjectsList;
-impl Method for ProjectsList {
-    const NAME: &'static str = "projects.list";
-    const SUMMARY: &'static str = "List registered projects, by name.";
-    type Params = NoParams;
-    type Result = Vec<ProjectInfo>;
-}
-
-pub struct ProjectsRemove;
-impl Method for ProjectsRemove {
-    const NAME: &'static str = "projects.remove";
-    const SUMMARY: &'static str =
-        "Forget a project. The repository on disk is never touched; refused while it has workspaces.";
-    type Params = ProjectNameParams;
-    type Result = ProjectInfo;
-}
-
 // ---- workspaces -----------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -188,55 +163,6 @@ pub struct WorkspaceRemoved {
     pub branch_kept_because: Option<String>,
 }
 
-pub struct WorkspacesCreate;
-impl Method for WorkspacesCreate {
-    const NAME: &'static str = "workspaces.create";
-    const SUMMARY: &'static str = "Create a workspace: a git worktree on a new or existing branch. Idempotent.";
-    type Params = WorkspacesCreateParams;
-    type Result = WorkspaceCreated;
-}
-
-pub struct WorkspacesList;
-impl Method for WorkspacesList {
-    const NAME: &'static str = "workspaces.list";
-    const SUMMARY: &'static str = "List workspaces, of one project or of all.";
-    type Params = WorkspacesListParams;
-    type Result = Vec<WorkspaceInfo>;
-}
-
-pub struct WorkspacesGet;
-impl Method for WorkspacesGet {
-    const NAME: &'static str = "workspaces.get";
-    const SUMMARY: &'static str = "Find one workspace by id, project/branch, branch or path.";
-    type Params = WorkspaceParams;
-    type Result = WorkspaceInfo;
-}
-
-pub struct WorkspacesStatus;
-impl Method for WorkspacesStatus {
-    const NAME: &'static str = "workspaces.status";
-    const SUMMARY: &'static str = "Uncommitted changes of a workspace and how far it is ahead of / behind its base.";
-    type Params = WorkspaceParams;
-    type Result = WorkspaceStatusInfo;
-}
-
-pub struct WorkspacesDiff;
-impl Method for WorkspacesDiff {
-    const NAME: &'static str = "workspaces.diff";
-    const SUMMARY: &'static str = "Unified diff of a workspace against the merge base with its base.";
-    type Params = WorkspaceParams;
-    type Result = WorkspaceDiffInfo;
-}
-
-pub struct WorkspacesRemove;
-impl Method for WorkspacesRemove {
-    const NAME: &'static str = "workspaces.remove";
-    const SUMMARY: &'static str =
-        "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.";
-    type Params = WorkspacesRemoveParams;
-    type Result = WorkspaceRemoved;
-}
-
 // ---- settings and discovery -----------------------------------------------------------------
 
 /// The server's settings as clients may see them: never the token.
@@ -251,22 +177,6 @@ pub struct SettingsInfo {
     /// Always true on a running server; the token itself is never sent.
     pub token_set: bool,
     pub version: String,
-}
-
-pub struct SettingsGet;
-impl Method for SettingsGet {
-    const NAME: &'static str = "settings.get";
-    const SUMMARY: &'static str = "The server's settings (without the token).";
-    type Params = NoParams;
-    type Result = SettingsInfo;
-}
-
-pub struct Discover;
-impl Method for Discover {
-    const NAME: &'static str = "rpc.discover";
-    const SUMMARY: &'static str = "This API described as an OpenRPC 1.3 document.";
-    type Params = NoParams;
-    type Result = serde_json::Value;
 }
 
 /// The body of `GET /health` (public, no token needed).
@@ -294,20 +204,49 @@ impl MethodDoc {
     }
 }
 
-/// Every method of the API. The server registers exactly these (a test checks both ways).
-pub const METHODS: &[MethodDoc] = &[
-    MethodDoc::of::<ProjectsAdd>(),
-    MethodDoc::of::<ProjectsList>(),
-    MethodDoc::of::<ProjectsRemove>(),
-    MethodDoc::of::<WorkspacesCreate>(),
-    MethodDoc::of::<WorkspacesList>(),
-    MethodDoc::of::<WorkspacesGet>(),
-    MethodDoc::of::<WorkspacesStatus>(),
-    MethodDoc::of::<WorkspacesDiff>(),
-    MethodDoc::of::<WorkspacesRemove>(),
-    MethodDoc::of::<SettingsGet>(),
-    MethodDoc::of::<Discover>(),
-];
+/// Declares each method type, its [`Method`] impl, and [`METHODS`] listing them all, so that a
+/// method cannot exist without being described.
+macro_rules! methods {
+    ($($ty:ident = $name:literal, $summary:literal, $params:ty => $result:ty;)*) => {
+        $(
+            #[doc = $summary]
+            pub struct $ty;
+            impl Method for $ty {
+                const NAME: &'static str = $name;
+                const SUMMARY: &'static str = $summary;
+                type Params = $params;
+                type Result = $result;
+            }
+        )*
+        /// Every method of the API. The server registers exactly these (a test checks both ways).
+        pub const METHODS: &[MethodDoc] = &[$(MethodDoc::of::<$ty>()),*];
+    };
+}
+
+methods! {
+    ProjectsAdd = "projects.add", "Register a git repository as a project.",
+        ProjectsAddParams => ProjectInfo;
+    ProjectsList = "projects.list", "List registered projects, by name.",
+        NoParams => Vec<ProjectInfo>;
+    ProjectsRemove = "projects.remove", "Forget a project. The repository on disk is never touched; refused while it has workspaces.",
+        ProjectNameParams => ProjectInfo;
+    WorkspacesCreate = "workspaces.create", "Create a workspace: a git worktree on a new or existing branch. Idempotent.",
+        WorkspacesCreateParams => WorkspaceCreated;
+    WorkspacesList = "workspaces.list", "List workspaces, of one project or of all.",
+        WorkspacesListParams => Vec<WorkspaceInfo>;
+    WorkspacesGet = "workspaces.get", "Find one workspace by id, project/branch, branch or path.",
+        WorkspaceParams => WorkspaceInfo;
+    WorkspacesStatus = "workspaces.status", "Uncommitted changes of a workspace and how far it is ahead of / behind its base.",
+        WorkspaceParams => WorkspaceStatusInfo;
+    WorkspacesDiff = "workspaces.diff", "Unified diff of a workspace against the merge base with its base.",
+        WorkspaceParams => WorkspaceDiffInfo;
+    WorkspacesRemove = "workspaces.remove", "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.",
+        WorkspacesRemoveParams => WorkspaceRemoved;
+    SettingsGet = "settings.get", "The server's settings (without the token).",
+        NoParams => SettingsInfo;
+    Discover = "rpc.discover", "This API described as an OpenRPC 1.3 document.",
+        NoParams => serde_json::Value;
+}
 
 /// The OpenRPC 1.3 document for [`METHODS`]. Params are by name: each field of a method's params
 /// type is one OpenRPC param.

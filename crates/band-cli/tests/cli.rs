@@ -59,6 +59,19 @@ impl Env {
     }
 }
 
+/// Runs `band` with only the BAND_* variables given (none inherited from the test's environment).
+async fn band_with(args: &[&str], vars: &[(&str, String)]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"));
+    cmd.args(args);
+    for var in ["BAND_HOME", "BAND_SERVER_URL", "BAND_TOKEN", "BAND_OUTPUT"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().await.expect("run band")
+}
+
 fn text(out: &Output) -> String {
     assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -172,25 +185,27 @@ async fn server_settings_health_schema_and_output_modes() {
     assert!(text(&out).contains("port:") && !text(&out).contains(token), "never the token");
 
     // BAND_OUTPUT=json works like --output json.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
-        .args(["projects", "list"])
-        .env("BAND_HOME", env.home.path())
-        .env("BAND_SERVER_URL", &env.url)
-        .env("BAND_OUTPUT", "json")
-        .output()
-        .await
-        .expect("run");
+    let out = band_with(
+        &["projects", "list"],
+        &[
+            ("BAND_HOME", env.home.path().display().to_string()),
+            ("BAND_SERVER_URL", env.url.clone()),
+            ("BAND_OUTPUT", "json".into()),
+        ],
+    )
+    .await;
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).expect("json"), serde_json::json!([]));
 
     // A wrong BAND_TOKEN is refused with a hint.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
-        .args(["projects", "list"])
-        .env("BAND_HOME", env.home.path())
-        .env("BAND_SERVER_URL", &env.url)
-        .env("BAND_TOKEN", "f".repeat(64))
-        .output()
-        .await
-        .expect("run");
+    let out = band_with(
+        &["projects", "list"],
+        &[
+            ("BAND_HOME", env.home.path().display().to_string()),
+            ("BAND_SERVER_URL", env.url.clone()),
+            ("BAND_TOKEN", "f".repeat(64)),
+        ],
+    )
+    .await;
     let msg = error(&out);
     assert!(msg.contains("invalid token") && msg.contains("BAND_TOKEN"), "{msg}");
 
@@ -206,40 +221,34 @@ async fn a_server_that_is_not_running_is_explained() {
     let home = tempfile::tempdir().expect("tempdir");
     // A port nothing listens on: bind one, note it, free it.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
-        .args(["projects", "list"])
-        .env("BAND_HOME", home.path())
-        .env("BAND_SERVER_URL", format!("http://127.0.0.1:{port}"))
-        .env("BAND_TOKEN", "a".repeat(64))
-        .output()
-        .await
-        .expect("run");
+    let out = band_with(
+        &["projects", "list"],
+        &[
+            ("BAND_HOME", home.path().display().to_string()),
+            ("BAND_SERVER_URL", format!("http://127.0.0.1:{port}")),
+            ("BAND_TOKEN", "a".repeat(64)),
+        ],
+    )
+    .await;
     let msg = error(&out);
     assert!(msg.contains("band-server is not running at http://127.0.0.1:") && msg.contains("start it with"), "{msg}");
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
-        .args(["health"])
-        .env("BAND_HOME", home.path())
-        .env("BAND_SERVER_URL", format!("http://127.0.0.1:{port}"))
-        .output()
-        .await
-        .expect("run");
+    let out = band_with(
+        &["health"],
+        &[("BAND_HOME", home.path().display().to_string()), ("BAND_SERVER_URL", format!("http://127.0.0.1:{port}"))],
+    )
+    .await;
     assert!(error(&out).contains("not running"));
     // No settings and no BAND_TOKEN: say where the token comes from.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
-        .args(["projects", "list"])
-        .env("BAND_HOME", home.path())
-        .env_remove("BAND_TOKEN")
-        .output()
-        .await
-        .expect("run");
+    let out = band_with(&["projects", "list"], &[("BAND_HOME", home.path().display().to_string())]).await;
     assert!(error(&out).contains("no token: set BAND_TOKEN"));
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
-        .args(["projects", "list"])
-        .env("BAND_HOME", home.path())
-        .env("BAND_SERVER_URL", "ftp://x")
-        .env("BAND_TOKEN", "a")
-        .output()
-        .await
-        .expect("run");
+    let out = band_with(
+        &["projects", "list"],
+        &[
+            ("BAND_HOME", home.path().display().to_string()),
+            ("BAND_SERVER_URL", "ftp://x".into()),
+            ("BAND_TOKEN", "a".into()),
+        ],
+    )
+    .await;
     assert!(error(&out).contains("use an http:// URL"));
 }

@@ -439,22 +439,7 @@ async fn state_survives_a_restart_on_the_same_home() {
     s.ok("workspaces.create", json!({"project": "keep", "branch": "b1"})).await;
     let TestServer { home, running, .. } = s;
     running.expect("running").stop().await.expect("stop");
-
-    let config = band_server::Config {
-        home: home.path().to_owned(),
-        bind: "127.0.0.1".parse().expect("ip"),
-        port: 0,
-        worktrees_dir: home.path().join("worktrees"),
-    };
-    let running = band_server::start(config).await.expect("restart");
-    let token: Value =
-        serde_json::from_slice(&std::fs::read(home.path().join("settings.json")).expect("s")).expect("j");
-    let s = TestServer {
-        addr: running.addr,
-        running: Some(running),
-        token: token["tokenSecret"].as_str().expect("t").into(),
-        home,
-    };
+    let s = TestServer::start_in(home).await;
     let list = s.ok("workspaces.list", json!({})).await;
     assert_eq!(list[0]["branch"], "b1");
     assert_eq!(list[0]["project"], "keep");

@@ -21,7 +21,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> Self {
-        let home = tempfile::tempdir().expect("tempdir");
+        Self::start_in(tempfile::tempdir().expect("tempdir")).await
+    }
+
+    /// A server on an existing home (for restarts).
+    pub async fn start_in(home: tempfile::TempDir) -> Self {
         let config = Config {
             home: home.path().to_owned(),
             bind: "127.0.0.1".parse().expect("ip"),
