@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test band has, on a fresh machine: installs what the tests need, then runs them.
-# Tests use real parts: real git repositories, a real SQLite file, the real binaries.
+# Tests use real parts: real git repositories, a real SQLite file, the real binaries, and the real
+# agent CLIs (pinned, from npm) talking to a mock model on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,21 @@ apt_install() {
 
 need cargo || { echo "band's tests need Rust: install it with rustup (https://rustup.rs)" >&2; exit 1; }
 need git || { echo "installing git" >&2; apt_install git; }
+{ need node && need npm; } || { echo "installing Node.js" >&2; apt_install nodejs npm; }
+
+# The agent CLIs at their pinned versions (a cache outside the clone; nothing is fetched when
+# they are already there).
+BAND_AGENTS_BIN="$(./scripts/agents.sh | tail -n1)"
+export BAND_AGENTS_BIN
 
 # Unit, integration and end-to-end tests, the architecture checks (tests/tidy.rs), and one quick
-# smoke run of each benchmark so that none can rot.
-cargo test --workspace --all-targets --locked
+# smoke run of each benchmark so that none can rot. Built first, with the network...
+cargo test --workspace --all-targets --locked --no-run
+
+# ...then run where nothing can leave the machine: a network namespace with only loopback, when
+# this user may make one (root, as in CI). The agents are configured offline either way.
+if [ "$(id -u)" = 0 ] && need unshare && { need ip || apt_install iproute2; } && unshare -n true 2>/dev/null; then
+  echo "running the tests in a loopback-only network namespace" >&2
+  exec unshare -n bash -c 'ip link set lo up && exec cargo test --workspace --all-targets --locked --offline'
+fi
+exec cargo test --workspace --all-targets --locked

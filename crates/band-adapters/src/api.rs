@@ -76,7 +76,7 @@ pub struct WorkspaceInfo {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkspacesCreateParams {
     pub project: String,
@@ -84,15 +84,30 @@ pub struct WorkspacesCreateParams {
     /// Defaults to the project's default branch. Ignored when the workspace exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
+    /// Start a chat in the workspace with this first message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// The chat's agent (with `prompt`): claude-code (default) or codex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// The chat's model (with `prompt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The chat's permission mode (with `prompt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceCreated {
     #[serde(flatten)]
     pub workspace: WorkspaceInfo,
     /// False when the workspace already existed and was returned as it is.
     pub created: bool,
+    /// The chat started with `prompt`, if one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatInfo>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -161,6 +176,335 @@ pub struct WorkspaceRemoved {
     /// Why the branch was kept, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_kept_because: Option<String>,
+}
+
+// ---- chats ----------------------------------------------------------------------------------
+
+/// Token counts and cost of a turn, or summed over turns.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageInfo {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatInfo {
+    pub id: i64,
+    pub workspace_id: i64,
+    /// claude-code or codex.
+    pub agent: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// ask, accept-edits or allow-all.
+    pub mode: String,
+    pub name: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// idle, working, waiting, completed, failed or interrupted.
+    pub status: String,
+    /// The agent's own session id (resumed on the next message after a restart).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_session_id: Option<String>,
+    /// Sequence number of the chat's last event.
+    pub last_seq: u64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsCreateParams {
+    /// A workspace selector: id, project/branch, branch or a path inside it.
+    pub workspace: String,
+    /// claude-code (default) or codex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// ask (default), accept-edits or allow-all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsListParams {
+    /// Only this workspace's chats (a selector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatParams {
+    pub chat: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsSendParams {
+    pub chat: i64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SendResult {
+    /// started (a turn began) or queued (the chat was busy).
+    pub outcome: String,
+    /// Sequence number of the `prompt` event, when started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// The queued message, when queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<QueuedInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsRespondParams {
+    pub chat: i64,
+    /// allow or deny.
+    pub decision: String,
+    /// The permission request to answer; may be left out when only one is pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsUpdateParams {
+    pub chat: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A model name; an empty string returns to the agent's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Labels to set (key to value).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub set_labels: std::collections::BTreeMap<String, String>,
+    /// Label keys to remove.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove_labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedInfo {
+    pub id: i64,
+    pub chat_id: i64,
+    pub position: u32,
+    pub text: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QueueEditParams {
+    pub chat: i64,
+    pub id: i64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QueueMoveParams {
+    pub chat: i64,
+    pub id: i64,
+    /// 0-based; past the end means last.
+    pub position: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QueueItemParams {
+    pub chat: i64,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsEventsParams {
+    pub chat: i64,
+    /// Events after this sequence number (ascending from there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
+    /// Or: the events before this sequence number (a page going back; the newest when neither
+    /// `after` nor `before` is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<u64>,
+    /// At most this many (default 200, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// One entry of a chat's log. Agent updates follow ACP's `session/update` names
+/// (`agent_message_chunk`, `tool_call`...); band adds its own (`prompt`, `turn_ended`...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventInfo {
+    pub chat_id: i64,
+    pub seq: u64,
+    /// Unix milliseconds.
+    pub at: i64,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum EventBody {
+    Prompt {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queued_id: Option<i64>,
+    },
+    TurnStarted {},
+    TurnEnded {
+        /// end_turn, max_tokens, max_turn_requests, refusal or cancelled; absent when failed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stop_reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        usage: UsageInfo,
+    },
+    AgentMessageChunk {
+        text: String,
+    },
+    AgentThoughtChunk {
+        text: String,
+    },
+    ToolCall {
+        tool_call_id: String,
+        title: String,
+        /// The tool's kind (read, edit, execute, ...), as the agent reports it.
+        tool_kind: String,
+        raw_input: serde_json::Value,
+    },
+    ToolCallUpdate {
+        tool_call_id: String,
+        /// pending, in_progress, completed or failed.
+        status: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raw_output: Option<String>,
+    },
+    Plan {
+        entries: Vec<String>,
+    },
+    UsageUpdate {
+        usage: UsageInfo,
+    },
+    Permission {
+        request_id: String,
+        tool: String,
+        raw_input: serde_json::Value,
+    },
+    PermissionResolved {
+        request_id: String,
+        /// allow or deny.
+        decision: String,
+        /// user or mode.
+        by: String,
+    },
+    Status {
+        status: String,
+    },
+    AgentSession {
+        session_id: String,
+    },
+    Error {
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnInfo {
+    pub id: i64,
+    pub prompt: String,
+    pub started_seq: u64,
+    pub started_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub usage: UsageInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageTotalsInfo {
+    pub turns: u64,
+    pub usage: UsageInfo,
+    pub duration_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsageParams {
+    /// A chat id, or
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
+    /// a workspace selector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsSubscribeParams {
+    pub chat: i64,
+    /// Replay the log from after this sequence number (0: from the start), then follow live.
+    #[serde(default)]
+    pub after: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacesSubscribeParams {
+    /// Only this workspace (a selector); all when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+}
+
+/// What a workspace subscription carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum WorkspaceNotice {
+    /// A chat was created, or its settings or status changed.
+    Chat {
+        chat: ChatInfo,
+    },
+    ChatRemoved {
+        chat: ChatInfo,
+    },
+    Queue {
+        chat_id: i64,
+        queue: Vec<QueuedInfo>,
+    },
+    WorkspaceCreated {
+        workspace: WorkspaceInfo,
+    },
+    WorkspaceRemoved {
+        workspace: WorkspaceInfo,
+    },
 }
 
 // ---- settings and discovery -----------------------------------------------------------------
@@ -242,11 +586,79 @@ methods! {
         WorkspaceParams => WorkspaceDiffInfo;
     WorkspacesRemove = "workspaces.remove", "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.",
         WorkspacesRemoveParams => WorkspaceRemoved;
+    ChatsCreate = "chats.create", "Start a chat with an agent in a workspace (no message is sent yet).",
+        ChatsCreateParams => ChatInfo;
+    ChatsList = "chats.list", "List chats, of one workspace or of all.",
+        ChatsListParams => Vec<ChatInfo>;
+    ChatsGet = "chats.get", "One chat.",
+        ChatParams => ChatInfo;
+    ChatsSend = "chats.send", "Send a message: starts a turn when the chat is free, else queues it.",
+        ChatsSendParams => SendResult;
+    ChatsStop = "chats.stop", "End the current turn and the agent's process group; the next message resumes the session.",
+        ChatParams => ChatInfo;
+    ChatsInterrupt = "chats.interrupt", "Ask the agent to end its current turn early, keeping its process.",
+        ChatParams => ChatInfo;
+    ChatsRespond = "chats.respond", "Answer a pending permission request: allow or deny.",
+        ChatsRespondParams => ChatInfo;
+    ChatsUpdate = "chats.update", "Rename a chat, change its model or mode, set or remove labels.",
+        ChatsUpdateParams => ChatInfo;
+    ChatsRemove = "chats.remove", "Stop a chat's agent and delete the chat with its log.",
+        ChatParams => ChatInfo;
+    ChatsEvents = "chats.events", "A page of a chat's event log: after a sequence number, or before one going back.",
+        ChatsEventsParams => Vec<EventInfo>;
+    ChatsTurns = "chats.turns", "A chat's turns with their usage, cost, duration and stop reason.",
+        ChatParams => Vec<TurnInfo>;
+    ChatsUsage = "chats.usage", "Usage totals of a chat or of a workspace's chats.",
+        UsageParams => UsageTotalsInfo;
+    ChatsQueue = "chats.queue", "Messages waiting for a busy chat, in order.",
+        ChatParams => Vec<QueuedInfo>;
+    ChatsQueueEdit = "chats.queue.edit", "Change the text of a queued message.",
+        QueueEditParams => QueuedInfo;
+    ChatsQueueMove = "chats.queue.move", "Move a queued message to another position.",
+        QueueMoveParams => Vec<QueuedInfo>;
+    ChatsQueueCancel = "chats.queue.cancel", "Remove a message from the queue.",
+        QueueItemParams => QueuedInfo;
     SettingsGet = "settings.get", "The server's settings (without the token).",
         NoParams => SettingsInfo;
     Discover = "rpc.discover", "This API described as an OpenRPC 1.3 document.",
         NoParams => serde_json::Value;
 }
+
+/// A subscription: subscribe with params, receive `notification`s carrying items, unsubscribe.
+pub struct SubscriptionDoc {
+    pub name: &'static str,
+    pub notification: &'static str,
+    pub unsubscribe: &'static str,
+    pub summary: &'static str,
+    pub params: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+    pub item: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+fn schema<T: JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+/// A chat's log from a sequence number, then live: every event once, in order.
+pub const CHATS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "chats.subscribe",
+    notification: "chats.event",
+    unsubscribe: "chats.unsubscribe",
+    summary: "Replay a chat's events after a sequence number, then follow them live, with no gap and no duplicate.",
+    params: schema::<ChatsSubscribeParams>,
+    item: schema::<EventInfo>,
+};
+
+/// Chat status, queue and workspace changes, live.
+pub const WORKSPACES_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "workspaces.subscribe",
+    notification: "workspaces.notice",
+    unsubscribe: "workspaces.unsubscribe",
+    summary: "Follow chat status and queue changes and workspace creation and removal, of one workspace or all.",
+    params: schema::<WorkspacesSubscribeParams>,
+    item: schema::<WorkspaceNotice>,
+};
+
+pub const SUBSCRIPTIONS: &[SubscriptionDoc] = &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE];
 
 /// The OpenRPC 1.3 document for [`METHODS`]. Params are by name: each field of a method's params
 /// type is one OpenRPC param.
@@ -290,12 +702,26 @@ pub fn openrpc() -> serde_json::Value {
             "result": {"name": "result", "schema": result_schema.to_value()},
         }));
     }
+    let subscriptions: Vec<Value> = SUBSCRIPTIONS
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "summary": s.summary,
+                "notification": s.notification,
+                "unsubscribe": s.unsubscribe,
+                "params": (s.params)(&mut generator).to_value(),
+                "item": (s.item)(&mut generator).to_value(),
+            })
+        })
+        .collect();
     let schemas = generator.take_definitions(true);
     json!({
         "openrpc": "1.3.2",
         "info": {"title": "band", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "band-server's JSON-RPC 2.0 API, over HTTP POST and WebSocket at /rpc."},
+                 "description": "band-server's JSON-RPC 2.0 API, over HTTP POST and WebSocket at /rpc. Subscriptions (x-subscriptions) need the WebSocket."},
         "methods": methods,
+        "x-subscriptions": subscriptions,
         "components": {"schemas": schemas},
     })
 }
@@ -334,7 +760,22 @@ mod tests {
             .iter()
             .map(|p| (p["name"].as_str().unwrap_or_default(), p["required"].as_bool().unwrap_or_default()))
             .collect();
-        assert_eq!(params, vec![("base", false), ("branch", true), ("project", true)]);
+        assert_eq!(
+            params,
+            vec![
+                ("agent", false),
+                ("base", false),
+                ("branch", true),
+                ("mode", false),
+                ("model", false),
+                ("project", true),
+                ("prompt", false)
+            ]
+        );
+        let subs = doc["x-subscriptions"].as_array().expect("subscriptions");
+        assert_eq!(subs.len(), SUBSCRIPTIONS.len());
+        assert_eq!(subs[0]["notification"], "chats.event");
+        assert!(subs[0]["item"]["$ref"].as_str().is_some_and(|r| r.ends_with("/EventInfo")));
         // Results refer to shared component schemas, which exist.
         let r = create["result"]["schema"]["$ref"].as_str().expect("a $ref");
         let name = r.rsplit('/').next().unwrap_or_default();

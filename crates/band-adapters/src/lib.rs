@@ -9,5 +9,6 @@
 //! Invariants: depends on band-core and never on band-store, band-git or band-server; domain
 //! types are converted to wire types here and never serialized directly.
 
+pub mod agents;
 pub mod api;
 pub mod rpc;

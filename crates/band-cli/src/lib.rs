@@ -9,6 +9,7 @@
 //! Invariant: the CLI speaks only the API in band-adapters' `api` module, with its types; it
 //! never reads band's database or runs git itself.
 
+mod chats;
 mod output;
 
 use std::path::{Path, PathBuf};
@@ -51,6 +52,9 @@ enum Command {
     /// Git worktrees, one per piece of work.
     #[command(subcommand)]
     Workspaces(WorkspacesCmd),
+    /// Chats: coding agents at work in workspaces.
+    #[command(subcommand)]
+    Chats(chats::ChatsCmd),
 }
 
 #[derive(Subcommand)]
@@ -76,6 +80,18 @@ enum WorkspacesCmd {
         branch: String,
         #[arg(long)]
         base: Option<String>,
+        /// Start a chat in the new workspace with this first message.
+        #[arg(long)]
+        prompt: Option<String>,
+        /// The chat's agent (with --prompt): claude-code (default) or codex.
+        #[arg(long, requires = "prompt")]
+        agent: Option<String>,
+        /// The chat's model (with --prompt).
+        #[arg(long, requires = "prompt")]
+        model: Option<String>,
+        /// The chat's permission mode (with --prompt): ask, accept-edits or allow-all.
+        #[arg(long, requires = "prompt")]
+        mode: Option<String>,
     },
     /// List workspaces, of one project or all.
     List { project: Option<String> },
@@ -161,9 +177,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         },
         Command::Workspaces(cmd) => match cmd {
-            WorkspacesCmd::Create { project, branch, base } => out.workspace_created(
-                &call.call::<api::WorkspacesCreate>(api::WorkspacesCreateParams { project, branch, base }).await?,
-            ),
+            WorkspacesCmd::Create { project, branch, base, prompt, agent, model, mode } => {
+                let params = api::WorkspacesCreateParams { project, branch, base, prompt, agent, model, mode };
+                out.workspace_created(&call.call::<api::WorkspacesCreate>(params).await?)
+            }
             WorkspacesCmd::List { project } => {
                 out.workspaces(&call.call::<api::WorkspacesList>(api::WorkspacesListParams { project }).await?)
             }
@@ -185,21 +202,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 out.workspace_removed(&call.call::<api::WorkspacesRemove>(p).await?)
             }
         },
+        Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
     }
 }
 
-struct Caller<'a> {
-    client: &'a Client,
+pub(crate) struct Caller<'a> {
+    pub(crate) client: &'a Client,
 }
 
 impl Caller<'_> {
-    async fn call<M: Method>(&self, params: M::Params) -> Result<M::Result, Failure> {
+    pub(crate) async fn call<M: Method>(&self, params: M::Params) -> Result<M::Result, Failure> {
         self.client.call::<M>(&params).await.map_err(|e| explain(e, self.client))
     }
 }
 
 /// Turns a client error into what the user should read.
-fn explain(e: ClientError, client: &Client) -> Failure {
+pub(crate) fn explain(e: ClientError, client: &Client) -> Failure {
     match e {
         ClientError::Unreachable { url } => Failure(format!(
             "band-server is not running at {url}; start it with `band-server` (or `./scripts/run.sh` in band's checkout), or point BAND_SERVER_URL at it"
@@ -256,7 +274,7 @@ fn absolute(path: &Path) -> Result<String, Failure> {
 }
 
 /// The named workspace, or the one containing the current directory.
-fn selector(workspace: Option<String>) -> Result<String, Failure> {
+pub(crate) fn selector(workspace: Option<String>) -> Result<String, Failure> {
     match workspace {
         Some(w) => Ok(w),
         None => {

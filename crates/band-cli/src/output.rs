@@ -79,10 +79,17 @@ impl Printer {
     pub fn workspace_created(&self, w: &api::WorkspaceCreated) -> Result<(), Failure> {
         self.show(w, || {
             let verb = if w.created { "created" } else { "exists:" };
-            format!(
+            let mut t = format!(
                 "{verb} workspace {} {}/{} at {}",
                 w.workspace.id, w.workspace.project, w.workspace.branch, w.workspace.path
-            )
+            );
+            if let Some(c) = &w.chat {
+                t.push_str(&format!(
+                    "\nstarted chat {} ({}); follow it with `band chats watch {}`",
+                    c.id, c.agent, c.id
+                ));
+            }
+            t
         })
     }
 
@@ -161,4 +168,103 @@ fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
         out.push_str(&line(row));
     }
     out
+}
+
+impl Printer {
+    pub fn chat(&self, c: &api::ChatInfo) -> Result<(), Failure> {
+        self.show(c, || {
+            let model = c.model.as_deref().unwrap_or("default model");
+            let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let mut t = format!("chat {} \"{}\": {} ({model}, {}), {}", c.id, c.name, c.agent, c.mode, c.status);
+            if !labels.is_empty() {
+                t.push_str(&format!(" [{}]", labels.join(", ")));
+            }
+            t
+        })
+    }
+
+    pub fn chats(&self, list: &[api::ChatInfo]) -> Result<(), Failure> {
+        self.show(&list, || {
+            if list.is_empty() {
+                return "no chats; start one with `band chats create` or `band chats send -m ...`".into();
+            }
+            table(
+                &["ID", "WS", "AGENT", "MODE", "STATUS", "NAME"],
+                list.iter()
+                    .map(|c| {
+                        vec![
+                            c.id.to_string(),
+                            c.workspace_id.to_string(),
+                            c.agent.clone(),
+                            c.mode.clone(),
+                            c.status.clone(),
+                            c.name.clone(),
+                        ]
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    pub fn sent(&self, chat: i64, r: &api::SendResult) -> Result<(), Failure> {
+        self.show(r, || match &r.queued {
+            Some(q) => format!("chat {chat} is busy: queued as message {} (position {})", q.id, q.position),
+            None => format!("sent to chat {chat}; follow it with `band chats watch {chat}`"),
+        })
+    }
+
+    pub fn queue(&self, q: &[api::QueuedInfo]) -> Result<(), Failure> {
+        self.show(&q, || {
+            if q.is_empty() {
+                return "the queue is empty".into();
+            }
+            table(
+                &["POS", "ID", "TEXT"],
+                q.iter().map(|m| vec![m.position.to_string(), m.id.to_string(), m.text.clone()]).collect(),
+            )
+        })
+    }
+
+    pub fn turns(&self, turns: &[api::TurnInfo]) -> Result<(), Failure> {
+        self.show(&turns, || {
+            if turns.is_empty() {
+                return "no turns yet".into();
+            }
+            table(
+                &["ID", "END", "IN", "OUT", "COST", "MS", "PROMPT"],
+                turns
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.id.to_string(),
+                            t.stop_reason
+                                .clone()
+                                .or_else(|| t.error.as_ref().map(|_| "error".into()))
+                                .unwrap_or("-".into()),
+                            t.usage.input_tokens.to_string(),
+                            t.usage.output_tokens.to_string(),
+                            t.usage.cost_usd.map(|c| format!("${c:.4}")).unwrap_or("-".into()),
+                            t.duration_ms.map(|d| d.to_string()).unwrap_or("-".into()),
+                            t.prompt.chars().take(60).collect(),
+                        ]
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    pub fn usage(&self, u: &api::UsageTotalsInfo) -> Result<(), Failure> {
+        self.show(u, || {
+            format!(
+                "{} turn(s): {} tokens in, {} out, {} cache read, {} cache write; cost {}; {} ms",
+                u.turns,
+                u.usage.input_tokens,
+                u.usage.output_tokens,
+                u.usage.cache_read_tokens,
+                u.usage.cache_write_tokens,
+                u.usage.cost_usd.map(|c| format!("${c:.4}")).unwrap_or("unknown".into()),
+                u.duration_ms
+            )
+        })
+    }
 }

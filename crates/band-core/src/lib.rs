@@ -10,12 +10,16 @@
 //! - Types here are not serializable by design: wire and storage shapes live at the edges
 //!   (band-adapters' `api`, band-store's rows) and convert from these.
 
+mod chat;
+mod env;
 mod error;
 mod model;
 mod names;
 pub mod ports;
 pub mod services;
 
+pub use chat::*;
+pub use env::agent_env;
 pub use error::{AgentError, CoreError, GitError, StoreError};
 pub use model::*;
 pub use names::{BranchName, GitRef, NameError, ProjectName, WorkspaceSelector};

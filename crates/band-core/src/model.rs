@@ -145,7 +145,7 @@ pub struct WorkspaceRemoval {
 }
 
 /// The coding agents band can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AgentKind {
     ClaudeCode,
     Codex,
@@ -164,6 +164,14 @@ impl AgentKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// The npm package that provides the agent's binary.
+    pub fn package(self) -> &'static str {
+        match self {
+            Self::ClaudeCode => "@anthropic-ai/claude-code",
+            Self::Codex => "@openai/codex",
+        }
+    }
 }
 
 /// Who decides on an agent's permission requests.
@@ -175,6 +183,22 @@ pub enum PermissionMode {
     AcceptEdits,
     /// Everything is allowed.
     AllowAll,
+}
+
+impl PermissionMode {
+    pub const ALL: [PermissionMode; 3] = [Self::Ask, Self::AcceptEdits, Self::AllowAll];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ask => "ask",
+            Self::AcceptEdits => "accept-edits",
+            Self::AllowAll => "allow-all",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
 }
 
 /// The life of a chat.
@@ -191,6 +215,18 @@ pub enum ChatStatus {
 }
 
 impl ChatStatus {
+    pub const ALL: [ChatStatus; 6] =
+        [Self::Idle, Self::Working, Self::Waiting, Self::Completed, Self::Failed, Self::Interrupted];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// A turn is under way (the agent works, or waits on the user).
+    pub fn busy(self) -> bool {
+        matches!(self, Self::Working | Self::Waiting)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Idle => "idle",

@@ -95,8 +95,11 @@ fn main() {
         for i in 0..n {
             // Alternate, so that cache warmth favours neither.
             let t = Instant::now();
-            let params =
-                api::WorkspacesCreateParams { project: "bench".into(), branch: format!("band-{i}"), base: None };
+            let params = api::WorkspacesCreateParams {
+                project: "bench".into(),
+                branch: format!("band-{i}"),
+                ..Default::default()
+            };
             client.call::<api::WorkspacesCreate>(&params).await.expect("workspaces.create");
             band_times.push(t.elapsed());
 

@@ -10,7 +10,6 @@
 //! checkpointed after the last request finished.
 
 pub mod guard;
-mod notices;
 pub mod settings;
 
 use std::net::{IpAddr, SocketAddr};
@@ -25,14 +24,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use band_adapters::api;
+use band_adapters::rpc::notices::Broadcast;
 use band_adapters::rpc::server::{ApiContext, module};
-use band_core::ports::{EventSink, GitRepos, ProjectStore, WorkspaceStore};
-use band_core::services::{Projects, Workspaces};
+use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceStore};
+use band_core::services::{ChatPorts, Chats, Projects, Workspaces};
+use band_core::{AgentKind, agent_env};
 use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
 use tower::ServiceExt;
 
 pub use guard::Guard;
-pub use notices::BroadcastSink;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -103,15 +103,27 @@ pub struct Band {
     token: String,
     store: Arc<band_store::SqliteStore>,
     api: Option<ApiContext>,
-    notices: Arc<BroadcastSink>,
+    chats: Chats,
+    notices: Arc<Broadcast>,
 }
 
 impl Band {
-    /// Opens (creating on first start) settings, database and worktrees directory.
+    /// Opens (creating on first start) settings, database and worktrees directory, with the real
+    /// agent adapters.
     ///
     /// # Errors
     /// Anything that would keep the server from working, with the file or setting to fix.
     pub async fn open(config: Config) -> Result<Self, StartError> {
+        let settings = settings::load_or_create(&config.home)?;
+        let agents = band_adapters::agents::runtimes(&settings.agent_binaries());
+        Self::open_with(config, agents).await
+    }
+
+    /// As [`Band::open`], with the given agent runtimes (tests and benchmarks use fakes).
+    ///
+    /// # Errors
+    /// As [`Band::open`].
+    pub async fn open_with(config: Config, agents: Vec<Arc<dyn AgentRuntime>>) -> Result<Self, StartError> {
         let settings = settings::load_or_create(&config.home)?;
         let token = settings.token().to_owned();
         std::fs::create_dir_all(&config.worktrees_dir).map_err(|e| {
@@ -122,13 +134,42 @@ impl Band {
         })?;
         let store = Arc::new(band_store::SqliteStore::open(&config.home.join("band.db")).await?);
         let git: Arc<dyn GitRepos> = Arc::new(band_git::Git::new());
-        let notices = Arc::new(BroadcastSink::new(1024));
+        let notices = Arc::new(Broadcast::new(4096));
         let sink: Arc<dyn EventSink> = notices.clone();
         let projects_store: Arc<dyn ProjectStore> = store.clone();
         let workspaces_store: Arc<dyn WorkspaceStore> = store.clone();
+        let workspaces = Arc::new(Workspaces::new(
+            projects_store.clone(),
+            workspaces_store.clone(),
+            git.clone(),
+            sink.clone(),
+            worktrees_dir.clone(),
+        ));
+        let extras = settings.agent_env();
+        let env: band_core::services::EnvSource = Arc::new(move |kind: AgentKind| {
+            agent_env(std::env::vars(), kind, extras.get(kind.as_str()).unwrap_or(&Default::default()))
+        });
+        let chats = Chats::new(
+            workspaces.clone(),
+            ChatPorts {
+                chats: store.clone(),
+                log: store.clone(),
+                turns: store.clone(),
+                queue: store.clone(),
+                events: sink.clone(),
+                agents,
+                env,
+            },
+        );
+        let repaired = chats.recover().await.map_err(|e| StartError::Config(format!("cannot repair chats: {e}")))?;
+        if repaired > 0 {
+            tracing::warn!(chats = repaired, "chats left mid-turn by the last run are now interrupted");
+        }
         let api = ApiContext {
-            projects: Projects::new(projects_store.clone(), workspaces_store.clone(), git.clone(), sink.clone()),
-            workspaces: Workspaces::new(projects_store, workspaces_store, git, sink, worktrees_dir.clone()),
+            projects: Projects::new(projects_store, workspaces_store, git, sink),
+            workspaces,
+            chats: chats.clone(),
+            notices: notices.clone(),
             settings: api::SettingsInfo {
                 home: config.home.display().to_string(),
                 web_server_port: config.port,
@@ -138,15 +179,20 @@ impl Band {
                 version: VERSION.to_owned(),
             },
         };
-        Ok(Self { config, token, store, api: Some(api), notices })
+        Ok(Self { config, token, store, api: Some(api), chats, notices })
+    }
+
+    /// The chat service (tests and the desktop shell look at live agents through it).
+    pub fn chats(&self) -> Chats {
+        self.chats.clone()
     }
 
     pub fn config(&self) -> &Config {
         &self.config
     }
 
-    /// Notices published by the services (project and workspace changes).
-    pub fn notices(&self) -> Arc<BroadcastSink> {
+    /// Notices published by the services (project, workspace and chat changes).
+    pub fn notices(&self) -> Arc<Broadcast> {
         self.notices.clone()
     }
 
@@ -207,8 +253,13 @@ impl Band {
         };
         let serving = axum::serve(listener, app).with_graceful_shutdown(graceful);
         let result = serving.await;
-        // WebSocket connections live outside axum's graceful shutdown: stop them explicitly.
         let _ = rx.await;
+        // Agents next: their chats are marked interrupted in one transaction, then every
+        // process group is stopped.
+        if let Err(e) = self.chats.shutdown().await {
+            tracing::error!(error = %e, "marking running chats interrupted failed");
+        }
+        // WebSocket connections live outside axum's graceful shutdown: stop them explicitly.
         let _ = server_handle.stop();
         let _ = tokio::time::timeout(Duration::from_secs(5), server_handle.stopped()).await;
         if let Err(e) = self.store.checkpoint().await {
@@ -261,6 +312,8 @@ async fn serve_rpc(State(rpc): State<RpcState>, req: Request) -> Response {
 /// A server running in this process (tests, the desktop shell).
 pub struct Running {
     pub addr: SocketAddr,
+    /// The chat service of the running band.
+    pub chats: Chats,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), StartError>>,
 }
@@ -289,14 +342,26 @@ impl Running {
 /// # Errors
 /// As [`Band::open`] and [`Band::bind`].
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    let band = Band::open(config).await?;
+    run_in_background(Band::open(config).await?).await
+}
+
+/// As [`start`], with the given agent runtimes.
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with(config: Config, agents: Vec<Arc<dyn AgentRuntime>>) -> Result<Running, StartError> {
+    run_in_background(Band::open_with(config, agents).await?).await
+}
+
+async fn run_in_background(band: Band) -> Result<Running, StartError> {
+    let chats = band.chats();
     let listener = band.bind().await?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(band.serve(listener, async move {
         let _ = rx.await;
     }));
-    Ok(Running { addr, stop: Some(tx), task })
+    Ok(Running { addr, stop: Some(tx), task, chats })
 }
 
 #[cfg(test)]

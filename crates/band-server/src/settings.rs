@@ -2,6 +2,7 @@
 //! Unknown fields are kept when the file is rewritten; a file that cannot be read is never
 //! overwritten.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ pub enum SettingsError {
 }
 
 /// The settings file's contents. Field names match the file (camelCase).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,12 +40,37 @@ pub struct Settings {
     pub bind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worktrees_dir: Option<String>,
+    /// Per agent (`claude-code`, `codex`): `binary` (a path) and `env` (extra variables).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agents: BTreeMap<String, AgentSettings>,
     /// Everything else in the file, kept as it is.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
+/// One agent's settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentSettings {
+    /// The agent's binary; found on PATH when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
+    /// Extra environment variables for the agent's process.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
 impl Settings {
+    /// Agent name to configured binary.
+    pub fn agent_binaries(&self) -> BTreeMap<String, String> {
+        self.agents.iter().filter_map(|(k, a)| Some((k.clone(), a.binary.clone()?))).collect()
+    }
+
+    /// Agent name to extra environment.
+    pub fn agent_env(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        self.agents.iter().map(|(k, a)| (k.clone(), a.env.clone())).collect()
+    }
+
     /// The token; present after [`load_or_create`].
     pub fn token(&self) -> &str {
         self.token_secret.as_deref().unwrap_or_default()
@@ -66,13 +92,7 @@ pub fn load_or_create(home: &Path) -> Result<Settings, SettingsError> {
     let mut settings = match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice::<Settings>(&bytes)
             .map_err(|source| SettingsError::Parse { path: path.clone(), source })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings {
-            token_secret: None,
-            web_server_port: None,
-            bind: None,
-            worktrees_dir: None,
-            other: Default::default(),
-        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
         Err(source) => return Err(SettingsError::Read { path, source }),
     };
     match settings.token_secret.as_deref() {

@@ -1,7 +1,9 @@
 //! band's storage adapter: [`SqliteStore`] implements band-core's storage ports
 //! ([`ProjectStore`](band_core::ports::ProjectStore),
-//! [`WorkspaceStore`](band_core::ports::WorkspaceStore)) on one SQLite file through diesel, with
-//! the schema embedded as migrations and applied at open.
+//! [`WorkspaceStore`](band_core::ports::WorkspaceStore), [`ChatStore`](band_core::ports::ChatStore),
+//! [`EventLog`](band_core::ports::EventLog), [`TurnLog`](band_core::ports::TurnLog),
+//! [`MessageQueue`](band_core::ports::MessageQueue)) on one SQLite file through diesel, with the
+//! schema embedded as migrations and applied at open.
 //!
 //! Invariants:
 //! - The database is in WAL mode; every connection sets `busy_timeout` (before switching to WAL),
@@ -14,10 +16,18 @@
 //! - Rows never leave the crate: diesel types and errors are translated at the seam into
 //!   band-core's domain types (rebuilt with their validating constructors) and [`StoreError`].
 //! - Times are Unix milliseconds set by the store; paths are stored as UTF-8 text.
+//! - A change of several rows is one transaction (`BEGIN IMMEDIATE`): all of it is written or none.
+//! - Event payloads are JSON in a private, explicit shape (see `payload`); a chat's events are
+//!   keyed `(chat_id, seq)` in a `WITHOUT ROWID` table, so a page of a chat's log is one range of
+//!   the primary key.
 
+mod chats;
 mod connection;
 mod errors;
+mod events;
+mod payload;
 mod projects;
+mod queue;
 mod schema;
 mod workspaces;
 
@@ -140,6 +150,33 @@ where
     F: FnOnce() -> Result<T, StoreError> + Send + 'static,
 {
     tokio::task::spawn_blocking(f).await.map_err(|e| internal(format!("a database task failed: {e}")))?
+}
+
+/// Runs `f` in one write transaction (`BEGIN IMMEDIATE`): committed when it returns `Ok`, rolled
+/// back when it returns an error or panics.
+fn transaction<T>(
+    conn: &mut SqliteConnection,
+    f: impl FnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    /// diesel's transactions need an error type made from its own errors.
+    struct Failed(StoreError);
+    impl From<diesel::result::Error> for Failed {
+        fn from(e: diesel::result::Error) -> Self {
+            Self(from_diesel(e))
+        }
+    }
+    conn.immediate_transaction(|conn| f(conn).map_err(Failed)).map_err(|Failed(e)| e)
+}
+
+/// Counts and sequence numbers are `u64` in band-core and `INTEGER` (i64) in SQLite; values past
+/// `i64::MAX` (never reached in practice) are stored as `i64::MAX`.
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The reverse of [`to_i64`]; a negative stored value (only a damaged file has one) reads as 0.
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
 }
 
 fn now() -> Millis {

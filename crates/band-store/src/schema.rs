@@ -1,5 +1,4 @@
-//! diesel's view of the tables band-store reads and writes so far. The full schema, including the
-//! chat tables not yet used from Rust, is the migration in `migrations/`.
+//! diesel's view of band's tables. The schema itself is the migration in `migrations/`.
 
 diesel::table! {
     projects (id) {
@@ -23,3 +22,68 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::table! {
+    chats (id) {
+        id -> BigInt,
+        workspace_id -> BigInt,
+        agent -> Text,
+        model -> Nullable<Text>,
+        mode -> Text,
+        name -> Text,
+        labels -> Text,
+        status -> Text,
+        agent_session_id -> Nullable<Text>,
+        last_seq -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    turns (id) {
+        id -> BigInt,
+        chat_id -> BigInt,
+        started_seq -> BigInt,
+        ended_seq -> Nullable<BigInt>,
+        prompt -> Text,
+        stop_reason -> Nullable<Text>,
+        error -> Nullable<Text>,
+        input_tokens -> BigInt,
+        output_tokens -> BigInt,
+        cache_read_tokens -> BigInt,
+        cache_write_tokens -> BigInt,
+        cost_usd -> Nullable<Double>,
+        duration_ms -> Nullable<BigInt>,
+        started_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    events (chat_id, seq) {
+        chat_id -> BigInt,
+        seq -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        payload -> Text,
+    }
+}
+
+diesel::table! {
+    queued_messages (id) {
+        id -> BigInt,
+        chat_id -> BigInt,
+        position -> BigInt,
+        text -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(workspaces -> projects (project_id));
+diesel::joinable!(chats -> workspaces (workspace_id));
+diesel::joinable!(turns -> chats (chat_id));
+diesel::joinable!(events -> chats (chat_id));
+diesel::joinable!(queued_messages -> chats (chat_id));
+
+diesel::allow_tables_to_appear_in_same_query!(projects, workspaces, chats, turns, events, queued_messages);

@@ -2,7 +2,7 @@
 //! readers, corrupt rows and a full disk.
 
 use band_core::ports::{ProjectStore, WorkspaceStore};
-use band_core::{BranchName, NewProject, ProjectName};
+use band_core::{BranchName, EventPayload, NewProject, ProjectName};
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, RunQueryDsl};
@@ -173,12 +173,9 @@ fn non_utf8_paths_are_refused_with_a_clear_message() {
     assert_eq!(path_text(Path::new("/ünï/x")).ok().as_deref(), Some("/ünï/x"));
 }
 
-#[tokio::test]
-async fn deleting_a_workspace_deletes_its_chats_and_their_rows() {
-    // The chat tables have no Rust code yet; this pins the schema's promise to what comes next.
-    let (_dir, store) = open().await;
+async fn workspace(store: &SqliteStore) -> band_core::Workspace {
     let p = store.insert_project(new_project("app")).await.expect("project");
-    let w = store
+    store
         .insert_workspace(band_core::NewWorkspace {
             project_id: p.id,
             branch: BranchName::new("feat").expect("valid"),
@@ -187,21 +184,84 @@ async fn deleting_a_workspace_deletes_its_chats_and_their_rows() {
             branch_created: true,
         })
         .await
-        .expect("workspace");
-    let id = w.id.0;
-    store
-        .write(move |conn| {
-            conn.batch_execute(&format!(
-                "INSERT INTO chats (id, workspace_id, agent, mode, name, status, created_at, updated_at)
-                 VALUES (1, {id}, 'claude-code', 'ask', 'c', 'idle', 0, 0);
-                 INSERT INTO turns (chat_id, started_seq, prompt, started_at) VALUES (1, 1, 'hi', 0);
-                 INSERT INTO events (chat_id, seq, at, kind, payload) VALUES (1, 1, 0, 'text', '{{}}');
-                 INSERT INTO queued_messages (chat_id, position, text, created_at) VALUES (1, 0, 'next', 0);"
-            ))
-            .map_err(from_diesel)
-        })
-        .await
-        .expect("chat rows");
+        .expect("workspace")
+}
+
+fn new_chat(workspace: band_core::WorkspaceId) -> band_core::NewChat {
+    band_core::NewChat {
+        workspace_id: workspace,
+        agent: band_core::AgentKind::ClaudeCode,
+        model: None,
+        mode: band_core::PermissionMode::Ask,
+        name: "c".into(),
+        labels: [("k".to_owned(), "v".to_owned())].into(),
+    }
+}
+
+/// `Prompt`, `TurnStarted`, `Status(working)`: what starting a turn appends.
+fn start(text: &str) -> Vec<EventPayload> {
+    vec![
+        EventPayload::Prompt { text: text.into(), queued: None },
+        EventPayload::TurnStarted,
+        EventPayload::Status { status: band_core::ChatStatus::Working },
+    ]
+}
+
+/// Every row of the chat tables, as text.
+fn chat_tables(conn: &mut SqliteConnection) -> Result<Vec<String>, StoreError> {
+    [
+        "SELECT coalesce(group_concat(id || ':' || workspace_id || ':' || labels || ':' || status || ':' || \
+         coalesce(agent_session_id, '-') || ':' || last_seq || ':' || updated_at, ' '), '') AS value FROM chats",
+        "SELECT coalesce(group_concat(chat_id || ':' || seq || ':' || kind || ':' || payload, ' '), '') AS value \
+         FROM events",
+        "SELECT coalesce(group_concat(id || ':' || chat_id || ':' || prompt || ':' || coalesce(ended_seq, '-') || \
+         ':' || input_tokens || ':' || coalesce(cost_usd, '-'), ' '), '') AS value FROM turns",
+        "SELECT coalesce(group_concat(id || ':' || chat_id || ':' || position || ':' || text, ' '), '') AS value \
+         FROM queued_messages",
+    ]
+    .into_iter()
+    .map(|q| diesel::sql_query(q).get_result::<Word>(conn).map(|w| w.value).map_err(from_diesel))
+    .collect()
+}
+
+#[tokio::test]
+async fn a_batch_naming_a_missing_chat_leaves_every_row_as_it_was() {
+    use band_core::ports::{ChatStore, EventLog, MessageQueue};
+
+    let (_dir, store) = open().await;
+    let w = workspace(&store).await;
+    let a = store.insert_chat(new_chat(w.id)).await.expect("chat a");
+    let b = store.insert_chat(new_chat(w.id)).await.expect("chat b");
+    store.append_events(vec![(a.id, start("first"))]).await.expect("a turn");
+    let queued = store.enqueue(b.id, "next".into()).await.expect("enqueue");
+    let before = store.read(chat_tables).await.expect("dump");
+    assert!(before.iter().all(|t| !t.is_empty()), "every table has rows: {before:?}");
+
+    let ghost = band_core::ChatId(b.id.0 + 1);
+    let ended = EventPayload::TurnEnded(band_core::TurnOutcome {
+        stop_reason: Some(band_core::StopReason::EndTurn),
+        error: None,
+        usage: band_core::Usage { input_tokens: 5, cost_usd: Some(0.5), ..Default::default() },
+    });
+    let mut b_events = start("next");
+    b_events[0] = EventPayload::Prompt { text: "next".into(), queued: Some(queued.id) };
+    b_events.push(EventPayload::AgentSession { session_id: "s".into() });
+    let r = store
+        .append_events(vec![(a.id, vec![ended]), (b.id, b_events), (ghost, vec![EventPayload::TurnStarted])])
+        .await;
+    assert!(matches!(&r, Err(StoreError::NotFound(m)) if *m == format!("chat {}", ghost.0)), "{r:?}");
+    assert_eq!(store.read(chat_tables).await.expect("dump"), before, "not one row changed");
+}
+
+#[tokio::test]
+async fn deleting_a_workspace_deletes_its_chats_and_their_rows() {
+    use band_core::ports::{ChatStore, EventLog, MessageQueue};
+
+    let (_dir, store) = open().await;
+    let w = workspace(&store).await;
+    let chat = store.insert_chat(new_chat(w.id)).await.expect("chat");
+    store.append_events(vec![(chat.id, start("hi"))]).await.expect("events");
+    store.enqueue(chat.id, "next".into()).await.expect("enqueue");
     store.delete_workspace(w.id).await.expect("delete the workspace");
     let left = store
         .read(|conn| {
@@ -214,6 +274,65 @@ async fn deleting_a_workspace_deletes_its_chats_and_their_rows() {
         .await
         .expect("count");
     assert_eq!(left.map(|r| r.ok()), [Some(0); 4], "chats and everything under them go with the workspace");
+}
+
+#[derive(QueryableByName)]
+struct Plan {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+#[tokio::test]
+async fn a_page_of_the_log_is_one_range_of_the_primary_key() {
+    let (_dir, store) = open().await;
+    for sql in events::page_queries_sql() {
+        let plan = store
+            .read(move |conn| {
+                diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+                    .bind::<BigInt, _>(1)
+                    .bind::<BigInt, _>(0)
+                    .bind::<BigInt, _>(100)
+                    .load::<Plan>(conn)
+                    .map_err(from_diesel)
+            })
+            .await
+            .expect("explain");
+        let details: Vec<&str> = plan.iter().map(|p| p.detail.as_str()).collect();
+        assert!(
+            matches!(details.as_slice(), [d] if d.starts_with("SEARCH events USING PRIMARY KEY (chat_id=? AND seq")),
+            "one search of the primary key, no sort: {details:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn corrupt_chat_rows_are_reported_not_guessed() {
+    use band_core::ports::{ChatStore, EventLog};
+
+    let (_dir, store) = open().await;
+    let w = workspace(&store).await;
+    let chat = store.insert_chat(new_chat(w.id)).await.expect("chat");
+    let id = chat.id.0;
+    store
+        .write(move |conn| {
+            conn.batch_execute(&format!(
+                "INSERT INTO events (chat_id, seq, at, kind, payload) VALUES ({id}, 1, 0, 'status', '{{\"status\":\"asleep\"}}');
+                 UPDATE chats SET last_seq = 1, mode = 'yolo' WHERE id = {id};"
+            ))
+            .map_err(from_diesel)
+        })
+        .await
+        .expect("raw writes");
+    let r = store.events_after(chat.id, 0, 10).await;
+    assert!(
+        matches!(&r, Err(StoreError::Internal(e)) if e.to_string().starts_with(&format!("corrupt row in events (chat {id}, seq 1): unknown variant `asleep`"))),
+        "{r:?}"
+    );
+    let r = store.chat(chat.id).await;
+    assert!(
+        matches!(&r, Err(StoreError::Internal(e)) if e.to_string() == format!("corrupt row in chats (id {id}): unknown permission mode 'yolo'")),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
-//! The storage contract: every documented rule of [`ProjectStore`] and [`WorkspaceStore`], as
-//! stories each implementation must pass. band-testkit's tests run them against
+//! The storage contract: every documented rule of [`ProjectStore`] and [`WorkspaceStore`] (here)
+//! and of [`ChatStore`](band_core::ports::ChatStore), [`EventLog`](band_core::ports::EventLog),
+//! [`TurnLog`](band_core::ports::TurnLog) and [`MessageQueue`](band_core::ports::MessageQueue)
+//! (in `contract_chats.rs`, re-exported here), as stories each implementation must pass. band-testkit's tests run them against
 //! [`MemoryStore`](crate::memory::MemoryStore), band-store's against `SqliteStore` on a real file.
 //!
 //! Each story takes a fresh, empty store; [`all`] runs every story, each on its own store. Paths
@@ -15,10 +17,15 @@ use band_core::{
     BranchName, GitRef, Millis, NewProject, NewWorkspace, ProjectId, ProjectName, StoreError, WorkspaceId,
 };
 
-/// Runs every story below, each on a new store made by `fresh`.
+#[path = "contract_chats.rs"]
+mod chats;
+
+pub use chats::*;
+
+/// Runs every story, each on a new store made by `fresh`.
 pub async fn all<S, F, Fut>(mut fresh: F)
 where
-    S: ProjectStore + WorkspaceStore,
+    S: FullStore,
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {
@@ -38,6 +45,30 @@ where
     deleted_workspaces_are_gone(&fresh().await).await;
     ids_are_never_reused(&fresh().await).await;
     non_utf8_paths_are_refused(&fresh().await).await;
+
+    chats_start_idle_with_their_settings(&fresh().await).await;
+    chats_need_an_existing_workspace(&fresh().await).await;
+    missing_chats_are_not_found(&fresh().await).await;
+    chats_are_listed_by_id_and_filtered_by_workspace(&fresh().await).await;
+    chats_are_found_by_status(&fresh().await).await;
+    chat_patches_change_only_what_they_name(&fresh().await).await;
+    deleted_chats_are_gone_with_their_log_turns_and_queue(&fresh().await).await;
+    deleting_a_workspace_deletes_its_chats(&fresh().await).await;
+    events_are_numbered_per_chat_from_one(&fresh().await).await;
+    a_batch_with_a_missing_chat_writes_nothing(&fresh().await).await;
+    status_and_agent_session_are_projections_of_the_log(&fresh().await).await;
+    a_prompt_from_the_queue_takes_it_out(&fresh().await).await;
+    a_turn_takes_the_prompt_before_it(&fresh().await).await;
+    a_turn_end_closes_the_open_turn(&fresh().await).await;
+    turns_are_listed_oldest_first(&fresh().await).await;
+    events_after_pages_forwards(&fresh().await).await;
+    events_before_pages_backwards(&fresh().await).await;
+    every_payload_is_read_back_as_written(&fresh().await).await;
+    usage_totals_add_up_ended_turns(&fresh().await).await;
+    messages_are_queued_in_order(&fresh().await).await;
+    queued_messages_can_be_edited(&fresh().await).await;
+    queued_messages_move_and_the_others_shift(&fresh().await).await;
+    cancelling_a_queued_message_closes_the_gap(&fresh().await).await;
 }
 
 // ---------------------------------------------------------------------------------------------

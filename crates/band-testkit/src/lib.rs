@@ -5,6 +5,7 @@
 //! Invariant: fakes obey the same contracts as the real adapters; the contract suites run
 //! against both, so a fake that drifts fails CI. Nothing here is used by a production binary.
 
+pub mod agent;
 pub mod contract;
 pub mod events;
 pub mod fixtures;

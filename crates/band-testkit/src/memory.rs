@@ -1,19 +1,22 @@
 //! [`MemoryStore`]: the storage ports in memory, obeying the same contracts as band-store's
 //! `SqliteStore` (the contract suite in [`crate::contract`] runs against both).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use band_core::ports::{ProjectStore, WorkspaceStore};
+use band_core::ports::{ChatStore, EventLog, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};
 use band_core::{
-    BranchName, Millis, NewProject, NewWorkspace, Project, ProjectId, ProjectName, StoreError, Workspace, WorkspaceId,
+    BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, EventPayload, Millis, NewChat, NewProject,
+    NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, StoreError, Turn, TurnId, UsageTotals,
+    Workspace, WorkspaceId,
 };
 
-/// Projects and workspaces in memory. Ids start at 1 and are never reused, as in SQLite with
-/// `AUTOINCREMENT`.
+/// Projects, workspaces, chats, their event logs, turns and queues in memory. Ids start at 1 and
+/// are never reused, as in SQLite with `AUTOINCREMENT`. Every operation holds one lock for its
+/// whole length, so each is atomic as a transaction is.
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
@@ -23,8 +26,57 @@ pub struct MemoryStore {
 struct State {
     projects: BTreeMap<i64, Project>,
     workspaces: BTreeMap<i64, Workspace>,
+    chats: BTreeMap<i64, Chat>,
+    /// Each chat's log, by ascending `seq`.
+    events: HashMap<i64, Vec<ChatEvent>>,
+    turns: BTreeMap<i64, Turn>,
+    queue: BTreeMap<i64, QueuedMessage>,
     last_project_id: i64,
     last_workspace_id: i64,
+    last_chat_id: i64,
+    last_turn_id: i64,
+    last_queued_id: i64,
+}
+
+impl State {
+    /// Deletes a chat with everything under it, as the schema's ON DELETE CASCADE does.
+    fn remove_chat(&mut self, id: i64) -> Option<Chat> {
+        let chat = self.chats.remove(&id)?;
+        self.events.remove(&id);
+        self.turns.retain(|_, t| t.chat_id.0 != id);
+        self.queue.retain(|_, q| q.chat_id.0 != id);
+        Some(chat)
+    }
+
+    fn chat_mut(&mut self, id: ChatId) -> Result<&mut Chat, StoreError> {
+        self.chats.get_mut(&id.0).ok_or_else(|| chat_not_found(id))
+    }
+
+    /// Removes a queued message of `chat`, if it is there, closing the gap.
+    fn take_queued(&mut self, chat: ChatId, id: QueuedId) -> Option<QueuedMessage> {
+        if self.queue.get(&id.0).is_none_or(|q| q.chat_id != chat) {
+            return None;
+        }
+        let taken = self.queue.remove(&id.0)?;
+        for q in self.queue.values_mut().filter(|q| q.chat_id == chat && q.position > taken.position) {
+            q.position -= 1;
+        }
+        Some(taken)
+    }
+
+    fn queue_of(&self, chat: ChatId) -> Vec<QueuedMessage> {
+        let mut queue: Vec<QueuedMessage> = self.queue.values().filter(|q| q.chat_id == chat).cloned().collect();
+        queue.sort_by_key(|q| (q.position, q.id));
+        queue
+    }
+}
+
+fn chat_not_found(id: ChatId) -> StoreError {
+    StoreError::NotFound(format!("chat {}", id.0))
+}
+
+fn queued_not_found(id: QueuedId) -> StoreError {
+    StoreError::NotFound(format!("queued message {}", id.0))
 }
 
 impl MemoryStore {
@@ -158,9 +210,237 @@ impl WorkspaceStore for MemoryStore {
     }
 
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError> {
-        match self.state().workspaces.remove(&id.0) {
-            Some(_) => Ok(()),
-            None => Err(StoreError::NotFound(format!("workspace {}", id.0))),
+        let mut state = self.state();
+        if state.workspaces.remove(&id.0).is_none() {
+            return Err(StoreError::NotFound(format!("workspace {}", id.0)));
         }
+        // Its chats go with it, as the schema's ON DELETE CASCADE takes them.
+        let chats: Vec<i64> = state.chats.values().filter(|c| c.workspace_id == id).map(|c| c.id.0).collect();
+        for chat in chats {
+            state.remove_chat(chat);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ChatStore for MemoryStore {
+    async fn insert_chat(&self, new: NewChat) -> Result<Chat, StoreError> {
+        let mut state = self.state();
+        if !state.workspaces.contains_key(&new.workspace_id.0) {
+            return Err(StoreError::NotFound(format!("workspace {}", new.workspace_id.0)));
+        }
+        state.last_chat_id += 1;
+        let at = now();
+        let chat = Chat {
+            id: ChatId(state.last_chat_id),
+            workspace_id: new.workspace_id,
+            agent: new.agent,
+            model: new.model,
+            mode: new.mode,
+            name: new.name,
+            labels: new.labels,
+            status: ChatStatus::Idle,
+            agent_session_id: None,
+            last_seq: 0,
+            created_at: at,
+            updated_at: at,
+        };
+        state.chats.insert(chat.id.0, chat.clone());
+        Ok(chat)
+    }
+
+    async fn chat(&self, id: ChatId) -> Result<Chat, StoreError> {
+        self.state().chats.get(&id.0).cloned().ok_or_else(|| chat_not_found(id))
+    }
+
+    async fn list_chats(&self, workspace: Option<WorkspaceId>) -> Result<Vec<Chat>, StoreError> {
+        Ok(self.state().chats.values().filter(|c| workspace.is_none_or(|w| c.workspace_id == w)).cloned().collect())
+    }
+
+    async fn chats_in_status(&self, statuses: &[ChatStatus]) -> Result<Vec<Chat>, StoreError> {
+        Ok(self.state().chats.values().filter(|c| statuses.contains(&c.status)).cloned().collect())
+    }
+
+    async fn update_chat(&self, id: ChatId, patch: ChatPatch) -> Result<Chat, StoreError> {
+        let mut state = self.state();
+        let chat = state.chat_mut(id)?;
+        let ChatPatch { name, model, mode, set_labels, remove_labels } = patch;
+        if let Some(name) = name {
+            chat.name = name;
+        }
+        if let Some(model) = model {
+            chat.model = model;
+        }
+        if let Some(mode) = mode {
+            chat.mode = mode;
+        }
+        // Removals first, then additions: a label both removed and set ends up set.
+        for key in &remove_labels {
+            chat.labels.remove(key);
+        }
+        chat.labels.extend(set_labels);
+        chat.updated_at = now();
+        Ok(chat.clone())
+    }
+
+    async fn delete_chat(&self, id: ChatId) -> Result<(), StoreError> {
+        self.state().remove_chat(id.0).map(|_| ()).ok_or_else(|| chat_not_found(id))
+    }
+}
+
+#[async_trait]
+impl EventLog for MemoryStore {
+    async fn append_events(&self, batch: Vec<(ChatId, Vec<EventPayload>)>) -> Result<Vec<ChatEvent>, StoreError> {
+        let mut state = self.state();
+        // All or nothing: every chat is checked before anything changes.
+        if let Some((missing, _)) = batch.iter().find(|(chat, _)| !state.chats.contains_key(&chat.0)) {
+            return Err(chat_not_found(*missing));
+        }
+        let at = now();
+        let mut out = Vec::new();
+        // Each chat's last `Prompt` text so far in this batch.
+        let mut prompts: HashMap<ChatId, String> = HashMap::new();
+        for (chat_id, payloads) in batch {
+            for payload in payloads {
+                let chat = state.chat_mut(chat_id)?;
+                chat.last_seq += 1;
+                chat.updated_at = at;
+                let seq = chat.last_seq;
+                match &payload {
+                    EventPayload::Status { status } => chat.status = *status,
+                    EventPayload::AgentSession { session_id } => chat.agent_session_id = Some(session_id.clone()),
+                    EventPayload::Prompt { text, queued } => {
+                        prompts.insert(chat_id, text.clone());
+                        if let Some(q) = queued {
+                            state.take_queued(chat_id, *q);
+                        }
+                    }
+                    EventPayload::TurnStarted => {
+                        state.last_turn_id += 1;
+                        let turn = Turn {
+                            id: TurnId(state.last_turn_id),
+                            chat_id,
+                            prompt: prompts.get(&chat_id).cloned().unwrap_or_default(),
+                            started_seq: seq,
+                            started_at: at,
+                            ended_seq: None,
+                            ended_at: None,
+                            outcome: None,
+                        };
+                        state.turns.insert(turn.id.0, turn);
+                    }
+                    EventPayload::TurnEnded(outcome) => {
+                        // The open turn is the chat's newest, if it has not ended.
+                        if let Some(turn) = state.turns.values_mut().rev().find(|t| t.chat_id == chat_id)
+                            && turn.ended_seq.is_none()
+                        {
+                            turn.ended_seq = Some(seq);
+                            turn.ended_at = Some(at);
+                            turn.outcome = Some(outcome.clone());
+                        }
+                    }
+                    EventPayload::Update(_)
+                    | EventPayload::Permission { .. }
+                    | EventPayload::PermissionResolved { .. }
+                    | EventPayload::Error { .. } => {}
+                }
+                let event = ChatEvent { chat_id, seq, at, payload };
+                state.events.entry(chat_id.0).or_default().push(event.clone());
+                out.push(event);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn events_after(&self, chat: ChatId, after: u64, limit: usize) -> Result<Vec<ChatEvent>, StoreError> {
+        let state = self.state();
+        let log = state.events.get(&chat.0).map(Vec::as_slice).unwrap_or_default();
+        let from = log.partition_point(|e| e.seq <= after);
+        Ok(log[from..].iter().take(limit).cloned().collect())
+    }
+
+    async fn events_before(
+        &self,
+        chat: ChatId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ChatEvent>, StoreError> {
+        let state = self.state();
+        let log = state.events.get(&chat.0).map(Vec::as_slice).unwrap_or_default();
+        let end = before.map_or(log.len(), |b| log.partition_point(|e| e.seq < b));
+        Ok(log[end.saturating_sub(limit)..end].to_vec())
+    }
+}
+
+#[async_trait]
+impl TurnLog for MemoryStore {
+    async fn turns(&self, chat: ChatId) -> Result<Vec<Turn>, StoreError> {
+        Ok(self.state().turns.values().filter(|t| t.chat_id == chat).cloned().collect())
+    }
+
+    async fn usage_totals(&self, scope: UsageScope) -> Result<UsageTotals, StoreError> {
+        let state = self.state();
+        let in_scope = |t: &Turn| match scope {
+            UsageScope::Chat(c) => t.chat_id == c,
+            UsageScope::Workspace(w) => state.chats.get(&t.chat_id.0).is_some_and(|c| c.workspace_id == w),
+        };
+        // In turn order, as band-store adds them up: float sums depend on the order.
+        let mut totals = UsageTotals::default();
+        for turn in state.turns.values().filter(|t| in_scope(t)) {
+            if let Some(outcome) = &turn.outcome {
+                totals.turns += 1;
+                totals.usage = totals.usage + outcome.usage;
+                totals.duration_ms += turn.duration_ms().unwrap_or_default();
+            }
+        }
+        Ok(totals)
+    }
+}
+
+#[async_trait]
+impl MessageQueue for MemoryStore {
+    async fn enqueue(&self, chat: ChatId, text: String) -> Result<QueuedMessage, StoreError> {
+        let mut state = self.state();
+        state.chat_mut(chat)?;
+        let position = u32::try_from(state.queue.values().filter(|q| q.chat_id == chat).count()).unwrap_or(u32::MAX);
+        state.last_queued_id += 1;
+        let message =
+            QueuedMessage { id: QueuedId(state.last_queued_id), chat_id: chat, position, text, created_at: now() };
+        state.queue.insert(message.id.0, message.clone());
+        Ok(message)
+    }
+
+    async fn queued(&self, chat: ChatId) -> Result<Vec<QueuedMessage>, StoreError> {
+        Ok(self.state().queue_of(chat))
+    }
+
+    async fn edit_queued(&self, id: QueuedId, text: String) -> Result<QueuedMessage, StoreError> {
+        let mut state = self.state();
+        let message = state.queue.get_mut(&id.0).ok_or_else(|| queued_not_found(id))?;
+        message.text = text;
+        Ok(message.clone())
+    }
+
+    async fn move_queued(&self, id: QueuedId, position: u32) -> Result<Vec<QueuedMessage>, StoreError> {
+        let mut state = self.state();
+        let message = state.queue.get(&id.0).ok_or_else(|| queued_not_found(id))?;
+        let chat = message.chat_id;
+        let mut queue = state.queue_of(chat);
+        let from = queue.iter().position(|q| q.id == id).ok_or_else(|| queued_not_found(id))?;
+        let moved = queue.remove(from);
+        let to = usize::try_from(position).unwrap_or(usize::MAX).min(queue.len());
+        queue.insert(to, moved);
+        for (i, q) in queue.iter_mut().enumerate() {
+            q.position = u32::try_from(i).unwrap_or(u32::MAX);
+            state.queue.insert(q.id.0, q.clone());
+        }
+        Ok(queue)
+    }
+
+    async fn cancel_queued(&self, id: QueuedId) -> Result<QueuedMessage, StoreError> {
+        let mut state = self.state();
+        let chat = state.queue.get(&id.0).ok_or_else(|| queued_not_found(id))?.chat_id;
+        state.take_queued(chat, id).ok_or_else(|| queued_not_found(id))
     }
 }

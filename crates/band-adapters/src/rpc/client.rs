@@ -120,3 +120,98 @@ fn http_error(status: u16, body: &Value) -> ClientError {
     let message = body.get("error").and_then(Value::as_str).unwrap_or("no reason given").to_owned();
     ClientError::Http { status, message }
 }
+
+/// A live subscription over WebSocket: its notifications' items, in order.
+pub struct Subscription<T> {
+    ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    _item: std::marker::PhantomData<T>,
+}
+
+impl<T: serde::de::DeserializeOwned> Subscription<T> {
+    /// The next item; `None` when the server ended the subscription or the connection.
+    ///
+    /// # Errors
+    /// [`ClientError::Protocol`] for a malformed notification.
+    pub async fn next(&mut self) -> Result<Option<T>, ClientError> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        while let Some(frame) = self.ws.next().await {
+            let text = match frame {
+                Ok(Message::Text(t)) => t,
+                Ok(Message::Close(_)) | Err(_) => return Ok(None),
+                Ok(_) => continue,
+            };
+            let v: Value = serde_json::from_str(text.as_str()).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            if let Some(item) = v.get("params").and_then(|p| p.get("result")) {
+                return serde_json::from_value(item.clone())
+                    .map(Some)
+                    .map_err(|e| ClientError::Protocol(e.to_string()));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Client {
+    /// Subscribes over WebSocket (`sub` names the subscription; see `api::SUBSCRIPTIONS`).
+    ///
+    /// # Errors
+    /// [`ClientError::Unreachable`], [`ClientError::Http`] when the upgrade is refused,
+    /// [`ClientError::Rpc`] when the subscription is.
+    pub async fn subscribe<T: serde::de::DeserializeOwned>(
+        &self,
+        sub: &crate::api::SubscriptionDoc,
+        params: Value,
+    ) -> Result<Subscription<T>, ClientError> {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+        let uri: hyper::Uri = self.base.parse().map_err(|_| ClientError::BadUrl(self.base.clone()))?;
+        let host = uri.host().unwrap_or("127.0.0.1").to_owned();
+        let port = uri.port_u16().unwrap_or(80);
+        let url = format!("ws://{host}:{port}/rpc");
+        let mut req = url.as_str().into_client_request().map_err(|e| ClientError::BadUrl(e.to_string()))?;
+        if let Some(token) = &self.token {
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| ClientError::BadUrl("token is not valid in a header".into()))?;
+            req.headers_mut().insert("authorization", value);
+        }
+        let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .map_err(|_| ClientError::Unreachable { url: self.base.clone() })?;
+        let (mut ws, _) = match tokio_tungstenite::client_async(req, stream).await {
+            Ok(ok) => ok,
+            Err(WsError::Http(res)) => {
+                let body: Value =
+                    res.body().as_ref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
+                return Err(http_error(res.status().as_u16(), &body));
+            }
+            Err(e) => return Err(ClientError::Protocol(format!("WebSocket: {e}"))),
+        };
+        let request = json!({"jsonrpc": "2.0", "id": 1, "method": sub.name, "params": params});
+        ws.send(Message::text(request.to_string())).await.map_err(|e| ClientError::Protocol(e.to_string()))?;
+        // The reply to the subscribe call comes first.
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value =
+                        serde_json::from_str(t.as_str()).map_err(|e| ClientError::Protocol(e.to_string()))?;
+                    if v.get("id").is_none() {
+                        continue;
+                    }
+                    if let Some(err) = v.get("error") {
+                        return Err(ClientError::Rpc {
+                            code: err.get("code").and_then(Value::as_i64).unwrap_or_default() as i32,
+                            message: err.get("message").and_then(Value::as_str).unwrap_or("refused").to_owned(),
+                        });
+                    }
+                    return Ok(Subscription { ws, _item: std::marker::PhantomData });
+                }
+                Some(Ok(_)) => continue,
+                _ => return Err(ClientError::Protocol("the connection closed before the subscription started".into())),
+            }
+        }
+    }
+}

@@ -1,53 +1,110 @@
 //! The jsonrpsee module serving [`crate::api`]. Every [`CoreError`] becomes a JSON-RPC error
 //! here and nowhere else; internal errors are logged and reach clients only as an opaque message.
+//!
+//! Subscriptions (`chats.subscribe`, `workspaces.subscribe`) replay from the store, then follow
+//! [`Broadcast`] live with no gap and no duplicate: the live feed is joined *before* the replay
+//! is read, events at or below the last sequence number sent are skipped, and any hole (a lagging
+//! receiver, events published out of order) is filled from the store, which holds every event
+//! before it is published. A client that stops reading for [`SLOW_CLIENT`] is dropped; it
+//! resubscribes from its last sequence number.
 
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
-use band_core::services::{Projects, Workspaces};
-use band_core::{CoreError, Project, Workspace};
-use jsonrpsee::RpcModule;
+use band_core::ports::{Notice, UsageScope};
+use band_core::services::{Chats, CreateChat, Projects, Sent, Workspaces};
+use band_core::{ChatEvent, ChatId, ChatPatch, CoreError, PermissionDecision, QueuedId};
+use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
+use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionSink};
+use tokio::sync::broadcast::error::RecvError;
 
+use super::convert::*;
+use super::notices::Broadcast;
 use crate::api::{self, Method, codes};
+
+/// How long a subscriber may leave a notification unread before it is dropped.
+pub const SLOW_CLIENT: Duration = Duration::from_secs(10);
 
 /// What the API methods act on.
 pub struct ApiContext {
     pub projects: Projects,
-    pub workspaces: Workspaces,
+    pub workspaces: Arc<Workspaces>,
+    pub chats: Chats,
+    pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
 }
 
-/// Builds the module with every method of [`api::METHODS`].
+type Reg = Result<(), jsonrpsee::core::RegisterMethodError>;
+
+/// Builds the module with every method of [`api::METHODS`] and the subscriptions.
 ///
 /// # Errors
 /// A method name registered twice (a programming error, caught by the tests).
 pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core::RegisterMethodError> {
     let mut m = RpcModule::new(ctx);
-    add::<api::ProjectsAdd, _, _>(&mut m, |c, p| async move {
+    projects(&mut m)?;
+    workspaces(&mut m)?;
+    chats(&mut m)?;
+    queue(&mut m)?;
+    add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
+    add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
+    let (c, w) = (api::CHATS_SUBSCRIBE, api::WORKSPACES_SUBSCRIBE);
+    m.register_subscription(c.name, c.notification, c.unsubscribe, |params, pending, ctx, _| {
+        subscribe_chat(params, pending, ctx)
+    })?;
+    m.register_subscription(w.name, w.notification, w.unsubscribe, |params, pending, ctx, _| {
+        subscribe_workspaces(params, pending, ctx)
+    })?;
+    Ok(m)
+}
+
+fn projects(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::ProjectsAdd, _, _>(m, |c, p| async move {
         Ok(project_info(&c.projects.add(Path::new(&p.path), p.name.as_deref()).await?))
     })?;
-    add::<api::ProjectsList, _, _>(&mut m, |c, _| async move {
+    add::<api::ProjectsList, _, _>(m, |c, _| async move {
         Ok(c.projects.list().await?.iter().map(project_info).collect())
     })?;
-    add::<api::ProjectsRemove, _, _>(
-        &mut m,
-        |c, p| async move { Ok(project_info(&c.projects.remove(&p.name).await?)) },
-    )?;
-    add::<api::WorkspacesCreate, _, _>(&mut m, |c, p| async move {
+    add::<api::ProjectsRemove, _, _>(m, |c, p| async move { Ok(project_info(&c.projects.remove(&p.name).await?)) })
+}
+
+fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::WorkspacesCreate, _, _>(m, |c, p| async move {
+        if p.prompt.is_none() && (p.agent.is_some() || p.model.is_some() || p.mode.is_some()) {
+            return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
+        }
         let (ws, created) = c.workspaces.create(&p.project, &p.branch, p.base.as_deref()).await?;
-        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws), created })
+        let chat = match p.prompt {
+            None => None,
+            Some(prompt) => {
+                let chat = c
+                    .chats
+                    .create(CreateChat {
+                        workspace: ws.id.0.to_string(),
+                        agent: p.agent,
+                        model: p.model,
+                        mode: p.mode,
+                        ..CreateChat::default()
+                    })
+                    .await?;
+                c.chats.send(chat.id, &prompt).await?;
+                Some(chat_info(&c.chats.get(chat.id).await?))
+            }
+        };
+        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws), created, chat })
     })?;
-    add::<api::WorkspacesList, _, _>(&mut m, |c, p| async move {
+    add::<api::WorkspacesList, _, _>(m, |c, p| async move {
         let list = c.workspaces.list(p.project.as_deref()).await?;
         Ok(list.iter().map(|(project, ws)| workspace_info(project.as_str(), ws)).collect())
     })?;
-    add::<api::WorkspacesGet, _, _>(&mut m, |c, p| async move {
+    add::<api::WorkspacesGet, _, _>(m, |c, p| async move {
         let (project, ws) = c.workspaces.resolve(&p.workspace).await?;
         Ok(workspace_info(project.name.as_str(), &ws))
     })?;
-    add::<api::WorkspacesStatus, _, _>(&mut m, |c, p| async move {
+    add::<api::WorkspacesStatus, _, _>(m, |c, p| async move {
         let s = c.workspaces.status(&p.workspace).await?;
         Ok(api::WorkspaceStatusInfo {
             workspace: workspace_info(s.project.as_str(), &s.workspace),
@@ -61,7 +118,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
             behind: s.divergence.behind,
         })
     })?;
-    add::<api::WorkspacesDiff, _, _>(&mut m, |c, p| async move {
+    add::<api::WorkspacesDiff, _, _>(m, |c, p| async move {
         let d = c.workspaces.diff(&p.workspace).await?;
         Ok(api::WorkspaceDiffInfo {
             workspace: workspace_info(d.project.as_str(), &d.workspace),
@@ -69,21 +126,119 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
             patch: d.patch,
         })
     })?;
-    add::<api::WorkspacesRemove, _, _>(&mut m, |c, p| async move {
+    add::<api::WorkspacesRemove, _, _>(m, |c, p| async move {
+        let (_, ws) = c.workspaces.resolve(&p.workspace).await?;
+        let chats = c.chats.list(Some(&ws.id.0.to_string())).await?;
+        if let Some(busy) = chats.iter().find(|c| c.status.busy()) {
+            return Err(CoreError::Refused(format!(
+                "chat {} is {} in this workspace; stop it first (`band chats stop {}`)",
+                busy.id.0,
+                busy.status.as_str(),
+                busy.id.0
+            )));
+        }
         let r = c.workspaces.remove(&p.workspace, p.force).await?;
+        for chat in chats {
+            c.chats.remove(chat.id).await?;
+        }
         Ok(api::WorkspaceRemoved {
             workspace: workspace_info(r.project.as_str(), &r.workspace),
             branch_deleted: r.branch_deleted,
             branch_kept_because: r.branch_kept_because,
         })
+    })
+}
+
+fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::ChatsCreate, _, _>(m, |c, p| async move {
+        let req = CreateChat {
+            workspace: p.workspace,
+            agent: p.agent,
+            model: p.model,
+            mode: p.mode,
+            name: p.name,
+            labels: p.labels,
+        };
+        Ok(chat_info(&c.chats.create(req).await?))
     })?;
-    add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
-    add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
-    Ok(m)
+    add::<api::ChatsList, _, _>(m, |c, p| async move {
+        Ok(c.chats.list(p.workspace.as_deref()).await?.iter().map(chat_info).collect())
+    })?;
+    add::<api::ChatsGet, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?)) })?;
+    add::<api::ChatsSend, _, _>(m, |c, p| async move {
+        Ok(match c.chats.send(ChatId(p.chat), &p.message).await? {
+            Sent::Started { seq } => api::SendResult { outcome: "started".into(), seq: Some(seq), queued: None },
+            Sent::Queued(q) => api::SendResult { outcome: "queued".into(), seq: None, queued: Some(queued_info(&q)) },
+        })
+    })?;
+    add::<api::ChatsStop, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.stop(ChatId(p.chat)).await?)) })?;
+    add::<api::ChatsInterrupt, _, _>(m, |c, p| async move {
+        c.chats.interrupt(ChatId(p.chat)).await?;
+        Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?))
+    })?;
+    add::<api::ChatsRespond, _, _>(m, |c, p| async move {
+        let decision = match p.decision.as_str() {
+            "allow" => PermissionDecision::Allow,
+            "deny" => PermissionDecision::Deny,
+            other => return Err(CoreError::InvalidInput(format!("unknown decision '{other}'; use allow or deny"))),
+        };
+        c.chats.respond(ChatId(p.chat), p.request.as_deref(), decision).await?;
+        Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?))
+    })?;
+    add::<api::ChatsUpdate, _, _>(m, |c, p| async move {
+        let patch = ChatPatch {
+            name: p.name,
+            model: p.model.map(|m| Some(m).filter(|m| !m.is_empty())),
+            mode: band_core::services::chats::parse_mode(p.mode.as_deref())?,
+            set_labels: p.set_labels,
+            remove_labels: p.remove_labels,
+        };
+        Ok(chat_info(&c.chats.update(ChatId(p.chat), patch).await?))
+    })?;
+    add::<api::ChatsRemove, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.remove(ChatId(p.chat)).await?)) })?;
+    add::<api::ChatsEvents, _, _>(m, |c, p| async move {
+        let limit = p.limit.unwrap_or(200).clamp(1, 1000) as usize;
+        let events = match (p.after, p.before) {
+            (Some(_), Some(_)) => return Err(CoreError::InvalidInput("give after or before, not both".into())),
+            (Some(after), None) => c.chats.events_after(ChatId(p.chat), after, limit).await?,
+            (None, before) => c.chats.events_before(ChatId(p.chat), before, limit).await?,
+        };
+        Ok(events.iter().map(event_info).collect())
+    })?;
+    add::<api::ChatsTurns, _, _>(m, |c, p| async move {
+        Ok(c.chats.turns(ChatId(p.chat)).await?.iter().map(turn_info).collect())
+    })?;
+    add::<api::ChatsUsage, _, _>(m, |c, p| async move {
+        let scope = match (p.chat, p.workspace) {
+            (Some(chat), None) => {
+                c.chats.get(ChatId(chat)).await?;
+                UsageScope::Chat(ChatId(chat))
+            }
+            (None, Some(w)) => UsageScope::Workspace(c.workspaces.resolve(&w).await?.1.id),
+            _ => return Err(CoreError::InvalidInput("give a chat or a workspace".into())),
+        };
+        Ok(totals_info(&c.chats.usage(scope).await?))
+    })
+}
+
+fn queue(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::ChatsQueue, _, _>(m, |c, p| async move {
+        Ok(c.chats.queue(ChatId(p.chat)).await?.iter().map(queued_info).collect())
+    })?;
+    add::<api::ChatsQueueEdit, _, _>(m, |c, p| async move {
+        Ok(queued_info(&c.chats.edit_queued(ChatId(p.chat), QueuedId(p.id), &p.text).await?))
+    })?;
+    add::<api::ChatsQueueMove, _, _>(m, |c, p| async move {
+        let queue = c.chats.move_queued(ChatId(p.chat), QueuedId(p.id), p.position).await?;
+        Ok(queue.iter().map(queued_info).collect())
+    })?;
+    add::<api::ChatsQueueCancel, _, _>(m, |c, p| async move {
+        Ok(queued_info(&c.chats.cancel_queued(ChatId(p.chat), QueuedId(p.id)).await?))
+    })
 }
 
 /// Registers one method: parses its params (by name), runs it, maps its error.
-fn add<M, F, Fut>(m: &mut RpcModule<ApiContext>, f: F) -> Result<(), jsonrpsee::core::RegisterMethodError>
+fn add<M, F, Fut>(m: &mut RpcModule<ApiContext>, f: F) -> Reg
 where
     M: Method,
     F: Fn(Arc<ApiContext>, M::Params) -> Fut + Clone + Send + Sync + 'static,
@@ -92,7 +247,7 @@ where
     m.register_async_method(M::NAME, move |params, ctx, _ext| {
         let f = f.clone();
         async move {
-            let params = parse_params::<M>(&params)?;
+            let params = parse_params::<M::Params>(M::NAME, &params)?;
             let result = f(ctx, params).await.map_err(|e| error_object(M::NAME, e))?;
             serde_json::to_value(result).map_err(|e| error_object(M::NAME, CoreError::Internal(Box::new(e))))
         }
@@ -100,17 +255,17 @@ where
     Ok(())
 }
 
-fn parse_params<M: Method>(params: &Params<'_>) -> Result<M::Params, ErrorObjectOwned> {
+fn parse_params<P: serde::de::DeserializeOwned>(method: &str, params: &Params<'_>) -> Result<P, ErrorObjectOwned> {
     let raw = params.as_str().unwrap_or("{}");
     if !params.is_object() && params.as_str().is_some() {
         return Err(ErrorObjectOwned::owned(
             codes::INVALID_PARAMS,
-            format!("{} takes its params by name, as an object; see `band schema {}`", M::NAME, M::NAME),
+            format!("{method} takes its params by name, as an object; see `band schema {method}`"),
             None::<()>,
         ));
     }
     serde_json::from_str(raw).map_err(|e| {
-        ErrorObjectOwned::owned(codes::INVALID_PARAMS, format!("invalid params for {}: {e}", M::NAME), None::<()>)
+        ErrorObjectOwned::owned(codes::INVALID_PARAMS, format!("invalid params for {method}: {e}"), None::<()>)
     })
 }
 
@@ -129,24 +284,146 @@ pub fn error_object(method: &str, e: CoreError) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(code, message, None::<()>)
 }
 
-pub fn project_info(p: &Project) -> api::ProjectInfo {
-    api::ProjectInfo {
-        id: p.id.0,
-        name: p.name.to_string(),
-        path: p.path.display().to_string(),
-        default_branch: p.default_branch.to_string(),
-        created_at: p.created_at,
+/// Sends one notification; `false` when the client is gone or too slow.
+async fn notify<T: serde::Serialize>(sink: &SubscriptionSink, item: &T) -> bool {
+    let Ok(raw) = serde_json::value::to_raw_value(item) else { return false };
+    sink.send_timeout(raw, SLOW_CLIENT).await.is_ok()
+}
+
+async fn subscribe_chat(
+    params: Params<'static>,
+    pending: PendingSubscriptionSink,
+    ctx: Arc<ApiContext>,
+) -> SubscriptionResult {
+    const NAME: &str = api::CHATS_SUBSCRIBE.name;
+    let p: api::ChatsSubscribeParams = match parse_params(NAME, &params) {
+        Ok(p) => p,
+        Err(e) => {
+            pending.reject(e).await;
+            return Ok(());
+        }
+    };
+    let chat = ChatId(p.chat);
+    // Join the live feed before reading the log, so nothing falls between the two.
+    let mut live = ctx.notices.subscribe();
+    if let Err(e) = ctx.chats.get(chat).await {
+        pending.reject(error_object(NAME, e)).await;
+        return Ok(());
+    }
+    let sink = pending.accept().await?;
+    let mut last = p.after;
+    if !catch_up(&ctx, &sink, chat, &mut last).await {
+        return Ok(());
+    }
+    loop {
+        tokio::select! {
+            () = sink.closed() => return Ok(()),
+            notice = live.recv() => match notice {
+                Ok(Notice::ChatEvents { events, .. }) => {
+                    for e in events.iter().filter(|e| e.chat_id == chat) {
+                        if e.seq <= last {
+                            continue;
+                        }
+                        if e.seq > last + 1 && !catch_up(&ctx, &sink, chat, &mut last).await {
+                            return Ok(());
+                        }
+                        if e.seq == last + 1 {
+                            if !notify(&sink, &event_info(e)).await {
+                                return Ok(());
+                            }
+                            last = e.seq;
+                        }
+                    }
+                }
+                Ok(Notice::ChatRemoved(c)) if c.id == chat => return Ok(()),
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    if !catch_up(&ctx, &sink, chat, &mut last).await {
+                        return Ok(());
+                    }
+                }
+                Err(RecvError::Closed) => return Ok(()),
+            },
+        }
     }
 }
 
-pub fn workspace_info(project: &str, w: &Workspace) -> api::WorkspaceInfo {
-    api::WorkspaceInfo {
-        id: w.id.0,
-        project: project.to_owned(),
-        branch: w.branch.to_string(),
-        base: w.base.to_string(),
-        path: w.path.display().to_string(),
-        branch_created: w.branch_created,
-        created_at: w.created_at,
+/// Sends every stored event after `last`, page by page; `false` when the client is gone.
+async fn catch_up(ctx: &ApiContext, sink: &SubscriptionSink, chat: ChatId, last: &mut u64) -> bool {
+    loop {
+        let page: Vec<ChatEvent> = match ctx.chats.events_after(chat, *last, 500).await {
+            Ok(page) => page,
+            Err(_) => return false,
+        };
+        if page.is_empty() {
+            return true;
+        }
+        for e in &page {
+            if !notify(sink, &event_info(e)).await {
+                return false;
+            }
+            *last = e.seq;
+        }
+    }
+}
+
+async fn subscribe_workspaces(
+    params: Params<'static>,
+    pending: PendingSubscriptionSink,
+    ctx: Arc<ApiContext>,
+) -> SubscriptionResult {
+    const NAME: &str = api::WORKSPACES_SUBSCRIBE.name;
+    let p: api::WorkspacesSubscribeParams = match parse_params(NAME, &params) {
+        Ok(p) => p,
+        Err(e) => {
+            pending.reject(e).await;
+            return Ok(());
+        }
+    };
+    let mut live = ctx.notices.subscribe();
+    let only = match &p.workspace {
+        None => None,
+        Some(w) => match ctx.workspaces.resolve(w).await {
+            Ok((_, ws)) => Some(ws.id),
+            Err(e) => {
+                pending.reject(error_object(NAME, e)).await;
+                return Ok(());
+            }
+        },
+    };
+    let sink = pending.accept().await?;
+    loop {
+        tokio::select! {
+            () = sink.closed() => return Ok(()),
+            notice = live.recv() => {
+                let notice = match notice {
+                    Ok(n) => n,
+                    // Statuses are state, not history: a lagging client gets the next ones.
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => return Ok(()),
+                };
+                let item = match notice {
+                    Notice::ChatChanged(c) if only.is_none_or(|w| w == c.workspace_id) => {
+                        api::WorkspaceNotice::Chat { chat: chat_info(&c) }
+                    }
+                    Notice::ChatRemoved(c) if only.is_none_or(|w| w == c.workspace_id) => {
+                        api::WorkspaceNotice::ChatRemoved { chat: chat_info(&c) }
+                    }
+                    Notice::QueueChanged { workspace, chat, queue } if only.is_none_or(|w| w == workspace) => {
+                        api::WorkspaceNotice::Queue { chat_id: chat.0, queue: queue.iter().map(queued_info).collect() }
+                    }
+                    Notice::WorkspaceCreated { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
+                        api::WorkspaceNotice::WorkspaceCreated { workspace: workspace_info(project.as_str(), &workspace) }
+                    }
+                    Notice::WorkspaceRemoved { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
+                        api::WorkspaceNotice::WorkspaceRemoved { workspace: workspace_info(project.as_str(), &workspace) }
+                    }
+                    _ => continue,
+                };
+                if !notify(&sink, &item).await {
+                    return Ok(());
+                }
+            }
+        }
     }
 }

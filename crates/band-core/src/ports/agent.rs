@@ -1,11 +1,17 @@
 //! The agent port: a running coding agent, seen through ACP-shaped updates. Adapters (Claude
 //! Code's stream-json, Codex's app-server, ACP agents) translate their protocol into these.
+//!
+//! The port is push-based: the adapter owns the process and its reader, and calls
+//! [`AgentEvents`] for what the agent says, in order; band calls [`AgentHandle`] to talk back.
+//! So band-core needs no runtime of its own.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::chat::{AgentUpdate, PermissionDecision, StopReason, Usage};
 use crate::error::AgentError;
 use crate::model::{AgentKind, PermissionMode};
 
@@ -19,84 +25,59 @@ pub struct AgentLaunch {
     pub mode: PermissionMode,
     /// The agent's own session id from an earlier run, to resume.
     pub resume: Option<String>,
-    /// The complete environment of the agent process (already allow-listed by the caller).
+    /// The complete environment of the agent process, already allow-listed (see
+    /// [`crate::agent_env`]).
     pub env: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ToolCallStatus {
-    Pending,
-    InProgress,
-    Completed,
-    Failed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
-    EndTurn,
-    MaxTokens,
-    MaxTurnRequests,
-    Refusal,
-    Cancelled,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Usage {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cache_read_tokens: u64,
-    pub cache_write_tokens: u64,
-    pub cost_usd: Option<f64>,
-}
-
-/// What an agent reports, shaped after ACP `session/update` plus the permission request.
+/// What an agent says.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentEvent {
     /// The agent's own session id, once known (for resume).
     SessionStarted {
         session_id: String,
     },
-    MessageChunk {
-        text: String,
-    },
-    ThoughtChunk {
-        text: String,
-    },
-    ToolCall {
-        id: String,
-        title: String,
-        kind: String,
-        input: String,
-    },
-    ToolCallUpdate {
-        id: String,
-        status: ToolCallStatus,
-        output: Option<String>,
-    },
-    Plan {
-        entries: Vec<String>,
-    },
-    Usage(Usage),
-    /// The agent asks before running a tool; answered with [`AgentSession::respond`].
+    Update(AgentUpdate),
+    /// The agent asks before running a tool; answered with [`AgentHandle::respond`]. `input` is
+    /// JSON text; `edit` is true for tools that only change files (Write, Edit...).
     PermissionRequest {
         request_id: String,
         tool: String,
         input: String,
+        edit: bool,
     },
+    /// The turn is over; `usage` is the turn's total when the agent reports one.
     TurnEnded {
         stop_reason: StopReason,
         usage: Option<Usage>,
     },
-    /// The turn failed; the process may still be alive.
+    /// The turn failed, but the process lives on.
     TurnFailed {
         message: String,
+        usage: Option<Usage>,
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PermissionDecision {
-    Allow,
-    Deny,
+/// How an agent process ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentExit {
+    /// True when the process ended through [`AgentHandle::stop`].
+    pub requested: bool,
+    /// Exit code, or the signal, in words (`"exit code 1"`, `"killed by signal 9"`).
+    pub status: String,
+    /// The last lines the agent wrote to stderr, for the error message.
+    pub stderr_tail: String,
+}
+
+/// Receives one agent session's events.
+///
+/// Adapters MUST call these in order and never concurrently for one session, and MUST await each
+/// call before reading more from the agent (so a slow receiver slows only its own agent).
+/// [`AgentEvents::on_exit`] comes last, exactly once, after every event.
+#[async_trait]
+pub trait AgentEvents: Send + Sync {
+    async fn on_event(&self, event: AgentEvent);
+    async fn on_exit(&self, exit: AgentExit);
 }
 
 /// Starts agents of one kind.
@@ -104,29 +85,35 @@ pub enum PermissionDecision {
 pub trait AgentRuntime: Send + Sync {
     fn kind(&self) -> AgentKind;
 
-    /// Starts the agent process in its own process group.
+    /// Starts the agent process, in its own process group, ready for a first prompt.
     ///
     /// # Errors
-    /// [`AgentError::BinaryMissing`] naming the package to install when the binary is absent.
-    async fn launch(&self, launch: AgentLaunch) -> Result<Box<dyn AgentSession>, AgentError>;
+    /// [`AgentError::BinaryMissing`] naming the package to install when the binary is absent;
+    /// [`AgentError::Exited`] when it dies during its handshake.
+    async fn launch(
+        &self,
+        launch: AgentLaunch,
+        events: Arc<dyn AgentEvents>,
+    ) -> Result<Arc<dyn AgentHandle>, AgentError>;
 }
 
-/// One live agent process serving one chat.
+/// Talks to one live agent process.
 #[async_trait]
-pub trait AgentSession: Send {
-    /// Starts a turn with the user's text; updates arrive through [`AgentSession::next_event`].
-    async fn prompt(&mut self, text: &str) -> Result<(), AgentError>;
-
-    /// The next update; `None` once the process has exited and every update was delivered.
-    async fn next_event(&mut self) -> Option<AgentEvent>;
+pub trait AgentHandle: Send + Sync {
+    /// Starts a turn with the user's text.
+    async fn prompt(&self, text: &str) -> Result<(), AgentError>;
 
     /// # Errors
     /// [`AgentError::Protocol`] when no such request is pending.
-    async fn respond(&mut self, request_id: &str, decision: PermissionDecision) -> Result<(), AgentError>;
+    async fn respond(&self, request_id: &str, decision: PermissionDecision) -> Result<(), AgentError>;
 
-    /// Asks the agent to end the current turn early.
-    async fn interrupt(&mut self) -> Result<(), AgentError>;
+    /// Asks the agent to end the current turn early; the process lives on.
+    async fn interrupt(&self) -> Result<(), AgentError>;
 
-    /// Ends the process group: TERM, a grace period, KILL. Nothing it started survives.
-    async fn stop(self: Box<Self>) -> Result<(), AgentError>;
+    /// Ends the process group: TERM, a grace period, KILL. Nothing it started survives, and
+    /// `on_exit` follows with `requested: true`. MUST NOT wait for the event receiver.
+    async fn stop(&self) -> Result<(), AgentError>;
+
+    /// The process id (also its process group id).
+    fn pid(&self) -> Option<u32>;
 }

@@ -1,13 +1,40 @@
-use crate::model::{Project, Workspace};
+use std::sync::Arc;
+
+use crate::chat::{Chat, ChatEvent, QueuedMessage};
+use crate::model::{ChatId, Project, Workspace, WorkspaceId};
 use crate::names::ProjectName;
 
 /// A change of state that connected clients should learn about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
     ProjectAdded(Project),
     ProjectRemoved(Project),
-    WorkspaceCreated { project: ProjectName, workspace: Workspace },
-    WorkspaceRemoved { project: ProjectName, workspace: Workspace },
+    WorkspaceCreated {
+        project: ProjectName,
+        workspace: Workspace,
+    },
+    WorkspaceRemoved {
+        project: ProjectName,
+        workspace: Workspace,
+    },
+    /// Events just appended to a chat's log (published only after they are stored).
+    ChatEvents {
+        workspace: WorkspaceId,
+        events: Arc<[ChatEvent]>,
+    },
+    /// A chat was created, or its settings or status changed.
+    ChatChanged(Chat),
+    ChatRemoved(Chat),
+    QueueChanged {
+        workspace: WorkspaceId,
+        chat: ChatId,
+        queue: Vec<QueuedMessage>,
+    },
+    /// Something failed where no caller could be told (storing an agent's event...).
+    Fault {
+        chat: ChatId,
+        message: String,
+    },
 }
 
 /// Where the services announce changes; the transport fans them out to subscribers.

@@ -7,9 +7,7 @@ mod events;
 mod git;
 mod store;
 
-pub use agent::{
-    AgentEvent, AgentLaunch, AgentRuntime, AgentSession, PermissionDecision, StopReason, ToolCallStatus, Usage,
-};
+pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
 pub use events::{EventSink, Notice};
 pub use git::GitRepos;
-pub use store::{ProjectStore, WorkspaceStore};
+pub use store::{ChatStore, EventLog, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};

@@ -1,7 +1,8 @@
 use async_trait::async_trait;
 
+use crate::chat::{Chat, ChatEvent, ChatPatch, EventPayload, NewChat, QueuedId, QueuedMessage, Turn, UsageTotals};
 use crate::error::StoreError;
-use crate::model::{NewProject, NewWorkspace, Project, ProjectId, Workspace, WorkspaceId};
+use crate::model::{ChatId, ChatStatus, NewProject, NewWorkspace, Project, ProjectId, Workspace, WorkspaceId};
 use crate::names::{BranchName, ProjectName};
 
 /// Durable storage of projects.
@@ -62,4 +63,99 @@ pub trait WorkspaceStore: Send + Sync {
     /// # Errors
     /// [`StoreError::NotFound`] when absent.
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError>;
+}
+
+/// Durable storage of chats' settings. Status, agent session and `last_seq` are projections of
+/// the event log, written only by [`EventLog::append_events`].
+#[async_trait]
+pub trait ChatStore: Send + Sync {
+    /// Stores a new chat: status idle, no events.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when the workspace does not exist.
+    async fn insert_chat(&self, new: NewChat) -> Result<Chat, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::NotFound`] ("chat N") when absent.
+    async fn chat(&self, id: ChatId) -> Result<Chat, StoreError>;
+
+    /// Chats of one workspace, or of all, ordered by id.
+    async fn list_chats(&self, workspace: Option<WorkspaceId>) -> Result<Vec<Chat>, StoreError>;
+
+    /// Chats whose status is one of `statuses`, ordered by id.
+    async fn chats_in_status(&self, statuses: &[ChatStatus]) -> Result<Vec<Chat>, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::NotFound`] when absent.
+    async fn update_chat(&self, id: ChatId, patch: ChatPatch) -> Result<Chat, StoreError>;
+
+    /// Deletes the chat with its events, turns and queued messages.
+    async fn delete_chat(&self, id: ChatId) -> Result<(), StoreError>;
+}
+
+/// The per-chat, append-only event log: the one source of truth of what happened in a chat.
+#[async_trait]
+pub trait EventLog: Send + Sync {
+    /// Appends, in ONE transaction, each chat's events after its last one, numbering them
+    /// `last_seq + 1, + 2, ...`, and applies their projections in the same transaction:
+    /// - `Status` sets the chat's status; `AgentSession` its agent session id;
+    /// - `Prompt { queued: Some(id) }` deletes that queued message;
+    /// - `TurnStarted` opens a turn whose prompt is the text of the `Prompt` before it in the
+    ///   same batch (empty if none); `TurnEnded` closes the chat's open turn with its outcome
+    ///   (no open turn: nothing to close).
+    ///
+    /// Returns the stored events in order. All or nothing: on error nothing was written.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when a chat does not exist; [`StoreError::DiskFull`].
+    async fn append_events(&self, batch: Vec<(ChatId, Vec<EventPayload>)>) -> Result<Vec<ChatEvent>, StoreError>;
+
+    /// Events with `seq > after`, ascending, at most `limit`.
+    async fn events_after(&self, chat: ChatId, after: u64, limit: usize) -> Result<Vec<ChatEvent>, StoreError>;
+
+    /// The last `limit` events with `seq < before` (no bound when `None`), ascending: pages of
+    /// history from the newest backwards.
+    async fn events_before(
+        &self,
+        chat: ChatId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ChatEvent>, StoreError>;
+}
+
+/// Turns as projected by the event log (read-only).
+#[async_trait]
+pub trait TurnLog: Send + Sync {
+    /// A chat's turns, oldest first.
+    async fn turns(&self, chat: ChatId) -> Result<Vec<Turn>, StoreError>;
+
+    /// Totals over the ended turns of a chat, or of every chat of a workspace.
+    async fn usage_totals(&self, scope: UsageScope) -> Result<UsageTotals, StoreError>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageScope {
+    Chat(ChatId),
+    Workspace(WorkspaceId),
+}
+
+/// Messages waiting for a busy chat, in order.
+#[async_trait]
+pub trait MessageQueue: Send + Sync {
+    /// Adds a message at the end of the chat's queue.
+    async fn enqueue(&self, chat: ChatId, text: String) -> Result<QueuedMessage, StoreError>;
+
+    /// The chat's queue, by position (0, 1, 2... without gaps).
+    async fn queued(&self, chat: ChatId) -> Result<Vec<QueuedMessage>, StoreError>;
+
+    /// # Errors
+    /// [`StoreError::NotFound`] ("queued message N") when it is gone (sent or cancelled).
+    async fn edit_queued(&self, id: QueuedId, text: String) -> Result<QueuedMessage, StoreError>;
+
+    /// Moves a message to `position` (clamped to the end), shifting the others; returns the
+    /// chat's queue.
+    async fn move_queued(&self, id: QueuedId, position: u32) -> Result<Vec<QueuedMessage>, StoreError>;
+
+    /// Removes a message; the others close the gap.
+    async fn cancel_queued(&self, id: QueuedId) -> Result<QueuedMessage, StoreError>;
 }

@@ -1,7 +1,9 @@
 //! Use cases. Each service holds the ports it needs and nothing else.
 
+pub mod chats;
 mod projects;
 mod workspaces;
 
+pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
 pub use projects::Projects;
 pub use workspaces::Workspaces;

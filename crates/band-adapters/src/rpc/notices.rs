@@ -4,11 +4,11 @@
 use band_core::ports::{EventSink, Notice};
 use tokio::sync::broadcast;
 
-pub struct BroadcastSink {
+pub struct Broadcast {
     tx: broadcast::Sender<Notice>,
 }
 
-impl BroadcastSink {
+impl Broadcast {
     pub fn new(capacity: usize) -> Self {
         Self { tx: broadcast::channel(capacity).0 }
     }
@@ -18,7 +18,7 @@ impl BroadcastSink {
     }
 }
 
-impl EventSink for BroadcastSink {
+impl EventSink for Broadcast {
     fn publish(&self, notice: Notice) {
         // No receiver is fine: nobody is listening.
         let _ = self.tx.send(notice);

@@ -1,0 +1,204 @@
+//! Agent process hygiene (SECURITY.md R2) with real processes: nothing an agent starts survives
+//! its stop or its own exit, and spawning leaves no zombie.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use band_adapters::agents::process::{self, LineParser, Parsed, Spec};
+use band_core::AgentUpdate;
+use band_core::ports::{AgentEvent, AgentEvents, AgentExit};
+
+#[derive(Default)]
+struct Recorder {
+    events: Mutex<Vec<AgentEvent>>,
+    exit: Mutex<Option<AgentExit>>,
+}
+
+#[async_trait]
+impl AgentEvents for Recorder {
+    async fn on_event(&self, event: AgentEvent) {
+        self.events.lock().unwrap().push(event);
+    }
+    async fn on_exit(&self, exit: AgentExit) {
+        *self.exit.lock().unwrap() = Some(exit);
+    }
+}
+
+impl Recorder {
+    async fn wait_exit(&self) -> AgentExit {
+        for _ in 0..500 {
+            if let Some(e) = self.exit.lock().unwrap().clone() {
+                return e;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("no exit reported within 5 s");
+    }
+}
+
+/// Each stdout line becomes a message chunk.
+struct Lines;
+impl LineParser for Lines {
+    fn parse(&mut self, line: &str) -> Parsed {
+        Parsed {
+            events: vec![AgentEvent::Update(AgentUpdate::MessageChunk { text: line.to_owned() })],
+            replies: vec![],
+        }
+    }
+}
+
+fn env() -> BTreeMap<String, String> {
+    [("PATH".to_owned(), std::env::var("PATH").unwrap_or_default())].into_iter().collect()
+}
+
+/// Processes (not zombies) whose command line contains `needle`.
+fn running(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let zombie = stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
+            !zombie && String::from_utf8_lossy(&cmd).replace('\0', " ").contains(needle)
+        })
+        .collect()
+}
+
+/// A shell "agent" that leaves children behind, one in its group and one in a new session.
+fn leaver(dir: &Path, tag: &str) -> Spec<'static> {
+    let script = dir.join("agent.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/bash\n(exec -a band-test-{tag}-a sleep 1000) &\nsetsid bash -c 'exec -a band-test-{tag}-b sleep 1000' &\necho ready\nexec -a band-test-{tag}-c sleep 1000\n"
+        ),
+    )
+    .unwrap();
+    Spec {
+        program: Path::new("/bin/bash"),
+        args: vec![script.display().to_string()],
+        cwd: Box::leak(Box::new(dir.to_owned())),
+        env: Box::leak(Box::new(env())),
+    }
+}
+
+async fn wait_for(needle: &str, n: usize) {
+    for _ in 0..300 {
+        if running(needle).len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("expected {n} processes matching {needle}, found {:?}", running(needle));
+}
+
+#[tokio::test]
+async fn stop_leaves_nothing_running_not_even_what_left_the_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Arc::new(Recorder::default());
+    let tag = format!("stop{}", std::process::id());
+    let session = process::start(leaver(dir.path(), &tag), Lines, rec.clone()).unwrap();
+    let needle = format!("band-test-{tag}-");
+    wait_for(&needle, 3).await;
+
+    session.stop().await;
+    let exit = rec.wait_exit().await;
+    assert!(exit.requested);
+    assert!(exit.status.contains("signal"), "{}", exit.status);
+    assert_eq!(running(&needle), Vec::<i32>::new(), "survivors after stop");
+    assert_eq!(
+        rec.events.lock().unwrap().as_slice(),
+        [AgentEvent::Update(AgentUpdate::MessageChunk { text: "ready".into() })]
+    );
+}
+
+#[tokio::test]
+async fn an_agent_that_exits_on_its_own_takes_its_children_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("agent.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/bash\n(exec -a band-test-exit{0}-a sleep 1000) &\nsetsid bash -c 'exec -a band-test-exit{0}-b sleep 1000' &\necho 'oops' >&2\nsleep 0.3\nexit 3\n", std::process::id()),
+    )
+    .unwrap();
+    let env = env();
+    let spec =
+        Spec { program: Path::new("/bin/bash"), args: vec![script.display().to_string()], cwd: dir.path(), env: &env };
+    let rec = Arc::new(Recorder::default());
+    let _session = process::start(spec, Lines, rec.clone()).unwrap();
+    let exit = rec.wait_exit().await;
+    assert!(!exit.requested);
+    assert_eq!(exit.status, "exit code 3");
+    assert_eq!(exit.stderr_tail, "oops");
+    assert_eq!(
+        running(&format!("band-test-exit{}-", std::process::id())),
+        Vec::<i32>::new(),
+        "orphans outlived their agent"
+    );
+}
+
+#[tokio::test]
+async fn the_environment_is_exactly_the_given_one_plus_the_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env();
+    env.insert("ONLY_THIS".into(), "1".into());
+    let spec = Spec { program: Path::new("/usr/bin/env"), args: vec![], cwd: dir.path(), env: &env };
+    let rec = Arc::new(Recorder::default());
+    let _s = process::start(spec, Lines, rec.clone()).unwrap();
+    rec.wait_exit().await;
+    let mut keys: Vec<String> = rec
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::Update(AgentUpdate::MessageChunk { text }) => text.split('=').next().map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["BAND_PROCESS_SCOPE", "ONLY_THIS", "PATH"]);
+}
+
+#[tokio::test]
+async fn a_thousand_spawn_exit_cycles_leave_no_zombie() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = env();
+    for _ in 0..1000 {
+        let rec = Arc::new(Recorder::default());
+        let spec = Spec { program: Path::new("/bin/true"), args: vec![], cwd: dir.path(), env: &env };
+        let _s = process::start(spec, Lines, rec.clone()).unwrap();
+        rec.wait_exit().await;
+    }
+    let me = std::process::id().to_string();
+    let zombies: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str().map(str::to_owned))
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter(|stat| {
+            let Some((_, rest)) = stat.rsplit_once(')') else { return false };
+            let mut f = rest.split_whitespace();
+            f.next() == Some("Z") && f.next() == Some(me.as_str())
+        })
+        .collect();
+    assert!(zombies.is_empty(), "zombie children: {zombies:?}");
+}
+
+#[tokio::test]
+async fn a_missing_binary_names_the_package_to_install() {
+    let env = env();
+    let e =
+        process::find_binary("claude-code", "claude-nonexistent", "@anthropic-ai/claude-code", None, &env).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the claude-code agent's binary 'claude-nonexistent' was not found; install it with `npm install -g @anthropic-ai/claude-code` or set its path in settings"
+    );
+    let e = process::find_binary("codex", "codex", "@openai/codex", Some("/nope/codex"), &env).unwrap_err();
+    assert!(e.to_string().contains("'/nope/codex' was not found"));
+    assert!(process::find_binary("sh", "sh", "x", None, &env).is_ok());
+}

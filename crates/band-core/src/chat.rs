@@ -1,0 +1,288 @@
+//! Chats, their event log, turns and queue: the records. The [`crate::services::Chats`] service
+//! decides; the stores keep.
+
+use std::collections::BTreeMap;
+
+use crate::model::{AgentKind, ChatId, ChatStatus, Millis, PermissionMode, WorkspaceId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TurnId(pub i64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QueuedId(pub i64);
+
+/// A conversation with one agent in one workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chat {
+    pub id: ChatId,
+    pub workspace_id: WorkspaceId,
+    pub agent: AgentKind,
+    pub model: Option<String>,
+    pub mode: PermissionMode,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    /// Projection of the last `Status` event.
+    pub status: ChatStatus,
+    /// The agent's own session id (projection of the last `AgentSession` event), for resume.
+    pub agent_session_id: Option<String>,
+    /// Sequence number of the last event in the chat's log (0: none yet).
+    pub last_seq: u64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewChat {
+    pub workspace_id: WorkspaceId,
+    pub agent: AgentKind,
+    pub model: Option<String>,
+    pub mode: PermissionMode,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Changes to a chat's settings; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatPatch {
+    pub name: Option<String>,
+    pub model: Option<Option<String>>,
+    pub mode: Option<PermissionMode>,
+    pub set_labels: BTreeMap<String, String>,
+    pub remove_labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolCallStatus {
+    Pending,
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl ToolCallStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Why a turn ended (ACP's stop reasons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    EndTurn,
+    MaxTokens,
+    MaxTurnRequests,
+    Refusal,
+    Cancelled,
+}
+
+impl StopReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EndTurn => "end_turn",
+            Self::MaxTokens => "max_tokens",
+            Self::MaxTurnRequests => "max_turn_requests",
+            Self::Refusal => "refusal",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::EndTurn, Self::MaxTokens, Self::MaxTurnRequests, Self::Refusal, Self::Cancelled]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// Token counts and cost. Adding usages adds every field (cost: `None` + x = x).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub cost_usd: Option<f64>,
+}
+
+impl std::ops::Add for Usage {
+    type Output = Usage;
+    fn add(self, o: Usage) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens + o.input_tokens,
+            output_tokens: self.output_tokens + o.output_tokens,
+            cache_read_tokens: self.cache_read_tokens + o.cache_read_tokens,
+            cache_write_tokens: self.cache_write_tokens + o.cache_write_tokens,
+            cost_usd: match (self.cost_usd, o.cost_usd) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+            },
+        }
+    }
+}
+
+/// What an agent reports, shaped after ACP's `session/update` variants.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentUpdate {
+    MessageChunk {
+        text: String,
+    },
+    ThoughtChunk {
+        text: String,
+    },
+    /// `input` is the tool's input as JSON text.
+    ToolCall {
+        id: String,
+        title: String,
+        kind: String,
+        input: String,
+    },
+    ToolCallUpdate {
+        id: String,
+        status: ToolCallStatus,
+        output: Option<String>,
+    },
+    Plan {
+        entries: Vec<String>,
+    },
+    Usage(Usage),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermissionDecision {
+    Allow,
+    Deny,
+}
+
+impl PermissionDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "allow",
+            Self::Deny => "deny",
+        }
+    }
+}
+
+/// Who answered a permission request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decider {
+    /// A person, through the API, CLI or dashboard.
+    User,
+    /// The chat's permission mode, without asking.
+    Mode,
+}
+
+/// How a turn ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnOutcome {
+    /// `None` when the turn failed.
+    pub stop_reason: Option<StopReason>,
+    pub error: Option<String>,
+    pub usage: Usage,
+}
+
+/// One entry of a chat's log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventPayload {
+    /// A user message starts (or, if `queued`, is taken from the queue to start) a turn.
+    Prompt {
+        text: String,
+        queued: Option<QueuedId>,
+    },
+    TurnStarted,
+    TurnEnded(TurnOutcome),
+    Update(AgentUpdate),
+    /// The agent asks before running a tool; `input` is JSON text.
+    Permission {
+        request_id: String,
+        tool: String,
+        input: String,
+    },
+    PermissionResolved {
+        request_id: String,
+        decision: PermissionDecision,
+        by: Decider,
+    },
+    Status {
+        status: ChatStatus,
+    },
+    /// The agent's own session id became known (for resume).
+    AgentSession {
+        session_id: String,
+    },
+    Error {
+        message: String,
+    },
+}
+
+impl EventPayload {
+    /// The event's kind as stored and sent: `prompt`, `turn_started`, `agent_message_chunk`...
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Prompt { .. } => "prompt",
+            Self::TurnStarted => "turn_started",
+            Self::TurnEnded(_) => "turn_ended",
+            Self::Update(AgentUpdate::MessageChunk { .. }) => "agent_message_chunk",
+            Self::Update(AgentUpdate::ThoughtChunk { .. }) => "agent_thought_chunk",
+            Self::Update(AgentUpdate::ToolCall { .. }) => "tool_call",
+            Self::Update(AgentUpdate::ToolCallUpdate { .. }) => "tool_call_update",
+            Self::Update(AgentUpdate::Plan { .. }) => "plan",
+            Self::Update(AgentUpdate::Usage(_)) => "usage_update",
+            Self::Permission { .. } => "permission",
+            Self::PermissionResolved { .. } => "permission_resolved",
+            Self::Status { .. } => "status",
+            Self::AgentSession { .. } => "agent_session",
+            Self::Error { .. } => "error",
+        }
+    }
+}
+
+/// A stored event: its chat, its place in the chat's log, when it was appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatEvent {
+    pub chat_id: ChatId,
+    pub seq: u64,
+    pub at: Millis,
+    pub payload: EventPayload,
+}
+
+/// A turn, as projected from its `TurnStarted` / `TurnEnded` events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub id: TurnId,
+    pub chat_id: ChatId,
+    pub prompt: String,
+    pub started_seq: u64,
+    pub started_at: Millis,
+    pub ended_seq: Option<u64>,
+    pub ended_at: Option<Millis>,
+    pub outcome: Option<TurnOutcome>,
+}
+
+impl Turn {
+    pub fn duration_ms(&self) -> Option<i64> {
+        self.ended_at.map(|e| e - self.started_at)
+    }
+}
+
+/// Usage added up over turns.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UsageTotals {
+    pub turns: u64,
+    pub usage: Usage,
+    pub duration_ms: i64,
+}
+
+/// A message waiting for its chat to be free.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMessage {
+    pub id: QueuedId,
+    pub chat_id: ChatId,
+    /// 0-based place in the queue.
+    pub position: u32,
+    pub text: String,
+    pub created_at: Millis,
+}

@@ -1,0 +1,110 @@
+//! The environment an agent process gets: an allow-list, never band's own secrets.
+
+use std::collections::BTreeMap;
+
+use crate::model::AgentKind;
+
+/// What any process needs to work like it would in the user's shell.
+const COMMON: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LANGUAGE",
+    "TERM",
+    "COLORTERM",
+    "TMPDIR",
+    "TZ",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "XDG_RUNTIME_DIR",
+    "SSH_AUTH_SOCK",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NODE_EXTRA_CA_CERTS",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "IS_SANDBOX",
+];
+
+/// Prefixes of each agent's own variables.
+fn prefixes(kind: AgentKind) -> &'static [&'static str] {
+    match kind {
+        AgentKind::ClaudeCode => &["ANTHROPIC_", "CLAUDE_", "DISABLE_"],
+        AgentKind::Codex => &["OPENAI_", "CODEX_", "DISABLE_"],
+    }
+}
+
+/// The agent's environment: from `base` (band-server's own environment) the allow-listed
+/// common variables (and `LC_*`) plus the agent's own prefixes, then `extras` (per-agent settings)
+/// on top. Nothing named `BAND_*` ever passes, from `base` or `extras`: the agent must not hold
+/// band's token.
+pub fn agent_env(
+    base: impl IntoIterator<Item = (String, String)>,
+    kind: AgentKind,
+    extras: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let own = prefixes(kind);
+    let mut env: BTreeMap<String, String> = base
+        .into_iter()
+        .filter(|(k, _)| COMMON.contains(&k.as_str()) || k.starts_with("LC_") || own.iter().any(|p| k.starts_with(p)))
+        .collect();
+    env.extend(extras.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.retain(|k, _| !k.starts_with("BAND_"));
+    env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<(String, String)> {
+        [
+            ("PATH", "/bin"),
+            ("HOME", "/home/u"),
+            ("LC_ALL", "C"),
+            ("BAND_TOKEN", "secret"),
+            ("BAND_HOME", "/h"),
+            ("AWS_SECRET_ACCESS_KEY", "aws"),
+            ("ANTHROPIC_BASE_URL", "http://127.0.0.1:1"),
+            ("CLAUDE_CODE_X", "1"),
+            ("OPENAI_API_KEY", "o"),
+            ("DISABLE_TELEMETRY", "1"),
+            ("RANDOM_THING", "x"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    #[test]
+    fn claude_gets_the_common_variables_and_its_own_never_bands() {
+        let env = agent_env(base(), AgentKind::ClaudeCode, &BTreeMap::new());
+        let keys: Vec<&str> = env.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["ANTHROPIC_BASE_URL", "CLAUDE_CODE_X", "DISABLE_TELEMETRY", "HOME", "LC_ALL", "PATH"]);
+    }
+
+    #[test]
+    fn codex_gets_its_own_and_extras_but_band_is_filtered_even_from_extras() {
+        let extras: BTreeMap<String, String> =
+            [("MOCK_API_KEY", "k"), ("BAND_TOKEN", "leak")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let env = agent_env(base(), AgentKind::Codex, &extras);
+        assert_eq!(env.get("OPENAI_API_KEY").map(String::as_str), Some("o"));
+        assert_eq!(env.get("MOCK_API_KEY").map(String::as_str), Some("k"));
+        assert!(!env.contains_key("ANTHROPIC_BASE_URL") && !env.contains_key("RANDOM_THING"));
+        assert!(env.keys().all(|k| !k.starts_with("BAND_")));
+        assert!(!env.values().any(|v| v == "secret" || v == "leak"));
+    }
+}

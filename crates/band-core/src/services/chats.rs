@@ -1,0 +1,709 @@
+//! Chats: running agents in workspaces, turn by turn, with every event logged before it is
+//! announced.
+//!
+//! Each chat is serialized by its own async lock: a user's message, the agent's events, a
+//! permission answer and a stop never interleave within one chat, so decisions (queue or start,
+//! wait or auto-allow, next queued message) are made on a consistent state. Chats never wait on
+//! each other. The adapter's reader task delivers the agent's events one at a time
+//! ([`AgentEvents`]), so a chat's log keeps the agent's order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use async_trait::async_trait;
+use futures_util::lock::Mutex as AsyncMutex;
+
+use super::Workspaces;
+use crate::chat::*;
+use crate::error::{AgentError, CoreError, StoreError};
+use crate::model::{AgentKind, ChatId, ChatStatus, PermissionMode};
+use crate::ports::{
+    AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
+    MessageQueue, Notice, TurnLog, UsageScope,
+};
+
+/// The largest message band accepts, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// Builds an agent's environment (see [`crate::agent_env`]); supplied by the composition root,
+/// which knows the process environment and the settings.
+pub type EnvSource = Arc<dyn Fn(AgentKind) -> BTreeMap<String, String> + Send + Sync>;
+
+/// The ports the chat service needs.
+pub struct ChatPorts {
+    pub chats: Arc<dyn ChatStore>,
+    pub log: Arc<dyn EventLog>,
+    pub turns: Arc<dyn TurnLog>,
+    pub queue: Arc<dyn MessageQueue>,
+    pub events: Arc<dyn EventSink>,
+    pub agents: Vec<Arc<dyn AgentRuntime>>,
+    pub env: EnvSource,
+}
+
+/// What to create a chat with; `None` takes the default (claude-code, ask mode).
+#[derive(Debug, Clone, Default)]
+pub struct CreateChat {
+    pub workspace: String,
+    pub agent: Option<String>,
+    pub model: Option<String>,
+    pub mode: Option<String>,
+    pub name: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sent {
+    /// It started a turn; its `Prompt` event has this sequence number.
+    Started { seq: u64 },
+    /// The chat was busy: it waits in the queue.
+    Queued(QueuedMessage),
+}
+
+#[derive(Clone)]
+pub struct Chats {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    workspaces: Arc<Workspaces>,
+    ports: ChatPorts,
+    agents: BTreeMap<AgentKind, Arc<dyn AgentRuntime>>,
+    live: Mutex<HashMap<ChatId, Arc<AsyncMutex<Run>>>>,
+    shutting_down: AtomicBool,
+}
+
+/// A chat's live part: its agent process, if any.
+#[derive(Default)]
+struct Run {
+    handle: Option<Arc<dyn AgentHandle>>,
+    /// Bumped for every process started or dropped; events of an older process are ignored.
+    generation: u64,
+    /// Permission requests waiting for a person, in order.
+    pending: Vec<String>,
+    session_id: Option<String>,
+}
+
+impl Chats {
+    pub fn new(workspaces: Arc<Workspaces>, ports: ChatPorts) -> Self {
+        let agents = ports.agents.iter().map(|a| (a.kind(), a.clone())).collect();
+        Self {
+            inner: Arc::new(Inner {
+                workspaces,
+                ports,
+                agents,
+                live: Mutex::new(HashMap::new()),
+                shutting_down: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// # Errors
+    /// `InvalidInput` for an unknown agent or mode or a bad label; `NotFound` for the workspace.
+    pub async fn create(&self, req: CreateChat) -> Result<Chat, CoreError> {
+        let (_, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
+        let agent = match req.agent.as_deref() {
+            None => AgentKind::ClaudeCode,
+            Some(a) => AgentKind::parse(a).ok_or_else(|| {
+                CoreError::InvalidInput(format!("unknown agent '{a}'; choose one of: {}", agent_names()))
+            })?,
+        };
+        let mode = parse_mode(req.mode.as_deref())?.unwrap_or(PermissionMode::Ask);
+        check_labels(&req.labels)?;
+        let name = match req.name {
+            Some(n) => check_name(&n)?,
+            None => agent.as_str().to_owned(),
+        };
+        let model = req.model.map(|m| check_model(&m)).transpose()?;
+        let chat = self
+            .inner
+            .ports
+            .chats
+            .insert_chat(NewChat { workspace_id: workspace.id, agent, model, mode, name, labels: req.labels })
+            .await?;
+        self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
+        Ok(chat)
+    }
+
+    /// Chats of one workspace (a selector) or of all.
+    pub async fn list(&self, workspace: Option<&str>) -> Result<Vec<Chat>, CoreError> {
+        let id = match workspace {
+            Some(w) => Some(self.inner.workspaces.resolve(w).await?.1.id),
+            None => None,
+        };
+        Ok(self.inner.ports.chats.list_chats(id).await?)
+    }
+
+    /// # Errors
+    /// `NotFound` when there is no such chat.
+    pub async fn get(&self, id: ChatId) -> Result<Chat, CoreError> {
+        self.inner.chat(id).await
+    }
+
+    /// Changes a chat's name, model, mode or labels.
+    pub async fn update(&self, id: ChatId, patch: ChatPatch) -> Result<Chat, CoreError> {
+        check_labels(&patch.set_labels)?;
+        let patch = ChatPatch {
+            name: patch.name.map(|n| check_name(&n)).transpose()?,
+            model: patch.model.map(|m| m.map(|m| check_model(&m)).transpose()).transpose()?,
+            ..patch
+        };
+        let run = self.inner.run(id);
+        let _run = run.lock().await;
+        self.inner.chat(id).await?;
+        let chat = self.inner.ports.chats.update_chat(id, patch).await?;
+        self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
+        Ok(chat)
+    }
+
+    /// Sends a message: starts a turn when the chat is free, else queues it.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an empty or oversized message; `NotFound` for a removed chat;
+    /// `Refused` when the agent cannot be started (its binary missing...). Nothing is recorded
+    /// then: the message is not lost in a log, the caller still has it.
+    pub async fn send(&self, id: ChatId, text: &str) -> Result<Sent, CoreError> {
+        check_message(text)?;
+        let run = self.inner.run(id);
+        let mut run = run.lock().await;
+        let chat = self.inner.chat(id).await?;
+        if chat.status.busy() {
+            let queued = self.inner.ports.queue.enqueue(id, text.to_owned()).await?;
+            self.inner.queue_changed(&chat).await;
+            return Ok(Sent::Queued(queued));
+        }
+        self.inner.start_turn(&mut run, &chat, text, None).await
+    }
+
+    /// Ends the current turn, if any, and the agent's process group. The next message starts
+    /// the agent again, resuming its session.
+    pub async fn stop(&self, id: ChatId) -> Result<Chat, CoreError> {
+        let run = self.inner.run(id);
+        let handle = {
+            let mut run = run.lock().await;
+            let chat = self.inner.chat(id).await?;
+            if chat.status.busy() {
+                let outcome =
+                    TurnOutcome { stop_reason: Some(StopReason::Cancelled), error: None, usage: Usage::default() };
+                self.inner
+                    .append(&chat, vec![EventPayload::TurnEnded(outcome), status(ChatStatus::Interrupted)])
+                    .await?;
+            }
+            run.pending.clear();
+            run.generation += 1;
+            run.handle.take()
+        };
+        if let Some(h) = handle {
+            h.stop().await.map_err(agent_error)?;
+        }
+        self.inner.chat(id).await
+    }
+
+    /// Asks the agent to end its current turn early, keeping its process.
+    pub async fn interrupt(&self, id: ChatId) -> Result<(), CoreError> {
+        let run = self.inner.run(id);
+        let run = run.lock().await;
+        let chat = self.inner.chat(id).await?;
+        match (&run.handle, chat.status.busy()) {
+            (Some(h), true) => h.interrupt().await.map_err(agent_error),
+            _ => Err(CoreError::Refused(format!("chat {} has no turn under way", id.0))),
+        }
+    }
+
+    /// Answers a pending permission request (the only one, when `request_id` is `None`).
+    ///
+    /// # Errors
+    /// `NotFound` when the request is gone (answered, or the turn ended); `InvalidInput` when
+    /// several are pending and none was named.
+    pub async fn respond(
+        &self,
+        id: ChatId,
+        request_id: Option<&str>,
+        decision: PermissionDecision,
+    ) -> Result<(), CoreError> {
+        let run = self.inner.run(id);
+        let mut run = run.lock().await;
+        let chat = self.inner.chat(id).await?;
+        let request = match (request_id, run.pending.as_slice()) {
+            (_, []) => {
+                return Err(CoreError::NotFound(format!(
+                    "chat {} has no pending permission request{}",
+                    id.0,
+                    request_id.map(|r| format!(" '{r}' (it may have been answered already)")).unwrap_or_default()
+                )));
+            }
+            (None, [only]) => only.clone(),
+            (None, many) => {
+                return Err(CoreError::InvalidInput(format!(
+                    "chat {} has {} pending requests ({}); name one with --request",
+                    id.0,
+                    many.len(),
+                    many.join(", ")
+                )));
+            }
+            (Some(r), pending) if pending.iter().any(|p| p == r) => r.to_owned(),
+            (Some(r), _) => {
+                return Err(CoreError::NotFound(format!(
+                    "chat {} has no pending permission request '{r}' (it may have been answered already)",
+                    id.0
+                )));
+            }
+        };
+        let handle =
+            run.handle.clone().ok_or_else(|| CoreError::Refused(format!("chat {} has no agent running", id.0)))?;
+        handle.respond(&request, decision).await.map_err(agent_error)?;
+        run.pending.retain(|p| *p != request);
+        let mut events = vec![EventPayload::PermissionResolved { request_id: request, decision, by: Decider::User }];
+        if run.pending.is_empty() {
+            events.push(status(ChatStatus::Working));
+        }
+        self.inner.append(&chat, events).await?;
+        Ok(())
+    }
+
+    /// Stops the chat's agent and deletes the chat with its log.
+    pub async fn remove(&self, id: ChatId) -> Result<Chat, CoreError> {
+        let chat = self.stop(id).await?;
+        self.inner.ports.chats.delete_chat(id).await?;
+        self.inner.live.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+        self.inner.ports.events.publish(Notice::ChatRemoved(chat.clone()));
+        Ok(chat)
+    }
+
+    /// Events after `after`, at most `limit`.
+    pub async fn events_after(&self, id: ChatId, after: u64, limit: usize) -> Result<Vec<ChatEvent>, CoreError> {
+        self.inner.chat(id).await?;
+        Ok(self.inner.ports.log.events_after(id, after, limit).await?)
+    }
+
+    /// The `limit` events before `before` (the newest when `None`), ascending.
+    pub async fn events_before(
+        &self,
+        id: ChatId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<ChatEvent>, CoreError> {
+        self.inner.chat(id).await?;
+        Ok(self.inner.ports.log.events_before(id, before, limit).await?)
+    }
+
+    pub async fn turns(&self, id: ChatId) -> Result<Vec<Turn>, CoreError> {
+        self.inner.chat(id).await?;
+        Ok(self.inner.ports.turns.turns(id).await?)
+    }
+
+    pub async fn usage(&self, scope: UsageScope) -> Result<UsageTotals, CoreError> {
+        Ok(self.inner.ports.turns.usage_totals(scope).await?)
+    }
+
+    pub async fn queue(&self, id: ChatId) -> Result<Vec<QueuedMessage>, CoreError> {
+        self.inner.chat(id).await?;
+        Ok(self.inner.ports.queue.queued(id).await?)
+    }
+
+    pub async fn edit_queued(&self, id: ChatId, queued: QueuedId, text: &str) -> Result<QueuedMessage, CoreError> {
+        check_message(text)?;
+        let (chat, _guard) = self.queued_of(id, queued).await?;
+        let msg = self.inner.ports.queue.edit_queued(queued, text.to_owned()).await?;
+        self.inner.queue_changed(&chat).await;
+        Ok(msg)
+    }
+
+    pub async fn move_queued(
+        &self,
+        id: ChatId,
+        queued: QueuedId,
+        position: u32,
+    ) -> Result<Vec<QueuedMessage>, CoreError> {
+        let (chat, _guard) = self.queued_of(id, queued).await?;
+        let queue = self.inner.ports.queue.move_queued(queued, position).await?;
+        self.inner.queue_changed(&chat).await;
+        Ok(queue)
+    }
+
+    pub async fn cancel_queued(&self, id: ChatId, queued: QueuedId) -> Result<QueuedMessage, CoreError> {
+        let (chat, _guard) = self.queued_of(id, queued).await?;
+        let msg = self.inner.ports.queue.cancel_queued(queued).await?;
+        self.inner.queue_changed(&chat).await;
+        Ok(msg)
+    }
+
+    /// Locks the chat and checks that `queued` is in its queue.
+    async fn queued_of(
+        &self,
+        id: ChatId,
+        queued: QueuedId,
+    ) -> Result<(Chat, futures_util::lock::OwnedMutexGuard<Run>), CoreError> {
+        let guard = self.inner.run(id).lock_owned().await;
+        let chat = self.inner.chat(id).await?;
+        if !self.inner.ports.queue.queued(id).await?.iter().any(|q| q.id == queued) {
+            return Err(CoreError::NotFound(format!(
+                "chat {} has no queued message {} (it may have been sent or cancelled)",
+                id.0, queued.0
+            )));
+        }
+        Ok((chat, guard))
+    }
+
+    /// At start: chats left mid-turn by a server that died become interrupted (their next
+    /// message resumes the agent's session). Returns how many.
+    pub async fn recover(&self) -> Result<usize, CoreError> {
+        let stale = self.inner.ports.chats.chats_in_status(&[ChatStatus::Working, ChatStatus::Waiting]).await?;
+        self.inner.interrupt_all(&stale, "band-server stopped during the turn").await?;
+        Ok(stale.len())
+    }
+
+    /// At shutdown: every running chat is marked interrupted in one transaction, then every
+    /// agent process group is stopped.
+    pub async fn shutdown(&self) -> Result<(), CoreError> {
+        self.inner.shutting_down.store(true, Ordering::SeqCst);
+        let busy = self.inner.ports.chats.chats_in_status(&[ChatStatus::Working, ChatStatus::Waiting]).await?;
+        let marked = self.inner.interrupt_all(&busy, "band-server was shut down during the turn").await;
+        let runs: Vec<Arc<AsyncMutex<Run>>> =
+            self.inner.live.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        for run in runs {
+            let handle = {
+                let mut run = run.lock().await;
+                run.generation += 1;
+                run.handle.take()
+            };
+            if let Some(h) = handle {
+                let _ = h.stop().await;
+            }
+        }
+        marked
+    }
+
+    /// Process ids of the agents running now (for diagnostics and tests).
+    pub async fn agent_pids(&self) -> Vec<(ChatId, u32)> {
+        let runs: Vec<(ChatId, Arc<AsyncMutex<Run>>)> =
+            self.inner.live.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(k, v)| (*k, v.clone())).collect();
+        let mut out = Vec::new();
+        for (id, run) in runs {
+            if let Some(pid) = run.lock().await.handle.as_ref().and_then(|h| h.pid()) {
+                out.push((id, pid));
+            }
+        }
+        out
+    }
+}
+
+impl Inner {
+    fn run(&self, id: ChatId) -> Arc<AsyncMutex<Run>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).entry(id).or_default().clone()
+    }
+
+    async fn chat(&self, id: ChatId) -> Result<Chat, CoreError> {
+        self.ports.chats.chat(id).await.map_err(|e| match e {
+            StoreError::NotFound(_) => CoreError::NotFound(format!("no chat {}; see `band chats list`", id.0)),
+            e => e.into(),
+        })
+    }
+
+    /// Appends to the log, then announces what was stored.
+    async fn append(&self, chat: &Chat, payloads: Vec<EventPayload>) -> Result<Vec<ChatEvent>, CoreError> {
+        let status_changed = payloads.iter().any(|p| matches!(p, EventPayload::Status { .. }));
+        let events = self.ports.log.append_events(vec![(chat.id, payloads)]).await?;
+        self.ports.events.publish(Notice::ChatEvents { workspace: chat.workspace_id, events: events.clone().into() });
+        if status_changed && let Ok(chat) = self.ports.chats.chat(chat.id).await {
+            self.ports.events.publish(Notice::ChatChanged(chat));
+        }
+        Ok(events)
+    }
+
+    async fn queue_changed(&self, chat: &Chat) {
+        if let Ok(queue) = self.ports.queue.queued(chat.id).await {
+            self.ports.events.publish(Notice::QueueChanged { workspace: chat.workspace_id, chat: chat.id, queue });
+        }
+    }
+
+    /// Starts a turn: launches the agent if it is not running, logs the prompt, sends it.
+    async fn start_turn(
+        self: &Arc<Self>,
+        run: &mut Run,
+        chat: &Chat,
+        text: &str,
+        queued: Option<QueuedId>,
+    ) -> Result<Sent, CoreError> {
+        let handle = match &run.handle {
+            Some(h) => h.clone(),
+            None => self.launch(run, chat).await?,
+        };
+        let events = self
+            .append(
+                chat,
+                vec![
+                    EventPayload::Prompt { text: text.to_owned(), queued },
+                    EventPayload::TurnStarted,
+                    status(ChatStatus::Working),
+                ],
+            )
+            .await?;
+        if queued.is_some() {
+            self.queue_changed(chat).await;
+        }
+        if let Err(e) = handle.prompt(text).await {
+            let message = format!("the agent did not take the message: {e}");
+            let failed = TurnOutcome { stop_reason: None, error: Some(message.clone()), usage: Usage::default() };
+            self.append(chat, vec![EventPayload::TurnEnded(failed), status(ChatStatus::Failed)]).await?;
+            return Err(CoreError::Refused(message));
+        }
+        Ok(Sent::Started { seq: events.first().map(|e| e.seq).unwrap_or_default() })
+    }
+
+    async fn launch(self: &Arc<Self>, run: &mut Run, chat: &Chat) -> Result<Arc<dyn AgentHandle>, CoreError> {
+        let runtime = self.agents.get(&chat.agent).ok_or_else(|| {
+            CoreError::Refused(format!("the {} agent is not available in this band-server", chat.agent.as_str()))
+        })?;
+        let (_, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
+        let launch = AgentLaunch {
+            kind: chat.agent,
+            cwd: workspace.path,
+            model: chat.model.clone(),
+            mode: chat.mode,
+            resume: chat.agent_session_id.clone(),
+            env: (self.ports.env)(chat.agent),
+        };
+        run.generation += 1;
+        let receiver = Arc::new(Receiver { inner: Arc::downgrade(self), chat: chat.id, generation: run.generation });
+        let handle = runtime.launch(launch, receiver).await.map_err(agent_error)?;
+        run.handle = Some(handle.clone());
+        run.session_id = chat.agent_session_id.clone();
+        Ok(handle)
+    }
+
+    async fn interrupt_all(&self, chats: &[Chat], why: &str) -> Result<(), CoreError> {
+        if chats.is_empty() {
+            return Ok(());
+        }
+        let outcome = TurnOutcome { stop_reason: None, error: Some(why.to_owned()), usage: Usage::default() };
+        let batch = chats
+            .iter()
+            .map(|c| (c.id, vec![EventPayload::TurnEnded(outcome.clone()), status(ChatStatus::Interrupted)]))
+            .collect();
+        let events = self.ports.log.append_events(batch).await?;
+        for chat in chats {
+            let mine: Vec<ChatEvent> = events.iter().filter(|e| e.chat_id == chat.id).cloned().collect();
+            self.ports.events.publish(Notice::ChatEvents { workspace: chat.workspace_id, events: mine.into() });
+            if let Ok(chat) = self.ports.chats.chat(chat.id).await {
+                self.ports.events.publish(Notice::ChatChanged(chat));
+            }
+        }
+        Ok(())
+    }
+
+    /// One agent event, under the chat's lock.
+    async fn on_event(self: &Arc<Self>, run: &mut Run, chat: &Chat, event: AgentEvent) -> Result<(), CoreError> {
+        match event {
+            AgentEvent::SessionStarted { session_id } => {
+                if run.session_id.as_deref() != Some(session_id.as_str()) {
+                    run.session_id = Some(session_id.clone());
+                    self.append(chat, vec![EventPayload::AgentSession { session_id }]).await?;
+                }
+            }
+            AgentEvent::Update(update) => {
+                self.append(chat, vec![EventPayload::Update(update)]).await?;
+            }
+            AgentEvent::PermissionRequest { request_id, tool, input, edit } => {
+                let auto = match chat.mode {
+                    PermissionMode::AllowAll => true,
+                    PermissionMode::AcceptEdits => edit,
+                    PermissionMode::Ask => false,
+                };
+                let asked = EventPayload::Permission { request_id: request_id.clone(), tool, input };
+                if auto {
+                    let resolved = EventPayload::PermissionResolved {
+                        request_id: request_id.clone(),
+                        decision: PermissionDecision::Allow,
+                        by: Decider::Mode,
+                    };
+                    self.append(chat, vec![asked, resolved]).await?;
+                    if let Some(h) = &run.handle {
+                        h.respond(&request_id, PermissionDecision::Allow).await.map_err(agent_error)?;
+                    }
+                } else {
+                    run.pending.push(request_id);
+                    self.append(chat, vec![asked, status(ChatStatus::Waiting)]).await?;
+                }
+            }
+            AgentEvent::TurnEnded { stop_reason, usage } => {
+                let outcome =
+                    TurnOutcome { stop_reason: Some(stop_reason), error: None, usage: usage.unwrap_or_default() };
+                self.end_turn(run, chat, outcome, ChatStatus::Completed).await?;
+            }
+            AgentEvent::TurnFailed { message, usage } => {
+                let outcome = TurnOutcome { stop_reason: None, error: Some(message), usage: usage.unwrap_or_default() };
+                self.end_turn(run, chat, outcome, ChatStatus::Failed).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the turn; after a good end, the next queued message starts the next turn.
+    async fn end_turn(
+        self: &Arc<Self>,
+        run: &mut Run,
+        chat: &Chat,
+        outcome: TurnOutcome,
+        next: ChatStatus,
+    ) -> Result<(), CoreError> {
+        if !chat.status.busy() {
+            return Ok(()); // already ended (stopped, or interrupted at shutdown)
+        }
+        run.pending.clear();
+        self.append(chat, vec![EventPayload::TurnEnded(outcome), status(next)]).await?;
+        if next == ChatStatus::Completed && !self.shutting_down.load(Ordering::SeqCst) {
+            if let Some(first) = self.ports.queue.queued(chat.id).await?.into_iter().next() {
+                let chat = self.chat(chat.id).await?;
+                self.start_turn(run, &chat, &first.text, Some(first.id)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_exit(&self, run: &mut Run, chat: &Chat, exit: AgentExit) -> Result<(), CoreError> {
+        run.handle = None;
+        run.pending.clear();
+        run.generation += 1;
+        if self.shutting_down.load(Ordering::SeqCst) || exit.requested {
+            return Ok(());
+        }
+        let mut message = format!("the agent exited ({})", exit.status);
+        if !exit.stderr_tail.trim().is_empty() {
+            message.push_str(": ");
+            message.push_str(exit.stderr_tail.trim());
+        }
+        if chat.status.busy() {
+            let outcome = TurnOutcome { stop_reason: None, error: Some(message), usage: Usage::default() };
+            self.append(chat, vec![EventPayload::TurnEnded(outcome), status(ChatStatus::Failed)]).await?;
+        } else {
+            self.append(chat, vec![EventPayload::Error { message }]).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Delivers one agent process's events to its chat.
+struct Receiver {
+    inner: Weak<Inner>,
+    chat: ChatId,
+    generation: u64,
+}
+
+impl Receiver {
+    /// The chat's run, locked, if this receiver's process is still the chat's current one.
+    async fn current(&self) -> Option<(Arc<Inner>, futures_util::lock::OwnedMutexGuard<Run>, Chat)> {
+        let inner = self.inner.upgrade()?;
+        let run = inner.run(self.chat).lock_owned().await;
+        if run.generation != self.generation {
+            return None;
+        }
+        let chat = inner.ports.chats.chat(self.chat).await.ok()?;
+        Some((inner, run, chat))
+    }
+}
+
+#[async_trait]
+impl AgentEvents for Receiver {
+    async fn on_event(&self, event: AgentEvent) {
+        if let Some((inner, mut run, chat)) = self.current().await
+            && let Err(e) = inner.on_event(&mut run, &chat, event).await
+        {
+            inner.ports.events.publish(Notice::Fault { chat: chat.id, message: e.to_string() });
+        }
+    }
+
+    async fn on_exit(&self, exit: AgentExit) {
+        if let Some((inner, mut run, chat)) = self.current().await
+            && let Err(e) = inner.on_exit(&mut run, &chat, exit).await
+        {
+            inner.ports.events.publish(Notice::Fault { chat: chat.id, message: e.to_string() });
+        }
+    }
+}
+
+fn status(status: ChatStatus) -> EventPayload {
+    EventPayload::Status { status }
+}
+
+fn agent_names() -> String {
+    AgentKind::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn agent_error(e: AgentError) -> CoreError {
+    match e {
+        AgentError::Internal(s) => CoreError::Internal(s),
+        e => CoreError::Refused(e.to_string()),
+    }
+}
+
+/// Parses a permission mode.
+pub fn parse_mode(mode: Option<&str>) -> Result<Option<PermissionMode>, CoreError> {
+    mode.map(|m| {
+        PermissionMode::parse(m).ok_or_else(|| {
+            let all: Vec<&str> = PermissionMode::ALL.iter().map(|m| m.as_str()).collect();
+            CoreError::InvalidInput(format!("unknown mode '{m}'; choose one of: {}", all.join(", ")))
+        })
+    })
+    .transpose()
+}
+
+fn check_message(text: &str) -> Result<(), CoreError> {
+    if text.trim().is_empty() {
+        return Err(CoreError::InvalidInput("the message is empty".into()));
+    }
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(CoreError::InvalidInput(format!(
+            "the message is {} bytes; the limit is {MAX_MESSAGE_BYTES} (attach large content as a file in the workspace)",
+            text.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<String, CoreError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+        return Err(CoreError::InvalidInput(format!(
+            "invalid chat name '{}': use 1 to 200 characters, no control characters",
+            name.escape_debug()
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_model(model: &str) -> Result<String, CoreError> {
+    let ok = !model.is_empty()
+        && model.len() <= 100
+        && !model.starts_with('-')
+        && model.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '[' | ']'));
+    if ok {
+        Ok(model.to_owned())
+    } else {
+        Err(CoreError::InvalidInput(format!(
+            "invalid model '{}': use letters, digits and . _ - / : [ ]",
+            model.escape_debug()
+        )))
+    }
+}
+
+fn check_labels(labels: &BTreeMap<String, String>) -> Result<(), CoreError> {
+    for (k, v) in labels {
+        let key_ok = !k.is_empty()
+            && k.len() <= 64
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+        if !key_ok {
+            return Err(CoreError::InvalidInput(format!(
+                "invalid label key '{}': use 1 to 64 letters, digits, '.', '_', '-', '/'",
+                k.escape_debug()
+            )));
+        }
+        if v.len() > 256 || v.chars().any(char::is_control) {
+            return Err(CoreError::InvalidInput(format!(
+                "invalid value for label '{k}': at most 256 characters, no control characters"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,370 @@
+//! The chat service's state machine against in-memory fakes: turns, the queue, permissions by
+//! person and by mode, crashes, stops, resume, restart repair and shutdown.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use band_core::ports::{AgentEvent, EventLog, EventSink, GitRepos, MessageQueue, Notice, ProjectStore, WorkspaceStore};
+use band_core::services::{ChatPorts, Chats, CreateChat, Projects, Sent, Workspaces};
+use band_core::*;
+use band_testkit::agent::FakeRuntime;
+use band_testkit::events::RecordingSink;
+use band_testkit::git::FakeGit;
+use band_testkit::memory::MemoryStore;
+
+struct World {
+    store: Arc<MemoryStore>,
+    sink: Arc<RecordingSink>,
+    claude: Arc<FakeRuntime>,
+    chats: Chats,
+    ws_path: PathBuf,
+}
+
+async fn world() -> World {
+    let store = Arc::new(MemoryStore::new());
+    let git = Arc::new(FakeGit::default());
+    let sink = Arc::new(RecordingSink::default());
+    let (ps, ws): (Arc<dyn ProjectStore>, Arc<dyn WorkspaceStore>) = (store.clone(), store.clone());
+    let (g, e): (Arc<dyn GitRepos>, Arc<dyn EventSink>) = (git.clone(), sink.clone());
+    git.add_repo(Path::new("/code/app"), "main", false);
+    Projects::new(ps.clone(), ws.clone(), g.clone(), e.clone())
+        .add(Path::new("/code/app"), None)
+        .await
+        .expect("project");
+    let workspaces = Arc::new(Workspaces::new(ps, ws, g, e.clone(), PathBuf::from("/wt")));
+    let (w, _) = workspaces.create("app", "feat", None).await.expect("workspace");
+    let claude = FakeRuntime::new(AgentKind::ClaudeCode);
+    let env: band_core::services::EnvSource =
+        Arc::new(|kind| [("AGENT".to_owned(), kind.as_str().to_owned())].into_iter().collect());
+    let chats = Chats::new(
+        workspaces,
+        ChatPorts {
+            chats: store.clone(),
+            log: store.clone(),
+            turns: store.clone(),
+            queue: store.clone(),
+            events: e,
+            agents: vec![claude.clone()],
+            env,
+        },
+    );
+    World { store, sink, claude, chats, ws_path: w.path }
+}
+
+impl World {
+    async fn chat(&self, mode: &str) -> Chat {
+        let req = CreateChat { workspace: "app/feat".into(), mode: Some(mode.into()), ..CreateChat::default() };
+        self.chats.create(req).await.expect("chat")
+    }
+
+    async fn kinds(&self, chat: ChatId) -> Vec<&'static str> {
+        self.store.events_after(chat, 0, 1000).await.expect("events").iter().map(|e| e.payload.kind()).collect()
+    }
+
+    async fn status(&self, chat: ChatId) -> ChatStatus {
+        self.chats.get(chat).await.expect("chat").status
+    }
+}
+
+fn chunk(text: &str) -> AgentEvent {
+    AgentEvent::Update(AgentUpdate::MessageChunk { text: text.into() })
+}
+
+fn end(input: u64, output: u64) -> AgentEvent {
+    AgentEvent::TurnEnded {
+        stop_reason: StopReason::EndTurn,
+        usage: Some(Usage { input_tokens: input, output_tokens: output, cost_usd: Some(0.01), ..Usage::default() }),
+    }
+}
+
+fn ask(id: &str, tool: &str, edit: bool) -> AgentEvent {
+    AgentEvent::PermissionRequest { request_id: id.into(), tool: tool.into(), input: r#"{"x":1}"#.into(), edit }
+}
+
+#[tokio::test]
+async fn a_turn_is_logged_in_order_and_its_usage_kept() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    assert_eq!(w.chats.send(chat.id, "write hello").await.expect("send"), Sent::Started { seq: 1 });
+    let launch = &w.claude.launches()[0];
+    assert_eq!((launch.cwd.clone(), launch.resume.clone()), (w.ws_path.clone(), None));
+    assert_eq!(launch.env.get("AGENT").map(String::as_str), Some("claude-code"));
+    let agent = w.claude.last();
+    assert_eq!(agent.prompts(), ["write hello"]);
+    assert_eq!(w.status(chat.id).await, ChatStatus::Working);
+
+    agent.emit(AgentEvent::SessionStarted { session_id: "s-1".into() }).await;
+    agent.emit(chunk("Hel")).await;
+    agent.emit(chunk("lo")).await;
+    agent.emit(end(10, 5)).await;
+    assert_eq!(
+        w.kinds(chat.id).await,
+        [
+            "prompt",
+            "turn_started",
+            "status",
+            "agent_session",
+            "agent_message_chunk",
+            "agent_message_chunk",
+            "turn_ended",
+            "status"
+        ]
+    );
+    let chat = w.chats.get(chat.id).await.expect("chat");
+    assert_eq!((chat.status, chat.agent_session_id.as_deref(), chat.last_seq), (ChatStatus::Completed, Some("s-1"), 8));
+    let turns = w.chats.turns(chat.id).await.expect("turns");
+    assert_eq!(turns.len(), 1);
+    assert_eq!(turns[0].prompt, "write hello");
+    let outcome = turns[0].outcome.clone().expect("ended");
+    assert_eq!(
+        (outcome.stop_reason, outcome.usage.input_tokens, outcome.usage.output_tokens),
+        (Some(StopReason::EndTurn), 10, 5)
+    );
+    // Every stored event was announced, after it was stored, with its sequence number.
+    let announced: Vec<u64> = w
+        .sink
+        .take()
+        .into_iter()
+        .filter_map(|n| match n {
+            Notice::ChatEvents { events, .. } => Some(events.iter().map(|e| e.seq).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(announced, (1..=8).collect::<Vec<u64>>());
+}
+
+#[tokio::test]
+async fn messages_sent_while_busy_wait_in_order_and_start_by_themselves() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    w.chats.send(chat.id, "first").await.expect("send");
+    let Sent::Queued(a) = w.chats.send(chat.id, "second").await.expect("queued") else { panic!("not queued") };
+    let Sent::Queued(b) = w.chats.send(chat.id, "third").await.expect("queued") else { panic!("not queued") };
+    let Sent::Queued(c) = w.chats.send(chat.id, "fourth").await.expect("queued") else { panic!("not queued") };
+    assert_eq!((a.position, b.position, c.position), (0, 1, 2));
+
+    // Edit, reorder, cancel.
+    w.chats.edit_queued(chat.id, b.id, "third, edited").await.expect("edit");
+    let q = w.chats.move_queued(chat.id, b.id, 0).await.expect("move");
+    assert_eq!(q.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["third, edited", "second", "fourth"]);
+    w.chats.cancel_queued(chat.id, c.id).await.expect("cancel");
+    let e = w.chats.cancel_queued(chat.id, c.id).await.expect_err("gone");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.contains("may have been sent or cancelled")), "{e}");
+
+    let agent = w.claude.last();
+    agent.emit(end(1, 1)).await;
+    assert_eq!(agent.prompts(), ["first", "third, edited"], "the next message started by itself");
+    assert_eq!(w.status(chat.id).await, ChatStatus::Working);
+    assert_eq!(w.chats.queue(chat.id).await.expect("queue").len(), 1);
+    agent.emit(end(1, 1)).await;
+    agent.emit(end(1, 1)).await;
+    assert_eq!(agent.prompts(), ["first", "third, edited", "second"]);
+    assert!(w.chats.queue(chat.id).await.expect("queue").is_empty());
+    assert_eq!(w.status(chat.id).await, ChatStatus::Completed);
+    assert_eq!(w.claude.launches().len(), 1, "one process served every turn");
+    assert_eq!(w.chats.usage(band_core::ports::UsageScope::Chat(chat.id)).await.expect("usage").turns, 3);
+}
+
+#[tokio::test]
+async fn permissions_wait_for_a_person_in_ask_mode() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    w.chats.send(chat.id, "go").await.expect("send");
+    let agent = w.claude.last();
+    agent.emit(ask("r1", "Write", true)).await;
+    assert_eq!(w.status(chat.id).await, ChatStatus::Waiting);
+    assert!(agent.responses().is_empty());
+
+    w.chats.respond(chat.id, None, PermissionDecision::Deny).await.expect("respond");
+    assert_eq!(agent.responses(), [("r1".to_owned(), PermissionDecision::Deny)]);
+    assert_eq!(w.status(chat.id).await, ChatStatus::Working);
+    let e = w.chats.respond(chat.id, Some("r1"), PermissionDecision::Allow).await.expect_err("gone");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.contains("no pending permission request 'r1'")), "{e}");
+
+    agent.emit(ask("r2", "Bash", false)).await;
+    agent.emit(ask("r3", "Write", true)).await;
+    let e = w.chats.respond(chat.id, None, PermissionDecision::Allow).await.expect_err("ambiguous");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m.contains("2 pending requests (r2, r3)")), "{e}");
+    w.chats.respond(chat.id, Some("r3"), PermissionDecision::Allow).await.expect("r3");
+    assert_eq!(w.status(chat.id).await, ChatStatus::Waiting, "r2 still waits");
+    w.chats.respond(chat.id, Some("r2"), PermissionDecision::Allow).await.expect("r2");
+    assert_eq!(w.status(chat.id).await, ChatStatus::Working);
+    let log = w.store.events_after(chat.id, 0, 100).await.expect("log");
+    let resolved: Vec<(String, PermissionDecision, Decider)> = log
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::PermissionResolved { request_id, decision, by } => Some((request_id.clone(), *decision, *by)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        resolved,
+        [
+            ("r1".to_owned(), PermissionDecision::Deny, Decider::User),
+            ("r3".to_owned(), PermissionDecision::Allow, Decider::User),
+            ("r2".to_owned(), PermissionDecision::Allow, Decider::User)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn modes_answer_for_the_person() {
+    let w = world().await;
+    let edits = w.chat("accept-edits").await;
+    w.chats.send(edits.id, "go").await.expect("send");
+    let agent = w.claude.last();
+    agent.emit(ask("e1", "Write", true)).await;
+    assert_eq!(agent.responses(), [("e1".to_owned(), PermissionDecision::Allow)]);
+    assert_eq!(w.status(edits.id).await, ChatStatus::Working);
+    agent.emit(ask("b1", "Bash", false)).await;
+    assert_eq!(w.status(edits.id).await, ChatStatus::Waiting, "commands still ask");
+
+    let all = w.chat("allow-all").await;
+    w.chats.send(all.id, "go").await.expect("send");
+    let agent = w.claude.last();
+    agent.emit(ask("b2", "Bash", false)).await;
+    assert_eq!(agent.responses(), [("b2".to_owned(), PermissionDecision::Allow)]);
+    let log = w.store.events_after(all.id, 0, 100).await.expect("log");
+    assert!(log.iter().any(|e| matches!(&e.payload, EventPayload::PermissionResolved { by: Decider::Mode, .. })));
+}
+
+#[tokio::test]
+async fn a_crash_mid_turn_fails_the_chat_with_the_agents_last_words() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    w.chats.send(chat.id, "go").await.expect("send");
+    w.claude.last().crash("killed by signal 9", "panic: out of memory").await;
+    assert_eq!(w.status(chat.id).await, ChatStatus::Failed);
+    let turns = w.chats.turns(chat.id).await.expect("turns");
+    let error = turns[0].outcome.as_ref().and_then(|o| o.error.clone()).expect("error");
+    assert_eq!(error, "the agent exited (killed by signal 9): panic: out of memory");
+    // No blind re-run: nothing was sent again. The next message starts a new process.
+    assert_eq!(w.claude.launches().len(), 1);
+    w.chats.send(chat.id, "again").await.expect("send");
+    assert_eq!(w.claude.launches().len(), 2);
+}
+
+#[tokio::test]
+async fn stop_ends_the_turn_and_the_process_and_the_next_message_resumes() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    w.chats.send(chat.id, "long task").await.expect("send");
+    let first = w.claude.last();
+    first.emit(AgentEvent::SessionStarted { session_id: "sess-9".into() }).await;
+    let stopped = w.chats.stop(chat.id).await.expect("stop");
+    assert_eq!(stopped.status, ChatStatus::Interrupted);
+    assert!(first.stopped());
+    // Late events from the stopped process are ignored.
+    first.emit(chunk("late")).await;
+    assert!(!w.kinds(chat.id).await.contains(&"agent_message_chunk"));
+    let turns = w.chats.turns(chat.id).await.expect("turns");
+    assert_eq!(turns[0].outcome.as_ref().and_then(|o| o.stop_reason), Some(StopReason::Cancelled));
+
+    w.chats.send(chat.id, "continue").await.expect("send");
+    assert_eq!(w.claude.launches()[1].resume.as_deref(), Some("sess-9"), "resumes the agent's session");
+}
+
+#[tokio::test]
+async fn bad_requests_change_nothing() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    w.claude.fail_next_launch(AgentError::BinaryMissing {
+        agent: "claude-code",
+        binary: "claude".into(),
+        package: "@anthropic-ai/claude-code",
+    });
+    let e = w.chats.send(chat.id, "hello").await.expect_err("no binary");
+    assert!(matches!(&e, CoreError::Refused(m) if m.contains("npm install -g @anthropic-ai/claude-code")), "{e}");
+    let after = w.chats.get(chat.id).await.expect("chat");
+    assert_eq!((after.last_seq, after.status), (0, ChatStatus::Idle), "nothing logged");
+
+    let e = w.chats.send(chat.id, "  ").await.expect_err("empty");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m == "the message is empty"));
+    let big = "x".repeat(band_core::services::chats::MAX_MESSAGE_BYTES + 1);
+    let e = w.chats.send(chat.id, &big).await.expect_err("too big");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m.contains("the limit is 262144")), "{e}");
+
+    let req = CreateChat { workspace: "app/feat".into(), agent: Some("gpt-9".into()), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("unknown agent");
+    assert!(
+        matches!(&e, CoreError::InvalidInput(m) if m == "unknown agent 'gpt-9'; choose one of: claude-code, codex")
+    );
+    let req = CreateChat { workspace: "app/feat".into(), agent: Some("codex".into()), ..CreateChat::default() };
+    let codex = w.chats.create(req).await.expect("codex chat is created");
+    let e = w.chats.send(codex.id, "hi").await.expect_err("not installed here");
+    assert!(matches!(&e, CoreError::Refused(m) if m.contains("codex agent is not available")), "{e}");
+    let labels: BTreeMap<String, String> = [("bad key".to_owned(), "v".to_owned())].into_iter().collect();
+    let req = CreateChat { workspace: "app/feat".into(), labels, ..CreateChat::default() };
+    assert!(matches!(w.chats.create(req).await, Err(CoreError::InvalidInput(_))));
+
+    w.chats.remove(chat.id).await.expect("remove");
+    let e = w.chats.send(chat.id, "anyone?").await.expect_err("removed");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.starts_with(&format!("no chat {}", chat.id.0))), "{e}");
+}
+
+#[tokio::test]
+async fn restart_repair_and_shutdown_mark_running_chats_interrupted() {
+    let w = world().await;
+    let a = w.chat("ask").await;
+    let b = w.chat("ask").await;
+    let idle = w.chat("ask").await;
+    w.chats.send(a.id, "one").await.expect("send");
+    w.chats.send(b.id, "two").await.expect("send");
+    w.claude.sessions()[1].emit(ask("p", "Bash", false)).await;
+    assert_eq!(w.status(b.id).await, ChatStatus::Waiting);
+
+    w.chats.shutdown().await.expect("shutdown");
+    for chat in [a.id, b.id] {
+        assert_eq!(w.status(chat).await, ChatStatus::Interrupted);
+    }
+    assert_eq!(w.status(idle.id).await, ChatStatus::Idle);
+    assert!(w.claude.sessions().iter().all(|s| s.stopped()), "every agent stopped");
+
+    // A server that died without shutting down leaves chats working; the next start repairs them.
+    let c = w.chat("ask").await;
+    w.store
+        .append_events(vec![(
+            c.id,
+            vec![EventPayload::TurnStarted, EventPayload::Status { status: ChatStatus::Working }],
+        )])
+        .await
+        .expect("append");
+    let fresh = world_sharing(&w).await;
+    assert_eq!(fresh.recover().await.expect("recover"), 1);
+    assert_eq!(w.status(c.id).await, ChatStatus::Interrupted);
+}
+
+/// A second chat service over the same store, as after a restart.
+async fn world_sharing(w: &World) -> Chats {
+    let git = Arc::new(FakeGit::default());
+    let (ps, ws): (Arc<dyn ProjectStore>, Arc<dyn WorkspaceStore>) = (w.store.clone(), w.store.clone());
+    let e: Arc<dyn EventSink> = w.sink.clone();
+    let workspaces = Arc::new(Workspaces::new(ps, ws, git, e.clone(), PathBuf::from("/wt")));
+    let env: band_core::services::EnvSource = Arc::new(|_| BTreeMap::new());
+    Chats::new(
+        workspaces,
+        ChatPorts {
+            chats: w.store.clone(),
+            log: w.store.clone(),
+            turns: w.store.clone(),
+            queue: w.store.clone(),
+            events: e,
+            agents: vec![],
+            env,
+        },
+    )
+}
+
+#[tokio::test]
+async fn queue_messages_of_another_chat_are_not_reachable() {
+    let w = world().await;
+    let a = w.chat("ask").await;
+    let b = w.chat("ask").await;
+    w.chats.send(a.id, "busy").await.expect("send");
+    let q = w.store.enqueue(a.id, "queued in a".into()).await.expect("enqueue");
+    let e = w.chats.cancel_queued(b.id, q.id).await.expect_err("wrong chat");
+    assert!(matches!(e, CoreError::NotFound(_)));
+    assert_eq!(w.chats.queue(a.id).await.expect("queue").len(), 1);
+}
