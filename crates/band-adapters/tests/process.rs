@@ -1,6 +1,8 @@
 //! Agent process hygiene (SECURITY.md R2) with real processes: nothing an agent starts survives
 //! its stop or its own exit, and spawning leaves no zombie.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -158,6 +158,8 @@ fn transaction<T>(
     conn: &mut SqliteConnection,
     f: impl FnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
     /// diesel's transactions need an error type made from its own errors.
     struct Failed(StoreError);
     impl From<diesel::result::Error> for Failed {
@@ -165,7 +167,20 @@ fn transaction<T>(
             Self(from_diesel(e))
         }
     }
-    conn.immediate_transaction(|conn| f(conn).map_err(Failed)).map_err(|Failed(e)| e)
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        conn.immediate_transaction(|conn| f(conn).map_err(Failed))
+    }));
+    match outcome {
+        Ok(result) => result.map_err(|Failed(e)| e),
+        Err(panic) => {
+            // diesel leaves a transaction whose closure panicked open; the connection would stay
+            // inside it, and every later write would only be a savepoint of it.
+            if let Err(e) = AnsiTransactionManager::rollback_transaction(conn) {
+                tracing::error!("rolling back after a panic failed: {e}");
+            }
+            std::panic::resume_unwind(panic)
+        }
+    }
 }
 
 /// Counts and sequence numbers are `u64` in band-core and `INTEGER` (i64) in SQLite; values past

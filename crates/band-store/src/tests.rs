@@ -225,6 +225,27 @@ fn chat_tables(conn: &mut SqliteConnection) -> Result<Vec<String>, StoreError> {
 }
 
 #[tokio::test]
+async fn a_transaction_that_panics_is_rolled_back_and_the_writer_goes_on() {
+    let (_dir, store) = open().await;
+    let r = store
+        .write(|conn| {
+            transaction::<()>(conn, |conn| {
+                conn.batch_execute(
+                    "INSERT INTO projects (name, path, default_branch, created_at) VALUES ('lost', '/lost', 'main', 0)",
+                )
+                .map_err(from_diesel)?;
+                panic!("a bug mid-transaction")
+            })
+        })
+        .await;
+    assert!(matches!(&r, Err(StoreError::Internal(e)) if e.to_string().contains("a database task failed")), "{r:?}");
+    store.insert_project(new_project("after")).await.expect("the writer still works");
+    let names: Vec<String> =
+        store.list_projects().await.expect("list").into_iter().map(|p| p.name.to_string()).collect();
+    assert_eq!(names, ["after"], "the panicking transaction left nothing; the next write was committed");
+}
+
+#[tokio::test]
 async fn a_batch_naming_a_missing_chat_leaves_every_row_as_it_was() {
     use band_core::ports::{ChatStore, EventLog, MessageQueue};
 

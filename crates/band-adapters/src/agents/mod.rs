@@ -1,6 +1,12 @@
 //! Agent adapters, one module per protocol, behind band-core's agent port; [`process`] is what
 //! they share (process groups, stopping so nothing survives, line reading).
+//!
+//! - [`claude`]: Claude Code, one persistent `claude` process per chat in stream-json mode, its
+//!   permission prompts through the control protocol (`--permission-prompt-tool stdio`).
+//! - [`codex`]: Codex's `codex app-server` JSON-RPC, approvals as server requests.
 
+pub mod claude;
+pub mod codex;
 pub mod process;
 
 use std::collections::BTreeMap;
@@ -10,6 +16,21 @@ use band_core::ports::AgentRuntime;
 
 /// The real agent runtimes, with binaries configured in settings (agent name to path).
 pub fn runtimes(binaries: &BTreeMap<String, String>) -> Vec<Arc<dyn AgentRuntime>> {
-    let _ = binaries;
-    Vec::new()
+    vec![
+        Arc::new(claude::ClaudeRuntime::new(binaries.get("claude-code").cloned())),
+        Arc::new(codex::CodexRuntime::new(binaries.get("codex").cloned())),
+    ]
+}
+
+/// What a tool does, in ACP's words (`read`, `edit`, `execute`...), from its name.
+pub fn tool_kind(tool: &str) -> &'static str {
+    match tool {
+        "Write" | "Edit" | "MultiEdit" | "NotebookEdit" | "apply_patch" | "fileChange" => "edit",
+        "Bash" | "exec_command" | "commandExecution" | "BashOutput" | "KillShell" => "execute",
+        "Read" | "NotebookRead" | "view_image" => "read",
+        "Glob" | "Grep" | "LS" | "tool_search" => "search",
+        "WebFetch" | "WebSearch" | "web_search" => "fetch",
+        "Task" | "Agent" => "think",
+        _ => "other",
+    }
 }

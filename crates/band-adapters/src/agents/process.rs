@@ -145,7 +145,7 @@ pub fn scoped_pids(marker: &str) -> Vec<i32> {
         .filter(|pid| {
             let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
                 .ok()
-                .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().chars().next() != Some('Z')))
+                .and_then(|s| s.rsplit_once(')').map(|(_, rest)| !rest.trim_start().starts_with('Z')))
                 .unwrap_or(false);
             alive
                 && std::fs::read(format!("/proc/{pid}/environ"))

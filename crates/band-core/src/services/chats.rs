@@ -553,11 +553,12 @@ impl Inner {
         }
         run.pending.clear();
         self.append(chat, vec![EventPayload::TurnEnded(outcome), status(next)]).await?;
-        if next == ChatStatus::Completed && !self.shutting_down.load(Ordering::SeqCst) {
-            if let Some(first) = self.ports.queue.queued(chat.id).await?.into_iter().next() {
-                let chat = self.chat(chat.id).await?;
-                self.start_turn(run, &chat, &first.text, Some(first.id)).await?;
-            }
+        if next == ChatStatus::Completed
+            && !self.shutting_down.load(Ordering::SeqCst)
+            && let Some(first) = self.ports.queue.queued(chat.id).await?.into_iter().next()
+        {
+            let chat = self.chat(chat.id).await?;
+            self.start_turn(run, &chat, &first.text, Some(first.id)).await?;
         }
         Ok(())
     }

@@ -1,0 +1,341 @@
+//! Claude Code: one persistent `claude` process per chat, stream-json in and out.
+//!
+//! `claude --output-format stream-json --verbose --input-format stream-json
+//! --include-partial-messages --permission-prompt-tool stdio [--model M] [--resume ID]`:
+//! each stdin line `{"type":"user",...}` is one turn; permission prompts arrive as
+//! `control_request {subtype: can_use_tool}` and are answered with `control_response`
+//! (`allow` must echo the input as `updatedInput`); `interrupt` is a control request too.
+//!
+//! Facts the parser relies on (checked against recorded transcripts in
+//! `tests/fixtures/claude`): text streams as `stream_event` deltas and is then repeated whole in
+//! an `assistant` line (sent only once here: a message whose text was streamed is not sent
+//! again, one that was not — a synthetic API error — is); `result.usage` is the turn's, but
+//! `total_cost_usd` adds up over the process, so a turn's cost is the difference; an API error
+//! ends as `subtype: success` with `is_error: true`; an interrupt as `error_during_execution`
+//! with `terminal_reason: aborted_streaming`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use band_core::ports::{AgentEvent, AgentEvents, AgentHandle, AgentLaunch, AgentRuntime};
+use band_core::{AgentError, AgentKind, AgentUpdate, PermissionDecision, StopReason, ToolCallStatus, Usage};
+use serde_json::{Value, json};
+
+use super::process::{self, LineParser, Parsed, Session, Spec};
+use super::tool_kind;
+
+/// Tool output kept per update; the rest is cut with a note.
+const MAX_OUTPUT: usize = 64 * 1024;
+
+pub struct ClaudeRuntime {
+    binary: Option<String>,
+}
+
+impl ClaudeRuntime {
+    pub fn new(binary: Option<String>) -> Self {
+        Self { binary }
+    }
+}
+
+#[async_trait]
+impl AgentRuntime for ClaudeRuntime {
+    fn kind(&self) -> AgentKind {
+        AgentKind::ClaudeCode
+    }
+
+    async fn launch(
+        &self,
+        launch: AgentLaunch,
+        events: Arc<dyn AgentEvents>,
+    ) -> Result<Arc<dyn AgentHandle>, AgentError> {
+        let program = process::find_binary(
+            "claude-code",
+            "claude",
+            AgentKind::ClaudeCode.package(),
+            self.binary.as_deref(),
+            &launch.env,
+        )?;
+        let mut args: Vec<String> = [
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--input-format",
+            "stream-json",
+            "--include-partial-messages",
+            "--permission-prompt-tool",
+            "stdio",
+        ]
+        .map(str::to_owned)
+        .into();
+        if let Some(model) = &launch.model {
+            args.extend(["--model".to_owned(), model.clone()]);
+        }
+        if let Some(resume) = &launch.resume {
+            args.push(format!("--resume={resume}"));
+        }
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let parser = ClaudeParser::new(shared.clone());
+        let session =
+            process::start(Spec { program: &program, args, cwd: &launch.cwd, env: &launch.env }, parser, events)?;
+        let handle = Arc::new(ClaudeHandle { session, shared });
+        handle.control("init", json!({"subtype": "initialize"})).await?;
+        Ok(handle)
+    }
+}
+
+/// What the parser learns that the handle needs: the input of each pending permission request.
+#[derive(Default)]
+pub struct Shared {
+    pending: HashMap<String, Value>,
+}
+
+struct ClaudeHandle {
+    session: Arc<Session>,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl ClaudeHandle {
+    async fn control(&self, request_id: &str, request: Value) -> Result<(), AgentError> {
+        let line = json!({"type": "control_request", "request_id": request_id, "request": request});
+        self.session.write_line(&line.to_string()).await
+    }
+}
+
+#[async_trait]
+impl AgentHandle for ClaudeHandle {
+    async fn prompt(&self, text: &str) -> Result<(), AgentError> {
+        let line = json!({"type": "user", "message": {"role": "user", "content": text}});
+        self.session.write_line(&line.to_string()).await
+    }
+
+    async fn respond(&self, request_id: &str, decision: PermissionDecision) -> Result<(), AgentError> {
+        let input = self
+            .shared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pending
+            .remove(request_id)
+            .ok_or_else(|| AgentError::Protocol(format!("no pending permission request '{request_id}'")))?;
+        let response = match decision {
+            PermissionDecision::Allow => json!({"behavior": "allow", "updatedInput": input}),
+            PermissionDecision::Deny => json!({"behavior": "deny", "message": "The user denied this in band."}),
+        };
+        let line = json!({
+            "type": "control_response",
+            "response": {"subtype": "success", "request_id": request_id, "response": response},
+        });
+        self.session.write_line(&line.to_string()).await
+    }
+
+    async fn interrupt(&self) -> Result<(), AgentError> {
+        self.control("interrupt", json!({"subtype": "interrupt"})).await
+    }
+
+    async fn stop(&self) -> Result<(), AgentError> {
+        self.session.stop().await;
+        Ok(())
+    }
+
+    fn pid(&self) -> Option<u32> {
+        Some(self.session.pid())
+    }
+}
+
+/// Claude's stdout lines to band's events.
+pub struct ClaudeParser {
+    shared: Arc<Mutex<Shared>>,
+    /// The message being streamed, and the messages whose text was streamed.
+    streaming: Option<String>,
+    streamed: HashSet<String>,
+    /// `total_cost_usd` at the end of the previous turn of this process.
+    cost_so_far: f64,
+}
+
+impl ClaudeParser {
+    pub fn new(shared: Arc<Mutex<Shared>>) -> Self {
+        Self { shared, streaming: None, streamed: HashSet::new(), cost_so_far: 0.0 }
+    }
+
+    fn stream_event(&mut self, event: &Value, out: &mut Vec<AgentEvent>) {
+        match event["type"].as_str() {
+            Some("message_start") => self.streaming = event["message"]["id"].as_str().map(str::to_owned),
+            Some("content_block_delta") => {
+                let delta = &event["delta"];
+                let update = match delta["type"].as_str() {
+                    Some("text_delta") => {
+                        delta["text"].as_str().map(|t| AgentUpdate::MessageChunk { text: t.to_owned() })
+                    }
+                    Some("thinking_delta") => {
+                        delta["thinking"].as_str().map(|t| AgentUpdate::ThoughtChunk { text: t.to_owned() })
+                    }
+                    _ => None,
+                };
+                if let Some(update) = update {
+                    if let Some(id) = &self.streaming {
+                        self.streamed.insert(id.clone());
+                    }
+                    out.push(AgentEvent::Update(update));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn assistant(&mut self, message: &Value, out: &mut Vec<AgentEvent>) {
+        let streamed = message["id"].as_str().is_some_and(|id| self.streamed.contains(id));
+        for block in message["content"].as_array().into_iter().flatten() {
+            match block["type"].as_str() {
+                Some("text") if !streamed => {
+                    if let Some(t) = block["text"].as_str().filter(|t| !t.is_empty()) {
+                        out.push(AgentEvent::Update(AgentUpdate::MessageChunk { text: t.to_owned() }));
+                    }
+                }
+                Some("thinking") if !streamed => {
+                    if let Some(t) = block["thinking"].as_str().filter(|t| !t.is_empty()) {
+                        out.push(AgentEvent::Update(AgentUpdate::ThoughtChunk { text: t.to_owned() }));
+                    }
+                }
+                Some("tool_use") => {
+                    let name = block["name"].as_str().unwrap_or("tool");
+                    out.push(AgentEvent::Update(AgentUpdate::ToolCall {
+                        id: block["id"].as_str().unwrap_or_default().to_owned(),
+                        title: tool_title(name, &block["input"]),
+                        kind: tool_kind(name).to_owned(),
+                        input: block["input"].to_string(),
+                    }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn tool_results(message: &Value, out: &mut Vec<AgentEvent>) {
+        for block in message["content"].as_array().into_iter().flatten() {
+            if block["type"] != "tool_result" {
+                continue;
+            }
+            let failed = block["is_error"].as_bool().unwrap_or(false);
+            out.push(AgentEvent::Update(AgentUpdate::ToolCallUpdate {
+                id: block["tool_use_id"].as_str().unwrap_or_default().to_owned(),
+                status: if failed { ToolCallStatus::Failed } else { ToolCallStatus::Completed },
+                output: Some(truncate(&content_text(&block["content"]))),
+            }));
+        }
+    }
+
+    fn result(&mut self, r: &Value, out: &mut Vec<AgentEvent>) {
+        let u = &r["usage"];
+        let total = r["total_cost_usd"].as_f64();
+        let cost = total.map(|t| (t - self.cost_so_far).max(0.0));
+        if let Some(t) = total {
+            self.cost_so_far = self.cost_so_far.max(t);
+        }
+        let usage = Usage {
+            input_tokens: u["input_tokens"].as_u64().unwrap_or(0),
+            output_tokens: u["output_tokens"].as_u64().unwrap_or(0),
+            cache_read_tokens: u["cache_read_input_tokens"].as_u64().unwrap_or(0),
+            cache_write_tokens: u["cache_creation_input_tokens"].as_u64().unwrap_or(0),
+            cost_usd: cost,
+        };
+        self.streaming = None;
+        self.streamed.clear();
+        self.shared.lock().unwrap_or_else(|p| p.into_inner()).pending.clear();
+        let is_error = r["is_error"].as_bool().unwrap_or(false);
+        if r["terminal_reason"] == "aborted_streaming" {
+            out.push(AgentEvent::TurnEnded { stop_reason: StopReason::Cancelled, usage: Some(usage) });
+        } else if is_error || r["subtype"] != "success" {
+            let message = r["result"]
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| {
+                    r["errors"].as_array().map(|e| e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "))
+                })
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| format!("the turn failed ({})", r["subtype"].as_str().unwrap_or("error")));
+            out.push(AgentEvent::TurnFailed { message, usage: Some(usage) });
+        } else {
+            let stop_reason = match r["stop_reason"].as_str() {
+                Some("max_tokens") => StopReason::MaxTokens,
+                Some("refusal") => StopReason::Refusal,
+                _ if r["subtype"] == "error_max_turns" => StopReason::MaxTurnRequests,
+                _ => StopReason::EndTurn,
+            };
+            out.push(AgentEvent::TurnEnded { stop_reason, usage: Some(usage) });
+        }
+    }
+}
+
+impl LineParser for ClaudeParser {
+    fn parse(&mut self, line: &str) -> Parsed {
+        let mut out = Vec::new();
+        let Ok(v) = serde_json::from_str::<Value>(line) else {
+            // Not protocol (a stray log line): nothing to report.
+            return Parsed::default();
+        };
+        match v["type"].as_str() {
+            Some("system") if v["subtype"] == "init" => {
+                if let Some(id) = v["session_id"].as_str() {
+                    out.push(AgentEvent::SessionStarted { session_id: id.to_owned() });
+                }
+            }
+            Some("stream_event") => self.stream_event(&v["event"], &mut out),
+            Some("assistant") => self.assistant(&v["message"], &mut out),
+            Some("user") => Self::tool_results(&v["message"], &mut out),
+            Some("result") => self.result(&v, &mut out),
+            Some("control_request") if v["request"]["subtype"] == "can_use_tool" => {
+                let request_id = v["request_id"].as_str().unwrap_or_default().to_owned();
+                let tool = v["request"]["tool_name"].as_str().unwrap_or("tool").to_owned();
+                let input = v["request"]["input"].clone();
+                self.shared.lock().unwrap_or_else(|p| p.into_inner()).pending.insert(request_id.clone(), input.clone());
+                let edit = tool_kind(&tool) == "edit";
+                out.push(AgentEvent::PermissionRequest { request_id, tool, input: input.to_string(), edit });
+            }
+            Some("control_request") => {
+                // A request band does not serve (hooks, MCP): answer so the agent never waits.
+                let reply = json!({
+                    "type": "control_response",
+                    "response": {
+                        "subtype": "error",
+                        "request_id": v["request_id"],
+                        "error": format!("band does not handle {}", v["request"]["subtype"]),
+                    },
+                });
+                return Parsed { events: out, replies: vec![reply.to_string()] };
+            }
+            _ => {}
+        }
+        Parsed { events: out, replies: Vec::new() }
+    }
+}
+
+/// A short title: the tool and what it acts on.
+fn tool_title(name: &str, input: &Value) -> String {
+    let subject = ["command", "file_path", "path", "pattern", "url", "description"]
+        .iter()
+        .find_map(|k| input[*k].as_str())
+        .unwrap_or_default();
+    let subject: String = subject.chars().take(120).collect();
+    if subject.is_empty() { name.to_owned() } else { format!("{name}: {subject}") }
+}
+
+/// A tool result's content: a string, or text blocks.
+fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(blocks) => blocks.iter().filter_map(|b| b["text"].as_str()).collect::<Vec<_>>().join("\n"),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn truncate(s: &str) -> String {
+    if s.len() <= MAX_OUTPUT {
+        return s.to_owned();
+    }
+    let mut end = MAX_OUTPUT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[... {} more bytes not shown]", &s[..end], s.len() - end)
+}
