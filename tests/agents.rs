@@ -1,0 +1,378 @@
+//! End to end with the real agent CLIs: band-server (in-process, real SQLite, real git
+//! repositories and worktrees) runs `claude` and `codex`, installed by ./scripts/agents.sh, against
+//! the scripted mock model on 127.0.0.1. The test command runs this inside a loopback-only network
+//! namespace when it can; the agents are configured offline in any case.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use band_adapters::rpc::client::Client;
+use band_mockmodel::{MockModel, MockTurn, Scenario};
+use band_testkit::fixtures::TestRepo;
+use serde_json::{Value, json};
+
+/// Where ./scripts/agents.sh put the CLIs.
+fn agents_bin() -> PathBuf {
+    let dir = std::env::var_os("BAND_AGENTS_BIN").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/band/agents/node_modules/.bin")
+    });
+    assert!(
+        dir.join("claude").exists() && dir.join("codex").exists(),
+        "the agent CLIs are not in {}: run ./scripts/agents.sh (the README's test command does)",
+        dir.display()
+    );
+    dir
+}
+
+/// A fresh band home, and where it will check out `app/feat`.
+fn new_home() -> (tempfile::TempDir, PathBuf) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let wt = std::fs::canonicalize(home.path()).expect("home").join("worktrees/app/feat");
+    (home, wt)
+}
+
+/// Settings that point the agents at `mock`, offline.
+fn configure(home: &Path, mock: &MockModel) {
+    let scratch = home.join("agent-home");
+    std::fs::create_dir_all(scratch.join(".claude")).expect("scratch");
+    std::fs::create_dir_all(scratch.join("codex")).expect("scratch");
+    std::fs::write(
+        scratch.join("codex/config.toml"),
+        format!(
+            r#"model_provider = "mock"
+model = "gpt-5.5"
+check_for_update_on_startup = false
+[model_providers.mock]
+name = "mock"
+base_url = "{}/v1"
+wire_api = "responses"
+env_key = "MOCK_API_KEY"
+request_max_retries = 0
+stream_max_retries = 0
+[features]
+plugins = false
+remote_plugin = false
+apps = false
+tool_suggest = false
+plugin_sharing = false
+[analytics]
+enabled = false
+[otel]
+exporter = "none"
+"#,
+            mock.url()
+        ),
+    )
+    .expect("codex config");
+    let bin = agents_bin();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let scratch = scratch.display().to_string();
+    let settings = json!({
+        "agents": {
+            "claude-code": {
+                "binary": bin.join("claude"),
+                "env": {
+                    "PATH": path,
+                    "HOME": scratch,
+                    "CLAUDE_CONFIG_DIR": format!("{scratch}/.claude"),
+                    "ANTHROPIC_BASE_URL": mock.url(),
+                    "ANTHROPIC_API_KEY": "test",
+                    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+                    "DISABLE_TELEMETRY": "1",
+                    "DISABLE_AUTOUPDATER": "1",
+                    "DISABLE_ERROR_REPORTING": "1",
+                }
+            },
+            "codex": {
+                "binary": bin.join("codex"),
+                "env": {
+                    "PATH": path,
+                    "HOME": scratch,
+                    "CODEX_HOME": format!("{scratch}/codex"),
+                    "MOCK_API_KEY": "test",
+                }
+            }
+        }
+    });
+    std::fs::write(home.join("settings.json"), settings.to_string()).expect("settings");
+}
+
+struct Band {
+    home: tempfile::TempDir,
+    running: Option<band_server::Running>,
+    client: Client,
+}
+
+impl Band {
+    async fn start(home: tempfile::TempDir) -> Self {
+        let config = band_server::Config {
+            home: home.path().to_owned(),
+            bind: "127.0.0.1".parse().expect("ip"),
+            port: 0,
+            worktrees_dir: home.path().join("worktrees"),
+        };
+        let running = band_server::start(config).await.expect("server");
+        let settings: Value =
+            serde_json::from_slice(&std::fs::read(home.path().join("settings.json")).expect("read")).expect("json");
+        let token = settings["tokenSecret"].as_str().map(str::to_owned);
+        let client = Client::new(&running.url(), token).expect("client");
+        Self { home, running: Some(running), client }
+    }
+
+    /// Where `project/branch` will be checked out.
+    fn worktree(&self, project: &str, branch: &str) -> PathBuf {
+        std::fs::canonicalize(self.home.path()).expect("home").join("worktrees").join(project).join(branch)
+    }
+
+    async fn call(&self, method: &str, params: Value) -> Value {
+        self.client.call_raw(method, params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    async fn chat(&self, id: i64) -> Value {
+        self.call("chats.get", json!({"chat": id})).await
+    }
+
+    /// Polls until the chat's status is one of `wanted`.
+    async fn wait_status(&self, id: i64, wanted: &[&str], within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let chat = self.chat(id).await;
+            if wanted.contains(&chat["status"].as_str().unwrap_or_default()) {
+                return chat;
+            }
+            if Instant::now() > deadline {
+                let events = self.call("chats.events", json!({"chat": id, "after": 0})).await;
+                panic!("chat {id} is {} after {within:?}, wanted {wanted:?}; events: {events:#}", chat["status"]);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn events(&self, id: i64) -> Vec<Value> {
+        self.call("chats.events", json!({"chat": id, "after": 0, "limit": 1000}))
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("stop");
+        }
+        self.home
+    }
+}
+
+fn kinds(events: &[Value]) -> Vec<&str> {
+    events.iter().filter_map(|e| e["type"].as_str()).collect()
+}
+
+/// Processes whose environment carries the scope marker of `pid`'s process tree.
+fn scope_of(pid: u32) -> String {
+    let env = std::fs::read(format!("/proc/{pid}/environ")).expect("agent environ");
+    env.split(|b| *b == 0)
+        .find_map(|kv| {
+            std::str::from_utf8(kv).ok().filter(|kv| kv.starts_with("BAND_PROCESS_SCOPE=")).map(str::to_owned)
+        })
+        .expect("the agent carries its scope marker")
+}
+
+async fn project_with_workspace(band: &Band, repo: &TestRepo, prompt: &str, agent: &str, mode: &str) -> i64 {
+    band.call("projects.add", json!({"path": repo.path()})).await;
+    let created = band
+        .call(
+            "workspaces.create",
+            json!({"project": "app", "branch": "feat", "prompt": prompt, "agent": agent, "mode": mode}),
+        )
+        .await;
+    created["chat"]["id"].as_i64().expect("a chat was started")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn claude_writes_and_commits_a_file_when_a_person_allows_it() {
+    let repo = TestRepo::named("app");
+    let (home, wt) = new_home();
+    let mock = MockModel::start(Scenario::new([
+        MockTurn::tool("Write", json!({"file_path": wt.join("hello.txt"), "content": "hello from claude\n"})),
+        MockTurn::tool(
+            "Bash",
+            json!({"command": "git add hello.txt && git commit -q -m 'add hello'", "description": "commit"}),
+        ),
+        MockTurn::text("done"),
+    ]))
+    .await;
+    configure(home.path(), &mock);
+    let band = Band::start(home).await;
+    let chat =
+        project_with_workspace(&band, &repo, "Please write hello.txt and commit it.", "claude-code", "ask").await;
+    assert_eq!(band.worktree("app", "feat"), wt);
+
+    for tool in ["Write", "Bash"] {
+        band.wait_status(chat, &["waiting"], Duration::from_secs(60)).await;
+        let events = band.events(chat).await;
+        let ask = events.iter().rev().find(|e| e["type"] == "permission").expect("a permission event");
+        assert_eq!(ask["tool"], tool);
+        band.call("chats.respond", json!({"chat": chat, "decision": "allow"})).await;
+    }
+    let done = band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
+    assert!(done["agentSessionId"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(std::fs::read_to_string(wt.join("hello.txt")).expect("written"), "hello from claude\n");
+    assert_eq!(repo.git(&["-C", wt.to_str().expect("utf8"), "log", "-1", "--format=%s"]), "add hello");
+
+    let events = band.events(chat).await;
+    let k = kinds(&events);
+    for expected in [
+        "prompt",
+        "turn_started",
+        "agent_session",
+        "tool_call",
+        "permission",
+        "permission_resolved",
+        "tool_call_update",
+        "agent_message_chunk",
+        "turn_ended",
+    ] {
+        assert!(k.contains(&expected), "{expected} missing from {k:?}");
+    }
+    let text: String =
+        events.iter().filter(|e| e["type"] == "agent_message_chunk").filter_map(|e| e["text"].as_str()).collect();
+    assert_eq!(text, "done");
+    let turns = band.call("chats.turns", json!({"chat": chat})).await;
+    let usage = &turns[0]["usage"];
+    assert!(
+        usage["inputTokens"].as_u64().unwrap_or(0) > 0 && usage["outputTokens"].as_u64().unwrap_or(0) > 0,
+        "{turns}"
+    );
+    assert!(usage["costUsd"].as_f64().unwrap_or(0.0) > 0.0, "{turns}");
+    assert_eq!(turns[0]["stopReason"], "end_turn");
+    let totals = band.call("chats.usage", json!({"workspace": "app/feat"})).await;
+    assert_eq!(totals["turns"], 1);
+    band.stop().await;
+    mock.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_denied_permission_leaves_the_file_unwritten() {
+    let repo = TestRepo::named("app");
+    let (home, wt) = new_home();
+    let mock = MockModel::start(Scenario::new([
+        MockTurn::tool("Write", json!({"file_path": wt.join("nope.txt"), "content": "should not exist\n"})),
+        MockTurn::text("understood"),
+    ]))
+    .await;
+    configure(home.path(), &mock);
+    let band = Band::start(home).await;
+    let chat = project_with_workspace(&band, &repo, "Write nope.txt.", "claude-code", "ask").await;
+    band.wait_status(chat, &["waiting"], Duration::from_secs(60)).await;
+    let chat_info = band.call("chats.respond", json!({"chat": chat, "decision": "deny"})).await;
+    assert_eq!(chat_info["status"], "working");
+    band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
+    assert!(!wt.join("nope.txt").exists(), "a denied write must not happen");
+    let events = band.events(chat).await;
+    let resolved = events.iter().find(|e| e["type"] == "permission_resolved").expect("resolved");
+    assert_eq!((resolved["decision"].as_str(), resolved["by"].as_str()), (Some("deny"), Some("user")));
+    let failed = events.iter().find(|e| e["type"] == "tool_call_update").expect("tool update");
+    assert_eq!(failed["status"], "failed");
+    // The request is gone once answered.
+    let e = band.client.call_raw("chats.respond", json!({"chat": chat, "decision": "allow"})).await.expect_err("gone");
+    assert!(e.to_string().contains("no pending permission request"), "{e}");
+    band.stop().await;
+    mock.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_mid_turn_leaves_no_process_behind() {
+    let repo = TestRepo::named("app");
+    let (home, _) = new_home();
+    let mock = MockModel::start(Scenario::new([MockTurn::text("too late").delayed(60_000)])).await;
+    configure(home.path(), &mock);
+    let band = Band::start(home).await;
+    let chat = project_with_workspace(&band, &repo, "Think for a long time.", "claude-code", "ask").await;
+    // Mid-turn: the model has the request and is "thinking".
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while mock.main_requests().is_empty() {
+        assert!(Instant::now() < deadline, "claude never called the model");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let chats = band.running.as_ref().expect("running").chats.clone();
+    let pids = chats.agent_pids().await;
+    let (_, pid) = pids.first().copied().expect("a live agent");
+    let marker = scope_of(pid);
+    assert!(!band_adapters::agents::process::scoped_pids(&marker).is_empty());
+
+    let stopped = band.call("chats.stop", json!({"chat": chat})).await;
+    assert_eq!(stopped["status"], "interrupted");
+    assert_eq!(band_adapters::agents::process::scoped_pids(&marker), Vec::<i32>::new(), "survivors after stop");
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z")
+    );
+    let turns = band.call("chats.turns", json!({"chat": chat})).await;
+    assert_eq!(turns[0]["stopReason"], "cancelled");
+    band.stop().await;
+    mock.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_between_two_messages_resumes_the_same_agent_session() {
+    let repo = TestRepo::named("app");
+    let (home, _) = new_home();
+    let mock = MockModel::start(Scenario::new([MockTurn::text("noted"), MockTurn::text("it was PINEAPPLE")])).await;
+    configure(home.path(), &mock);
+    let band = Band::start(home).await;
+    let chat = project_with_workspace(&band, &repo, "Remember the word PINEAPPLE.", "claude-code", "ask").await;
+    let first = band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
+    let session = first["agentSessionId"].as_str().expect("session").to_owned();
+
+    // band restarts: a new server on the same home and database.
+    let home = band.stop().await;
+    let band = Band::start(home).await;
+    let sent = band.call("chats.send", json!({"chat": chat, "message": "What was the word?"})).await;
+    assert_eq!(sent["outcome"], "started");
+    let second = band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
+    assert_eq!(second["agentSessionId"].as_str(), Some(session.as_str()), "the same agent session");
+    let last = mock.main_requests().last().cloned().expect("a request");
+    let body = last.body.to_string();
+    assert!(
+        body.contains("Remember the word PINEAPPLE.") && body.contains("noted"),
+        "the model sees the earlier conversation"
+    );
+    let text: String = band
+        .events(chat)
+        .await
+        .iter()
+        .filter(|e| e["type"] == "agent_message_chunk")
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(text, "notedit was PINEAPPLE");
+    band.stop().await;
+    mock.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_of_the_agent_fails_the_chat_within_a_second() {
+    let repo = TestRepo::named("app");
+    let (home, _) = new_home();
+    let mock = MockModel::start(Scenario::new([MockTurn::text("never").delayed(60_000)])).await;
+    configure(home.path(), &mock);
+    let band = Band::start(home).await;
+    let chat = project_with_workspace(&band, &repo, "Work.", "claude-code", "ask").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while mock.main_requests().is_empty() {
+        assert!(Instant::now() < deadline, "claude never called the model");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let chats = band.running.as_ref().expect("running").chats.clone();
+    let (_, pid) = chats.agent_pids().await.first().copied().expect("a live agent");
+    let killed = Instant::now();
+    let status = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().expect("kill");
+    assert!(status.success());
+    let failed = band.wait_status(chat, &["failed"], Duration::from_secs(1)).await;
+    eprintln!("chat failed {:?} after kill -9", killed.elapsed());
+    assert_eq!(failed["status"], "failed");
+    let turns = band.call("chats.turns", json!({"chat": chat})).await;
+    assert!(turns[0]["error"].as_str().is_some_and(|e| e.contains("killed by signal 9")), "{turns}");
+    band.stop().await;
+    mock.stop().await;
+}
