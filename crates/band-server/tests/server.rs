@@ -1,6 +1,7 @@
 //! band-server driven for real: in-process from a listener and as a process, with real git
 //! repositories and a real SQLite file, over raw HTTP JSON-RPC and WebSocket.
 
+mod chat_streams;
 mod support;
 
 use band_testkit::fixtures::TestRepo;

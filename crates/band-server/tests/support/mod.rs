@@ -26,13 +26,25 @@ impl TestServer {
 
     /// A server on an existing home (for restarts).
     pub async fn start_in(home: tempfile::TempDir) -> Self {
+        Self::start_with(home, None).await
+    }
+
+    /// A server whose agents are `agents` (fakes), or the real ones.
+    pub async fn start_with(
+        home: tempfile::TempDir,
+        agents: Option<Vec<std::sync::Arc<dyn band_core::ports::AgentRuntime>>>,
+    ) -> Self {
         let config = Config {
             home: home.path().to_owned(),
             bind: "127.0.0.1".parse().expect("ip"),
             port: 0,
             worktrees_dir: home.path().join("worktrees"),
         };
-        let running = band_server::start(config).await.expect("server starts");
+        let running = match agents {
+            Some(agents) => band_server::start_with(config, agents).await,
+            None => band_server::start(config).await,
+        }
+        .expect("server starts");
         let settings: Value =
             serde_json::from_slice(&std::fs::read(home.path().join("settings.json")).expect("settings")).expect("json");
         let token = settings["tokenSecret"].as_str().expect("token").to_owned();
