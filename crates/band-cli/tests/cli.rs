@@ -252,3 +252,80 @@ async fn a_server_that_is_not_running_is_explained() {
     .await;
     assert!(error(&out).contains("use an http:// URL"));
 }
+
+/// The real Claude Code CLI, offline against the mock model, driven only through `band`.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
+    use band_mockmodel::{MockModel, MockTurn, Scenario};
+    let home = tempfile::tempdir().expect("tempdir");
+    let wt = std::fs::canonicalize(home.path()).expect("home").join("worktrees/webapp/agent-work");
+    let mock = MockModel::start(Scenario::new([
+        MockTurn::tool("Write", serde_json::json!({"file_path": wt.join("notes.md"), "content": "# notes\n"})),
+        MockTurn::tool("Bash", serde_json::json!({"command": "git add notes.md && git commit -q -m 'add notes'"})),
+        MockTurn::text("All done."),
+        MockTurn::text("Second answer."),
+    ]))
+    .await;
+    band_mockmodel::offline::configure_band_home(home.path(), &mock);
+    let config = band_server::Config {
+        home: home.path().to_owned(),
+        bind: "127.0.0.1".parse().expect("ip"),
+        port: 0,
+        worktrees_dir: home.path().join("worktrees"),
+    };
+    let running = band_server::start(config).await.expect("server");
+    let env = Env { url: running.url(), home, running: Some(running) };
+    let repo = TestRepo::named("webapp");
+    env.json(&["projects", "add", repo.path().to_str().expect("utf8")]).await;
+
+    // One step: the workspace and a chat with its first message; allow-all answers permissions.
+    let out = env
+        .band(&[
+            "workspaces",
+            "create",
+            "webapp",
+            "agent-work",
+            "--prompt",
+            "Write notes and commit them.",
+            "--mode",
+            "allow-all",
+        ])
+        .await;
+    let printed = text(&out);
+    assert!(printed.contains("started chat 1 (claude-code)"), "{printed}");
+
+    // Inside the workspace, `watch` needs no chat id; it ends when the turn does.
+    let out = env.band_in(&wt, &["chats", "watch"]).await;
+    let lines: Vec<Value> = text(&out).lines().map(|l| serde_json::from_str(l).expect("NDJSON")).collect();
+    let types: Vec<&str> = lines.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(types.first(), Some(&"prompt"));
+    assert_eq!(types.last(), Some(&"status"));
+    assert_eq!(lines.last().map(|e| e["status"].clone()), Some(Value::from("completed")));
+    assert!(types.contains(&"permission_resolved") && types.contains(&"tool_call"), "{types:?}");
+    let seqs: Vec<u64> = lines.iter().filter_map(|e| e["seq"].as_u64()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "every event once, in order");
+    assert!(wt.join("notes.md").is_file());
+    assert_eq!(repo.git(&["-C", wt.to_str().expect("utf8"), "log", "-1", "--format=%s"]), "add notes");
+
+    // `send` without a chat goes to the workspace's most recent chat.
+    let out = env.band_in(&wt, &["chats", "send", "-m", "And now?"]).await;
+    assert!(text(&out).contains("sent to chat 1"), "{}", text(&out));
+    let out = env.band_in(&wt, &["--output", "json", "chats", "watch", "1", "--after", &seqs.len().to_string()]).await;
+    let tail: Vec<Value> = text(&out).lines().map(|l| serde_json::from_str(l).expect("NDJSON")).collect();
+    let answer: String =
+        tail.iter().filter(|e| e["type"] == "agent_message_chunk").filter_map(|e| e["text"].as_str()).collect();
+    assert_eq!(answer, "Second answer.");
+
+    let turns = env.json(&["chats", "turns", "1"]).await;
+    assert_eq!(turns.as_array().map(Vec::len), Some(2));
+    let listed = text(&env.band(&["chats", "list", "--all"]).await);
+    assert!(listed.contains("claude-code") && listed.contains("allow-all") && listed.contains("completed"), "{listed}");
+    let msg = error(&env.band(&["chats", "respond", "1", "--allow"]).await);
+    assert!(msg.contains("no pending permission request"), "{msg}");
+    let msg = error(&env.band(&["chats", "create", "--agent", "gpt-9"]).await);
+    assert!(msg.contains("is not inside a band workspace"), "{msg}");
+    let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "gpt-9"]).await);
+    assert!(msg.contains("unknown agent 'gpt-9'"), "{msg}");
+    env.stop().await;
+    mock.stop().await;
+}

@@ -27,6 +27,7 @@
 //! the patch text as a JSON string). `tests/real_agents.rs` runs both CLIs against it.
 
 mod anthropic;
+pub mod offline;
 mod openai;
 mod scenario;
 

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use band_mockmodel::offline::agents_bin;
 use band_mockmodel::{MockModel, MockTurn, RecordedRequest, Scenario};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -24,21 +25,6 @@ use tokio::sync::mpsc;
 
 /// How long any one protocol message may take to arrive.
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn agents_bin() -> PathBuf {
-    let dir = match std::env::var_os("BAND_AGENTS_BIN") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/band/agents/node_modules/.bin"),
-    };
-    for cli in ["claude", "codex"] {
-        assert!(
-            dir.join(cli).exists(),
-            "the agent CLI `{cli}` is not in {}: run ./scripts/agents.sh (the README's test command does)",
-            dir.display()
-        );
-    }
-    dir
-}
 
 /// A git repository with one commit, and a scratch home for the agent, in one temporary directory.
 struct Sandbox {
