@@ -251,6 +251,12 @@ impl Band {
             shutdown.await;
             let _ = tx.send(());
         };
+        // Events are small frames that must go out at once: no Nagle delay (~40 ms otherwise).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY");
+            }
+        });
         let serving = axum::serve(listener, app).with_graceful_shutdown(graceful);
         let result = serving.await;
         let _ = rx.await;
