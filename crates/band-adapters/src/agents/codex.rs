@@ -25,10 +25,12 @@
 //! provider's message, itself often JSON), then `turn/completed {status: failed}`.
 //!
 //! Nothing here waits for codex while band may be holding up the reader: band calls `prompt` and
-//! `interrupt` under the lock its event receiver takes, so they only write; their responses are
-//! handled by the parser (a refused `turn/start` becomes `TurnFailed`; an interrupt asked for
-//! before the turn's id is known is sent as soon as it is). Only `launch` awaits responses, and
-//! the parser reports nothing before the thread is ready.
+//! `interrupt` under the lock its event receiver takes, so they only write, and the parser deals
+//! with their responses (a refused `turn/start` becomes `TurnFailed`). Codex answers
+//! `turn/interrupt` with "no active turn" until it has sent `turn/started` (verified: even after
+//! the `turn/start` response that carries the turn's id), so an earlier interrupt is held and
+//! sent then. Only `launch` awaits responses, and the parser reports nothing before the thread's
+//! (`SessionStarted`, delivered after the response has reached `launch`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -109,7 +111,7 @@ struct State {
 enum Turn {
     #[default]
     Idle,
-    /// `turn/start` is sent, its id not known yet; `interrupt` asks for an interrupt on arrival.
+    /// `turn/start` is sent, `turn/started` not seen yet; `interrupt`: one is wanted then.
     Starting {
         interrupt: bool,
     },
@@ -401,7 +403,7 @@ impl CodexParser {
             self.thread(thread_id, p);
         }
         if let Some(turn_id) = result["turn"]["id"].as_str() {
-            self.begin_turn(turn_id, p);
+            self.begin_turn(turn_id);
         }
     }
 
@@ -412,7 +414,7 @@ impl CodexParser {
         }
     }
 
-    fn begin_turn(&mut self, turn_id: &str, p: &mut Parsed) {
+    fn begin_turn(&mut self, turn_id: &str) {
         if self.turn.as_deref() == Some(turn_id) {
             return;
         }
@@ -420,6 +422,12 @@ impl CodexParser {
         self.turn_base = self.total;
         self.turn_usage = None;
         self.turn_error = None;
+    }
+
+    /// `turn/started`: from now on (not from the `turn/start` response) codex accepts
+    /// `turn/interrupt` for the turn; one asked for earlier is sent now.
+    fn turn_started(&mut self, turn_id: &str, p: &mut Parsed) {
+        self.begin_turn(turn_id);
         let mut state = self.shared.lock();
         let interrupt = state.turn == Turn::Starting { interrupt: true };
         state.turn = Turn::Running(turn_id.to_owned());
@@ -561,7 +569,7 @@ impl CodexParser {
             }
             "turn/started" => {
                 if let Some(turn_id) = params["turn"]["id"].as_str() {
-                    self.begin_turn(turn_id, p);
+                    self.turn_started(turn_id, p);
                 }
             }
             "turn/completed" => self.end_turn(&params["turn"], p),
@@ -716,4 +724,43 @@ fn truncate(s: &str) -> String {
         end -= 1;
     }
     format!("{}\n[... {} more bytes not shown]", &s[..end], s.len() - end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupt_asked_for_before_turn_started_is_sent_with_it() {
+        let shared = Arc::new(Shared::default());
+        {
+            let mut state = shared.lock();
+            state.thread_id = Some("th".into());
+            state.turn = Turn::Starting { interrupt: true };
+        }
+        let mut parser = CodexParser::new(shared.clone());
+        let response = parser.parse(r#"{"id":3,"result":{"turn":{"id":"t1","status":"inProgress"}}}"#);
+        assert!(response.replies.is_empty(), "codex refuses interrupts before turn/started");
+        let started = parser.parse(r#"{"method":"turn/started","params":{"turn":{"id":"t1"}}}"#);
+        let [reply] = started.replies.as_slice() else { panic!("{:?}", started.replies) };
+        let reply: Value = serde_json::from_str(reply).expect("json");
+        assert_eq!(reply["method"], "turn/interrupt");
+        assert_eq!(reply["params"], json!({"threadId": "th", "turnId": "t1"}));
+        assert!(shared.lock().turn == Turn::Running("t1".into()));
+        assert!(matches!(shared.lock().waiting.get(&1), Some(Waiter::Interrupt)));
+    }
+
+    #[test]
+    fn a_refused_prompt_fails_the_turn() {
+        let shared = Arc::new(Shared::default());
+        let line = shared.lock().request("turn/start", json!({}), Waiter::TurnStart);
+        let id = serde_json::from_str::<Value>(&line).expect("json")["id"].clone();
+        let mut parser = CodexParser::new(shared.clone());
+        let p = parser.parse(&json!({"id": id, "error": {"code": -32600, "message": "busy"}}).to_string());
+        assert_eq!(
+            p.events,
+            [AgentEvent::TurnFailed { message: "codex refused the prompt: busy".into(), usage: None }]
+        );
+        assert!(shared.lock().turn == Turn::Idle);
+    }
 }
