@@ -113,10 +113,14 @@ async fn stream(b: &Bench, chats: usize, per_chat: usize, gap: Duration) -> Vec<
             })
         })
         .collect();
+    let n = sessions.len() as u32;
     let writers: Vec<_> = sessions
         .into_iter()
-        .map(|agent| {
+        .enumerate()
+        .map(|(i, agent)| {
             tokio::spawn(async move {
+                // Agents are not synchronized: spread their outputs over the interval.
+                tokio::time::sleep(gap * i as u32 / n).await;
                 let mut tick = tokio::time::interval(gap);
                 for _ in 0..per_chat {
                     tick.tick().await;

@@ -37,7 +37,7 @@ struct QuickCheck {
 
 /// Settings every connection gets. `busy_timeout` comes first: switching to WAL needs a lock, and
 /// without the timeout a concurrent open fails at once with SQLITE_BUSY instead of waiting.
-fn configure(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+pub(crate) fn configure(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
     conn.batch_execute(&format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};"))?;
     let mode = diesel::sql_query("PRAGMA journal_mode = WAL").get_result::<JournalMode>(conn)?;
     if !mode.journal_mode.eq_ignore_ascii_case("wal") {
@@ -45,7 +45,8 @@ fn configure(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
             format!("SQLite refused WAL mode (journal mode is '{}')", mode.journal_mode).into(),
         ));
     }
-    conn.batch_execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+    conn.batch_execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")
+    // Checkpoints run off the write path: see checkpointer.rs.
 }
 
 #[derive(Debug)]
@@ -59,7 +60,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Configure {
 
 /// A `file:` URI for `path` (absolute), so that no character of the path is read as URI syntax
 /// and read connections can be opened read-only.
-fn uri(path: &Path, mode: &str) -> Result<String, StoreError> {
+pub(crate) fn uri(path: &Path, mode: &str) -> Result<String, StoreError> {
     let s = path.to_str().ok_or_else(|| {
         internal(format!("the database path {} is not valid UTF-8; choose another location", path.display()))
     })?;

@@ -152,6 +152,67 @@ struct Appending {
 /// A batch with each payload's JSON, encoded before the write lock is taken.
 type Encoded = Vec<(ChatId, Vec<(EventPayload, String)>)>;
 
+/// Appends waiting for the writer, and whether a caller is committing them.
+#[derive(Default)]
+pub(crate) struct Appends {
+    queue: Vec<PendingAppend>,
+    leading: bool,
+}
+
+struct PendingAppend {
+    batch: Encoded,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<ChatEvent>, StoreError>>,
+}
+
+/// The leader's loop: takes everything queued, commits it in one transaction (each batch keeping
+/// its own numbering and projections), answers every caller, and repeats until the queue is
+/// empty. When the shared transaction fails, each batch is retried in its own, so one bad batch
+/// (an unknown chat) never takes the others down with it.
+fn commit_appends(inner: &crate::Inner) {
+    /// If the leader panics, the next caller must be able to lead.
+    struct Release<'a>(&'a crate::Inner);
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.0.appends.lock().unwrap_or_else(|p| p.into_inner()).leading = false;
+            }
+        }
+    }
+    let _release = Release(inner);
+    loop {
+        let mut group = {
+            let mut appends = inner.appends.lock().unwrap_or_else(|p| p.into_inner());
+            if appends.queue.is_empty() {
+                appends.leading = false;
+                return;
+            }
+            std::mem::take(&mut appends.queue)
+        };
+        let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+        inner.wrote();
+        if group.len() == 1 {
+            let PendingAppend { batch, reply } = group.remove(0);
+            let _ = reply.send(transaction(&mut conn, |c| append(c, batch)));
+            continue;
+        }
+        let copies: Vec<Encoded> = group.iter().map(|p| p.batch.clone()).collect();
+        let together =
+            transaction(&mut conn, |c| copies.into_iter().map(|b| append(c, b)).collect::<Result<Vec<_>, _>>());
+        match together {
+            Ok(results) => {
+                for (pending, events) in group.into_iter().zip(results) {
+                    let _ = pending.reply.send(Ok(events));
+                }
+            }
+            Err(_) => {
+                for PendingAppend { batch, reply } in group {
+                    let _ = reply.send(transaction(&mut conn, |c| append(c, batch)));
+                }
+            }
+        }
+    }
+}
+
 fn append(conn: &mut SqliteConnection, batch: Encoded) -> Result<Vec<ChatEvent>, StoreError> {
     let at = now();
     let mut out = Vec::with_capacity(batch.iter().map(|(_, events)| events.len()).sum());
@@ -305,7 +366,18 @@ impl EventLog for SqliteStore {
                 Ok((chat, events))
             })
             .collect::<Result<Encoded, StoreError>>()?;
-        self.write(move |conn| transaction(conn, |conn| append(conn, encoded))).await
+        // Group commit: appends that arrive while the writer is busy are committed together.
+        let (reply, done) = tokio::sync::oneshot::channel();
+        let lead = {
+            let mut appends = self.inner.appends.lock().unwrap_or_else(|p| p.into_inner());
+            appends.queue.push(PendingAppend { batch: encoded, reply });
+            !std::mem::replace(&mut appends.leading, true)
+        };
+        if lead {
+            let inner = std::sync::Arc::clone(&self.inner);
+            tokio::task::spawn_blocking(move || commit_appends(&inner));
+        }
+        done.await.map_err(|_| internal("the database writer stopped before committing the events"))?
     }
 
     async fn events_after(&self, chat: ChatId, after: u64, limit: usize) -> Result<Vec<ChatEvent>, StoreError> {

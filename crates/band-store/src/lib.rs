@@ -22,6 +22,7 @@
 //!   the primary key.
 
 mod chats;
+mod checkpointer;
 mod connection;
 mod errors;
 mod events;
@@ -52,6 +53,11 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<SqliteConnection>,
     readers: Readers,
+    /// Event appends waiting to be committed together (group commit).
+    appends: Mutex<events::Appends>,
+    /// When the last write was committed (ms), for the checkpointer.
+    last_write: Arc<std::sync::atomic::AtomicI64>,
+    _checkpointer: checkpointer::Checkpointer,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -80,7 +86,18 @@ impl SqliteStore {
         blocking(move || {
             let (writer, readers) = connection::open(&path)?;
             tracing::debug!(path = %path.display(), "database opened");
-            Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers }) })
+            let last_write = Arc::new(std::sync::atomic::AtomicI64::new(now()));
+            let checkpointer = checkpointer::spawn(&path, connection::uri(&path, "rw")?, last_write.clone());
+            Ok(Self {
+                inner: Arc::new(Inner {
+                    path,
+                    writer: Mutex::new(writer),
+                    readers,
+                    appends: Mutex::default(),
+                    last_write,
+                    _checkpointer: checkpointer,
+                }),
+            })
         })
         .await
     }
@@ -121,7 +138,9 @@ impl SqliteStore {
             // A panic while holding the lock cannot leave a half-written change behind: each
             // operation is one statement (or one transaction, rolled back when it unwinds).
             let mut conn = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut conn)
+            let result = f(&mut conn);
+            inner.wrote();
+            result
         })
         .await
     }
@@ -144,6 +163,12 @@ impl SqliteStore {
     }
 }
 
+impl Inner {
+    fn wrote(&self) {
+        self.last_write.store(now(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 async fn blocking<T, F>(f: F) -> Result<T, StoreError>
 where
     T: Send + 'static,
@@ -154,7 +179,7 @@ where
 
 /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`): committed when it returns `Ok`, rolled
 /// back when it returns an error or panics.
-fn transaction<T>(
+pub(crate) fn transaction<T>(
     conn: &mut SqliteConnection,
     f: impl FnOnce(&mut SqliteConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {

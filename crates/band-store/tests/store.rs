@@ -89,6 +89,34 @@ async fn the_file_is_in_wal_mode_and_checkpoints_truncate_the_log() {
     assert_eq!(store.list_projects().await.expect("list").len(), 1, "the data is in the file");
 }
 
+/// Commits never checkpoint (that would stall the one commit that crosses the threshold); a
+/// background thread does, once writes pause, and empties the log once the store is idle.
+#[tokio::test]
+async fn an_idle_store_checkpoints_and_empties_its_log_by_itself() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("band.db");
+    let store = open(&path).await;
+    for i in 0..200 {
+        store.insert_project(new_project(&format!("p{i}"))).await.expect("insert");
+    }
+    let wal = dir.path().join("band.db-wal");
+    assert!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0, "writes went to the log");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 0 {
+        assert!(std::time::Instant::now() < deadline, "the idle log was never checkpointed and emptied");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Everything is in the main file: a fresh read-only look sees it without the log.
+    let mut other = SqliteConnection::establish(path.to_str().expect("a UTF-8 path")).expect("a second connection");
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let c = diesel::sql_query("SELECT count(*) AS n FROM projects").get_result::<Count>(&mut other).expect("count");
+    assert_eq!(c.n, 200);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_concurrent_writers_all_succeed() {
     let dir = tempfile::tempdir().expect("a temporary directory");

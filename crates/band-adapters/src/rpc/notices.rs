@@ -1,26 +1,63 @@
-//! The [`EventSink`] adapter: a bounded broadcast channel. A subscriber that falls behind loses
-//! the oldest notices (and learns it lagged); the publisher never waits.
+//! The [`EventSink`] adapter: bounded broadcast channels, one per chat for its events and one for
+//! everything else (project, workspace, chat status and queue changes). A subscriber hears only
+//! what it asked for, so fifty streaming chats do not wake every subscriber fifty times over.
+//! A subscriber that falls behind loses the oldest items and learns it lagged (the chat stream
+//! then refills from the store); the publisher never waits.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use band_core::ChatEvent;
+use band_core::ChatId;
 use band_core::ports::{EventSink, Notice};
 use tokio::sync::broadcast;
 
+/// Live items kept per chat for subscribers that are momentarily behind.
+const PER_CHAT: usize = 1024;
+
 pub struct Broadcast {
-    tx: broadcast::Sender<Notice>,
+    general: broadcast::Sender<Notice>,
+    chats: Mutex<HashMap<ChatId, broadcast::Sender<Arc<[ChatEvent]>>>>,
 }
 
 impl Broadcast {
     pub fn new(capacity: usize) -> Self {
-        Self { tx: broadcast::channel(capacity).0 }
+        Self { general: broadcast::channel(capacity).0, chats: Mutex::new(HashMap::new()) }
     }
 
+    /// Every notice except chat events.
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
-        self.tx.subscribe()
+        self.general.subscribe()
+    }
+
+    /// One chat's events, as they are appended. Closed when the chat is removed.
+    pub fn subscribe_chat(&self, chat: ChatId) -> broadcast::Receiver<Arc<[ChatEvent]>> {
+        let mut chats = self.chats.lock().unwrap_or_else(|p| p.into_inner());
+        chats.entry(chat).or_insert_with(|| broadcast::channel(PER_CHAT).0).subscribe()
     }
 }
 
 impl EventSink for Broadcast {
     fn publish(&self, notice: Notice) {
-        // No receiver is fine: nobody is listening.
-        let _ = self.tx.send(notice);
+        match notice {
+            Notice::ChatEvents { events, .. } => {
+                let Some(chat) = events.first().map(|e| e.chat_id) else { return };
+                let mut chats = self.chats.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(tx) = chats.get(&chat) {
+                    if tx.receiver_count() == 0 {
+                        chats.remove(&chat);
+                    } else {
+                        let _ = tx.send(events);
+                    }
+                }
+            }
+            notice => {
+                if let Notice::ChatRemoved(c) = &notice {
+                    self.chats.lock().unwrap_or_else(|p| p.into_inner()).remove(&c.id);
+                }
+                // No receiver is fine: nobody is listening.
+                let _ = self.general.send(notice);
+            }
+        }
     }
 }

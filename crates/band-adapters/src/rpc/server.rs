@@ -305,7 +305,7 @@ async fn subscribe_chat(
     };
     let chat = ChatId(p.chat);
     // Join the live feed before reading the log, so nothing falls between the two.
-    let mut live = ctx.notices.subscribe();
+    let mut live = ctx.notices.subscribe_chat(chat);
     if let Err(e) = ctx.chats.get(chat).await {
         pending.reject(error_object(NAME, e)).await;
         return Ok(());
@@ -318,9 +318,9 @@ async fn subscribe_chat(
     loop {
         tokio::select! {
             () = sink.closed() => return Ok(()),
-            notice = live.recv() => match notice {
-                Ok(Notice::ChatEvents { events, .. }) => {
-                    for e in events.iter().filter(|e| e.chat_id == chat) {
+            events = live.recv() => match events {
+                Ok(events) => {
+                    for e in events.iter() {
                         if e.seq <= last {
                             continue;
                         }
@@ -335,13 +335,12 @@ async fn subscribe_chat(
                         }
                     }
                 }
-                Ok(Notice::ChatRemoved(c)) if c.id == chat => return Ok(()),
-                Ok(_) => {}
                 Err(RecvError::Lagged(_)) => {
                     if !catch_up(&ctx, &sink, chat, &mut last).await {
                         return Ok(());
                     }
                 }
+                // The chat was removed.
                 Err(RecvError::Closed) => return Ok(()),
             },
         }

@@ -83,6 +83,9 @@ struct Run {
     /// Permission requests waiting for a person, in order.
     pending: Vec<String>,
     session_id: Option<String>,
+    /// The chat as last read. Only its id and workspace are used from it, for agent updates (the
+    /// hot path): those never change. Decisions read the store.
+    cached: Option<Chat>,
 }
 
 impl Chats {
@@ -593,14 +596,23 @@ struct Receiver {
 }
 
 impl Receiver {
-    /// The chat's run, locked, if this receiver's process is still the chat's current one.
-    async fn current(&self) -> Option<(Arc<Inner>, futures_util::lock::OwnedMutexGuard<Run>, Chat)> {
+    /// The chat's run, locked, if this receiver's process is still the chat's current one, and
+    /// the chat: read from the store, or for a plain agent update (which needs only the chat's id
+    /// and workspace), possibly as cached.
+    async fn current(&self, update: bool) -> Option<(Arc<Inner>, futures_util::lock::OwnedMutexGuard<Run>, Chat)> {
         let inner = self.inner.upgrade()?;
-        let run = inner.run(self.chat).lock_owned().await;
+        let mut run = inner.run(self.chat).lock_owned().await;
         if run.generation != self.generation {
             return None;
         }
-        let chat = inner.ports.chats.chat(self.chat).await.ok()?;
+        let chat = match run.cached.clone().filter(|_| update) {
+            Some(chat) => chat,
+            None => {
+                let chat = inner.ports.chats.chat(self.chat).await.ok()?;
+                run.cached = Some(chat.clone());
+                chat
+            }
+        };
         Some((inner, run, chat))
     }
 }
@@ -608,7 +620,8 @@ impl Receiver {
 #[async_trait]
 impl AgentEvents for Receiver {
     async fn on_event(&self, event: AgentEvent) {
-        if let Some((inner, mut run, chat)) = self.current().await
+        let update = matches!(event, AgentEvent::Update(_));
+        if let Some((inner, mut run, chat)) = self.current(update).await
             && let Err(e) = inner.on_event(&mut run, &chat, event).await
         {
             inner.ports.events.publish(Notice::Fault { chat: chat.id, message: e.to_string() });
@@ -616,7 +629,7 @@ impl AgentEvents for Receiver {
     }
 
     async fn on_exit(&self, exit: AgentExit) {
-        if let Some((inner, mut run, chat)) = self.current().await
+        if let Some((inner, mut run, chat)) = self.current(false).await
             && let Err(e) = inner.on_exit(&mut run, &chat, exit).await
         {
             inner.ports.events.publish(Notice::Fault { chat: chat.id, message: e.to_string() });
