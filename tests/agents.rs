@@ -301,3 +301,40 @@ async fn kill_9_of_the_agent_fails_the_chat_within_a_second() {
     band.stop().await;
     mock.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn codex_runs_a_command_that_commits_once_allowed_and_its_usage_is_kept() {
+    let repo = TestRepo::named("app");
+    let (home, wt) = new_home();
+    let mock = MockModel::start(Scenario::new([
+        MockTurn::tool(
+            "exec_command",
+            json!({"cmd": "printf 'from codex\\n' > codex.txt && git add codex.txt && git commit -q -m 'add codex.txt'"}),
+        ),
+        MockTurn::text("committed"),
+    ]))
+    .await;
+    configure(home.path(), &mock);
+    let band = Band::start(home).await;
+    let chat = project_with_workspace(&band, &repo, "Add codex.txt and commit it.", "codex", "ask").await;
+    band.wait_status(chat, &["waiting"], Duration::from_secs(60)).await;
+    let ask = band.events(chat).await.into_iter().rev().find(|e| e["type"] == "permission").expect("permission");
+    assert_eq!(ask["tool"], "exec_command");
+    assert!(ask["rawInput"].to_string().contains("git commit"), "{ask}");
+    band.call("chats.respond", json!({"chat": chat, "decision": "allow"})).await;
+    let done = band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
+    assert!(done["agentSessionId"].as_str().is_some_and(|s| !s.is_empty()), "the codex thread id");
+    assert_eq!(std::fs::read_to_string(wt.join("codex.txt")).expect("written"), "from codex\n");
+    assert_eq!(repo.git(&["-C", wt.to_str().expect("utf8"), "log", "-1", "--format=%s"]), "add codex.txt");
+    let events = band.events(chat).await;
+    let text: String =
+        events.iter().filter(|e| e["type"] == "agent_message_chunk").filter_map(|e| e["text"].as_str()).collect();
+    assert_eq!(text, "committed");
+    let update = events.iter().find(|e| e["type"] == "tool_call_update").expect("tool update");
+    assert_eq!(update["status"], "completed");
+    let turns = band.call("chats.turns", json!({"chat": chat})).await;
+    assert!(turns[0]["usage"]["inputTokens"].as_u64().unwrap_or(0) > 0, "{turns}");
+    assert_eq!(turns[0]["stopReason"], "end_turn");
+    band.stop().await;
+    mock.stop().await;
+}
