@@ -27,34 +27,7 @@ pub fn configure_band_home(home: &Path, mock: &MockModel) {
     let scratch = home.join("agent-home");
     std::fs::create_dir_all(scratch.join(".claude")).expect("scratch");
     std::fs::create_dir_all(scratch.join("codex")).expect("scratch");
-    std::fs::write(
-        scratch.join("codex/config.toml"),
-        format!(
-            r#"model_provider = "mock"
-model = "gpt-5.5"
-check_for_update_on_startup = false
-[model_providers.mock]
-name = "mock"
-base_url = "{}/v1"
-wire_api = "responses"
-env_key = "MOCK_API_KEY"
-request_max_retries = 0
-stream_max_retries = 0
-[features]
-plugins = false
-remote_plugin = false
-apps = false
-tool_suggest = false
-plugin_sharing = false
-[analytics]
-enabled = false
-[otel]
-exporter = "none"
-"#,
-            mock.url()
-        ),
-    )
-    .expect("codex config");
+    std::fs::write(scratch.join("codex/config.toml"), codex_config(mock)).expect("codex config");
     let bin = agents_bin();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let scratch = scratch.display().to_string();
@@ -86,4 +59,37 @@ exporter = "none"
         }
     });
     std::fs::write(home.join("settings.json"), settings.to_string()).expect("settings");
+}
+
+/// Codex's `config.toml` for `mock`: its provider (key in `MOCK_API_KEY`), no retries, and every
+/// feature that would reach the network off.
+pub fn codex_config(mock: &MockModel) -> String {
+    format!(
+        r#"model_provider = "mock"
+model = "gpt-5.5"
+check_for_update_on_startup = false
+
+[model_providers.mock]
+name = "mock"
+base_url = "{}/v1"
+wire_api = "responses"
+env_key = "MOCK_API_KEY"
+request_max_retries = 0
+stream_max_retries = 0
+
+[features]
+plugins = false
+remote_plugin = false
+apps = false
+tool_suggest = false
+plugin_sharing = false
+
+[analytics]
+enabled = false
+
+[otel]
+exporter = "none"
+"#,
+        mock.url()
+    )
 }

@@ -527,34 +527,7 @@ impl Codex {
         let home = sandbox.home();
         let codex_home = home.join("codex");
         std::fs::create_dir_all(&codex_home).expect("codex home");
-        let config = format!(
-            r#"model_provider = "mock"
-model = "gpt-5.5"
-check_for_update_on_startup = false
-
-[model_providers.mock]
-name = "mock"
-base_url = "{}/v1"
-wire_api = "responses"
-env_key = "MOCK_API_KEY"
-request_max_retries = 0
-stream_max_retries = 0
-
-[features]
-plugins = false
-remote_plugin = false
-apps = false
-tool_suggest = false
-plugin_sharing = false
-
-[analytics]
-enabled = false
-
-[otel]
-exporter = "none"
-"#,
-            mock.url()
-        );
+        let config = band_mockmodel::offline::codex_config(mock);
         std::fs::write(codex_home.join("config.toml"), config).expect("config.toml");
         let mut command = Command::new(agents_bin().join("codex"));
         command

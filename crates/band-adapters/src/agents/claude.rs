@@ -23,10 +23,7 @@ use band_core::{AgentError, AgentKind, AgentUpdate, PermissionDecision, StopReas
 use serde_json::{Value, json};
 
 use super::process::{self, LineParser, Parsed, Session, Spec};
-use super::tool_kind;
-
-/// Tool output kept per update; the rest is cut with a note.
-const MAX_OUTPUT: usize = 64 * 1024;
+use super::{tool_kind, truncate};
 
 pub struct ClaudeRuntime {
     binary: Option<String>,
@@ -327,15 +324,4 @@ fn content_text(content: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-fn truncate(s: &str) -> String {
-    if s.len() <= MAX_OUTPUT {
-        return s.to_owned();
-    }
-    let mut end = MAX_OUTPUT;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}\n[... {} more bytes not shown]", &s[..end], s.len() - end)
 }

@@ -43,10 +43,8 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::process::{self, LineParser, Parsed, Session, Spec};
-use super::tool_kind;
+use super::{tool_kind, truncate};
 
-/// Tool output kept per update; the rest is cut with a note.
-const MAX_OUTPUT: usize = 64 * 1024;
 /// How long codex may take to answer each handshake request.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// JSON-RPC "method not found", for server requests band does not serve.
@@ -713,17 +711,6 @@ fn content_text(content: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-fn truncate(s: &str) -> String {
-    if s.len() <= MAX_OUTPUT {
-        return s.to_owned();
-    }
-    let mut end = MAX_OUTPUT;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}\n[... {} more bytes not shown]", &s[..end], s.len() - end)
 }
 
 #[cfg(test)]

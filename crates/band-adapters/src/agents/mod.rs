@@ -34,3 +34,18 @@ pub fn tool_kind(tool: &str) -> &'static str {
         _ => "other",
     }
 }
+
+/// Tool output kept per update; the rest is cut with a note.
+pub const MAX_OUTPUT: usize = 64 * 1024;
+
+/// `s` cut to [`MAX_OUTPUT`] bytes (on a character boundary), saying how much was left out.
+pub fn truncate(s: &str) -> String {
+    if s.len() <= MAX_OUTPUT {
+        return s.to_owned();
+    }
+    let mut end = MAX_OUTPUT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[... {} more bytes not shown]", &s[..end], s.len() - end)
+}
