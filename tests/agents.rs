@@ -35,6 +35,7 @@ impl Band {
             bind: "127.0.0.1".parse().expect("ip"),
             port: 0,
             worktrees_dir: home.path().join("worktrees"),
+            web_dir: None,
         };
         let running = band_server::start(config).await.expect("server");
         let settings: Value =

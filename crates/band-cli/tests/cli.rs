@@ -21,6 +21,7 @@ impl Env {
             bind: "127.0.0.1".parse().expect("ip"),
             port: 0,
             worktrees_dir: home.path().join("worktrees"),
+            web_dir: None,
         };
         let running = band_server::start(config).await.expect("server");
         Self { url: running.url(), home, running: Some(running) }
@@ -272,6 +273,7 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
         bind: "127.0.0.1".parse().expect("ip"),
         port: 0,
         worktrees_dir: home.path().join("worktrees"),
+        web_dir: None,
     };
     let running = band_server::start(config).await.expect("server");
     let env = Env { url: running.url(), home, running: Some(running) };

@@ -46,6 +46,7 @@ async fn start() -> Bench {
         bind: "127.0.0.1".parse().expect("ip"),
         port: 0,
         worktrees_dir: home.path().join("worktrees"),
+        web_dir: None,
     };
     let running = band_server::start_with(config, vec![fake.clone()]).await.expect("server");
     let settings: Value =

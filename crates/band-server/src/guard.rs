@@ -44,6 +44,15 @@ pub struct Guard {
     pub extra_hosts: ExtraHosts,
 }
 
+/// How a request proved itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer` (CLI, API clients): no browser can send it across origins.
+    Bearer,
+    /// The session cookie (the dashboard): held to the stricter browser rules.
+    Cookie,
+}
+
 impl Guard {
     pub fn new(token: String, port: u16) -> Self {
         Self { token, port, extra_hosts: ExtraHosts::default() }
@@ -110,6 +119,71 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
     res
 }
 
+/// A browser asking for a page gets a page, anything else JSON.
+fn wants_html(req: &Request<Body>) -> bool {
+    req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+fn unauthorized(req: &Request<Body>, message: String) -> Response {
+    if !wants_html(req) {
+        return refuse(StatusCode::UNAUTHORIZED, message);
+    }
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>band</title>\
+         <body style=\"font:16px system-ui;max-width:36em;margin:3em auto;padding:0 1em\"><h1>band</h1>\
+         <p>This dashboard needs its token. Open the link <code>band-server</code> printed when it started \
+         (it ends in <code>?token=...</code>), or scan the QR code from a device that is already signed in.</p>\
+         <p style=\"color:#666\">{}</p>",
+        escape_html(&message)
+    );
+    let mut res = (StatusCode::UNAUTHORIZED, page).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    res
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// `GET /page?token=...`, a top-level navigation: a session cookie and a 303 to the same page
+/// without the token. Anything else carrying `?token=` is refused: the token never travels in the
+/// URL of an API call or a WebSocket.
+fn token_exchange(guard: &Guard, req: &Request<Body>) -> Option<Response> {
+    let query = req.uri().query()?;
+    let token = query.split('&').find_map(|p| p.strip_prefix("token="))?;
+    let headers = req.headers();
+    let navigation = *req.method() == Method::GET
+        && !is_websocket_upgrade(headers)
+        && !req.uri().path().starts_with("/rpc")
+        && headers.get("sec-fetch-mode").and_then(|v| v.to_str().ok()).is_none_or(|m| m == "navigate")
+        && headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_none_or(|d| d == "document");
+    if !navigation {
+        return Some(refuse(
+            StatusCode::BAD_REQUEST,
+            "the token is accepted in the URL only when opening a page; API clients send `Authorization: Bearer <token>`",
+        ));
+    }
+    if !guard.token_matches(token) {
+        return Some(unauthorized(req, "invalid token in the link".into()));
+    }
+    let Some(session) = crate::session::new_session(&guard.token) else {
+        return Some(refuse(StatusCode::INTERNAL_SERVER_ERROR, "no random source for a session"));
+    };
+    let secure = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+        || req.uri().scheme_str() == Some("https");
+    let location = crate::session::without_token(req.uri().path(), Some(query));
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    let h = res.headers_mut();
+    if let (Ok(loc), Ok(cookie)) = (
+        HeaderValue::from_str(&location),
+        HeaderValue::from_str(&crate::session::set_cookie(guard.port, &session, secure)),
+    ) {
+        h.insert(header::LOCATION, loc);
+        h.insert(header::SET_COOKIE, cookie);
+    }
+    Some(res)
+}
+
 fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, String> {
     let mut values = headers.get_all(&name).iter();
     let first = values.next();
@@ -131,9 +205,14 @@ pub async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) ->
     };
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert("content-security-policy", HeaderValue::from_static("frame-ancestors 'self'"));
+    // A page sets its own, stricter policy; everything else gets at least this one.
+    if !h.contains_key("content-security-policy") {
+        h.insert("content-security-policy", HeaderValue::from_static("frame-ancestors 'self'"));
+    }
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }
 
@@ -179,14 +258,11 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<(), Response> {
     if public {
         return Ok(());
     }
-    let unauthorized = |m: String| refuse(StatusCode::UNAUTHORIZED, m);
-    match single(headers, header::AUTHORIZATION).map_err(unauthorized)? {
-        None => {
-            return Err(unauthorized(
-                "missing token: send `Authorization: Bearer <token>`; the token is tokenSecret in $BAND_HOME/settings.json"
-                    .into(),
-            ));
-        }
+    if let Some(response) = token_exchange(guard, req) {
+        return Err(response);
+    }
+    let unauthorized = |m: String| unauthorized(req, m);
+    let auth = match single(headers, header::AUTHORIZATION).map_err(unauthorized)? {
         Some(value) => {
             let Some(token) = value.strip_prefix("Bearer ").map(str::trim) else {
                 return Err(unauthorized("malformed Authorization header: expected `Bearer <token>`".into()));
@@ -194,11 +270,34 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<(), Response> {
             if !guard.token_matches(token) {
                 return Err(unauthorized("invalid token".into()));
             }
+            Auth::Bearer
         }
+        None => match crate::session::cookies(headers, &crate::session::cookie_name(guard.port)).as_slice() {
+            [] => {
+                return Err(unauthorized(
+                    "missing token: send `Authorization: Bearer <token>`; the token is tokenSecret in $BAND_HOME/settings.json"
+                        .into(),
+                ));
+            }
+            [one] if crate::session::valid(&guard.token, one) => Auth::Cookie,
+            [_] => {
+                return Err(unauthorized(
+                    "this browser's session has ended (the token changed); open the link band-server printed".into(),
+                ));
+            }
+            _ => return Err(unauthorized("more than one session cookie".into())),
+        },
+    };
+
+    // Browsers send cookies on their own, so a cookie proves less than a header: a cookie-borne
+    // WebSocket or state-changing request must also say where it comes from (and the Origin was
+    // checked above to be exactly ours).
+    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if auth == Auth::Cookie && origin.is_none() && (upgrade || changes_state) {
+        return Err(forbidden("a browser request that upgrades or changes state must carry its Origin".into()));
     }
 
     // 4. State-changing requests carry JSON.
-    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state && !upgrade {
         let json = single(headers, header::CONTENT_TYPE)
             .ok()

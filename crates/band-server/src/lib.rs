@@ -10,7 +10,9 @@
 //! checkpointed after the last request finished.
 
 pub mod guard;
+pub mod session;
 pub mod settings;
+pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -47,6 +49,8 @@ pub struct Config {
     pub bind: IpAddr,
     pub port: u16,
     pub worktrees_dir: PathBuf,
+    /// The built dashboard (`web/dist`); `None` serves a page saying how to build it.
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -64,7 +68,7 @@ impl Config {
         let worktrees_dir =
             settings.worktrees_dir.as_deref().map(|d| expand_home(d, home)).unwrap_or_else(|| home.join("worktrees"));
         let port = settings.web_server_port.unwrap_or(settings::DEFAULT_PORT);
-        Ok((Self { home: home.to_owned(), bind, port, worktrees_dir }, settings))
+        Ok((Self { home: home.to_owned(), bind, port, worktrees_dir, web_dir: web::default_dir() }, settings))
     }
 }
 
@@ -187,6 +191,11 @@ impl Band {
         self.chats.clone()
     }
 
+    /// The token, for the sign-in link the binary prints on stdout (never logged).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -245,7 +254,7 @@ impl Band {
             methods: methods.into(),
             stop: stop_handle,
         };
-        let app = router(rpc, guard);
+        let app = router(rpc, guard, self.config.web_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
             shutdown.await;
@@ -283,13 +292,15 @@ struct RpcState {
 }
 
 /// Every route band-server has, besides the guard's [`guard::PUBLIC`] list: (method, path).
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/rpc"), ("GET", "/rpc")];
+/// Any other GET is a page of the dashboard (served from its files).
+pub const ROUTES: &[(&str, &str)] =
+    &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/rpc"), ("GET", "/rpc"), ("GET", "/"), ("GET", "/index.html")];
 
-fn router(rpc: RpcState, guard: Arc<Guard>) -> Router {
+fn router(rpc: RpcState, guard: Arc<Guard>, web_dir: Option<PathBuf>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/rpc", any(serve_rpc).with_state(rpc))
-        .fallback(not_found)
+        .fallback(get(web::serve).with_state(web_dir).fallback(not_found))
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
 }
 

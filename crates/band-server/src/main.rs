@@ -70,6 +70,8 @@ async fn run(args: Args) -> Result<(), StartError> {
     }
     let host = if addr.ip().is_loopback() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() };
     println!("band-server {} listening on http://{host}", band_server::VERSION);
+    // On stdout only, never in the log: this link signs a browser in.
+    println!("dashboard: http://{host}/?token={}", band.token());
     println!("home: {}", band.config().home.display());
 
     let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,6 +1,7 @@
 //! band-server driven for real: in-process from a listener and as a process, with real git
 //! repositories and a real SQLite file, over raw HTTP JSON-RPC and WebSocket.
 
+mod browser;
 mod chat_streams;
 mod support;
 
@@ -427,8 +428,9 @@ async fn every_route_but_the_public_ones_needs_the_token() {
             assert!(r.error().contains("missing token"), "{method} {path}");
         }
     }
-    let r = s.http("GET", "/nope", &[host.clone(), ("authorization", format!("Bearer {}", s.token))], "").await;
-    assert_eq!((r.status, r.error()), (404, "no route GET /nope".to_owned()));
+    let auth = ("authorization", format!("Bearer {}", s.token));
+    let r = s.http("POST", "/nope", &[host.clone(), auth, ("content-type", "application/json".into())], "{}").await;
+    assert_eq!((r.status, r.error()), (404, "no route POST /nope".to_owned()));
     s.stop().await;
 }
 
@@ -455,11 +457,18 @@ async fn the_server_process_starts_serves_and_stops_on_sigterm() {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_band-server"))
         .args(["--port", "0"])
         .env("BAND_HOME", home.path())
-        .env("BAND_LOG", "warn")
+        .env("BAND_LOG", "debug")
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("spawn band-server");
+    let stderr = child.stderr.take().expect("stderr");
+    let log = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut tokio::io::BufReader::new(stderr), &mut text).await;
+        text
+    });
     let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
     let first = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
         .await
@@ -486,7 +495,7 @@ async fn the_server_process_starts_serves_and_stops_on_sigterm() {
     assert!(status.success());
     let exit = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait()).await.expect("exits in time");
     assert!(exit.expect("status").success(), "a graceful stop exits 0");
-    // Nothing else printed the token.
+    // The token is in one place only: the sign-in link on stdout; never in the log.
     let rest: Vec<String> = {
         let mut v = Vec::new();
         while let Ok(Some(l)) = lines.next_line().await {
@@ -494,7 +503,11 @@ async fn the_server_process_starts_serves_and_stops_on_sigterm() {
         }
         v
     };
-    assert!(!rest.iter().chain([&first]).any(|l| l.contains(token)));
+    let with_token: Vec<&String> = rest.iter().chain([&first]).filter(|l| l.contains(token)).collect();
+    assert_eq!(with_token, [&format!("dashboard: {url}/?token={token}")]);
+    let log = log.await.expect("log");
+    assert!(log.contains("DEBUG") || log.contains("INFO"), "the log was captured: {log}");
+    assert!(!log.contains(token), "the token leaked into the log");
 }
 
 #[tokio::test]

@@ -34,11 +34,21 @@ impl TestServer {
         home: tempfile::TempDir,
         agents: Option<Vec<std::sync::Arc<dyn band_core::ports::AgentRuntime>>>,
     ) -> Self {
+        Self::start_full(home, agents, None).await
+    }
+
+    /// A server serving the dashboard files in `web_dir`.
+    pub async fn start_full(
+        home: tempfile::TempDir,
+        agents: Option<Vec<std::sync::Arc<dyn band_core::ports::AgentRuntime>>>,
+        web_dir: Option<PathBuf>,
+    ) -> Self {
         let config = Config {
             home: home.path().to_owned(),
             bind: "127.0.0.1".parse().expect("ip"),
             port: 0,
             worktrees_dir: home.path().join("worktrees"),
+            web_dir,
         };
         let running = match agents {
             Some(agents) => band_server::start_with(config, agents).await,
