@@ -131,7 +131,11 @@ pub async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) ->
     };
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert("content-security-policy", HeaderValue::from_static("frame-ancestors 'self'"));
+    // A route with a stricter policy of its own (raw workspace files) keeps it; it must include
+    // `frame-ancestors 'self'` itself.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'self'"));
+    }
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
