@@ -85,9 +85,10 @@ fn dependencies_point_inwards() {
         ("band-testkit", &["band-core"]),
         ("band-store", &["band-core"]),
         ("band-git", &["band-core"]),
+        ("band-files", &["band-core"]),
         ("band-adapters", &["band-core"]),
         ("band-cli", &["band-adapters"]),
-        ("band-server", &["band-core", "band-adapters", "band-store", "band-git"]),
+        ("band-server", &["band-core", "band-adapters", "band-store", "band-git", "band-files"]),
         ("band-mockmodel", &[]),
         ("band-tests", &[]),
     ];

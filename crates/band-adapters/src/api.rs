@@ -178,6 +178,107 @@ pub struct WorkspaceRemoved {
     pub branch_kept_because: Option<String>,
 }
 
+// ---- files ----------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FilesListParams {
+    /// A workspace selector: id, project/branch, branch or a path inside it.
+    pub workspace: String,
+    /// A directory relative to the workspace root, `/`-separated; the root when left out or
+    /// empty. No `..`, `.`, empty components or `.git`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FileEntryInfo {
+    pub name: String,
+    /// Relative to the workspace root, `/`-separated: what files.read and files.list take.
+    pub path: String,
+    /// dir, file, symlink (not followed; read or list it to follow it) or other (a pipe,
+    /// socket or device: never read).
+    pub kind: String,
+    /// Bytes, for files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FileListing {
+    pub workspace_id: i64,
+    /// The directory listed; empty for the root.
+    pub path: String,
+    /// Directories first, then by name. `.git`, band's own files and names that are not UTF-8
+    /// are left out.
+    pub entries: Vec<FileEntryInfo>,
+    /// The directory has more entries than one listing returns (5000); these are the first.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FilesReadParams {
+    /// A workspace selector.
+    pub workspace: String,
+    /// A file relative to the workspace root, `/`-separated.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FileContentInfo {
+    pub workspace_id: i64,
+    pub path: String,
+    /// Bytes.
+    pub size: u64,
+    /// True when the file is not UTF-8 text (or has a NUL byte); `text` is then left out. Get its
+    /// bytes from `GET /workspaces/{id}/raw/{path}`.
+    pub binary: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A syntax-highlighting hint from the file's name (rust, typescript, markdown...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+// ---- layout ---------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LayoutParams {
+    /// A workspace selector for that workspace's layout; the global layout when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LayoutSetParams {
+    /// A workspace selector for that workspace's layout; the global layout when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    /// Any JSON object (open panes, sizes, the active chat...), at most 64 KiB; band keeps it as
+    /// it is and never interprets it.
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub layout: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LayoutInfo {
+    /// The workspace whose layout this is; absent for the global layout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<i64>,
+    /// The layout as it was last set; null when none was.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub layout: Option<serde_json::Value>,
+    /// When it was last set (Unix ms, strictly increasing per layout); null when never.
+    pub updated_at: Option<i64>,
+}
+
 // ---- chats ----------------------------------------------------------------------------------
 
 /// Token counts and cost of a turn, or summed over turns.
@@ -505,6 +606,15 @@ pub enum WorkspaceNotice {
     WorkspaceRemoved {
         workspace: WorkspaceInfo,
     },
+    /// A layout was set: the global one (heard by every subscriber) or a workspace's.
+    Layout {
+        /// Absent for the global layout.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workspace_id: Option<i64>,
+        #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+        layout: serde_json::Value,
+        updated_at: i64,
+    },
 }
 
 // ---- settings and discovery -----------------------------------------------------------------
@@ -618,6 +728,14 @@ methods! {
         QueueMoveParams => Vec<QueuedInfo>;
     ChatsQueueCancel = "chats.queue.cancel", "Remove a message from the queue.",
         QueueItemParams => QueuedInfo;
+    FilesList = "files.list", "List a directory of a workspace: directories first, then files, without .git or band's own files.",
+        FilesListParams => FileListing;
+    FilesRead = "files.read", "Read a file of a workspace (up to 2 MiB): its text, or that it is binary, with a language hint. Contained to the workspace.",
+        FilesReadParams => FileContentInfo;
+    LayoutGet = "layout.get", "The remembered dashboard layout: the global one, or a workspace's.",
+        LayoutParams => LayoutInfo;
+    LayoutSet = "layout.set", "Remember a dashboard layout (a JSON object up to 64 KiB), global or per workspace; subscribers of workspaces.subscribe hear of it.",
+        LayoutSetParams => LayoutInfo;
     SettingsGet = "settings.get", "The server's settings (without the token).",
         NoParams => SettingsInfo;
     Discover = "rpc.discover", "This API described as an OpenRPC 1.3 document.",
@@ -653,7 +771,7 @@ pub const WORKSPACES_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     name: "workspaces.subscribe",
     notification: "workspaces.notice",
     unsubscribe: "workspaces.unsubscribe",
-    summary: "Follow chat status and queue changes and workspace creation and removal, of one workspace or all.",
+    summary: "Follow chat status and queue changes, workspace creation and removal, and layout changes, of one workspace or all.",
     params: schema::<WorkspacesSubscribeParams>,
     item: schema::<WorkspaceNotice>,
 };
@@ -781,6 +899,17 @@ mod tests {
         let name = r.rsplit('/').next().unwrap_or_default();
         assert!(doc["components"]["schemas"][name].is_object(), "{r} missing");
         assert!(doc["components"]["schemas"]["WorkspaceCreated"]["properties"]["branch"].is_object());
+    }
+
+    #[test]
+    fn layouts_are_described_as_objects() {
+        let doc = openrpc();
+        let methods = doc["methods"].as_array().expect("methods");
+        let set = methods.iter().find(|m| m["name"] == "layout.set").expect("layout.set");
+        let layout = set["params"].as_array().expect("params").iter().find(|p| p["name"] == "layout").expect("layout");
+        assert_eq!((layout["required"].as_bool(), layout["schema"]["type"].as_str()), (Some(true), Some("object")));
+        let info = &doc["components"]["schemas"]["LayoutInfo"]["properties"]["layout"];
+        assert!(info.to_string().contains("object") && info.to_string().contains("null"), "{info}");
     }
 
     #[test]

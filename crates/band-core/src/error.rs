@@ -1,5 +1,5 @@
-//! Errors per layer. Adapters translate their own errors into [`StoreError`], [`GitError`] and
-//! [`AgentError`] at the seam; the services turn those into [`CoreError`], the one type the edges
+//! Errors per layer. Adapters translate their own errors into [`StoreError`], [`GitError`],
+//! [`FileError`] and [`AgentError`] at the seam; the services turn those into [`CoreError`], the one type the edges
 //! (JSON-RPC, CLI) map to their own codes.
 
 use std::path::PathBuf;
@@ -40,6 +40,44 @@ pub enum GitError {
     #[error("git: {0}")]
     Refused(String),
     #[error("git failed: {0}")]
+    Internal(#[source] Source),
+}
+
+/// Errors of the workspace files port. Each names the path as the client gave it (relative to the
+/// workspace root), never the resolved location, and says why it was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("'{0}' does not exist in this workspace")]
+    NotFound(String),
+    #[error("the workspace's directory {} is missing", .0.display())]
+    RootMissing(PathBuf),
+    #[error("'{0}' is a directory; list it with files.list")]
+    IsADirectory(String),
+    #[error("'{0}' is not a directory")]
+    NotADirectory(String),
+    /// A named pipe, socket or device (`kind` says which, with its article).
+    #[error("'{path}' is {kind}, not a regular file; band serves regular files only")]
+    NotRegular { path: String, kind: &'static str },
+    /// After resolving symlinks, the path lies outside the workspace root.
+    #[error("'{0}' resolves outside the workspace; band serves files inside it only")]
+    Outside(String),
+    /// After resolving symlinks, the path lies inside a `.git` directory (or is a `.git` file).
+    #[error("'{0}' resolves into git's internals (.git), which band never serves")]
+    GitInternals(String),
+    /// After resolving symlinks (or through a hard link), the path is one of band's own files:
+    /// its settings (with the token), its database.
+    #[error("'{0}' resolves to one of band's own files, which band never serves")]
+    BandFile(String),
+    #[error("'{0}' is a symlink loop")]
+    SymlinkLoop(String),
+    #[error("'{0}' cannot be read: permission denied")]
+    PermissionDenied(String),
+    #[error("'{path}' is {} ({size} bytes); band reads files up to {}", crate::files::human_size(*.size), crate::files::human_size(*.limit))]
+    TooLarge { path: String, size: u64, limit: u64 },
+    /// The file was replaced between the checks and the read.
+    #[error("'{0}' changed while it was being read; try again")]
+    Changed(String),
+    #[error("reading files failed: {0}")]
     Internal(#[source] Source),
 }
 
@@ -91,6 +129,24 @@ impl From<StoreError> for CoreError {
             StoreError::Duplicate(m) => Self::Conflict(format!("{m} already exists")),
             StoreError::DiskFull => Self::Refused(StoreError::DiskFull.to_string()),
             StoreError::Internal(s) => Self::Internal(s),
+        }
+    }
+}
+
+impl From<FileError> for CoreError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::NotFound(_) | FileError::RootMissing(_) => Self::NotFound(e.to_string()),
+            FileError::IsADirectory(_) | FileError::NotADirectory(_) => Self::InvalidInput(e.to_string()),
+            FileError::NotRegular { .. }
+            | FileError::Outside(_)
+            | FileError::GitInternals(_)
+            | FileError::BandFile(_)
+            | FileError::SymlinkLoop(_)
+            | FileError::PermissionDenied(_)
+            | FileError::TooLarge { .. } => Self::Refused(e.to_string()),
+            FileError::Changed(_) => Self::Conflict(e.to_string()),
+            FileError::Internal(s) => Self::Internal(s),
         }
     }
 }

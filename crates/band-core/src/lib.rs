@@ -6,13 +6,15 @@
 //!   jsonrpsee, serde. It never touches the file system, the network or a process itself; it asks
 //!   its ports.
 //! - Domain values are built through validating constructors ([`ProjectName::new`],
-//!   [`BranchName::new`], [`GitRef::new`]), so an invalid request cannot reach an adapter.
+//!   [`BranchName::new`], [`GitRef::new`], [`WorkspacePath::new`]), so an invalid request cannot
+//!   reach an adapter.
 //! - Types here are not serializable by design: wire and storage shapes live at the edges
 //!   (band-adapters' `api`, band-store's rows) and convert from these.
 
 mod chat;
 mod env;
 mod error;
+mod files;
 mod model;
 mod names;
 pub mod ports;
@@ -20,6 +22,7 @@ pub mod services;
 
 pub use chat::*;
 pub use env::agent_env;
-pub use error::{AgentError, CoreError, GitError, StoreError};
+pub use error::{AgentError, CoreError, FileError, GitError, StoreError};
+pub use files::{DirEntry, EntryKind, FileBytes, Listing, WorkspacePath, human_size, is_git_dir_name};
 pub use model::*;
 pub use names::{BranchName, GitRef, NameError, ProjectName, WorkspaceSelector};

@@ -238,3 +238,21 @@ impl ChatStatus {
         }
     }
 }
+
+/// Whose layout: the dashboard's overall one, or one workspace's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LayoutScope {
+    Global,
+    Workspace(WorkspaceId),
+}
+
+/// A remembered dashboard layout (open panes, sizes, the active chat...). The document is JSON
+/// text that only the clients interpret; band keeps it and hands it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub scope: LayoutScope,
+    pub document: String,
+    /// When it was last set; strictly increasing per scope, so a client can tell a newer layout
+    /// from one it already has.
+    pub updated_at: Millis,
+}

@@ -214,3 +214,100 @@ async fn a_worktree_deleted_by_hand_is_still_removable_and_its_branch_kept() {
     assert!(!r.branch_deleted);
     assert_eq!(r.branch_kept_because.as_deref(), Some("its merge state could not be checked"));
 }
+
+/// Workspaces shared (as the layout and files services need them), over one store, with a
+/// project `app` and its workspace `app/w`.
+async fn shared() -> (Arc<MemoryStore>, Arc<RecordingSink>, Arc<Workspaces>, Workspace) {
+    let store = Arc::new(MemoryStore::new());
+    let git = Arc::new(FakeGit::default());
+    let sink = Arc::new(RecordingSink::default());
+    let (ps, ws): (Arc<dyn ProjectStore>, Arc<dyn WorkspaceStore>) = (store.clone(), store.clone());
+    let (g, e): (Arc<dyn GitRepos>, Arc<dyn EventSink>) = (git.clone(), sink.clone());
+    let workspaces = Arc::new(Workspaces::new(ps.clone(), ws.clone(), g.clone(), e.clone(), PathBuf::from(WT)));
+    git.add_repo(Path::new("/code/app"), "main", false);
+    Projects::new(ps, ws, g, e).add(Path::new("/code/app"), None).await.expect("project");
+    let (w, _) = workspaces.create("app", "w", None).await.expect("workspace");
+    sink.take();
+    (store, sink, workspaces, w)
+}
+
+#[tokio::test]
+async fn layouts_are_capped_kept_per_scope_and_announced() {
+    use band_core::services::Layouts;
+    let (store, sink, workspaces, w) = shared().await;
+    let layouts = Layouts::new(store, workspaces, sink.clone());
+
+    let big = format!("{{\"x\":\"{}\"}}", "y".repeat(Layouts::MAX_BYTES));
+    let e = layouts.set(None, big).await.expect_err("too big");
+    assert!(
+        matches!(&e, CoreError::InvalidInput(m) if m == "the layout is 65544 bytes; band keeps layouts up to 65536 bytes (64.0 KiB)"),
+        "{e:?}"
+    );
+    let e = layouts.set(Some("app/nope"), "{}".into()).await.expect_err("unknown workspace");
+    assert!(matches!(e, CoreError::NotFound(_)), "{e:?}");
+    assert_eq!(sink.take(), vec![], "a refused layout is not announced");
+    assert_eq!(layouts.get(None).await.expect("get").1, None, "nor stored");
+
+    let (none, global) = layouts.set(None, "{\"g\":1}".into()).await.expect("global");
+    assert_eq!((none, global.scope), (None, LayoutScope::Global));
+    let (ws, mine) = layouts.set(Some("app/w"), "{\"w\":1}".into()).await.expect("workspace");
+    assert_eq!((ws.map(|ws| ws.id), mine.scope), (Some(w.id), LayoutScope::Workspace(w.id)));
+    assert_eq!(sink.take(), vec![Notice::LayoutChanged(global.clone()), Notice::LayoutChanged(mine.clone())]);
+    assert_eq!(layouts.get(None).await.expect("get").1, Some(global));
+    assert_eq!(layouts.get(Some(&w.id.0.to_string())).await.expect("get").1, Some(mine));
+}
+
+/// Records what reached the port.
+#[derive(Default)]
+struct RecordingFiles {
+    calls: std::sync::Mutex<Vec<(PathBuf, String, u64)>>,
+}
+
+#[async_trait]
+impl ports::WorkspaceFiles for RecordingFiles {
+    async fn list(&self, root: &Path, dir: &WorkspacePath, max: usize) -> Result<Listing, FileError> {
+        self.calls.lock().expect("lock").push((root.to_owned(), dir.as_str().to_owned(), max as u64));
+        Ok(Listing { entries: vec![], truncated: false })
+    }
+    async fn read(&self, root: &Path, file: &WorkspacePath, limit: u64) -> Result<FileBytes, FileError> {
+        self.calls.lock().expect("lock").push((root.to_owned(), file.as_str().to_owned(), limit));
+        Err(FileError::TooLarge { path: file.to_string(), size: limit + 1, limit })
+    }
+}
+
+#[tokio::test]
+async fn only_valid_paths_of_known_workspaces_reach_the_files_port() {
+    use band_core::services::Files;
+    let (_store, _sink, workspaces, w) = shared().await;
+    let port = Arc::new(RecordingFiles::default());
+    let files = Files::new(workspaces, port.clone());
+
+    for bad in ["../x", "/etc/passwd", ".git/config", "a//b"] {
+        let e = files.read("app/nope", bad, 10).await.expect_err(bad);
+        assert!(
+            matches!(&e, CoreError::InvalidInput(m) if m.starts_with("invalid path")),
+            "the path is checked first: {e:?}"
+        );
+        let e = files.list("app/w", Some(bad)).await.expect_err(bad);
+        assert!(matches!(e, CoreError::InvalidInput(_)), "{e:?}");
+    }
+    let e = files.read("app/w", "", 10).await.expect_err("the root is not a file");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m == "give the path of a file, relative to the workspace root"));
+    let e = files.read("app/nope", "a", 10).await.expect_err("unknown workspace");
+    assert!(matches!(e, CoreError::NotFound(_)), "{e:?}");
+    assert_eq!(port.calls.lock().expect("lock").len(), 0, "nothing reached the port");
+
+    files.list("app/w", None).await.expect("root listing");
+    let e = files.read("app/w", "src/big.bin", Files::READ_LIMIT).await.expect_err("too large");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m == "'src/big.bin' is 2.0 MiB (2097153 bytes); band reads files up to 2.0 MiB"),
+        "{e:?}"
+    );
+    assert_eq!(
+        *port.calls.lock().expect("lock"),
+        [
+            (w.path.clone(), String::new(), Files::LIST_LIMIT as u64),
+            (w.path.clone(), "src/big.bin".to_owned(), Files::READ_LIMIT)
+        ]
+    );
+}

@@ -205,9 +205,10 @@ pub async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) ->
     };
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    // A page sets its own, stricter policy; everything else gets at least this one.
-    if !h.contains_key("content-security-policy") {
-        h.insert("content-security-policy", HeaderValue::from_static("frame-ancestors 'self'"));
+    // A route with a stricter policy of its own (pages, raw workspace files) keeps it; it must
+    // include `frame-ancestors 'self'` itself.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'self'"));
     }
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     if !h.contains_key(header::CACHE_CONTROL) {

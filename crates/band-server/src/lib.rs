@@ -1,6 +1,7 @@
 //! band-server: the composition root. It reads the settings, opens the SQLite store and the git
 //! adapter, builds band-core's services on them, and serves the JSON-RPC API (HTTP POST and
-//! WebSocket at `/rpc`) and `/health` on one port, behind [`guard`].
+//! WebSocket at `/rpc`), workspace files as raw bytes (`/workspaces/{id}/raw/{path}`, see [`raw`])
+//! and `/health` on one port, behind [`guard`].
 //!
 //! The server is embeddable: [`Band::open`] then [`Band::serve`] on any bound listener, so tests
 //! and the desktop shell run it in-process; `main.rs` only parses flags and handles signals.
@@ -10,6 +11,7 @@
 //! checkpointed after the last request finished.
 
 pub mod guard;
+pub mod raw;
 pub mod session;
 pub mod settings;
 pub mod web;
@@ -28,8 +30,8 @@ use axum::routing::{any, get};
 use band_adapters::api;
 use band_adapters::rpc::notices::Broadcast;
 use band_adapters::rpc::server::{ApiContext, module};
-use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceStore};
-use band_core::services::{ChatPorts, Chats, Projects, Workspaces};
+use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
+use band_core::services::{ChatPorts, Chats, Files, Layouts, Projects, Workspaces};
 use band_core::{AgentKind, agent_env};
 use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
 use tower::ServiceExt;
@@ -108,6 +110,7 @@ pub struct Band {
     store: Arc<band_store::SqliteStore>,
     api: Option<ApiContext>,
     chats: Chats,
+    files: Arc<Files>,
     notices: Arc<Broadcast>,
 }
 
@@ -165,6 +168,11 @@ impl Band {
                 env,
             },
         );
+        let local_files = band_files::LocalFiles::new(&config.home)
+            .map_err(|e| StartError::Config(format!("cannot resolve band's home {}: {e}", config.home.display())))?;
+        let files_port: Arc<dyn WorkspaceFiles> = Arc::new(local_files);
+        let files = Arc::new(Files::new(workspaces.clone(), files_port));
+        let layouts = Layouts::new(store.clone(), workspaces.clone(), sink.clone());
         let repaired = chats.recover().await.map_err(|e| StartError::Config(format!("cannot repair chats: {e}")))?;
         if repaired > 0 {
             tracing::warn!(chats = repaired, "chats left mid-turn by the last run are now interrupted");
@@ -173,6 +181,8 @@ impl Band {
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces,
             chats: chats.clone(),
+            files: files.clone(),
+            layouts,
             notices: notices.clone(),
             settings: api::SettingsInfo {
                 home: config.home.display().to_string(),
@@ -183,7 +193,7 @@ impl Band {
                 version: VERSION.to_owned(),
             },
         };
-        Ok(Self { config, token, store, api: Some(api), chats, notices })
+        Ok(Self { config, token, store, api: Some(api), chats, files, notices })
     }
 
     /// The chat service (tests and the desktop shell look at live agents through it).
@@ -254,7 +264,7 @@ impl Band {
             methods: methods.into(),
             stop: stop_handle,
         };
-        let app = router(rpc, guard, self.config.web_dir.clone());
+        let app = router(rpc, self.files.clone(), guard, self.config.web_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
             shutdown.await;
@@ -291,15 +301,25 @@ struct RpcState {
     stop: StopHandle,
 }
 
-/// Every route band-server has, besides the guard's [`guard::PUBLIC`] list: (method, path).
-/// Any other GET is a page of the dashboard (served from its files).
-pub const ROUTES: &[(&str, &str)] =
-    &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/rpc"), ("GET", "/rpc"), ("GET", "/"), ("GET", "/index.html")];
+/// Every route band-server has, as (method, an example path it answers); a test walks them all
+/// and checks that each needs the token unless listed in [`guard::PUBLIC`], and that each is
+/// routed. Any other GET is a page of the dashboard (served from its files).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("HEAD", "/health"),
+    ("POST", "/rpc"),
+    ("GET", "/rpc"),
+    ("GET", "/workspaces/1/raw/README.md"),
+    ("HEAD", "/workspaces/1/raw/README.md"),
+    ("GET", "/"),
+    ("GET", "/index.html"),
+];
 
-fn router(rpc: RpcState, guard: Arc<Guard>, web_dir: Option<PathBuf>) -> Router {
+fn router(rpc: RpcState, files: Arc<Files>, guard: Arc<Guard>, web_dir: Option<PathBuf>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/rpc", any(serve_rpc).with_state(rpc))
+        .route(raw::ROUTE, get(raw::serve).with_state(files))
         .fallback(get(web::serve).with_state(web_dir).fallback(not_found))
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
 }

@@ -2,7 +2,8 @@
 //! ([`ProjectStore`](band_core::ports::ProjectStore),
 //! [`WorkspaceStore`](band_core::ports::WorkspaceStore), [`ChatStore`](band_core::ports::ChatStore),
 //! [`EventLog`](band_core::ports::EventLog), [`TurnLog`](band_core::ports::TurnLog),
-//! [`MessageQueue`](band_core::ports::MessageQueue)) on one SQLite file through diesel, with the
+//! [`MessageQueue`](band_core::ports::MessageQueue), [`LayoutStore`](band_core::ports::LayoutStore))
+//! on one SQLite file through diesel, with the
 //! schema embedded as migrations and applied at open.
 //!
 //! Invariants:
@@ -26,6 +27,7 @@ mod checkpointer;
 mod connection;
 mod errors;
 mod events;
+mod layouts;
 mod payload;
 mod projects;
 mod queue;

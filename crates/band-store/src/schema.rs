@@ -1,4 +1,4 @@
-//! diesel's view of band's tables. The schema itself is the migration in `migrations/`.
+//! diesel's view of band's tables. The schema itself is the migrations in `migrations/`.
 
 diesel::table! {
     projects (id) {
@@ -80,10 +80,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    layouts (scope) {
+        scope -> Text,
+        workspace_id -> Nullable<BigInt>,
+        document -> Text,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(workspaces -> projects (project_id));
 diesel::joinable!(chats -> workspaces (workspace_id));
 diesel::joinable!(turns -> chats (chat_id));
 diesel::joinable!(events -> chats (chat_id));
 diesel::joinable!(queued_messages -> chats (chat_id));
+diesel::joinable!(layouts -> workspaces (workspace_id));
 
-diesel::allow_tables_to_appear_in_same_query!(projects, workspaces, chats, turns, events, queued_messages);
+diesel::allow_tables_to_appear_in_same_query!(projects, workspaces, chats, turns, events, queued_messages, layouts);

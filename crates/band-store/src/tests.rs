@@ -357,7 +357,7 @@ async fn corrupt_chat_rows_are_reported_not_guessed() {
 }
 
 #[tokio::test]
-async fn the_migration_reverts_cleanly_and_applies_again() {
+async fn the_migrations_revert_cleanly_and_apply_again() {
     use diesel_migrations::MigrationHarness;
 
     let (_dir, store) = open().await;
@@ -380,7 +380,43 @@ async fn the_migration_reverts_cleanly_and_applies_again() {
         })
         .await
         .expect("revert and re-apply");
-    assert_eq!(all, ["chats", "events", "projects", "queued_messages", "turns", "workspaces"]);
+    assert_eq!(all, ["chats", "events", "layouts", "projects", "queued_messages", "turns", "workspaces"]);
     assert_eq!(none, Vec::<String>::new(), "down.sql drops every table");
     assert_eq!(again, all);
+}
+
+#[tokio::test]
+async fn a_database_from_before_layouts_is_upgraded_with_its_data() {
+    use band_core::ports::LayoutStore;
+    use band_core::{GitRef, LayoutScope};
+    use diesel::Connection;
+    use diesel_migrations::MigrationHarness;
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("band.db");
+    {
+        // What the first release wrote: the initial migration only, and some data.
+        let mut conn = SqliteConnection::establish(path.to_str().expect("utf8")).expect("connect");
+        conn.run_next_migration(connection::MIGRATIONS).expect("the initial migration");
+        conn.batch_execute(
+            "INSERT INTO projects (name, path, default_branch, created_at) VALUES ('app', '/repos/app', 'main', 1);
+             INSERT INTO workspaces (project_id, branch, base, path, branch_created, created_at)
+                 VALUES (1, 'feat', 'main', '/wt/app/feat', 1, 2);",
+        )
+        .expect("old data");
+        let has_layouts = diesel::sql_query("SELECT name AS value FROM sqlite_schema WHERE name = 'layouts'")
+            .load::<Word>(&mut conn)
+            .expect("schema");
+        assert!(has_layouts.is_empty(), "the initial migration has no layouts table");
+    }
+    let store = SqliteStore::open(&path).await.expect("open and migrate");
+    let workspaces = store.list_workspaces(None).await.expect("old workspaces");
+    assert_eq!(workspaces.len(), 1);
+    assert_eq!(
+        (workspaces[0].branch.as_str(), workspaces[0].base.clone()),
+        ("feat", GitRef::new("main").expect("ref"))
+    );
+    let scope = LayoutScope::Workspace(workspaces[0].id);
+    store.put_layout(scope, "{}".into()).await.expect("layouts work after the upgrade");
+    assert_eq!(store.layout(scope).await.expect("read").map(|l| l.document), Some("{}".into()));
 }

@@ -1,7 +1,8 @@
 //! The storage contract: every documented rule of [`ProjectStore`] and [`WorkspaceStore`] (here)
 //! and of [`ChatStore`](band_core::ports::ChatStore), [`EventLog`](band_core::ports::EventLog),
 //! [`TurnLog`](band_core::ports::TurnLog) and [`MessageQueue`](band_core::ports::MessageQueue)
-//! (in `contract_chats.rs`, re-exported here), as stories each implementation must pass. band-testkit's tests run them against
+//! (in `contract_chats.rs`, re-exported here) and of [`LayoutStore`](band_core::ports::LayoutStore)
+//! (in `contract_layouts.rs`), as stories each implementation must pass. band-testkit's tests run them against
 //! [`MemoryStore`](crate::memory::MemoryStore), band-store's against `SqliteStore` on a real file.
 //!
 //! Each story takes a fresh, empty store; [`all`] runs every story, each on its own store. Paths
@@ -19,8 +20,11 @@ use band_core::{
 
 #[path = "contract_chats.rs"]
 mod chats;
+#[path = "contract_layouts.rs"]
+mod layouts;
 
 pub use chats::*;
+pub use layouts::*;
 
 /// Runs every story, each on a new store made by `fresh`.
 pub async fn all<S, F, Fut>(mut fresh: F)
@@ -69,6 +73,11 @@ where
     queued_messages_can_be_edited(&fresh().await).await;
     queued_messages_move_and_the_others_shift(&fresh().await).await;
     cancelling_a_queued_message_closes_the_gap(&fresh().await).await;
+
+    layouts_are_kept_per_scope_exactly_as_given(&fresh().await).await;
+    setting_a_layout_replaces_it_and_its_time_moves_forward(&fresh().await).await;
+    layouts_need_an_existing_workspace(&fresh().await).await;
+    deleting_a_workspace_deletes_its_layout(&fresh().await).await;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,9 @@
 
 use std::collections::BTreeMap;
 
-use band_core::ports::{ChatStore, EventLog, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};
+use band_core::ports::{
+    ChatStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore,
+};
 use band_core::{
     AgentKind, AgentUpdate, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Decider, EventPayload, NewChat,
     PermissionDecision, PermissionMode, QueuedId, QueuedMessage, StopReason, ToolCallStatus, Turn, TurnOutcome, Usage,
@@ -30,9 +32,12 @@ use band_core::{
 use super::{assert_not_found, new_project, new_workspace, now, ok};
 
 /// Every storage port at once: what the whole contract needs of a store.
-pub trait FullStore: ProjectStore + WorkspaceStore + ChatStore + EventLog + TurnLog + MessageQueue {}
+pub trait FullStore:
+    ProjectStore + WorkspaceStore + ChatStore + EventLog + TurnLog + MessageQueue + LayoutStore
+{
+}
 
-impl<S: ProjectStore + WorkspaceStore + ChatStore + EventLog + TurnLog + MessageQueue> FullStore for S {}
+impl<S: ProjectStore + WorkspaceStore + ChatStore + EventLog + TurnLog + MessageQueue + LayoutStore> FullStore for S {}
 
 // ---------------------------------------------------------------------------------------------
 // Chats

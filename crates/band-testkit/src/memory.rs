@@ -7,14 +7,16 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use band_core::ports::{ChatStore, EventLog, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};
+use band_core::ports::{
+    ChatStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore,
+};
 use band_core::{
-    BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, EventPayload, Millis, NewChat, NewProject,
-    NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, StoreError, Turn, TurnId, UsageTotals,
-    Workspace, WorkspaceId,
+    BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, EventPayload, Layout, LayoutScope, Millis, NewChat,
+    NewProject, NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, StoreError, Turn, TurnId,
+    UsageTotals, Workspace, WorkspaceId,
 };
 
-/// Projects, workspaces, chats, their event logs, turns and queues in memory. Ids start at 1 and
+/// Projects, workspaces, chats, their event logs, turns and queues, and layouts in memory. Ids start at 1 and
 /// are never reused, as in SQLite with `AUTOINCREMENT`. Every operation holds one lock for its
 /// whole length, so each is atomic as a transaction is.
 #[derive(Default)]
@@ -31,6 +33,7 @@ struct State {
     events: HashMap<i64, Vec<ChatEvent>>,
     turns: BTreeMap<i64, Turn>,
     queue: BTreeMap<i64, QueuedMessage>,
+    layouts: BTreeMap<LayoutScope, Layout>,
     last_project_id: i64,
     last_workspace_id: i64,
     last_chat_id: i64,
@@ -219,7 +222,28 @@ impl WorkspaceStore for MemoryStore {
         for chat in chats {
             state.remove_chat(chat);
         }
+        state.layouts.remove(&LayoutScope::Workspace(id));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl LayoutStore for MemoryStore {
+    async fn layout(&self, scope: LayoutScope) -> Result<Option<Layout>, StoreError> {
+        Ok(self.state().layouts.get(&scope).cloned())
+    }
+
+    async fn put_layout(&self, scope: LayoutScope, document: String) -> Result<Layout, StoreError> {
+        let mut state = self.state();
+        if let LayoutScope::Workspace(id) = scope
+            && !state.workspaces.contains_key(&id.0)
+        {
+            return Err(StoreError::NotFound(format!("workspace {}", id.0)));
+        }
+        let previous = state.layouts.get(&scope).map_or(Millis::MIN, |l| l.updated_at);
+        let layout = Layout { scope, document, updated_at: now().max(previous.saturating_add(1)) };
+        state.layouts.insert(scope, layout.clone());
+        Ok(layout)
     }
 }
 

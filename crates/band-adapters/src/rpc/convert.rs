@@ -1,7 +1,8 @@
 //! Domain records to wire types. One function per type; nothing else builds wire values.
 
 use band_core::{
-    AgentUpdate, Chat, ChatEvent, Decider, EventPayload, Project, QueuedMessage, Turn, Usage, UsageTotals, Workspace,
+    AgentUpdate, Chat, ChatEvent, CoreError, Decider, EventPayload, FileBytes, Layout, LayoutScope, Listing, Project,
+    QueuedMessage, Turn, Usage, UsageTotals, Workspace, WorkspaceId, WorkspacePath,
 };
 use serde_json::Value;
 
@@ -135,4 +136,148 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
         EventPayload::Error { message } => B::Error { message: message.clone() },
     };
     api::EventInfo { chat_id: e.chat_id.0, seq: e.seq, at: e.at, body }
+}
+
+pub fn listing_info(workspace: WorkspaceId, dir: &WorkspacePath, l: &Listing) -> api::FileListing {
+    api::FileListing {
+        workspace_id: workspace.0,
+        path: dir.as_str().to_owned(),
+        entries: l
+            .entries
+            .iter()
+            .map(|e| api::FileEntryInfo {
+                name: e.name.clone(),
+                path: e.path.as_str().to_owned(),
+                kind: e.kind.as_str().to_owned(),
+                size: e.size,
+            })
+            .collect(),
+        truncated: l.truncated,
+    }
+}
+
+/// A file's content for a viewer: its text when it is UTF-8 without NUL bytes, else only that it
+/// is binary.
+pub fn file_content_info(workspace: WorkspaceId, f: FileBytes) -> api::FileContentInfo {
+    let size = f.bytes.len() as u64;
+    let text = if f.bytes.contains(&0) { None } else { String::from_utf8(f.bytes).ok() };
+    api::FileContentInfo {
+        workspace_id: workspace.0,
+        path: f.path.as_str().to_owned(),
+        size,
+        binary: text.is_none(),
+        text,
+        language: language_of(&f.path).map(str::to_owned),
+    }
+}
+
+/// A syntax-highlighting hint from a file's name: the language names highlighters (Shiki,
+/// highlight.js, Prism) share.
+pub fn language_of(path: &WorkspacePath) -> Option<&'static str> {
+    let by_name = match path.name()? {
+        "Dockerfile" | "Containerfile" => Some("dockerfile"),
+        "Makefile" | "GNUmakefile" | "makefile" => Some("makefile"),
+        "Cargo.lock" | "Pipfile" => Some("toml"),
+        "CMakeLists.txt" => Some("cmake"),
+        ".gitignore" | ".dockerignore" | ".gitattributes" => Some("ignore"),
+        ".bashrc" | ".zshrc" | ".profile" | ".envrc" => Some("bash"),
+        _ => None,
+    };
+    if by_name.is_some() {
+        return by_name;
+    }
+    Some(match path.extension()?.as_str() {
+        "rs" => "rust",
+        "ts" | "mts" | "cts" => "typescript",
+        "tsx" => "tsx",
+        "js" | "mjs" | "cjs" => "javascript",
+        "jsx" => "jsx",
+        "json" | "jsonc" | "json5" => "json",
+        "md" | "markdown" => "markdown",
+        "toml" => "toml",
+        "yaml" | "yml" => "yaml",
+        "py" | "pyi" => "python",
+        "go" => "go",
+        "sh" | "bash" | "zsh" => "bash",
+        "html" | "htm" | "xhtml" => "html",
+        "css" => "css",
+        "scss" => "scss",
+        "svelte" => "svelte",
+        "vue" => "vue",
+        "sql" => "sql",
+        "c" | "h" => "c",
+        "cc" | "cpp" | "cxx" | "hh" | "hpp" | "hxx" => "cpp",
+        "cs" => "csharp",
+        "java" => "java",
+        "kt" | "kts" => "kotlin",
+        "swift" => "swift",
+        "rb" => "ruby",
+        "php" => "php",
+        "xml" | "svg" | "plist" => "xml",
+        "lua" => "lua",
+        "zig" => "zig",
+        "ex" | "exs" => "elixir",
+        "hs" => "haskell",
+        "scala" => "scala",
+        "dart" => "dart",
+        "diff" | "patch" => "diff",
+        "proto" => "proto",
+        "graphql" | "gql" => "graphql",
+        "ini" | "cfg" => "ini",
+        "nix" => "nix",
+        "tf" => "hcl",
+        _ => return None,
+    })
+}
+
+/// A stored layout as the API shows it (`None`: never set).
+///
+/// # Errors
+/// `Internal` when the stored document is not JSON (only a damaged database has one).
+pub fn layout_info(scope: LayoutScope, layout: Option<&Layout>) -> Result<api::LayoutInfo, CoreError> {
+    let document = layout
+        .map(|l| serde_json::from_str::<Value>(&l.document))
+        .transpose()
+        .map_err(|e| CoreError::Internal(format!("a stored layout is not JSON: {e}").into()))?;
+    Ok(api::LayoutInfo {
+        workspace_id: match scope {
+            LayoutScope::Global => None,
+            LayoutScope::Workspace(w) => Some(w.0),
+        },
+        layout: document,
+        updated_at: layout.map(|l| l.updated_at),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(path: &str, bytes: &[u8]) -> api::FileContentInfo {
+        let path = WorkspacePath::new(path).expect("valid");
+        file_content_info(WorkspaceId(1), FileBytes { path, bytes: bytes.to_vec() })
+    }
+
+    #[test]
+    fn text_is_utf8_without_nul_and_everything_else_is_binary() {
+        let t = content("src/lib.rs", "fn ünï() {}\n".as_bytes());
+        assert_eq!((t.binary, t.text.as_deref(), t.size), (false, Some("fn ünï() {}\n"), 14));
+        for bytes in [&b"a\0b"[..], b"\xff\xfe", b"\xc3"] {
+            let b = content("x.txt", bytes);
+            assert_eq!((b.binary, b.text), (true, None), "{bytes:?}");
+            assert_eq!(b.size, bytes.len() as u64);
+        }
+        assert_eq!(content("empty", b"").text.as_deref(), Some(""), "an empty file is text");
+    }
+
+    #[test]
+    fn languages_come_from_the_name() {
+        let lang = |p: &str| language_of(&WorkspacePath::new(p).expect("valid"));
+        assert_eq!(lang("a/b/main.RS"), Some("rust"));
+        assert_eq!(lang("web/App.tsx"), Some("tsx"));
+        assert_eq!(lang("Dockerfile"), Some("dockerfile"));
+        assert_eq!(lang("Cargo.lock"), Some("toml"));
+        assert_eq!(lang("docs/README.md"), Some("markdown"));
+        assert_eq!((lang("LICENSE"), lang("a.unknownext"), lang(".env")), (None, None, None));
+    }
 }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::ports::{Notice, UsageScope};
-use band_core::services::{Chats, CreateChat, Projects, Sent, Workspaces};
-use band_core::{ChatEvent, ChatId, ChatPatch, CoreError, PermissionDecision, QueuedId};
+use band_core::services::{Chats, CreateChat, Files, Layouts, Projects, Sent, Workspaces};
+use band_core::{ChatEvent, ChatId, ChatPatch, CoreError, LayoutScope, PermissionDecision, QueuedId};
 use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionSink};
@@ -33,6 +33,8 @@ pub struct ApiContext {
     pub projects: Projects,
     pub workspaces: Arc<Workspaces>,
     pub chats: Chats,
+    pub files: Arc<Files>,
+    pub layouts: Layouts,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
 }
@@ -49,6 +51,8 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     workspaces(&mut m)?;
     chats(&mut m)?;
     queue(&mut m)?;
+    files(&mut m)?;
+    layout(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
     let (c, w) = (api::CHATS_SUBSCRIBE, api::WORKSPACES_SUBSCRIBE);
@@ -237,6 +241,49 @@ fn queue(m: &mut RpcModule<ApiContext>) -> Reg {
     })
 }
 
+fn files(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::FilesList, _, _>(m, |c, p| async move {
+        let (ws, dir, listing) = c.files.list(&p.workspace, p.path.as_deref()).await?;
+        Ok(listing_info(ws.id, &dir, &listing))
+    })?;
+    add::<api::FilesRead, _, _>(m, |c, p| async move {
+        let (ws, file) = c.files.read(&p.workspace, &p.path, Files::READ_LIMIT).await?;
+        Ok(file_content_info(ws.id, file))
+    })
+}
+
+fn layout(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::LayoutGet, _, _>(m, |c, p| async move {
+        let (ws, layout) = c.layouts.get(p.workspace.as_deref()).await?;
+        layout_info(scope_of(ws.as_ref()), layout.as_ref())
+    })?;
+    add::<api::LayoutSet, _, _>(m, |c, p| async move {
+        let document = layout_document(&p.layout)?;
+        let (ws, layout) = c.layouts.set(p.workspace.as_deref(), document).await?;
+        layout_info(scope_of(ws.as_ref()), Some(&layout))
+    })
+}
+
+fn scope_of(workspace: Option<&band_core::Workspace>) -> LayoutScope {
+    workspace.map_or(LayoutScope::Global, |w| LayoutScope::Workspace(w.id))
+}
+
+/// A layout must be a JSON object; it is stored as compact JSON text.
+fn layout_document(layout: &serde_json::Value) -> Result<String, CoreError> {
+    use serde_json::Value;
+    let what = match layout {
+        Value::Object(_) => return serde_json::to_string(layout).map_err(|e| CoreError::Internal(Box::new(e))),
+        Value::Array(_) => "an array",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+    };
+    Err(CoreError::InvalidInput(format!(
+        "layout must be a JSON object (such as {{\"panes\": [\"chat\"]}}), not {what}"
+    )))
+}
+
 /// Registers one method: parses its params (by name), runs it, maps its error.
 fn add<M, F, Fut>(m: &mut RpcModule<ApiContext>, f: F) -> Reg
 where
@@ -416,6 +463,20 @@ async fn subscribe_workspaces(
                     }
                     Notice::WorkspaceRemoved { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
                         api::WorkspaceNotice::WorkspaceRemoved { workspace: workspace_info(project.as_str(), &workspace) }
+                    }
+                    Notice::LayoutChanged(layout)
+                        if match layout.scope {
+                            LayoutScope::Global => true,
+                            LayoutScope::Workspace(id) => only.is_none_or(|w| w == id),
+                        } =>
+                    {
+                        let Ok(info) = layout_info(layout.scope, Some(&layout)) else { continue };
+                        let Some(document) = info.layout else { continue };
+                        api::WorkspaceNotice::Layout {
+                            workspace_id: info.workspace_id,
+                            layout: document,
+                            updated_at: layout.updated_at,
+                        }
                     }
                     _ => continue,
                 };

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use crate::chat::{Chat, ChatEvent, QueuedMessage};
-use crate::model::{ChatId, Project, Workspace, WorkspaceId};
+use crate::model::{ChatId, Layout, Project, Workspace, WorkspaceId};
 use crate::names::ProjectName;
 
 /// A change of state that connected clients should learn about.
@@ -30,6 +30,8 @@ pub enum Notice {
         chat: ChatId,
         queue: Vec<QueuedMessage>,
     },
+    /// A layout was set (another device may follow it).
+    LayoutChanged(Layout),
     /// Something failed where no caller could be told (storing an agent's event...).
     Fault {
         chat: ChatId,

@@ -1,13 +1,16 @@
 //! The ports: small role traits band-core needs from the outside world, each documented as a
-//! contract. Adapters implement them (band-store, band-git, band-adapters); fakes of every port
-//! live in band-testkit, with contract suites every implementation must pass.
+//! contract. Adapters implement them (band-store, band-git, band-files, band-adapters); fakes of
+//! the stores, git and agents live in band-testkit, with contract suites every implementation must
+//! pass (the files port is tested on real directories: its contract is about the file system).
 
 mod agent;
 mod events;
+mod files;
 mod git;
 mod store;
 
 pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
 pub use events::{EventSink, Notice};
+pub use files::WorkspaceFiles;
 pub use git::GitRepos;
-pub use store::{ChatStore, EventLog, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};
+pub use store::{ChatStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};

@@ -2,7 +2,9 @@ use async_trait::async_trait;
 
 use crate::chat::{Chat, ChatEvent, ChatPatch, EventPayload, NewChat, QueuedId, QueuedMessage, Turn, UsageTotals};
 use crate::error::StoreError;
-use crate::model::{ChatId, ChatStatus, NewProject, NewWorkspace, Project, ProjectId, Workspace, WorkspaceId};
+use crate::model::{
+    ChatId, ChatStatus, Layout, LayoutScope, NewProject, NewWorkspace, Project, ProjectId, Workspace, WorkspaceId,
+};
 use crate::names::{BranchName, ProjectName};
 
 /// Durable storage of projects.
@@ -60,6 +62,8 @@ pub trait WorkspaceStore: Send + Sync {
         branch: &BranchName,
     ) -> Result<Option<Workspace>, StoreError>;
 
+    /// Deletes the workspace with its chats (see [`ChatStore::delete_chat`]) and its layout.
+    ///
     /// # Errors
     /// [`StoreError::NotFound`] when absent.
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError>;
@@ -158,4 +162,23 @@ pub trait MessageQueue: Send + Sync {
 
     /// Removes a message; the others close the gap.
     async fn cancel_queued(&self, id: QueuedId) -> Result<QueuedMessage, StoreError>;
+}
+
+/// Remembered dashboard layouts: one document per [`LayoutScope`].
+#[async_trait]
+pub trait LayoutStore: Send + Sync {
+    /// The scope's layout; `Ok(None)` when none was set (or its workspace is gone).
+    async fn layout(&self, scope: LayoutScope) -> Result<Option<Layout>, StoreError>;
+
+    /// Replaces the scope's layout with `document` (stored as given, never parsed) and returns
+    /// it. `updated_at` is now, or 1 ms after the one it replaces if that is not earlier, so it
+    /// strictly increases per scope.
+    ///
+    /// A workspace's layout is deleted with the workspace
+    /// ([`WorkspaceStore::delete_workspace`]).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] ("workspace N") when the scope's workspace does not exist;
+    /// nothing is written then.
+    async fn put_layout(&self, scope: LayoutScope, document: String) -> Result<Layout, StoreError>;
 }

@@ -112,6 +112,12 @@ impl TestServer {
         raw_http(self.addr, method, path, headers, body).await
     }
 
+    /// A GET (or HEAD) with the token and the right Host.
+    pub async fn get(&self, method: &str, path: &str) -> Reply {
+        let headers = [("host", self.host()), ("authorization", format!("Bearer {}", self.token))];
+        self.http(method, path, &headers, "").await
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await.expect("clean stop");
@@ -122,7 +128,9 @@ impl TestServer {
 pub struct Reply {
     pub status: u16,
     pub headers: hyper::HeaderMap,
+    /// The body as text (lossy); `bytes` has it exactly.
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -147,7 +155,7 @@ pub async fn raw_http(addr: SocketAddr, method: &str, path: &str, headers: &[(&s
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let body = res.into_body().collect().await.expect("body").to_bytes();
-    Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned(), bytes: body.to_vec() }
 }
 
 /// Opens a WebSocket to `/rpc` with exactly these extra headers; Err(status) when refused.

@@ -1,0 +1,46 @@
+use std::path::Path;
+
+use async_trait::async_trait;
+
+use crate::error::FileError;
+use crate::files::{FileBytes, Listing, WorkspacePath};
+
+/// Reading a workspace's files for clients (the dashboard's Files pane, downloads).
+///
+/// `root` is the workspace's directory (absolute); paths are [`WorkspacePath`]s, so they are
+/// already relative, without `..`, `.git` or empty components. Implementations MUST, on every
+/// call (SECURITY.md 13):
+/// - canonicalize `root`, resolve every symlink of the path, and check the *resolved* path again,
+///   component by component (never as a string prefix): it MUST lie inside the canonical root
+///   ([`FileError::Outside`]), MUST NOT be or lie inside a component named `.git` in any letter
+///   case — the `.git` directory of a repository or submodule and the `.git` file of a linked
+///   worktree alike ([`FileError::GitInternals`]) — and MUST NOT be one of band's own files (its
+///   settings and database, and anything else in band's home outside the worktrees directory;
+///   [`FileError::BandFile`]), including through a hard link;
+/// - read regular files only ([`FileError::NotRegular`] for pipes, sockets and devices, without
+///   ever blocking on one; [`FileError::IsADirectory`]), at most `limit` bytes
+///   ([`FileError::TooLarge`], also when the file grew past it while being read);
+/// - read the file it checked: when it was replaced between the checks and the read, refuse
+///   ([`FileError::Changed`]) rather than serve the replacement;
+/// - not block the calling async task on I/O.
+///
+/// Listings show what can be read: never a `.git` entry, band's own files, or a name that is not
+/// valid UTF-8 or not a valid [`WorkspacePath`] component. Symlinks in a listing are not
+/// followed (their kind is `Symlink`).
+#[async_trait]
+pub trait WorkspaceFiles: Send + Sync {
+    /// The entries of the directory `dir`: directories first, then by name; at most
+    /// `max_entries` (the first in that order), `truncated` when there were more.
+    ///
+    /// # Errors
+    /// As above; [`FileError::NotFound`], [`FileError::NotADirectory`];
+    /// [`FileError::RootMissing`] when the workspace's directory is gone.
+    async fn list(&self, root: &Path, dir: &WorkspacePath, max_entries: usize) -> Result<Listing, FileError>;
+
+    /// The whole content of the regular file `file`, when it has at most `limit` bytes.
+    ///
+    /// # Errors
+    /// As above; [`FileError::NotFound`], [`FileError::RootMissing`],
+    /// [`FileError::SymlinkLoop`].
+    async fn read(&self, root: &Path, file: &WorkspacePath, limit: u64) -> Result<FileBytes, FileError>;
+}
