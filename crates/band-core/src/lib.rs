@@ -17,9 +17,11 @@ mod model;
 mod names;
 pub mod ports;
 pub mod services;
+mod terminal;
 
 pub use chat::*;
-pub use env::agent_env;
-pub use error::{AgentError, CoreError, GitError, StoreError};
+pub use env::{agent_env, terminal_env};
+pub use error::{AgentError, CoreError, GitError, StoreError, TerminalError};
 pub use model::*;
 pub use names::{BranchName, GitRef, NameError, ProjectName, WorkspaceSelector};
+pub use terminal::*;

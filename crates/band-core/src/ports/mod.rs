@@ -6,8 +6,10 @@ mod agent;
 mod events;
 mod git;
 mod store;
+mod terminal;
 
 pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
 pub use events::{EventSink, Notice};
 pub use git::GitRepos;
 pub use store::{ChatStore, EventLog, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};
+pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};

@@ -2,8 +2,10 @@
 
 pub mod chats;
 mod projects;
+pub mod terminals;
 mod workspaces;
 
 pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
 pub use projects::Projects;
+pub use terminals::{CreateTerminal, TerminalEnvSource, TerminalSubscription, Terminals};
 pub use workspaces::Workspaces;
