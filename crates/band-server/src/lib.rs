@@ -1,16 +1,19 @@
 //! band-server: the composition root. It reads the settings, opens the SQLite store and the git
 //! adapter, builds band-core's services on them, and serves the JSON-RPC API (HTTP POST and
-//! WebSocket at `/rpc`) and `/health` on one port, behind [`guard`].
+//! WebSocket at `/rpc`), terminals' raw byte streams ([`terminal_ws`], `/terminals/{id}/ws`) and
+//! `/health` on one port, behind [`guard`].
 //!
 //! The server is embeddable: [`Band::open`] then [`Band::serve`] on any bound listener, so tests
 //! and the desktop shell run it in-process; `main.rs` only parses flags and handles signals.
 //!
 //! Invariants: nothing is routed before the guard has checked Host, Origin and the token; the
 //! token never appears in a log line, a URL or an error body; on shutdown the database is
-//! checkpointed after the last request finished.
+//! checkpointed after the last request finished; every terminal and agent is killed on the way
+//! out.
 
 pub mod guard;
 pub mod settings;
+pub mod terminal_ws;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -27,8 +30,8 @@ use band_adapters::api;
 use band_adapters::rpc::notices::Broadcast;
 use band_adapters::rpc::server::{ApiContext, module};
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceStore};
-use band_core::services::{ChatPorts, Chats, Projects, Workspaces};
-use band_core::{AgentKind, agent_env};
+use band_core::services::{ChatPorts, Chats, Projects, Terminals, Workspaces};
+use band_core::{AgentKind, agent_env, terminal_env};
 use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
 use tower::ServiceExt;
 
@@ -104,6 +107,7 @@ pub struct Band {
     store: Arc<band_store::SqliteStore>,
     api: Option<ApiContext>,
     chats: Chats,
+    terminals: Terminals,
     notices: Arc<Broadcast>,
 }
 
@@ -165,10 +169,17 @@ impl Band {
         if repaired > 0 {
             tracing::warn!(chats = repaired, "chats left mid-turn by the last run are now interrupted");
         }
+        // The shell is band-server's choice, never a client's; so are its directory (the
+        // workspace's) and its environment (an allow-list).
+        let host = band_adapters::terminals::PtyHost::new(band_adapters::terminals::default_shell(
+            std::env::var_os("SHELL").as_deref(),
+        ));
+        let terminals = Terminals::new(workspaces.clone(), Arc::new(host), Arc::new(|| terminal_env(std::env::vars())));
         let api = ApiContext {
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces,
             chats: chats.clone(),
+            terminals: terminals.clone(),
             notices: notices.clone(),
             settings: api::SettingsInfo {
                 home: config.home.display().to_string(),
@@ -179,12 +190,17 @@ impl Band {
                 version: VERSION.to_owned(),
             },
         };
-        Ok(Self { config, token, store, api: Some(api), chats, notices })
+        Ok(Self { config, token, store, api: Some(api), chats, terminals, notices })
     }
 
     /// The chat service (tests and the desktop shell look at live agents through it).
     pub fn chats(&self) -> Chats {
         self.chats.clone()
+    }
+
+    /// The terminal service.
+    pub fn terminals(&self) -> Terminals {
+        self.terminals.clone()
     }
 
     pub fn config(&self) -> &Config {
@@ -245,7 +261,7 @@ impl Band {
             methods: methods.into(),
             stop: stop_handle,
         };
-        let app = router(rpc, guard);
+        let app = router(rpc, self.terminals.clone(), guard);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
             shutdown.await;
@@ -260,9 +276,11 @@ impl Band {
         let serving = axum::serve(listener, app).with_graceful_shutdown(graceful);
         let result = serving.await;
         let _ = rx.await;
-        // Agents next: their chats are marked interrupted in one transaction, then every
-        // process group is stopped.
-        if let Err(e) = self.chats.shutdown().await {
+        // Agents and terminals next, side by side: chats are marked interrupted in one
+        // transaction and every agent's process group is stopped; every terminal's shell and
+        // what it started are killed (their WebSockets end with them).
+        let (chats, _terminals) = tokio::join!(self.chats.shutdown(), self.terminals.shutdown());
+        if let Err(e) = chats {
             tracing::error!(error = %e, "marking running chats interrupted failed");
         }
         // WebSocket connections live outside axum's graceful shutdown: stop them explicitly.
@@ -283,12 +301,18 @@ struct RpcState {
 }
 
 /// Every route band-server has, besides the guard's [`guard::PUBLIC`] list: (method, path).
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/rpc"), ("GET", "/rpc")];
+/// Paths are axum's patterns (`{id}` is a parameter).
+pub const ROUTES: &[(&str, &str)] =
+    &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/rpc"), ("GET", "/rpc"), ("GET", TERMINAL_WS)];
 
-fn router(rpc: RpcState, guard: Arc<Guard>) -> Router {
+/// A terminal's raw byte stream (see [`terminal_ws`]).
+pub const TERMINAL_WS: &str = "/terminals/{id}/ws";
+
+fn router(rpc: RpcState, terminals: Terminals, guard: Arc<Guard>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/rpc", any(serve_rpc).with_state(rpc))
+        .route(TERMINAL_WS, get(terminal_ws::attach).with_state(terminals))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
 }
@@ -320,6 +344,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The chat service of the running band.
     pub chats: Chats,
+    /// The terminal service of the running band.
+    pub terminals: Terminals,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), StartError>>,
 }
@@ -360,14 +386,14 @@ pub async fn start_with(config: Config, agents: Vec<Arc<dyn AgentRuntime>>) -> R
 }
 
 async fn run_in_background(band: Band) -> Result<Running, StartError> {
-    let chats = band.chats();
+    let (chats, terminals) = (band.chats(), band.terminals());
     let listener = band.bind().await?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(band.serve(listener, async move {
         let _ = rx.await;
     }));
-    Ok(Running { addr, stop: Some(tx), task, chats })
+    Ok(Running { addr, stop: Some(tx), task, chats, terminals })
 }
 
 #[cfg(test)]
