@@ -58,6 +58,11 @@ pub fn default_shell(shell_var: Option<&OsStr>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/bin/sh"))
 }
 
+/// Is `path` an executable regular file?
+pub fn is_executable(path: &Path) -> bool {
+    process::is_executable(path)
+}
+
 /// Starts `shell` on PTYs.
 pub struct PtyHost {
     shell: PathBuf,

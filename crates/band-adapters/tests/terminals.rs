@@ -14,10 +14,12 @@ use band_adapters::terminals::{PtyHost, SCROLLBACK};
 use band_core::ports::{TerminalHost, TerminalProcess, TerminalSpawn};
 use band_core::{TerminalError, TerminalExit, TerminalSize};
 
-fn env() -> BTreeMap<String, String> {
+/// HOME is the test's own directory, so the user's shell start-up files stay out of the tests
+/// (a start-up file that hangs or prints would make them fail for reasons not band's).
+fn env(home: &Path) -> BTreeMap<String, String> {
     [
         ("PATH".to_owned(), std::env::var("PATH").unwrap_or_default()),
-        ("HOME".to_owned(), std::env::var("HOME").unwrap_or_default()),
+        ("HOME".to_owned(), home.display().to_string()),
         ("TERM".to_owned(), "xterm-256color".to_owned()),
     ]
     .into_iter()
@@ -26,7 +28,7 @@ fn env() -> BTreeMap<String, String> {
 
 async fn shell_in(dir: &Path, cols: i64, rows: i64) -> Arc<dyn TerminalProcess> {
     let host = PtyHost::new(PathBuf::from("/bin/bash"));
-    let spawn = TerminalSpawn { cwd: dir.to_owned(), size: TerminalSize::new(cols, rows).unwrap(), env: env() };
+    let spawn = TerminalSpawn { cwd: dir.to_owned(), size: TerminalSize::new(cols, rows).unwrap(), env: env(dir) };
     host.spawn(spawn).await.unwrap()
 }
 
@@ -218,7 +220,11 @@ async fn the_scrollback_is_capped_and_subscribers_see_the_same_bytes() {
 #[tokio::test]
 async fn a_missing_directory_is_refused() {
     let host = PtyHost::new(PathBuf::from("/bin/bash"));
-    let spawn = TerminalSpawn { cwd: PathBuf::from("/nonexistent/band"), size: TerminalSize::DEFAULT, env: env() };
+    let spawn = TerminalSpawn {
+        cwd: PathBuf::from("/nonexistent/band"),
+        size: TerminalSize::DEFAULT,
+        env: env(Path::new("/nonexistent")),
+    };
     assert!(
         matches!(host.spawn(spawn).await.map(|_| ()), Err(TerminalError::Missing(p)) if p == Path::new("/nonexistent/band"))
     );

@@ -16,6 +16,11 @@ struct Env {
 impl Env {
     async fn start() -> Self {
         let home = tempfile::tempdir().expect("tempdir");
+        // Terminals get a HOME of their own: the user's shell start-up files stay out of tests.
+        let shell_home = home.path().join("shell-home");
+        std::fs::create_dir_all(&shell_home).expect("shell home");
+        let settings = serde_json::json!({"terminals": {"env": {"HOME": shell_home}}});
+        std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
         let config = band_server::Config {
             home: home.path().to_owned(),
             bind: "127.0.0.1".parse().expect("ip"),

@@ -170,11 +170,25 @@ impl Band {
             tracing::warn!(chats = repaired, "chats left mid-turn by the last run are now interrupted");
         }
         // The shell is band-server's choice, never a client's; so are its directory (the
-        // workspace's) and its environment (an allow-list).
-        let host = band_adapters::terminals::PtyHost::new(band_adapters::terminals::default_shell(
-            std::env::var_os("SHELL").as_deref(),
-        ));
-        let terminals = Terminals::new(workspaces.clone(), Arc::new(host), Arc::new(|| terminal_env(std::env::vars())));
+        // workspace's) and its environment (an allow-list plus the terminal settings).
+        let shell = match settings.terminals.shell.as_deref() {
+            Some(shell) => {
+                let path = PathBuf::from(shell);
+                if !path.is_absolute() || !band_adapters::terminals::is_executable(&path) {
+                    return Err(StartError::Config(format!(
+                        "terminals.shell '{shell}' in settings.json is not an absolute path to an executable"
+                    )));
+                }
+                path
+            }
+            None => band_adapters::terminals::default_shell(std::env::var_os("SHELL").as_deref()),
+        };
+        let terminal_extras = settings.terminals.env.clone();
+        let terminals = Terminals::new(
+            workspaces.clone(),
+            Arc::new(band_adapters::terminals::PtyHost::new(shell)),
+            Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
+        );
         let api = ApiContext {
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces,

@@ -34,6 +34,7 @@ impl TestServer {
         home: tempfile::TempDir,
         agents: Option<Vec<std::sync::Arc<dyn band_core::ports::AgentRuntime>>>,
     ) -> Self {
+        isolate_terminals(home.path());
         let config = Config {
             home: home.path().to_owned(),
             bind: "127.0.0.1".parse().expect("ip"),
@@ -106,6 +107,19 @@ impl TestServer {
         if let Some(r) = self.running.take() {
             r.stop().await.expect("clean stop");
         }
+    }
+}
+
+/// Terminals of a test server get a HOME of their own, so the user's shell start-up files stay
+/// out of the tests (one that hangs or prints would fail them for reasons not band's). Written
+/// on a fresh home only.
+pub fn isolate_terminals(home: &Path) {
+    let settings = home.join("settings.json");
+    if !settings.exists() {
+        let shell_home = home.join("shell-home");
+        std::fs::create_dir_all(&shell_home).expect("shell home");
+        let text = json!({"terminals": {"env": {"HOME": shell_home}}}).to_string();
+        std::fs::write(settings, text).expect("settings");
     }
 }
 

@@ -520,3 +520,29 @@ async fn shutdown_kills_every_terminal() {
     }
     assert!(got_exit);
 }
+
+#[tokio::test]
+async fn the_shell_and_its_extra_environment_come_from_the_settings_only() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let settings = home.path().join("settings.json");
+    std::fs::write(&settings, r#"{"terminals": {"shell": "sh"}}"#).expect("write");
+    let config = band_server::Config {
+        home: home.path().to_owned(),
+        bind: "127.0.0.1".parse().expect("ip"),
+        port: 0,
+        worktrees_dir: home.path().join("worktrees"),
+    };
+    let e = band_server::start(config).await.map(|_| ()).expect_err("a relative shell");
+    assert_eq!(e.to_string(), "terminals.shell 'sh' in settings.json is not an absolute path to an executable");
+
+    let text = json!({"terminals": {"shell": "/bin/sh", "env": {"GREETING": "hi", "BAND_TOKEN": "leak", "HOME": home.path()}}});
+    std::fs::write(&settings, text.to_string()).expect("write");
+    let s = TestServer::start_in(home).await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    s.ok("workspaces.create", json!({"project": "app", "branch": "w"})).await;
+    let id = create(&s, json!({"workspace": "app/w"})).await;
+    send(&s, id, "echo \"$0 $GREETING [$BAND_TOKEN] $TERM\" | tr a-z A-Z\n").await;
+    wait_output(&s, id, "/BIN/SH HI [] XTERM-256COLOR").await;
+    s.stop().await;
+}
