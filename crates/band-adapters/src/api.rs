@@ -617,6 +617,127 @@ pub enum WorkspaceNotice {
     },
 }
 
+// ---- terminals ------------------------------------------------------------------------------
+
+/// A shell on a PTY in a workspace. Terminals live as long as band-server's process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TerminalInfo {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub title: String,
+    pub cols: u16,
+    pub rows: u16,
+    /// running or exited. An exited terminal keeps its output until it is killed.
+    pub status: String,
+    /// How the shell exited, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// The signal that ended the shell, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_signal: Option<i32>,
+    /// The shell's process id (also its session and process group id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    /// Bytes of output so far: the offset the next byte will have.
+    pub offset: u64,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalsCreateParams {
+    /// A workspace selector: id, project/branch, branch or a path inside it. The shell starts in
+    /// the workspace's directory; the shell, its directory and its environment are the server's
+    /// choice, never the client's.
+    pub workspace: String,
+    /// 1 to 500 (default 80).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cols: Option<i64>,
+    /// 1 to 200 (default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<i64>,
+    /// At most 100 characters (default "terminal <id>").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalsListParams {
+    /// Only this workspace's terminals (a selector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalParams {
+    pub terminal: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalsSendParams {
+    pub terminal: i64,
+    /// Typed literally, as UTF-8: nothing is interpreted and no newline is added (end a command
+    /// with "\r" or "\n"). At most 65536 bytes at once.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalsResizeParams {
+    pub terminal: i64,
+    /// 1 to 500.
+    pub cols: i64,
+    /// 1 to 200.
+    pub rows: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalsOutputParams {
+    pub terminal: i64,
+    /// Output after this byte offset (default 0: the whole scrollback). Pass the `offset` of the
+    /// previous answer to continue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<u64>,
+}
+
+/// A piece of a terminal's output, as text (invalid UTF-8 replaced by U+FFFD; a character cut
+/// at the end is left for the next call).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TerminalOutputInfo {
+    pub data: String,
+    /// Byte offset of the first byte of `data`. More than the `after` asked for when older output
+    /// has left the scrollback (256 KiB).
+    pub start: u64,
+    /// Byte offset just past `data`: the `after` of the next call.
+    pub offset: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalsSubscribeParams {
+    pub terminal: i64,
+    /// Replay the scrollback after this byte offset (0: all of it), then follow live.
+    #[serde(default)]
+    pub after: u64,
+}
+
+/// What a terminal subscription carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum TerminalStreamItem {
+    /// Output, as text (see [`TerminalOutputInfo`]).
+    Output { data: String, start: u64, offset: u64 },
+    /// The shell exited and all of its output was sent; the subscription ends.
+    Exit { terminal: TerminalInfo },
+}
+
 // ---- settings and discovery -----------------------------------------------------------------
 
 /// The server's settings as clients may see them: never the token.
@@ -736,6 +857,20 @@ methods! {
         LayoutParams => LayoutInfo;
     LayoutSet = "layout.set", "Remember a dashboard layout (a JSON object up to 64 KiB), global or per workspace; subscribers of workspaces.subscribe hear of it.",
         LayoutSetParams => LayoutInfo;
+    TerminalsCreate = "terminals.create", "Open a shell on a PTY in a workspace's directory. The shell, directory and environment are the server's choice.",
+        TerminalsCreateParams => TerminalInfo;
+    TerminalsList = "terminals.list", "List terminals, of one workspace or of all.",
+        TerminalsListParams => Vec<TerminalInfo>;
+    TerminalsGet = "terminals.get", "One terminal.",
+        TerminalParams => TerminalInfo;
+    TerminalsSend = "terminals.send", "Type text into a terminal, literally; no newline is added.",
+        TerminalsSendParams => TerminalInfo;
+    TerminalsResize = "terminals.resize", "Change a terminal's size (the program in it gets SIGWINCH).",
+        TerminalsResizeParams => TerminalInfo;
+    TerminalsOutput = "terminals.output", "A terminal's output after a byte offset, as far back as its scrollback reaches.",
+        TerminalsOutputParams => TerminalOutputInfo;
+    TerminalsKill = "terminals.kill", "End a terminal's shell and everything it started, and forget the terminal.",
+        TerminalParams => TerminalInfo;
     SettingsGet = "settings.get", "The server's settings (without the token).",
         NoParams => SettingsInfo;
     Discover = "rpc.discover", "This API described as an OpenRPC 1.3 document.",
@@ -776,7 +911,17 @@ pub const WORKSPACES_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     item: schema::<WorkspaceNotice>,
 };
 
-pub const SUBSCRIPTIONS: &[SubscriptionDoc] = &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE];
+/// A terminal's output from a byte offset, then live, until its shell exits.
+pub const TERMINALS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "terminals.subscribe",
+    notification: "terminals.data",
+    unsubscribe: "terminals.unsubscribe",
+    summary: "Replay a terminal's scrollback after a byte offset, then follow its output live, until the shell exits.",
+    params: schema::<TerminalsSubscribeParams>,
+    item: schema::<TerminalStreamItem>,
+};
+
+pub const SUBSCRIPTIONS: &[SubscriptionDoc] = &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE, TERMINALS_SUBSCRIBE];
 
 /// The OpenRPC 1.3 document for [`METHODS`]. Params are by name: each field of a method's params
 /// type is one OpenRPC param.

@@ -5,6 +5,9 @@
 //!   TypeScript types all derive from these definitions.
 //! - [`rpc`]: the transport glue: the jsonrpsee module that serves [`api`] from band-core's
 //!   services (mapping every domain error to a JSON-RPC error in one place), and a typed client.
+//! - [`agents`]: the coding agents behind band-core's agent port, in their own process groups.
+//! - [`terminals`]: shells on PTYs behind band-core's terminal port: scrollback, fan-out to any
+//!   number of clients, and nothing left running after a kill.
 //!
 //! Invariants: depends on band-core and never on band-store, band-git or band-server; domain
 //! types are converted to wire types here and never serialized directly.
@@ -12,3 +15,4 @@
 pub mod agents;
 pub mod api;
 pub mod rpc;
+pub mod terminals;

@@ -11,6 +11,7 @@
 
 mod chats;
 mod output;
+mod terminals;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,6 +56,9 @@ enum Command {
     /// Chats: coding agents at work in workspaces.
     #[command(subcommand)]
     Chats(chats::ChatsCmd),
+    /// Terminals: shells in workspaces.
+    #[command(subcommand)]
+    Terminals(terminals::TerminalsCmd),
 }
 
 #[derive(Subcommand)]
@@ -203,6 +207,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         },
         Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
+        Command::Terminals(cmd) => terminals::run(cmd, &call, &out).await,
     }
 }
 

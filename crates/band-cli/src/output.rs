@@ -268,3 +268,79 @@ impl Printer {
         })
     }
 }
+
+/// "running", or how a terminal's shell ended.
+pub fn exit_text(t: &api::TerminalInfo) -> String {
+    match (t.exit_code, t.exit_signal) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(sig)) => format!("killed by signal {sig}"),
+        _ if t.status == "running" => "running".into(),
+        _ => t.status.clone(),
+    }
+}
+
+impl Printer {
+    pub fn terminal(&self, t: &api::TerminalInfo) -> Result<(), Failure> {
+        self.show(t, || {
+            format!(
+                "terminal {} \"{}\" in workspace {}: {}x{}, {}",
+                t.id,
+                t.title,
+                t.workspace_id,
+                t.cols,
+                t.rows,
+                exit_text(t)
+            )
+        })
+    }
+
+    pub fn terminal_created(&self, t: &api::TerminalInfo) -> Result<(), Failure> {
+        self.show(t, || {
+            format!(
+                "opened terminal {} \"{}\" ({}x{}); type into it with `band terminals send {} '...'`, read it with `band terminals output {} -f`",
+                t.id, t.title, t.cols, t.rows, t.id, t.id
+            )
+        })
+    }
+
+    pub fn terminal_sent(&self, t: &api::TerminalInfo) -> Result<(), Failure> {
+        self.show(t, || format!("sent to terminal {}; read it with `band terminals output {}`", t.id, t.id))
+    }
+
+    pub fn terminal_killed(&self, t: &api::TerminalInfo) -> Result<(), Failure> {
+        self.show(t, || format!("killed terminal {} ({})", t.id, exit_text(t)))
+    }
+
+    pub fn terminals(&self, list: &[api::TerminalInfo]) -> Result<(), Failure> {
+        self.show(&list, || {
+            if list.is_empty() {
+                return "no terminals; open one with `band terminals create`".into();
+            }
+            table(
+                &["ID", "WS", "SIZE", "STATUS", "TITLE"],
+                list.iter()
+                    .map(|t| {
+                        vec![
+                            t.id.to_string(),
+                            t.workspace_id.to_string(),
+                            format!("{}x{}", t.cols, t.rows),
+                            exit_text(t),
+                            t.title.clone(),
+                        ]
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    /// The output as the terminal printed it (escape sequences included), or the JSON object.
+    pub fn terminal_output(&self, o: &api::TerminalOutputInfo) -> Result<(), Failure> {
+        if self.json {
+            return self.show(o, String::new);
+        }
+        let mut stdout = std::io::stdout().lock();
+        std::io::Write::write_all(&mut stdout, o.data.as_bytes())
+            .and_then(|()| std::io::Write::flush(&mut stdout))
+            .map_err(|e| Failure(format!("writing output: {e}")))
+    }
+}

@@ -16,6 +16,11 @@ struct Env {
 impl Env {
     async fn start() -> Self {
         let home = tempfile::tempdir().expect("tempdir");
+        // Terminals get a HOME of their own: the user's shell start-up files stay out of tests.
+        let shell_home = home.path().join("shell-home");
+        std::fs::create_dir_all(&shell_home).expect("shell home");
+        let settings = serde_json::json!({"terminals": {"env": {"HOME": shell_home}}});
+        std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
         let config = band_server::Config {
             home: home.path().to_owned(),
             bind: "127.0.0.1".parse().expect("ip"),
@@ -330,4 +335,97 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     assert!(msg.contains("unknown agent 'gpt-9'"), "{msg}");
     env.stop().await;
     mock.stop().await;
+}
+
+/// Polls `band terminals output <id>` until it shows `needle` (10 s at most).
+async fn wait_terminal(env: &Env, id: &str, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let out = text(&env.band(&["terminals", "output", id]).await);
+        if out.contains(needle) {
+            return out;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {needle:?} in terminal {id}:\n{out}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn terminals_from_the_command_line() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("webapp");
+    env.json(&["projects", "add", repo.path().to_str().expect("utf8")]).await;
+    let ws = env.json(&["workspaces", "create", "webapp", "term"]).await;
+    let wt = std::path::PathBuf::from(ws["path"].as_str().expect("path"));
+
+    // Inside the workspace, `create` needs no workspace argument.
+    let out = env.band_in(&wt, &["--output", "json", "terminals", "create", "--title", "dev"]).await;
+    let t: Value = serde_json::from_slice(&text(&out).into_bytes()).expect("json");
+    assert_eq!((t["id"].as_i64(), t["title"].as_str(), t["cols"].as_u64()), (Some(1), Some("dev"), Some(80)));
+    assert_eq!(t["workspaceId"], ws["id"]);
+
+    // Text is typed literally, then Enter.
+    let out = env.band(&["terminals", "send", "1", "echo cli-$((20+3)) \"$PWD\""]).await;
+    assert!(text(&out).contains("sent to terminal 1"), "{}", text(&out));
+    wait_terminal(&env, "1", &format!("cli-23 {}", wt.display())).await;
+    let listed = text(&env.band_in(&wt, &["terminals", "list"]).await);
+    assert!(listed.contains("80x24") && listed.contains("running") && listed.contains("dev"), "{listed}");
+    let all = env.json(&["terminals", "list", "--all"]).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(1));
+    let page = env.json(&["terminals", "output", "1"]).await;
+    assert!(page["data"].as_str().expect("data").contains("cli-23"), "{page}");
+    assert_eq!(page["start"], 0);
+
+    // Standard input, as it is (its own line ending).
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
+        .args(["terminals", "send", "1", "--stdin"])
+        .env("BAND_HOME", env.home.path())
+        .env("BAND_SERVER_URL", &env.url)
+        .env_remove("BAND_TOKEN")
+        .env_remove("BAND_OUTPUT")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("band");
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(b"echo stdin-$((3+4))\r").await.expect("write");
+    }
+    assert!(child.wait_with_output().await.expect("band").status.success());
+    wait_terminal(&env, "1", "stdin-7").await;
+
+    // `output -f` prints the scrollback, then follows until the shell exits.
+    let follow = tokio::process::Command::new(env!("CARGO_BIN_EXE_band"))
+        .args(["terminals", "output", "1", "-f"])
+        .env("BAND_HOME", env.home.path())
+        .env("BAND_SERVER_URL", &env.url)
+        .env_remove("BAND_TOKEN")
+        .env_remove("BAND_OUTPUT")
+        .output();
+    let follow = tokio::spawn(follow);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    env.band(&["terminals", "send", "1", "echo follow-$((1+1)); exit 2"]).await;
+    let out = tokio::time::timeout(std::time::Duration::from_secs(15), follow)
+        .await
+        .expect("-f ends when the shell exits")
+        .expect("join")
+        .expect("band");
+    let printed = text(&out);
+    assert!(printed.contains("cli-23") && printed.contains("follow-2"), "{printed}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[terminal 1 exited: exit code 2]"));
+
+    let out = env.band(&["terminals", "kill", "1"]).await;
+    assert_eq!(text(&out).trim(), "killed terminal 1 (exit code 2)");
+    assert_eq!(env.json(&["terminals", "list", "--all"]).await, serde_json::json!([]));
+
+    // Errors are clear, with exit 1.
+    assert_eq!(error(&env.band(&["terminals", "send", "1", "ls"]).await), "no terminal 1; see `band terminals list`");
+    assert_eq!(
+        error(&env.band_in(&wt, &["terminals", "create", "--cols", "9999"]).await),
+        "cols must be between 1 and 500 (got 9999)"
+    );
+    let msg = error(&env.band(&["terminals", "create"]).await);
+    assert!(msg.contains("is not inside a band workspace"), "{msg}");
+    env.stop().await;
 }

@@ -1,4 +1,5 @@
-//! The environment an agent process gets: an allow-list, never band's own secrets.
+//! The environment an agent process or a terminal's shell gets: an allow-list, never band's own
+//! secrets.
 
 use std::collections::BTreeMap;
 
@@ -66,6 +67,27 @@ pub fn agent_env(
     env
 }
 
+/// The terminal emulator band's clients run (xterm.js); what `TERM` says in every terminal.
+pub const TERMINAL_TERM: &str = "xterm-256color";
+
+/// A terminal shell's environment: from `base` (band-server's own environment) the allow-listed
+/// common variables and `LC_*`, with `TERM` set for the emulator on the other side, then `extras`
+/// (the terminal settings) on top. No agent's vendor variables and nothing named `BAND_*`, from
+/// `base` or `extras`: a shell in a workspace must not hold band's token. The client has no say
+/// in it.
+pub fn terminal_env(
+    base: impl IntoIterator<Item = (String, String)>,
+    extras: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> =
+        base.into_iter().filter(|(k, _)| COMMON.contains(&k.as_str()) || k.starts_with("LC_")).collect();
+    env.insert("TERM".into(), TERMINAL_TERM.into());
+    env.insert("COLORTERM".into(), "truecolor".into());
+    env.extend(extras.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.retain(|k, _| !k.starts_with("BAND_"));
+    env
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +127,19 @@ mod tests {
         assert_eq!(env.get("MOCK_API_KEY").map(String::as_str), Some("k"));
         assert!(!env.contains_key("ANTHROPIC_BASE_URL") && !env.contains_key("RANDOM_THING"));
         assert!(env.keys().all(|k| !k.starts_with("BAND_")));
+        assert!(!env.values().any(|v| v == "secret" || v == "leak"));
+    }
+
+    #[test]
+    fn a_terminal_gets_the_common_variables_and_an_xterm_never_band_or_vendor_secrets() {
+        let mut b = base();
+        b.push(("TERM".into(), "dumb".into()));
+        let extras: BTreeMap<String, String> =
+            [("EDITOR", "vi"), ("BAND_TOKEN", "leak")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let env = terminal_env(b, &extras);
+        let keys: Vec<&str> = env.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["COLORTERM", "EDITOR", "HOME", "LC_ALL", "PATH", "TERM"]);
+        assert_eq!(env["TERM"], "xterm-256color");
         assert!(!env.values().any(|v| v == "secret" || v == "leak"));
     }
 }

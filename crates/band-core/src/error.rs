@@ -96,6 +96,21 @@ pub enum AgentError {
     Internal(#[source] Source),
 }
 
+/// Errors of the terminal port.
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    #[error("the terminal's shell has exited")]
+    Exited,
+    /// The directory to start in is gone.
+    #[error("{} is not a directory", .0.display())]
+    Missing(PathBuf),
+    /// The PTY did not take input within this many seconds.
+    #[error("the terminal did not take its input within {0} s; the program in it is not reading")]
+    Stalled(u64),
+    #[error("terminal failed: {0}")]
+    Internal(#[source] Source),
+}
+
 /// What a use case reports to its caller. Every variant but `Internal` carries a message fit to
 /// show a person: what was wrong and what to do.
 #[derive(Debug, thiserror::Error)]

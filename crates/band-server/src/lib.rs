@@ -1,19 +1,22 @@
 //! band-server: the composition root. It reads the settings, opens the SQLite store and the git
 //! adapter, builds band-core's services on them, and serves the JSON-RPC API (HTTP POST and
-//! WebSocket at `/rpc`), workspace files as raw bytes (`/workspaces/{id}/raw/{path}`, see [`raw`])
-//! and `/health` on one port, behind [`guard`].
+//! WebSocket at `/rpc`), workspace files as raw bytes (`/workspaces/{id}/raw/{path}`, see [`raw`]),
+//! terminals' raw byte streams ([`terminal_ws`], `/terminals/{id}/ws`), the dashboard's pages and
+//! `/health` on one port, behind [`guard`].
 //!
 //! The server is embeddable: [`Band::open`] then [`Band::serve`] on any bound listener, so tests
 //! and the desktop shell run it in-process; `main.rs` only parses flags and handles signals.
 //!
 //! Invariants: nothing is routed before the guard has checked Host, Origin and the token; the
 //! token never appears in a log line, a URL or an error body; on shutdown the database is
-//! checkpointed after the last request finished.
+//! checkpointed after the last request finished; every terminal and agent is killed on the way
+//! out.
 
 pub mod guard;
 pub mod raw;
 pub mod session;
 pub mod settings;
+pub mod terminal_ws;
 pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
@@ -31,8 +34,8 @@ use band_adapters::api;
 use band_adapters::rpc::notices::Broadcast;
 use band_adapters::rpc::server::{ApiContext, module};
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
-use band_core::services::{ChatPorts, Chats, Files, Layouts, Projects, Workspaces};
-use band_core::{AgentKind, agent_env};
+use band_core::services::{ChatPorts, Chats, Files, Layouts, Projects, Terminals, Workspaces};
+use band_core::{AgentKind, agent_env, terminal_env};
 use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
 use tower::ServiceExt;
 
@@ -111,6 +114,7 @@ pub struct Band {
     api: Option<ApiContext>,
     chats: Chats,
     files: Arc<Files>,
+    terminals: Terminals,
     notices: Arc<Broadcast>,
 }
 
@@ -177,12 +181,33 @@ impl Band {
         if repaired > 0 {
             tracing::warn!(chats = repaired, "chats left mid-turn by the last run are now interrupted");
         }
+        // The shell is band-server's choice, never a client's; so are its directory (the
+        // workspace's) and its environment (an allow-list plus the terminal settings).
+        let shell = match settings.terminals.shell.as_deref() {
+            Some(shell) => {
+                let path = PathBuf::from(shell);
+                if !path.is_absolute() || !band_adapters::terminals::is_executable(&path) {
+                    return Err(StartError::Config(format!(
+                        "terminals.shell '{shell}' in settings.json is not an absolute path to an executable"
+                    )));
+                }
+                path
+            }
+            None => band_adapters::terminals::default_shell(std::env::var_os("SHELL").as_deref()),
+        };
+        let terminal_extras = settings.terminals.env.clone();
+        let terminals = Terminals::new(
+            workspaces.clone(),
+            Arc::new(band_adapters::terminals::PtyHost::new(shell)),
+            Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
+        );
         let api = ApiContext {
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces,
             chats: chats.clone(),
             files: files.clone(),
             layouts,
+            terminals: terminals.clone(),
             notices: notices.clone(),
             settings: api::SettingsInfo {
                 home: config.home.display().to_string(),
@@ -193,7 +218,7 @@ impl Band {
                 version: VERSION.to_owned(),
             },
         };
-        Ok(Self { config, token, store, api: Some(api), chats, files, notices })
+        Ok(Self { config, token, store, api: Some(api), chats, files, terminals, notices })
     }
 
     /// The chat service (tests and the desktop shell look at live agents through it).
@@ -204,6 +229,11 @@ impl Band {
     /// The token, for the sign-in link the binary prints on stdout (never logged).
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// The terminal service.
+    pub fn terminals(&self) -> Terminals {
+        self.terminals.clone()
     }
 
     pub fn config(&self) -> &Config {
@@ -264,7 +294,7 @@ impl Band {
             methods: methods.into(),
             stop: stop_handle,
         };
-        let app = router(rpc, self.files.clone(), guard, self.config.web_dir.clone());
+        let app = router(rpc, self.files.clone(), self.terminals.clone(), guard, self.config.web_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
             shutdown.await;
@@ -279,9 +309,11 @@ impl Band {
         let serving = axum::serve(listener, app).with_graceful_shutdown(graceful);
         let result = serving.await;
         let _ = rx.await;
-        // Agents next: their chats are marked interrupted in one transaction, then every
-        // process group is stopped.
-        if let Err(e) = self.chats.shutdown().await {
+        // Agents and terminals next, side by side: chats are marked interrupted in one
+        // transaction and every agent's process group is stopped; every terminal's shell and
+        // what it started are killed (their WebSockets end with them).
+        let (chats, _terminals) = tokio::join!(self.chats.shutdown(), self.terminals.shutdown());
+        if let Err(e) = chats {
             tracing::error!(error = %e, "marking running chats interrupted failed");
         }
         // WebSocket connections live outside axum's graceful shutdown: stop them explicitly.
@@ -311,15 +343,26 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/rpc"),
     ("GET", "/workspaces/1/raw/README.md"),
     ("HEAD", "/workspaces/1/raw/README.md"),
+    ("GET", "/terminals/1/ws"),
     ("GET", "/"),
     ("GET", "/index.html"),
 ];
 
-fn router(rpc: RpcState, files: Arc<Files>, guard: Arc<Guard>, web_dir: Option<PathBuf>) -> Router {
+/// A terminal's raw byte stream (see [`terminal_ws`]); `{id}` is a parameter.
+pub const TERMINAL_WS: &str = "/terminals/{id}/ws";
+
+fn router(
+    rpc: RpcState,
+    files: Arc<Files>,
+    terminals: Terminals,
+    guard: Arc<Guard>,
+    web_dir: Option<PathBuf>,
+) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/rpc", any(serve_rpc).with_state(rpc))
         .route(raw::ROUTE, get(raw::serve).with_state(files))
+        .route(TERMINAL_WS, get(terminal_ws::attach).with_state(terminals))
         .fallback(get(web::serve).with_state(web_dir).fallback(not_found))
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
 }
@@ -351,6 +394,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The chat service of the running band.
     pub chats: Chats,
+    /// The terminal service of the running band.
+    pub terminals: Terminals,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), StartError>>,
 }
@@ -391,14 +436,14 @@ pub async fn start_with(config: Config, agents: Vec<Arc<dyn AgentRuntime>>) -> R
 }
 
 async fn run_in_background(band: Band) -> Result<Running, StartError> {
-    let chats = band.chats();
+    let (chats, terminals) = (band.chats(), band.terminals());
     let listener = band.bind().await?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(band.serve(listener, async move {
         let _ = rx.await;
     }));
-    Ok(Running { addr, stop: Some(tx), task, chats })
+    Ok(Running { addr, stop: Some(tx), task, chats, terminals })
 }
 
 #[cfg(test)]

@@ -43,6 +43,10 @@ pub struct Settings {
     /// Per agent (`claude-code`, `codex`): `binary` (a path) and `env` (extra variables).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub agents: BTreeMap<String, AgentSettings>,
+    /// The terminals' `shell` (an absolute path; default `$SHELL`, else /bin/bash) and `env`
+    /// (extra variables for it).
+    #[serde(default, skip_serializing_if = "TerminalSettings::is_empty")]
+    pub terminals: TerminalSettings,
     /// Everything else in the file, kept as it is.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -58,6 +62,24 @@ pub struct AgentSettings {
     /// Extra environment variables for the agent's process.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+}
+
+/// How terminals are started: the server's choice, never a client's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TerminalSettings {
+    /// The shell to run; `$SHELL` (else /bin/bash) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shell: Option<String>,
+    /// Extra environment variables for the shell (`BAND_*` never passes).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+}
+
+impl TerminalSettings {
+    fn is_empty(&self) -> bool {
+        self.shell.is_none() && self.env.is_empty()
+    }
 }
 
 impl Settings {

@@ -6,6 +6,7 @@ mod chat_streams;
 mod files;
 mod layouts;
 mod support;
+mod terminals;
 
 use band_testkit::fixtures::TestRepo;
 use serde_json::{Value, json};
@@ -411,6 +412,10 @@ async fn websocket_upgrades_are_checked_before_upgrading() {
 async fn every_route_but_the_public_ones_needs_the_token() {
     let s = TestServer::start().await;
     let host = ("host", s.host());
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    s.ok("workspaces.create", json!({"project": "app", "branch": "w"})).await;
+    assert_eq!(s.ok("terminals.create", json!({"workspace": "app/w"})).await["id"], 1);
     let mut routes: Vec<(&str, &str)> = band_server::ROUTES.to_vec();
     // Paths nobody routed are denied too (deny by default), not just unknown.
     routes.extend([
@@ -420,8 +425,10 @@ async fn every_route_but_the_public_ones_needs_the_token() {
         ("DELETE", "/rpc"),
         ("GET", "/..%2f..%2fetc/passwd"),
     ]);
-    for (method, path) in routes {
-        let public = band_server::guard::PUBLIC.contains(&(method, path));
+    for (method, pattern) in routes {
+        let public = band_server::guard::PUBLIC.contains(&(method, pattern));
+        // A parameter takes a value that exists: terminal 1 is real here.
+        let path = &pattern.replace("{id}", "1");
         let r = s.http(method, path, &[host.clone(), ("content-type", "application/json".into())], "{}").await;
         if public {
             assert_eq!(r.status, 200, "{method} {path}");

@@ -11,3 +11,4 @@ pub mod events;
 pub mod fixtures;
 pub mod git;
 pub mod memory;
+pub mod terminal;

@@ -62,7 +62,7 @@ pub fn find_binary(
         .ok_or_else(|| missing(name.to_owned()))
 }
 
-fn is_executable(p: &Path) -> bool {
+pub(crate) fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
@@ -154,7 +154,7 @@ pub fn scoped_pids(marker: &str) -> Vec<i32> {
         .collect()
 }
 
-fn new_scope() -> String {
+pub(crate) fn new_scope() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{}-{nanos:x}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))

@@ -2,7 +2,7 @@
 
 use band_core::{
     AgentUpdate, Chat, ChatEvent, CoreError, Decider, EventPayload, FileBytes, Layout, LayoutScope, Listing, Project,
-    QueuedMessage, Turn, Usage, UsageTotals, Workspace, WorkspaceId, WorkspacePath,
+    QueuedMessage, Terminal, TerminalOutput, Turn, Usage, UsageTotals, Workspace, WorkspaceId, WorkspacePath,
 };
 use serde_json::Value;
 
@@ -249,6 +249,53 @@ pub fn layout_info(scope: LayoutScope, layout: Option<&Layout>) -> Result<api::L
     })
 }
 
+pub fn terminal_info(t: &Terminal) -> api::TerminalInfo {
+    api::TerminalInfo {
+        id: t.id.0,
+        workspace_id: t.workspace_id.0,
+        title: t.title.clone(),
+        cols: t.size.cols(),
+        rows: t.size.rows(),
+        status: if t.exit.is_some() { "exited" } else { "running" }.to_owned(),
+        exit_code: t.exit.and_then(|e| e.code),
+        exit_signal: t.exit.and_then(|e| e.signal),
+        pid: t.pid,
+        offset: t.output_end,
+        created_at: t.created_at,
+    }
+}
+
+/// Terminal output as text: invalid UTF-8 becomes U+FFFD; unless `last`, a character cut off at
+/// the end is left out (and `offset` stops before it) so that the next piece carries it whole.
+pub fn terminal_output(out: &TerminalOutput, last: bool) -> api::TerminalOutputInfo {
+    let keep = if last { out.data.len() } else { complete_utf8_len(&out.data) };
+    api::TerminalOutputInfo {
+        data: String::from_utf8_lossy(&out.data[..keep]).into_owned(),
+        start: out.start,
+        offset: out.start + keep as u64,
+    }
+}
+
+/// The length of `bytes` without a UTF-8 sequence cut off at its end (at most 3 bytes).
+pub fn complete_utf8_len(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    for back in 1..=n.min(3) {
+        let b = bytes[n - back];
+        if b & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back for the lead
+        }
+        let needs = match b {
+            0xF8.. => 1, // never a lead byte: garbage is not held back
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
+        };
+        return if needs > back { n - back } else { n };
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +326,19 @@ mod tests {
         assert_eq!(lang("Cargo.lock"), Some("toml"));
         assert_eq!(lang("docs/README.md"), Some("markdown"));
         assert_eq!((lang("LICENSE"), lang("a.unknownext"), lang(".env")), (None, None, None));
+    }
+
+    #[test]
+    fn a_character_cut_at_the_end_waits_for_the_next_piece() {
+        let text = "a\u{e9}\u{20ac}\u{1f600}".as_bytes(); // 1 + 2 + 3 + 4 bytes
+        assert_eq!(complete_utf8_len(text), text.len());
+        let cut: Vec<usize> = (0..=text.len()).map(|i| complete_utf8_len(&text[..i])).collect();
+        assert_eq!(cut, [0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10]);
+        assert_eq!(complete_utf8_len(b"\xff\xfe"), 2, "garbage is not held back");
+        let out = TerminalOutput { start: 100, data: "x\u{e9}".as_bytes()[..2].to_vec() };
+        let info = terminal_output(&out, false);
+        assert_eq!((info.data.as_str(), info.start, info.offset), ("x", 100, 101));
+        let info = terminal_output(&out, true);
+        assert_eq!((info.data.as_str(), info.offset), ("x\u{fffd}", 102));
     }
 }

@@ -7,6 +7,11 @@
 //! receiver, events published out of order) is filled from the store, which holds every event
 //! before it is published. A client that stops reading for [`SLOW_CLIENT`] is dropped; it
 //! resubscribes from its last sequence number.
+//!
+//! `terminals.subscribe` replays a terminal's scrollback after a byte offset and follows its
+//! output live (the adapter's feed guarantees each byte once, in order); output travels as text,
+//! a character cut at a chunk's end is held back until it is whole, and a last `exit` item ends
+//! the subscription.
 
 use std::future::Future;
 use std::path::Path;
@@ -14,8 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::ports::{Notice, UsageScope};
-use band_core::services::{Chats, CreateChat, Files, Layouts, Projects, Sent, Workspaces};
-use band_core::{ChatEvent, ChatId, ChatPatch, CoreError, LayoutScope, PermissionDecision, QueuedId};
+use band_core::services::{Chats, CreateChat, CreateTerminal, Files, Layouts, Projects, Sent, Terminals, Workspaces};
+use band_core::{
+    ChatEvent, ChatId, ChatPatch, CoreError, LayoutScope, PermissionDecision, QueuedId, TerminalId, TerminalOutput,
+};
 use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionSink};
@@ -35,6 +42,7 @@ pub struct ApiContext {
     pub chats: Chats,
     pub files: Arc<Files>,
     pub layouts: Layouts,
+    pub terminals: Terminals,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
 }
@@ -53,6 +61,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     queue(&mut m)?;
     files(&mut m)?;
     layout(&mut m)?;
+    terminals(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
     let (c, w) = (api::CHATS_SUBSCRIBE, api::WORKSPACES_SUBSCRIBE);
@@ -61,6 +70,10 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     })?;
     m.register_subscription(w.name, w.notification, w.unsubscribe, |params, pending, ctx, _| {
         subscribe_workspaces(params, pending, ctx)
+    })?;
+    let t = api::TERMINALS_SUBSCRIBE;
+    m.register_subscription(t.name, t.notification, t.unsubscribe, |params, pending, ctx, _| {
+        subscribe_terminal(params, pending, ctx)
     })?;
     Ok(m)
 }
@@ -145,6 +158,8 @@ fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         for chat in chats {
             c.chats.remove(chat.id).await?;
         }
+        // Its shells would be left in a directory that no longer exists.
+        c.terminals.kill_workspace(ws.id).await;
         Ok(api::WorkspaceRemoved {
             workspace: workspace_info(r.project.as_str(), &r.workspace),
             branch_deleted: r.branch_deleted,
@@ -282,6 +297,37 @@ fn layout_document(layout: &serde_json::Value) -> Result<String, CoreError> {
     Err(CoreError::InvalidInput(format!(
         "layout must be a JSON object (such as {{\"panes\": [\"chat\"]}}), not {what}"
     )))
+}
+
+fn terminals(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::TerminalsCreate, _, _>(m, |c, p| async move {
+        let req = CreateTerminal { workspace: p.workspace, cols: p.cols, rows: p.rows, title: p.title };
+        Ok(terminal_info(&c.terminals.create(req).await?))
+    })?;
+    add::<api::TerminalsList, _, _>(m, |c, p| async move {
+        Ok(c.terminals.list(p.workspace.as_deref()).await?.iter().map(terminal_info).collect())
+    })?;
+    add::<api::TerminalsGet, _, _>(
+        m,
+        |c, p| async move { Ok(terminal_info(&c.terminals.get(TerminalId(p.terminal))?)) },
+    )?;
+    add::<api::TerminalsSend, _, _>(m, |c, p| async move {
+        let id = TerminalId(p.terminal);
+        c.terminals.send(id, p.data.as_bytes()).await?;
+        Ok(terminal_info(&c.terminals.get(id)?))
+    })?;
+    add::<api::TerminalsResize, _, _>(m, |c, p| async move {
+        Ok(terminal_info(&c.terminals.resize(TerminalId(p.terminal), p.cols, p.rows)?))
+    })?;
+    add::<api::TerminalsOutput, _, _>(m, |c, p| async move {
+        let id = TerminalId(p.terminal);
+        // Read the exit first: output read after it is known to be final is complete.
+        let exited = c.terminals.get(id)?.exit.is_some();
+        Ok(terminal_output(&c.terminals.output(id, p.after.unwrap_or(0))?, exited))
+    })?;
+    add::<api::TerminalsKill, _, _>(m, |c, p| async move {
+        Ok(terminal_info(&c.terminals.kill(TerminalId(p.terminal)).await?))
+    })
 }
 
 /// Registers one method: parses its params (by name), runs it, maps its error.
@@ -486,4 +532,70 @@ async fn subscribe_workspaces(
             }
         }
     }
+}
+
+async fn subscribe_terminal(
+    params: Params<'static>,
+    pending: PendingSubscriptionSink,
+    ctx: Arc<ApiContext>,
+) -> SubscriptionResult {
+    const NAME: &str = api::TERMINALS_SUBSCRIBE.name;
+    let p: api::TerminalsSubscribeParams = match parse_params(NAME, &params) {
+        Ok(p) => p,
+        Err(e) => {
+            pending.reject(e).await;
+            return Ok(());
+        }
+    };
+    let mut feed = match ctx.terminals.subscribe(TerminalId(p.terminal), p.after) {
+        Ok(feed) => feed,
+        Err(e) => {
+            pending.reject(error_object(NAME, e)).await;
+            return Ok(());
+        }
+    };
+    let sink = pending.accept().await?;
+    // Bytes of a character cut at the end of a piece, waiting for the rest of it.
+    let mut held = TerminalOutput::default();
+    loop {
+        tokio::select! {
+            () = sink.closed() => return Ok(()),
+            out = feed.next() => {
+                let Some(out) = out else {
+                    if !held.data.is_empty() && !notify(&sink, &output_item(&held, true)).await {
+                        return Ok(());
+                    }
+                    let _ = notify(&sink, &api::TerminalStreamItem::Exit { terminal: terminal_info(&feed.terminal()) }).await;
+                    return Ok(());
+                };
+                let piece = if held.data.is_empty() {
+                    out
+                } else if held.end() == out.start {
+                    let mut data = std::mem::take(&mut held.data);
+                    data.extend_from_slice(&out.data);
+                    TerminalOutput { start: held.start, data }
+                } else {
+                    // A jump in offsets: what was held will never be completed.
+                    if !notify(&sink, &output_item(&std::mem::take(&mut held), true)).await {
+                        return Ok(());
+                    }
+                    out
+                };
+                let text = terminal_output(&piece, false);
+                let kept = usize::try_from(text.offset - piece.start).unwrap_or(piece.data.len());
+                held = TerminalOutput { start: text.offset, data: piece.data[kept..].to_vec() };
+                if kept > 0 {
+                    let item = api::TerminalStreamItem::Output { data: text.data, start: text.start, offset: text.offset };
+                    if !notify(&sink, &item).await {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn output_item(out: &TerminalOutput, last: bool) -> api::TerminalStreamItem {
+    let api::TerminalOutputInfo { data, start, offset } = terminal_output(out, last);
+    api::TerminalStreamItem::Output { data, start, offset }
 }

@@ -8,9 +8,11 @@ mod events;
 mod files;
 mod git;
 mod store;
+mod terminal;
 
 pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;
 pub use store::{ChatStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};
+pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};

@@ -4,10 +4,12 @@ pub mod chats;
 mod files;
 mod layouts;
 mod projects;
+pub mod terminals;
 mod workspaces;
 
 pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
 pub use files::Files;
 pub use layouts::Layouts;
 pub use projects::Projects;
+pub use terminals::{CreateTerminal, TerminalEnvSource, TerminalSubscription, Terminals};
 pub use workspaces::Workspaces;

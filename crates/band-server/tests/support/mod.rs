@@ -43,6 +43,7 @@ impl TestServer {
         agents: Option<Vec<std::sync::Arc<dyn band_core::ports::AgentRuntime>>>,
         web_dir: Option<PathBuf>,
     ) -> Self {
+        isolate_terminals(home.path());
         let config = Config {
             home: home.path().to_owned(),
             bind: "127.0.0.1".parse().expect("ip"),
@@ -125,6 +126,19 @@ impl TestServer {
     }
 }
 
+/// Terminals of a test server get a HOME of their own, so the user's shell start-up files stay
+/// out of the tests (one that hangs or prints would fail them for reasons not band's). Written
+/// on a fresh home only.
+pub fn isolate_terminals(home: &Path) {
+    let settings = home.join("settings.json");
+    if !settings.exists() {
+        let shell_home = home.join("shell-home");
+        std::fs::create_dir_all(&shell_home).expect("shell home");
+        let text = json!({"terminals": {"env": {"HOME": shell_home}}}).to_string();
+        std::fs::write(settings, text).expect("settings");
+    }
+}
+
 pub struct Reply {
     pub status: u16,
     pub headers: hyper::HeaderMap,
@@ -163,8 +177,18 @@ pub async fn websocket(
     addr: SocketAddr,
     headers: &[(&str, String)],
 ) -> Result<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>, u16> {
+    websocket_at(addr, "/rpc", headers).await.map_err(|(status, _)| status)
+}
+
+/// Opens a WebSocket to `path` with exactly these extra headers; Err((status, body)) when the
+/// upgrade is refused.
+pub async fn websocket_at(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, String)],
+) -> Result<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>, (u16, String)> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("ws://127.0.0.1:{}/rpc", addr.port()).into_client_request().expect("request");
+    let mut req = format!("ws://127.0.0.1:{}{path}", addr.port()).into_client_request().expect("request");
     for (name, value) in headers {
         req.headers_mut().insert(
             hyper::header::HeaderName::from_bytes(name.as_bytes()).expect("name"),
@@ -174,7 +198,10 @@ pub async fn websocket(
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     match tokio_tungstenite::client_async(req, stream).await {
         Ok((ws, _)) => Ok(ws),
-        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            let body = res.body().as_ref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+            Err((res.status().as_u16(), body))
+        }
         Err(e) => panic!("websocket failed unexpectedly: {e}"),
     }
 }
