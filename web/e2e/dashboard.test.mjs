@@ -87,10 +87,18 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     const click = (l) => l.click();
+    const sockets = [];
+    page.on("websocket", (ws) => sockets.push(ws.url()));
 
     await withFailureShot(page, "desktop", async () => {
     await signIn(page, stack);
     await page.screenshot({ path: join(shots, "desktop-empty.png") });
+    // One WebSocket, to this origin's /rpc, with no token in its URL; the session cookie is out
+    // of the page's reach (HttpOnly) and nothing the page stored holds the token.
+    assert.deepEqual(sockets, [`${stack.url.replace("http:", "ws:")}/rpc`]);
+    assert.equal(await page.evaluate(() => document.cookie), "");
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    assert.ok(!stored.includes(stack.token));
     await addProject(page, stack, click);
     await createWorkspace(page, "feat", click);
     assert.match(new URL(page.url()).pathname, /^\/w\/\d+$/);
@@ -120,6 +128,7 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
     // The workspace is idle again; nothing in the page failed.
     await page.locator('[data-testid="workspace-feat"] [data-testid="badge"]').waitFor({ state: "detached" });
     assert.deepEqual(errors, []);
+    assert.equal(sockets.length, 1, "one WebSocket for everything");
 
     // Removing it is refused (the new file is uncommitted): the server's reason, then the typed
     // confirmation.

@@ -325,7 +325,7 @@ function ChatControls({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTo
           Stop
         </button>
       )}
-      <button type="button" className="secondary hide-narrow" onClick={onNew}>
+      <button type="button" className="secondary" onClick={onNew}>
         + Chat
       </button>
     </div>
