@@ -45,10 +45,9 @@ export function ChangesPane({ workspace }: { workspace: WorkspaceInfo }) {
     <section className="pane changes-pane" aria-label="Changes" data-testid="changes">
       <header className="pane-head">
         <h2>Changes</h2>
-        <span className="small muted">
+        <span className="small muted" title={diff ? `against ${workspace.base}, since ${diff.from}` : undefined}>
           {files.length} file{files.length === 1 ? "" : "s"} <span className="add">+{totals.add}</span>{" "}
           <span className="del">−{totals.del}</span>
-          {diff ? ` · since ${diff.from.slice(0, 8)}` : ""}
         </span>
         <div className="seg" role="group" aria-label="Diff view">
           <button type="button" className={view === "unified" ? "active" : ""} aria-pressed={view === "unified"} onClick={() => choose("unified")}>
