@@ -20,14 +20,25 @@ need git || { echo "installing git" >&2; apt_install git; }
 BAND_AGENTS_BIN="$(./scripts/agents.sh | tail -n1)"
 export BAND_AGENTS_BIN
 
+# The dashboard's browser tests drive Debian's Chromium (a test tool's own browser download
+# cannot work offline); its packages and its build (web/dist) come from ./scripts/web.sh.
+need chromium || { echo "installing Chromium" >&2; apt_install chromium; }
+./scripts/web.sh
+
 # Unit, integration and end-to-end tests, the architecture checks (tests/tidy.rs), and one quick
-# smoke run of each benchmark so that none can rot. Built first, with the network...
+# smoke run of each benchmark so that none can rot. Built first, with the network, together with
+# the binaries the browser tests run (band-server, band-mockmodel)...
 cargo test --workspace --all-targets --locked --no-run
+cargo build --locked -p band-server -p band-mockmodel
 
 # ...then run where nothing can leave the machine: a network namespace with only loopback, when
-# this user may make one (root, as in CI). The agents are configured offline either way.
+# this user may make one (root, as in CI). The agents are configured offline either way. After
+# cargo's tests: the dashboard's unit tests (vitest, incl. the generated API types being current),
+# its type check, and its browser tests against the real band-server (web/e2e).
+tests='cargo test --workspace --all-targets --locked --offline && cd web &&
+  ./node_modules/.bin/vitest run && ./node_modules/.bin/tsc --noEmit && node --test e2e/'
 if [ "$(id -u)" = 0 ] && need unshare && { need ip || apt_install iproute2; } && unshare -n true 2>/dev/null; then
   echo "running the tests in a loopback-only network namespace" >&2
-  exec unshare -n bash -c 'ip link set lo up && exec cargo test --workspace --all-targets --locked --offline'
+  exec unshare -n bash -c "ip link set lo up && $tests"
 fi
-exec cargo test --workspace --all-targets --locked
+exec bash -c "$tests"

@@ -1046,6 +1046,25 @@ mod tests {
         assert!(doc["components"]["schemas"]["WorkspaceCreated"]["properties"]["branch"].is_object());
     }
 
+    /// The dashboard's copy of this API (`web/src/api/openrpc.json`), from which its TypeScript
+    /// types are generated (`npm run gen:types` in web/, checked by its own test), must be this
+    /// one. `BAND_WRITE_SCHEMA=1 cargo test -p band-adapters --lib api` rewrites it.
+    #[test]
+    fn the_dashboard_copy_of_the_schema_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/src/api/openrpc.json");
+        let mut want = serde_json::to_string_pretty(&openrpc()).expect("json");
+        want.push('\n');
+        if std::env::var_os("BAND_WRITE_SCHEMA").is_some_and(|v| v == "1") {
+            std::fs::write(&path, &want).expect("write web/src/api/openrpc.json");
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "web/src/api/openrpc.json is stale: run `BAND_WRITE_SCHEMA=1 cargo test -p band-adapters --lib api`, \
+             then `npm run gen:types` in web/, and commit both"
+        );
+    }
+
     #[test]
     fn layouts_are_described_as_objects() {
         let doc = openrpc();

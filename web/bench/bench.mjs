@@ -1,0 +1,213 @@
+// The dashboard's benchmark (run by hand: `npm run bench` in web/, after `npm run build` and
+// `cargo build -p band-server -p band-mockmodel`; see docs/BENCHMARKS.md):
+//   1. initial JS + CSS of web/dist, raw and gzipped;
+//   2. time to first useful paint of a workspace: navigation start to the frame in which its chat
+//      shows its newest events, cold (fresh browser context) and warm (assets cached);
+//   3. scrolling a chat of 10,000+ events from the newest to the oldest (loading every older page
+//      on the way) and back down: frame times, long tasks, rows in the DOM.
+// The chat is filled for real: band-server runs the real Claude Code CLI against the mock model,
+// with many short Markdown turns (and a shell command every tenth turn) sent through chats.send.
+//
+// BENCH_EVENTS (default 10000) sets the chat's size; BENCH_RUNS (default 5) the paint samples.
+
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launchChromium, startStack } from "../e2e/stack.mjs";
+
+const web = fileURLToPath(new URL("..", import.meta.url));
+const EVENTS = Number(process.env.BENCH_EVENTS || 10_000);
+const RUNS = Number(process.env.BENCH_RUNS || 5);
+const log = (...a) => console.error("[bench]", ...a);
+
+function bundle() {
+  const dist = join(web, "dist");
+  const html = readFileSync(join(dist, "index.html"), "utf8");
+  const files = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(js|css))"/g)].map((m) => ({ path: m[1], kind: m[2] }));
+  const out = { js: { raw: 0, gzip: 0 }, css: { raw: 0, gzip: 0 }, files: files.map((f) => f.path) };
+  for (const f of files) {
+    const bytes = readFileSync(join(dist, f.path));
+    out[f.kind].raw += bytes.length;
+    out[f.kind].gzip += gzipSync(bytes, { level: 9 }).length;
+  }
+  out.totalGzip = out.js.gzip + out.css.gzip;
+  return out;
+}
+
+const words = "band agent workspace chat event turn diff branch worktree token stream queue model mode tool".split(" ");
+function text(i) {
+  const w = (n) => Array.from({ length: n }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(" ");
+  if (i % 7 === 0) return `Step ${i}: updated \`src/${words[i % words.length]}.rs\`.\n\n\`\`\`rust\nfn step_${i}() -> u32 {\n    ${i}\n}\n\`\`\``;
+  if (i % 5 === 0) return `**Turn ${i}.** ${w(12)}.\n\n- ${w(4)}\n- ${w(5)}\n- ${w(3)}`;
+  return `Turn ${i}: ${w(8 + (i % 20))}.`;
+}
+
+/** The model's responses, in order: one text per prompt, a shell command first every tenth. */
+function scenario(prompts) {
+  const turns = [];
+  for (let i = 0; i < prompts; i++) {
+    if (i % 10 === 3) turns.push({ tool_calls: [{ name: "Bash", input: { command: `echo step ${i}`, description: "echo" } }] });
+    turns.push({ text: text(i) });
+  }
+  return turns;
+}
+
+async function fill(stack) {
+  await stack.call("projects.add", { path: stack.repo });
+  const ws = await stack.call("workspaces.create", { project: "app", branch: "bench" });
+  const chat = await stack.call("chats.create", { workspace: String(ws.id), mode: "allow-all" });
+  const started = Date.now();
+  let sent = 0;
+  for (;;) {
+    const info = await stack.call("chats.get", { chat: chat.id });
+    const queue = await stack.call("chats.queue", { chat: chat.id });
+    if (info.lastSeq >= EVENTS && queue.length === 0 && info.status !== "working") break;
+    if (info.status === "failed") throw new Error(`the chat failed after ${info.lastSeq} events`);
+    if (queue.length < 20 && info.lastSeq < EVENTS) {
+      for (let k = 0; k < 40; k++) await stack.call("chats.send", { chat: chat.id, message: `Prompt ${sent++}` });
+      log(`${info.lastSeq} events so far (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const info = await stack.call("chats.get", { chat: chat.id });
+  log(`chat ${chat.id} holds ${info.lastSeq} events (${sent} prompts, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  return { workspace: ws.id, chat: chat.id, events: info.lastSeq, prompts: sent, fillSeconds: (Date.now() - started) / 1000 };
+}
+
+/** Installed before the page's own scripts: the frame in which the chat first shows rows. */
+const PAINT_PROBE = () => {
+  window.__bench = {};
+  const seen = () => {
+    if (window.__bench.rows === undefined && document.querySelector('[data-testid="chat"] .vlist-row')) {
+      window.__bench.rows = -1;
+      requestAnimationFrame(() => (window.__bench.rows = performance.now()));
+    }
+  };
+  new MutationObserver(seen).observe(document, { subtree: true, childList: true });
+};
+
+async function firstPaint(browser, stack, target) {
+  const path = `/w/${target.workspace}?chat=${target.chat}`;
+  const cold = [];
+  const warm = [];
+  for (let i = 0; i < RUNS; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(PAINT_PROBE);
+    const page = await context.newPage();
+    // Cold: the sign-in link for this very page (303 to it without the token), nothing cached.
+    await page.goto(`${stack.url}${path}&token=${stack.token}`);
+    await page.waitForFunction(() => window.__bench.rows > 0, null, { timeout: 30_000 });
+    cold.push(await page.evaluate(() => window.__bench.rows));
+    // Warm: the same page again, assets from the cache.
+    await page.goto(`${stack.url}${path}`);
+    await page.waitForFunction(() => window.__bench.rows > 0, null, { timeout: 30_000 });
+    warm.push(await page.evaluate(() => window.__bench.rows));
+    await context.close();
+  }
+  return { cold, warm };
+}
+
+/** In the page: scroll the chat to its first event (loading older pages) and back to the end. */
+async function scrollThrough(page) {
+  return page.evaluate(async () => {
+    const el = document.querySelector('[data-testid="chat"] .vlist');
+    const frames = [];
+    const longTasks = [];
+    let maxRows = 0;
+    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+    try {
+      observer.observe({ type: "longtask" });
+    } catch {
+      // Not supported: frame times still tell.
+    }
+    let last = performance.now();
+    let running = true;
+    const tick = (t) => {
+      frames.push(t - last);
+      last = t;
+      maxRows = Math.max(maxRows, document.querySelectorAll('[data-testid="chat"] .vlist-row').length);
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const frame = () => new Promise((r) => requestAnimationFrame(r));
+    const STEP = 300;
+    const started = performance.now();
+    const atStart = () => el.scrollTop <= 0 && (el.textContent || "").includes("Start of the chat");
+    let guard = 0;
+    while (!atStart() && guard++ < 200_000) {
+      el.scrollTop = Math.max(0, el.scrollTop - STEP);
+      await frame();
+    }
+    const up = performance.now() - started;
+    const downStarted = performance.now();
+    while (el.scrollTop + el.clientHeight < el.scrollHeight - 2 && guard++ < 400_000) {
+      el.scrollTop += STEP;
+      await frame();
+    }
+    const down = performance.now() - downStarted;
+    running = false;
+    observer.disconnect();
+    frames.shift();
+    return { frames, longTasks, maxRows, upMs: up, downMs: down };
+  });
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { n: s.length, median: q(0.5), p95: q(0.95), p99: q(0.99), max: s[s.length - 1] };
+}
+
+const r = (x) => Math.round(x * 10) / 10;
+
+const size = bundle();
+log(`bundle: ${size.js.gzip} B JS + ${size.css.gzip} B CSS gzipped`);
+const prompts = Math.ceil(EVENTS / 7) + 200;
+const stack = await startStack({ name: "band-bench", scenario: () => scenario(prompts) });
+const browser = await launchChromium();
+try {
+  const target = await fill(stack);
+  const paint = await firstPaint(browser, stack, target);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${stack.url}/w/${target.workspace}?chat=${target.chat}&token=${stack.token}`);
+  await page.locator('[data-testid="chat"] .vlist-row').first().waitFor();
+  await page.waitForTimeout(500);
+  const scroll = await scrollThrough(page);
+  const frames = stats(scroll.frames);
+  const result = {
+    date: new Date().toISOString(),
+    chromium: browser.version(),
+    bundle: size,
+    chat: target,
+    firstUsefulPaintMs: { cold: stats(paint.cold), warm: stats(paint.warm) },
+    scroll: {
+      upMs: r(scroll.upMs),
+      downMs: r(scroll.downMs),
+      frames: { ...frames, over50ms: scroll.frames.filter((f) => f > 50).length },
+      longTasks: { count: scroll.longTasks.length, max: scroll.longTasks.length ? Math.max(...scroll.longTasks) : 0 },
+      maxRowsInDom: scroll.maxRows,
+    },
+  };
+  mkdirSync(join(web, "bench/results"), { recursive: true });
+  const file = join(web, "bench/results", `${result.date.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(
+    [
+      `| figure | value | aim |`,
+      `|---|---|---|`,
+      `| initial JS + CSS, gzipped (raw) | ${(size.totalGzip / 1024).toFixed(1)} KiB (${((size.js.raw + size.css.raw) / 1024).toFixed(0)} KiB) | < 250 KB |`,
+      `| first useful paint of a workspace, cold (median / max of ${RUNS}) | ${r(result.firstUsefulPaintMs.cold.median)} / ${r(result.firstUsefulPaintMs.cold.max)} ms | < 1 s |`,
+      `| first useful paint, warm (median / max) | ${r(result.firstUsefulPaintMs.warm.median)} / ${r(result.firstUsefulPaintMs.warm.max)} ms | < 1 s |`,
+      `| scroll a chat of ${target.events} events to its start and back: frames (median / p99 / max) | ${r(frames.median)} / ${r(frames.p99)} / ${r(frames.max)} ms | max < 50 ms |`,
+      `| frames over 50 ms; long tasks (count, longest) | ${result.scroll.frames.over50ms}; ${result.scroll.longTasks.count}, ${r(result.scroll.longTasks.max)} ms | 0 |`,
+      `| rows in the DOM at most; time up / down | ${scroll.maxRows}; ${(scroll.upMs / 1000).toFixed(1)} s / ${(scroll.downMs / 1000).toFixed(1)} s | — |`,
+    ].join("\n"),
+  );
+  log(`wrote ${file}`);
+  await context.close();
+} finally {
+  await browser.close();
+  await stack.stop();
+}

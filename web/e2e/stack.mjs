@@ -1,0 +1,193 @@
+// A real band: the band-server binary built by cargo, a fresh BAND_HOME, a real git repository,
+// and the real Claude Code CLI (installed by ./scripts/agents.sh) talking to the scripted mock
+// model (the band-mockmodel binary) on 127.0.0.1. Shared by the browser tests and the benchmark.
+//
+// Binaries: $BAND_SERVER_BIN and $BAND_MOCKMODEL_BIN, else $CARGO_TARGET_DIR (or ../target)
+// /debug/. Agents: $BAND_AGENTS_BIN, else ~/.cache/band/agents/node_modules/.bin.
+
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+
+const web = fileURLToPath(new URL("..", import.meta.url));
+const repoRoot = resolve(web, "..");
+
+function binary(env, name) {
+  if (process.env[env]) return process.env[env];
+  const target = process.env.CARGO_TARGET_DIR ? resolve(repoRoot, process.env.CARGO_TARGET_DIR) : join(repoRoot, "target");
+  for (const profile of ["debug", "release"]) {
+    const p = join(target, profile, name);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${name} not found under ${target}: build it (cargo build -p band-server -p band-mockmodel) or set ${env}`);
+}
+
+export function agentsBin() {
+  const dir = process.env.BAND_AGENTS_BIN || join(homedir(), ".cache/band/agents/node_modules/.bin");
+  if (!existsSync(join(dir, "claude"))) throw new Error(`claude is not in ${dir}: run ./scripts/agents.sh`);
+  return dir;
+}
+
+/** Starts `cmd` and resolves with the process and the first stdout line matching `pattern`. */
+function startProcess(cmd, args, options, pattern, label) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    const lines = createInterface({ input: child.stdout });
+    const stderr = [];
+    child.stderr.on("data", (d) => {
+      stderr.push(d.toString());
+      if (process.env.BAND_E2E_VERBOSE) process.stderr.write(`[${label}] ${d}`);
+    });
+    const timer = setTimeout(() => reject(new Error(`${label} did not start: ${stderr.join("")}`)), 20_000);
+    const found = {};
+    lines.on("line", (line) => {
+      for (const [key, re] of Object.entries(pattern)) {
+        const m = re.exec(line);
+        if (m) found[key] = m[1];
+      }
+      if (Object.keys(found).length === Object.keys(pattern).length) {
+        clearTimeout(timer);
+        resolvePromise({ child, ...found });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} exited with ${code}: ${stderr.join("")}`));
+    });
+  });
+}
+
+function stopProcess(child) {
+  return new Promise((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) return r();
+    const kill = setTimeout(() => child.kill("SIGKILL"), 8000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      r();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+export function git(cwd, ...args) {
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "band", GIT_AUTHOR_EMAIL: "band@example.invalid", GIT_COMMITTER_NAME: "band", GIT_COMMITTER_EMAIL: "band@example.invalid" },
+  }).trim();
+}
+
+/**
+ * A running band. `scenario(worktreesDir)` returns the mock model's turns (it may name files
+ * inside the worktree a workspace will get: `<worktreesDir>/<project>/<branch>`).
+ */
+export async function startStack({ name = "band-e2e", project = "app", scenario }) {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), `${name}-`)));
+  const home = join(root, "home");
+  const repo = join(root, project);
+  mkdirSync(home, { recursive: true });
+  mkdirSync(repo, { recursive: true });
+  git(repo, "init", "-q", "-b", "main");
+  writeFileSync(join(repo, "README.md"), `# ${project}\n\nA repository for band's browser tests.\n`);
+  writeFileSync(join(repo, "app.js"), 'export function greet(name) {\n  return "hi " + name;\n}\n');
+  git(repo, "add", ".");
+  git(repo, "commit", "-q", "-m", "Initial commit");
+
+  const worktrees = join(home, "worktrees");
+  const scenarioPath = join(root, "scenario.json");
+  writeFileSync(scenarioPath, JSON.stringify({ turns: scenario(worktrees) }));
+  const mock = await startProcess(
+    binary("BAND_MOCKMODEL_BIN", "band-mockmodel"),
+    ["--scenario", scenarioPath, "--port", "0", "--brief"],
+    {},
+    { url: /^(http:\/\/127\.0\.0\.1:\d+)$/ },
+    "mock",
+  );
+
+  // As band_mockmodel::offline::configure_band_home: the real CLI, offline, against the mock.
+  const bin = agentsBin();
+  const scratch = join(home, "agent-home");
+  mkdirSync(join(scratch, ".claude"), { recursive: true });
+  const settings = {
+    agents: {
+      "claude-code": {
+        binary: join(bin, "claude"),
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          HOME: scratch,
+          CLAUDE_CONFIG_DIR: join(scratch, ".claude"),
+          ANTHROPIC_BASE_URL: mock.url,
+          ANTHROPIC_API_KEY: "test",
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+          DISABLE_TELEMETRY: "1",
+          DISABLE_AUTOUPDATER: "1",
+          DISABLE_ERROR_REPORTING: "1",
+        },
+      },
+    },
+  };
+  writeFileSync(join(home, "settings.json"), JSON.stringify(settings));
+
+  const server = await startProcess(
+    binary("BAND_SERVER_BIN", "band-server"),
+    ["--home", home, "--port", "0"],
+    { env: { ...process.env, BAND_WEB_DIR: process.env.BAND_WEB_DIR || join(web, "dist"), BAND_LOG: process.env.BAND_LOG || "warn" } },
+    { url: /listening on (http:\/\/127\.0\.0\.1:\d+)/, link: /^dashboard: (\S+)$/ },
+    "band-server",
+  );
+  const token = new URL(server.link).searchParams.get("token");
+
+  return {
+    root,
+    home,
+    repo,
+    worktrees,
+    url: server.url,
+    /** The sign-in link band-server printed (`/?token=...`). */
+    link: server.link,
+    token,
+    mockUrl: mock.url,
+    worktree: (branch) => join(worktrees, project, branch),
+    /** JSON-RPC over HTTP with the token, as the CLI does. */
+    async call(method, params = {}) {
+      const res = await fetch(`${server.url}/rpc`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      });
+      const body = await res.json();
+      if (body.error) throw new Error(`${method}: ${body.error.message}`);
+      return body.result;
+    },
+    async stop() {
+      await stopProcess(server.child);
+      await stopProcess(mock.child);
+      if (!process.env.BAND_E2E_KEEP) rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Debian's Chromium through playwright-core, with the flags this machine needs. Playwright gives
+ * every launch a fresh, empty --user-data-dir of its own (and removes it on close).
+ */
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}

@@ -1,0 +1,21 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { ownSocketUrl, Rpc, stillSignedIn } from "./api/rpc";
+import { Band, BandContext } from "./state/band";
+import { App } from "./ui/App";
+import "./styles.css";
+
+// One connection to the server that served this page; the session cookie is the credential.
+const rpc = new Rpc({ socket: () => new WebSocket(ownSocketUrl()), signedIn: stillSignedIn });
+const band = new Band(rpc, window.localStorage);
+band.start();
+window.addEventListener("online", () => rpc.nudge());
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && rpc.nudge());
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <BandContext.Provider value={band}>
+      <App />
+    </BandContext.Provider>
+  </StrictMode>,
+);

@@ -1,0 +1,559 @@
+import { memo, useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import type { ChatInfo, EventInfo, QueuedInfo, TurnInfo, UsageTotalsInfo, WorkspaceInfo } from "../api/types";
+import { useBand } from "../state/band";
+import { chatsOf, isUnread } from "../state/app";
+import { ChatLog, compact, usd, type Item } from "../state/chatlog";
+import { useStore } from "../state/store";
+import { errorText } from "./errors";
+import { Markdown } from "./markdown";
+import { AGENTS, MODES } from "./NewWorkspace";
+import { navigate, useRoute } from "./route";
+import { VirtualList } from "./VirtualList";
+
+const PAGE = 200;
+
+export function ChatPane({ workspace, chatId }: { workspace: WorkspaceInfo; chatId: number | null }) {
+  const band = useBand();
+  const chats = useStore(band.state, (s) => chatsOf(s, workspace.id));
+  const chat = chats.find((c) => c.id === chatId) ?? chats[chats.length - 1];
+  const [starting, setStarting] = useState(false);
+
+  useEffect(() => {
+    if (!chat) return;
+    band.open(chat.id);
+    return () => band.open(null);
+  }, [band, chat?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  return (
+    <section className="pane chat-pane" aria-label="Chat">
+      {chats.length > 1 || starting ? (
+        <ChatTabs chats={chats} current={chat?.id} onNew={() => setStarting(true)} />
+      ) : null}
+      {chat && !starting ? (
+        <Chat key={chat.id} chat={chat} workspace={workspace} onNew={() => setStarting(true)} />
+      ) : (
+        <NewChat workspace={workspace} onDone={() => setStarting(false)} canCancel={chats.length > 0} />
+      )}
+    </section>
+  );
+}
+
+function ChatTabs({ chats, current, onNew }: { chats: ChatInfo[]; current?: number; onNew(): void }) {
+  const band = useBand();
+  const route = useRoute();
+  const unread = useStore(band.state, (s) => chats.filter((c) => isUnread(s, c)).map((c) => c.id).join(","));
+  return (
+    <div className="chat-tabs" role="tablist">
+      {chats.map((c) => (
+        <button
+          key={c.id}
+          type="button"
+          role="tab"
+          aria-selected={c.id === current}
+          className={c.id === current ? "active" : ""}
+          onClick={() => navigate({ ...route, chat: c.id })}
+        >
+          {c.name || `chat ${c.id}`}
+          {unread.split(",").includes(String(c.id)) && <span className="unread" aria-label="unread" />}
+          <span className={`status-dot status-${c.status}`} title={c.status} />
+        </button>
+      ))}
+      <button type="button" className="secondary" onClick={onNew}>
+        + Chat
+      </button>
+    </div>
+  );
+}
+
+function NewChat({ workspace, onDone, canCancel }: { workspace: WorkspaceInfo; onDone(): void; canCancel: boolean }) {
+  const band = useBand();
+  const route = useRoute();
+  const [agent, setAgent] = useState("claude-code");
+  const [mode, setMode] = useState("ask");
+  const [message, setMessage] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const chat = await band.createChat(workspace.id, agent, mode);
+      if (message.trim()) await band.rpc.call("chats.send", { chat: chat.id, message: message.trim() });
+      onDone();
+      navigate({ ...route, chat: chat.id });
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form className="form new-chat" onSubmit={submit}>
+      <h2>Start a chat</h2>
+      <div className="form-row">
+        <label>
+          Agent
+          <select value={agent} onChange={(e) => setAgent(e.target.value)}>
+            {AGENTS.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Mode
+          <select value={mode} onChange={(e) => setMode(e.target.value)}>
+            {MODES.map(([m, label]) => (
+              <option key={m} value={m}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <label>
+        Message
+        <textarea value={message} onChange={(e) => setMessage(e.target.value)} rows={4} />
+      </label>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="form-actions">
+        {canCancel && (
+          <button type="button" className="secondary" onClick={onDone}>
+            Cancel
+          </button>
+        )}
+        <button type="submit" className="primary">
+          Start
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A chat's log: the newest page, then live; older pages as the user scrolls up. */
+function useChatLog(chat: ChatInfo) {
+  const band = useBand();
+  const [log] = useState(() => new ChatLog(chat.id));
+  const [version, setVersion] = useState(0);
+  const [state, setState] = useState<"loading" | "ready" | "error">("loading");
+  const loadingOlder = useRef(false);
+  const [olderBusy, setOlderBusy] = useState(false);
+
+  useEffect(() => {
+    let cancelled = false;
+    let unsubscribe = () => {};
+    let buffer: EventInfo[] = [];
+    let frame = 0;
+    const flush = () => {
+      frame = 0;
+      const batch = buffer;
+      buffer = [];
+      if (!log.append(batch)) return;
+      setVersion(log.version);
+      band.saw(chat.id, log.lastSeq);
+      if (batch.some((e) => e.type === "turn_ended")) band.turnEnded(chat.id, chat.workspaceId);
+    };
+    const load = async () => {
+      for (let attempt = 0; !cancelled; attempt++) {
+        try {
+          const page = await band.rpc.call("chats.events", { chat: chat.id, limit: PAGE });
+          if (cancelled) return;
+          log.append([...page].sort((a, b) => a.seq - b.seq));
+          setVersion(log.version);
+          setState("ready");
+          band.saw(chat.id, log.lastSeq);
+          // Live from the last event loaded: the server replays anything in between.
+          unsubscribe = band.rpc.subscribeChat(chat.id, log.lastSeq, (e) => {
+            buffer.push(e);
+            if (!frame) frame = requestAnimationFrame(flush);
+          });
+          return;
+        } catch {
+          setState("error");
+          await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
+        }
+      }
+    };
+    void load();
+    return () => {
+      cancelled = true;
+      unsubscribe();
+      cancelAnimationFrame(frame);
+    };
+  }, [band, chat.id, chat.workspaceId, log]);
+
+  const loadOlder = useCallback(async () => {
+    if (loadingOlder.current || !log.hasOlder || !log.events.length) return;
+    loadingOlder.current = true;
+    setOlderBusy(true);
+    try {
+      const page = await band.rpc.call("chats.events", { chat: chat.id, before: log.firstSeq, limit: PAGE });
+      if (log.prepend(page)) setVersion(log.version);
+    } catch {
+      // Tried again on the next scroll.
+    } finally {
+      loadingOlder.current = false;
+      setOlderBusy(false);
+    }
+  }, [band, chat.id, log]);
+
+  return { log, version, state, loadOlder, olderBusy };
+}
+
+/** Per-turn figures (duration) and the chat's totals, reloaded after every turn. */
+function useUsage(chat: ChatInfo) {
+  const band = useBand();
+  const [turns, setTurns] = useState<Map<number, TurnInfo>>(new Map());
+  const [totals, setTotals] = useState<UsageTotalsInfo | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    const load = async () => {
+      try {
+        const [t, u] = await Promise.all([
+          band.rpc.call("chats.turns", { chat: chat.id }),
+          band.rpc.call("chats.usage", { chat: chat.id }),
+        ]);
+        if (cancelled) return;
+        setTurns(new Map(t.filter((x) => x.endedSeq != null).map((x) => [x.endedSeq!, x])));
+        setTotals(u);
+      } catch {
+        // Shown when the next turn ends.
+      }
+    };
+    void load();
+    const off = band.onTurnEnded((id) => id === chat.id && void load());
+    return () => {
+      cancelled = true;
+      off();
+    };
+  }, [band, chat.id]);
+  return { turns, totals };
+}
+
+function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: WorkspaceInfo; onNew(): void }) {
+  const band = useBand();
+  const { log, version, state, loadOlder, olderBusy } = useChatLog(chat);
+  const { turns, totals } = useUsage(chat);
+  const queue = useStore(band.state, (s) => s.queues[chat.id]);
+  useEffect(() => void band.loadQueue(chat.id).catch(() => {}), [band, chat.id]);
+
+  const respond = useCallback(
+    (request: string, decision: "allow" | "deny") =>
+      band.rpc.call("chats.respond", { chat: chat.id, decision, request }).catch((e) => alert(errorText(e))),
+    [band, chat.id],
+  );
+  const render = useCallback(
+    (item: Item) => (
+      <ItemView item={item} onRespond={respond} turn={item.kind === "turn" ? turns.get(item.seq) : undefined} />
+    ),
+    [respond, turns],
+  );
+  const keyOf = useCallback((i: Item) => i.key, []);
+  const working = chat.status === "working" || chat.status === "waiting";
+
+  return (
+    <div className="chat" data-testid="chat" data-status={chat.status}>
+      <ChatControls chat={chat} totals={totals} onNew={onNew} />
+      {state === "loading" ? (
+        <div className="muted center grow">Loading…</div>
+      ) : (
+        <VirtualList
+          items={log.items}
+          version={version}
+          keyOf={keyOf}
+          render={render}
+          onNearTop={loadOlder}
+          label={`Chat ${chat.name || chat.id} in ${workspace.branch}`}
+          className="stream"
+          header={
+            log.hasOlder ? (
+              <div className="muted center small">{olderBusy ? "Loading older events…" : "Scroll up for older events"}</div>
+            ) : (
+              <div className="muted center small">Start of the chat</div>
+            )
+          }
+        />
+      )}
+      {state === "error" && <div className="error small center">Could not load this chat; retrying…</div>}
+      {working && (
+        <div className="working-line small muted" aria-live="polite">
+          <span className={`status-dot status-${chat.status}`} /> {chat.status === "waiting" ? "Waiting for you" : "Working…"}
+        </div>
+      )}
+      {queue && queue.length > 0 && <Queue chat={chat.id} queue={queue} />}
+      <Composer chat={chat} />
+    </div>
+  );
+}
+
+function ChatControls({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTotalsInfo | null; onNew(): void }) {
+  const band = useBand();
+  const [model, setModel] = useState(chat.model ?? "");
+  useEffect(() => setModel(chat.model ?? ""), [chat.model]);
+  const update = (change: { model?: string; mode?: string }) =>
+    band.updateChat(chat.id, change).catch((e) => alert(errorText(e)));
+  const busy = chat.status === "working" || chat.status === "waiting";
+  return (
+    <div className="chat-controls">
+      <span className="agent" title="Agent">
+        {chat.agent}
+      </span>
+      <label className="inline">
+        <span className="sr-only">Mode</span>
+        <select aria-label="Mode" value={chat.mode} onChange={(e) => void update({ mode: e.target.value })}>
+          {MODES.map(([m]) => (
+            <option key={m}>{m}</option>
+          ))}
+        </select>
+      </label>
+      <input
+        aria-label="Model"
+        className="model"
+        value={model}
+        placeholder="default model"
+        onChange={(e) => setModel(e.target.value)}
+        onBlur={() => model !== (chat.model ?? "") && void update({ model })}
+        onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+      />
+      <span className="totals small muted" data-testid="totals" title="Tokens in / out and cost, all turns">
+        {totals && totals.turns > 0
+          ? `${totals.turns} turn${totals.turns === 1 ? "" : "s"} · ${compact(totals.usage.inputTokens)} in · ${compact(totals.usage.outputTokens)} out${totals.usage.costUsd != null ? ` · ${usd(totals.usage.costUsd)}` : ""}`
+          : ""}
+      </span>
+      {busy && (
+        <button type="button" className="danger" onClick={() => band.rpc.call("chats.stop", { chat: chat.id }).catch((e) => alert(errorText(e)))}>
+          Stop
+        </button>
+      )}
+      <button type="button" className="secondary" onClick={onNew}>
+        + Chat
+      </button>
+    </div>
+  );
+}
+
+function Composer({ chat }: { chat: ChatInfo }) {
+  const band = useBand();
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const send = async (e?: FormEvent) => {
+    e?.preventDefault();
+    const message = text.trim();
+    if (!message) return;
+    setError(null);
+    try {
+      await band.rpc.call("chats.send", { chat: chat.id, message });
+      setText("");
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void send();
+    }
+  };
+  const busy = chat.status === "working" || chat.status === "waiting";
+  return (
+    <form className="composer" onSubmit={send}>
+      {error && (
+        <p className="error small" role="alert">
+          {error}
+        </p>
+      )}
+      <textarea
+        aria-label="Message"
+        placeholder={busy ? "Queue a message for when the agent is free…" : "Message the agent… (Enter sends, Shift+Enter: new line)"}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKey}
+        rows={2}
+      />
+      <button type="submit" className="primary" disabled={!text.trim()}>
+        {busy ? "Queue" : "Send"}
+      </button>
+    </form>
+  );
+}
+
+function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
+  const band = useBand();
+  const [editing, setEditing] = useState<number | null>(null);
+  const [draft, setDraft] = useState("");
+  const fail = (e: unknown) => alert(errorText(e));
+  return (
+    <div className="queue" aria-label="Queued messages">
+      <div className="small muted">Queued ({queue.length})</div>
+      <ol>
+        {queue.map((q) => (
+          <li key={q.id}>
+            {editing === q.id ? (
+              <form
+                className="row"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  band.rpc
+                    .call("chats.queue.edit", { chat, id: q.id, text: draft })
+                    .then(() => setEditing(null), fail);
+                }}
+              >
+                <input value={draft} onChange={(e) => setDraft(e.target.value)} aria-label="Queued message" />
+                <button type="submit">Save</button>
+                <button type="button" className="secondary" onClick={() => setEditing(null)}>
+                  Cancel
+                </button>
+              </form>
+            ) : (
+              <div className="row">
+                <span className="queued-text">{q.text}</span>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => {
+                    setDraft(q.text);
+                    setEditing(q.id);
+                  }}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => band.rpc.call("chats.queue.cancel", { chat, id: q.id }).catch(fail)}
+                >
+                  Cancel
+                </button>
+              </div>
+            )}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function pretty(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v;
+  try {
+    return JSON.stringify(v, null, 2);
+  } catch {
+    return String(v);
+  }
+}
+
+/** The one line that says what a tool call does (a command, a path), when its input has one. */
+function gist(input: unknown): string {
+  if (!input || typeof input !== "object") return "";
+  const o = input as Record<string, unknown>;
+  for (const k of ["command", "file_path", "path", "pattern", "url", "description"]) {
+    const v = o[k];
+    if (typeof v === "string" && v) return v;
+    if (Array.isArray(v) && v.length) return v.join(" ");
+  }
+  return "";
+}
+
+const ItemView = memo(function ItemView({
+  item,
+  onRespond,
+  turn,
+}: {
+  item: Item;
+  onRespond(request: string, decision: "allow" | "deny"): void;
+  turn?: TurnInfo;
+}) {
+  switch (item.kind) {
+    case "prompt":
+      return (
+        <div className="msg msg-user" data-seq={item.seq}>
+          <div className="bubble">{item.text}</div>
+        </div>
+      );
+    case "message":
+      return (
+        <div className={`msg msg-agent ${item.thought ? "thought" : ""}`} data-seq={item.seq}>
+          {item.thought ? <div className="thought-text">{item.text}</div> : <Markdown text={item.text} />}
+        </div>
+      );
+    case "tool":
+      return (
+        <details className={`tool tool-${item.status}`} data-testid="tool-call">
+          <summary>
+            <span className="tool-kind">{item.toolKind}</span>
+            <span className="tool-title">{item.title}</span>
+            {!item.title.includes(gist(item.input)) && <span className="tool-gist">{gist(item.input)}</span>}
+            <span className={`chip chip-${item.status}`}>{item.status.replace("_", " ")}</span>
+          </summary>
+          <div className="tool-body">
+            <div className="small muted">Input</div>
+            <pre>{pretty(item.input)}</pre>
+            {item.output !== undefined && item.output !== null && (
+              <>
+                <div className="small muted">Output</div>
+                <pre>{item.output}</pre>
+              </>
+            )}
+          </div>
+        </details>
+      );
+    case "permission":
+      return (
+        <div className={`permission ${item.decision ? "resolved" : "pending"}`} data-testid="permission">
+          <div className="permission-head">
+            <strong>{item.tool}</strong> wants permission
+            {item.decision && (
+              <span className={`chip chip-${item.decision}`}>
+                {item.decision === "allow" ? "allowed" : item.decision === "deny" ? "denied" : item.decision}
+                {item.by ? ` by ${item.by === "user" ? "you" : item.by}` : ""}
+              </span>
+            )}
+          </div>
+          <pre className="permission-input">{gist(item.input) || pretty(item.input)}</pre>
+          {!item.decision && (
+            <div className="permission-actions">
+              <button type="button" className="primary" onClick={() => onRespond(item.requestId, "allow")}>
+                Allow
+              </button>
+              <button type="button" className="danger" onClick={() => onRespond(item.requestId, "deny")}>
+                Deny
+              </button>
+            </div>
+          )}
+        </div>
+      );
+    case "plan":
+      return (
+        <div className="plan">
+          <div className="small muted">Plan</div>
+          <ol>
+            {item.entries.map((e, i) => (
+              <li key={i}>{e}</li>
+            ))}
+          </ol>
+        </div>
+      );
+    case "turn": {
+      const usage = turn?.usage ?? item.usage;
+      const ms = turn?.durationMs ?? item.durationMs;
+      return (
+        <div className={`turn-end ${item.error ? "failed" : ""}`} data-testid="turn-end">
+          <span>{item.error ? `failed: ${item.error}` : (item.stopReason ?? "ended").replace(/_/g, " ")}</span>
+          <span>
+            {compact(usage.inputTokens)} in · {compact(usage.outputTokens)} out
+            {usage.cacheReadTokens ? ` · ${compact(usage.cacheReadTokens)} cached` : ""}
+            {usage.costUsd != null ? ` · ${usd(usage.costUsd)}` : ""}
+            {ms != null ? ` · ${(ms / 1000).toFixed(1)} s` : ""}
+          </span>
+        </div>
+      );
+    }
+    case "error":
+      return (
+        <div className="msg-error" role="alert">
+          {item.message}
+        </div>
+      );
+  }
+});

@@ -1,0 +1,141 @@
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useBand } from "../state/band";
+import { useStore } from "../state/store";
+import { errorText } from "./errors";
+import { navigate } from "./route";
+
+export const AGENTS = ["claude-code", "codex"] as const;
+export const MODES = [
+  ["ask", "Ask: every tool call asks you"],
+  ["accept-edits", "Accept edits: file edits allowed, commands ask"],
+  ["allow-all", "Allow all"],
+] as const;
+
+export function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    window.addEventListener("keydown", onKey);
+    ref.current?.querySelector<HTMLElement>("input, textarea, select, button")?.focus();
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+  return (
+    <div className="modal-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label={title} ref={ref}>
+        <header className="modal-head">
+          <h2>{title}</h2>
+          <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        </header>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+export function NewWorkspace({ project, onClose }: { project: string; onClose(): void }) {
+  const band = useBand();
+  const info = useStore(band.state, (s) => s.projects.find((p) => p.name === project));
+  const [branch, setBranch] = useState("");
+  const [base, setBase] = useState("");
+  const [agent, setAgent] = useState<string>("claude-code");
+  const [mode, setMode] = useState("ask");
+  const [model, setModel] = useState("");
+  const [prompt, setPrompt] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await band.createWorkspace({
+        project,
+        branch: branch.trim(),
+        base: base.trim() || undefined,
+        prompt: prompt.trim() || undefined,
+        agent: prompt.trim() ? agent : undefined,
+        mode: prompt.trim() ? mode : undefined,
+        model: prompt.trim() && model.trim() ? model.trim() : undefined,
+      });
+      onClose();
+      navigate({ workspace: created.id, tab: "chat", chat: created.chat?.id ?? null });
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title={`New workspace in ${project}`} onClose={onClose}>
+      <form className="form" onSubmit={submit}>
+        <label>
+          Branch
+          <input
+            name="branch"
+            value={branch}
+            onChange={(e) => setBranch(e.target.value)}
+            placeholder="fix-login"
+            required
+            autoComplete="off"
+            spellCheck={false}
+          />
+        </label>
+        <label>
+          Base
+          <input
+            name="base"
+            value={base}
+            onChange={(e) => setBase(e.target.value)}
+            placeholder={info?.defaultBranch ?? "the default branch"}
+            autoComplete="off"
+            spellCheck={false}
+          />
+        </label>
+        <label>
+          First prompt (optional: starts a chat)
+          <textarea name="prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} />
+        </label>
+        <div className="form-row">
+          <label>
+            Agent
+            <select name="agent" value={agent} onChange={(e) => setAgent(e.target.value)}>
+              {AGENTS.map((a) => (
+                <option key={a}>{a}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Mode
+            <select name="mode" value={mode} onChange={(e) => setMode(e.target.value)}>
+              {MODES.map(([m, label]) => (
+                <option key={m} value={m}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <label>
+          Model (optional)
+          <input name="model" value={model} onChange={(e) => setModel(e.target.value)} placeholder="the agent's default" />
+        </label>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy || !branch.trim()}>
+            {busy ? "Creating…" : "Create workspace"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,128 @@
+import { useState, type FormEvent } from "react";
+import { useBand } from "../state/band";
+import { workspaceBadge, workspaceUnread, type AppState } from "../state/app";
+import { useStore } from "../state/store";
+import { errorText } from "./errors";
+import { NewWorkspace } from "./NewWorkspace";
+import { navigate } from "./route";
+
+export function StatusBadge({ status }: { status: string }) {
+  if (status === "idle") return null;
+  return (
+    <span className={`badge badge-${status}`} data-testid="badge">
+      {status}
+    </span>
+  );
+}
+
+export function Sidebar({ selected }: { selected: number | null }) {
+  const band = useBand();
+  const projects = useStore(band.state, (s) => s.projects);
+  const workspaces = useStore(band.state, (s) => s.workspaces);
+  // Badges and unread markers, as one string so the list re-renders only when they change.
+  const marks = useStore(band.state, (s: AppState) =>
+    s.workspaces.map((w) => `${w.id}:${workspaceBadge(s, w.id)}:${workspaceUnread(s, w.id) ? 1 : 0}`).join(","),
+  );
+  const markOf = new Map(
+    marks
+      .split(",")
+      .filter(Boolean)
+      .map((m) => {
+        const [id, badge, unread] = m.split(":");
+        return [Number(id), { badge, unread: unread === "1" }] as const;
+      }),
+  );
+  const loaded = useStore(band.state, (s) => s.loaded);
+  const [creatingIn, setCreatingIn] = useState<string | null>(null);
+
+  return (
+    <nav className="projects" aria-label="Projects and workspaces">
+      {projects.map((p) => (
+        <section key={p.id} className="project" data-testid={`project-${p.name}`}>
+          <div className="project-head">
+            <h2 title={p.path}>{p.name}</h2>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label={`New workspace in ${p.name}`}
+              title="New workspace"
+              onClick={() => setCreatingIn(p.name)}
+            >
+              +
+            </button>
+          </div>
+          <ul>
+            {workspaces
+              .filter((w) => w.project === p.name)
+              .map((w) => {
+                const mark = markOf.get(w.id);
+                return (
+                  <li key={w.id}>
+                    <button
+                      type="button"
+                      className={`workspace-link ${selected === w.id ? "selected" : ""}`}
+                      aria-current={selected === w.id ? "page" : undefined}
+                      data-testid={`workspace-${w.branch}`}
+                      onClick={() => navigate({ workspace: w.id, tab: "chat", chat: null })}
+                    >
+                      <span className="branch">{w.branch}</span>
+                      {mark?.unread && <span className="unread" aria-label="unread" data-testid="unread" />}
+                      <StatusBadge status={mark?.badge ?? "idle"} />
+                    </button>
+                  </li>
+                );
+              })}
+          </ul>
+          {workspaces.every((w) => w.project !== p.name) && <p className="muted small">No workspaces yet.</p>}
+        </section>
+      ))}
+      {loaded && projects.length === 0 && <p className="muted">No projects yet: add a git repository below.</p>}
+      <AddProject />
+      {creatingIn !== null && <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />}
+    </nav>
+  );
+}
+
+function AddProject() {
+  const band = useBand();
+  const [path, setPath] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!path.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await band.addProject(path.trim());
+      setPath("");
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="add-project" onSubmit={submit}>
+      <label htmlFor="project-path">Add a project</label>
+      <div className="row">
+        <input
+          id="project-path"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          placeholder="/path/to/a/git/repository"
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <button type="submit" disabled={busy || !path.trim()}>
+          Add
+        </button>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
