@@ -125,6 +125,34 @@ export type WorkspaceNotice =
   | {
       type: "workspace_removed";
       workspace: WorkspaceInfo;
+    }
+  | {
+      layout: {
+        [k: string]: unknown | undefined;
+      };
+      type: "layout";
+      updatedAt: number;
+      /**
+       * Absent for the global layout.
+       */
+      workspaceId?: number | null;
+    };
+/**
+ * What a terminal subscription carries.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalStreamItem".
+ */
+export type TerminalStreamItem =
+  | {
+      data: string;
+      offset: number;
+      start: number;
+      type: "output";
+    }
+  | {
+      terminal: TerminalInfo;
+      type: "exit";
     };
 
 export interface Api {
@@ -477,6 +505,171 @@ export interface Methods {
     result: QueuedInfo;
   };
   /**
+   * List a directory of a workspace: directories first, then files, without .git or band's own files.
+   */
+  "files.list": {
+    params: {
+      /**
+       * A directory relative to the workspace root, `/`-separated; the root when left out or
+       * empty. No `..`, `.`, empty components or `.git`.
+       */
+      path?: string | null;
+      /**
+       * A workspace selector: id, project/branch, branch or a path inside it.
+       */
+      workspace: string;
+    };
+    result: FileListing;
+  };
+  /**
+   * Read a file of a workspace (up to 2 MiB): its text, or that it is binary, with a language hint. Contained to the workspace.
+   */
+  "files.read": {
+    params: {
+      /**
+       * A file relative to the workspace root, `/`-separated.
+       */
+      path: string;
+      /**
+       * A workspace selector.
+       */
+      workspace: string;
+    };
+    result: FileContentInfo;
+  };
+  /**
+   * The remembered dashboard layout: the global one, or a workspace's.
+   */
+  "layout.get": {
+    params: {
+      /**
+       * A workspace selector for that workspace's layout; the global layout when left out.
+       */
+      workspace?: string | null;
+    };
+    result: LayoutInfo;
+  };
+  /**
+   * Remember a dashboard layout (a JSON object up to 64 KiB), global or per workspace; subscribers of workspaces.subscribe hear of it.
+   */
+  "layout.set": {
+    params: {
+      /**
+       * Any JSON object (open panes, sizes, the active chat...), at most 64 KiB; band keeps it as
+       * it is and never interprets it.
+       */
+      layout: {
+        [k: string]: unknown | undefined;
+      };
+      /**
+       * A workspace selector for that workspace's layout; the global layout when left out.
+       */
+      workspace?: string | null;
+    };
+    result: LayoutInfo;
+  };
+  /**
+   * Open a shell on a PTY in a workspace's directory. The shell, directory and environment are the server's choice.
+   */
+  "terminals.create": {
+    params: {
+      /**
+       * 1 to 500 (default 80).
+       */
+      cols?: number | null;
+      /**
+       * 1 to 200 (default 24).
+       */
+      rows?: number | null;
+      /**
+       * At most 100 characters (default "terminal <id>").
+       */
+      title?: string | null;
+      /**
+       * A workspace selector: id, project/branch, branch or a path inside it. The shell starts in
+       * the workspace's directory; the shell, its directory and its environment are the server's
+       * choice, never the client's.
+       */
+      workspace: string;
+    };
+    result: TerminalInfo;
+  };
+  /**
+   * List terminals, of one workspace or of all.
+   */
+  "terminals.list": {
+    params: {
+      /**
+       * Only this workspace's terminals (a selector).
+       */
+      workspace?: string | null;
+    };
+    result: TerminalInfo[];
+  };
+  /**
+   * One terminal.
+   */
+  "terminals.get": {
+    params: {
+      terminal: number;
+    };
+    result: TerminalInfo;
+  };
+  /**
+   * Type text into a terminal, literally; no newline is added.
+   */
+  "terminals.send": {
+    params: {
+      /**
+       * Typed literally, as UTF-8: nothing is interpreted and no newline is added (end a command
+       * with "\r" or "\n"). At most 65536 bytes at once.
+       */
+      data: string;
+      terminal: number;
+    };
+    result: TerminalInfo;
+  };
+  /**
+   * Change a terminal's size (the program in it gets SIGWINCH).
+   */
+  "terminals.resize": {
+    params: {
+      /**
+       * 1 to 500.
+       */
+      cols: number;
+      /**
+       * 1 to 200.
+       */
+      rows: number;
+      terminal: number;
+    };
+    result: TerminalInfo;
+  };
+  /**
+   * A terminal's output after a byte offset, as far back as its scrollback reaches.
+   */
+  "terminals.output": {
+    params: {
+      /**
+       * Output after this byte offset (default 0: the whole scrollback). Pass the `offset` of the
+       * previous answer to continue.
+       */
+      after?: number | null;
+      terminal: number;
+    };
+    result: TerminalOutputInfo;
+  };
+  /**
+   * End a terminal's shell and everything it started, and forget the terminal.
+   */
+  "terminals.kill": {
+    params: {
+      terminal: number;
+    };
+    result: TerminalInfo;
+  };
+  /**
    * The server's settings (without the token).
    */
   "settings.get": {
@@ -724,6 +917,144 @@ export interface UsageTotalsInfo {
   usage: UsageInfo;
 }
 /**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FileListing".
+ */
+export interface FileListing {
+  /**
+   * Directories first, then by name. `.git`, band's own files and names that are not UTF-8
+   * are left out.
+   */
+  entries: FileEntryInfo[];
+  /**
+   * The directory listed; empty for the root.
+   */
+  path: string;
+  /**
+   * The directory has more entries than one listing returns (5000); these are the first.
+   */
+  truncated: boolean;
+  workspaceId: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FileEntryInfo".
+ */
+export interface FileEntryInfo {
+  /**
+   * dir, file, symlink (not followed; read or list it to follow it) or other (a pipe,
+   * socket or device: never read).
+   */
+  kind: string;
+  name: string;
+  /**
+   * Relative to the workspace root, `/`-separated: what files.read and files.list take.
+   */
+  path: string;
+  /**
+   * Bytes, for files.
+   */
+  size?: number | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FileContentInfo".
+ */
+export interface FileContentInfo {
+  /**
+   * True when the file is not UTF-8 text (or has a NUL byte); `text` is then left out. Get its
+   * bytes from `GET /workspaces/{id}/raw/{path}`.
+   */
+  binary: boolean;
+  /**
+   * A syntax-highlighting hint from the file's name (rust, typescript, markdown...).
+   */
+  language?: string | null;
+  path: string;
+  /**
+   * Bytes.
+   */
+  size: number;
+  text?: string | null;
+  workspaceId: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "LayoutInfo".
+ */
+export interface LayoutInfo {
+  /**
+   * The layout as it was last set; null when none was.
+   */
+  layout?: {
+    [k: string]: unknown | undefined;
+  } | null;
+  /**
+   * When it was last set (Unix ms, strictly increasing per layout); null when never.
+   */
+  updatedAt?: number | null;
+  /**
+   * The workspace whose layout this is; absent for the global layout.
+   */
+  workspaceId?: number | null;
+}
+/**
+ * A shell on a PTY in a workspace. Terminals live as long as band-server's process.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalInfo".
+ */
+export interface TerminalInfo {
+  cols: number;
+  /**
+   * Unix milliseconds.
+   */
+  createdAt: number;
+  /**
+   * How the shell exited, once it has.
+   */
+  exitCode?: number | null;
+  /**
+   * The signal that ended the shell, if one did.
+   */
+  exitSignal?: number | null;
+  id: number;
+  /**
+   * Bytes of output so far: the offset the next byte will have.
+   */
+  offset: number;
+  /**
+   * The shell's process id (also its session and process group id).
+   */
+  pid?: number | null;
+  rows: number;
+  /**
+   * running or exited. An exited terminal keeps its output until it is killed.
+   */
+  status: string;
+  title: string;
+  workspaceId: number;
+}
+/**
+ * A piece of a terminal's output, as text (invalid UTF-8 replaced by U+FFFD; a character cut
+ * at the end is left for the next call).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalOutputInfo".
+ */
+export interface TerminalOutputInfo {
+  data: string;
+  /**
+   * Byte offset just past `data`: the `after` of the next call.
+   */
+  offset: number;
+  /**
+   * Byte offset of the first byte of `data`. More than the `after` asked for when older output
+   * has left the scrollback (256 KiB).
+   */
+  start: number;
+}
+/**
  * The server's settings as clients may see them: never the token.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -753,12 +1084,20 @@ export interface Subscriptions {
     notification: "chats.event";
   };
   /**
-   * Follow chat status and queue changes and workspace creation and removal, of one workspace or all.
+   * Follow chat status and queue changes, workspace creation and removal, and layout changes, of one workspace or all.
    */
   "workspaces.subscribe": {
     params: WorkspacesSubscribeParams;
     item: WorkspaceNotice;
     notification: "workspaces.notice";
+  };
+  /**
+   * Replay a terminal's scrollback after a byte offset, then follow its output live, until the shell exits.
+   */
+  "terminals.subscribe": {
+    params: TerminalsSubscribeParams;
+    item: TerminalStreamItem;
+    notification: "terminals.data";
   };
 }
 /**
@@ -782,9 +1121,21 @@ export interface WorkspacesSubscribeParams {
    */
   workspace?: string | null;
 }
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalsSubscribeParams".
+ */
+export interface TerminalsSubscribeParams {
+  /**
+   * Replay the scrollback after this byte offset (0: all of it), then follow live.
+   */
+  after?: number;
+  terminal: number;
+}
 export interface Notifications {
   "chats.event": EventInfo;
   "workspaces.notice": WorkspaceNotice;
+  "terminals.data": TerminalStreamItem;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -893,6 +1244,62 @@ export interface ChatsUpdateParams {
   };
 }
 /**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FilesListParams".
+ */
+export interface FilesListParams {
+  /**
+   * A directory relative to the workspace root, `/`-separated; the root when left out or
+   * empty. No `..`, `.`, empty components or `.git`.
+   */
+  path?: string | null;
+  /**
+   * A workspace selector: id, project/branch, branch or a path inside it.
+   */
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FilesReadParams".
+ */
+export interface FilesReadParams {
+  /**
+   * A file relative to the workspace root, `/`-separated.
+   */
+  path: string;
+  /**
+   * A workspace selector.
+   */
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "LayoutParams".
+ */
+export interface LayoutParams {
+  /**
+   * A workspace selector for that workspace's layout; the global layout when left out.
+   */
+  workspace?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "LayoutSetParams".
+ */
+export interface LayoutSetParams {
+  /**
+   * Any JSON object (open panes, sizes, the active chat...), at most 64 KiB; band keeps it as
+   * it is and never interprets it.
+   */
+  layout: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * A workspace selector for that workspace's layout; the global layout when left out.
+   */
+  workspace?: string | null;
+}
+/**
  * Params of methods that take none (an empty object, or no params at all).
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -948,6 +1355,86 @@ export interface QueueMoveParams {
    * 0-based; past the end means last.
    */
   position: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalParams".
+ */
+export interface TerminalParams {
+  terminal: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalsCreateParams".
+ */
+export interface TerminalsCreateParams {
+  /**
+   * 1 to 500 (default 80).
+   */
+  cols?: number | null;
+  /**
+   * 1 to 200 (default 24).
+   */
+  rows?: number | null;
+  /**
+   * At most 100 characters (default "terminal <id>").
+   */
+  title?: string | null;
+  /**
+   * A workspace selector: id, project/branch, branch or a path inside it. The shell starts in
+   * the workspace's directory; the shell, its directory and its environment are the server's
+   * choice, never the client's.
+   */
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalsListParams".
+ */
+export interface TerminalsListParams {
+  /**
+   * Only this workspace's terminals (a selector).
+   */
+  workspace?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalsOutputParams".
+ */
+export interface TerminalsOutputParams {
+  /**
+   * Output after this byte offset (default 0: the whole scrollback). Pass the `offset` of the
+   * previous answer to continue.
+   */
+  after?: number | null;
+  terminal: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalsResizeParams".
+ */
+export interface TerminalsResizeParams {
+  /**
+   * 1 to 500.
+   */
+  cols: number;
+  /**
+   * 1 to 200.
+   */
+  rows: number;
+  terminal: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TerminalsSendParams".
+ */
+export interface TerminalsSendParams {
+  /**
+   * Typed literally, as UTF-8: nothing is interpreted and no newline is added (end a command
+   * with "\r" or "\n"). At most 65536 bytes at once.
+   */
+  data: string;
+  terminal: number;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

@@ -85,6 +85,9 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
       ) as Record<number, ChatInfo>;
       return { ...s, workspaces: s.workspaces.filter((w) => w.id !== n.workspace.id), chats };
     }
+    case "layout":
+      // The dashboard does not restore remembered layouts yet (layout.get/set exist server-side).
+      return s;
   }
 }
 
