@@ -7,9 +7,10 @@
 //      on the way) and back down: frame times, long tasks, rows in the DOM.
 // The chat is filled for real: band-server runs the real Claude Code CLI against the mock model,
 // turn after turn (text, a batch of shell commands and file reads, a Markdown answer) sent through
-// chats.send, up to BENCH_REAL_EVENTS (default 2000). One Claude Code conversation cannot go much
-// further against the mock (its requests grow with the conversation until Claude Code stalls near
-// its context window), so the log is then repeated, with band-server stopped, until the chat holds
+// chats.send, up to BENCH_REAL_EVENTS (default 1500). One conversation cannot go much further
+// here: every request carries the whole conversation, and near 2,000 events the mock model's
+// work per request (and Claude Code's retries) grows until turns take seconds, then minutes. So
+// the log is then repeated, with band-server stopped, until the chat holds
 // BENCH_EVENTS (default 10000): real events, sequence numbers shifted, tool call and request ids
 // made unique per copy (python3's sqlite3 edits band.db; see docs/BENCHMARKS.md).
 //
@@ -24,7 +25,7 @@ import { launchChromium, startStack } from "../e2e/stack.mjs";
 
 const web = fileURLToPath(new URL("..", import.meta.url));
 const EVENTS = Number(process.env.BENCH_EVENTS || 10_000);
-const REAL_EVENTS = Math.min(EVENTS, Number(process.env.BENCH_REAL_EVENTS || 2000));
+const REAL_EVENTS = Math.min(EVENTS, Number(process.env.BENCH_REAL_EVENTS || 1500));
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const log = (...a) => console.error("[bench]", ...a);
 
@@ -210,8 +211,7 @@ const r = (x) => Math.round(x * 10) / 10;
 const size = bundle();
 log(`bundle: ${size.js.gzip} B JS + ${size.css.gzip} B CSS gzipped`);
 const prompts = Math.ceil(EVENTS / 40) + 50;
-// Claude Code compacts a conversation that nears its context window (it believes the mock's token
-// counts), and against the mock that stalls: the chat is long on purpose, so compaction is off.
+// The chat is long on purpose: Claude Code must not compact (summarise) it midway.
 const stack = await startStack({
   name: "band-bench",
   scenario: (worktrees) => scenario(prompts, join(worktrees, "app", "bench")),
