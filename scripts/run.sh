@@ -16,4 +16,5 @@ fi
 cargo build --release --locked -p band-server -p band-cli
 target="${CARGO_TARGET_DIR:-target}"
 echo "the CLI is $target/release/band (cargo install --locked --path crates/band-cli puts it on your PATH)" >&2
-BAND_WEB_DIR="${BAND_WEB_DIR:-$PWD/web/dist}" exec "$target/release/band-server" "$@"
+if [ -z "${BAND_WEB_DIR:-}" ] && [ -f web/dist/index.html ]; then export BAND_WEB_DIR="$PWD/web/dist"; fi
+exec "$target/release/band-server" "$@"
