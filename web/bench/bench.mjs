@@ -6,18 +6,26 @@
 //   3. scrolling a chat of 10,000+ events from the newest to the oldest (loading every older page
 //      on the way) and back down: frame times, long tasks, rows in the DOM.
 // The chat is filled for real: band-server runs the real Claude Code CLI against the mock model,
-// with many short Markdown turns (and a shell command every tenth turn) sent through chats.send.
+// turn after turn (text, a batch of shell commands and file reads, a Markdown answer) sent through
+// chats.send, up to BENCH_REAL_EVENTS (default 1500). One conversation cannot go much further
+// here: every request carries the whole conversation, and near 2,000 events the mock model's
+// work per request (and Claude Code's retries) grows until turns take seconds, then minutes. So
+// the log is then repeated, with band-server stopped, until the chat holds
+// BENCH_EVENTS (default 10000): real events, sequence numbers shifted, tool call and request ids
+// made unique per copy (python3's sqlite3 edits band.db; see docs/BENCHMARKS.md).
 //
-// BENCH_EVENTS (default 10000) sets the chat's size; BENCH_RUNS (default 5) the paint samples.
+// BENCH_RUNS (default 5) sets the number of first-paint samples.
 
 import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, startStack } from "../e2e/stack.mjs";
 
 const web = fileURLToPath(new URL("..", import.meta.url));
 const EVENTS = Number(process.env.BENCH_EVENTS || 10_000);
+const REAL_EVENTS = Math.min(EVENTS, Number(process.env.BENCH_REAL_EVENTS || 1500));
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const log = (...a) => console.error("[bench]", ...a);
 
@@ -43,11 +51,21 @@ function text(i) {
   return `Turn ${i}: ${w(8 + (i % 20))}.`;
 }
 
-/** The model's responses, in order: one text per prompt, a shell command first every tenth. */
-function scenario(prompts) {
+/**
+ * The model's responses, in order. Per prompt: a sentence and a batch of tool calls (shell
+ * commands and file reads, allowed by the chat's mode), then a Markdown answer. Many events per
+ * turn keep the conversation short: Claude Code slows down as a conversation grows to hundreds
+ * of turns, which would measure the agent, not the dashboard.
+ */
+function scenario(prompts, repo) {
   const turns = [];
   for (let i = 0; i < prompts; i++) {
-    if (i % 10 === 3) turns.push({ tool_calls: [{ name: "Bash", input: { command: `echo step ${i}`, description: "echo" } }] });
+    const calls = Array.from({ length: 12 }, (_, k) =>
+      k % 2 === 0
+        ? { name: "Bash", input: { command: `echo step ${i}.${k}`, description: `step ${i}.${k}` } }
+        : { name: "Read", input: { file_path: join(repo, "README.md") } },
+    );
+    turns.push({ text: `Looking at step ${i}.`, tool_calls: calls });
     turns.push({ text: text(i) });
   }
   return turns;
@@ -62,17 +80,46 @@ async function fill(stack) {
   for (;;) {
     const info = await stack.call("chats.get", { chat: chat.id });
     const queue = await stack.call("chats.queue", { chat: chat.id });
-    if (info.lastSeq >= EVENTS && queue.length === 0 && info.status !== "working") break;
+    if (info.lastSeq >= REAL_EVENTS && queue.length === 0 && info.status !== "working") break;
     if (info.status === "failed") throw new Error(`the chat failed after ${info.lastSeq} events`);
-    if (queue.length < 20 && info.lastSeq < EVENTS) {
-      for (let k = 0; k < 40; k++) await stack.call("chats.send", { chat: chat.id, message: `Prompt ${sent++}` });
+    if (queue.length < 5 && info.lastSeq < REAL_EVENTS) {
+      for (let k = 0; k < 10; k++) await stack.call("chats.send", { chat: chat.id, message: `Prompt ${sent++}` });
       log(`${info.lastSeq} events so far (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+  const real = (await stack.call("chats.get", { chat: chat.id })).lastSeq;
+  log(`chat ${chat.id} holds ${real} real events (${sent} prompts, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  if (real < EVENTS) await stack.restart(() => replicate(join(stack.home, "band.db"), chat.id, EVENTS));
   const info = await stack.call("chats.get", { chat: chat.id });
-  log(`chat ${chat.id} holds ${info.lastSeq} events (${sent} prompts, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  return { workspace: ws.id, chat: chat.id, events: info.lastSeq, prompts: sent, fillSeconds: (Date.now() - started) / 1000 };
+  log(`chat ${chat.id} holds ${info.lastSeq} events`);
+  return { workspace: ws.id, chat: chat.id, events: info.lastSeq, realEvents: real, prompts: sent, fillSeconds: (Date.now() - started) / 1000 };
+}
+
+/** Repeats a chat's log (and its turns) until it holds `target` events; band-server is stopped. */
+function replicate(db, chat, target) {
+  const script = `
+import re, sqlite3, sys
+db, chat, target = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+c = sqlite3.connect(db)
+rows = c.execute("SELECT seq, at, kind, payload FROM events WHERE chat_id=? ORDER BY seq", (chat,)).fetchall()
+turns = c.execute("SELECT started_seq, ended_seq, prompt, stop_reason, error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, started_at, ended_at, duration_ms FROM turns WHERE chat_id=? ORDER BY id", (chat,)).fetchall()
+n = len(rows)
+ids = re.compile(r'("(?:tool_call_id|toolCallId|request_id|requestId|id)"\\s*:\\s*")')
+copy = 1
+while n * copy < target:
+    off = n * copy
+    c.executemany("INSERT INTO events (chat_id, seq, at, kind, payload) VALUES (?,?,?,?,?)",
+        [(chat, s + off, at, k, ids.sub(lambda m: m.group(1) + "c%d-" % copy, p)) for (s, at, k, p) in rows])
+    c.executemany("INSERT INTO turns (chat_id, started_seq, ended_seq, prompt, stop_reason, error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, started_at, ended_at, duration_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(chat, t[0] + off, None if t[1] is None else t[1] + off) + tuple(t[2:]) for t in turns])
+    copy += 1
+c.execute("UPDATE chats SET last_seq=(SELECT MAX(seq) FROM events WHERE chat_id=?) WHERE id=?", (chat, chat))
+c.commit()
+print(n * copy)
+`;
+  const out = execFileSync("python3", ["-c", script, db, String(chat), String(target)], { encoding: "utf8" });
+  log(`replicated the log to ${out.trim()} events`);
 }
 
 /** Installed before the page's own scripts: the frame in which the chat first shows rows. */
@@ -163,8 +210,13 @@ const r = (x) => Math.round(x * 10) / 10;
 
 const size = bundle();
 log(`bundle: ${size.js.gzip} B JS + ${size.css.gzip} B CSS gzipped`);
-const prompts = Math.ceil(EVENTS / 7) + 200;
-const stack = await startStack({ name: "band-bench", scenario: () => scenario(prompts) });
+const prompts = Math.ceil(EVENTS / 40) + 50;
+// The chat is long on purpose: Claude Code must not compact (summarise) it midway.
+const stack = await startStack({
+  name: "band-bench",
+  scenario: (worktrees) => scenario(prompts, join(worktrees, "app", "bench")),
+  agentEnv: { DISABLE_AUTO_COMPACT: "1", DISABLE_COMPACT: "1", CLAUDE_CODE_MAX_CONTEXT_TOKENS: "2000000" },
+});
 const browser = await launchChromium();
 try {
   const target = await fill(stack);

@@ -44,6 +44,7 @@ function startProcess(cmd, args, options, pattern, label) {
     const timer = setTimeout(() => reject(new Error(`${label} did not start: ${stderr.join("")}`)), 20_000);
     const found = {};
     lines.on("line", (line) => {
+      if (process.env.BAND_E2E_VERBOSE) process.stderr.write(`[${label}] ${line}\n`);
       for (const [key, re] of Object.entries(pattern)) {
         const m = re.exec(line);
         if (m) found[key] = m[1];
@@ -84,7 +85,7 @@ export function git(cwd, ...args) {
  * A running band. `scenario(worktreesDir)` returns the mock model's turns (it may name files
  * inside the worktree a workspace will get: `<worktreesDir>/<project>/<branch>`).
  */
-export async function startStack({ name = "band-e2e", project = "app", scenario }) {
+export async function startStack({ name = "band-e2e", project = "app", scenario, agentEnv = {} }) {
   const root = realpathSync(mkdtempSync(join(tmpdir(), `${name}-`)));
   const home = join(root, "home");
   const repo = join(root, project);
@@ -125,37 +126,53 @@ export async function startStack({ name = "band-e2e", project = "app", scenario 
           DISABLE_TELEMETRY: "1",
           DISABLE_AUTOUPDATER: "1",
           DISABLE_ERROR_REPORTING: "1",
+          ...agentEnv,
         },
       },
     },
   };
   writeFileSync(join(home, "settings.json"), JSON.stringify(settings));
 
-  const server = await startProcess(
-    binary("BAND_SERVER_BIN", "band-server"),
-    ["--home", home, "--port", "0"],
-    { env: { ...process.env, BAND_WEB_DIR: process.env.BAND_WEB_DIR || join(web, "dist"), BAND_LOG: process.env.BAND_LOG || "warn" } },
-    { url: /listening on (http:\/\/127\.0\.0\.1:\d+)/, link: /^dashboard: (\S+)$/ },
-    "band-server",
-  );
-  const token = new URL(server.link).searchParams.get("token");
+  const startServer = async () => {
+    const server = await startProcess(
+      binary("BAND_SERVER_BIN", "band-server"),
+      ["--home", home, "--port", "0"],
+      { env: { ...process.env, BAND_WEB_DIR: process.env.BAND_WEB_DIR || join(web, "dist"), BAND_LOG: process.env.BAND_LOG || "warn" } },
+      { url: /listening on (http:\/\/127\.0\.0\.1:\d+)/, link: /^dashboard: (\S+)$/ },
+      "band-server",
+    );
+    return { ...server, token: new URL(server.link).searchParams.get("token") };
+  };
+  let server = await startServer();
 
   return {
     root,
     home,
     repo,
     worktrees,
-    url: server.url,
+    get url() {
+      return server.url;
+    },
     /** The sign-in link band-server printed (`/?token=...`). */
-    link: server.link,
-    token,
+    get link() {
+      return server.link;
+    },
+    get token() {
+      return server.token;
+    },
     mockUrl: mock.url,
+    /** Stops band-server, runs `between` (its database is free then), and starts it again. */
+    async restart(between) {
+      await stopProcess(server.child);
+      await between?.();
+      server = await startServer();
+    },
     worktree: (branch) => join(worktrees, project, branch),
     /** JSON-RPC over HTTP with the token, as the CLI does. */
     async call(method, params = {}) {
       const res = await fetch(`${server.url}/rpc`, {
         method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
       });
       const body = await res.json();
