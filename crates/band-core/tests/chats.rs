@@ -15,6 +15,10 @@ use band_testkit::memory::MemoryStore;
 
 struct World {
     store: Arc<MemoryStore>,
+    git: Arc<FakeGit>,
+    terminals: band_core::services::Terminals,
+    term_host: Arc<band_testkit::terminal::FakeTerminalHost>,
+    teardown: band_core::services::WorkspaceTeardown,
     sink: Arc<RecordingSink>,
     claude: Arc<FakeRuntime>,
     chats: Chats,
@@ -37,8 +41,11 @@ async fn world() -> World {
     let claude = FakeRuntime::new(AgentKind::ClaudeCode);
     let env: band_core::services::EnvSource =
         Arc::new(|kind| [("AGENT".to_owned(), kind.as_str().to_owned())].into_iter().collect());
+    let term_host = band_testkit::terminal::FakeTerminalHost::new();
+    let terminals =
+        band_core::services::Terminals::new(workspaces.clone(), term_host.clone(), Arc::new(Default::default));
     let chats = Chats::new(
-        workspaces,
+        workspaces.clone(),
         ChatPorts {
             chats: store.clone(),
             log: store.clone(),
@@ -49,7 +56,8 @@ async fn world() -> World {
             env,
         },
     );
-    World { store, sink, claude, chats, ws_path: w.path }
+    let teardown = band_core::services::WorkspaceTeardown::new(workspaces, chats.clone(), terminals.clone());
+    World { store, git, terminals, term_host, teardown, sink, claude, chats, ws_path: w.path }
 }
 
 impl World {
@@ -367,4 +375,49 @@ async fn queue_messages_of_another_chat_are_not_reachable() {
     let e = w.chats.cancel_queued(b.id, q.id).await.expect_err("wrong chat");
     assert!(matches!(e, CoreError::NotFound(_)));
     assert_eq!(w.chats.queue(a.id).await.expect("queue").len(), 1);
+}
+
+#[tokio::test]
+async fn a_workspace_is_not_removed_while_an_agent_works_in_it_and_takes_its_chats_and_terminals() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    let idle = w.chat("ask").await;
+    w.terminals
+        .create(band_core::services::CreateTerminal { workspace: "app/feat".into(), ..Default::default() })
+        .await
+        .expect("terminal");
+    w.chats.send(chat.id, "work").await.expect("send");
+
+    let e = w.teardown.remove("app/feat", true).await.expect_err("busy");
+    let CoreError::Refused(m) = &e else { panic!("{e}") };
+    assert_eq!(m, &format!("chat {0} is working in this workspace; stop it first (`band chats stop {0}`)", chat.id.0));
+    assert_eq!(w.git.worktree_paths(), vec![w.ws_path.clone()], "the worktree is still there");
+    assert_eq!(w.chats.list(Some("app/feat")).await.expect("list").len(), 2, "its chats too");
+    assert!(!w.term_host.terminals()[0].killed(), "and its terminal");
+
+    w.chats.stop(chat.id).await.expect("stop");
+    // The idle chat's agent is still running: it must not outlive its workspace.
+    w.chats.send(idle.id, "hello").await.expect("send");
+    w.claude.last().emit(AgentEvent::TurnEnded { stop_reason: StopReason::EndTurn, usage: None }).await;
+    let idle_agent = w.claude.last();
+    assert!(!idle_agent.stopped());
+    w.sink.take();
+    let removed = w.teardown.remove("app/feat", false).await.expect("removed");
+    assert_eq!(removed.workspace.path, w.ws_path);
+    assert!(w.git.worktree_paths().is_empty());
+    for id in [chat.id, idle.id] {
+        assert!(matches!(w.chats.get(id).await, Err(CoreError::NotFound(_))), "chat {} went with it", id.0);
+    }
+    assert!(w.term_host.terminals()[0].killed(), "its terminal was killed");
+    assert!(idle_agent.stopped(), "the idle chat's agent was stopped");
+    let gone: Vec<i64> = w
+        .sink
+        .take()
+        .into_iter()
+        .filter_map(|n| match n {
+            Notice::ChatRemoved(c) => Some(c.id.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(gone, [chat.id.0, idle.id.0], "clients hear both chats are gone");
 }

@@ -34,7 +34,7 @@ use band_adapters::api;
 use band_adapters::rpc::notices::Broadcast;
 use band_adapters::rpc::server::{ApiContext, module};
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
-use band_core::services::{ChatPorts, Chats, Files, Layouts, Projects, Terminals, Workspaces};
+use band_core::services::{ChatPorts, Chats, Files, Layouts, Projects, Terminals, WorkspaceTeardown, Workspaces};
 use band_core::{AgentKind, agent_env, terminal_env};
 use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
 use tower::ServiceExt;
@@ -127,7 +127,7 @@ impl Band {
     pub async fn open(config: Config) -> Result<Self, StartError> {
         let settings = settings::load_or_create(&config.home)?;
         let agents = band_adapters::agents::runtimes(&settings.agent_binaries());
-        Self::open_with(config, agents).await
+        Self::wire(config, settings, agents).await
     }
 
     /// As [`Band::open`], with the given agent runtimes (tests and benchmarks use fakes).
@@ -136,6 +136,15 @@ impl Band {
     /// As [`Band::open`].
     pub async fn open_with(config: Config, agents: Vec<Arc<dyn AgentRuntime>>) -> Result<Self, StartError> {
         let settings = settings::load_or_create(&config.home)?;
+        Self::wire(config, settings, agents).await
+    }
+
+    /// Builds the adapters and services on settings read once.
+    async fn wire(
+        config: Config,
+        settings: settings::Settings,
+        agents: Vec<Arc<dyn AgentRuntime>>,
+    ) -> Result<Self, StartError> {
         let token = settings.token().to_owned();
         std::fs::create_dir_all(&config.worktrees_dir).map_err(|e| {
             StartError::Config(format!("cannot create worktrees directory {}: {e}", config.worktrees_dir.display()))
@@ -203,11 +212,12 @@ impl Band {
         );
         let api = ApiContext {
             projects: Projects::new(projects_store, workspaces_store, git, sink),
-            workspaces,
+            workspaces: workspaces.clone(),
             chats: chats.clone(),
             files: files.clone(),
             layouts,
             terminals: terminals.clone(),
+            teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone()),
             notices: notices.clone(),
             settings: api::SettingsInfo {
                 home: config.home.display().to_string(),

@@ -19,7 +19,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::ports::{Notice, UsageScope};
-use band_core::services::{Chats, CreateChat, CreateTerminal, Files, Layouts, Projects, Sent, Terminals, Workspaces};
+use band_core::services::{
+    Chats, CreateChat, CreateTerminal, Files, Layouts, Projects, Sent, Terminals, WorkspaceTeardown, Workspaces,
+};
 use band_core::{
     ChatEvent, ChatId, ChatPatch, CoreError, LayoutScope, PermissionDecision, QueuedId, TerminalId, TerminalOutput,
 };
@@ -43,6 +45,7 @@ pub struct ApiContext {
     pub files: Arc<Files>,
     pub layouts: Layouts,
     pub terminals: Terminals,
+    pub teardown: WorkspaceTeardown,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
 }
@@ -144,22 +147,7 @@ fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         })
     })?;
     add::<api::WorkspacesRemove, _, _>(m, |c, p| async move {
-        let (_, ws) = c.workspaces.resolve(&p.workspace).await?;
-        let chats = c.chats.list(Some(&ws.id.0.to_string())).await?;
-        if let Some(busy) = chats.iter().find(|c| c.status.busy()) {
-            return Err(CoreError::Refused(format!(
-                "chat {} is {} in this workspace; stop it first (`band chats stop {}`)",
-                busy.id.0,
-                busy.status.as_str(),
-                busy.id.0
-            )));
-        }
-        let r = c.workspaces.remove(&p.workspace, p.force).await?;
-        for chat in chats {
-            c.chats.remove(chat.id).await?;
-        }
-        // Its shells would be left in a directory that no longer exists.
-        c.terminals.kill_workspace(ws.id).await;
+        let r = c.teardown.remove(&p.workspace, p.force).await?;
         Ok(api::WorkspaceRemoved {
             workspace: workspace_info(r.project.as_str(), &r.workspace),
             branch_deleted: r.branch_deleted,

@@ -274,6 +274,13 @@ impl Chats {
         Ok(chat)
     }
 
+    /// A chat deleted with its workspace (its agent already stopped): its live state goes, and
+    /// clients hear it is gone.
+    pub(crate) fn forget(&self, chat: &Chat) {
+        self.inner.live.lock().unwrap_or_else(|p| p.into_inner()).remove(&chat.id);
+        self.inner.ports.events.publish(Notice::ChatRemoved(chat.clone()));
+    }
+
     /// Events after `after`, at most `limit`.
     pub async fn events_after(&self, id: ChatId, after: u64, limit: usize) -> Result<Vec<ChatEvent>, CoreError> {
         self.inner.chat(id).await?;

@@ -4,6 +4,7 @@ pub mod chats;
 mod files;
 mod layouts;
 mod projects;
+mod teardown;
 pub mod terminals;
 mod workspaces;
 
@@ -11,5 +12,6 @@ pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
 pub use files::Files;
 pub use layouts::Layouts;
 pub use projects::Projects;
+pub use teardown::WorkspaceTeardown;
 pub use terminals::{CreateTerminal, TerminalEnvSource, TerminalSubscription, Terminals};
 pub use workspaces::Workspaces;

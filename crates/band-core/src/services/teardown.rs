@@ -1,0 +1,54 @@
+//! Removing a workspace as a whole: never while an agent works in it, and its chats and
+//! terminals go with its worktree. One use case, so that every edge (API, CLI, dashboard) gets
+//! the same rule.
+
+use std::sync::Arc;
+
+use super::{Chats, Terminals, Workspaces};
+use crate::error::CoreError;
+use crate::model::WorkspaceRemoval;
+
+#[derive(Clone)]
+pub struct WorkspaceTeardown {
+    workspaces: Arc<Workspaces>,
+    chats: Chats,
+    terminals: Terminals,
+}
+
+impl WorkspaceTeardown {
+    pub fn new(workspaces: Arc<Workspaces>, chats: Chats, terminals: Terminals) -> Self {
+        Self { workspaces, chats, terminals }
+    }
+
+    /// Removes the workspace (see [`Workspaces::remove`] for what protects its work), then its
+    /// chats with their logs, then its terminals.
+    ///
+    /// # Errors
+    /// `Refused` while one of its chats is working or waiting: stop it first. Nothing is removed
+    /// then, and nothing is removed when the worktree's removal is refused.
+    pub async fn remove(&self, selector: &str, force: bool) -> Result<WorkspaceRemoval, CoreError> {
+        let (_, workspace) = self.workspaces.resolve(selector).await?;
+        let chats = self.chats.list(Some(&workspace.id.0.to_string())).await?;
+        if let Some(busy) = chats.iter().find(|c| c.status.busy()) {
+            return Err(CoreError::Refused(format!(
+                "chat {} is {} in this workspace; stop it first (`band chats stop {}`)",
+                busy.id.0,
+                busy.status.as_str(),
+                busy.id.0
+            )));
+        }
+        // Idle agents still have processes: end them first. A chat whose agent is stopped stays
+        // as it was, should the worktree's removal be refused below.
+        for chat in &chats {
+            self.chats.stop(chat.id).await?;
+        }
+        // The store deletes the workspace's chats with it; the service forgets them after.
+        let removal = self.workspaces.remove(selector, force).await?;
+        for chat in &chats {
+            self.chats.forget(chat);
+        }
+        // Its shells would be left in a directory that no longer exists.
+        self.terminals.kill_workspace(workspace.id).await;
+        Ok(removal)
+    }
+}
