@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+use band_testkit::procs::running;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -54,20 +55,6 @@ impl LineParser for Lines {
 
 fn env() -> BTreeMap<String, String> {
     [("PATH".to_owned(), std::env::var("PATH").unwrap_or_default())].into_iter().collect()
-}
-
-/// Processes (not zombies) whose command line contains `needle`.
-fn running(needle: &str) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let zombie = stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
-            !zombie && String::from_utf8_lossy(&cmd).replace('\0', " ").contains(needle)
-        })
-        .collect()
 }
 
 /// A shell "agent" that leaves children behind, one in its group and one in a new session.

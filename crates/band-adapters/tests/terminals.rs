@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
+use band_testkit::procs::running;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -58,20 +59,6 @@ async fn wait_exit(t: &dyn TerminalProcess) -> TerminalExit {
         assert!(Instant::now() < deadline, "the shell did not exit within 10 s:\n{}", text(t));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-/// Processes (not zombies) whose command line contains `needle`.
-fn running(needle: &str) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let zombie = stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
-            !zombie && String::from_utf8_lossy(&cmd).replace('\0', " ").contains(needle)
-        })
-        .collect()
 }
 
 async fn wait_running(needle: &str, n: usize) {

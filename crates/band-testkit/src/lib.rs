@@ -11,4 +11,5 @@ pub mod events;
 pub mod fixtures;
 pub mod git;
 pub mod memory;
+pub mod procs;
 pub mod terminal;

@@ -3,6 +3,7 @@
 //! xterm.js; the guard in front of it; caps and refusals; nothing left running after a kill, a
 //! workspace removal or a shutdown.
 
+use band_testkit::procs::running;
 use std::time::{Duration, Instant};
 
 use band_testkit::fixtures::TestRepo;
@@ -49,20 +50,6 @@ async fn wait_output(s: &TestServer, terminal: i64, needle: &str) -> String {
         assert!(Instant::now() < deadline, "no {needle:?} in terminal {terminal} within 10 s:\n{data}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-}
-
-/// Processes (not zombies) whose command line contains `needle`.
-fn running(needle: &str) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let zombie = stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
-            !zombie && String::from_utf8_lossy(&cmd).replace('\0', " ").contains(needle)
-        })
-        .collect()
 }
 
 fn alive(pid: i64) -> bool {
