@@ -1,20 +1,17 @@
-//! Chat streams over WebSocket with fake agents: replay then live, no gap and no duplicate,
+//! Chat streams over WebWs with fake agents: replay then live, no gap and no duplicate,
 //! across reconnects and when a client falls behind; workspace notices; stopping on shutdown.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use band_core::ports::AgentEvent;
 use band_core::{AgentKind, AgentUpdate, StopReason};
 use band_testkit::agent::FakeRuntime;
 use band_testkit::fixtures::TestRepo;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use futures_util::SinkExt;
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{TestServer, websocket};
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+use crate::support::{TestServer, Ws, next_json, subscribe, websocket};
 
 async fn with_fake() -> (TestServer, Arc<FakeRuntime>, TestRepo, i64) {
     let fake = FakeRuntime::new(AgentKind::ClaudeCode);
@@ -24,26 +21,6 @@ async fn with_fake() -> (TestServer, Arc<FakeRuntime>, TestRepo, i64) {
     s.ok("workspaces.create", json!({"project": "app", "branch": "w"})).await;
     let chat = s.ok("chats.create", json!({"workspace": "app/w"})).await["id"].as_i64().expect("id");
     (s, fake, repo, chat)
-}
-
-async fn subscribe(s: &TestServer, method: &str, params: Value) -> Ws {
-    let mut ws = websocket(s.addr, &[("authorization", format!("Bearer {}", s.token))]).await.expect("ws");
-    let req = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    ws.send(Message::text(req.to_string())).await.expect("send");
-    let reply = next_json(&mut ws).await;
-    assert!(reply.get("result").is_some(), "subscription refused: {reply}");
-    ws
-}
-
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time");
-        match frame.expect("open").expect("frame") {
-            Message::Text(t) => return serde_json::from_str(t.as_str()).expect("json"),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("unexpected {other:?}"),
-        }
-    }
 }
 
 /// The next `n` event notifications' sequence numbers.

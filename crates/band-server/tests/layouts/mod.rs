@@ -2,17 +2,11 @@
 //! malformed, announced to `workspaces.subscribe`, kept across a restart, gone with their
 //! workspace.
 
-use std::time::Duration;
-
 use band_testkit::fixtures::TestRepo;
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{TestServer, websocket};
+use crate::support::{TestServer, Ws, next_json, subscribe};
 use crate::{INVALID, NOT_FOUND};
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 /// A server with project `app` and workspaces `app/w` and `app/x`.
 async fn server() -> (TestServer, TestRepo) {
@@ -25,28 +19,8 @@ async fn server() -> (TestServer, TestRepo) {
     (s, repo)
 }
 
-async fn subscribe(s: &TestServer, params: Value) -> Socket {
-    let mut ws = websocket(s.addr, &[("authorization", format!("Bearer {}", s.token))]).await.expect("ws");
-    let req = json!({"jsonrpc": "2.0", "id": 1, "method": "workspaces.subscribe", "params": params});
-    ws.send(Message::text(req.to_string())).await.expect("send");
-    let reply = next_json(&mut ws).await;
-    assert!(reply.get("result").is_some(), "subscription refused: {reply}");
-    ws
-}
-
-async fn next_json(ws: &mut Socket) -> Value {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a frame in time");
-        match frame.expect("open").expect("frame") {
-            Message::Text(t) => return serde_json::from_str(t.as_str()).expect("json"),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-}
-
 /// The next notice, which must be a layout notice: (workspaceId, layout).
-async fn next_layout(ws: &mut Socket) -> (Option<i64>, Value) {
+async fn next_layout(ws: &mut Ws) -> (Option<i64>, Value) {
     let v = next_json(ws).await;
     let item = &v["params"]["result"];
     assert_eq!(item["type"], "layout", "{v}");
@@ -130,9 +104,9 @@ async fn other_devices_hear_of_layout_changes() {
     let (s, _repo) = server().await;
     let w = s.ok("workspaces.get", json!({"workspace": "app/w"})).await["id"].as_i64().expect("id");
     let x = s.ok("workspaces.get", json!({"workspace": "app/x"})).await["id"].as_i64().expect("id");
-    let mut all = subscribe(&s, json!({})).await;
-    let mut only_w = subscribe(&s, json!({"workspace": "app/w"})).await;
-    let mut only_x = subscribe(&s, json!({"workspace": "app/x"})).await;
+    let mut all = subscribe(&s, "workspaces.subscribe", json!({})).await;
+    let mut only_w = subscribe(&s, "workspaces.subscribe", json!({"workspace": "app/w"})).await;
+    let mut only_x = subscribe(&s, "workspaces.subscribe", json!({"workspace": "app/x"})).await;
 
     s.ok("layout.set", json!({"layout": {"g": 1}})).await;
     for ws in [&mut all, &mut only_w, &mut only_x] {

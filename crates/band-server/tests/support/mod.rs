@@ -228,3 +228,30 @@ pub async fn ws_call(
 pub fn exists(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok()
 }
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// Subscribes with the token over a new WebSocket; the subscription must be accepted.
+pub async fn subscribe(s: &TestServer, method: &str, params: Value) -> Ws {
+    use futures_util::SinkExt;
+    let mut ws = websocket(s.addr, &[("authorization", format!("Bearer {}", s.token))]).await.expect("ws");
+    let req = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    ws.send(tokio_tungstenite::tungstenite::Message::text(req.to_string())).await.expect("send");
+    let reply = next_json(&mut ws).await;
+    assert!(reply.get("result").is_some(), "subscription refused: {reply}");
+    ws
+}
+
+/// The next JSON message (pings skipped), within 10 s.
+pub async fn next_json(ws: &mut Ws) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await.expect("a frame in time");
+        match frame.expect("open").expect("frame") {
+            Message::Text(t) => return serde_json::from_str(t.as_str()).expect("json"),
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
