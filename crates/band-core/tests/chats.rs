@@ -421,3 +421,42 @@ async fn a_workspace_is_not_removed_while_an_agent_works_in_it_and_takes_its_cha
         .collect();
     assert_eq!(gone, [chat.id.0, idle.id.0], "clients hear both chats are gone");
 }
+
+#[tokio::test]
+async fn interrupt_asks_the_running_agent_and_settings_changes_apply_to_the_next_request() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    let e = w.chats.interrupt(chat.id).await.expect_err("idle");
+    assert!(matches!(&e, CoreError::Refused(m) if m == &format!("chat {} has no turn under way", chat.id.0)), "{e}");
+    w.chats.send(chat.id, "go").await.expect("send");
+    let agent = w.claude.last();
+    w.chats.interrupt(chat.id).await.expect("interrupt");
+    assert_eq!(agent.interrupts(), 1);
+    assert_eq!(w.status(chat.id).await, ChatStatus::Working, "the agent ends the turn itself");
+
+    let set: BTreeMap<String, String> = [("team".to_owned(), "web".to_owned())].into_iter().collect();
+    let patch = ChatPatch { set_labels: set, mode: Some(PermissionMode::AllowAll), ..ChatPatch::default() };
+    let updated = w.chats.update(chat.id, patch).await.expect("update");
+    assert_eq!((updated.mode, updated.labels.get("team").map(String::as_str)), (PermissionMode::AllowAll, Some("web")));
+    // The new mode answers the next request, without waiting for a person.
+    agent.emit(ask("r9", "Bash", false)).await;
+    assert_eq!(agent.responses(), [("r9".to_owned(), PermissionDecision::Allow)]);
+    assert_eq!(w.status(chat.id).await, ChatStatus::Working);
+
+    let patch = ChatPatch {
+        remove_labels: vec!["team".into()],
+        model: Some(Some("sonnet".into())),
+        name: Some("  renamed  ".into()),
+        ..ChatPatch::default()
+    };
+    let updated = w.chats.update(chat.id, patch).await.expect("update");
+    assert!(updated.labels.is_empty());
+    assert_eq!((updated.model.as_deref(), updated.name.as_str()), (Some("sonnet"), "renamed"));
+    for bad in [
+        ChatPatch { model: Some(Some("--evil".into())), ..ChatPatch::default() },
+        ChatPatch { name: Some("\u{7}".into()), ..ChatPatch::default() },
+    ] {
+        assert!(matches!(w.chats.update(chat.id, bad).await, Err(CoreError::InvalidInput(_))));
+    }
+    assert_eq!(w.chats.get(chat.id).await.expect("chat").model.as_deref(), Some("sonnet"), "refusals change nothing");
+}
