@@ -1,7 +1,9 @@
 // The dashboard end to end, in headless Debian Chromium against a real band-server running the
 // real Claude Code CLI on the mock model: open the sign-in link, add a project, create a
-// workspace with a first prompt (ask mode), watch the stream, allow the permission, see the diff.
-// Once at desktop size and once as a phone. Screenshots go to e2e/screenshots/.
+// workspace with a first prompt (ask mode), watch the stream, allow the permission, see the diff,
+// open a file, type `git log` in a terminal and see the commit. Once at desktop size (with the
+// remembered layout in a second tab and a server restart the page rides out) and once as a
+// phone. Screenshots go to e2e/screenshots/.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -23,6 +25,7 @@ const scenario = (branch) => (worktrees) => [
   {
     text: "Done: **hello.txt** now greets you.\n\n- one file added\n- nothing else touched\n\n```sh\ncat hello.txt\n```",
   },
+  { text: "You are welcome." },
 ];
 
 async function signIn(page, stack) {
@@ -72,6 +75,21 @@ async function withFailureShot(page, name, body) {
   }
 }
 
+/** Opens `path` in the Files pane's tree and waits for the viewer to show it. */
+async function openFile(page, path, tap) {
+  await tap(page.locator(`[data-testid="file-entry"][data-path="${path}"]`));
+  const view = page.locator(`[data-testid="file-view"][data-path="${path}"] pre.code`);
+  await view.waitFor({ timeout: TIMEOUT });
+  return view;
+}
+
+/** The terminal on screen, once its socket is open. */
+async function liveTerminal(page) {
+  const term = page.locator('[data-testid="terminal"][data-state="open"]:visible');
+  await term.waitFor({ timeout: TIMEOUT });
+  return term;
+}
+
 async function minHeight(locator) {
   const boxes = await locator.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
   return Math.min(...boxes);
@@ -84,6 +102,8 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const errors = [];
+    const exceptions = [];
+    page.on("pageerror", (e) => exceptions.push(String(e)));
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     const click = (l) => l.click();
@@ -128,7 +148,56 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
     // The workspace is idle again; nothing in the page failed.
     await page.locator('[data-testid="workspace-feat"] [data-testid="badge"]').waitFor({ state: "detached" });
     assert.deepEqual(errors, []);
-    assert.equal(sockets.length, 1, "one WebSocket for everything");
+    assert.equal(sockets.length, 1, "one WebSocket for everything but terminals");
+
+    // Files: the tree, a file highlighted with line numbers, the agent's new file.
+    const sideSwitch = page.getByRole("group", { name: "Side pane" });
+    await sideSwitch.getByRole("button", { name: "Files" }).click();
+    const code = await openFile(page, "app.js", click);
+    assert.match(await code.innerText(), /1\s*export function greet\(name\)/);
+    assert.equal(await code.locator(".tok-keyword", { hasText: "export" }).count(), 1, "highlighted");
+    await page.screenshot({ path: join(shots, "desktop-files.png") });
+    assert.match(await (await openFile(page, "hello.txt", click)).innerText(), /hello from claude/);
+
+    // Terminal: a shell in the worktree; `git log` shows the branch's commit.
+    await sideSwitch.getByRole("button", { name: "Terminal" }).click();
+    const term = await liveTerminal(page);
+    await term.locator(".xterm").click();
+    await page.keyboard.type("git log --oneline\n");
+    await term.locator(".xterm-rows", { hasText: "Initial commit" }).waitFor({ timeout: TIMEOUT });
+    await page.screenshot({ path: join(shots, "desktop-terminal.png") });
+    const terminalSocket = sockets.find((u) => u.includes("/terminals/"));
+    assert.match(terminalSocket, new RegExp(`^${stack.url.replace("http:", "ws:")}/terminals/\\d+/ws$`));
+    assert.ok(!terminalSocket.includes(stack.token));
+
+    // The layout is the server's: another tab opened at the start page lands in this workspace,
+    // on the Terminal pane, attached to the same shell (its scrollback replayed).
+    const workspacePath = new URL(page.url()).pathname;
+    const second = await context.newPage();
+    await second.goto(stack.url);
+    await second.waitForURL((u) => u.pathname === workspacePath, { timeout: TIMEOUT });
+    const again = await liveTerminal(second);
+    await again.locator(".xterm-rows", { hasText: "Initial commit" }).waitFor({ timeout: TIMEOUT });
+    assert.equal(await second.locator('[data-testid="terminal-tab"]').count(), 1, "no second shell");
+    assert.equal(await second.getByRole("button", { name: "Terminal", pressed: true }).count(), 1);
+    await second.close();
+    assert.equal((await stack.call("terminals.list")).length, 1);
+
+    // The server restarts under the page: the indicator shows it, the page reconnects by itself,
+    // and the chat carries on where it was (every event once). The shell ended with the old
+    // server: its tab says so, and closing it works though the new server never knew it.
+    await stack.restart(() => page.locator('[data-testid="connection"]:not([data-state="open"])').waitFor());
+    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: TIMEOUT });
+    await page.locator('[data-testid="terminal"][data-state="exited"] .xterm-rows', { hasText: "the shell exited" }).waitFor();
+    await page.getByRole("button", { name: "Close terminal 1" }).click();
+    await page.locator('[data-testid="terminal-tab"]').waitFor({ state: "detached" });
+    await page.getByRole("textbox", { name: "Message" }).fill("Thank you!");
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByText("You are welcome.").waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByText("now greets you").count(), 1, "no event shown twice");
+    assert.equal(await page.getByText("Thank you!").count(), 1);
+    // (The console has the failed reconnection attempts by now; no script failed.)
+    assert.deepEqual(exceptions, []);
 
     // Removing it is refused (the new file is uncommitted): the server's reason, then the typed
     // confirmation.
@@ -172,7 +241,7 @@ test("phone: one pane at a time, a tab bar, big touch targets", { timeout: 180_0
     // Only the workspace is shown now, with a back button and the tab bar.
     assert.equal(await page.locator(".sidebar").count(), 0);
     const tabs = page.getByRole("navigation", { name: "Panes" }).getByRole("button");
-    assert.deepEqual(await tabs.allInnerTexts(), ["Chat", "Changes", "Files"]);
+    assert.deepEqual(await tabs.allInnerTexts(), ["Chat", "Changes", "Files", "Terminal"]);
     const finish = await allowAndFinish(page, tap);
     assert.ok((await minHeight(page.getByRole("button", { name: "Allow" }))) >= 44);
     await page.screenshot({ path: join(shots, "phone-permission.png") });
@@ -184,8 +253,22 @@ test("phone: one pane at a time, a tab bar, big touch targets", { timeout: 180_0
     assert.equal(await page.locator('[data-testid="chat"]').count(), 0, "one pane at a time");
     await page.screenshot({ path: join(shots, "phone-changes.png") });
 
+    // Files: the tree, then one file full screen, and back to the tree.
     await tap(tabs.filter({ hasText: "Files" }));
-    await page.getByText("is coming").waitFor();
+    const code = await openFile(page, "hello.txt", tap);
+    assert.match(await code.innerText(), /hello from claude/);
+    await page.screenshot({ path: join(shots, "phone-files.png") });
+    await tap(page.getByRole("button", { name: "Back to the files" }));
+    await page.locator('[data-testid="file-tree"]').waitFor();
+
+    // Terminal: typed on the phone's command line, `git log` shows the commit.
+    await tap(tabs.filter({ hasText: "Terminal" }));
+    const term = await liveTerminal(page);
+    await page.getByRole("textbox", { name: "Command" }).fill("git log --oneline");
+    await tap(page.getByRole("button", { name: "Run" }));
+    await term.locator(".xterm-rows", { hasText: "Initial commit" }).waitFor({ timeout: TIMEOUT });
+    assert.ok((await minHeight(page.getByRole("button", { name: "Ctrl-C" }))) >= 44);
+    await page.screenshot({ path: join(shots, "phone-terminal.png") });
 
     // Touch targets: the tab bar, the back button, the composer's button.
     assert.ok((await minHeight(tabs)) >= 44, "tab bar buttons are at least 44 px tall");

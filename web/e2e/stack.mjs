@@ -133,10 +133,11 @@ export async function startStack({ name = "band-e2e", project = "app", scenario,
   };
   writeFileSync(join(home, "settings.json"), JSON.stringify(settings));
 
-  const startServer = async () => {
+  // A restart keeps the port: the page's origin, and so its session cookie, stay valid.
+  const startServer = async (port = 0) => {
     const server = await startProcess(
       binary("BAND_SERVER_BIN", "band-server"),
-      ["--home", home, "--port", "0"],
+      ["--home", home, "--port", String(port)],
       { env: { ...process.env, BAND_WEB_DIR: process.env.BAND_WEB_DIR || join(web, "dist"), BAND_LOG: process.env.BAND_LOG || "warn" } },
       { url: /listening on (http:\/\/127\.0\.0\.1:\d+)/, link: /^dashboard: (\S+)$/ },
       "band-server",
@@ -161,11 +162,11 @@ export async function startStack({ name = "band-e2e", project = "app", scenario,
       return server.token;
     },
     mockUrl: mock.url,
-    /** Stops band-server, runs `between` (its database is free then), and starts it again. */
+    /** Stops band-server, runs `between` (its database is free then), and starts it again on the same port. */
     async restart(between) {
       await stopProcess(server.child);
       await between?.();
-      server = await startServer();
+      server = await startServer(new URL(server.url).port);
     },
     worktree: (branch) => join(worktrees, project, branch),
     /** JSON-RPC over HTTP with the token, as the CLI does. */

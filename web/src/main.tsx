@@ -10,7 +10,10 @@ const rpc = new Rpc({ socket: () => new WebSocket(ownSocketUrl()), signedIn: sti
 const band = new Band(rpc, window.localStorage);
 band.start();
 window.addEventListener("online", () => rpc.nudge());
-document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && rpc.nudge());
+document.addEventListener("visibilitychange", () =>
+  document.visibilityState === "visible" ? rpc.nudge() : band.flushLayouts(),
+);
+window.addEventListener("pagehide", () => band.flushLayouts());
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

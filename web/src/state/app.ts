@@ -4,6 +4,13 @@
 // was missed while away.
 
 import type { ChatInfo, ProjectInfo, QueuedInfo, WorkspaceInfo, WorkspaceNotice } from "../api/types";
+import {
+  parseGlobalLayout,
+  parseWorkspaceLayout,
+  sameLayout,
+  type GlobalLayout,
+  type WorkspaceLayout,
+} from "./layout";
 
 export interface AppState {
   loaded: boolean;
@@ -15,6 +22,10 @@ export interface AppState {
   seen: Record<number, number>;
   /** The chat on screen (its events count as seen). */
   openChat: number | null;
+  /** Remembered layouts of the workspaces loaded so far (layout.get), kept live by notices. */
+  layouts: Record<number, WorkspaceLayout>;
+  /** The remembered global layout; null until loaded. */
+  globalLayout: GlobalLayout | null;
 }
 
 export const emptyState: AppState = {
@@ -25,6 +36,8 @@ export const emptyState: AppState = {
   queues: {},
   seen: {},
   openChat: null,
+  layouts: {},
+  globalLayout: null,
 };
 
 /** A workspace's badge: the most urgent status of its chats. */
@@ -86,9 +99,21 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
       return { ...s, workspaces: s.workspaces.filter((w) => w.id !== n.workspace.id), chats };
     }
     case "layout":
-      // The dashboard does not restore remembered layouts yet (layout.get/set exist server-side).
-      return s;
+      return n.workspaceId == null
+        ? setGlobalLayout(s, parseGlobalLayout(n.layout))
+        : setWorkspaceLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout));
   }
+}
+
+export function setWorkspaceLayout(s: AppState, workspace: number, layout: WorkspaceLayout): AppState {
+  const now = s.layouts[workspace];
+  if (now && sameLayout(now, layout)) return s;
+  return { ...s, layouts: { ...s.layouts, [workspace]: layout } };
+}
+
+export function setGlobalLayout(s: AppState, layout: GlobalLayout): AppState {
+  if (s.globalLayout && sameLayout(s.globalLayout, layout)) return s;
+  return { ...s, globalLayout: layout };
 }
 
 export function addProject(s: AppState, p: ProjectInfo): AppState {

@@ -15,9 +15,20 @@ import {
   removeWorkspace,
   saveSeen,
   sawUpTo,
+  setGlobalLayout,
+  setWorkspaceLayout,
   upsertChat,
   type AppState,
 } from "./app";
+import {
+  defaultWorkspaceLayout,
+  LayoutWriter,
+  parseGlobalLayout,
+  parseWorkspaceLayout,
+  sameLayout,
+  type GlobalLayout,
+  type WorkspaceLayout,
+} from "./layout";
 import { createStore, type Store } from "./store";
 
 type TurnListener = (chatId: number, workspaceId: number) => void;
@@ -27,6 +38,7 @@ export class Band {
   readonly connection: Store<ConnectionState>;
   private turnListeners = new Set<TurnListener>();
   private stopNotices: (() => void) | null = null;
+  private layoutWriters = new Map<number | null, LayoutWriter<object>>();
 
   constructor(
     readonly rpc: Rpc,
@@ -54,18 +66,71 @@ export class Band {
     void this.reload();
   }
 
+  /** Sends layout changes still waiting (the page is going away). */
+  flushLayouts(): void {
+    for (const w of this.layoutWriters.values()) w.flush();
+  }
+
   stop(): void {
+    this.flushLayouts();
     this.stopNotices?.();
     this.rpc.close();
   }
 
   async reload(): Promise<void> {
-    const [projects, workspaces, chats] = await Promise.all([
+    const [projects, workspaces, chats, global] = await Promise.all([
       this.rpc.call("projects.list", {}),
       this.rpc.call("workspaces.list", {}),
       this.rpc.call("chats.list", {}),
+      this.rpc.call("layout.get", {}),
     ]);
-    this.state.set((s) => loaded(s, projects, workspaces, chats));
+    this.state.set((s) => setGlobalLayout(loaded(s, projects, workspaces, chats), parseGlobalLayout(global.layout)));
+  }
+
+  /** A workspace's remembered layout, fetched once; notices keep it current after that. */
+  async loadLayout(workspace: number): Promise<WorkspaceLayout> {
+    const known = this.state.get().layouts[workspace];
+    if (known) return known;
+    let layout = defaultWorkspaceLayout;
+    try {
+      const info = await this.rpc.call("layout.get", { workspace: String(workspace) });
+      layout = parseWorkspaceLayout(info.layout);
+    } catch {
+      // Defaults: the layout is a convenience.
+    }
+    this.state.set((s) => (s.layouts[workspace] ? s : setWorkspaceLayout(s, workspace, layout)));
+    return this.state.get().layouts[workspace];
+  }
+
+  /** Changes a workspace's layout here at once, and on the server shortly after. */
+  rememberLayout(workspace: number, change: Partial<WorkspaceLayout>): void {
+    const now = this.state.get().layouts[workspace] ?? defaultWorkspaceLayout;
+    const next = { ...now, ...change };
+    if (sameLayout(now, next)) return;
+    this.state.set((s) => setWorkspaceLayout(s, workspace, next));
+    this.writer(workspace).set(next);
+  }
+
+  rememberGlobal(change: Partial<GlobalLayout>): void {
+    const now = this.state.get().globalLayout ?? { workspace: null };
+    const next = { ...now, ...change };
+    if (sameLayout(now, next)) return;
+    this.state.set((s) => setGlobalLayout(s, next));
+    this.writer(null).set(next);
+  }
+
+  private writer(workspace: number | null): LayoutWriter<object> {
+    let w = this.layoutWriters.get(workspace);
+    if (!w) {
+      w = new LayoutWriter((layout) =>
+        this.rpc.call("layout.set", {
+          layout: layout as Record<string, unknown>,
+          workspace: workspace === null ? undefined : String(workspace),
+        }),
+      );
+      this.layoutWriters.set(workspace, w);
+    }
+    return w;
   }
 
   private onNotice(n: WorkspaceNotice): void {
@@ -136,6 +201,12 @@ export class Band {
     const info = await this.rpc.call("chats.update", { chat, ...change });
     this.state.set((s) => upsertChat(s, info));
     return info;
+  }
+
+  /** Moves a queued message to `position` (0-based) in its chat's queue. */
+  async moveQueued(chat: number, id: number, position: number) {
+    const queue = await this.rpc.call("chats.queue.move", { chat, id, position });
+    this.state.set((s) => ({ ...s, queues: { ...s.queues, [chat]: queue } }));
   }
 
   async loadQueue(chat: number) {

@@ -1,37 +1,47 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef } from "react";
 import { useBand } from "../state/band";
 import { useStore } from "../state/store";
 import { ConnectionBadge } from "./ConnectionBadge";
+import { useMedia } from "./media";
 import { navigate, useRoute } from "./route";
 import { Sidebar } from "./Sidebar";
 import { WorkspaceView } from "./WorkspaceView";
 
 /** Narrow screens (phones) show one pane at a time. */
-function useNarrow(): boolean {
-  const query = "(max-width: 760px)";
-  const [narrow, setNarrow] = useState(() => window.matchMedia(query).matches);
-  useEffect(() => {
-    const m = window.matchMedia(query);
-    const on = () => setNarrow(m.matches);
-    m.addEventListener("change", on);
-    return () => m.removeEventListener("change", on);
-  }, []);
-  return narrow;
-}
+const NARROW = "(max-width: 760px)";
 
 export function App() {
   const band = useBand();
   const route = useRoute();
-  const narrow = useNarrow();
+  const narrow = useMedia(NARROW);
   const workspace = useStore(band.state, (s) =>
     route.workspace === null ? undefined : s.workspaces.find((w) => w.id === route.workspace),
   );
   const isLoaded = useStore(band.state, (s) => s.loaded);
 
+  const workspaceId = workspace?.id;
+  const lastWorkspace = useStore(band.state, (s) => s.globalLayout?.workspace);
+  const restored = useRef(false);
+
   // A workspace that went away (removed elsewhere): back to the list.
   useEffect(() => {
     if (isLoaded && route.workspace !== null && !workspace) navigate({ workspace: null, tab: "chat", chat: null }, true);
   }, [isLoaded, route.workspace, workspace]);
+
+  // Opening the dashboard at its start page opens where it was left, here or on another device
+  // (once: coming back to the list later stays on the list).
+  useEffect(() => {
+    if (!isLoaded || lastWorkspace === undefined || restored.current) return;
+    restored.current = true;
+    if (route.workspace === null && lastWorkspace !== null && band.state.get().workspaces.some((w) => w.id === lastWorkspace)) {
+      navigate({ workspace: lastWorkspace, tab: "chat", chat: null }, true);
+    }
+  }, [band, isLoaded, lastWorkspace, route.workspace]);
+
+  // Remember the workspace on screen.
+  useEffect(() => {
+    if (workspaceId !== undefined) band.rememberGlobal({ workspace: workspaceId });
+  }, [band, workspaceId]);
 
   const showList = !narrow || route.workspace === null;
   const showWorkspace = route.workspace !== null && workspace;

@@ -12,6 +12,9 @@ import { VirtualList } from "./VirtualList";
 
 const PAGE = 200;
 
+/** Rows are keyed by the sequence number of their first event (`e<seq>`). */
+const seqOfKey = (key: string) => Number(key.slice(1));
+
 export function ChatPane({ workspace, chatId }: { workspace: WorkspaceInfo; chatId: number | null }) {
   const band = useBand();
   const chats = useStore(band.state, (s) => chatsOf(s, workspace.id));
@@ -21,8 +24,9 @@ export function ChatPane({ workspace, chatId }: { workspace: WorkspaceInfo; chat
   useEffect(() => {
     if (!chat) return;
     band.open(chat.id);
+    band.rememberLayout(workspace.id, { chat: chat.id });
     return () => band.open(null);
-  }, [band, chat?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [band, chat?.id, workspace.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
   return (
     <section className="pane chat-pane" aria-label="Chat">
@@ -263,6 +267,7 @@ function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: Workspace
           keyOf={keyOf}
           render={render}
           onNearTop={loadOlder}
+          orderOf={seqOfKey}
           label={`Chat ${chat.name || chat.id} in ${workspace.branch}`}
           className="stream"
           header={
@@ -382,12 +387,13 @@ function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
   const [editing, setEditing] = useState<number | null>(null);
   const [draft, setDraft] = useState("");
   const fail = (e: unknown) => alert(errorText(e));
+  const move = (id: number, position: number) => band.moveQueued(chat, id, position).catch(fail);
   return (
     <div className="queue" aria-label="Queued messages">
       <div className="small muted">Queued ({queue.length})</div>
       <ol>
-        {queue.map((q) => (
-          <li key={q.id}>
+        {queue.map((q, i) => (
+          <li key={q.id} data-testid="queued">
             {editing === q.id ? (
               <form
                 className="row"
@@ -407,6 +413,24 @@ function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
             ) : (
               <div className="row">
                 <span className="queued-text">{q.text}</span>
+                <button
+                  type="button"
+                  className="secondary"
+                  aria-label="Move up"
+                  disabled={i === 0}
+                  onClick={() => move(q.id, i - 1)}
+                >
+                  ↑
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  aria-label="Move down"
+                  disabled={i === queue.length - 1}
+                  onClick={() => move(q.id, i + 1)}
+                >
+                  ↓
+                </button>
                 <button
                   type="button"
                   className="secondary"

@@ -18,6 +18,8 @@ interface Props<T> {
   onNearTop?(): void;
   /** Rendered above the first row (e.g. "loading older events"). */
   header?: ReactNode;
+  /** Rows' order by key, to keep the reading position when a row is merged into the one before it. */
+  orderOf?(key: string): number;
   className?: string;
   label?: string;
 }
@@ -25,13 +27,49 @@ interface Props<T> {
 const OVERSCAN_PX = 800;
 const HEADER_PX = 40;
 
-export function VirtualList<T>({ items, version, keyOf, render, estimate = 64, onNearTop, header, className, label }: Props<T>) {
+export interface Anchor {
+  key: string;
+  /** How far the viewport's top was below the row's top. */
+  delta: number;
+}
+
+/**
+ * Where the viewport's top belongs so that the anchor row stays put: its new offset plus the
+ * same delta. A row can vanish when rows are refolded (an older page joined a message to the
+ * text before it): then the last row ordered at or before it holds its content, at its end, so
+ * the anchor moves down by how much taller that row is than the vanished one was.
+ */
+export function anchorTop(
+  anchor: Anchor,
+  keys: readonly string[],
+  offsets: ArrayLike<number>,
+  heightOf: (key: string) => number,
+  indexOfKey: ReadonlyMap<string, number>,
+  orderOf?: (key: string) => number,
+): number | undefined {
+  const i = indexOfKey.get(anchor.key);
+  if (i !== undefined) return offsets[i] + anchor.delta;
+  if (!orderOf || keys.length === 0) return undefined;
+  const order = orderOf(anchor.key);
+  let lo = 0;
+  let hi = keys.length - 1;
+  if (orderOf(keys[0]) > order) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (orderOf(keys[mid]) <= order) lo = mid;
+    else hi = mid - 1;
+  }
+  const grown = Math.max(0, heightOf(keys[lo]) - heightOf(anchor.key));
+  return offsets[lo] + grown + anchor.delta;
+}
+
+export function VirtualList<T>({ items, version, keyOf, render, estimate = 64, onNearTop, header, orderOf, className, label }: Props<T>) {
   const scroller = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
   const [measured, setMeasured] = useState(0);
   const [viewport, setViewport] = useState({ top: 0, height: 800 });
   const follow = useRef(true);
-  const anchor = useRef<{ key: string; delta: number } | null>(null);
+  const anchor = useRef<Anchor | null>(null);
   const pendingFrame = useRef(0);
 
   const keys = useMemo(() => items.map(keyOf), [items, version, keyOf]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -90,11 +128,9 @@ export function VirtualList<T>({ items, version, keyOf, render, estimate = 64, o
       const bottom = Math.max(0, total - el.clientHeight);
       if (Math.abs(el.scrollTop - bottom) > 1) el.scrollTop = bottom;
     } else if (anchor.current) {
-      const i = indexOfKey.get(anchor.current.key);
-      if (i !== undefined) {
-        const top = offsets[i] + anchor.current.delta;
-        if (Math.abs(el.scrollTop - top) > 1) el.scrollTop = top;
-      }
+      const heightOf = (k: string) => heights.current.get(k) ?? estimate;
+      const top = anchorTop(anchor.current, keys, offsets, heightOf, indexOfKey, orderOf);
+      if (top !== undefined && Math.abs(el.scrollTop - top) > 1) el.scrollTop = top;
     }
     if (el.scrollTop !== viewport.top || el.clientHeight !== viewport.height) {
       setViewport({ top: el.scrollTop, height: el.clientHeight });

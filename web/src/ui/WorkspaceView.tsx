@@ -1,33 +1,51 @@
-import { useState, type FormEvent } from "react";
+import {
+  lazy,
+  Suspense,
+  useEffect,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+  type PointerEvent,
+  type ReactNode,
+} from "react";
 import { codes, RpcError } from "../api/rpc";
 import type { WorkspaceInfo } from "../api/types";
 import { useBand } from "../state/band";
 import { chatsOf, workspaceBadge } from "../state/app";
+import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout";
 import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./ChatPane";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { errorText } from "./errors";
+import { useMedia } from "./media";
 import { Modal } from "./NewWorkspace";
 import { navigate, type Route, type Tab } from "./route";
 import { StatusBadge } from "./Sidebar";
 
+const FilesPane = lazy(() => import("./files/FilesPane"));
+const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
+
+const SIDE: readonly [SidePane, string][] = [
+  ["changes", "Changes"],
+  ["files", "Files"],
+  ["terminal", "Terminal"],
+];
+
 export function WorkspaceView({ workspace, route, narrow }: { workspace: WorkspaceInfo; route: Route; narrow: boolean }) {
   const band = useBand();
   const badge = useStore(band.state, (s) => workspaceBadge(s, workspace.id));
+  const layout = useStore(band.state, (s) => s.layouts[workspace.id]);
   const [removing, setRemoving] = useState(false);
-  const go = (tab: Tab) => navigate({ ...route, tab });
+  useEffect(() => void band.loadLayout(workspace.id), [band, workspace.id]);
 
-  const chat = <ChatPane workspace={workspace} chatId={route.chat} />;
-  const changes = <ChangesPane workspace={workspace} />;
-  const files = (
-    <section className="pane files-pane" aria-label="Files">
-      <div className="coming">
-        <h2>Files</h2>
-        <p>Browsing the workspace's files is coming.</p>
-      </div>
-    </section>
-  );
+  const choose = (pane: SidePane) => {
+    if (!layout) return;
+    // The open pane's button closes it: the chat takes the whole width.
+    if (layout.pane === pane && layout.sideOpen) band.rememberLayout(workspace.id, { sideOpen: false });
+    else band.rememberLayout(workspace.id, { pane, sideOpen: true });
+  };
 
   return (
     <main className="workspace" data-testid="workspace-view">
@@ -51,36 +69,166 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </div>
         </div>
         <StatusBadge status={badge} />
+        {!narrow && layout && (
+          <div className="seg side-switch" role="group" aria-label="Side pane">
+            {SIDE.map(([pane, label]) => {
+              const on = layout.sideOpen && layout.pane === pane;
+              return (
+                <button key={pane} type="button" className={on ? "active" : ""} aria-pressed={on} onClick={() => choose(pane)}>
+                  {label}
+                </button>
+              );
+            })}
+          </div>
+        )}
         {narrow && <ConnectionBadge />}
         <button type="button" className="secondary danger-text" onClick={() => setRemoving(true)}>
           Remove
         </button>
       </header>
-      {narrow ? (
-        <>
-          <div className="single-pane">{route.tab === "changes" ? changes : route.tab === "files" ? files : chat}</div>
-          <nav className="tabbar" aria-label="Panes">
-            {(["chat", "changes", "files"] as const).map((t) => (
-              <button
-                key={t}
-                type="button"
-                className={route.tab === t ? "active" : ""}
-                aria-current={route.tab === t ? "page" : undefined}
-                onClick={() => go(t)}
-              >
-                {t === "chat" ? "Chat" : t === "changes" ? "Changes" : "Files"}
-              </button>
-            ))}
-          </nav>
-        </>
+      {layout ? (
+        <Panes workspace={workspace} route={route} narrow={narrow} layout={layout} />
       ) : (
-        <div className="panes">
-          {chat}
-          {changes}
-        </div>
+        <div className="muted center grow pad">Loading…</div>
       )}
       {removing && <RemoveWorkspace workspace={workspace} onClose={() => setRemoving(false)} />}
     </main>
+  );
+}
+
+/** The workspace's panes, once its remembered layout is known. */
+function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo; route: Route; narrow: boolean; layout: WorkspaceLayout }) {
+  const band = useBand();
+  const stacked = useMedia("(max-width: 1100px)");
+  const tab = route.tab;
+
+  // An address naming a pane opens it beside the chat (wide screens).
+  useEffect(() => {
+    if (!narrow && tab !== "chat") band.rememberLayout(workspace.id, { pane: tab, sideOpen: true });
+  }, [band, narrow, tab, workspace.id]);
+
+  // The pane on screen: the tab on a phone, the side pane on a wide screen.
+  const shown: Tab = narrow ? tab : layout.sideOpen ? layout.pane : "chat";
+  // A terminal keeps running and stays attached once opened, whatever pane is in front.
+  const [terminalOpened, setTerminalOpened] = useState(shown === "terminal");
+  useEffect(() => {
+    if (shown === "terminal") setTerminalOpened(true);
+  }, [shown]);
+
+  const go = (t: Tab) => {
+    navigate({ ...route, tab: t });
+    if (t !== "chat") band.rememberLayout(workspace.id, { pane: t });
+  };
+
+  const loading = <div className="pane muted pad">Loading…</div>;
+  const chat = <ChatPane workspace={workspace} chatId={route.chat ?? layout.chat} />;
+  const side =
+    shown === "changes" ? (
+      <ChangesPane workspace={workspace} />
+    ) : shown === "files" ? (
+      <Suspense fallback={loading}>
+        <FilesPane workspace={workspace} narrow={narrow} />
+      </Suspense>
+    ) : null;
+  const terminal = terminalOpened && (
+    <div className="pane-slot" hidden={shown !== "terminal"}>
+      <Suspense fallback={loading}>
+        <TerminalPane workspace={workspace} narrow={narrow} visible={shown === "terminal"} />
+      </Suspense>
+    </div>
+  );
+
+  if (narrow) {
+    return (
+      <>
+        <div className="single-pane">
+          {shown === "chat" ? chat : side}
+          {terminal}
+        </div>
+        <nav className="tabbar" aria-label="Panes">
+          {(["chat", ...SIDE.map(([p]) => p)] as const).map((t) => (
+            <button
+              key={t}
+              type="button"
+              className={tab === t ? "active" : ""}
+              aria-current={tab === t ? "page" : undefined}
+              onClick={() => go(t)}
+            >
+              {t === "chat" ? "Chat" : SIDE.find(([p]) => p === t)![1]}
+            </button>
+          ))}
+        </nav>
+      </>
+    );
+  }
+  if (!layout.sideOpen) {
+    return (
+      <div className="panes single">
+        {chat}
+        {terminal}
+      </div>
+    );
+  }
+  return (
+    <Split workspace={workspace.id} split={layout.split} vertical={stacked}>
+      {chat}
+      <div className="side">
+        {side}
+        {terminal}
+      </div>
+    </Split>
+  );
+}
+
+/** Two panes and a handle between them; the chat's share is remembered when the drag ends. */
+function Split({ workspace, split, vertical, children }: { workspace: number; split: number; vertical: boolean; children: [ReactNode, ReactNode] }) {
+  const band = useBand();
+  const box = useRef<HTMLDivElement>(null);
+  const [dragging, setDragging] = useState<number | null>(null);
+  const share = dragging ?? split;
+  const at = (e: PointerEvent<HTMLDivElement>) => {
+    const r = box.current!.getBoundingClientRect();
+    return clampSplit(vertical ? (e.clientY - r.top) / r.height : (e.clientX - r.left) / r.width);
+  };
+  const keep = (v: number) => band.rememberLayout(workspace, { split: clampSplit(v) });
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const step = { ArrowLeft: -0.05, ArrowUp: -0.05, ArrowRight: 0.05, ArrowDown: 0.05 }[e.key];
+    if (step === undefined) return;
+    e.preventDefault();
+    keep(split + step);
+  };
+  const tracks = `minmax(0, ${share}fr) 6px minmax(0, ${1 - share}fr)`;
+  return (
+    <div
+      className={`panes split ${vertical ? "vertical" : ""}`}
+      ref={box}
+      style={vertical ? { gridTemplateRows: tracks } : { gridTemplateColumns: tracks }}
+    >
+      {children[0]}
+      <div
+        className="splitter"
+        role="separator"
+        aria-orientation={vertical ? "horizontal" : "vertical"}
+        aria-label="Resize the panes"
+        aria-valuemin={25}
+        aria-valuemax={75}
+        aria-valuenow={Math.round(share * 100)}
+        tabIndex={0}
+        onKeyDown={onKey}
+        onPointerDown={(e) => {
+          e.currentTarget.setPointerCapture(e.pointerId);
+          setDragging(at(e));
+        }}
+        onPointerMove={(e) => dragging !== null && setDragging(at(e))}
+        onPointerUp={(e) => {
+          if (dragging === null) return;
+          keep(at(e));
+          setDragging(null);
+        }}
+        onPointerCancel={() => setDragging(null)}
+      />
+      {children[1]}
+    </div>
   );
 }
 

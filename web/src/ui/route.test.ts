@@ -14,6 +14,7 @@ test("routes round-trip through their URLs", () => {
     { workspace: null, tab: "chat", chat: null },
     { workspace: 4, tab: "chat", chat: null },
     { workspace: 4, tab: "files", chat: 2 },
+    { workspace: 5, tab: "terminal", chat: null },
   ] as const) {
     const url = new URL(routeUrl(r), "http://x");
     expect(parseRoute(url.pathname, url.search)).toEqual(r);

@@ -3,7 +3,7 @@
 
 import { useSyncExternalStore } from "react";
 
-export type Tab = "chat" | "changes" | "files";
+export type Tab = "chat" | "changes" | "files" | "terminal";
 
 export interface Route {
   workspace: number | null;
@@ -18,7 +18,7 @@ export function parseRoute(path: string, search: string): Route {
   const chat = Number(q.get("chat"));
   return {
     workspace: m ? Number(m[1]) : null,
-    tab: tab === "changes" || tab === "files" ? tab : "chat",
+    tab: tab === "changes" || tab === "files" || tab === "terminal" ? tab : "chat",
     chat: Number.isInteger(chat) && chat > 0 ? chat : null,
   };
 }

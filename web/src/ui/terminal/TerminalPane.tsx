@@ -1,0 +1,296 @@
+// The Terminal pane: the workspace's shells (PTYs on the server, pty-process), one tab each,
+// drawn by xterm.js over each terminal's own WebSocket. The server picks the shell, its
+// directory and its environment; the pane only creates, types, resizes and kills. Terminals
+// outlive the page: reopening the pane reattaches to them and replays their scrollback. On a
+// phone a row of keys (Ctrl-C, Tab, Esc, arrows) and a command line help the on-screen keyboard.
+// Loaded on demand: xterm.js is not in the dashboard's first download.
+
+import { FitAddon } from "@xterm/addon-fit";
+import { Terminal } from "@xterm/xterm";
+import "@xterm/xterm/css/xterm.css";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { codes, RpcError } from "../../api/rpc";
+import type { TerminalInfo, WorkspaceInfo } from "../../api/types";
+import { useBand } from "../../state/band";
+import { errorText } from "../errors";
+import { TerminalConnection, terminalSocketUrl, type TerminalState } from "./connection";
+
+/** Workspaces whose first terminal is being created (one, however often the pane mounts). */
+const creating = new Map<number, Promise<TerminalInfo>>();
+
+export default function TerminalPane({ workspace, narrow, visible }: { workspace: WorkspaceInfo; narrow: boolean; visible: boolean }) {
+  const band = useBand();
+  const [terminals, setTerminals] = useState<TerminalInfo[] | null>(null);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const connections = useRef(new Map<number, TerminalConnection>());
+  const [, setAttached] = useState(0);
+  const ws = String(workspace.id);
+
+  const create = useCallback(async () => {
+    setError(null);
+    try {
+      const t = await band.rpc.call("terminals.create", { workspace: ws });
+      setTerminals((list) => [...(list ?? []).filter((x) => x.id !== t.id), t]);
+      setSelected(t.id);
+      return t;
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }, [band, ws]);
+
+  // The workspace's terminals; a first one when it has none.
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      try {
+        let list = await band.rpc.call("terminals.list", { workspace: ws });
+        if (list.length === 0) {
+          let pending = creating.get(workspace.id);
+          if (!pending) {
+            pending = band.rpc.call("terminals.create", { workspace: ws });
+            creating.set(workspace.id, pending);
+            pending.finally(() => creating.delete(workspace.id)).catch(() => {});
+          }
+          list = [await pending];
+        }
+        if (cancelled) return;
+        setTerminals(list);
+        setSelected((s) => (s !== null && list.some((t) => t.id === s) ? s : list[list.length - 1].id));
+      } catch (e) {
+        if (!cancelled) {
+          setTerminals([]);
+          setError(errorText(e));
+        }
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [band, ws, workspace.id]);
+
+  const kill = async (id: number) => {
+    try {
+      await band.rpc.call("terminals.kill", { terminal: id });
+    } catch (e) {
+      if (!(e instanceof RpcError && e.code === codes.notFound)) return setError(errorText(e));
+    }
+    forget(id);
+  };
+  const forget = (id: number) => {
+    setTerminals((list) => {
+      const next = (list ?? []).filter((t) => t.id !== id);
+      setSelected((s) => (s === id ? (next[next.length - 1]?.id ?? null) : s));
+      return next;
+    });
+  };
+  const current = selected === null ? undefined : connections.current.get(selected);
+
+  return (
+    <section className="pane terminal-pane" aria-label="Terminal" data-testid="terminals">
+      <header className="pane-head terminal-tabs">
+        <h2>Terminal</h2>
+        <div className="term-tabs" role="tablist" aria-label="Terminals">
+          {(terminals ?? []).map((t) => (
+            <span key={t.id} className={`term-tab ${t.id === selected ? "active" : ""}`}>
+              <button
+                type="button"
+                role="tab"
+                aria-selected={t.id === selected}
+                onClick={() => setSelected(t.id)}
+                data-testid="terminal-tab"
+              >
+                {t.title}
+              </button>
+              <button type="button" className="icon-button" aria-label={`Close ${t.title}`} title="End this shell" onClick={() => void kill(t.id)}>
+                ×
+              </button>
+            </span>
+          ))}
+        </div>
+        <button type="button" className="secondary" onClick={() => void create()} aria-label="New terminal">
+          +
+        </button>
+      </header>
+      {error && (
+        <p className="error pad small" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="term-body">
+        {terminals === null && <p className="muted pad">Opening a terminal…</p>}
+        {terminals?.length === 0 && !error && <p className="muted pad">No terminal. Open one with +.</p>}
+        {(terminals ?? []).map((t) => (
+          <XtermView
+            key={t.id}
+            terminal={t}
+            visible={visible && t.id === selected}
+            focus={!narrow}
+            onConnection={(c) => {
+              if (c) connections.current.set(t.id, c);
+              else connections.current.delete(t.id);
+              setAttached((n) => n + 1);
+            }}
+            onGone={() => forget(t.id)}
+          />
+        ))}
+      </div>
+      {narrow && current && <PhoneKeys connection={current} />}
+    </section>
+  );
+}
+
+const theme = {
+  background: "#16171c",
+  foreground: "#e6e7ea",
+  cursor: "#e6e7ea",
+  selectionBackground: "#3b5bdb80",
+};
+
+function XtermView(props: {
+  terminal: TerminalInfo;
+  visible: boolean;
+  focus: boolean;
+  onConnection(c: TerminalConnection | null): void;
+  onGone(): void;
+}) {
+  const { terminal, visible, focus } = props;
+  const band = useBand();
+  const host = useRef<HTMLDivElement>(null);
+  const fit = useRef<FitAddon | null>(null);
+  const term = useRef<Terminal | null>(null);
+  const [state, setState] = useState<TerminalState>("connecting");
+  const [note, setNote] = useState<string | undefined>();
+  // Kept current for the callbacks made once below.
+  const latest = useRef(props);
+  latest.current = props;
+
+  useEffect(() => {
+    const el = host.current!;
+    const xterm = new Terminal({
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+      fontSize: 13,
+      scrollback: 5000,
+      theme,
+    });
+    const fitter = new FitAddon();
+    xterm.loadAddon(fitter);
+    xterm.open(el);
+    term.current = xterm;
+    fit.current = fitter;
+    const id = terminal.id;
+    const conn = new TerminalConnection(
+      {
+        url: (after) => terminalSocketUrl(id, after),
+        socket: (url) => new WebSocket(url),
+        exists: () =>
+          band.rpc.call("terminals.get", { terminal: id }).then(
+            () => true,
+            (e) => !(e instanceof RpcError && e.code === codes.notFound),
+          ),
+      },
+      {
+        data: (bytes) => xterm.write(bytes),
+        state: (s, detail) => {
+          setState(s);
+          setNote(detail);
+          if (s === "gone") latest.current.onGone();
+        },
+        exit: (code, signal) =>
+          xterm.write(`\r\n\x1b[2m[the shell exited${signal ? ` on signal ${signal}` : code !== null ? ` with code ${code}` : ""}]\x1b[0m\r\n`),
+      },
+    );
+    const subs = [
+      xterm.onData((d) => conn.input(d)),
+      xterm.onBinary((d) => conn.inputBytes(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff))),
+      xterm.onResize(({ cols, rows }) => conn.resize(cols, rows)),
+    ];
+    const refit = () => {
+      if (el.offsetParent === null) return; // hidden: no size to fit
+      try {
+        fitter.fit();
+      } catch {
+        // Not laid out yet.
+      }
+    };
+    refit();
+    conn.resize(xterm.cols, xterm.rows);
+    conn.connect();
+    latest.current.onConnection(conn);
+    const ro = new ResizeObserver(refit);
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      subs.forEach((s) => s.dispose());
+      latest.current.onConnection(null);
+      conn.close();
+      xterm.dispose();
+      term.current = null;
+    };
+  }, [band, terminal.id]);
+
+  useEffect(() => {
+    if (!visible) return;
+    try {
+      fit.current?.fit();
+    } catch {
+      // Not laid out yet: the ResizeObserver fits it when it is.
+    }
+    if (focus) term.current?.focus();
+  }, [visible, focus]);
+
+  const label =
+    state === "waiting" ? "Reconnecting…" : state === "exited" ? "Exited" : state === "gone" ? "Closed" : state === "connecting" ? "Connecting…" : "";
+  return (
+    <div className="term-view" hidden={!visible} data-testid="terminal" data-terminal={terminal.id} data-state={state}>
+      {(label || note) && (
+        <div className="term-state small muted" role="status">
+          {label} {note}
+        </div>
+      )}
+      <div className="term-host" ref={host} />
+    </div>
+  );
+}
+
+/** Keys an on-screen keyboard lacks, and a line to type a command in. */
+function PhoneKeys({ connection }: { connection: TerminalConnection }) {
+  const [line, setLine] = useState("");
+  const keys: [string, string][] = [
+    ["Ctrl-C", "\x03"],
+    ["Tab", "\t"],
+    ["Esc", "\x1b"],
+    ["↑", "\x1b[A"],
+    ["↓", "\x1b[B"],
+  ];
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (connection.input(`${line}\r`)) setLine("");
+  };
+  return (
+    <div className="phone-keys">
+      <div className="key-row">
+        {keys.map(([label, bytes]) => (
+          <button key={label} type="button" className="secondary" onClick={() => connection.input(bytes)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      <form className="row" onSubmit={submit}>
+        <input
+          aria-label="Command"
+          placeholder="Type a command"
+          value={line}
+          onChange={(e) => setLine(e.target.value)}
+          autoCapitalize="off"
+          autoCorrect="off"
+          spellCheck={false}
+        />
+        <button type="submit" className="primary">
+          Run
+        </button>
+      </form>
+    </div>
+  );
+}
