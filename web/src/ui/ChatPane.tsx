@@ -382,7 +382,7 @@ function Composer({ chat }: { chat: ChatInfo }) {
   );
 }
 
-function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
+export function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
   const band = useBand();
   const [editing, setEditing] = useState<number | null>(null);
   const [draft, setDraft] = useState("");
