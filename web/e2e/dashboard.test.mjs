@@ -166,6 +166,11 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
     await page.keyboard.type("git log --oneline\n");
     await term.locator(".xterm-rows", { hasText: "Initial commit" }).waitFor({ timeout: TIMEOUT });
     await page.screenshot({ path: join(shots, "desktop-terminal.png") });
+    // The PTY has the pane's size (fitted, not the default 80x24), and the shell sees it.
+    const [{ cols, rows }] = await stack.call("terminals.list");
+    assert.notDeepEqual([cols, rows], [80, 24]);
+    await page.keyboard.type("stty size\n");
+    await term.locator(".xterm-rows", { hasText: `${rows} ${cols}` }).waitFor({ timeout: TIMEOUT });
     const terminalSocket = sockets.find((u) => u.includes("/terminals/"));
     assert.match(terminalSocket, new RegExp(`^${stack.url.replace("http:", "ws:")}/terminals/\\d+/ws$`));
     assert.ok(!terminalSocket.includes(stack.token));
@@ -269,6 +274,17 @@ test("phone: one pane at a time, a tab bar, big touch targets", { timeout: 180_0
     await term.locator(".xterm-rows", { hasText: "Initial commit" }).waitFor({ timeout: TIMEOUT });
     assert.ok((await minHeight(page.getByRole("button", { name: "Ctrl-C" }))) >= 44);
     await page.screenshot({ path: join(shots, "phone-terminal.png") });
+    // Several terminals: a second tab, a shell of its own; closing it leaves the first.
+    const firstId = await term.getAttribute("data-terminal");
+    await tap(page.getByRole("button", { name: "New terminal" }));
+    await page.locator('[data-testid="terminal-tab"]').nth(1).waitFor();
+    const second = await liveTerminal(page);
+    await page.locator(`[data-testid="terminal"][data-terminal="${firstId}"]`).waitFor({ state: "hidden" });
+    assert.notEqual(await second.getAttribute("data-terminal"), firstId);
+    assert.equal((await stack.call("terminals.list")).length, 2);
+    await tap(page.getByRole("button", { name: "Close terminal 2" }));
+    await page.locator('[data-testid="terminal-tab"]').nth(1).waitFor({ state: "detached" });
+    assert.equal((await stack.call("terminals.list")).length, 1);
 
     // Touch targets: the tab bar, the back button, the composer's button.
     assert.ok((await minHeight(tabs)) >= 44, "tab bar buttons are at least 44 px tall");
