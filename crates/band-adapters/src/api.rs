@@ -1156,14 +1156,17 @@ mod tests {
     #[test]
     fn every_method_and_subscription_is_classified_and_access_itself_is_admin() {
         let doc = openrpc();
-        for m in doc["methods"].as_array().expect("methods").iter().chain(doc["x-subscriptions"].as_array().expect("subs")) {
+        for m in
+            doc["methods"].as_array().expect("methods").iter().chain(doc["x-subscriptions"].as_array().expect("subs"))
+        {
             assert!(["read", "control", "admin"].contains(&m["x-scope"].as_str().unwrap_or_default()), "{}", m["name"]);
         }
         let scope = |name: &str| METHODS.iter().find(|m| m.name == name).map(|m| m.scope);
         for admin in ["devices.pair", "devices.list", "devices.revoke", "audit.list", "token.rotate"] {
             assert_eq!(scope(admin), Some(Scope::Admin), "{admin}");
         }
-        for control in ["chats.send", "chats.respond", "chats.stop", "terminals.create", "terminals.send", "layout.set"] {
+        for control in ["chats.send", "chats.respond", "chats.stop", "terminals.create", "terminals.send", "layout.set"]
+        {
             assert_eq!(scope(control), Some(Scope::Control), "{control}");
         }
         for read in ["chats.list", "chats.events", "workspaces.diff", "files.read", "terminals.output"] {

@@ -102,10 +102,7 @@ pub fn half_blocks(rows: &[String]) -> String {
     const QUIET: usize = 4;
     let width = rows.first().map_or(0, |r| r.chars().count()) + 2 * QUIET;
     let dark = |y: usize, x: usize| -> bool {
-        y.checked_sub(QUIET)
-            .and_then(|y| rows.get(y))
-            .zip(x.checked_sub(QUIET))
-            .and_then(|(row, x)| row.chars().nth(x))
+        y.checked_sub(QUIET).and_then(|y| rows.get(y)).zip(x.checked_sub(QUIET)).and_then(|(row, x)| row.chars().nth(x))
             == Some('#')
     };
     let height = rows.len() + 2 * QUIET;

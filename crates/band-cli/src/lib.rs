@@ -277,7 +277,8 @@ fn sign_in_link(client: &Client) -> Option<String> {
     if std::env::var("BAND_TOKEN").is_ok_and(|t| !t.is_empty()) {
         return None;
     }
-    let settings: serde_json::Value = serde_json::from_slice(&std::fs::read(home().join("settings.json")).ok()?).ok()?;
+    let settings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home().join("settings.json")).ok()?).ok()?;
     let token = settings.get("tokenSecret")?.as_str()?;
     Some(format!("{}/?token={token}", client.base_url().trim_end_matches('/')))
 }

@@ -34,7 +34,9 @@ impl Scope {
             "read" => Ok(Self::Read),
             "control" => Ok(Self::Control),
             "admin" => Err("a device cannot have admin access (that is the main token's); use read or control".into()),
-            other => Err(format!("unknown scope '{other}'; use read (watch only) or control (send, approve, terminals)")),
+            other => {
+                Err(format!("unknown scope '{other}'; use read (watch only) or control (send, approve, terminals)"))
+            }
         }
     }
 }

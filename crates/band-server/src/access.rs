@@ -337,7 +337,12 @@ impl Access {
     ///
     /// # Errors
     /// A bad name or scope; too many pairings waiting.
-    pub async fn start_pairing(&self, caller: &Caller, name: &str, scope: Option<&str>) -> Result<api::Pairing, CoreError> {
+    pub async fn start_pairing(
+        &self,
+        caller: &Caller,
+        name: &str,
+        scope: Option<&str>,
+    ) -> Result<api::Pairing, CoreError> {
         let name = band_core::device_name(name).map_err(CoreError::InvalidInput)?;
         let scope = Scope::for_device(scope.unwrap_or("read")).map_err(CoreError::InvalidInput)?;
         let code = random_hex(16)?;
@@ -391,7 +396,8 @@ impl Access {
             DeviceEntry { id: device.id, name: device.name.clone(), scope: device.scope, revoked: false },
         );
         let caller = Caller { scope: device.scope, device: Some((device.id, device.name.clone())), remote };
-        let detail = format!("paired with {} access (code issued to expire at {})", device.scope.as_str(), p.expires_at);
+        let detail =
+            format!("paired with {} access (code issued to expire at {})", device.scope.as_str(), p.expires_at);
         self.audit(AuditKind::Paired, Some(&caller), detail).await;
         Ok((device, token))
     }
@@ -406,7 +412,8 @@ impl Access {
         let device = match which.parse::<i64>() {
             Ok(id) => all.into_iter().find(|d| d.id.0 == id),
             Err(_) => {
-                let mut named: Vec<Device> = all.into_iter().filter(|d| d.name == which && d.revoked_at.is_none()).collect();
+                let mut named: Vec<Device> =
+                    all.into_iter().filter(|d| d.name == which && d.revoked_at.is_none()).collect();
                 if named.len() > 1 {
                     let ids: Vec<String> = named.iter().map(|d| d.id.0.to_string()).collect();
                     return Err(CoreError::InvalidInput(format!(
@@ -426,9 +433,17 @@ impl Access {
             d.revoked = true;
         }
         self.changed.send_modify(|n| *n += 1);
-        let target = Caller { scope: revoked.scope, device: Some((revoked.id, revoked.name.clone())), remote: caller.remote.clone() };
-        self.audit(AuditKind::Revoked, Some(&target), "revoked with the main token; its sessions and sockets ended".into())
-            .await;
+        let target = Caller {
+            scope: revoked.scope,
+            device: Some((revoked.id, revoked.name.clone())),
+            remote: caller.remote.clone(),
+        };
+        self.audit(
+            AuditKind::Revoked,
+            Some(&target),
+            "revoked with the main token; its sessions and sockets ended".into(),
+        )
+        .await;
         Ok(revoked)
     }
 
@@ -453,7 +468,8 @@ impl Access {
         // Give the sockets' watchers a moment to close, so the count says what happened.
         tokio::time::sleep(Duration::from_millis(50)).await;
         let after = self.live_sockets.load(Ordering::Relaxed);
-        self.audit(AuditKind::TokenRotated, Some(caller), "main token replaced; every browser session ended".into()).await;
+        self.audit(AuditKind::TokenRotated, Some(caller), "main token replaced; every browser session ended".into())
+            .await;
         Ok(api::TokenRotated {
             sockets_closed: before.saturating_sub(after),
             settings_path: crate::settings::settings_path(&self.home).display().to_string(),

@@ -18,9 +18,9 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::extract::ConnectInfo;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use band_adapters::rpc::server::Caller;
@@ -182,7 +182,9 @@ fn token_exchange(guard: &Guard, req: &Request<Body>) -> Option<Response> {
     };
     let subject = credential.device.map_or(Subject::Main, |d| Subject::Device(d.0));
     let access = guard.access.clone();
-    tokio::spawn(async move { access.audit(AuditKind::SignedIn, Some(&caller), "signed in with a token link".into()).await });
+    tokio::spawn(async move {
+        access.audit(AuditKind::SignedIn, Some(&caller), "signed in with a token link".into()).await
+    });
     Some(signed_in(guard, req, subject, "token"))
 }
 

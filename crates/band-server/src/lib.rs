@@ -310,7 +310,8 @@ impl Band {
             stop: stop_handle,
             access: self.access.clone(),
         };
-        let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), access: self.access.clone() };
+        let terminal_state =
+            terminal_ws::TerminalState { terminals: self.terminals.clone(), access: self.access.clone() };
         let app = router(rpc, self.files.clone(), terminal_state, guard, self.config.web_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {

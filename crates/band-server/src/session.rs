@@ -50,7 +50,11 @@ impl Subject {
     fn parse(text: &str) -> Option<Self> {
         match text {
             "m" => Some(Self::Main),
-            d => d.strip_prefix('d').filter(|n| n.bytes().all(|b| b.is_ascii_digit())).and_then(|n| n.parse().ok()).map(Self::Device),
+            d => d
+                .strip_prefix('d')
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|n| n.parse().ok())
+                .map(Self::Device),
         }
     }
 }

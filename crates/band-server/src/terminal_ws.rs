@@ -85,15 +85,12 @@ pub async fn attach(
             );
         }
     };
-    upgrade
-        .max_message_size(MAX_FRAME)
-        .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |socket| async move {
-            let Some(axum::Extension(credential)) = credential else { return };
-            let _count = access.socket_opened();
-            let ended = access.ended(credential);
-            session(socket, terminals, id, sub, ended).await;
-        })
+    upgrade.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| async move {
+        let Some(axum::Extension(credential)) = credential else { return };
+        let _count = access.socket_opened();
+        let ended = access.ended(credential);
+        session(socket, terminals, id, sub, ended).await;
+    })
 }
 
 fn parse_after(query: Option<&str>) -> Result<u64, String> {

@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 use band_core::ports::{AuditLog, DeviceStore};
-use band_core::{AUDIT_KEEP, AuditEntry, AuditKind, Device, DeviceId, Millis, NewAuditEntry, NewDevice, Scope, StoreError};
+use band_core::{
+    AUDIT_KEEP, AuditEntry, AuditKind, Device, DeviceId, Millis, NewAuditEntry, NewDevice, Scope, StoreError,
+};
 use diesel::prelude::*;
 
 use crate::errors::{corrupt_row, from_diesel, unique_violation};
@@ -187,7 +189,9 @@ impl AuditLog for SqliteStore {
                     .get_result(conn)
                     .map_err(from_diesel)?;
                 // Ids increase and are never reused: everything at or below (newest - keep) goes.
-                diesel::delete(audit::table.filter(audit::id.le(stored.id - keep))).execute(conn).map_err(from_diesel)?;
+                diesel::delete(audit::table.filter(audit::id.le(stored.id - keep)))
+                    .execute(conn)
+                    .map_err(from_diesel)?;
                 Ok(stored)
             })
         })
@@ -199,7 +203,8 @@ impl AuditLog for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self
             .read(move |conn| {
-                let mut q = audit::table.select(AuditRow::as_select()).order(audit::id.desc()).limit(limit).into_boxed();
+                let mut q =
+                    audit::table.select(AuditRow::as_select()).order(audit::id.desc()).limit(limit).into_boxed();
                 if let Some(before) = before {
                     q = q.filter(audit::id.lt(before));
                 }

@@ -19,10 +19,10 @@ use band_core::{
     BranchName, GitRef, Millis, NewProject, NewWorkspace, ProjectId, ProjectName, StoreError, WorkspaceId,
 };
 
-#[path = "contract_chats.rs"]
-mod chats;
 #[path = "contract_access.rs"]
 mod access;
+#[path = "contract_chats.rs"]
+mod chats;
 #[path = "contract_layouts.rs"]
 mod layouts;
 

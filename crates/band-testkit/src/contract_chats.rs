@@ -21,7 +21,8 @@
 use std::collections::BTreeMap;
 
 use band_core::ports::{
-    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore,
+    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
+    WorkspaceStore,
 };
 use band_core::{
     AgentKind, AgentUpdate, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Decider, EventPayload, NewChat,

@@ -8,13 +8,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use band_core::ports::{
-    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore,
+    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
+    WorkspaceStore,
 };
 use band_core::{
-    AUDIT_KEEP, AuditEntry, Device, DeviceId, NewAuditEntry, NewDevice,
-    BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, EventPayload, Layout, LayoutScope, Millis, NewChat,
-    NewProject, NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, StoreError, Turn, TurnId,
-    UsageTotals, Workspace, WorkspaceId,
+    AUDIT_KEEP, AuditEntry, BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Device, DeviceId, EventPayload,
+    Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewWorkspace, Project, ProjectId,
+    ProjectName, QueuedId, QueuedMessage, StoreError, Turn, TurnId, UsageTotals, Workspace, WorkspaceId,
 };
 
 /// Projects, workspaces, chats, their event logs, turns and queues, and layouts in memory. Ids start at 1 and

@@ -29,8 +29,8 @@ use band_core::services::{
     Chats, CreateChat, CreateTerminal, Files, Layouts, Projects, Sent, Terminals, WorkspaceTeardown, Workspaces,
 };
 use band_core::{
-    DeviceId, Scope,
-    ChatEvent, ChatId, ChatPatch, CoreError, LayoutScope, PermissionDecision, QueuedId, TerminalId, TerminalOutput,
+    ChatEvent, ChatId, ChatPatch, CoreError, DeviceId, LayoutScope, PermissionDecision, QueuedId, Scope, TerminalId,
+    TerminalOutput,
 };
 use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -149,7 +149,11 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
 /// The caller of a request, if its scope covers `needs`; else a JSON-RPC error (audited).
 fn admit(ctx: &ApiContext, ext: &jsonrpsee::Extensions, name: &str, needs: Scope) -> Result<Caller, ErrorObjectOwned> {
     let Some(caller) = ext.get::<Caller>() else {
-        return Err(ErrorObjectOwned::owned(codes::FORBIDDEN, format!("{name}: no credential was checked"), None::<()>));
+        return Err(ErrorObjectOwned::owned(
+            codes::FORBIDDEN,
+            format!("{name}: no credential was checked"),
+            None::<()>,
+        ));
     };
     caller.allows(name, needs).map_err(|message| {
         ctx.access.refused(caller, format!("{name}: needs {} access", needs.as_str()));

@@ -38,11 +38,8 @@ async fn redeem(s: &TestServer, code: &str) -> (u16, Value) {
 
 async fn call_as(s: &TestServer, token: &str, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let headers = [
-        ("host", s.host()),
-        ("authorization", format!("Bearer {token}")),
-        ("content-type", "application/json".into()),
-    ];
+    let headers =
+        [("host", s.host()), ("authorization", format!("Bearer {token}")), ("content-type", "application/json".into())];
     let r = s.http("POST", "/rpc", &headers, &body).await;
     assert_eq!(r.status, 200, "{method}: {}", r.body);
     r.json()
@@ -121,7 +118,7 @@ async fn a_read_device_watches_but_cannot_act_and_a_control_device_cannot_admini
     }
     let path = format!("/terminals/{}/ws", terminal["id"]);
     let refused = websocket_at(s.addr, &path, &[("authorization", format!("Bearer {read}"))]).await;
-    let (status, body) = refused.err().expect("refused");
+    let Err((status, body)) = refused else { panic!("a read device cannot open a terminal socket") };
     assert_eq!(status, 403);
     assert!(body.contains("has read access") && body.contains("needs control access"), "{body}");
 
@@ -168,7 +165,9 @@ async fn revoking_a_device_closes_its_sockets_and_refuses_its_next_request() {
     closes_soon(&mut term).await;
     assert_eq!(ws_call(&mut untouched, "projects.list", json!({})).await["result"].as_array().map(Vec::len), Some(1));
 
-    let r = s.http("POST", "/rpc", &[("host", s.host()), bearer.clone(), ("content-type", "application/json".into())], "{}").await;
+    let r = s
+        .http("POST", "/rpc", &[("host", s.host()), bearer.clone(), ("content-type", "application/json".into())], "{}")
+        .await;
     assert_eq!(r.status, 401, "{}", r.body);
     let r = s.http("GET", "/", &[("host", s.host()), ("cookie", cookie)], "").await;
     assert_eq!(r.status, 401, "the revoked device's cookie is refused");
@@ -188,7 +187,8 @@ async fn rotating_the_token_ends_sessions_and_old_token_sockets_but_not_device_t
     let mut old_socket = websocket(s.addr, &[("authorization", format!("Bearer {}", s.token))]).await.expect("ws");
     let mut cookie_socket =
         websocket(s.addr, &[("cookie", main_cookie.clone()), ("origin", s.origin())]).await.expect("ws");
-    let mut device_socket = websocket(s.addr, &[("authorization", format!("Bearer {device_token}"))]).await.expect("ws");
+    let mut device_socket =
+        websocket(s.addr, &[("authorization", format!("Bearer {device_token}"))]).await.expect("ws");
 
     let rotated = s.ok("token.rotate", json!({})).await;
     assert!(rotated["socketsClosed"].as_u64().is_some_and(|n| n >= 2), "{rotated}");
@@ -209,7 +209,10 @@ async fn rotating_the_token_ends_sessions_and_old_token_sockets_but_not_device_t
     let r = s.http("POST", "/rpc", &[("host", s.host()), ("authorization", format!("Bearer {old}"))], "{}").await;
     assert_eq!(r.status, 401, "the old token is refused");
     assert!(s.ok("projects.list", json!({})).await.is_array(), "the new one works at once");
-    assert!(call_as(&s, &device_token, "projects.list", json!({})).await.get("result").is_some(), "device tokens survive");
+    assert!(
+        call_as(&s, &device_token, "projects.list", json!({})).await.get("result").is_some(),
+        "device tokens survive"
+    );
     assert!(ws_call(&mut device_socket, "projects.list", json!({})).await.get("result").is_some());
     s.stop().await;
 }
@@ -238,7 +241,12 @@ async fn the_audit_log_records_each_event_without_secrets_and_tokens_are_stored_
     let mut log = Value::Null;
     for _ in 0..50 {
         log = call_as(&s, &new_token, "audit.list", json!({})).await["result"].clone();
-        kinds = log.as_array().expect("entries").iter().map(|e| e["kind"].as_str().unwrap_or_default().to_owned()).collect();
+        kinds = log
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap_or_default().to_owned())
+            .collect();
         if kinds.iter().filter(|k| *k == "refused").count() >= 2 && kinds.contains(&"redeem_failed".to_owned()) {
             break;
         }
