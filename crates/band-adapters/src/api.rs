@@ -1,6 +1,7 @@
 //! The JSON-RPC API. Each method is a type implementing [`Method`]; [`METHODS`] lists them all
 //! for discovery. Field names are camelCase on the wire.
 
+use band_core::Scope;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub trait Method {
     const NAME: &'static str;
     const SUMMARY: &'static str;
+    /// Who may call it: `read` (any credential), `control` (a control device or the main token)
+    /// or `admin` (the main token only). Chosen in [`methods!`], the one place every method is
+    /// classified.
+    const SCOPE: Scope;
     type Params: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
     type Result: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
 }
@@ -22,6 +27,8 @@ pub mod codes {
     pub const CONFLICT: i32 = -32002;
     /// Valid, but refused to protect the user's work (e.g. removing a dirty workspace).
     pub const REFUSED: i32 = -32003;
+    /// The credential's scope does not cover the method (a read device calling chats.send...).
+    pub const FORBIDDEN: i32 = -32004;
 }
 
 /// Params of methods that take none (an empty object, or no params at all).
@@ -762,10 +769,117 @@ pub struct Health {
     pub version: String,
 }
 
+// ---- devices, audit and the main token ------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DevicesPairParams {
+    /// What to call the device (e.g. "phone"): 1 to 64 characters, not only digits.
+    pub name: String,
+    /// read (watch only) or control (send, approve, terminals). Default: read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// A pairing started: open `url` on the device (or scan `qr`), or redeem `code` with
+/// `POST /pair`. Single use; it expires at `expiresAt`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Pairing {
+    pub name: String,
+    pub scope: String,
+    /// The one-time pairing code (at least 128 random bits, hex).
+    pub code: String,
+    /// The dashboard's address with `?pair=<code>`: opening it signs the browser in as the device.
+    pub url: String,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+    /// The QR code of `url`, one string per row of modules, `#` dark and ` ` light, without the
+    /// quiet zone (draw four light modules around it).
+    pub qr: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceInfo {
+    pub id: i64,
+    pub name: String,
+    /// read or control.
+    pub scope: String,
+    pub created_at: i64,
+    /// When a request with this device's credential was last seen (updated about once a minute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DevicesRevokeParams {
+    /// A device id, or the name of exactly one device not yet revoked.
+    pub device: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditListParams {
+    /// Only entries older than this entry id (for paging back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// At most this many (default 100, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryInfo {
+    pub id: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// pairing_started, paired, redeem_failed, signed_in, refused, revoked or token_rotated.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// The peer's address as the server saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<String>,
+    /// What happened, never a secret.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenRotated {
+    /// Live sockets closed because they were opened with the old token or a browser session.
+    pub sockets_closed: u32,
+    /// Where the new token is (it is never sent): settings.json's tokenSecret.
+    pub settings_path: String,
+}
+
+/// The body of `POST /pair` (public: the code is the credential).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedeemRequest {
+    pub code: String,
+}
+
+/// The reply of `POST /pair`: the device's own token (shown once, stored only hashed).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Redeemed {
+    pub token: String,
+    pub device: DeviceInfo,
+}
+
 /// Describes one method for discovery, built from its [`Method`] impl.
 pub struct MethodDoc {
     pub name: &'static str,
     pub summary: &'static str,
+    pub scope: Scope,
     pub params: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
     pub result: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
@@ -775,20 +889,28 @@ impl MethodDoc {
         fn schema<T: JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
             g.subschema_for::<T>()
         }
-        Self { name: M::NAME, summary: M::SUMMARY, params: schema::<M::Params>, result: schema::<M::Result> }
+        Self {
+            name: M::NAME,
+            summary: M::SUMMARY,
+            scope: M::SCOPE,
+            params: schema::<M::Params>,
+            result: schema::<M::Result>,
+        }
     }
 }
 
 /// Declares each method type, its [`Method`] impl, and [`METHODS`] listing them all, so that a
-/// method cannot exist without being described.
+/// method cannot exist without being described and classified (`read`, `control` or `admin`,
+/// see [`Scope`]).
 macro_rules! methods {
-    ($($ty:ident = $name:literal, $summary:literal, $params:ty => $result:ty;)*) => {
+    ($($ty:ident = $name:literal, $scope:ident, $summary:literal, $params:ty => $result:ty;)*) => {
         $(
             #[doc = $summary]
             pub struct $ty;
             impl Method for $ty {
                 const NAME: &'static str = $name;
                 const SUMMARY: &'static str = $summary;
+                const SCOPE: Scope = scope!($scope);
                 type Params = $params;
                 type Result = $result;
             }
@@ -798,83 +920,106 @@ macro_rules! methods {
     };
 }
 
+/// The scope keywords of [`methods!`]; anything else does not compile.
+macro_rules! scope {
+    (read) => {
+        Scope::Read
+    };
+    (control) => {
+        Scope::Control
+    };
+    (admin) => {
+        Scope::Admin
+    };
+}
+
 methods! {
-    ProjectsAdd = "projects.add", "Register a git repository as a project.",
+    ProjectsAdd = "projects.add", control, "Register a git repository as a project.",
         ProjectsAddParams => ProjectInfo;
-    ProjectsList = "projects.list", "List registered projects, by name.",
+    ProjectsList = "projects.list", read, "List registered projects, by name.",
         NoParams => Vec<ProjectInfo>;
-    ProjectsRemove = "projects.remove", "Forget a project. The repository on disk is never touched; refused while it has workspaces.",
+    ProjectsRemove = "projects.remove", control, "Forget a project. The repository on disk is never touched; refused while it has workspaces.",
         ProjectNameParams => ProjectInfo;
-    WorkspacesCreate = "workspaces.create", "Create a workspace: a git worktree on a new or existing branch. Idempotent.",
+    WorkspacesCreate = "workspaces.create", control, "Create a workspace: a git worktree on a new or existing branch. Idempotent.",
         WorkspacesCreateParams => WorkspaceCreated;
-    WorkspacesList = "workspaces.list", "List workspaces, of one project or of all.",
+    WorkspacesList = "workspaces.list", read, "List workspaces, of one project or of all.",
         WorkspacesListParams => Vec<WorkspaceInfo>;
-    WorkspacesGet = "workspaces.get", "Find one workspace by id, project/branch, branch or path.",
+    WorkspacesGet = "workspaces.get", read, "Find one workspace by id, project/branch, branch or path.",
         WorkspaceParams => WorkspaceInfo;
-    WorkspacesStatus = "workspaces.status", "Uncommitted changes of a workspace and how far it is ahead of / behind its base.",
+    WorkspacesStatus = "workspaces.status", read, "Uncommitted changes of a workspace and how far it is ahead of / behind its base.",
         WorkspaceParams => WorkspaceStatusInfo;
-    WorkspacesDiff = "workspaces.diff", "Unified diff of a workspace against the merge base with its base.",
+    WorkspacesDiff = "workspaces.diff", read, "Unified diff of a workspace against the merge base with its base.",
         WorkspaceParams => WorkspaceDiffInfo;
-    WorkspacesRemove = "workspaces.remove", "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.",
+    WorkspacesRemove = "workspaces.remove", control, "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.",
         WorkspacesRemoveParams => WorkspaceRemoved;
-    ChatsCreate = "chats.create", "Start a chat with an agent in a workspace (no message is sent yet).",
+    ChatsCreate = "chats.create", control, "Start a chat with an agent in a workspace (no message is sent yet).",
         ChatsCreateParams => ChatInfo;
-    ChatsList = "chats.list", "List chats, of one workspace or of all.",
+    ChatsList = "chats.list", read, "List chats, of one workspace or of all.",
         ChatsListParams => Vec<ChatInfo>;
-    ChatsGet = "chats.get", "One chat.",
+    ChatsGet = "chats.get", read, "One chat.",
         ChatParams => ChatInfo;
-    ChatsSend = "chats.send", "Send a message: starts a turn when the chat is free, else queues it.",
+    ChatsSend = "chats.send", control, "Send a message: starts a turn when the chat is free, else queues it.",
         ChatsSendParams => SendResult;
-    ChatsStop = "chats.stop", "End the current turn and the agent's process group; the next message resumes the session.",
+    ChatsStop = "chats.stop", control, "End the current turn and the agent's process group; the next message resumes the session.",
         ChatParams => ChatInfo;
-    ChatsInterrupt = "chats.interrupt", "Ask the agent to end its current turn early, keeping its process.",
+    ChatsInterrupt = "chats.interrupt", control, "Ask the agent to end its current turn early, keeping its process.",
         ChatParams => ChatInfo;
-    ChatsRespond = "chats.respond", "Answer a pending permission request: allow or deny.",
+    ChatsRespond = "chats.respond", control, "Answer a pending permission request: allow or deny.",
         ChatsRespondParams => ChatInfo;
-    ChatsUpdate = "chats.update", "Rename a chat, change its model or mode, set or remove labels.",
+    ChatsUpdate = "chats.update", control, "Rename a chat, change its model or mode, set or remove labels.",
         ChatsUpdateParams => ChatInfo;
-    ChatsRemove = "chats.remove", "Stop a chat's agent and delete the chat with its log.",
+    ChatsRemove = "chats.remove", control, "Stop a chat's agent and delete the chat with its log.",
         ChatParams => ChatInfo;
-    ChatsEvents = "chats.events", "A page of a chat's event log: after a sequence number, or before one going back.",
+    ChatsEvents = "chats.events", read, "A page of a chat's event log: after a sequence number, or before one going back.",
         ChatsEventsParams => Vec<EventInfo>;
-    ChatsTurns = "chats.turns", "A chat's turns with their usage, cost, duration and stop reason.",
+    ChatsTurns = "chats.turns", read, "A chat's turns with their usage, cost, duration and stop reason.",
         ChatParams => Vec<TurnInfo>;
-    ChatsUsage = "chats.usage", "Usage totals of a chat or of a workspace's chats.",
+    ChatsUsage = "chats.usage", read, "Usage totals of a chat or of a workspace's chats.",
         UsageParams => UsageTotalsInfo;
-    ChatsQueue = "chats.queue", "Messages waiting for a busy chat, in order.",
+    ChatsQueue = "chats.queue", read, "Messages waiting for a busy chat, in order.",
         ChatParams => Vec<QueuedInfo>;
-    ChatsQueueEdit = "chats.queue.edit", "Change the text of a queued message.",
+    ChatsQueueEdit = "chats.queue.edit", control, "Change the text of a queued message.",
         QueueEditParams => QueuedInfo;
-    ChatsQueueMove = "chats.queue.move", "Move a queued message to another position.",
+    ChatsQueueMove = "chats.queue.move", control, "Move a queued message to another position.",
         QueueMoveParams => Vec<QueuedInfo>;
-    ChatsQueueCancel = "chats.queue.cancel", "Remove a message from the queue.",
+    ChatsQueueCancel = "chats.queue.cancel", control, "Remove a message from the queue.",
         QueueItemParams => QueuedInfo;
-    FilesList = "files.list", "List a directory of a workspace: directories first, then files, without .git or band's own files.",
+    FilesList = "files.list", read, "List a directory of a workspace: directories first, then files, without .git or band's own files.",
         FilesListParams => FileListing;
-    FilesRead = "files.read", "Read a file of a workspace (up to 2 MiB): its text, or that it is binary, with a language hint. Contained to the workspace.",
+    FilesRead = "files.read", read, "Read a file of a workspace (up to 2 MiB): its text, or that it is binary, with a language hint. Contained to the workspace.",
         FilesReadParams => FileContentInfo;
-    LayoutGet = "layout.get", "The remembered dashboard layout: the global one, or a workspace's.",
+    LayoutGet = "layout.get", read, "The remembered dashboard layout: the global one, or a workspace's.",
         LayoutParams => LayoutInfo;
-    LayoutSet = "layout.set", "Remember a dashboard layout (a JSON object up to 64 KiB), global or per workspace; subscribers of workspaces.subscribe hear of it.",
+    LayoutSet = "layout.set", control, "Remember a dashboard layout (a JSON object up to 64 KiB), global or per workspace; subscribers of workspaces.subscribe hear of it.",
         LayoutSetParams => LayoutInfo;
-    TerminalsCreate = "terminals.create", "Open a shell on a PTY in a workspace's directory. The shell, directory and environment are the server's choice.",
+    TerminalsCreate = "terminals.create", control, "Open a shell on a PTY in a workspace's directory. The shell, directory and environment are the server's choice.",
         TerminalsCreateParams => TerminalInfo;
-    TerminalsList = "terminals.list", "List terminals, of one workspace or of all.",
+    TerminalsList = "terminals.list", read, "List terminals, of one workspace or of all.",
         TerminalsListParams => Vec<TerminalInfo>;
-    TerminalsGet = "terminals.get", "One terminal.",
+    TerminalsGet = "terminals.get", read, "One terminal.",
         TerminalParams => TerminalInfo;
-    TerminalsSend = "terminals.send", "Type text into a terminal, literally; no newline is added.",
+    TerminalsSend = "terminals.send", control, "Type text into a terminal, literally; no newline is added.",
         TerminalsSendParams => TerminalInfo;
-    TerminalsResize = "terminals.resize", "Change a terminal's size (the program in it gets SIGWINCH).",
+    TerminalsResize = "terminals.resize", control, "Change a terminal's size (the program in it gets SIGWINCH).",
         TerminalsResizeParams => TerminalInfo;
-    TerminalsOutput = "terminals.output", "A terminal's output after a byte offset, as far back as its scrollback reaches.",
+    TerminalsOutput = "terminals.output", read, "A terminal's output after a byte offset, as far back as its scrollback reaches.",
         TerminalsOutputParams => TerminalOutputInfo;
-    TerminalsKill = "terminals.kill", "End a terminal's shell and everything it started, and forget the terminal.",
+    TerminalsKill = "terminals.kill", control, "End a terminal's shell and everything it started, and forget the terminal.",
         TerminalParams => TerminalInfo;
-    SettingsGet = "settings.get", "The server's settings (without the token).",
+    SettingsGet = "settings.get", read, "The server's settings (without the token).",
         NoParams => SettingsInfo;
-    Discover = "rpc.discover", "This API described as an OpenRPC 1.3 document.",
+    Discover = "rpc.discover", read, "This API described as an OpenRPC 1.3 document.",
         NoParams => serde_json::Value;
+    DevicesPair = "devices.pair", admin, "Start pairing a device: a one-time code (10 minutes) and the sign-in URL carrying it, with its QR code.",
+        DevicesPairParams => Pairing;
+    DevicesList = "devices.list", admin, "Paired devices with their scope and when they were last seen, revoked ones included.",
+        NoParams => Vec<DeviceInfo>;
+    DevicesRevoke = "devices.revoke", admin, "Revoke a device (by id or name): its token stops working and its sessions and sockets end at once.",
+        DevicesRevokeParams => DeviceInfo;
+    AuditList = "audit.list", admin, "The audit log of pairing, sign-ins, refusals, revocations and token rotations, newest first.",
+        AuditListParams => Vec<AuditEntryInfo>;
+    TokenRotate = "token.rotate", admin, "Replace the main token: every browser session and every socket opened with the old token ends. Device tokens stay valid.",
+        NoParams => TokenRotated;
 }
 
 /// A subscription: subscribe with params, receive `notification`s carrying items, unsubscribe.
@@ -883,6 +1028,8 @@ pub struct SubscriptionDoc {
     pub notification: &'static str,
     pub unsubscribe: &'static str,
     pub summary: &'static str,
+    /// Who may subscribe (see [`Method::SCOPE`]).
+    pub scope: Scope,
     pub params: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
     pub item: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
 }
@@ -897,6 +1044,7 @@ pub const CHATS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     notification: "chats.event",
     unsubscribe: "chats.unsubscribe",
     summary: "Replay a chat's events after a sequence number, then follow them live, with no gap and no duplicate.",
+    scope: Scope::Read,
     params: schema::<ChatsSubscribeParams>,
     item: schema::<EventInfo>,
 };
@@ -907,6 +1055,7 @@ pub const WORKSPACES_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     notification: "workspaces.notice",
     unsubscribe: "workspaces.unsubscribe",
     summary: "Follow chat status and queue changes, workspace creation and removal, and layout changes, of one workspace or all.",
+    scope: Scope::Read,
     params: schema::<WorkspacesSubscribeParams>,
     item: schema::<WorkspaceNotice>,
 };
@@ -917,6 +1066,7 @@ pub const TERMINALS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     notification: "terminals.data",
     unsubscribe: "terminals.unsubscribe",
     summary: "Replay a terminal's scrollback after a byte offset, then follow its output live, until the shell exits.",
+    scope: Scope::Read,
     params: schema::<TerminalsSubscribeParams>,
     item: schema::<TerminalStreamItem>,
 };
@@ -960,6 +1110,7 @@ pub fn openrpc() -> serde_json::Value {
         methods.push(json!({
             "name": m.name,
             "summary": m.summary,
+            "x-scope": m.scope.as_str(),
             "paramStructure": "by-name",
             "params": params,
             "result": {"name": "result", "schema": result_schema.to_value()},
@@ -971,6 +1122,7 @@ pub fn openrpc() -> serde_json::Value {
             json!({
                 "name": s.name,
                 "summary": s.summary,
+                "x-scope": s.scope.as_str(),
                 "notification": s.notification,
                 "unsubscribe": s.unsubscribe,
                 "params": (s.params)(&mut generator).to_value(),
@@ -1000,6 +1152,28 @@ fn resolve(generator: &schemars::SchemaGenerator, schema: serde_json::Value) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_method_and_subscription_is_classified_and_access_itself_is_admin() {
+        let doc = openrpc();
+        for m in
+            doc["methods"].as_array().expect("methods").iter().chain(doc["x-subscriptions"].as_array().expect("subs"))
+        {
+            assert!(["read", "control", "admin"].contains(&m["x-scope"].as_str().unwrap_or_default()), "{}", m["name"]);
+        }
+        let scope = |name: &str| METHODS.iter().find(|m| m.name == name).map(|m| m.scope);
+        for admin in ["devices.pair", "devices.list", "devices.revoke", "audit.list", "token.rotate"] {
+            assert_eq!(scope(admin), Some(Scope::Admin), "{admin}");
+        }
+        for control in ["chats.send", "chats.respond", "chats.stop", "terminals.create", "terminals.send", "layout.set"]
+        {
+            assert_eq!(scope(control), Some(Scope::Control), "{control}");
+        }
+        for read in ["chats.list", "chats.events", "workspaces.diff", "files.read", "terminals.output"] {
+            assert_eq!(scope(read), Some(Scope::Read), "{read}");
+        }
+        assert!(SUBSCRIPTIONS.iter().all(|s| s.scope == Scope::Read));
+    }
 
     #[test]
     fn method_names_are_unique_and_namespaced() {

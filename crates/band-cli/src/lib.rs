@@ -10,6 +10,7 @@
 //! never reads band's database or runs git itself.
 
 mod chats;
+mod devices;
 mod output;
 mod terminals;
 
@@ -59,6 +60,30 @@ enum Command {
     /// Terminals: shells in workspaces.
     #[command(subcommand)]
     Terminals(terminals::TerminalsCmd),
+    /// Paired devices (main token only).
+    #[command(subcommand)]
+    Devices(devices::DevicesCmd),
+    /// Pair a device: print a QR code (and URL) that opens the dashboard signed in as it.
+    Qr {
+        /// read (watch only) or control (send, approve, terminals).
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// What to call the device.
+        #[arg(long, default_value = "phone")]
+        name: String,
+    },
+    /// The main token (main token only).
+    #[command(subcommand)]
+    Token(devices::TokenCmd),
+    /// The audit log of sign-ins, pairings, refusals, revocations and rotations, newest first.
+    Audit {
+        /// Only entries older than this id.
+        #[arg(long)]
+        before: Option<i64>,
+        /// At most this many (default 100).
+        #[arg(long)]
+        limit: Option<u32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -208,6 +233,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         },
         Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
         Command::Terminals(cmd) => terminals::run(cmd, &call, &out).await,
+        Command::Devices(cmd) => devices::devices(cmd, &call, &out).await,
+        Command::Qr { scope, name } => devices::qr(name, scope, &call, &out).await,
+        Command::Token(devices::TokenCmd::Rotate) => {
+            devices::rotate(&call, &out).await?;
+            // The new token is in settings.json when this machine runs the server.
+            let fresh = connect(cli.server.as_deref(), true).ok();
+            if let Some(link) = fresh.as_ref().and_then(sign_in_link).filter(|_| !out.json) {
+                println!("Sign in again with {link}");
+            }
+            Ok(())
+        }
+        Command::Audit { before, limit } => devices::audit(before, limit, &call, &out).await,
     }
 }
 
@@ -233,6 +270,17 @@ pub(crate) fn explain(e: ClientError, client: &Client) -> Failure {
         )),
         e => Failure(e.to_string()),
     }
+}
+
+/// The main-token sign-in link, when the token comes from this machine's settings.json.
+fn sign_in_link(client: &Client) -> Option<String> {
+    if std::env::var("BAND_TOKEN").is_ok_and(|t| !t.is_empty()) {
+        return None;
+    }
+    let settings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home().join("settings.json")).ok()?).ok()?;
+    let token = settings.get("tokenSecret")?.as_str()?;
+    Some(format!("{}/?token={token}", client.base_url().trim_end_matches('/')))
 }
 
 fn home() -> PathBuf {

@@ -429,3 +429,56 @@ async fn terminals_from_the_command_line() {
     assert!(msg.contains("is not inside a band workspace"), "{msg}");
     env.stop().await;
 }
+
+#[tokio::test]
+async fn devices_qr_token_rotation_and_the_audit_log_from_the_command_line() {
+    let env = Env::start().await;
+    let text = env.band(&["qr", "--name", "phone", "--scope", "control"]).await;
+    assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(shown.contains('█') && shown.contains("/?pair="), "a QR code and the URL: {shown}");
+    assert!(shown.contains("'phone' in with control access"), "{shown}");
+
+    let pairing = env.json(&["qr", "--name", "tablet"]).await;
+    assert_eq!(pairing["scope"], "read");
+    assert!(pairing["url"].as_str().is_some_and(|u| u.starts_with(&format!("{}/?pair=", env.url))), "{pairing}");
+    assert_eq!(pairing["code"].as_str().map(str::len), Some(32));
+
+    // Redeem the code as another machine would (`POST /pair`), so there is a device to list.
+    let code = pairing["code"].as_str().expect("code");
+    let body = serde_json::json!({"code": code}).to_string();
+    let out = tokio::process::Command::new("curl")
+        .args(["-sf", "-X", "POST", "-H", "content-type: application/json", "--data", &body])
+        .arg(format!("{}/pair", env.url))
+        .output()
+        .await
+        .expect("curl runs");
+    assert!(out.status.success(), "POST /pair: {out:?}");
+    let redeemed: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(redeemed["device"]["name"], "tablet");
+    let list = env.band(&["devices", "list"]).await;
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(listed.contains("tablet") && listed.contains("read") && listed.contains("active"), "{listed}");
+    let revoked = env.json(&["devices", "revoke", "tablet"]).await;
+    assert!(revoked["revokedAt"].is_i64(), "{revoked}");
+    let missing = env.band(&["devices", "revoke", "nobody"]).await;
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("device 'nobody'"), "{missing:?}");
+
+    let before = std::fs::read_to_string(env.home.path().join("settings.json")).expect("settings");
+    let rotated = env.band(&["token", "rotate"]).await;
+    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    let said = String::from_utf8_lossy(&rotated.stdout);
+    let after = std::fs::read_to_string(env.home.path().join("settings.json")).expect("settings");
+    assert_ne!(before, after, "settings.json has a new token");
+    assert!(said.contains("Sign in again with") && said.contains("/?token="), "{said}");
+
+    let audit = env.json(&["audit"]).await;
+    let kinds: Vec<&str> = audit.as_array().expect("entries").iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"token_rotated"), "{kinds:?}");
+    assert!(kinds.contains(&"pairing_started"), "{kinds:?}");
+    let text = env.band(&["audit", "--limit", "2"]).await;
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(shown.starts_with("ID") && shown.lines().count() == 3, "{shown}");
+    env.stop().await;
+}

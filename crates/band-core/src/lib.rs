@@ -11,6 +11,7 @@
 //! - Types here are not serializable by design: wire and storage shapes live at the edges
 //!   (band-adapters' `api`, band-store's rows) and convert from these.
 
+mod access;
 mod chat;
 mod env;
 mod error;
@@ -21,6 +22,7 @@ pub mod ports;
 pub mod services;
 mod terminal;
 
+pub use access::*;
 pub use chat::*;
 pub use env::{agent_env, terminal_env};
 pub use error::{AgentError, CoreError, FileError, GitError, StoreError, TerminalError};

@@ -3,8 +3,14 @@
 //!    explicitly allowed host such as a running tunnel's) — DNS rebinding stops here;
 //! 2. an Origin header, when present, must be exactly this server's own origin, on plain HTTP
 //!    and WebSocket upgrades alike (`null` and other localhost ports included);
-//! 3. every route needs the token unless it is listed in [`PUBLIC`];
+//! 3. every route needs a credential unless it is listed in [`PUBLIC`]: the main token, a
+//!    device's token, or a session cookie (see [`crate::access`]); and the credential's scope
+//!    must cover the route ([`route_scope`]; JSON-RPC methods are checked one by one against
+//!    their classification in band-adapters' `api`);
 //! 4. bodies of state-changing requests must be JSON (no form, text/plain or multipart).
+//!
+//! `?token=` and `?pair=` on a top-level page request become a session cookie and a 303 to the
+//! same page without them. Refusals (401, 403) are audited, rate-limited.
 //!
 //! Refusals are JSON `{"error": "..."}` saying what was wrong; they never echo the token.
 
@@ -12,14 +18,31 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use subtle::ConstantTimeEq;
+use band_adapters::rpc::server::Caller;
+use band_core::{AuditKind, Scope};
 
-/// Routes reachable without the token: method and exact path.
-pub const PUBLIC: &[(&str, &str)] = &[("GET", "/health"), ("HEAD", "/health")];
+use crate::access::{Access, Credential};
+use crate::session::Subject;
+
+/// Routes reachable without a credential: method and exact path. `POST /pair` takes a pairing
+/// code, which is itself the credential.
+pub const PUBLIC: &[(&str, &str)] = &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/pair")];
+
+/// The scope a route needs, the one place routes are classified: a terminal's WebSocket types
+/// into a shell, so it needs `control`; everything else (`/rpc`, whose methods are checked one
+/// by one, raw files, pages) needs `read`.
+pub fn route_scope(method: &Method, path: &str) -> Scope {
+    let terminal_ws = path.strip_prefix("/terminals/").is_some_and(|rest| rest.ends_with("/ws"));
+    if terminal_ws || !matches!(*method, Method::GET | Method::HEAD | Method::POST) {
+        return Scope::Control;
+    }
+    Scope::Read
+}
 
 /// Host names that reach this server besides the loopback names.
 #[derive(Default)]
@@ -39,7 +62,7 @@ impl ExtraHosts {
 }
 
 pub struct Guard {
-    token: String,
+    pub access: Arc<Access>,
     port: u16,
     pub extra_hosts: ExtraHosts,
 }
@@ -54,8 +77,9 @@ pub enum Auth {
 }
 
 impl Guard {
-    pub fn new(token: String, port: u16) -> Self {
-        Self { token, port, extra_hosts: ExtraHosts::default() }
+    pub fn new(access: Arc<Access>, port: u16) -> Self {
+        access.set_port(port);
+        Self { access, port, extra_hosts: ExtraHosts::default() }
     }
 
     /// Is `authority` (a Host header value, or an origin's host[:port]) this server?
@@ -65,11 +89,6 @@ impl Guard {
         (loopback && port == self.port)
             || self.extra_hosts.contains(&host)
             || self.extra_hosts.contains(&format!("{host}:{port}"))
-    }
-
-    fn token_matches(&self, candidate: &str) -> bool {
-        // Constant time in the candidate's content; lengths are not secret (always 64).
-        !self.token.is_empty() && bool::from(self.token.as_bytes().ct_eq(candidate.as_bytes()))
     }
 }
 
@@ -151,27 +170,59 @@ fn escape_html(s: &str) -> String {
 fn token_exchange(guard: &Guard, req: &Request<Body>) -> Option<Response> {
     let query = req.uri().query()?;
     let token = query.split('&').find_map(|p| p.strip_prefix("token="))?;
-    let headers = req.headers();
-    let navigation = *req.method() == Method::GET
-        && !is_websocket_upgrade(headers)
-        && !req.uri().path().starts_with("/rpc")
-        && headers.get("sec-fetch-mode").and_then(|v| v.to_str().ok()).is_none_or(|m| m == "navigate")
-        && headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_none_or(|d| d == "document");
-    if !navigation {
+    if !is_navigation(req) {
         return Some(refuse(
             StatusCode::BAD_REQUEST,
             "the token is accepted in the URL only when opening a page; API clients send `Authorization: Bearer <token>`",
         ));
     }
-    if !guard.token_matches(token) {
+    let Some((caller, credential)) = guard.access.bearer(token, remote(req)) else {
+        guard.access.refusal(AuditKind::Refused, Some(anonymous(req)), "invalid token in a sign-in link".into());
         return Some(unauthorized(req, "invalid token in the link".into()));
+    };
+    let subject = credential.device.map_or(Subject::Main, |d| Subject::Device(d.0));
+    let access = guard.access.clone();
+    tokio::spawn(async move {
+        access.audit(AuditKind::SignedIn, Some(&caller), "signed in with a token link".into()).await
+    });
+    Some(signed_in(guard, req, subject, "token"))
+}
+
+/// A top-level navigation to a page (not an API call, a WebSocket or a subresource).
+fn is_navigation(req: &Request<Body>) -> bool {
+    let headers = req.headers();
+    *req.method() == Method::GET
+        && !is_websocket_upgrade(headers)
+        && !req.uri().path().starts_with("/rpc")
+        && headers.get("sec-fetch-mode").and_then(|v| v.to_str().ok()).is_none_or(|m| m == "navigate")
+        && headers.get("sec-fetch-dest").and_then(|v| v.to_str().ok()).is_none_or(|d| d == "document")
+}
+
+/// `GET /page?pair=<code>`: redeems the code, signs the browser in as the new device, and
+/// redirects to the page without the code.
+async fn pair_exchange(guard: &Guard, req: Request<Body>, code: &str) -> Response {
+    if !is_navigation(&req) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "a pairing code is accepted in the URL only when opening a page; API clients POST it to /pair",
+        );
     }
-    let Some(session) = crate::session::new_session(&guard.token) else {
-        return Some(refuse(StatusCode::INTERNAL_SERVER_ERROR, "no random source for a session"));
+    let from = remote(&req);
+    match guard.access.redeem(code, from).await {
+        Ok((device, _token)) => signed_in(guard, &req, Subject::Device(device.id.0), "pair"),
+        Err(e) => unauthorized(&req, e.to_string()),
+    }
+}
+
+/// A session cookie for `subject` and a 303 to the same page without the `param` that signed in.
+fn signed_in(guard: &Guard, req: &Request<Body>, subject: Subject, param: &str) -> Response {
+    let headers = req.headers();
+    let Some(session) = guard.access.new_session(subject) else {
+        return refuse(StatusCode::INTERNAL_SERVER_ERROR, "no random source for a session");
     };
     let secure = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
         || req.uri().scheme_str() == Some("https");
-    let location = crate::session::without_token(req.uri().path(), Some(query));
+    let location = crate::session::without_param(req.uri().path(), req.uri().query(), param);
     let mut res = StatusCode::SEE_OTHER.into_response();
     let h = res.headers_mut();
     if let (Ok(loc), Ok(cookie)) = (
@@ -181,7 +232,24 @@ fn token_exchange(guard: &Guard, req: &Request<Body>) -> Option<Response> {
         h.insert(header::LOCATION, loc);
         h.insert(header::SET_COOKIE, cookie);
     }
-    Some(res)
+    res
+}
+
+/// The peer's address as this server saw it (never a forwarded header).
+fn remote(req: &Request<Body>) -> Option<String> {
+    req.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.to_string())
+}
+
+fn anonymous(req: &Request<Body>) -> Caller {
+    Caller { scope: Scope::Read, device: None, remote: remote(req) }
+}
+
+/// What the guard decided to let through.
+enum Admitted {
+    Public,
+    /// A page request carrying a pairing code.
+    Pair(String),
+    Caller(Caller, Credential),
 }
 
 fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, String> {
@@ -198,10 +266,32 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
 }
 
 /// The middleware. Runs before routing, on every request.
-pub async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+pub async fn check(State(guard): State<Arc<Guard>>, mut req: Request, next: Next) -> Response {
     let mut res = match admit(&guard, &req) {
-        Ok(()) => next.run(req).await,
-        Err(refusal) => refusal,
+        Ok(Admitted::Public) => next.run(req).await,
+        Ok(Admitted::Pair(code)) => pair_exchange(&guard, req, &code).await,
+        Ok(Admitted::Caller(caller, credential)) => {
+            let needs = route_scope(req.method(), req.uri().path());
+            match caller.allows(&format!("{} {}", req.method(), req.uri().path()), needs) {
+                Ok(()) => {
+                    req.extensions_mut().insert(caller);
+                    req.extensions_mut().insert(credential);
+                    next.run(req).await
+                }
+                Err(message) => {
+                    let detail = format!("{} {}: needs {} access", req.method(), req.uri().path(), needs.as_str());
+                    guard.access.refusal(AuditKind::Refused, Some(caller), detail);
+                    refuse(StatusCode::FORBIDDEN, message)
+                }
+            }
+        }
+        Err(refusal) => {
+            if matches!(refusal.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+                let detail = format!("{} {}: {}", req.method(), req.uri().path(), refusal.status());
+                guard.access.refusal(AuditKind::Refused, Some(anonymous(&req)), detail);
+            }
+            refusal
+        }
     };
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
@@ -218,7 +308,7 @@ pub async fn check(State(guard): State<Arc<Guard>>, req: Request, next: Next) ->
 }
 
 #[allow(clippy::result_large_err)] // one refusal per request; boxing buys nothing
-fn admit(guard: &Guard, req: &Request<Body>) -> Result<(), Response> {
+fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
     let headers = req.headers();
     let forbidden = |m: String| refuse(StatusCode::FORBIDDEN, m);
 
@@ -257,20 +347,25 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<(), Response> {
     // 3. Auth, unless public.
     let public = PUBLIC.iter().any(|(m, p)| req.method().as_str() == *m && req.uri().path() == *p);
     if public {
-        return Ok(());
+        return Ok(Admitted::Public);
     }
     if let Some(response) = token_exchange(guard, req) {
         return Err(response);
     }
+    if let Some(code) = req.uri().query().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("pair="))) {
+        return Ok(Admitted::Pair(code.to_owned()));
+    }
     let unauthorized = |m: String| unauthorized(req, m);
+    let who: Option<(Caller, Credential)>;
     let auth = match single(headers, header::AUTHORIZATION).map_err(unauthorized)? {
         Some(value) => {
             let Some(token) = value.strip_prefix("Bearer ").map(str::trim) else {
                 return Err(unauthorized("malformed Authorization header: expected `Bearer <token>`".into()));
             };
-            if !guard.token_matches(token) {
-                return Err(unauthorized("invalid token".into()));
-            }
+            let Some(found) = guard.access.bearer(token, remote(req)) else {
+                return Err(unauthorized("invalid token (or a revoked device's)".into()));
+            };
+            who = Some(found);
             Auth::Bearer
         }
         None => match crate::session::cookies(headers, &crate::session::cookie_name(guard.port)).as_slice() {
@@ -280,11 +375,16 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<(), Response> {
                         .into(),
                 ));
             }
-            [one] if crate::session::valid(&guard.token, one) => Auth::Cookie,
-            [_] => {
-                return Err(unauthorized(
-                    "this browser's session has ended (the token changed); open the link band-server printed".into(),
-                ));
+            [one] => {
+                let Some(found) = guard.access.cookie(one, remote(req)) else {
+                    return Err(unauthorized(
+                        "this browser's session has ended (the token changed or the device was revoked); \
+                         open the link band-server printed, or pair again"
+                            .into(),
+                    ));
+                };
+                who = Some(found);
+                Auth::Cookie
             }
             _ => return Err(unauthorized("more than one session cookie".into())),
         },
@@ -312,7 +412,10 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<(), Response> {
             ));
         }
     }
-    Ok(())
+    let Some((caller, credential)) = who else {
+        return Err(unauthorized("no credential".into()));
+    };
+    Ok(Admitted::Caller(caller, credential))
 }
 
 #[cfg(test)]
@@ -338,9 +441,17 @@ mod tests {
         }
     }
 
+    fn guard(token: &str, port: u16) -> Guard {
+        let store: Arc<dyn crate::access::AccessStore> = Arc::new(band_testkit::memory::MemoryStore::new());
+        let access = futures_util::FutureExt::now_or_never(Access::load("/nonexistent".into(), token.into(), store))
+            .expect("the memory store is ready at once")
+            .expect("access");
+        Guard::new(Arc::new(access), port)
+    }
+
     #[test]
     fn own_authority_is_exact() {
-        let g = Guard::new("t".repeat(64), 3456);
+        let g = guard(&"t".repeat(64), 3456);
         assert!(g.is_own_authority("localhost:3456", 80));
         assert!(g.is_own_authority("127.0.0.1:3456", 80));
         assert!(g.is_own_authority("[::1]:3456", 80));
@@ -357,10 +468,20 @@ mod tests {
 
     #[test]
     fn tokens_compare_exactly() {
-        let g = Guard::new("a".repeat(64), 1);
-        assert!(g.token_matches(&"a".repeat(64)));
-        assert!(!g.token_matches(&"a".repeat(63)));
-        assert!(!g.token_matches(""));
-        assert!(!Guard::new(String::new(), 1).token_matches(""));
+        let g = guard(&"a".repeat(64), 1);
+        let main = g.access.bearer(&"a".repeat(64), None).map(|(c, _)| c.scope);
+        assert_eq!(main, Some(Scope::Admin));
+        assert!(g.access.bearer(&"a".repeat(63), None).is_none());
+        assert!(g.access.bearer("", None).is_none());
+        assert!(guard("", 1).access.bearer("", None).is_none());
+    }
+
+    #[test]
+    fn routes_are_classified() {
+        assert_eq!(route_scope(&Method::GET, "/terminals/3/ws"), Scope::Control);
+        assert_eq!(route_scope(&Method::POST, "/rpc"), Scope::Read, "methods are checked one by one");
+        assert_eq!(route_scope(&Method::GET, "/workspaces/1/raw/a.txt"), Scope::Read);
+        assert_eq!(route_scope(&Method::GET, "/"), Scope::Read);
+        assert_eq!(route_scope(&Method::DELETE, "/x"), Scope::Control, "anything new that changes state");
     }
 }

@@ -12,6 +12,7 @@
 //! checkpointed after the last request finished; every terminal and agent is killed on the way
 //! out.
 
+pub mod access;
 pub mod guard;
 pub mod raw;
 pub mod session;
@@ -111,6 +112,7 @@ pub struct Band {
     config: Config,
     token: String,
     store: Arc<band_store::SqliteStore>,
+    access: Arc<access::Access>,
     api: Option<ApiContext>,
     chats: Chats,
     files: Arc<Files>,
@@ -210,7 +212,10 @@ impl Band {
             Arc::new(band_adapters::terminals::PtyHost::new(shell)),
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
+        let access_store: Arc<dyn access::AccessStore> = store.clone();
+        let access = Arc::new(access::Access::load(config.home.clone(), token.clone(), access_store).await?);
         let api = ApiContext {
+            access: Arc::new(access::ApiAccess(access.clone())),
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces: workspaces.clone(),
             chats: chats.clone(),
@@ -228,7 +233,7 @@ impl Band {
                 version: VERSION.to_owned(),
             },
         };
-        Ok(Self { config, token, store, api: Some(api), chats, files, terminals, notices })
+        Ok(Self { config, token, store, access, api: Some(api), chats, files, terminals, notices })
     }
 
     /// The chat service (tests and the desktop shell look at live agents through it).
@@ -286,7 +291,7 @@ impl Band {
         let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
         api.settings.web_server_port = port;
         let methods = module(api).map_err(|e| StartError::Config(e.to_string()))?;
-        let guard = Arc::new(Guard::new(self.token.clone(), port));
+        let guard = Arc::new(Guard::new(self.access.clone(), port));
         if !self.config.bind.is_loopback() {
             // LAN mode: the address it was told to bind is one of its own names.
             guard.extra_hosts.insert(&format!("{}:{port}", self.config.bind));
@@ -303,8 +308,11 @@ impl Band {
                 .to_service_builder(),
             methods: methods.into(),
             stop: stop_handle,
+            access: self.access.clone(),
         };
-        let app = router(rpc, self.files.clone(), self.terminals.clone(), guard, self.config.web_dir.clone());
+        let terminal_state =
+            terminal_ws::TerminalState { terminals: self.terminals.clone(), access: self.access.clone() };
+        let app = router(rpc, self.files.clone(), terminal_state, guard, self.config.web_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
             shutdown.await;
@@ -316,7 +324,8 @@ impl Band {
                 tracing::debug!(error = %e, "TCP_NODELAY");
             }
         });
-        let serving = axum::serve(listener, app).with_graceful_shutdown(graceful);
+        let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(graceful);
         let result = serving.await;
         let _ = rx.await;
         // Agents and terminals next, side by side: chats are marked interrupted in one
@@ -341,6 +350,7 @@ struct RpcState {
     builder: TowerServiceBuilder<tower::layer::util::Identity, tower::layer::util::Identity>,
     methods: jsonrpsee::Methods,
     stop: StopHandle,
+    access: Arc<access::Access>,
 }
 
 /// Every route band-server has, as (method, an example path it answers); a test walks them all
@@ -354,6 +364,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/workspaces/1/raw/README.md"),
     ("HEAD", "/workspaces/1/raw/README.md"),
     ("GET", "/terminals/1/ws"),
+    ("POST", "/pair"),
     ("GET", "/"),
     ("GET", "/index.html"),
 ];
@@ -364,13 +375,15 @@ pub const TERMINAL_WS: &str = "/terminals/{id}/ws";
 fn router(
     rpc: RpcState,
     files: Arc<Files>,
-    terminals: Terminals,
+    terminals: terminal_ws::TerminalState,
     guard: Arc<Guard>,
     web_dir: Option<PathBuf>,
 ) -> Router {
+    let access = guard.access.clone();
     Router::new()
         .route("/health", get(health))
         .route("/rpc", any(serve_rpc).with_state(rpc))
+        .route("/pair", axum::routing::post(redeem).with_state(access))
         .route(raw::ROUTE, get(raw::serve).with_state(files))
         .route(TERMINAL_WS, get(terminal_ws::attach).with_state(terminals))
         .fallback(get(web::serve).with_state(web_dir).fallback(not_found))
@@ -386,9 +399,60 @@ async fn not_found(req: Request) -> Response {
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 
-/// One jsonrpsee service per connection, so each WebSocket gets its own connection id.
+/// `POST /pair {"code"}`: redeems a pairing code for an API client (a CLI on another machine):
+/// the device's token, shown this once. Public: the code is the credential (128 random bits,
+/// single use, 10 minutes); failures are audited.
+async fn redeem(State(access): State<Arc<access::Access>>, req: Request) -> Response {
+    let refuse = |status: StatusCode, message: String| {
+        (status, axum::Json(serde_json::json!({"error": message}))).into_response()
+    };
+    let from = req.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
+    let Ok(body) = axum::body::to_bytes(req.into_body(), 1024).await else {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "send only {\"code\": \"<pairing code>\"}".into());
+    };
+    let request: api::RedeemRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("send {{\"code\": \"<pairing code>\"}}: {e}")),
+    };
+    match access.redeem(&request.code, from).await {
+        Ok((device, token)) => {
+            axum::Json(api::Redeemed { token, device: access::device_info(&device) }).into_response()
+        }
+        Err(band_core::CoreError::InvalidInput(m)) => refuse(StatusCode::UNAUTHORIZED, m),
+        Err(e) => {
+            tracing::error!(error = %e, "redeeming a pairing code");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error; the server's log has the details".into())
+        }
+    }
+}
+
+/// One jsonrpsee service per connection, so each WebSocket gets its own connection id. A
+/// WebSocket also gets its own stop handle, tied to the credential that opened it: it is closed
+/// when the server stops or the credential ends (a revoked device, a rotated token).
 async fn serve_rpc(State(rpc): State<RpcState>, req: Request) -> Response {
-    let service = rpc.builder.build(rpc.methods, rpc.stop);
+    let credential = req.extensions().get::<access::Credential>().cloned();
+    let upgrade = req.headers().get(axum::http::header::UPGRADE).is_some();
+    let stop = match credential {
+        Some(credential) if upgrade => {
+            let (conn_stop, conn_handle) = jsonrpsee::server::stop_channel();
+            let (server_stop, ended) = (rpc.stop.clone(), rpc.access.ended(credential));
+            let count = rpc.access.socket_opened();
+            let watcher = conn_handle.clone();
+            tokio::spawn(async move {
+                let _count = count;
+                tokio::select! {
+                    () = server_stop.shutdown() => {}
+                    () = ended => {}
+                    // The connection ended by itself (or never upgraded): nothing to close.
+                    () = watcher.stopped() => return,
+                }
+                let _ = conn_handle.stop();
+            });
+            conn_stop
+        }
+        _ => rpc.stop.clone(),
+    };
+    let service = rpc.builder.build(rpc.methods, stop);
     match service.oneshot(req).await {
         Ok(res) => res.map(Body::new),
         Err(e) => {

@@ -3,9 +3,11 @@
 //! is known by the cookie alone, and the token never sits in its history, its WebSocket URLs or
 //! band's logs.
 //!
-//! The cookie's value is `v1.<nonce>.<mac>`: a random nonce and its HMAC-SHA256 keyed by the
-//! token, never the token itself. Sessions therefore survive a restart, and replacing the token
-//! ends every one of them. The cookie is `HttpOnly; SameSite=Strict; Path=/`, host-only (no
+//! The cookie's value is `v2.<subject>.<nonce>.<mac>`: whose session it is (`m` for the main
+//! token, `d<id>` for a paired device), a random nonce and the HMAC-SHA256 of both keyed by the
+//! main token, never a token itself. Sessions therefore survive a restart; replacing the main
+//! token ends every one of them, and revoking a device ends its own (the guard checks the
+//! device). `v1.<nonce>.<mac>` cookies from before devices existed are main-token sessions. The cookie is `HttpOnly; SameSite=Strict; Path=/`, host-only (no
 //! `Domain`), `Secure` when the page was reached over https, and named after the port, so two
 //! servers on one host never share it.
 
@@ -28,26 +30,58 @@ fn mac(token: &str, nonce: &str) -> Option<String> {
     Some(m.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// A new session cookie value.
-pub fn new_session(token: &str) -> Option<String> {
+/// Whose browser session a cookie is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Signed in with the main token's link.
+    Main,
+    /// Signed in by redeeming a pairing code: the device's id.
+    Device(i64),
+}
+
+impl Subject {
+    fn text(self) -> String {
+        match self {
+            Self::Main => "m".into(),
+            Self::Device(id) => format!("d{id}"),
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "m" => Some(Self::Main),
+            d => d
+                .strip_prefix('d')
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|n| n.parse().ok())
+                .map(Self::Device),
+        }
+    }
+}
+
+/// A new session cookie value for `subject`, keyed by the main token.
+pub fn new_session(token: &str, subject: Subject) -> Option<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).ok()?;
     let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Some(format!("v1.{nonce}.{}", mac(token, &nonce)?))
+    let subject = subject.text();
+    Some(format!("v2.{subject}.{nonce}.{}", mac(token, &format!("{subject}:{nonce}"))?))
 }
 
-/// Whether `value` is a session minted with `token` (constant-time comparison of the MAC).
-pub fn valid(token: &str, value: &str) -> bool {
-    let mut parts = value.splitn(3, '.');
-    let (Some("v1"), Some(nonce), Some(given)) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
+/// Whose session `value` is, if it was minted with `token` (constant-time comparison of the MAC).
+pub fn verify(token: &str, value: &str) -> Option<Subject> {
+    let parts: Vec<&str> = value.split('.').collect();
+    let (subject, nonce, given, signed) = match parts.as_slice() {
+        ["v1", nonce, given] => (Subject::Main, *nonce, *given, (*nonce).to_owned()),
+        ["v2", subject, nonce, given] => (Subject::parse(subject)?, *nonce, *given, format!("{subject}:{nonce}")),
+        _ => return None,
     };
-    if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return false;
+    if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) || token.is_empty() {
+        return None;
     }
-    let Some(expected) = mac(token, nonce) else { return false };
+    let expected = mac(token, &signed)?;
     use subtle::ConstantTimeEq;
-    !token.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+    bool::from(expected.as_bytes().ct_eq(given.as_bytes())).then_some(subject)
 }
 
 /// The `Set-Cookie` header for a new session.
@@ -72,12 +106,17 @@ pub fn cookies<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Vec<&'a st
 /// `path?query` without the `token` parameter, as a same-origin path: never `//host` (which a
 /// browser would read as another site).
 pub fn without_token(path: &str, query: Option<&str>) -> String {
+    without_param(path, query, "token")
+}
+
+/// `path?query` without the parameter `name`, as a same-origin path (see [`without_token`]).
+pub fn without_param(path: &str, query: Option<&str>, name: &str) -> String {
     // Leading slashes and backslashes both go: browsers read `//x` and `/\x` as another host.
     let mut location = format!("/{}", path.trim_start_matches(['/', '\\']));
     let rest: Vec<&str> = query
         .unwrap_or_default()
         .split('&')
-        .filter(|p| !p.is_empty() && *p != "token" && !p.starts_with("token="))
+        .filter(|p| !p.is_empty() && *p != name && p.strip_prefix(name).is_none_or(|rest| !rest.starts_with('=')))
         .collect();
     if !rest.is_empty() {
         location.push('?');
@@ -93,17 +132,26 @@ mod tests {
     #[test]
     fn sessions_verify_only_with_the_token_that_made_them() {
         let token = "a".repeat(64);
-        let s = new_session(&token).expect("session");
-        assert!(valid(&token, &s));
-        assert!(!valid(&"b".repeat(64), &s), "a rotated token ends the session");
+        let s = new_session(&token, Subject::Main).expect("session");
+        assert_eq!(verify(&token, &s), Some(Subject::Main));
+        assert_eq!(verify(&"b".repeat(64), &s), None, "a rotated token ends the session");
         assert!(!s.contains(&token), "the cookie is not the token");
-        assert_ne!(new_session(&token), Some(s.clone()));
+        assert_ne!(new_session(&token, Subject::Main), Some(s.clone()));
         let (head, mac) = s.rsplit_once('.').expect("parts");
-        assert!(!valid(&token, &format!("{head}.{}", "0".repeat(mac.len()))));
-        for junk in ["", "v1", "v1..", "v2.x.y", &token, "v1.zz.zz"] {
-            assert!(!valid(&token, junk), "{junk:?}");
+        assert_eq!(verify(&token, &format!("{head}.{}", "0".repeat(mac.len()))), None);
+        for junk in ["", "v1", "v1..", "v2.x.y", &token, "v1.zz.zz", "v2.m.a.b"] {
+            assert_eq!(verify(&token, junk), None, "{junk:?}");
         }
-        assert!(!valid("", &s));
+        assert_eq!(verify("", &s), None);
+        // A device's session names the device, and cannot be turned into another's.
+        let d = new_session(&token, Subject::Device(7)).expect("session");
+        assert_eq!(verify(&token, &d), Some(Subject::Device(7)));
+        assert_eq!(verify(&token, &d.replacen(".d7.", ".d8.", 1)), None);
+        assert_eq!(verify(&token, &d.replacen(".d7.", ".m.", 1)), None);
+        // A v1 cookie (before devices) is still a main-token session.
+        let nonce = "ab".repeat(16);
+        let v1 = format!("v1.{nonce}.{}", super::mac(&token, &nonce).expect("mac"));
+        assert_eq!(verify(&token, &v1), Some(Subject::Main));
     }
 
     #[test]
@@ -121,5 +169,7 @@ mod tests {
         assert_eq!(without_token("//evil.example/x", Some("token=a")), "/evil.example/x");
         assert_eq!(without_token("/\\evil.example", Some("token=a")), "/evil.example");
         assert_eq!(without_token("/a", Some("a=1&token&b=2")), "/a?a=1&b=2");
+        assert_eq!(without_param("/", Some("pair=abc&tokenx=1"), "pair"), "/?tokenx=1");
+        assert_eq!(without_token("/", Some("tokenx=1")), "/?tokenx=1");
     }
 }

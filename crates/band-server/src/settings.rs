@@ -129,6 +129,19 @@ pub fn load_or_create(home: &Path) -> Result<Settings, SettingsError> {
     Ok(settings)
 }
 
+/// Replaces the token in the settings file with a new one (atomically, mode 0600), keeping every
+/// other field; returns the new token.
+///
+/// # Errors
+/// As [`load_or_create`], and when the file cannot be written.
+pub fn rotate_token(home: &Path) -> Result<String, SettingsError> {
+    let mut settings = load_or_create(home)?;
+    let token = new_token()?;
+    settings.token_secret = Some(token.clone());
+    write(&settings_path(home), &settings)?;
+    Ok(token)
+}
+
 /// 32 random bytes as 64 lowercase hex characters.
 pub fn new_token() -> Result<String, SettingsError> {
     let mut bytes = [0u8; 32];

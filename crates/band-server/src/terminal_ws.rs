@@ -49,8 +49,16 @@ fn refuse(status: StatusCode, message: String) -> Response {
 }
 
 /// The route's handler: checks, then upgrades.
+/// What a terminal's socket needs: the terminals, and the credentials to end it with.
+#[derive(Clone)]
+pub struct TerminalState {
+    pub terminals: Terminals,
+    pub access: std::sync::Arc<crate::access::Access>,
+}
+
 pub async fn attach(
-    State(terminals): State<Terminals>,
+    State(TerminalState { terminals, access }): State<TerminalState>,
+    credential: Option<axum::Extension<crate::access::Credential>>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -77,10 +85,12 @@ pub async fn attach(
             );
         }
     };
-    upgrade
-        .max_message_size(MAX_FRAME)
-        .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |socket| session(socket, terminals, id, sub))
+    upgrade.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| async move {
+        let Some(axum::Extension(credential)) = credential else { return };
+        let _count = access.socket_opened();
+        let ended = access.ended(credential);
+        session(socket, terminals, id, sub, ended).await;
+    })
 }
 
 fn parse_after(query: Option<&str>) -> Result<u64, String> {
@@ -108,7 +118,14 @@ async fn close(socket: &mut WebSocket, code: u16, reason: String) {
     let _ = send(socket, Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
 }
 
-async fn session(mut socket: WebSocket, terminals: Terminals, id: TerminalId, mut sub: TerminalSubscription) {
+async fn session(
+    mut socket: WebSocket,
+    terminals: Terminals,
+    id: TerminalId,
+    mut sub: TerminalSubscription,
+    ended: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(ended);
     if !send_json(&mut socket, json!({"type": "ready", "terminal": terminal_info(&sub.terminal())})).await {
         return;
     }
@@ -116,6 +133,10 @@ async fn session(mut socket: WebSocket, terminals: Terminals, id: TerminalId, mu
     let mut position: Option<u64> = None;
     loop {
         tokio::select! {
+            () = &mut ended => {
+                close(&mut socket, close_code::POLICY, "access revoked".into()).await;
+                return;
+            }
             out = sub.next() => match out {
                 Some(out) => {
                     if position != Some(out.start)

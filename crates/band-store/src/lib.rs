@@ -2,7 +2,8 @@
 //! ([`ProjectStore`](band_core::ports::ProjectStore),
 //! [`WorkspaceStore`](band_core::ports::WorkspaceStore), [`ChatStore`](band_core::ports::ChatStore),
 //! [`EventLog`](band_core::ports::EventLog), [`TurnLog`](band_core::ports::TurnLog),
-//! [`MessageQueue`](band_core::ports::MessageQueue), [`LayoutStore`](band_core::ports::LayoutStore))
+//! [`MessageQueue`](band_core::ports::MessageQueue), [`LayoutStore`](band_core::ports::LayoutStore),
+//! [`DeviceStore`](band_core::ports::DeviceStore), [`AuditLog`](band_core::ports::AuditLog))
 //! on one SQLite file through diesel, with the
 //! schema embedded as migrations and applied at open.
 //!
@@ -22,6 +23,7 @@
 //!   keyed `(chat_id, seq)` in a `WITHOUT ROWID` table, so a page of a chat's log is one range of
 //!   the primary key.
 
+mod access;
 mod chats;
 mod checkpointer;
 mod connection;

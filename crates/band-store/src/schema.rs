@@ -96,4 +96,38 @@ diesel::joinable!(events -> chats (chat_id));
 diesel::joinable!(queued_messages -> chats (chat_id));
 diesel::joinable!(layouts -> workspaces (workspace_id));
 
-diesel::allow_tables_to_appear_in_same_query!(projects, workspaces, chats, turns, events, queued_messages, layouts);
+diesel::allow_tables_to_appear_in_same_query!(
+    projects,
+    workspaces,
+    chats,
+    turns,
+    events,
+    queued_messages,
+    layouts,
+    devices,
+    audit
+);
+
+diesel::table! {
+    devices (id) {
+        id -> BigInt,
+        name -> Text,
+        scope -> Text,
+        token_hash -> Text,
+        created_at -> BigInt,
+        last_seen_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    audit (id) {
+        id -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        device_id -> Nullable<BigInt>,
+        device_name -> Nullable<Text>,
+        remote -> Nullable<Text>,
+        detail -> Text,
+    }
+}

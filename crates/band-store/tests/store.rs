@@ -186,11 +186,24 @@ async fn a_database_with_damaged_pages_fails_its_integrity_check() {
     store.checkpoint().await.expect("checkpoint");
     drop(store);
 
-    // The header and the schema stay readable; the last page (table or index data) does not.
+    // The header and the schema stay readable; the pages of the workspaces table do not.
+    #[derive(QueryableByName)]
+    struct Root {
+        #[diesel(sql_type = Text)]
+        page: String,
+    }
+    let mut conn = SqliteConnection::establish(path.to_str().expect("utf8")).expect("connect");
+    let root: Vec<Root> =
+        diesel::sql_query("SELECT CAST(rootpage AS TEXT) AS page FROM sqlite_schema WHERE name = 'workspaces'")
+            .load(&mut conn)
+            .expect("the table's root page");
+    drop(conn);
+    let page: usize = root[0].page.parse().expect("a page number");
     let mut bytes = std::fs::read(&path).expect("read the file");
-    let len = bytes.len();
-    assert!(len > 8192, "the database spans several pages");
-    bytes[len - 4096..].fill(0xA5);
+    assert!(bytes.len() > 8192, "the database spans several pages");
+    // Pages are numbered from 1; the root's header stays readable, its cells do not.
+    let from = (page - 1) * 4096;
+    bytes[from + 2048..from + 4096].fill(0xA5);
     std::fs::write(&path, &bytes).expect("damage the file");
     let r = SqliteStore::open(&path).await;
     assert!(matches!(&r, Err(StoreError::Internal(e)) if e.to_string().contains("is corrupt (quick_check: ")), "{r:?}");

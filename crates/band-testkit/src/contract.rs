@@ -2,7 +2,8 @@
 //! and of [`ChatStore`](band_core::ports::ChatStore), [`EventLog`](band_core::ports::EventLog),
 //! [`TurnLog`](band_core::ports::TurnLog) and [`MessageQueue`](band_core::ports::MessageQueue)
 //! (in `contract_chats.rs`, re-exported here) and of [`LayoutStore`](band_core::ports::LayoutStore)
-//! (in `contract_layouts.rs`), as stories each implementation must pass. band-testkit's tests run them against
+//! (in `contract_layouts.rs`) and of [`DeviceStore`](band_core::ports::DeviceStore) and
+//! [`AuditLog`](band_core::ports::AuditLog) (in `contract_access.rs`), as stories each implementation must pass. band-testkit's tests run them against
 //! [`MemoryStore`](crate::memory::MemoryStore), band-store's against `SqliteStore` on a real file.
 //!
 //! Each story takes a fresh, empty store; [`all`] runs every story, each on its own store. Paths
@@ -18,11 +19,14 @@ use band_core::{
     BranchName, GitRef, Millis, NewProject, NewWorkspace, ProjectId, ProjectName, StoreError, WorkspaceId,
 };
 
+#[path = "contract_access.rs"]
+mod access;
 #[path = "contract_chats.rs"]
 mod chats;
 #[path = "contract_layouts.rs"]
 mod layouts;
 
+pub use access::*;
 pub use chats::*;
 pub use layouts::*;
 
@@ -78,6 +82,14 @@ where
     setting_a_layout_replaces_it_and_its_time_moves_forward(&fresh().await).await;
     layouts_need_an_existing_workspace(&fresh().await).await;
     deleting_a_workspace_deletes_its_layout(&fresh().await).await;
+
+    devices_are_stored_with_their_hash_and_scope(&fresh().await).await;
+    a_token_hash_belongs_to_one_device(&fresh().await).await;
+    last_seen_only_moves_forward(&fresh().await).await;
+    revoking_keeps_the_device_and_its_first_revocation_time(&fresh().await).await;
+    missing_devices_are_not_found(&fresh().await).await;
+    the_audit_log_pages_newest_first(&fresh().await).await;
+    the_audit_log_keeps_only_the_newest_entries(&fresh().await).await;
 }
 
 // ---------------------------------------------------------------------------------------------

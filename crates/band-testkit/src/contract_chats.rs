@@ -21,7 +21,8 @@
 use std::collections::BTreeMap;
 
 use band_core::ports::{
-    ChatStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore,
+    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
+    WorkspaceStore,
 };
 use band_core::{
     AgentKind, AgentUpdate, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Decider, EventPayload, NewChat,
@@ -33,11 +34,23 @@ use super::{assert_not_found, new_project, new_workspace, now, ok};
 
 /// Every storage port at once: what the whole contract needs of a store.
 pub trait FullStore:
-    ProjectStore + WorkspaceStore + ChatStore + EventLog + TurnLog + MessageQueue + LayoutStore
+    ProjectStore + WorkspaceStore + ChatStore + EventLog + TurnLog + MessageQueue + LayoutStore + DeviceStore + AuditLog
 {
 }
 
-impl<S: ProjectStore + WorkspaceStore + ChatStore + EventLog + TurnLog + MessageQueue + LayoutStore> FullStore for S {}
+impl<
+    S: ProjectStore
+        + WorkspaceStore
+        + ChatStore
+        + EventLog
+        + TurnLog
+        + MessageQueue
+        + LayoutStore
+        + DeviceStore
+        + AuditLog,
+> FullStore for S
+{
+}
 
 // ---------------------------------------------------------------------------------------------
 // Chats

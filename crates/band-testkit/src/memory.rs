@@ -8,12 +8,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use band_core::ports::{
-    ChatStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore,
+    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
+    WorkspaceStore,
 };
 use band_core::{
-    BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, EventPayload, Layout, LayoutScope, Millis, NewChat,
-    NewProject, NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, StoreError, Turn, TurnId,
-    UsageTotals, Workspace, WorkspaceId,
+    AUDIT_KEEP, AuditEntry, BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Device, DeviceId, EventPayload,
+    Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewWorkspace, Project, ProjectId,
+    ProjectName, QueuedId, QueuedMessage, StoreError, Turn, TurnId, UsageTotals, Workspace, WorkspaceId,
 };
 
 /// Projects, workspaces, chats, their event logs, turns and queues, and layouts in memory. Ids start at 1 and
@@ -34,6 +35,10 @@ struct State {
     turns: BTreeMap<i64, Turn>,
     queue: BTreeMap<i64, QueuedMessage>,
     layouts: BTreeMap<LayoutScope, Layout>,
+    devices: BTreeMap<i64, Device>,
+    audit: BTreeMap<i64, AuditEntry>,
+    last_device_id: i64,
+    last_audit_id: i64,
     last_project_id: i64,
     last_workspace_id: i64,
     last_chat_id: i64,
@@ -466,5 +471,77 @@ impl MessageQueue for MemoryStore {
         let mut state = self.state();
         let chat = state.queue.get(&id.0).ok_or_else(|| queued_not_found(id))?.chat_id;
         state.take_queued(chat, id).ok_or_else(|| queued_not_found(id))
+    }
+}
+
+fn device_not_found(id: DeviceId) -> StoreError {
+    StoreError::NotFound(format!("device {}", id.0))
+}
+
+#[async_trait]
+impl DeviceStore for MemoryStore {
+    async fn insert_device(&self, new: NewDevice) -> Result<Device, StoreError> {
+        let mut state = self.state();
+        if state.devices.values().any(|d| d.token_hash == new.token_hash) {
+            return Err(StoreError::Duplicate("a device with that token".into()));
+        }
+        state.last_device_id += 1;
+        let device = Device {
+            id: DeviceId(state.last_device_id),
+            name: new.name,
+            scope: new.scope,
+            token_hash: new.token_hash,
+            created_at: now(),
+            last_seen_at: None,
+            revoked_at: None,
+        };
+        state.devices.insert(device.id.0, device.clone());
+        Ok(device)
+    }
+
+    async fn list_devices(&self) -> Result<Vec<Device>, StoreError> {
+        Ok(self.state().devices.values().cloned().collect())
+    }
+
+    async fn touch_device(&self, id: DeviceId, at: Millis) -> Result<(), StoreError> {
+        let mut state = self.state();
+        let device = state.devices.get_mut(&id.0).ok_or_else(|| device_not_found(id))?;
+        device.last_seen_at = Some(device.last_seen_at.map_or(at, |s| s.max(at)));
+        Ok(())
+    }
+
+    async fn revoke_device(&self, id: DeviceId) -> Result<Device, StoreError> {
+        let mut state = self.state();
+        let device = state.devices.get_mut(&id.0).ok_or_else(|| device_not_found(id))?;
+        device.revoked_at.get_or_insert_with(now);
+        Ok(device.clone())
+    }
+}
+
+#[async_trait]
+impl AuditLog for MemoryStore {
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry, StoreError> {
+        let mut state = self.state();
+        state.last_audit_id += 1;
+        let stored = AuditEntry {
+            id: state.last_audit_id,
+            at: now(),
+            kind: entry.kind,
+            device: entry.device,
+            device_name: entry.device_name,
+            remote: entry.remote,
+            detail: entry.detail,
+        };
+        state.audit.insert(stored.id, stored.clone());
+        while state.audit.len() > AUDIT_KEEP {
+            state.audit.pop_first();
+        }
+        Ok(stored)
+    }
+
+    async fn audit_before(&self, before: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let state = self.state();
+        let below = before.unwrap_or(i64::MAX);
+        Ok(state.audit.range(..below).rev().take(limit).map(|(_, e)| e.clone()).collect())
     }
 }

@@ -683,6 +683,64 @@ export interface Methods {
     params: {};
     result: unknown;
   };
+  /**
+   * Start pairing a device: a one-time code (10 minutes) and the sign-in URL carrying it, with its QR code.
+   */
+  "devices.pair": {
+    params: {
+      /**
+       * What to call the device (e.g. "phone"): 1 to 64 characters, not only digits.
+       */
+      name: string;
+      /**
+       * read (watch only) or control (send, approve, terminals). Default: read.
+       */
+      scope?: string | null;
+    };
+    result: Pairing;
+  };
+  /**
+   * Paired devices with their scope and when they were last seen, revoked ones included.
+   */
+  "devices.list": {
+    params: {};
+    result: DeviceInfo[];
+  };
+  /**
+   * Revoke a device (by id or name): its token stops working and its sessions and sockets end at once.
+   */
+  "devices.revoke": {
+    params: {
+      /**
+       * A device id, or the name of exactly one device not yet revoked.
+       */
+      device: string;
+    };
+    result: DeviceInfo;
+  };
+  /**
+   * The audit log of pairing, sign-ins, refusals, revocations and token rotations, newest first.
+   */
+  "audit.list": {
+    params: {
+      /**
+       * Only entries older than this entry id (for paging back).
+       */
+      before?: number | null;
+      /**
+       * At most this many (default 100, at most 1000).
+       */
+      limit?: number | null;
+    };
+    result: AuditEntryInfo[];
+  };
+  /**
+   * Replace the main token: every browser session and every socket opened with the old token ends. Device tokens stay valid.
+   */
+  "token.rotate": {
+    params: {};
+    result: TokenRotated;
+  };
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1074,6 +1132,91 @@ export interface SettingsInfo {
   webServerPort: number;
   worktreesDir: string;
 }
+/**
+ * A pairing started: open `url` on the device (or scan `qr`), or redeem `code` with
+ * `POST /pair`. Single use; it expires at `expiresAt`.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "Pairing".
+ */
+export interface Pairing {
+  /**
+   * The one-time pairing code (at least 128 random bits, hex).
+   */
+  code: string;
+  /**
+   * Unix milliseconds.
+   */
+  expiresAt: number;
+  name: string;
+  /**
+   * The QR code of `url`, one string per row of modules, `#` dark and ` ` light, without the
+   * quiet zone (draw four light modules around it).
+   */
+  qr: string[];
+  scope: string;
+  /**
+   * The dashboard's address with `?pair=<code>`: opening it signs the browser in as the device.
+   */
+  url: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "DeviceInfo".
+ */
+export interface DeviceInfo {
+  createdAt: number;
+  id: number;
+  /**
+   * When a request with this device's credential was last seen (updated about once a minute).
+   */
+  lastSeenAt?: number | null;
+  name: string;
+  revokedAt?: number | null;
+  /**
+   * read or control.
+   */
+  scope: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "AuditEntryInfo".
+ */
+export interface AuditEntryInfo {
+  /**
+   * Unix milliseconds.
+   */
+  at: number;
+  /**
+   * What happened, never a secret.
+   */
+  detail: string;
+  deviceId?: number | null;
+  deviceName?: string | null;
+  id: number;
+  /**
+   * pairing_started, paired, redeem_failed, signed_in, refused, revoked or token_rotated.
+   */
+  kind: string;
+  /**
+   * The peer's address as the server saw it.
+   */
+  remote?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TokenRotated".
+ */
+export interface TokenRotated {
+  /**
+   * Where the new token is (it is never sent): settings.json's tokenSecret.
+   */
+  settingsPath: string;
+  /**
+   * Live sockets closed because they were opened with the old token or a browser session.
+   */
+  socketsClosed: number;
+}
 export interface Subscriptions {
   /**
    * Replay a chat's events after a sequence number, then follow them live, with no gap and no duplicate.
@@ -1136,6 +1279,20 @@ export interface Notifications {
   "chats.event": EventInfo;
   "workspaces.notice": WorkspaceNotice;
   "terminals.data": TerminalStreamItem;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "AuditListParams".
+ */
+export interface AuditListParams {
+  /**
+   * Only entries older than this entry id (for paging back).
+   */
+  before?: number | null;
+  /**
+   * At most this many (default 100, at most 1000).
+   */
+  limit?: number | null;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1242,6 +1399,30 @@ export interface ChatsUpdateParams {
   setLabels?: {
     [k: string]: string | undefined;
   };
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "DevicesPairParams".
+ */
+export interface DevicesPairParams {
+  /**
+   * What to call the device (e.g. "phone"): 1 to 64 characters, not only digits.
+   */
+  name: string;
+  /**
+   * read (watch only) or control (send, approve, terminals). Default: read.
+   */
+  scope?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "DevicesRevokeParams".
+ */
+export interface DevicesRevokeParams {
+  /**
+   * A device id, or the name of exactly one device not yet revoked.
+   */
+  device: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

@@ -8,6 +8,12 @@
 //! before it is published. A client that stops reading for [`SLOW_CLIENT`] is dropped; it
 //! resubscribes from its last sequence number.
 //!
+//! Every method and subscription checks the caller's scope before anything else: band-server's
+//! guard puts a [`Caller`] into each request's extensions, and [`add`] compares its scope with
+//! the one the method was classified with in [`api`]'s `methods!` (a request without a caller
+//! is refused). Device and token management is behind the [`Access`] port, which band-server
+//! implements.
+//!
 //! `terminals.subscribe` replays a terminal's scrollback after a byte offset and follows its
 //! output live (the adapter's feed guarantees each byte once, in order); output travels as text,
 //! a character cut at a chunk's end is held back until it is whole, and a last `exit` item ends
@@ -23,7 +29,8 @@ use band_core::services::{
     Chats, CreateChat, CreateTerminal, Files, Layouts, Projects, Sent, Terminals, WorkspaceTeardown, Workspaces,
 };
 use band_core::{
-    ChatEvent, ChatId, ChatPatch, CoreError, LayoutScope, PermissionDecision, QueuedId, TerminalId, TerminalOutput,
+    ChatEvent, ChatId, ChatPatch, CoreError, DeviceId, LayoutScope, PermissionDecision, QueuedId, Scope, TerminalId,
+    TerminalOutput,
 };
 use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -37,8 +44,53 @@ use crate::api::{self, Method, codes};
 /// How long a subscriber may leave a notification unread before it is dropped.
 pub const SLOW_CLIENT: Duration = Duration::from_secs(10);
 
+/// Who is calling, as band-server's guard established it (put into each request's extensions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub scope: Scope,
+    /// The paired device, when the credential is a device's (else the main token).
+    pub device: Option<(DeviceId, String)>,
+    /// The peer's address.
+    pub remote: Option<String>,
+}
+
+impl Caller {
+    /// Whether this caller may do what needs `needs`; else the refusal, saying what to do.
+    ///
+    /// # Errors
+    /// The message for the client.
+    pub fn allows(&self, what: &str, needs: Scope) -> Result<(), String> {
+        if self.scope >= needs {
+            return Ok(());
+        }
+        let who = match &self.device {
+            Some((_, name)) => format!("this device ('{name}') has {} access", self.scope.as_str()),
+            None => format!("this credential has {} access", self.scope.as_str()),
+        };
+        let fix = match needs {
+            Scope::Admin => "only the main token (on the machine running band-server) may do that".to_owned(),
+            _ => format!("pair it again with {} access (`band qr --scope control`)", needs.as_str()),
+        };
+        Err(format!("{who}; {what} needs {} access: {fix}", needs.as_str()))
+    }
+}
+
+/// Device pairing, the audit log and the main token: what the admin methods need from the
+/// server that holds the credentials. Errors are [`CoreError`]s with messages for the client.
+#[async_trait::async_trait]
+pub trait Access: Send + Sync {
+    async fn pair(&self, caller: &Caller, name: &str, scope: Option<&str>) -> Result<api::Pairing, CoreError>;
+    async fn devices(&self) -> Result<Vec<api::DeviceInfo>, CoreError>;
+    async fn revoke(&self, caller: &Caller, device: &str) -> Result<api::DeviceInfo, CoreError>;
+    async fn audit(&self, before: Option<i64>, limit: usize) -> Result<Vec<api::AuditEntryInfo>, CoreError>;
+    async fn rotate(&self, caller: &Caller) -> Result<api::TokenRotated, CoreError>;
+    /// A call refused for its scope, for the audit log (rate-limited by the implementation).
+    fn refused(&self, caller: &Caller, detail: String);
+}
+
 /// What the API methods act on.
 pub struct ApiContext {
+    pub access: Arc<dyn Access>,
     pub projects: Projects,
     pub workspaces: Arc<Workspaces>,
     pub chats: Chats,
@@ -67,18 +119,59 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     terminals(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
+    access(&mut m)?;
     let (c, w) = (api::CHATS_SUBSCRIBE, api::WORKSPACES_SUBSCRIBE);
-    m.register_subscription(c.name, c.notification, c.unsubscribe, |params, pending, ctx, _| {
-        subscribe_chat(params, pending, ctx)
+    m.register_subscription(c.name, c.notification, c.unsubscribe, |params, pending, ctx, ext| async move {
+        if let Err(e) = admit(&ctx, &ext, api::CHATS_SUBSCRIBE.name, api::CHATS_SUBSCRIBE.scope) {
+            pending.reject(e).await;
+            return Ok(());
+        }
+        subscribe_chat(params, pending, ctx).await
     })?;
-    m.register_subscription(w.name, w.notification, w.unsubscribe, |params, pending, ctx, _| {
-        subscribe_workspaces(params, pending, ctx)
+    m.register_subscription(w.name, w.notification, w.unsubscribe, |params, pending, ctx, ext| async move {
+        if let Err(e) = admit(&ctx, &ext, api::WORKSPACES_SUBSCRIBE.name, api::WORKSPACES_SUBSCRIBE.scope) {
+            pending.reject(e).await;
+            return Ok(());
+        }
+        subscribe_workspaces(params, pending, ctx).await
     })?;
     let t = api::TERMINALS_SUBSCRIBE;
-    m.register_subscription(t.name, t.notification, t.unsubscribe, |params, pending, ctx, _| {
-        subscribe_terminal(params, pending, ctx)
+    m.register_subscription(t.name, t.notification, t.unsubscribe, |params, pending, ctx, ext| async move {
+        if let Err(e) = admit(&ctx, &ext, api::TERMINALS_SUBSCRIBE.name, api::TERMINALS_SUBSCRIBE.scope) {
+            pending.reject(e).await;
+            return Ok(());
+        }
+        subscribe_terminal(params, pending, ctx).await
     })?;
     Ok(m)
+}
+
+/// The caller of a request, if its scope covers `needs`; else a JSON-RPC error (audited).
+fn admit(ctx: &ApiContext, ext: &jsonrpsee::Extensions, name: &str, needs: Scope) -> Result<Caller, ErrorObjectOwned> {
+    let Some(caller) = ext.get::<Caller>() else {
+        return Err(ErrorObjectOwned::owned(
+            codes::FORBIDDEN,
+            format!("{name}: no credential was checked"),
+            None::<()>,
+        ));
+    };
+    caller.allows(name, needs).map_err(|message| {
+        ctx.access.refused(caller, format!("{name}: needs {} access", needs.as_str()));
+        ErrorObjectOwned::owned(codes::FORBIDDEN, message, None::<()>)
+    })?;
+    Ok(caller.clone())
+}
+
+fn access(m: &mut RpcModule<ApiContext>) -> Reg {
+    add_as::<api::DevicesPair, _, _>(m, |c, p, caller| async move {
+        c.access.pair(&caller, &p.name, p.scope.as_deref()).await
+    })?;
+    add::<api::DevicesList, _, _>(m, |c, _| async move { c.access.devices().await })?;
+    add_as::<api::DevicesRevoke, _, _>(m, |c, p, caller| async move { c.access.revoke(&caller, &p.device).await })?;
+    add::<api::AuditList, _, _>(m, |c, p| async move {
+        c.access.audit(p.before, p.limit.unwrap_or(100).clamp(1, 1000) as usize).await
+    })?;
+    add_as::<api::TokenRotate, _, _>(m, |c, _, caller| async move { c.access.rotate(&caller).await })
 }
 
 fn projects(m: &mut RpcModule<ApiContext>) -> Reg {
@@ -318,18 +411,30 @@ fn terminals(m: &mut RpcModule<ApiContext>) -> Reg {
     })
 }
 
-/// Registers one method: parses its params (by name), runs it, maps its error.
+/// Registers one method: checks the caller's scope, parses its params (by name), runs it, maps
+/// its error.
 fn add<M, F, Fut>(m: &mut RpcModule<ApiContext>, f: F) -> Reg
 where
     M: Method,
     F: Fn(Arc<ApiContext>, M::Params) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<M::Result, CoreError>> + Send + 'static,
 {
-    m.register_async_method(M::NAME, move |params, ctx, _ext| {
+    add_as::<M, _, _>(m, move |c, p, _| f(c, p))
+}
+
+/// As [`add`], for a method that needs to know its caller.
+fn add_as<M, F, Fut>(m: &mut RpcModule<ApiContext>, f: F) -> Reg
+where
+    M: Method,
+    F: Fn(Arc<ApiContext>, M::Params, Caller) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<M::Result, CoreError>> + Send + 'static,
+{
+    m.register_async_method(M::NAME, move |params, ctx, ext| {
         let f = f.clone();
         async move {
+            let caller = admit(&ctx, &ext, M::NAME, M::SCOPE)?;
             let params = parse_params::<M::Params>(M::NAME, &params)?;
-            let result = f(ctx, params).await.map_err(|e| error_object(M::NAME, e))?;
+            let result = f(ctx, params, caller).await.map_err(|e| error_object(M::NAME, e))?;
             serde_json::to_value(result).map_err(|e| error_object(M::NAME, CoreError::Internal(Box::new(e))))
         }
     })?;

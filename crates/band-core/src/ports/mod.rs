@@ -14,5 +14,8 @@ pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, Ag
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;
-pub use store::{ChatStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope, WorkspaceStore};
+pub use store::{
+    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
+    WorkspaceStore,
+};
 pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};

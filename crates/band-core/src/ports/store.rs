@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 
+use crate::access::{AuditEntry, Device, DeviceId, NewAuditEntry, NewDevice};
 use crate::chat::{Chat, ChatEvent, ChatPatch, EventPayload, NewChat, QueuedId, QueuedMessage, Turn, UsageTotals};
 use crate::error::StoreError;
 use crate::model::{
@@ -181,4 +182,40 @@ pub trait LayoutStore: Send + Sync {
     /// [`StoreError::NotFound`] ("workspace N") when the scope's workspace does not exist;
     /// nothing is written then.
     async fn put_layout(&self, scope: LayoutScope, document: String) -> Result<Layout, StoreError>;
+}
+
+/// Paired devices. A device's token is never stored, only its hash.
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// Stores a new device, not revoked and never seen, and assigns its id and creation time.
+    ///
+    /// # Errors
+    /// [`StoreError::Duplicate`] when a device with that token hash exists; nothing is written.
+    async fn insert_device(&self, new: NewDevice) -> Result<Device, StoreError>;
+
+    /// Every device, revoked ones included, ordered by id.
+    async fn list_devices(&self) -> Result<Vec<Device>, StoreError>;
+
+    /// Records that the device was seen at `at`; `last_seen_at` never moves backwards.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] ("device N") when absent.
+    async fn touch_device(&self, id: DeviceId, at: crate::model::Millis) -> Result<(), StoreError>;
+
+    /// Marks the device revoked now, or keeps the time it was first revoked; returns it.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] ("device N") when absent.
+    async fn revoke_device(&self, id: DeviceId) -> Result<Device, StoreError>;
+}
+
+/// The audit log of authentication events, newest kept, bounded.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends an entry (id increasing, `at` now) and prunes the oldest entries beyond
+    /// [`AUDIT_KEEP`](crate::AUDIT_KEEP), in one transaction.
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry, StoreError>;
+
+    /// At most `limit` entries with `id < before` (no bound when `None`), newest first.
+    async fn audit_before(&self, before: Option<i64>, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
 }
