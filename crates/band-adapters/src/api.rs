@@ -851,6 +851,19 @@ pub struct AuditEntryInfo {
     pub detail: String,
 }
 
+/// Who the caller is: what its credential may do, and which device it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WhoAmI {
+    /// read, control or admin (the main token).
+    pub scope: String,
+    /// The paired device's id, when the credential is a device's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenRotated {
@@ -1018,6 +1031,8 @@ methods! {
         DevicesRevokeParams => DeviceInfo;
     AuditList = "audit.list", admin, "The audit log of pairing, sign-ins, refusals, revocations and token rotations, newest first.",
         AuditListParams => Vec<AuditEntryInfo>;
+    AuthWhoami = "auth.whoami", read, "The caller's access: its scope (read, control or admin) and, for a paired device, which one.",
+        NoParams => WhoAmI;
     TokenRotate = "token.rotate", admin, "Replace the main token: every browser session and every socket opened with the old token ends. Device tokens stay valid.",
         NoParams => TokenRotated;
 }

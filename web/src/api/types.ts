@@ -735,6 +735,13 @@ export interface Methods {
     result: AuditEntryInfo[];
   };
   /**
+   * The caller's access: its scope (read, control or admin) and, for a paired device, which one.
+   */
+  "auth.whoami": {
+    params: {};
+    result: WhoAmI;
+  };
+  /**
    * Replace the main token: every browser session and every socket opened with the old token ends. Device tokens stay valid.
    */
   "token.rotate": {
@@ -1202,6 +1209,23 @@ export interface AuditEntryInfo {
    * The peer's address as the server saw it.
    */
   remote?: string | null;
+}
+/**
+ * Who the caller is: what its credential may do, and which device it is.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WhoAmI".
+ */
+export interface WhoAmI {
+  /**
+   * The paired device's id, when the credential is a device's.
+   */
+  deviceId?: number | null;
+  deviceName?: string | null;
+  /**
+   * read, control or admin (the main token).
+   */
+  scope: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

@@ -171,6 +171,13 @@ fn access(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::AuditList, _, _>(m, |c, p| async move {
         c.access.audit(p.before, p.limit.unwrap_or(100).clamp(1, 1000) as usize).await
     })?;
+    add_as::<api::AuthWhoami, _, _>(m, |_, _, caller| async move {
+        Ok(api::WhoAmI {
+            scope: caller.scope.as_str().to_owned(),
+            device_id: caller.device.as_ref().map(|(id, _)| id.0),
+            device_name: caller.device.map(|(_, name)| name),
+        })
+    })?;
     add_as::<api::TokenRotate, _, _>(m, |c, _, caller| async move { c.access.rotate(&caller).await })
 }
 

@@ -102,6 +102,13 @@ async fn a_read_device_watches_but_cannot_act_and_a_control_device_cannot_admini
     assert_eq!(read.len(), 64);
 
     assert!(call_as(&s, &read, "chats.list", json!({})).await.get("result").is_some());
+    // Who it is, so a dashboard can hide what it may not do.
+    let me = call_as(&s, &read, "auth.whoami", json!({})).await;
+    assert_eq!(me["result"]["scope"], "read", "{me}");
+    assert_eq!(me["result"]["deviceName"], "tablet", "{me}");
+    assert_eq!(me["result"]["deviceId"], redeemed["device"]["id"], "{me}");
+    let main = s.ok("auth.whoami", json!({})).await;
+    assert_eq!(main, json!({"scope": "admin"}));
     let mut ws = websocket(s.addr, &[("authorization", format!("Bearer {read}"))]).await.expect("ws");
     let sub = ws_call(&mut ws, "workspaces.subscribe", json!({})).await;
     assert!(sub.get("result").is_some(), "a read device may subscribe: {sub}");
