@@ -106,39 +106,47 @@ impl Tunnels {
         };
         let exits = Arc::new(Exits { inner: Arc::downgrade(inner), generation });
         let result = chosen.start(target, exits).await;
-        let mut slot = inner.lock();
-        match result {
-            Ok(started) if slot.generation == generation => {
-                if let Some(reason) = slot.early_exit.take() {
-                    let error = format!("the tunnel exited as soon as it started: {reason}");
-                    slot.state = TunnelState::Failed { provider: name.to_owned(), error: error.clone() };
-                    inner.announce(&slot.state);
-                    drop(slot);
-                    started.process.stop().await;
-                    return Err(CoreError::Refused(error));
+        // Decided under the lock; a process to stop is stopped after it is released.
+        let (outcome, discard) = {
+            let mut slot = inner.lock();
+            match result {
+                Ok(started) if slot.generation == generation => {
+                    if let Some(reason) = slot.early_exit.take() {
+                        let error = format!("the tunnel exited as soon as it started: {reason}");
+                        slot.state = TunnelState::Failed { provider: name.to_owned(), error: error.clone() };
+                        inner.announce(&slot.state);
+                        (Err(CoreError::Refused(error)), Some(started.process))
+                    } else {
+                        inner.hosts.allow(&started.url);
+                        slot.state = TunnelState::Running {
+                            provider: name.to_owned(),
+                            url: started.url,
+                            since: started.started_at,
+                        };
+                        slot.process = Some(Arc::from(started.process));
+                        inner.announce(&slot.state);
+                        (Ok(slot.state.clone()), None)
+                    }
                 }
-                inner.hosts.allow(&started.url);
-                slot.state =
-                    TunnelState::Running { provider: name.to_owned(), url: started.url, since: started.started_at };
-                slot.process = Some(Arc::from(started.process));
-                inner.announce(&slot.state);
-                Ok(slot.state.clone())
-            }
-            Ok(started) => {
                 // Stopped while it was starting: it never becomes reachable.
-                drop(slot);
-                started.process.stop().await;
-                Err(CoreError::Conflict("the tunnel was stopped while it was starting".into()))
-            }
-            Err(e) => {
-                let e = CoreError::from(e);
-                if slot.generation == generation {
-                    slot.state = TunnelState::Failed { provider: name.to_owned(), error: e.to_string() };
-                    inner.announce(&slot.state);
+                Ok(started) => (
+                    Err(CoreError::Conflict("the tunnel was stopped while it was starting".into())),
+                    Some(started.process),
+                ),
+                Err(e) => {
+                    let e = CoreError::from(e);
+                    if slot.generation == generation {
+                        slot.state = TunnelState::Failed { provider: name.to_owned(), error: e.to_string() };
+                        inner.announce(&slot.state);
+                    }
+                    (Err(e), None)
                 }
-                Err(e)
             }
+        };
+        if let Some(process) = discard {
+            process.stop().await;
         }
+        outcome
     }
 
     /// Stops the tunnel (idempotent): its host is refused from now on, then its process is
