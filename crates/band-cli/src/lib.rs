@@ -12,6 +12,7 @@
 mod chats;
 mod output;
 mod terminals;
+mod tunnel;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ enum Command {
     /// Terminals: shells in workspaces.
     #[command(subcommand)]
     Terminals(terminals::TerminalsCmd),
+    /// The tunnel: a public URL for this server (cloudflared or bore).
+    #[command(subcommand)]
+    Tunnel(tunnel::TunnelCmd),
 }
 
 #[derive(Subcommand)]
@@ -208,6 +212,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         },
         Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
         Command::Terminals(cmd) => terminals::run(cmd, &call, &out).await,
+        Command::Tunnel(cmd) => tunnel::run(cmd, &call, &out).await,
     }
 }
 
