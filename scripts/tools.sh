@@ -23,8 +23,9 @@ if [ -x "$bore" ] && [ "$("$bore" --version 2>/dev/null)" = "bore-cli $BORE_VERS
   echo "bore $BORE_VERSION already installed in $dir" >&2
 else
   echo "installing bore-cli $BORE_VERSION into $dir" >&2
-  # Its own target directory: the build does not touch (or wait for) the workspace's.
-  cargo install bore-cli --locked --version "$BORE_VERSION" --root "$dir" --force >&2
+  # A temporary target directory of its own (CARGO_TARGET_DIR unset): the build neither touches
+  # nor waits for the workspace's.
+  env -u CARGO_TARGET_DIR cargo install bore-cli --locked --version "$BORE_VERSION" --root "$dir" --force >&2
 fi
 
 echo "bore: $("$bore" --version)" >&2
