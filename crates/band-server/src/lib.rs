@@ -252,14 +252,14 @@ impl Band {
         };
         let allowed = Arc::new(guard::Allowed::default());
         let providers = tunnel_providers(&settings.tunnel);
-        if let Some(chosen) = settings.tunnel.provider.as_deref() {
-            if !providers.iter().any(|p| p.name() == chosen) {
-                let names: Vec<&str> = providers.iter().map(|p| p.name()).collect();
-                return Err(StartError::Config(format!(
-                    "tunnel.provider '{chosen}' in settings.json is not a tunnel provider; use one of: {}",
-                    names.join(", ")
-                )));
-            }
+        if let Some(chosen) = settings.tunnel.provider.as_deref()
+            && !providers.iter().any(|p| p.name() == chosen)
+        {
+            let names: Vec<&str> = providers.iter().map(|p| p.name()).collect();
+            return Err(StartError::Config(format!(
+                "tunnel.provider '{chosen}' in settings.json is not a tunnel provider; use one of: {}",
+                names.join(", ")
+            )));
         }
         let tunnels = Tunnels::new(providers, settings.tunnel.provider.clone(), allowed.clone(), sink.clone());
         for host in &settings.allowed_hosts {
