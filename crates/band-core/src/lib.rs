@@ -23,7 +23,7 @@ mod terminal;
 mod tunnel;
 
 pub use chat::*;
-pub use env::{agent_env, terminal_env};
+pub use env::{agent_env, terminal_env, tunnel_env};
 pub use error::{AgentError, CoreError, FileError, GitError, StoreError, TerminalError, TunnelError};
 pub use files::{DirEntry, EntryKind, FileBytes, Listing, WorkspacePath, human_size, is_git_dir_name};
 pub use model::*;

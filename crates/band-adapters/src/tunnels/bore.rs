@@ -56,7 +56,6 @@ impl TunnelProvider for Bore {
             )));
         }
         let mut env = tunnel_env();
-        env.remove("BORE_SECRET");
         if let Some(secret) = &self.secret {
             env.insert("BORE_SECRET".into(), secret.clone());
         }

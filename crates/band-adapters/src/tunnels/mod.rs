@@ -2,8 +2,9 @@
 //! `*.trycloudflare.com` URL), `cloudflared` named tunnels (a configured hostname, a stable URL)
 //! and `bore` (a self-hostable TCP tunnel, `http://<server>:<port>`).
 //!
-//! Each runs as a child process in a process group of its own, with the server's environment
-//! minus every `BAND_*` variable plus the scope marker of [`crate::agents::process`]; its stdout
+//! Each runs as a child process in a process group of its own, with an allow-listed environment
+//! ([`band_core::tunnel_env`]: what a process needs plus `TUNNEL_*`/`BORE_*`, never `BAND_*`)
+//! plus the scope marker of [`crate::agents::process`]; its stdout
 //! and stderr are read line by line (colour codes removed) until the provider's parser finds the
 //! public URL, or the process exits, or [`START_TIMEOUT`] passes — then it is stopped and the
 //! error carries its last lines. Stop is the agents' stop: TERM to the group, a grace period,
@@ -38,10 +39,9 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Output lines kept for error messages.
 const TAIL: usize = 20;
 
-/// The environment of a tunnel process: the server's, without band's own variables (the token
-/// may be among them).
+/// The environment of a tunnel process: the allow-list applied to the server's.
 pub fn tunnel_env() -> BTreeMap<String, String> {
-    std::env::vars().filter(|(k, _)| !k.starts_with("BAND_")).collect()
+    band_core::tunnel_env(std::env::vars())
 }
 
 /// The program to run: the configured path (which must be executable), else `name` on PATH.
