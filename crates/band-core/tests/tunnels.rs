@@ -133,3 +133,18 @@ async fn a_crash_fails_the_tunnel_and_refuses_its_host() {
     w.quick.crash("late").await;
     assert_eq!(w.tunnels.status(), TunnelState::Stopped);
 }
+
+#[tokio::test]
+async fn an_exit_before_start_returns_fails_the_start_and_allows_nothing() {
+    let w = world(
+        vec![FakeStart::UrlThenExit("https://brief.trycloudflare.com", "exit code 1")],
+        vec![],
+        Some("cloudflared"),
+    );
+    let e = w.tunnels.start(None, target()).await.expect_err("exited");
+    assert!(matches!(&e, CoreError::Refused(m) if m.contains("exited as soon as it started: exit code 1")), "{e}");
+    assert!(w.hosts.allowed().is_empty(), "a dead tunnel's host is never allowed");
+    assert_eq!(w.quick.stops(), 1, "what is left of it is stopped");
+    assert_eq!(w.tunnels.status().as_str(), "failed");
+    assert_eq!(states(&w.sink), vec!["starting", "failed"]);
+}

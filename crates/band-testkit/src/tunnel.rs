@@ -10,9 +10,11 @@ use async_trait::async_trait;
 use band_core::ports::{HostAllowList, StartedTunnel, TunnelExits, TunnelProcess, TunnelProvider};
 use band_core::{TunnelError, TunnelUrl};
 
-/// What the next start does: give this URL, or fail with this error.
+/// What the next start does: give this URL, give it but exit (with this reason) before start
+/// returns, or fail with this error.
 pub enum FakeStart {
     Url(&'static str),
+    UrlThenExit(&'static str, &'static str),
     Fail(TunnelError),
 }
 
@@ -72,6 +74,11 @@ impl TunnelProvider for FakeTunnels {
         match next {
             Some(FakeStart::Url(url)) => {
                 *self.exits.lock().unwrap_or_else(|p| p.into_inner()) = Some(exits);
+                let url = TunnelUrl::parse(url).map_err(TunnelError::Failed)?;
+                Ok(StartedTunnel { url, started_at: 1_000, process: Box::new(FakeProcess(self.stops.clone())) })
+            }
+            Some(FakeStart::UrlThenExit(url, reason)) => {
+                exits.on_exit(reason.to_owned()).await;
                 let url = TunnelUrl::parse(url).map_err(TunnelError::Failed)?;
                 Ok(StartedTunnel { url, started_at: 1_000, process: Box::new(FakeProcess(self.stops.clone())) })
             }
