@@ -20,6 +20,11 @@ need git || { echo "installing git" >&2; apt_install git; }
 BAND_AGENTS_BIN="$(./scripts/agents.sh | tail -n1)"
 export BAND_AGENTS_BIN
 
+# bore at its pinned version, for the tunnel tests (a bore server and client on loopback); the
+# tests fail, never skip, without it.
+BAND_TEST_BORE="$(./scripts/tools.sh | tail -n1)"
+export BAND_TEST_BORE
+
 # The dashboard's browser tests drive Debian's Chromium (a test tool's own browser download
 # cannot work offline); its packages and its build (web/dist) come from ./scripts/web.sh.
 need chromium || { echo "installing Chromium" >&2; apt_install chromium; }

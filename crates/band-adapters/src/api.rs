@@ -745,6 +745,36 @@ pub enum TerminalStreamItem {
     Exit { terminal: TerminalInfo },
 }
 
+// ---- tunnel ---------------------------------------------------------------------------------
+
+/// The tunnel: a public URL that reaches this server (cloudflared or bore). At most one runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TunnelInfo {
+    /// `stopped`, `starting`, `running` or `failed`.
+    pub state: String,
+    /// `cloudflared`, `cloudflared-named` or `bore`; absent when stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The public URL, while running (e.g. `https://random-words.trycloudflare.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When it started running, ms since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+    /// Why it failed: the error, with the tunnel program's last output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TunnelStartParams {
+    /// `cloudflared`, `cloudflared-named` or `bore`; default: `tunnel.provider` in settings.json.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
 // ---- settings and discovery -----------------------------------------------------------------
 
 /// The server's settings as clients may see them: never the token.
@@ -1019,6 +1049,12 @@ methods! {
         TerminalsOutputParams => TerminalOutputInfo;
     TerminalsKill = "terminals.kill", control, "End a terminal's shell and everything it started, and forget the terminal.",
         TerminalParams => TerminalInfo;
+    TunnelStart = "tunnel.start", admin, "Start the tunnel (one at a time) and return its public URL; its exact host is admitted while it runs.",
+        TunnelStartParams => TunnelInfo;
+    TunnelStop = "tunnel.stop", admin, "Stop the tunnel: its host is refused at once, then its process is stopped. Idempotent.",
+        NoParams => TunnelInfo;
+    TunnelStatus = "tunnel.status", read, "The tunnel's state: stopped, starting, running (with its URL) or failed (with why).",
+        NoParams => TunnelInfo;
     SettingsGet = "settings.get", read, "The server's settings (without the token).",
         NoParams => SettingsInfo;
     Discover = "rpc.discover", read, "This API described as an OpenRPC 1.3 document.",
@@ -1086,7 +1122,19 @@ pub const TERMINALS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     item: schema::<TerminalStreamItem>,
 };
 
-pub const SUBSCRIPTIONS: &[SubscriptionDoc] = &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE, TERMINALS_SUBSCRIBE];
+/// The tunnel's state now, then every change.
+pub const TUNNEL_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "tunnel.subscribe",
+    notification: "tunnel.state",
+    unsubscribe: "tunnel.unsubscribe",
+    summary: "The tunnel's state now, then each change live: starting, running (with its URL), stopped, failed (with why).",
+    scope: Scope::Read,
+    params: schema::<NoParams>,
+    item: schema::<TunnelInfo>,
+};
+
+pub const SUBSCRIPTIONS: &[SubscriptionDoc] =
+    &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE, TERMINALS_SUBSCRIBE, TUNNEL_SUBSCRIBE];
 
 /// The OpenRPC 1.3 document for [`METHODS`]. Params are by name: each field of a method's params
 /// type is one OpenRPC param.

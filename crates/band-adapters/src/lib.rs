@@ -8,6 +8,7 @@
 //! - [`agents`]: the coding agents behind band-core's agent port, in their own process groups.
 //! - [`terminals`]: shells on PTYs behind band-core's terminal port: scrollback, fan-out to any
 //!   number of clients, and nothing left running after a kill.
+//! - [`tunnels`]: cloudflared (quick and named) and bore behind band-core's tunnel port.
 //!
 //! Invariants: depends on band-core and never on band-store, band-git or band-server; domain
 //! types are converted to wire types here and never serialized directly.
@@ -16,3 +17,4 @@ pub mod agents;
 pub mod api;
 pub mod rpc;
 pub mod terminals;
+pub mod tunnels;

@@ -13,6 +13,7 @@ mod chats;
 mod devices;
 mod output;
 mod terminals;
+mod tunnel;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -84,6 +85,9 @@ enum Command {
         #[arg(long)]
         limit: Option<u32>,
     },
+    /// The tunnel: a public URL for this server (cloudflared or bore).
+    #[command(subcommand)]
+    Tunnel(tunnel::TunnelCmd),
 }
 
 #[derive(Subcommand)]
@@ -245,6 +249,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Audit { before, limit } => devices::audit(before, limit, &call, &out).await,
+        Command::Tunnel(cmd) => tunnel::run(cmd, &call, &out).await,
     }
 }
 

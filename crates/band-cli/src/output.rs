@@ -38,6 +38,25 @@ impl Printer {
         })
     }
 
+    /// The URL alone (for `$(band tunnel start)`), or the whole state in JSON.
+    pub fn tunnel_started(&self, t: &api::TunnelInfo) -> Result<(), Failure> {
+        self.show(t, || t.url.clone().unwrap_or_else(|| t.state.clone()))
+    }
+
+    pub fn tunnel(&self, t: &api::TunnelInfo) -> Result<(), Failure> {
+        self.show(t, || {
+            let provider = t.provider.as_deref().unwrap_or("tunnel");
+            match t.state.as_str() {
+                "running" => format!("running: {} ({provider})", t.url.as_deref().unwrap_or("?")),
+                "failed" => format!("failed ({provider}): {}", t.error.as_deref().unwrap_or("no reason given")),
+                "starting" => format!("starting ({provider})"),
+                _ => {
+                    "stopped; start one with `band tunnel start [--provider cloudflared|cloudflared-named|bore]`".into()
+                }
+            }
+        })
+    }
+
     pub fn schema(&self, command: &[String]) -> Result<(), Failure> {
         let doc = api::openrpc();
         let value = if command.is_empty() {

@@ -15,11 +15,19 @@ struct Env {
 
 impl Env {
     async fn start() -> Self {
+        Self::start_with(serde_json::json!({})).await
+    }
+
+    /// A server whose settings.json also has the fields of `extra`.
+    async fn start_with(extra: Value) -> Self {
         let home = tempfile::tempdir().expect("tempdir");
         // Terminals get a HOME of their own: the user's shell start-up files stay out of tests.
         let shell_home = home.path().join("shell-home");
         std::fs::create_dir_all(&shell_home).expect("shell home");
-        let settings = serde_json::json!({"terminals": {"env": {"HOME": shell_home}}});
+        let mut settings = serde_json::json!({"terminals": {"env": {"HOME": shell_home}}});
+        if let (Some(s), Some(e)) = (settings.as_object_mut(), extra.as_object()) {
+            s.extend(e.clone());
+        }
         std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
         let config = band_server::Config {
             home: home.path().to_owned(),
@@ -480,5 +488,40 @@ async fn devices_qr_token_rotation_and_the_audit_log_from_the_command_line() {
     let text = env.band(&["audit", "--limit", "2"]).await;
     let shown = String::from_utf8_lossy(&text.stdout);
     assert!(shown.starts_with("ID") && shown.lines().count() == 3, "{shown}");
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn tunnel_start_prints_the_url_alone_and_stop_and_status_report_the_state() {
+    use std::os::unix::fs::PermissionsExt;
+    // A stand-in cloudflared: the real service cannot be reached from here.
+    let bin = tempfile::tempdir().expect("tempdir");
+    let cloudflared = bin.path().join("cloudflared");
+    let script = "#!/bin/sh\necho '2026-11-22T10:00:01Z INF |  https://cli-stand-in.trycloudflare.com  |' >&2\nexec sleep 3600\n";
+    std::fs::write(&cloudflared, script).expect("write");
+    std::fs::set_permissions(&cloudflared, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let env = Env::start_with(serde_json::json!({"tunnel": {"cloudflared": {"binary": cloudflared}}})).await;
+
+    assert!(text(&env.band(&["tunnel", "status"]).await).starts_with("stopped; start one with `band tunnel start"));
+    let msg = error(&env.band(&["tunnel", "start"]).await);
+    assert!(msg.contains("set tunnel.provider in settings.json"), "{msg}");
+    let out = env.band(&["tunnel", "start", "--provider", "cloudflared"]).await;
+    assert_eq!(text(&out), "https://cli-stand-in.trycloudflare.com\n", "the URL alone on stdout");
+    let status = env.json(&["tunnel", "status"]).await;
+    assert_eq!((status["state"].as_str(), status["provider"].as_str()), (Some("running"), Some("cloudflared")));
+    assert_eq!(status["url"], "https://cli-stand-in.trycloudflare.com");
+    assert_eq!(
+        text(&env.band(&["tunnel", "status"]).await).trim(),
+        "running: https://cli-stand-in.trycloudflare.com (cloudflared)"
+    );
+    let msg = error(&env.band(&["tunnel", "start", "--provider", "bore"]).await);
+    assert!(msg.contains("already running at https://cli-stand-in.trycloudflare.com; stop it first"), "{msg}");
+    assert!(text(&env.band(&["tunnel", "stop"]).await).starts_with("stopped"));
+    assert_eq!(env.json(&["tunnel", "stop"]).await, serde_json::json!({"state": "stopped"}));
+    let msg = error(&env.band(&["tunnel", "start", "--provider", "ngrok"]).await);
+    assert!(
+        msg.contains("unknown tunnel provider 'ngrok'; choose one of: cloudflared, cloudflared-named, bore"),
+        "{msg}"
+    );
     env.stop().await;
 }

@@ -1,4 +1,4 @@
-//! The environment an agent process or a terminal's shell gets: an allow-list, never band's own
+//! The environment an agent process, a terminal's shell or a tunnel process gets: an allow-list, never band's own
 //! secrets.
 
 use std::collections::BTreeMap;
@@ -88,6 +88,16 @@ pub fn terminal_env(
     env
 }
 
+/// A tunnel process's environment (cloudflared, bore): from `base` the allow-listed common
+/// variables and `LC_*`, plus their own configuration variables (`TUNNEL_*` for cloudflared,
+/// `BORE_*` for bore). No agent's vendor secrets and nothing named `BAND_*`.
+pub fn tunnel_env(base: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    base.into_iter()
+        .filter(|(k, _)| COMMON.contains(&k.as_str()) || ["LC_", "TUNNEL_", "BORE_"].iter().any(|p| k.starts_with(p)))
+        .filter(|(k, _)| !k.starts_with("BAND_"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +138,15 @@ mod tests {
         assert!(!env.contains_key("ANTHROPIC_BASE_URL") && !env.contains_key("RANDOM_THING"));
         assert!(env.keys().all(|k| !k.starts_with("BAND_")));
         assert!(!env.values().any(|v| v == "secret" || v == "leak"));
+    }
+
+    #[test]
+    fn a_tunnel_gets_the_common_variables_and_its_own_never_band_or_vendor_secrets() {
+        let mut b = base();
+        b.push(("TUNNEL_ORIGIN_CERT".into(), "/c.pem".into()));
+        b.push(("BORE_SECRET".into(), "s".into()));
+        let keys: Vec<String> = tunnel_env(b).into_keys().collect();
+        assert_eq!(keys, ["BORE_SECRET", "HOME", "LC_ALL", "PATH", "TUNNEL_ORIGIN_CERT"]);
     }
 
     #[test]

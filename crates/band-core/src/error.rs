@@ -111,6 +111,22 @@ pub enum TerminalError {
     Internal(#[source] Source),
 }
 
+/// Errors of the tunnel port. Each message is fit to show a person.
+#[derive(Debug, thiserror::Error)]
+pub enum TunnelError {
+    /// The program is not installed; the message says how to install it or where to set its path.
+    #[error("{0}")]
+    BinaryMissing(String),
+    /// A setting the provider needs is absent or invalid; the message names it.
+    #[error("{0}")]
+    NotConfigured(String),
+    /// The process exited, or printed no URL in time; the message has its last lines.
+    #[error("{0}")]
+    Failed(String),
+    #[error("tunnel failed: {0}")]
+    Internal(#[source] Source),
+}
+
 /// What a use case reports to its caller. Every variant but `Internal` carries a message fit to
 /// show a person: what was wrong and what to do.
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +178,16 @@ impl From<FileError> for CoreError {
             | FileError::TooLarge { .. } => Self::Refused(e.to_string()),
             FileError::Changed(_) => Self::Conflict(e.to_string()),
             FileError::Internal(s) => Self::Internal(s),
+        }
+    }
+}
+
+impl From<TunnelError> for CoreError {
+    fn from(e: TunnelError) -> Self {
+        match e {
+            TunnelError::BinaryMissing(m) | TunnelError::NotConfigured(m) => Self::InvalidInput(m),
+            TunnelError::Failed(m) => Self::Refused(m),
+            TunnelError::Internal(s) => Self::Internal(s),
         }
     }
 }

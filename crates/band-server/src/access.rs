@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use band_adapters::api;
@@ -80,6 +80,9 @@ struct RefusalWindow {
 pub trait AccessStore: DeviceStore + AuditLog {}
 impl<S: DeviceStore + AuditLog> AccessStore for S {}
 
+/// The running tunnel's public URL, when one runs.
+type PublicUrl = Box<dyn Fn() -> Option<String> + Send + Sync>;
+
 pub struct Access {
     home: PathBuf,
     port: RwLock<u16>,
@@ -93,8 +96,9 @@ pub struct Access {
     /// Bumped on every revocation and rotation; sockets re-check their credential then.
     changed: watch::Sender<u64>,
     store: Arc<dyn AccessStore>,
-    /// The tunnel's public URL while one runs (set by the tunnel, when there is one).
-    public_url: RwLock<Option<String>>,
+    /// Where the running tunnel's public URL comes from (band-server wires it to the tunnel
+    /// service); none: pairing URLs use the loopback address.
+    public_url: OnceLock<PublicUrl>,
     live_sockets: AtomicU32,
 }
 
@@ -168,7 +172,7 @@ impl Access {
             refusals: Mutex::default(),
             changed: watch::channel(0).0,
             store,
-            public_url: RwLock::new(None),
+            public_url: OnceLock::new(),
             live_sockets: AtomicU32::new(0),
         })
     }
@@ -177,15 +181,15 @@ impl Access {
         *self.port.write().unwrap_or_else(|p| p.into_inner()) = port;
     }
 
-    /// The tunnel calls this with its public URL when it starts, and with `None` when it stops.
-    pub fn set_public_url(&self, url: Option<String>) {
-        *self.public_url.write().unwrap_or_else(|p| p.into_inner()) = url;
+    /// Where to find the running tunnel's public URL, asked at each pairing (set once).
+    pub fn set_public_url(&self, source: impl Fn() -> Option<String> + Send + Sync + 'static) {
+        let _ = self.public_url.set(Box::new(source));
     }
 
     /// Where a paired device reaches the dashboard: the tunnel's public URL while one runs, else
     /// this server's own loopback address.
     pub fn public_base(&self) -> String {
-        if let Some(url) = self.public_url.read().unwrap_or_else(|p| p.into_inner()).clone() {
+        if let Some(url) = self.public_url.get().and_then(|source| source()) {
             return url.trim_end_matches('/').to_owned();
         }
         format!("http://127.0.0.1:{}", self.port.read().unwrap_or_else(|p| p.into_inner()))

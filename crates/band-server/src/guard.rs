@@ -1,8 +1,9 @@
 //! The gate every request passes before routing (SECURITY.md 2-4, 7-10, 20):
 //! 1. the Host header must name this server (loopback names on the listening port, or an
 //!    explicitly allowed host such as a running tunnel's) — DNS rebinding stops here;
-//! 2. an Origin header, when present, must be exactly this server's own origin, on plain HTTP
-//!    and WebSocket upgrades alike (`null` and other localhost ports included);
+//! 2. an Origin header, when present, must be exactly this server's own origin (or an allowed
+//!    one: the tunnel's, the LAN address's), on plain HTTP and WebSocket upgrades alike (`null`
+//!    and other localhost ports refused);
 //! 3. every route needs a credential unless it is listed in [`PUBLIC`]: the main token, a
 //!    device's token, or a session cookie (see [`crate::access`]); and the credential's scope
 //!    must cover the route ([`route_scope`]; JSON-RPC methods are checked one by one against
@@ -11,6 +12,11 @@
 //!
 //! `?token=` and `?pair=` on a top-level page request become a session cookie and a 303 to the
 //! same page without them. Refusals (401, 403) are audited, rate-limited.
+//!
+//! Trust comes from the credential alone (SECURITY.md 11): never from the peer's address — a
+//! tunnel's requests arrive from 127.0.0.1 — and never from forwarded headers
+//! (`X-Forwarded-For`, `X-Forwarded-Host`, `Forwarded`...), which this module does not read for
+//! identity (the peer address is only written to the audit log).
 //!
 //! Refusals are JSON `{"error": "..."}` saying what was wrong; they never echo the token.
 
@@ -44,27 +50,74 @@ pub fn route_scope(method: &Method, path: &str) -> Scope {
     Scope::Read
 }
 
-/// Host names that reach this server besides the loopback names.
+/// Names that reach this server besides the loopback names on its port: a running tunnel's
+/// exact host (and origin), and in LAN mode the bound address and `allowedHosts`. Each is kept as
+/// exact strings and compared exactly, never by prefix or suffix (SECURITY.md 2, 9).
 #[derive(Default)]
-pub struct ExtraHosts(RwLock<BTreeSet<String>>);
+pub struct Allowed {
+    /// `host:port`, plus the bare `host` when the port is its scheme's default (a Host header
+    /// may leave it out then).
+    hosts: RwLock<BTreeSet<String>>,
+    /// `scheme://host:port`, the port always explicit.
+    origins: RwLock<BTreeSet<String>>,
+}
 
-impl ExtraHosts {
-    /// Allows `host` (`name` or `name:port`, lowercased) until [`ExtraHosts::remove`].
-    pub fn insert(&self, host: &str) {
-        self.0.write().unwrap_or_else(|p| p.into_inner()).insert(host.to_ascii_lowercase());
+impl Allowed {
+    /// Admits `scheme://host:port` (the host lowercased, IPv6 in brackets) until
+    /// [`Allowed::revoke`].
+    pub fn allow(&self, scheme: &str, host: &str, port: u16) {
+        let (hosts, origin) = Self::entries(scheme, host, port);
+        let mut h = self.hosts.write().unwrap_or_else(|p| p.into_inner());
+        h.extend(hosts);
+        self.origins.write().unwrap_or_else(|p| p.into_inner()).insert(origin);
     }
-    pub fn remove(&self, host: &str) {
-        self.0.write().unwrap_or_else(|p| p.into_inner()).remove(&host.to_ascii_lowercase());
+
+    pub fn revoke(&self, scheme: &str, host: &str, port: u16) {
+        let (hosts, origin) = Self::entries(scheme, host, port);
+        let mut h = self.hosts.write().unwrap_or_else(|p| p.into_inner());
+        for host in hosts {
+            h.remove(&host);
+        }
+        self.origins.write().unwrap_or_else(|p| p.into_inner()).remove(&origin);
     }
-    fn contains(&self, host: &str) -> bool {
-        self.0.read().unwrap_or_else(|p| p.into_inner()).contains(host)
+
+    fn entries(scheme: &str, host: &str, port: u16) -> (Vec<String>, String) {
+        let (scheme, host) = (scheme.to_ascii_lowercase(), host.to_ascii_lowercase());
+        let default = matches!((scheme.as_str(), port), ("http", 80) | ("https", 443));
+        let mut hosts = vec![format!("{host}:{port}")];
+        if default {
+            hosts.push(host.clone());
+        }
+        (hosts, format!("{scheme}://{host}:{port}"))
+    }
+
+    /// A Host header's (host, port if it named one).
+    fn has_host(&self, host: &str, port: Option<u16>) -> bool {
+        let key = match port {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_owned(),
+        };
+        self.hosts.read().unwrap_or_else(|p| p.into_inner()).contains(&key)
+    }
+
+    fn has_origin(&self, scheme: &str, host: &str, port: u16) -> bool {
+        self.origins.read().unwrap_or_else(|p| p.into_inner()).contains(&format!("{scheme}://{host}:{port}"))
+    }
+}
+
+impl band_core::ports::HostAllowList for Allowed {
+    fn allow(&self, url: &band_core::TunnelUrl) {
+        Allowed::allow(self, url.scheme(), url.host(), url.port());
+    }
+    fn revoke(&self, url: &band_core::TunnelUrl) {
+        Allowed::revoke(self, url.scheme(), url.host(), url.port());
     }
 }
 
 pub struct Guard {
     pub access: Arc<Access>,
     port: u16,
-    pub extra_hosts: ExtraHosts,
+    pub allowed: Arc<Allowed>,
 }
 
 /// How a request proved itself.
@@ -78,22 +131,32 @@ pub enum Auth {
 
 impl Guard {
     pub fn new(access: Arc<Access>, port: u16) -> Self {
-        access.set_port(port);
-        Self { access, port, extra_hosts: ExtraHosts::default() }
+        Self::with_allowed(access, port, Arc::default())
     }
 
-    /// Is `authority` (a Host header value, or an origin's host[:port]) this server?
-    fn is_own_authority(&self, authority: &str, default_port: u16) -> bool {
-        let Some((host, port)) = split_authority(authority, default_port) else { return false };
+    /// A guard that also admits what `allowed` holds (shared with the tunnel service).
+    pub fn with_allowed(access: Arc<Access>, port: u16, allowed: Arc<Allowed>) -> Self {
+        access.set_port(port);
+        Self { access, port, allowed }
+    }
+
+    /// Is this Host header value this server?
+    fn is_own_host(&self, authority: &str) -> bool {
+        let Some((host, port)) = split_authority(authority) else { return false };
         let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
-        (loopback && port == self.port)
-            || self.extra_hosts.contains(&host)
-            || self.extra_hosts.contains(&format!("{host}:{port}"))
+        (loopback && port.unwrap_or(80) == self.port) || self.allowed.has_host(&host, port)
+    }
+
+    /// Is this (parsed) Origin this server's own: a loopback page on its port, or an allowed one?
+    fn is_own_origin(&self, scheme: &str, host: &str, port: u16) -> bool {
+        let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+        (scheme == "http" && loopback && port == self.port) || self.allowed.has_origin(scheme, host, port)
     }
 }
 
-/// Splits `host[:port]` (IPv6 in brackets), lowercased; `None` if malformed.
-fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> {
+/// Splits `host[:port]` (IPv6 in brackets), lowercased, with the port if one is given; `None` if
+/// malformed.
+fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
     let a = authority.trim().to_ascii_lowercase();
     if a.is_empty() || a.contains(['/', '@', ' ', '\\', '?', '#']) {
         return None;
@@ -102,13 +165,13 @@ fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> 
         let (inside, after) = rest.split_once(']')?;
         let host = format!("[{inside}]");
         match after {
-            "" => (host, default_port),
-            p => (host, p.strip_prefix(':')?.parse().ok()?),
+            "" => (host, None),
+            p => (host, Some(p.strip_prefix(':')?.parse().ok()?)),
         }
     } else {
         match a.split_once(':') {
-            None => (a.clone(), default_port),
-            Some((h, p)) => (h.to_owned(), p.parse().ok()?),
+            None => (a.clone(), None),
+            Some((h, p)) => (h.to_owned(), Some(p.parse().ok()?)),
         }
     };
     if host.is_empty() {
@@ -127,8 +190,8 @@ fn parse_origin(origin: &str) -> Option<(String, String, u16)> {
         "https" => 443,
         _ => return None,
     };
-    let (host, port) = split_authority(rest, default_port)?;
-    Some((scheme.to_owned(), host, port))
+    let (host, port) = split_authority(rest)?;
+    Some((scheme.to_owned(), host, port.unwrap_or(default_port)))
 }
 
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
@@ -317,7 +380,7 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
     let Some(host) = host.or_else(|| req.uri().authority().map(|a| a.as_str())) else {
         return Err(forbidden("missing Host header".into()));
     };
-    if !guard.is_own_authority(host, 80) {
+    if !guard.is_own_host(host) {
         return Err(forbidden(format!(
             "host '{}' is not allowed; band answers at localhost:{} (DNS rebinding protection)",
             host.escape_debug(),
@@ -329,13 +392,7 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
     let upgrade = is_websocket_upgrade(headers);
     let origin = single(headers, header::ORIGIN).map_err(forbidden)?;
     if let Some(origin) = origin {
-        let own = parse_origin(origin).is_some_and(|(scheme, host, port)| {
-            let authority = format!("{host}:{port}");
-            match scheme.as_str() {
-                "http" => guard.is_own_authority(&authority, 80) && !guard.extra_hosts.contains(&host),
-                _ => guard.extra_hosts.contains(&host) || guard.extra_hosts.contains(&authority),
-            }
-        });
+        let own = parse_origin(origin).is_some_and(|(scheme, host, port)| guard.is_own_origin(&scheme, &host, port));
         if !own {
             return Err(forbidden(format!(
                 "origin '{}' is not allowed; only pages served by this band-server may call it",
@@ -424,11 +481,11 @@ mod tests {
 
     #[test]
     fn authorities_are_parsed_strictly() {
-        assert_eq!(split_authority("LOCALHOST:3456", 80), Some(("localhost".into(), 3456)));
-        assert_eq!(split_authority("[::1]:3456", 80), Some(("[::1]".into(), 3456)));
-        assert_eq!(split_authority("[::1]", 80), Some(("[::1]".into(), 80)));
+        assert_eq!(split_authority("LOCALHOST:3456"), Some(("localhost".into(), Some(3456))));
+        assert_eq!(split_authority("[::1]:3456"), Some(("[::1]".into(), Some(3456))));
+        assert_eq!(split_authority("[::1]"), Some(("[::1]".into(), None)));
         for bad in ["", ":80", "a:b", "[::1", "[::1]x", "a/b", "u@localhost:1", "a b", "localhost:99999"] {
-            assert_eq!(split_authority(bad, 80), None, "{bad:?}");
+            assert_eq!(split_authority(bad), None, "{bad:?}");
         }
     }
 
@@ -450,20 +507,39 @@ mod tests {
     }
 
     #[test]
-    fn own_authority_is_exact() {
+    fn own_hosts_are_exact() {
         let g = guard(&"t".repeat(64), 3456);
-        assert!(g.is_own_authority("localhost:3456", 80));
-        assert!(g.is_own_authority("127.0.0.1:3456", 80));
-        assert!(g.is_own_authority("[::1]:3456", 80));
-        assert!(!g.is_own_authority("localhost:3457", 80));
-        assert!(!g.is_own_authority("localhost", 80));
-        assert!(!g.is_own_authority("localhost.evil.com:3456", 80));
-        assert!(!g.is_own_authority("127.0.0.2:3456", 80));
-        g.extra_hosts.insert("abc.trycloudflare.com");
-        assert!(g.is_own_authority("abc.trycloudflare.com", 443));
-        assert!(!g.is_own_authority("xabc.trycloudflare.com", 443));
-        g.extra_hosts.remove("abc.trycloudflare.com");
-        assert!(!g.is_own_authority("abc.trycloudflare.com", 443));
+        assert!(g.is_own_host("localhost:3456"));
+        assert!(g.is_own_host("127.0.0.1:3456"));
+        assert!(g.is_own_host("[::1]:3456"));
+        assert!(!g.is_own_host("localhost:3457"));
+        assert!(!g.is_own_host("localhost"));
+        assert!(!g.is_own_host("localhost.evil.com:3456"));
+        assert!(!g.is_own_host("127.0.0.2:3456"));
+        // An https tunnel on the default port: with or without ":443", nothing else.
+        g.allowed.allow("https", "ABC.trycloudflare.com", 443);
+        assert!(g.is_own_host("abc.trycloudflare.com"));
+        assert!(g.is_own_host("abc.trycloudflare.com:443"));
+        assert!(!g.is_own_host("abc.trycloudflare.com:80"));
+        assert!(!g.is_own_host("xabc.trycloudflare.com"));
+        assert!(!g.is_own_host("abc.trycloudflare.com.evil.com"));
+        assert!(g.is_own_origin("https", "abc.trycloudflare.com", 443));
+        assert!(!g.is_own_origin("http", "abc.trycloudflare.com", 80), "the scheme is part of the origin");
+        assert!(!g.is_own_origin("http", "abc.trycloudflare.com", 443));
+        g.allowed.revoke("https", "abc.trycloudflare.com", 443);
+        assert!(!g.is_own_host("abc.trycloudflare.com"));
+        assert!(!g.is_own_origin("https", "abc.trycloudflare.com", 443));
+        // An http tunnel on another port (bore): that port only.
+        g.allowed.allow("http", "127.0.0.1", 41001);
+        assert!(g.is_own_host("127.0.0.1:41001"));
+        assert!(!g.is_own_host("127.0.0.1"));
+        assert!(!g.is_own_host("localhost:41001"));
+        assert!(g.is_own_origin("http", "127.0.0.1", 41001));
+        assert!(!g.is_own_origin("https", "127.0.0.1", 41001));
+        // Loopback origins are http on the listening port only.
+        assert!(g.is_own_origin("http", "localhost", 3456));
+        assert!(!g.is_own_origin("https", "localhost", 3456));
+        assert!(!g.is_own_origin("http", "localhost", 3457));
     }
 
     #[test]

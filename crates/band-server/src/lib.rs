@@ -9,8 +9,8 @@
 //!
 //! Invariants: nothing is routed before the guard has checked Host, Origin and the token; the
 //! token never appears in a log line, a URL or an error body; on shutdown the database is
-//! checkpointed after the last request finished; every terminal and agent is killed on the way
-//! out.
+//! checkpointed after the last request finished; every terminal, agent and tunnel is stopped on
+//! the way out.
 
 pub mod access;
 pub mod guard;
@@ -34,8 +34,11 @@ use axum::routing::{any, get};
 use band_adapters::api;
 use band_adapters::rpc::notices::Broadcast;
 use band_adapters::rpc::server::{ApiContext, module};
+use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
-use band_core::services::{ChatPorts, Chats, Files, Layouts, Projects, Terminals, WorkspaceTeardown, Workspaces};
+use band_core::services::{
+    ChatPorts, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+};
 use band_core::{AgentKind, agent_env, terminal_env};
 use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
 use tower::ServiceExt;
@@ -117,7 +120,50 @@ pub struct Band {
     chats: Chats,
     files: Arc<Files>,
     terminals: Terminals,
+    tunnels: Tunnels,
+    /// What the guard admits besides loopback: the tunnel's host while it runs, LAN names.
+    allowed: Arc<guard::Allowed>,
+    allowed_hosts: Vec<String>,
     notices: Arc<Broadcast>,
+}
+
+/// The tunnel providers, configured from settings (a provider missing a setting says so when
+/// it is started).
+fn tunnel_providers(t: &settings::TunnelSettings) -> Vec<Arc<dyn TunnelProvider>> {
+    use band_adapters::tunnels::{Bore, CloudflaredNamed, CloudflaredQuick};
+    let path = |p: &Option<String>| p.as_deref().map(PathBuf::from);
+    let c = &t.cloudflared;
+    vec![
+        Arc::new(CloudflaredQuick::new(path(&c.binary))),
+        Arc::new(CloudflaredNamed::new(
+            path(&c.binary),
+            c.tunnel_name.clone(),
+            c.hostname.clone(),
+            path(&c.credentials_file),
+        )),
+        Arc::new(Bore::new(path(&t.bore.binary), t.bore.server.clone(), t.bore.secret.clone())),
+    ]
+}
+
+/// The warning for listening beyond loopback (LAN mode), or `None` on loopback.
+pub fn lan_warning(addr: SocketAddr, allowed_hosts: &[String]) -> Option<String> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    let names = if allowed_hosts.is_empty() {
+        if addr.ip().is_unspecified() {
+            "no LAN name is allowed yet: list the names or addresses you will use in allowedHosts in settings.json"
+                .to_owned()
+        } else {
+            format!("it answers as {addr}; add other names to allowedHosts in settings.json")
+        }
+    } else {
+        format!("it answers as {} on port {}", allowed_hosts.join(", "), addr.port())
+    };
+    Some(format!(
+        "LAN mode: listening on {addr}, reachable from other machines on your network; only the token protects it \
+         (anyone with it controls your agents and terminals), and the connection is not encrypted; {names}"
+    ))
 }
 
 impl Band {
@@ -206,6 +252,25 @@ impl Band {
             }
             None => band_adapters::terminals::default_shell(std::env::var_os("SHELL").as_deref()),
         };
+        let allowed = Arc::new(guard::Allowed::default());
+        let providers = tunnel_providers(&settings.tunnel);
+        if let Some(chosen) = settings.tunnel.provider.as_deref()
+            && !providers.iter().any(|p| p.name() == chosen)
+        {
+            let names: Vec<&str> = providers.iter().map(|p| p.name()).collect();
+            return Err(StartError::Config(format!(
+                "tunnel.provider '{chosen}' in settings.json is not a tunnel provider; use one of: {}",
+                names.join(", ")
+            )));
+        }
+        let tunnels = Tunnels::new(providers, settings.tunnel.provider.clone(), allowed.clone(), sink.clone());
+        for host in &settings.allowed_hosts {
+            if host.contains([':', '/']) || band_core::TunnelUrl::parse(&format!("http://{host}")).is_err() {
+                return Err(StartError::Config(format!(
+                    "'{host}' in allowedHosts in settings.json is not a host name or IPv4 address (no scheme, no port)"
+                )));
+            }
+        }
         let terminal_extras = settings.terminals.env.clone();
         let terminals = Terminals::new(
             workspaces.clone(),
@@ -214,6 +279,12 @@ impl Band {
         );
         let access_store: Arc<dyn access::AccessStore> = store.clone();
         let access = Arc::new(access::Access::load(config.home.clone(), token.clone(), access_store).await?);
+        // A device paired while a tunnel runs gets the tunnel's address.
+        let running = tunnels.clone();
+        access.set_public_url(move || match running.status() {
+            band_core::TunnelState::Running { url, .. } => Some(url.to_string()),
+            _ => None,
+        });
         let api = ApiContext {
             access: Arc::new(access::ApiAccess(access.clone())),
             projects: Projects::new(projects_store, workspaces_store, git, sink),
@@ -223,6 +294,7 @@ impl Band {
             layouts,
             terminals: terminals.clone(),
             teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone()),
+            tunnels: tunnels.clone(),
             notices: notices.clone(),
             settings: api::SettingsInfo {
                 home: config.home.display().to_string(),
@@ -233,7 +305,21 @@ impl Band {
                 version: VERSION.to_owned(),
             },
         };
-        Ok(Self { config, token, store, access, api: Some(api), chats, files, terminals, notices })
+        let allowed_hosts = settings.allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        Ok(Self {
+            config,
+            token,
+            store,
+            access,
+            api: Some(api),
+            chats,
+            files,
+            terminals,
+            tunnels,
+            allowed,
+            allowed_hosts,
+            notices,
+        })
     }
 
     /// The chat service (tests and the desktop shell look at live agents through it).
@@ -244,6 +330,16 @@ impl Band {
     /// The token, for the sign-in link the binary prints on stdout (never logged).
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// The tunnel service.
+    pub fn tunnels(&self) -> Tunnels {
+        self.tunnels.clone()
+    }
+
+    /// `allowedHosts` from settings.
+    pub fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
     }
 
     /// The terminal service.
@@ -291,10 +387,15 @@ impl Band {
         let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
         api.settings.web_server_port = port;
         let methods = module(api).map_err(|e| StartError::Config(e.to_string()))?;
-        let guard = Arc::new(Guard::new(self.access.clone(), port));
-        if !self.config.bind.is_loopback() {
+        let guard = Arc::new(Guard::with_allowed(self.access.clone(), port, self.allowed.clone()));
+        let bind = self.config.bind;
+        if !bind.is_loopback() && !bind.is_unspecified() {
             // LAN mode: the address it was told to bind is one of its own names.
-            guard.extra_hosts.insert(&format!("{}:{port}", self.config.bind));
+            let host = if bind.is_ipv6() { format!("[{bind}]") } else { bind.to_string() };
+            self.allowed.allow("http", &host, port);
+        }
+        for host in &self.allowed_hosts {
+            self.allowed.allow("http", host, port);
         }
         let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
         let rpc = RpcState {
@@ -328,10 +429,12 @@ impl Band {
             .with_graceful_shutdown(graceful);
         let result = serving.await;
         let _ = rx.await;
-        // Agents and terminals next, side by side: chats are marked interrupted in one
+        // Agents, terminals and the tunnel next, side by side: chats are marked interrupted in one
         // transaction and every agent's process group is stopped; every terminal's shell and
         // what it started are killed (their WebSockets end with them).
-        let (chats, _terminals) = tokio::join!(self.chats.shutdown(), self.terminals.shutdown());
+        // The tunnel too (SECURITY.md R5): its host is refused, then its process group stopped.
+        let (chats, _terminals, _tunnel) =
+            tokio::join!(self.chats.shutdown(), self.terminals.shutdown(), self.tunnels.stop());
         if let Err(e) = chats {
             tracing::error!(error = %e, "marking running chats interrupted failed");
         }
@@ -533,6 +636,20 @@ mod tests {
         assert_eq!(config.port, 3456);
         assert_eq!(config.worktrees_dir, home.path().join("worktrees"));
         assert_eq!(settings.token().len(), 64);
+    }
+
+    #[test]
+    fn lan_mode_warns_that_only_the_token_protects_it() {
+        let addr = |a: &str| a.parse::<SocketAddr>().expect("addr");
+        assert_eq!(lan_warning(addr("127.0.0.1:3456"), &[]), None);
+        assert_eq!(lan_warning(addr("[::1]:3456"), &[]), None);
+        let w = lan_warning(addr("0.0.0.0:3456"), &[]).expect("warned");
+        assert!(w.contains("reachable from other machines") && w.contains("only the token protects it"), "{w}");
+        assert!(w.contains("list the names or addresses you will use in allowedHosts"), "{w}");
+        let w = lan_warning(addr("192.168.1.20:3456"), &[]).expect("warned");
+        assert!(w.contains("it answers as 192.168.1.20:3456"), "{w}");
+        let w = lan_warning(addr("0.0.0.0:3456"), &["mybox.lan".into()]).expect("warned");
+        assert!(w.contains("it answers as mybox.lan on port 3456"), "{w}");
     }
 
     #[test]

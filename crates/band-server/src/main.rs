@@ -63,10 +63,9 @@ async fn run(args: Args) -> Result<(), StartError> {
     let band = Band::open(config).await?;
     let listener = band.bind().await?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
-    if !addr.ip().is_loopback() {
-        tracing::warn!(
-            "listening on {addr}, reachable from other machines: anyone who reaches it with the token controls your agents"
-        );
+    // On stderr, through the log.
+    if let Some(warning) = band_server::lan_warning(addr, band.allowed_hosts()) {
+        tracing::warn!("{warning}");
     }
     let host = if addr.ip().is_loopback() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() };
     println!("band-server {} listening on http://{host}", band_server::VERSION);

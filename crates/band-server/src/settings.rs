@@ -47,6 +47,13 @@ pub struct Settings {
     /// (extra variables for it).
     #[serde(default, skip_serializing_if = "TerminalSettings::is_empty")]
     pub terminals: TerminalSettings,
+    /// LAN mode (a non-loopback `bind`): the host names or IPv4 addresses this server answers to
+    /// besides loopback, e.g. `["192.168.1.20", "mybox.lan"]`, each on the listening port.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_hosts: Vec<String>,
+    /// The tunnel's provider and each provider's settings.
+    #[serde(default, skip_serializing_if = "TunnelSettings::is_empty")]
+    pub tunnel: TunnelSettings,
     /// Everything else in the file, kept as it is.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -74,6 +81,68 @@ pub struct TerminalSettings {
     /// Extra environment variables for the shell (`BAND_*` never passes).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+}
+
+/// `tunnel`: which provider `band tunnel start` uses, and how to run each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TunnelSettings {
+    /// `cloudflared` (a quick tunnel), `cloudflared-named` or `bore`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "CloudflaredSettings::is_empty")]
+    pub cloudflared: CloudflaredSettings,
+    #[serde(default, skip_serializing_if = "BoreSettings::is_empty")]
+    pub bore: BoreSettings,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudflaredSettings {
+    /// The cloudflared binary; found on PATH when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
+    /// A named tunnel's name (`cloudflared tunnel create NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tunnel_name: Option<String>,
+    /// The hostname routed to the named tunnel (`cloudflared tunnel route dns NAME HOSTNAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    /// The named tunnel's credentials file (default: cloudflared's own lookup in ~/.cloudflared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BoreSettings {
+    /// The bore binary; found on PATH when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
+    /// The bore server's host (`bore server` runs there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The server's secret, if it has one (passed to bore in its environment, never in argv).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl TunnelSettings {
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl CloudflaredSettings {
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl BoreSettings {
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl TerminalSettings {
@@ -216,6 +285,30 @@ mod tests {
         assert!(e.to_string().contains("is empty"), "{e}");
         std::fs::write(&path, r#"{"tokenSecret": "abc"}"#).expect("write");
         assert!(matches!(load_or_create(home.path()), Err(SettingsError::WeakToken { len: 3, .. })));
+    }
+
+    #[test]
+    fn tunnel_settings_are_read_in_camel_case_and_kept() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = settings_path(home.path());
+        std::fs::write(
+            &path,
+            r#"{"allowedHosts": ["mybox.lan"], "tunnel": {"provider": "bore",
+                "cloudflared": {"tunnelName": "band", "hostname": "band.example.com", "credentialsFile": "/c.json"},
+                "bore": {"binary": "/opt/bore", "server": "bore.example.com", "secret": "s"}}}"#,
+        )
+        .expect("write");
+        let s = load_or_create(home.path()).expect("loaded");
+        assert_eq!(s.allowed_hosts, vec!["mybox.lan".to_owned()]);
+        assert_eq!(s.tunnel.provider.as_deref(), Some("bore"));
+        assert_eq!(s.tunnel.cloudflared.tunnel_name.as_deref(), Some("band"));
+        assert_eq!(s.tunnel.cloudflared.credentials_file.as_deref(), Some("/c.json"));
+        assert_eq!(
+            (s.tunnel.bore.server.as_deref(), s.tunnel.bore.secret.as_deref()),
+            (Some("bore.example.com"), Some("s"))
+        );
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("\"tunnelName\": \"band\"") && text.contains("\"allowedHosts\""), "{text}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod files;
 mod layouts;
 mod support;
 mod terminals;
+mod tunnel;
 
 use band_testkit::fixtures::TestRepo;
 use serde_json::{Value, json};

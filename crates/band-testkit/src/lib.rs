@@ -13,3 +13,4 @@ pub mod git;
 pub mod memory;
 pub mod procs;
 pub mod terminal;
+pub mod tunnel;

@@ -670,6 +670,32 @@ export interface Methods {
     result: TerminalInfo;
   };
   /**
+   * Start the tunnel (one at a time) and return its public URL; its exact host is admitted while it runs.
+   */
+  "tunnel.start": {
+    params: {
+      /**
+       * `cloudflared`, `cloudflared-named` or `bore`; default: `tunnel.provider` in settings.json.
+       */
+      provider?: string | null;
+    };
+    result: TunnelInfo;
+  };
+  /**
+   * Stop the tunnel: its host is refused at once, then its process is stopped. Idempotent.
+   */
+  "tunnel.stop": {
+    params: {};
+    result: TunnelInfo;
+  };
+  /**
+   * The tunnel's state: stopped, starting, running (with its URL) or failed (with why).
+   */
+  "tunnel.status": {
+    params: {};
+    result: TunnelInfo;
+  };
+  /**
    * The server's settings (without the token).
    */
   "settings.get": {
@@ -1120,6 +1146,34 @@ export interface TerminalOutputInfo {
   start: number;
 }
 /**
+ * The tunnel: a public URL that reaches this server (cloudflared or bore). At most one runs.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TunnelInfo".
+ */
+export interface TunnelInfo {
+  /**
+   * Why it failed: the error, with the tunnel program's last output.
+   */
+  error?: string | null;
+  /**
+   * `cloudflared`, `cloudflared-named` or `bore`; absent when stopped.
+   */
+  provider?: string | null;
+  /**
+   * When it started running, ms since the epoch.
+   */
+  since?: number | null;
+  /**
+   * `stopped`, `starting`, `running` or `failed`.
+   */
+  state: string;
+  /**
+   * The public URL, while running (e.g. `https://random-words.trycloudflare.com`).
+   */
+  url?: string | null;
+}
+/**
  * The server's settings as clients may see them: never the token.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1266,6 +1320,14 @@ export interface Subscriptions {
     item: TerminalStreamItem;
     notification: "terminals.data";
   };
+  /**
+   * The tunnel's state now, then each change live: starting, running (with its URL), stopped, failed (with why).
+   */
+  "tunnel.subscribe": {
+    params: NoParams;
+    item: TunnelInfo;
+    notification: "tunnel.state";
+  };
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1299,10 +1361,18 @@ export interface TerminalsSubscribeParams {
   after?: number;
   terminal: number;
 }
+/**
+ * Params of methods that take none (an empty object, or no params at all).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "NoParams".
+ */
+export interface NoParams {}
 export interface Notifications {
   "chats.event": EventInfo;
   "workspaces.notice": WorkspaceNotice;
   "terminals.data": TerminalStreamItem;
+  "tunnel.state": TunnelInfo;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1505,13 +1575,6 @@ export interface LayoutSetParams {
   workspace?: string | null;
 }
 /**
- * Params of methods that take none (an empty object, or no params at all).
- *
- * This interface was referenced by `Api`'s JSON-Schema
- * via the `definition` "NoParams".
- */
-export interface NoParams {}
-/**
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "ProjectNameParams".
  */
@@ -1640,6 +1703,16 @@ export interface TerminalsSendParams {
    */
   data: string;
   terminal: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TunnelStartParams".
+ */
+export interface TunnelStartParams {
+  /**
+   * `cloudflared`, `cloudflared-named` or `bore`; default: `tunnel.provider` in settings.json.
+   */
+  provider?: string | null;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

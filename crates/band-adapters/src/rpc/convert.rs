@@ -296,6 +296,26 @@ pub fn complete_utf8_len(bytes: &[u8]) -> usize {
     n
 }
 
+pub fn tunnel_info(state: &band_core::TunnelState) -> api::TunnelInfo {
+    use band_core::TunnelState;
+    let mut info =
+        api::TunnelInfo { state: state.as_str().to_owned(), provider: None, url: None, since: None, error: None };
+    match state {
+        TunnelState::Stopped => {}
+        TunnelState::Starting { provider } => info.provider = Some(provider.clone()),
+        TunnelState::Running { provider, url, since } => {
+            info.provider = Some(provider.clone());
+            info.url = Some(url.origin());
+            info.since = Some(*since);
+        }
+        TunnelState::Failed { provider, error } => {
+            info.provider = Some(provider.clone());
+            info.error = Some(error.clone());
+        }
+    }
+    info
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! The jsonrpsee module serving [`crate::api`]. Every [`CoreError`] becomes a JSON-RPC error
 //! here and nowhere else; internal errors are logged and reach clients only as an opaque message.
 //!
+//! `tunnel.subscribe` sends the tunnel's state, then each change.
+//!
 //! Subscriptions (`chats.subscribe`, `workspaces.subscribe`) replay from the store, then follow
 //! [`Broadcast`] live with no gap and no duplicate: the live feed is joined *before* the replay
 //! is read, events at or below the last sequence number sent are skipped, and any hole (a lagging
@@ -26,7 +28,8 @@ use std::time::Duration;
 
 use band_core::ports::{Notice, UsageScope};
 use band_core::services::{
-    Chats, CreateChat, CreateTerminal, Files, Layouts, Projects, Sent, Terminals, WorkspaceTeardown, Workspaces,
+    Chats, CreateChat, CreateTerminal, Files, Layouts, Projects, Sent, Terminals, Tunnels, WorkspaceTeardown,
+    Workspaces,
 };
 use band_core::{
     ChatEvent, ChatId, ChatPatch, CoreError, DeviceId, LayoutScope, PermissionDecision, QueuedId, Scope, TerminalId,
@@ -98,8 +101,25 @@ pub struct ApiContext {
     pub layouts: Layouts,
     pub terminals: Terminals,
     pub teardown: WorkspaceTeardown,
+    pub tunnels: Tunnels,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
+}
+
+impl ApiContext {
+    /// Where a tunnel forwards to: this server's own address (loopback when it listens on all
+    /// interfaces).
+    fn tunnel_target(&self) -> Result<std::net::SocketAddr, CoreError> {
+        let ip: std::net::IpAddr = self.settings.bind.parse().map_err(|_| {
+            CoreError::Internal(format!("the server's bind address '{}' is not an IP", self.settings.bind).into())
+        })?;
+        let ip = match ip {
+            std::net::IpAddr::V4(v4) if v4.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(v6) if v6.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+            ip => ip,
+        };
+        Ok(std::net::SocketAddr::new(ip, self.settings.web_server_port))
+    }
 }
 
 type Reg = Result<(), jsonrpsee::core::RegisterMethodError>;
@@ -117,6 +137,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     files(&mut m)?;
     layout(&mut m)?;
     terminals(&mut m)?;
+    tunnel(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
     access(&mut m)?;
@@ -134,6 +155,14 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
             return Ok(());
         }
         subscribe_workspaces(params, pending, ctx).await
+    })?;
+    let u = api::TUNNEL_SUBSCRIBE;
+    m.register_subscription(u.name, u.notification, u.unsubscribe, |params, pending, ctx, ext| async move {
+        if let Err(e) = admit(&ctx, &ext, api::TUNNEL_SUBSCRIBE.name, api::TUNNEL_SUBSCRIBE.scope) {
+            pending.reject(e).await;
+            return Ok(());
+        }
+        subscribe_tunnel(params, pending, ctx).await
     })?;
     let t = api::TERMINALS_SUBSCRIBE;
     m.register_subscription(t.name, t.notification, t.unsubscribe, |params, pending, ctx, ext| async move {
@@ -179,6 +208,15 @@ fn access(m: &mut RpcModule<ApiContext>) -> Reg {
         })
     })?;
     add_as::<api::TokenRotate, _, _>(m, |c, _, caller| async move { c.access.rotate(&caller).await })
+}
+
+fn tunnel(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::TunnelStart, _, _>(m, |c, p| async move {
+        let target = c.tunnel_target()?;
+        Ok(tunnel_info(&c.tunnels.start(p.provider.as_deref(), target).await?))
+    })?;
+    add::<api::TunnelStop, _, _>(m, |c, _| async move { Ok(tunnel_info(&c.tunnels.stop().await)) })?;
+    add::<api::TunnelStatus, _, _>(m, |c, _| async move { Ok(tunnel_info(&c.tunnels.status())) })
 }
 
 fn projects(m: &mut RpcModule<ApiContext>) -> Reg {
@@ -627,6 +665,41 @@ async fn subscribe_workspaces(
                     _ => continue,
                 };
                 if !notify(&sink, &item).await {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// The current state first, then each change. States, not history: a lagging client gets the
+/// next one (and the current state is always one `tunnel.status` away).
+async fn subscribe_tunnel(
+    params: Params<'static>,
+    pending: PendingSubscriptionSink,
+    ctx: Arc<ApiContext>,
+) -> SubscriptionResult {
+    if let Err(e) = parse_params::<api::NoParams>(api::TUNNEL_SUBSCRIBE.name, &params) {
+        pending.reject(e).await;
+        return Ok(());
+    }
+    // Joined before the state is read, so no change falls between the two.
+    let mut live = ctx.notices.subscribe();
+    let sink = pending.accept().await?;
+    if !notify(&sink, &tunnel_info(&ctx.tunnels.status())).await {
+        return Ok(());
+    }
+    loop {
+        tokio::select! {
+            () = sink.closed() => return Ok(()),
+            notice = live.recv() => {
+                let state = match notice {
+                    Ok(Notice::TunnelChanged(state)) => state,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => ctx.tunnels.status(),
+                    Err(RecvError::Closed) => return Ok(()),
+                };
+                if !notify(&sink, &tunnel_info(&state)).await {
                     return Ok(());
                 }
             }

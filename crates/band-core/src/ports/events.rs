@@ -3,6 +3,7 @@ use std::sync::Arc;
 use crate::chat::{Chat, ChatEvent, QueuedMessage};
 use crate::model::{ChatId, Layout, Project, Workspace, WorkspaceId};
 use crate::names::ProjectName;
+use crate::tunnel::TunnelState;
 
 /// A change of state that connected clients should learn about.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +33,8 @@ pub enum Notice {
     },
     /// A layout was set (another device may follow it).
     LayoutChanged(Layout),
+    /// The tunnel started, stopped or failed (its host is already allowed or refused).
+    TunnelChanged(TunnelState),
     /// Something failed where no caller could be told (storing an agent's event...).
     Fault {
         chat: ChatId,

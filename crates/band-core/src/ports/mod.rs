@@ -1,6 +1,6 @@
 //! The ports: small role traits band-core needs from the outside world, each documented as a
 //! contract. Adapters implement them (band-store, band-git, band-files, band-adapters); fakes of
-//! the stores, git and agents live in band-testkit, with contract suites every implementation must
+//! the stores, git, agents and tunnels live in band-testkit, with contract suites every implementation must
 //! pass (the files port is tested on real directories: its contract is about the file system).
 
 mod agent;
@@ -9,6 +9,7 @@ mod files;
 mod git;
 mod store;
 mod terminal;
+mod tunnel;
 
 pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
 pub use events::{EventSink, Notice};
@@ -19,3 +20,4 @@ pub use store::{
     WorkspaceStore,
 };
 pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
+pub use tunnel::{HostAllowList, StartedTunnel, TunnelExits, TunnelProcess, TunnelProvider};

@@ -6,6 +6,7 @@ mod layouts;
 mod projects;
 mod teardown;
 pub mod terminals;
+mod tunnels;
 mod workspaces;
 
 pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
@@ -14,4 +15,5 @@ pub use layouts::Layouts;
 pub use projects::Projects;
 pub use teardown::WorkspaceTeardown;
 pub use terminals::{CreateTerminal, TerminalEnvSource, TerminalSubscription, Terminals};
+pub use tunnels::Tunnels;
 pub use workspaces::Workspaces;
