@@ -85,7 +85,7 @@ export function git(cwd, ...args) {
  * A running band. `scenario(worktreesDir)` returns the mock model's turns (it may name files
  * inside the worktree a workspace will get: `<worktreesDir>/<project>/<branch>`).
  */
-export async function startStack({ name = "band-e2e", project = "app", scenario, agentEnv = {} }) {
+export async function startStack({ name = "band-e2e", project = "app", scenario, agentEnv = {}, settings: extra = {} }) {
   const root = realpathSync(mkdtempSync(join(tmpdir(), `${name}-`)));
   const home = join(root, "home");
   const repo = join(root, project);
@@ -131,7 +131,7 @@ export async function startStack({ name = "band-e2e", project = "app", scenario,
       },
     },
   };
-  writeFileSync(join(home, "settings.json"), JSON.stringify(settings));
+  writeFileSync(join(home, "settings.json"), JSON.stringify({ ...settings, ...extra }));
 
   // A restart keeps the port: the page's origin, and so its session cookie, stay valid.
   const startServer = async (port = 0) => {
@@ -208,4 +208,37 @@ export async function launchChromium() {
       "--disable-sync",
     ],
   });
+}
+
+/** The pinned bore (scripts/tools.sh installs it; scripts/test.sh exports BAND_TEST_BORE). */
+export function boreBinary() {
+  const bore = process.env.BAND_TEST_BORE || join(homedir(), ".cache/band/tools/bin/bore");
+  if (!existsSync(bore)) {
+    throw new Error(`bore is needed for the tunnel browser test and was not found at ${bore}: run ./scripts/tools.sh`);
+  }
+  return bore;
+}
+
+/** A `bore server` on 127.0.0.1 (its control port is bore's fixed 7835), stopped by `stop()`. */
+export async function startBoreServer(bore) {
+  const child = spawn(bore, ["server", "--bind-addr", "127.0.0.1", "--bind-tunnels", "127.0.0.1", "--min-port", "47100", "--max-port", "47900"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let log = "";
+  child.stderr.on("data", (d) => (log += d));
+  const { connect } = await import("node:net");
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const sock = connect(7835, "127.0.0.1", () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.on("error", () => resolve(false));
+    });
+    if (up) return { stop: () => stopProcess(child) };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`bore server did not listen on 127.0.0.1:7835 (is another one running?): ${log}`);
 }

@@ -9,7 +9,7 @@
 // it delivered, and anything at or below it is dropped, so its listener sees every event once,
 // in order, across reconnects.
 
-import type { EventInfo, Methods, WorkspaceNotice } from "./types";
+import type { EventInfo, Methods, TunnelInfo, WorkspaceNotice } from "./types";
 
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = Methods[M]["params"];
@@ -202,6 +202,18 @@ export class Rpc {
         if (!first) onResubscribed?.();
         first = false;
       },
+      closed: false,
+    });
+  }
+
+  /** Follows the tunnel's state: the current one first, then each change (again after reconnecting). */
+  subscribeTunnel(onState: (t: TunnelInfo) => void): () => void {
+    return this.subscribe({
+      method: "tunnel.subscribe",
+      notification: "tunnel.state",
+      unsubscribe: "tunnel.unsubscribe",
+      params: () => ({}),
+      deliver: (item) => onState(item as TunnelInfo),
       closed: false,
     });
   }

@@ -3,7 +3,7 @@
 // store; workspace notices keep it live, and a reload after every reconnection covers whatever
 // was missed while away.
 
-import type { ChatInfo, ProjectInfo, QueuedInfo, WorkspaceInfo, WorkspaceNotice } from "../api/types";
+import type { ChatInfo, ProjectInfo, QueuedInfo, WhoAmI, WorkspaceInfo, WorkspaceNotice } from "../api/types";
 import {
   parseGlobalLayout,
   parseWorkspaceLayout,
@@ -26,6 +26,8 @@ export interface AppState {
   layouts: Record<number, WorkspaceLayout>;
   /** The remembered global layout; null until loaded. */
   globalLayout: GlobalLayout | null;
+  /** Who this browser is signed in as (its scope, and its device if paired); null until known. */
+  me: WhoAmI | null;
 }
 
 export const emptyState: AppState = {
@@ -38,7 +40,17 @@ export const emptyState: AppState = {
   openChat: null,
   layouts: {},
   globalLayout: null,
+  me: null,
 };
+
+export type Scope = "read" | "control" | "admin";
+const scopes: Scope[] = ["read", "control", "admin"];
+
+/** Whether the signed-in credential may do what needs `needs` (unknown yet: assume read). */
+export function can(s: AppState, needs: Scope): boolean {
+  const have = scopes.indexOf((s.me?.scope as Scope) ?? "read");
+  return have >= scopes.indexOf(needs);
+}
 
 /** A workspace's badge: the most urgent status of its chats. */
 export type Badge = "waiting" | "failed" | "working" | "interrupted" | "idle";

@@ -8,6 +8,7 @@ import {
   addProject,
   addWorkspace,
   applyNotice,
+  can,
   emptyState,
   loaded,
   loadSeen,
@@ -19,6 +20,7 @@ import {
   setWorkspaceLayout,
   upsertChat,
   type AppState,
+  type Scope,
 } from "./app";
 import {
   defaultWorkspaceLayout,
@@ -29,7 +31,7 @@ import {
   type GlobalLayout,
   type WorkspaceLayout,
 } from "./layout";
-import { createStore, type Store } from "./store";
+import { createStore, useStore, type Store } from "./store";
 
 type TurnListener = (chatId: number, workspaceId: number) => void;
 
@@ -78,13 +80,17 @@ export class Band {
   }
 
   async reload(): Promise<void> {
-    const [projects, workspaces, chats, global] = await Promise.all([
+    const [projects, workspaces, chats, global, me] = await Promise.all([
       this.rpc.call("projects.list", {}),
       this.rpc.call("workspaces.list", {}),
       this.rpc.call("chats.list", {}),
       this.rpc.call("layout.get", {}),
+      this.rpc.call("auth.whoami", {}),
     ]);
-    this.state.set((s) => setGlobalLayout(loaded(s, projects, workspaces, chats), parseGlobalLayout(global.layout)));
+    this.state.set((s) => ({
+      ...setGlobalLayout(loaded(s, projects, workspaces, chats), parseGlobalLayout(global.layout)),
+      me,
+    }));
   }
 
   /** A workspace's remembered layout, fetched once; notices keep it current after that. */
@@ -108,7 +114,8 @@ export class Band {
     const next = { ...now, ...change };
     if (sameLayout(now, next)) return;
     this.state.set((s) => setWorkspaceLayout(s, workspace, next));
-    this.writer(workspace).set(next);
+    // A read-only device keeps its layout to itself (layout.set needs control).
+    if (can(this.state.get(), "control")) this.writer(workspace).set(next);
   }
 
   rememberGlobal(change: Partial<GlobalLayout>): void {
@@ -116,7 +123,7 @@ export class Band {
     const next = { ...now, ...change };
     if (sameLayout(now, next)) return;
     this.state.set((s) => setGlobalLayout(s, next));
-    this.writer(null).set(next);
+    if (can(this.state.get(), "control")) this.writer(null).set(next);
   }
 
   private writer(workspace: number | null): LayoutWriter<object> {
@@ -221,4 +228,10 @@ export function useBand(): Band {
   const b = useContext(BandContext);
   if (!b) throw new Error("BandContext missing");
   return b;
+}
+
+/** Whether this browser's credential may do what needs `needs` (a read-only device: no). */
+export function useCan(needs: Scope): boolean {
+  const band = useBand();
+  return useStore(band.state, (s) => can(s, needs));
 }

@@ -1,8 +1,9 @@
-import { useEffect, useRef } from "react";
-import { useBand } from "../state/band";
+import { useEffect, useRef, useState } from "react";
+import { useBand, useCan } from "../state/band";
 import { useStore } from "../state/store";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { useMedia } from "./media";
+import { RemotePanel } from "./RemotePanel";
 import { navigate, useRoute } from "./route";
 import { Sidebar } from "./Sidebar";
 import { WorkspaceView } from "./WorkspaceView";
@@ -20,6 +21,9 @@ export function App() {
   const isLoaded = useStore(band.state, (s) => s.loaded);
 
   const workspaceId = workspace?.id;
+  const admin = useCan("admin");
+  const me = useStore(band.state, (s) => s.me);
+  const [remote, setRemote] = useState(false);
   const lastWorkspace = useStore(band.state, (s) => s.globalLayout?.workspace);
   const restored = useRef(false);
 
@@ -52,6 +56,16 @@ export function App() {
           <header className="brand">
             <span className="logo" aria-hidden="true" />
             <span className="brand-name">band</span>
+            {me?.deviceName && (
+              <span className="chip" data-testid="me" title={`Signed in as the device '${me.deviceName}' with ${me.scope} access`}>
+                {me.deviceName} · {me.scope}
+              </span>
+            )}
+            {admin && (
+              <button type="button" className="secondary small-button" onClick={() => setRemote(true)}>
+                Remote
+              </button>
+            )}
             <ConnectionBadge />
           </header>
           <Sidebar selected={route.workspace} />
@@ -69,6 +83,7 @@ export function App() {
           </main>
         )
       )}
+      {remote && <RemotePanel onClose={() => setRemote(false)} />}
     </div>
   );
 }

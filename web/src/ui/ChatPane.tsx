@@ -1,6 +1,6 @@
 import { memo, useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import type { ChatInfo, EventInfo, QueuedInfo, TurnInfo, UsageTotalsInfo, WorkspaceInfo } from "../api/types";
-import { useBand } from "../state/band";
+import { useBand, useCan } from "../state/band";
 import { chatsOf, isUnread } from "../state/app";
 import { ChatLog, compact, usd, type Item } from "../state/chatlog";
 import { useStore } from "../state/store";
@@ -20,6 +20,7 @@ export function ChatPane({ workspace, chatId }: { workspace: WorkspaceInfo; chat
   const chats = useStore(band.state, (s) => chatsOf(s, workspace.id));
   const chat = chats.find((c) => c.id === chatId) ?? chats[chats.length - 1];
   const [starting, setStarting] = useState(false);
+  const control = useCan("control");
 
   useEffect(() => {
     if (!chat) return;
@@ -35,8 +36,10 @@ export function ChatPane({ workspace, chatId }: { workspace: WorkspaceInfo; chat
       ) : null}
       {chat && !starting ? (
         <Chat key={chat.id} chat={chat} workspace={workspace} onNew={() => setStarting(true)} />
-      ) : (
+      ) : control ? (
         <NewChat workspace={workspace} onDone={() => setStarting(false)} canCancel={chats.length > 0} />
+      ) : (
+        <p className="muted center pad">No chat in this workspace yet.</p>
       )}
     </section>
   );
@@ -46,6 +49,7 @@ function ChatTabs({ chats, current, onNew }: { chats: ChatInfo[]; current?: numb
   const band = useBand();
   const route = useRoute();
   const unread = useStore(band.state, (s) => chats.filter((c) => isUnread(s, c)).map((c) => c.id).join(","));
+  const control = useCan("control");
   return (
     <div className="chat-tabs" role="tablist">
       {chats.map((c) => (
@@ -62,9 +66,11 @@ function ChatTabs({ chats, current, onNew }: { chats: ChatInfo[]; current?: numb
           <span className={`status-dot status-${c.status}`} title={c.status} />
         </button>
       ))}
-      <button type="button" className="secondary" onClick={onNew}>
-        + Chat
-      </button>
+      {control && (
+        <button type="button" className="secondary" onClick={onNew}>
+          + Chat
+        </button>
+      )}
     </div>
   );
 }
@@ -241,6 +247,7 @@ function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: Workspace
   const queue = useStore(band.state, (s) => s.queues[chat.id]);
   useEffect(() => void band.loadQueue(chat.id).catch(() => {}), [band, chat.id]);
 
+  const control = useCan("control");
   const respond = useCallback(
     (request: string, decision: "allow" | "deny") =>
       band.rpc.call("chats.respond", { chat: chat.id, decision, request }).catch((e) => alert(errorText(e))),
@@ -248,9 +255,9 @@ function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: Workspace
   );
   const render = useCallback(
     (item: Item) => (
-      <ItemView item={item} onRespond={respond} turn={item.kind === "turn" ? turns.get(item.seq) : undefined} />
+      <ItemView item={item} onRespond={control ? respond : undefined} turn={item.kind === "turn" ? turns.get(item.seq) : undefined} />
     ),
-    [respond, turns],
+    [respond, turns, control],
   );
   const keyOf = useCallback((i: Item) => i.key, []);
   const working = chat.status === "working" || chat.status === "waiting";
@@ -286,7 +293,13 @@ function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: Workspace
         </div>
       )}
       {queue && queue.length > 0 && <Queue chat={chat.id} queue={queue} />}
-      <Composer chat={chat} />
+      {control ? (
+        <Composer chat={chat} />
+      ) : (
+        <p className="read-only small muted" data-testid="read-only">
+          This device has read access: it can watch, not act.
+        </p>
+      )}
     </div>
   );
 }
@@ -298,6 +311,7 @@ function ChatControls({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTo
   const update = (change: { model?: string; mode?: string }) =>
     band.updateChat(chat.id, change).catch((e) => alert(errorText(e)));
   const busy = chat.status === "working" || chat.status === "waiting";
+  const control = useCan("control");
   return (
     <div className="chat-controls">
       <span className="agent" title="Agent">
@@ -305,7 +319,7 @@ function ChatControls({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTo
       </span>
       <label className="inline">
         <span className="sr-only">Mode</span>
-        <select aria-label="Mode" value={chat.mode} onChange={(e) => void update({ mode: e.target.value })}>
+        <select aria-label="Mode" value={chat.mode} disabled={!control} onChange={(e) => void update({ mode: e.target.value })}>
           {MODES.map(([m]) => (
             <option key={m}>{m}</option>
           ))}
@@ -316,6 +330,7 @@ function ChatControls({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTo
         className="model"
         value={model}
         placeholder="default model"
+        readOnly={!control}
         onChange={(e) => setModel(e.target.value)}
         onBlur={() => model !== (chat.model ?? "") && void update({ model })}
         onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
@@ -325,14 +340,16 @@ function ChatControls({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTo
           ? `${totals.turns} turn${totals.turns === 1 ? "" : "s"} · ${compact(totals.usage.inputTokens)} in · ${compact(totals.usage.outputTokens)} out${totals.usage.costUsd != null ? ` · ${usd(totals.usage.costUsd)}` : ""}`
           : ""}
       </span>
-      {busy && (
+      {busy && control && (
         <button type="button" className="danger" onClick={() => band.rpc.call("chats.stop", { chat: chat.id }).catch((e) => alert(errorText(e)))}>
           Stop
         </button>
       )}
-      <button type="button" className="secondary" onClick={onNew}>
-        + Chat
-      </button>
+      {control && (
+        <button type="button" className="secondary" onClick={onNew}>
+          + Chat
+        </button>
+      )}
     </div>
   );
 }
@@ -384,6 +401,7 @@ function Composer({ chat }: { chat: ChatInfo }) {
 
 export function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
   const band = useBand();
+  const control = useCan("control");
   const [editing, setEditing] = useState<number | null>(null);
   const [draft, setDraft] = useState("");
   const fail = (e: unknown) => alert(errorText(e));
@@ -413,6 +431,8 @@ export function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
             ) : (
               <div className="row">
                 <span className="queued-text">{q.text}</span>
+                {control && (
+                <>
                 <button
                   type="button"
                   className="secondary"
@@ -448,6 +468,8 @@ export function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
                 >
                   Cancel
                 </button>
+                </>
+                )}
               </div>
             )}
           </li>
@@ -485,7 +507,8 @@ const ItemView = memo(function ItemView({
   turn,
 }: {
   item: Item;
-  onRespond(request: string, decision: "allow" | "deny"): void;
+  /** Absent: this device may not answer (read access). */
+  onRespond?(request: string, decision: "allow" | "deny"): void;
   turn?: TurnInfo;
 }) {
   switch (item.kind) {
@@ -535,7 +558,8 @@ const ItemView = memo(function ItemView({
             )}
           </div>
           <pre className="permission-input">{gist(item.input) || pretty(item.input)}</pre>
-          {!item.decision && (
+          {!item.decision && !onRespond && <div className="small muted">Waiting for someone with control access.</div>}
+          {!item.decision && onRespond && (
             <div className="permission-actions">
               <button type="button" className="primary" onClick={() => onRespond(item.requestId, "allow")}>
                 Allow

@@ -25,7 +25,7 @@ function bandWithQueue(initial: QueuedInfo[]) {
     },
   } as unknown as Rpc;
   const band = new Band(rpc);
-  band.state.set((s) => ({ ...s, queues: { 1: initial } }));
+  band.state.set((s) => ({ ...s, me: { scope: "control" }, queues: { 1: initial } }));
   return { band, calls };
 }
 
@@ -60,4 +60,16 @@ test("queued messages move up and down, in the order the server answers", async 
     ["chats.queue.move", { chat: 1, id: 7, position: 1 }],
     ["chats.queue.move", { chat: 1, id: 5, position: 1 }],
   ]);
+});
+
+test("a read-only device sees the queue but cannot change it", () => {
+  const { band } = bandWithQueue([q(5, 0, "first"), q(6, 1, "second")]);
+  band.state.set((s) => ({ ...s, me: { scope: "read", deviceId: 3, deviceName: "tablet" } }));
+  render(
+    <BandContext.Provider value={band}>
+      <Live />
+    </BandContext.Provider>,
+  );
+  expect(screen.getAllByTestId("queued")).toHaveLength(2);
+  expect(screen.queryAllByRole("button")).toHaveLength(0);
 });

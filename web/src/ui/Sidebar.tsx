@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { useBand } from "../state/band";
+import { useBand, useCan } from "../state/band";
 import { workspaceBadge, workspaceUnread, type AppState } from "../state/app";
 import { useStore } from "../state/store";
 import { errorText } from "./errors";
@@ -34,6 +34,7 @@ export function Sidebar({ selected }: { selected: number | null }) {
   );
   const loaded = useStore(band.state, (s) => s.loaded);
   const [creatingIn, setCreatingIn] = useState<string | null>(null);
+  const control = useCan("control");
 
   return (
     <nav className="projects" aria-label="Projects and workspaces">
@@ -41,6 +42,7 @@ export function Sidebar({ selected }: { selected: number | null }) {
         <section key={p.id} className="project" data-testid={`project-${p.name}`}>
           <div className="project-head">
             <h2 title={p.path}>{p.name}</h2>
+            {control && (
             <button
               type="button"
               className="icon-button"
@@ -50,6 +52,7 @@ export function Sidebar({ selected }: { selected: number | null }) {
             >
               +
             </button>
+            )}
           </div>
           <ul>
             {workspaces
@@ -76,8 +79,10 @@ export function Sidebar({ selected }: { selected: number | null }) {
           {workspaces.every((w) => w.project !== p.name) && <p className="muted small">No workspaces yet.</p>}
         </section>
       ))}
-      {loaded && projects.length === 0 && <p className="muted">No projects yet: add a git repository below.</p>}
-      <AddProject />
+      {loaded && projects.length === 0 && (
+        <p className="muted">{control ? "No projects yet: add a git repository below." : "No projects yet."}</p>
+      )}
+      {control && <AddProject />}
       {creatingIn !== null && <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />}
     </nav>
   );

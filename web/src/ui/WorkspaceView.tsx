@@ -11,7 +11,7 @@ import {
 } from "react";
 import { codes, RpcError } from "../api/rpc";
 import type { WorkspaceInfo } from "../api/types";
-import { useBand } from "../state/band";
+import { useBand, useCan } from "../state/band";
 import { chatsOf, workspaceBadge } from "../state/app";
 import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout";
 import { useStore } from "../state/store";
@@ -33,11 +33,19 @@ const SIDE: readonly [SidePane, string][] = [
   ["terminal", "Terminal"],
 ];
 
+/** The side panes this browser may open: typing into a terminal needs control access. */
+function useSides(): readonly [SidePane, string][] {
+  const control = useCan("control");
+  return control ? SIDE : SIDE.filter(([p]) => p !== "terminal");
+}
+
 export function WorkspaceView({ workspace, route, narrow }: { workspace: WorkspaceInfo; route: Route; narrow: boolean }) {
   const band = useBand();
   const badge = useStore(band.state, (s) => workspaceBadge(s, workspace.id));
   const layout = useStore(band.state, (s) => s.layouts[workspace.id]);
   const [removing, setRemoving] = useState(false);
+  const control = useCan("control");
+  const sides = useSides();
   useEffect(() => void band.loadLayout(workspace.id), [band, workspace.id]);
 
   const choose = (pane: SidePane) => {
@@ -71,7 +79,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
         <StatusBadge status={badge} />
         {!narrow && layout && (
           <div className="seg side-switch" role="group" aria-label="Side pane">
-            {SIDE.map(([pane, label]) => {
+            {sides.map(([pane, label]) => {
               const on = layout.sideOpen && layout.pane === pane;
               return (
                 <button key={pane} type="button" className={on ? "active" : ""} aria-pressed={on} onClick={() => choose(pane)}>
@@ -82,9 +90,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </div>
         )}
         {narrow && <ConnectionBadge />}
-        <button type="button" className="secondary danger-text" onClick={() => setRemoving(true)}>
-          Remove
-        </button>
+        {control && (
+          <button type="button" className="secondary danger-text" onClick={() => setRemoving(true)}>
+            Remove
+          </button>
+        )}
       </header>
       {layout ? (
         <Panes workspace={workspace} route={route} narrow={narrow} layout={layout} />
@@ -100,7 +110,9 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
 function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo; route: Route; narrow: boolean; layout: WorkspaceLayout }) {
   const band = useBand();
   const stacked = useMedia("(max-width: 1100px)");
-  const tab = route.tab;
+  const sides = useSides();
+  const allowed = (t: Tab) => t === "chat" || sides.some(([p]) => p === t);
+  const tab = allowed(route.tab) ? route.tab : "chat";
 
   // An address naming a pane opens it beside the chat (wide screens).
   useEffect(() => {
@@ -108,7 +120,8 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
   }, [band, narrow, tab, workspace.id]);
 
   // The pane on screen: the tab on a phone, the side pane on a wide screen.
-  const shown: Tab = narrow ? tab : layout.sideOpen ? layout.pane : "chat";
+  const sidePane: Tab = allowed(layout.pane) ? layout.pane : "changes";
+  const shown: Tab = narrow ? tab : layout.sideOpen ? sidePane : "chat";
   // A terminal keeps running and stays attached once opened, whatever pane is in front.
   const [terminalOpened, setTerminalOpened] = useState(shown === "terminal");
   useEffect(() => {
@@ -146,7 +159,7 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
           {terminal}
         </div>
         <nav className="tabbar" aria-label="Panes">
-          {(["chat", ...SIDE.map(([p]) => p)] as const).map((t) => (
+          {(["chat", ...sides.map(([p]) => p)] as const).map((t) => (
             <button
               key={t}
               type="button"
