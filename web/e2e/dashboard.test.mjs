@@ -188,6 +188,15 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
     await second.close();
     assert.equal((await stack.call("terminals.list")).length, 1);
 
+    // The open pane's button folds the side away (the chat takes the width) and back; the
+    // terminal stays attached all along (no second socket).
+    await sideSwitch.getByRole("button", { name: "Terminal" }).click();
+    await page.locator('[data-testid="terminals"]').waitFor({ state: "hidden" });
+    await page.locator('[data-testid="chat"]').waitFor();
+    await sideSwitch.getByRole("button", { name: "Terminal" }).click();
+    await liveTerminal(page);
+    assert.equal(sockets.filter((u) => u.includes("/terminals/")).length, 1);
+
     // The server restarts under the page: the indicator shows it, the page reconnects by itself,
     // and the chat carries on where it was (every event once). The shell ended with the old
     // server: its tab says so, and closing it works though the new server never knew it.

@@ -174,18 +174,11 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
       </>
     );
   }
-  if (!layout.sideOpen) {
-    return (
-      <div className="panes single">
-        {chat}
-        {terminal}
-      </div>
-    );
-  }
+  // One tree whether the side pane is open or not, so the chat (and a terminal) stay mounted.
   return (
-    <Split workspace={workspace.id} split={layout.split} vertical={stacked}>
+    <Split workspace={workspace.id} split={layout.split} vertical={stacked} collapsed={!layout.sideOpen}>
       {chat}
-      <div className="side">
+      <div className="side" hidden={!layout.sideOpen}>
         {side}
         {terminal}
       </div>
@@ -194,7 +187,8 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
 }
 
 /** Two panes and a handle between them; the chat's share is remembered when the drag ends. */
-function Split({ workspace, split, vertical, children }: { workspace: number; split: number; vertical: boolean; children: [ReactNode, ReactNode] }) {
+function Split(props: { workspace: number; split: number; vertical: boolean; collapsed: boolean; children: [ReactNode, ReactNode] }) {
+  const { workspace, split, vertical, collapsed, children } = props;
   const band = useBand();
   const box = useRef<HTMLDivElement>(null);
   const [dragging, setDragging] = useState<number | null>(null);
@@ -210,7 +204,7 @@ function Split({ workspace, split, vertical, children }: { workspace: number; sp
     e.preventDefault();
     keep(split + step);
   };
-  const tracks = `minmax(0, ${share}fr) 6px minmax(0, ${1 - share}fr)`;
+  const tracks = collapsed ? "minmax(0, 1fr) 0 0" : `minmax(0, ${share}fr) 6px minmax(0, ${1 - share}fr)`;
   return (
     <div
       className={`panes split ${vertical ? "vertical" : ""}`}
@@ -220,6 +214,7 @@ function Split({ workspace, split, vertical, children }: { workspace: number; sp
       {children[0]}
       <div
         className="splitter"
+        hidden={collapsed}
         role="separator"
         aria-orientation={vertical ? "horizontal" : "vertical"}
         aria-label="Resize the panes"
