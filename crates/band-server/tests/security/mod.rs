@@ -745,8 +745,20 @@ fn cookie_cases(w: &World) -> Vec<Case> {
     list.push(("the token with no content type".into(), bearer_none, http(415, json_only)));
     let mixed = post(Some("application/json"), own()).header("authorization", format!("Bearer {}", "e".repeat(64)));
     list.push(("cookie plus a wrong token".into(), mixed, http(401, "invalid token (or a revoked device's)")));
-    let pair = Req::new("POST", "/pair").header("host", w.host()).header("content-type", "text/plain").body("code=x");
-    list.push(("POST /pair with a form body".into(), pair, http(400, "send {\"code\": \"<pairing code>\"}")));
+    // `/pair` is public, so it checks its body's type itself (a page could post a form to it).
+    let code = json!({"code": "0".repeat(32)}).to_string();
+    for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        let pair = Req::new("POST", "/pair").header("host", w.host()).header("content-type", ct).body(code.clone());
+        list.push((format!("POST /pair with a JSON body sent as {ct}"), pair, http(415, json_only)));
+    }
+    let pair = Req::new("POST", "/pair").header("host", w.host()).body(code.clone());
+    list.push(("POST /pair without a content type".into(), pair, http(415, json_only)));
+    let pair = Req::new("POST", "/pair").header("host", w.host()).header("content-type", "application/json").body("x");
+    list.push((
+        "POST /pair with a body that is not JSON".into(),
+        pair,
+        http(400, "send {\"code\": \"<pairing code>\"}"),
+    ));
     let pair = Req::new("POST", "/pair")
         .header("host", w.host())
         .header("content-type", "application/json")
