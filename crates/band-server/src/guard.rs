@@ -324,6 +324,19 @@ fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>,
     first.map(|v| v.to_str().map_err(|_| format!("the {name} header is not readable text"))).transpose()
 }
 
+/// The refusal of a state-changing body that is not JSON.
+pub const JSON_ONLY: &str = "send a JSON body with `Content-Type: application/json`";
+
+/// Does the request carry exactly one `Content-Type`, `application/json` (parameters allowed)?
+/// Form, text/plain and multipart bodies — what a page can send without a preflight — are not.
+pub fn is_json(headers: &HeaderMap) -> bool {
+    single(headers, header::CONTENT_TYPE)
+        .ok()
+        .flatten()
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"))
+}
+
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
     headers.get(header::UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
@@ -456,18 +469,8 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
     }
 
     // 4. State-changing requests carry JSON.
-    if changes_state && !upgrade {
-        let json = single(headers, header::CONTENT_TYPE)
-            .ok()
-            .flatten()
-            .and_then(|ct| ct.split(';').next())
-            .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"));
-        if !json {
-            return Err(refuse(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "send a JSON body with `Content-Type: application/json`",
-            ));
-        }
+    if changes_state && !upgrade && !is_json(headers) {
+        return Err(refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, JSON_ONLY));
     }
     let Some((caller, credential)) = who else {
         return Err(unauthorized("no credential".into()));

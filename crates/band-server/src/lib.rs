@@ -510,6 +510,11 @@ async fn redeem(State(access): State<Arc<access::Access>>, req: Request) -> Resp
         (status, axum::Json(serde_json::json!({"error": message}))).into_response()
     };
     let from = req.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
+    // Public, so the guard's JSON rule (SECURITY.md 10) is not applied before it: applied here, so
+    // that no form, text/plain or multipart body a page can send without a preflight is read.
+    if !guard::is_json(req.headers()) {
+        return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, guard::JSON_ONLY.into());
+    }
     let Ok(body) = axum::body::to_bytes(req.into_body(), 1024).await else {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, "send only {\"code\": \"<pairing code>\"}".into());
     };

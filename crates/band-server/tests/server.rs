@@ -6,6 +6,7 @@ mod chat_streams;
 mod devices;
 mod files;
 mod layouts;
+mod security;
 mod support;
 mod terminals;
 mod tunnel;
