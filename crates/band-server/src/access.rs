@@ -100,6 +100,8 @@ pub struct Access {
     /// service); none: pairing URLs use the loopback address.
     public_url: OnceLock<PublicUrl>,
     live_sockets: AtomicU32,
+    /// How long a pairing code lasts ([`PAIRING_TTL`]; shorter in tests).
+    pairing_ttl: Duration,
 }
 
 fn now_ms() -> i64 {
@@ -173,6 +175,7 @@ impl Access {
             changed: watch::channel(0).0,
             store,
             public_url: OnceLock::new(),
+            pairing_ttl: PAIRING_TTL,
             live_sockets: AtomicU32::new(0),
         })
     }
@@ -350,7 +353,7 @@ impl Access {
         let name = band_core::device_name(name).map_err(CoreError::InvalidInput)?;
         let scope = Scope::for_device(scope.unwrap_or("read")).map_err(CoreError::InvalidInput)?;
         let code = random_hex(16)?;
-        let expires_at = now_ms() + i64::try_from(PAIRING_TTL.as_millis()).unwrap_or(i64::MAX);
+        let expires_at = now_ms() + i64::try_from(self.pairing_ttl.as_millis()).unwrap_or(i64::MAX);
         {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
@@ -360,7 +363,7 @@ impl Access {
                     "{MAX_PENDING} pairing codes are waiting; use one or wait for them to expire (10 minutes)"
                 )));
             }
-            let p = Pending { name: name.clone(), scope, expires: now + PAIRING_TTL, expires_at };
+            let p = Pending { name: name.clone(), scope, expires: now + self.pairing_ttl, expires_at };
             pending.insert(hash(&code), p);
         }
         let url = format!("{}/?pair={code}", self.public_base());
@@ -550,6 +553,68 @@ mod tests {
         assert!(rows.len() >= 21 && rows.iter().all(|r| r.chars().count() == rows.len()));
         assert!(rows[0].starts_with("#######"), "top-left finder: {:?}", rows[0]);
         assert!(rows[0].ends_with("#######"), "top-right finder");
+    }
+
+    async fn access(ttl: Duration) -> (Arc<Access>, Arc<band_testkit::memory::MemoryStore>) {
+        let store = Arc::new(band_testkit::memory::MemoryStore::new());
+        let mut access =
+            Access::load(PathBuf::from("/nonexistent"), "t".repeat(64), store.clone()).await.expect("load");
+        access.pairing_ttl = ttl;
+        access.set_port(3456);
+        (Arc::new(access), store)
+    }
+
+    fn main_caller() -> Caller {
+        Caller { scope: Scope::Admin, device: None, remote: None }
+    }
+
+    #[tokio::test]
+    async fn a_pairing_code_expires_and_an_expired_one_is_refused_like_a_wrong_one() {
+        let (access, store) = access(Duration::from_millis(200)).await;
+        let late = access.start_pairing(&main_caller(), "phone", Some("read")).await.expect("pair");
+        let fresh_before = now_ms();
+        assert!(late.expires_at >= fresh_before + 100 && late.expires_at <= fresh_before + 200, "{}", late.expires_at);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let err = access.redeem(&late.code, None).await.expect_err("an expired code");
+        assert!(err.to_string().contains("wrong, was already used or has expired"), "{err}");
+        assert!(store.list_devices().await.expect("devices").is_empty(), "no device from an expired code");
+
+        // In time: a device; the same code again: refused.
+        let timely = access.start_pairing(&main_caller(), "phone", Some("control")).await.expect("pair");
+        let (device, token) = access.redeem(&timely.code, None).await.expect("redeem in time");
+        assert_eq!((device.name.as_str(), device.scope, token.len()), ("phone", Scope::Control, 64));
+        assert!(access.redeem(&timely.code, None).await.is_err(), "single use");
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_refusals_records_thirty_a_minute_and_then_how_many_were_left_out() {
+        let (access, store) = access(PAIRING_TTL).await;
+        for _ in 0..100 {
+            access.refusal(AuditKind::Refused, None, "a wrong token".into());
+        }
+        let entries = |n| {
+            let store = store.clone();
+            async move {
+                for _ in 0..100 {
+                    let all = store.audit_before(None, 1000).await.expect("audit");
+                    if all.len() >= n {
+                        return all;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                store.audit_before(None, 1000).await.expect("audit")
+            }
+        };
+        let recorded = entries(REFUSALS_PER_MINUTE as usize).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(store.audit_before(None, 1000).await.expect("audit").len(), REFUSALS_PER_MINUTE as usize);
+        assert!(recorded.iter().all(|e| e.detail == "a wrong token"), "{recorded:?}");
+
+        // The next window's first entry says how many the last one left out.
+        access.refusals.lock().expect("lock").start = Some(Instant::now() - Duration::from_secs(61));
+        access.refusal(AuditKind::Refused, None, "a wrong token".into());
+        let after = entries(REFUSALS_PER_MINUTE as usize + 1).await;
+        assert_eq!(after[0].detail, "a wrong token (70 more refusals were not recorded)");
     }
 
     #[test]
