@@ -83,9 +83,15 @@ async fn run(args: Args) -> Result<(), StartError> {
         tracing::info!("shutting down (a second signal forces exit)");
         let _ = first_tx.send(());
         tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+            _ = term.recv() => tracing::warn!("second signal: exiting now"),
+            _ = int.recv() => tracing::warn!("second signal: exiting now"),
             () = tokio::time::sleep(SHUTDOWN_DEADLINE) => tracing::error!("shutdown deadline passed"),
+        }
+        // No time left for TERM and a grace period: nothing band started may outlive it. Chats
+        // left working are marked interrupted at the next start.
+        let killed = band_adapters::agents::process::kill_everything_started_here();
+        if killed > 0 {
+            tracing::warn!(killed, "killed the processes agents, terminals and the tunnel left");
         }
         std::process::exit(130);
     });

@@ -552,3 +552,92 @@ async fn a_taken_port_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("cannot listen on 127.0.0.1:{port}")) && err.contains("--port"), "{err}");
 }
+
+/// Starts the real binary on `home`; its address and the child (stdout drained).
+async fn spawn_server(home: &std::path::Path) -> (std::net::SocketAddr, tokio::process::Child) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_band-server"))
+        .args(["--port", "0"])
+        .env("BAND_HOME", home)
+        .env("BAND_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn band-server");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("started in time")
+        .expect("read")
+        .expect("a line");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let url = first.rsplit(' ').next().expect("url").to_owned();
+    (url.trim_start_matches("http://").parse().expect("addr"), child)
+}
+
+async fn rpc_as(addr: std::net::SocketAddr, token: &str, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let headers = [
+        ("host", format!("127.0.0.1:{}", addr.port())),
+        ("authorization", format!("Bearer {token}")),
+        ("content-type", "application/json".to_owned()),
+    ];
+    let reply = raw_http(addr, "POST", "/rpc", &headers, &body).await.json();
+    reply.get("result").cloned().unwrap_or_else(|| panic!("{method}: {reply}"))
+}
+
+/// SECURITY.md R5: a second signal forces the exit at once, even while an agent that ignores
+/// SIGTERM holds up the graceful stop; nothing band started survives it, and the next start
+/// finds the chat interrupted.
+#[tokio::test]
+async fn a_second_signal_exits_at_once_and_leaves_no_process_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    // An "agent" that ignores SIGTERM: the graceful stop must wait out the grace period for it.
+    let agent = home.path().join("stubborn-agent");
+    std::fs::write(&agent, "#!/bin/sh\ntrap '' TERM\nexec sleep 7731\n").expect("write");
+    std::fs::set_permissions(&agent, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let settings = json!({"agents": {"claude-code": {"binary": agent}}});
+    std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
+    std::fs::set_permissions(home.path().join("settings.json"), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+
+    let (addr, mut child) = spawn_server(home.path()).await;
+    let settings: Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("settings.json")).expect("read")).expect("json");
+    let token = settings["tokenSecret"].as_str().expect("token").to_owned();
+    let repo = TestRepo::named("app");
+    rpc_as(addr, &token, "projects.add", json!({"path": repo.path()})).await;
+    rpc_as(addr, &token, "workspaces.create", json!({"project": "app", "branch": "w"})).await;
+    let chat = rpc_as(addr, &token, "chats.create", json!({"workspace": "app/w"})).await;
+    rpc_as(addr, &token, "chats.send", json!({"chat": chat["id"], "message": "hi"})).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while band_testkit::procs::running("sleep 7731").is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the agent did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    let pid = child.id().expect("pid").to_string();
+    let signal = || std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    assert!(signal().success());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let second = std::time::Instant::now();
+    assert!(signal().success());
+    let exit = tokio::time::timeout(std::time::Duration::from_secs(2), child.wait())
+        .await
+        .expect("the second signal ends it well before the agent's grace period would")
+        .expect("status");
+    assert_eq!(exit.code(), Some(130), "a forced exit says so");
+    assert!(second.elapsed() < std::time::Duration::from_millis(1500), "{:?}", second.elapsed());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    while !band_testkit::procs::running("sleep 7731").is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the agent outlived the forced exit");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // The next start repairs what the forced exit left: the chat is interrupted, not working.
+    let (addr, mut child) = spawn_server(home.path()).await;
+    let got = rpc_as(addr, &token, "chats.get", json!({"chat": chat["id"]})).await;
+    assert_eq!(got["status"], "interrupted", "{got}");
+    child.kill().await.expect("kill");
+}

@@ -138,6 +138,11 @@ pub async fn sweep(scope: &str) {
 
 /// Processes (not zombies) whose environment holds `marker`, other than this one.
 pub fn scoped_pids(marker: &str) -> Vec<i32> {
+    pids_whose_env(|kv| kv == marker.as_bytes())
+}
+
+/// Live processes (not zombies, not this one) with an environment entry for which `matches`.
+fn pids_whose_env(matches: impl Fn(&[u8]) -> bool) -> Vec<i32> {
     let me = std::process::id() as i32;
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
@@ -149,9 +154,34 @@ pub fn scoped_pids(marker: &str) -> Vec<i32> {
                 .unwrap_or(false);
             alive
                 && std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(&matches))
         })
         .collect()
+}
+
+/// SIGKILLs, at once, every process this server started and all they started: agents,
+/// terminals and tunnels alike carry a scope marker beginning with this process's id
+/// ([`new_scope`]). For a forced exit (a second signal, a missed shutdown deadline), where there
+/// is no time for TERM and a grace period. Synchronous: it may run outside the runtime. Returns
+/// how many processes it killed.
+pub fn kill_everything_started_here() -> usize {
+    let prefix = format!("{SCOPE_VAR}={}-", std::process::id());
+    let mut killed = 0;
+    for _ in 0..5 {
+        let found = pids_whose_env(|kv| kv.starts_with(prefix.as_bytes()));
+        if found.is_empty() {
+            break;
+        }
+        for pid in found {
+            if let Some(pid) = Pid::from_raw(pid)
+                && kill_process(pid, Signal::KILL).is_ok()
+            {
+                killed += 1;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    killed
 }
 
 pub(crate) fn new_scope() -> String {
