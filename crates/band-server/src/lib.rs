@@ -537,7 +537,7 @@ async fn redeem(State(access): State<Arc<access::Access>>, req: Request) -> Resp
 /// One jsonrpsee service per connection, so each WebSocket gets its own connection id. A
 /// WebSocket also gets its own stop handle, tied to the credential that opened it: it is closed
 /// when the server stops or the credential ends (a revoked device, a rotated token).
-async fn serve_rpc(State(rpc): State<RpcState>, req: Request) -> Response {
+async fn serve_rpc(State(rpc): State<RpcState>, mut req: Request) -> Response {
     let credential = req.extensions().get::<access::Credential>().cloned();
     let upgrade = req.headers().get(axum::http::header::UPGRADE).is_some();
     let stop = match credential {
@@ -546,6 +546,12 @@ async fn serve_rpc(State(rpc): State<RpcState>, req: Request) -> Response {
             let (server_stop, ended) = (rpc.stop.clone(), rpc.access.ended(credential));
             let count = rpc.access.socket_opened();
             let watcher = conn_handle.clone();
+            // A subscriber too slow to read is hung up on (SECURITY.md R4): it reconnects and
+            // resubscribes from its last sequence number.
+            let hangup = conn_handle.clone();
+            req.extensions_mut().insert(band_adapters::rpc::server::Hangup(std::sync::Arc::new(move || {
+                let _ = hangup.stop();
+            })));
             tokio::spawn(async move {
                 let _count = count;
                 tokio::select! {

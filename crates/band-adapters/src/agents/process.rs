@@ -152,9 +152,7 @@ fn pids_whose_env(matches: impl Fn(&[u8]) -> bool) -> Vec<i32> {
                 .ok()
                 .and_then(|s| s.rsplit_once(')').map(|(_, rest)| !rest.trim_start().starts_with('Z')))
                 .unwrap_or(false);
-            alive
-                && std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(&matches))
+            alive && std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| env.split(|b| *b == 0).any(&matches))
         })
         .collect()
 }

@@ -147,14 +147,14 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
             pending.reject(e).await;
             return Ok(());
         }
-        subscribe_chat(params, pending, ctx).await
+        with_hangup(&ext, subscribe_chat(params, pending, ctx)).await
     })?;
     m.register_subscription(w.name, w.notification, w.unsubscribe, |params, pending, ctx, ext| async move {
         if let Err(e) = admit(&ctx, &ext, api::WORKSPACES_SUBSCRIBE.name, api::WORKSPACES_SUBSCRIBE.scope) {
             pending.reject(e).await;
             return Ok(());
         }
-        subscribe_workspaces(params, pending, ctx).await
+        with_hangup(&ext, subscribe_workspaces(params, pending, ctx)).await
     })?;
     let u = api::TUNNEL_SUBSCRIBE;
     m.register_subscription(u.name, u.notification, u.unsubscribe, |params, pending, ctx, ext| async move {
@@ -162,7 +162,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
             pending.reject(e).await;
             return Ok(());
         }
-        subscribe_tunnel(params, pending, ctx).await
+        with_hangup(&ext, subscribe_tunnel(params, pending, ctx)).await
     })?;
     let t = api::TERMINALS_SUBSCRIBE;
     m.register_subscription(t.name, t.notification, t.unsubscribe, |params, pending, ctx, ext| async move {
@@ -170,7 +170,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
             pending.reject(e).await;
             return Ok(());
         }
-        subscribe_terminal(params, pending, ctx).await
+        with_hangup(&ext, subscribe_terminal(params, pending, ctx)).await
     })?;
     Ok(m)
 }
@@ -515,10 +515,36 @@ pub fn error_object(method: &str, e: CoreError) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(code, message, None::<()>)
 }
 
-/// Sends one notification; `false` when the client is gone or too slow.
+/// Put by the server into the extensions of each WebSocket request: ends that connection. A
+/// subscriber that leaves a notification unread for [`SLOW_CLIENT`] is hung up on, so that its
+/// client notices (a subscription that just stopped would leave it waiting forever), reconnects
+/// and resubscribes from the last sequence number it has.
+#[derive(Clone)]
+pub struct Hangup(pub Arc<dyn Fn() + Send + Sync>);
+
+tokio::task_local! {
+    /// The connection of the subscription running on this task.
+    static HANGUP: Option<Hangup>;
+}
+
+/// Runs a subscription with its connection's [`Hangup`] at hand for [`notify`].
+async fn with_hangup<F: Future>(ext: &jsonrpsee::Extensions, subscription: F) -> F::Output {
+    HANGUP.scope(ext.get::<Hangup>().cloned(), subscription).await
+}
+
+/// Sends one notification; `false` when the client is gone or too slow (then its connection is
+/// hung up on).
 async fn notify<T: serde::Serialize>(sink: &SubscriptionSink, item: &T) -> bool {
     let Ok(raw) = serde_json::value::to_raw_value(item) else { return false };
-    sink.send_timeout(raw, SLOW_CLIENT).await.is_ok()
+    match sink.send_timeout(raw, SLOW_CLIENT).await {
+        Ok(()) => true,
+        Err(jsonrpsee::core::server::SendTimeoutError::Timeout(_)) => {
+            tracing::info!(connection = ?sink.connection_id(), "a client left notifications unread: hanging up");
+            let _ = HANGUP.try_with(|h| h.as_ref().map(|h| (h.0)()));
+            false
+        }
+        Err(_) => false,
+    }
 }
 
 async fn subscribe_chat(

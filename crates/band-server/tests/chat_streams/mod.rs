@@ -147,3 +147,56 @@ async fn shutdown_marks_running_chats_interrupted_and_stops_their_agents() {
     assert!(home.exists());
     s.stop().await;
 }
+
+/// SECURITY.md R4: a client that leaves notifications unread for [`SLOW_CLIENT`] is hung up on
+/// (not left with a subscription that silently stopped); another client on the same chat keeps
+/// up meanwhile; the slow one reconnects after the last sequence number it got and ends with
+/// every event once.
+///
+/// [`SLOW_CLIENT`]: band_adapters::rpc::server::SLOW_CLIENT
+#[tokio::test]
+async fn a_client_that_stops_reading_is_hung_up_on_and_resumes_without_gap_or_duplicate() {
+    use futures_util::StreamExt;
+    const N: usize = 4000;
+    let (s, fake, _repo, chat) = with_fake().await;
+    s.ok("chats.send", json!({"chat": chat, "message": "go"})).await;
+    let total = N + 3;
+    let mut slow = subscribe(&s, "chats.subscribe", json!({"chat": chat, "after": 0})).await;
+    let mut fast = subscribe(&s, "chats.subscribe", json!({"chat": chat, "after": 0})).await;
+    let fast_reader = tokio::spawn(async move { seqs(&mut fast, total).await });
+
+    // 8 KiB a chunk, 32 MiB in all: far more than the socket buffers and the connection's queue
+    // hold, so the server's sends to the client that reads nothing block.
+    let agent = fake.last();
+    let text = "x".repeat(8 * 1024);
+    for i in 0..N {
+        agent.emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("{i} {text}") })).await;
+    }
+    let fast_got = tokio::time::timeout(band_adapters::rpc::server::SLOW_CLIENT, fast_reader)
+        .await
+        .expect("the reading client is not held back by the one that does not read")
+        .expect("reader");
+    assert_eq!(fast_got, (1..=total as u64).collect::<Vec<_>>());
+
+    // Past the limit: the slow client's connection is closed. It reads what reached it, then
+    // the end of the stream.
+    tokio::time::sleep(band_adapters::rpc::server::SLOW_CLIENT + std::time::Duration::from_secs(2)).await;
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), slow.next()).await.expect("a frame or the end") {
+            Some(Ok(Message::Text(t))) => {
+                let v: serde_json::Value = serde_json::from_str(t.as_str()).expect("json");
+                seen.push(v["params"]["result"]["seq"].as_u64().expect("seq"));
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+            Some(Ok(other)) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(seen.len() < total, "the slow client was hung up on before it had everything ({})", seen.len());
+    let last = seen.last().copied().unwrap_or(0);
+    let mut again = subscribe(&s, "chats.subscribe", json!({"chat": chat, "after": last})).await;
+    seen.extend(seqs(&mut again, total - last as usize).await);
+    assert_eq!(seen, (1..=total as u64).collect::<Vec<_>>(), "every event once, in order");
+    s.stop().await;
+}
