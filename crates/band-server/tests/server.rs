@@ -595,8 +595,20 @@ async fn a_second_signal_exits_at_once_and_leaves_no_process_behind() {
     use std::os::unix::fs::PermissionsExt;
     let home = tempfile::tempdir().expect("tempdir");
     // An "agent" that ignores SIGTERM: the graceful stop must wait out the grace period for it.
+    // Its command line is unique to this run, so no other process can be mistaken for it.
+    let marker = format!("sleep 7731.{}", std::process::id());
+    // Whatever happens, the test leaves no such process behind for later runs.
+    struct Reap(String);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            for pid in band_testkit::procs::running(&self.0) {
+                let _ = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            }
+        }
+    }
+    let _reap = Reap(marker.clone());
     let agent = home.path().join("stubborn-agent");
-    std::fs::write(&agent, "#!/bin/sh\ntrap '' TERM\nexec sleep 7731\n").expect("write");
+    std::fs::write(&agent, format!("#!/bin/sh\ntrap '' TERM\nexec {marker}\n")).expect("write");
     std::fs::set_permissions(&agent, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let settings = json!({"agents": {"claude-code": {"binary": agent}}});
     std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
@@ -612,7 +624,7 @@ async fn a_second_signal_exits_at_once_and_leaves_no_process_behind() {
     let chat = rpc_as(addr, &token, "chats.create", json!({"workspace": "app/w"})).await;
     rpc_as(addr, &token, "chats.send", json!({"chat": chat["id"], "message": "hi"})).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while band_testkit::procs::running("sleep 7731").is_empty() {
+    while band_testkit::procs::running(&marker).is_empty() {
         assert!(tokio::time::Instant::now() < deadline, "the agent did not start");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
@@ -630,7 +642,7 @@ async fn a_second_signal_exits_at_once_and_leaves_no_process_behind() {
     assert_eq!(exit.code(), Some(130), "a forced exit says so");
     assert!(second.elapsed() < std::time::Duration::from_millis(1500), "{:?}", second.elapsed());
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
-    while !band_testkit::procs::running("sleep 7731").is_empty() {
+    while !band_testkit::procs::running(&marker).is_empty() {
         assert!(tokio::time::Instant::now() < deadline, "the agent outlived the forced exit");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
