@@ -3,12 +3,14 @@ import { createRoot } from "react-dom/client";
 import { ownSocketUrl, Rpc, stillSignedIn } from "./api/rpc";
 import { Band, BandContext } from "./state/band";
 import { App } from "./ui/App";
+import { parseRoute } from "./ui/route";
 import "./styles.css";
 
 // One connection to the server that served this page; the session cookie is the credential.
 const rpc = new Rpc({ socket: () => new WebSocket(ownSocketUrl()), signedIn: stillSignedIn });
 const band = new Band(rpc, window.localStorage);
-band.start();
+// The workspace the address names has its layout fetched with the lists: one round trip, not two.
+band.start(parseRoute(location.pathname, location.search).workspace);
 window.addEventListener("online", () => rpc.nudge());
 document.addEventListener("visibilitychange", () =>
   document.visibilityState === "visible" ? rpc.nudge() : band.flushLayouts(),

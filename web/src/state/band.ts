@@ -41,6 +41,7 @@ export class Band {
   private turnListeners = new Set<TurnListener>();
   private stopNotices: (() => void) | null = null;
   private layoutWriters = new Map<number | null, LayoutWriter<object>>();
+  private layoutsLoading = new Map<number, Promise<WorkspaceLayout>>();
 
   constructor(
     readonly rpc: Rpc,
@@ -59,13 +60,15 @@ export class Band {
     });
   }
 
-  start(): void {
+  /** Connects and loads; `workspace` (the one the address names) has its layout fetched alongside. */
+  start(workspace?: number | null): void {
     this.stopNotices = this.rpc.subscribeWorkspaces(
       (n) => this.onNotice(n),
       () => void this.reload(),
     );
     this.rpc.start();
     void this.reload();
+    if (workspace != null) void this.loadLayout(workspace);
   }
 
   /** Sends layout changes still waiting (the page is going away). */
@@ -94,9 +97,18 @@ export class Band {
   }
 
   /** A workspace's remembered layout, fetched once; notices keep it current after that. */
-  async loadLayout(workspace: number): Promise<WorkspaceLayout> {
+  loadLayout(workspace: number): Promise<WorkspaceLayout> {
     const known = this.state.get().layouts[workspace];
-    if (known) return known;
+    if (known) return Promise.resolve(known);
+    let pending = this.layoutsLoading.get(workspace);
+    if (!pending) {
+      pending = this.fetchLayout(workspace).finally(() => this.layoutsLoading.delete(workspace));
+      this.layoutsLoading.set(workspace, pending);
+    }
+    return pending;
+  }
+
+  private async fetchLayout(workspace: number): Promise<WorkspaceLayout> {
     let layout = defaultWorkspaceLayout;
     try {
       const info = await this.rpc.call("layout.get", { workspace: String(workspace) });

@@ -1,4 +1,6 @@
+import type { Rpc } from "../api/rpc";
 import { applyNotice, emptyState } from "./app";
+import { Band } from "./band";
 import { defaultWorkspaceLayout, LayoutWriter, parseGlobalLayout, parseWorkspaceLayout } from "./layout";
 
 test("a stored layout is taken field by field; anything odd falls back to its default", () => {
@@ -54,4 +56,29 @@ test("layout writes are coalesced: one write of the last value per delay", async
   } finally {
     vi.useRealTimers();
   }
+});
+
+test("a workspace's layout is fetched once, however many ask while it loads", async () => {
+  const calls: string[] = [];
+  const rpc = {
+    state: { kind: "open", since: 0 },
+    onState() {},
+    start() {},
+    subscribeWorkspaces: () => () => {},
+    async call(method: string, params: { workspace?: string }) {
+      calls.push(`${method} ${params.workspace ?? ""}`.trim());
+      if (method === "layout.get") return { layout: params.workspace ? { pane: "files", split: 0.4 } : { workspace: 7 } };
+      if (method === "auth.whoami") return { scope: "admin" };
+      return [];
+    },
+  } as unknown as Rpc;
+  const band = new Band(rpc);
+  band.start(7); // the address names workspace 7: its layout comes with the lists
+  const [a, b] = await Promise.all([band.loadLayout(7), band.loadLayout(7)]);
+  expect(a).toEqual({ ...defaultWorkspaceLayout, pane: "files", split: 0.4 });
+  expect(b).toBe(a);
+  await band.reload();
+  expect(calls.filter((c) => c === "layout.get 7")).toHaveLength(1);
+  expect(band.state.get().globalLayout).toEqual({ workspace: 7 });
+  expect(band.state.get().me).toEqual({ scope: "admin" });
 });
