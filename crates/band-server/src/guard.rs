@@ -1,6 +1,7 @@
 //! The gate every request passes before routing (SECURITY.md 2-4, 7-10, 20):
-//! 1. the Host header must name this server (loopback names on the listening port, or an
-//!    explicitly allowed host such as a running tunnel's) — DNS rebinding stops here;
+//! 1. the Host header (and an absolute-form target's authority) must name this server (loopback
+//!    names on the listening port, or an explicitly allowed host such as a running tunnel's) —
+//!    DNS rebinding stops here;
 //! 2. an Origin header, when present, must be exactly this server's own origin (or an allowed
 //!    one: the tunnel's, the LAN address's), on plain HTTP and WebSocket upgrades alike (`null`
 //!    and other localhost ports refused);
@@ -393,12 +394,17 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
     let Some(host) = host.or_else(|| req.uri().authority().map(|a| a.as_str())) else {
         return Err(forbidden("missing Host header".into()));
     };
-    if !guard.is_own_host(host) {
-        return Err(forbidden(format!(
-            "host '{}' is not allowed; band answers at localhost:{} (DNS rebinding protection)",
-            host.escape_debug(),
-            guard.port
-        )));
+    // An absolute-form target (`GET http://name/ HTTP/1.1`) names the host that counts (RFC
+    // 9112 §3.2.2): it must be this server too.
+    let target = req.uri().authority().map(|a| a.as_str());
+    for host in std::iter::once(host).chain(target) {
+        if !guard.is_own_host(host) {
+            return Err(forbidden(format!(
+                "host '{}' is not allowed; band answers at localhost:{} (DNS rebinding protection)",
+                host.escape_debug(),
+                guard.port
+            )));
+        }
     }
 
     // 2. Origin: exactly our own, when present.
@@ -429,7 +435,9 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
     let who: Option<(Caller, Credential)>;
     let auth = match single(headers, header::AUTHORIZATION).map_err(unauthorized)? {
         Some(value) => {
-            let Some(token) = value.strip_prefix("Bearer ").map(str::trim) else {
+            // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+            let token = value.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+            let Some(token) = token.map(|(_, token)| token.trim()) else {
                 return Err(unauthorized("malformed Authorization header: expected `Bearer <token>`".into()));
             };
             let Some(found) = guard.access.bearer(token, remote(req)) else {

@@ -308,7 +308,7 @@ async fn unauthenticated_wrong_token_wrong_host_and_cross_origin_requests_are_re
         (vec![host.clone(), json_ct.clone(), ("authorization", s.token.clone())], 401, "malformed Authorization"),
         (vec![host.clone(), json_ct.clone(), ("authorization", format!("Basic {}", s.token))], 401, "malformed"),
         (vec![host.clone(), json_ct.clone(), ("authorization", "Bearer ".into())], 401, "malformed"),
-        (vec![host.clone(), json_ct.clone(), ("authorization", "bearer x".into())], 401, "malformed"),
+        (vec![host.clone(), json_ct.clone(), ("authorization", "bearer x".into())], 401, "invalid token"),
         (vec![host.clone(), json_ct.clone(), bearer.clone(), bearer.clone()], 401, "more than one authorization"),
         // Host: DNS rebinding and other ports.
         (
@@ -652,4 +652,27 @@ async fn a_second_signal_exits_at_once_and_leaves_no_process_behind() {
     let got = rpc_as(addr, &token, "chats.get", json!({"chat": chat["id"]})).await;
     assert_eq!(got["status"], "interrupted", "{got}");
     child.kill().await.expect("kill");
+}
+
+/// The `Bearer` scheme name is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` work;
+/// the token itself is compared exactly.
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive_and_the_token_is_not() {
+    let s = TestServer::start().await;
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "projects.list", "params": {}}).to_string();
+    for (scheme, token, status) in [
+        ("bearer", s.token.clone(), 200),
+        ("BEARER", s.token.clone(), 200),
+        ("BeArEr", s.token.clone(), 200),
+        ("Bearer", s.token.to_uppercase(), 401),
+    ] {
+        let headers = [
+            ("host", format!("127.0.0.1:{}", s.addr.port())),
+            ("authorization", format!("{scheme} {token}")),
+            ("content-type", "application/json".to_owned()),
+        ];
+        let reply = raw_http(s.addr, "POST", "/rpc", &headers, &body).await;
+        assert_eq!(reply.status, status, "{scheme}: {}", reply.body);
+    }
+    s.stop().await;
 }
