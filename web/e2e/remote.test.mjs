@@ -74,6 +74,24 @@ test("remote: a phone pairs through the tunnel, drives a chat, and is refused on
     await phone.getByText("Hello, phone: I am listening.").waitFor({ timeout: TIMEOUT });
     await phone.screenshot({ path: join(shots, "phone-remote.png") });
 
+    // A read-only device (a tablet) watches the same chat, and is not offered what it may not do.
+    const tabletPairing = await stack.call("devices.pair", { name: "tablet", scope: "read" });
+    assert.ok(tabletPairing.url.startsWith(`${tunnelUrl}/?pair=`), tabletPairing.url);
+    const tabletContext = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    const tablet = await tabletContext.newPage();
+    await tablet.goto(tabletPairing.url);
+    await tablet.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: TIMEOUT });
+    assert.equal(await tablet.locator('[data-testid="me"]').innerText(), "tablet · read");
+    await tablet.locator('[data-testid="workspace-remote"]').click();
+    await tablet.getByText("Hello, phone: I am listening.").waitFor({ timeout: TIMEOUT });
+    await tablet.locator('[data-testid="read-only"]').waitFor();
+    assert.equal(await tablet.getByRole("textbox", { name: "Message" }).count(), 0, "no composer");
+    assert.equal(await tablet.getByRole("button", { name: "Remove", exact: true }).count(), 0);
+    assert.equal(await tablet.getByRole("button", { name: "Terminal" }).count(), 0, "no terminal for read access");
+    assert.equal(await tablet.getByRole("button", { name: "Add", exact: true }).count(), 0, "no project adding");
+    await tablet.screenshot({ path: join(shots, "tablet-read-only.png") });
+    await tabletContext.close();
+
     // The desktop sees the device, then revokes it: the phone is signed out at once, and a request
     // with its cookie is refused.
     const device = panel.locator('[data-testid="device"][data-name="phone"]');
