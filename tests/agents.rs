@@ -30,13 +30,7 @@ struct Band {
 
 impl Band {
     async fn start(home: tempfile::TempDir) -> Self {
-        let config = band_server::Config {
-            home: home.path().to_owned(),
-            bind: "127.0.0.1".parse().expect("ip"),
-            port: 0,
-            worktrees_dir: home.path().join("worktrees"),
-            web_dir: None,
-        };
+        let config = band_server::Config::local(home.path());
         let running = band_server::start(config).await.expect("server");
         let settings: Value =
             serde_json::from_slice(&std::fs::read(home.path().join("settings.json")).expect("read")).expect("json");

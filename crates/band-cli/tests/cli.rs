@@ -29,13 +29,7 @@ impl Env {
             s.extend(e.clone());
         }
         std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
-        let config = band_server::Config {
-            home: home.path().to_owned(),
-            bind: "127.0.0.1".parse().expect("ip"),
-            port: 0,
-            worktrees_dir: home.path().join("worktrees"),
-            web_dir: None,
-        };
+        let config = band_server::Config::local(home.path());
         let running = band_server::start(config).await.expect("server");
         Self { url: running.url(), home, running: Some(running) }
     }
@@ -281,13 +275,7 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     ]))
     .await;
     band_mockmodel::offline::configure_band_home(home.path(), &mock);
-    let config = band_server::Config {
-        home: home.path().to_owned(),
-        bind: "127.0.0.1".parse().expect("ip"),
-        port: 0,
-        worktrees_dir: home.path().join("worktrees"),
-        web_dir: None,
-    };
+    let config = band_server::Config::local(home.path());
     let running = band_server::start(config).await.expect("server");
     let env = Env { url: running.url(), home, running: Some(running) };
     let repo = TestRepo::named("webapp");

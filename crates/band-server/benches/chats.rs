@@ -41,13 +41,7 @@ async fn rpc(b: &Bench, method: &str, params: Value) -> Value {
 async fn start() -> Bench {
     let home = tempfile::tempdir().expect("tempdir");
     let fake = FakeRuntime::new(AgentKind::ClaudeCode);
-    let config = band_server::Config {
-        home: home.path().to_owned(),
-        bind: "127.0.0.1".parse().expect("ip"),
-        port: 0,
-        worktrees_dir: home.path().join("worktrees"),
-        web_dir: None,
-    };
+    let config = band_server::Config::local(home.path());
     let running = band_server::start_with(config, vec![fake.clone()]).await.expect("server");
     let settings: Value =
         serde_json::from_slice(&std::fs::read(home.path().join("settings.json")).expect("read")).expect("json");

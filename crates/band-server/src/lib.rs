@@ -63,6 +63,18 @@ pub struct Config {
 }
 
 impl Config {
+    /// An embedded server on `home`, ignoring its settings' port and bind: 127.0.0.1 on a free
+    /// port, worktrees under `<home>/worktrees`, no dashboard files (tests, the desktop shell).
+    pub fn local(home: &Path) -> Self {
+        Self {
+            home: home.to_owned(),
+            bind: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            port: 0,
+            worktrees_dir: home.join("worktrees"),
+            web_dir: None,
+        }
+    }
+
     /// Defaults for a home directory: port and bind from its settings (if any), else
     /// 127.0.0.1:3456; worktrees under `<home>/worktrees`.
     ///

@@ -44,13 +44,7 @@ impl TestServer {
         web_dir: Option<PathBuf>,
     ) -> Self {
         isolate_terminals(home.path());
-        let config = Config {
-            home: home.path().to_owned(),
-            bind: "127.0.0.1".parse().expect("ip"),
-            port: 0,
-            worktrees_dir: home.path().join("worktrees"),
-            web_dir,
-        };
+        let config = Config { web_dir, ..Config::local(home.path()) };
         let running = match agents {
             Some(agents) => band_server::start_with(config, agents).await,
             None => band_server::start(config).await,

@@ -513,13 +513,7 @@ async fn the_shell_and_its_extra_environment_come_from_the_settings_only() {
     let home = tempfile::tempdir().expect("tempdir");
     let settings = home.path().join("settings.json");
     std::fs::write(&settings, r#"{"terminals": {"shell": "sh"}}"#).expect("write");
-    let config = band_server::Config {
-        home: home.path().to_owned(),
-        bind: "127.0.0.1".parse().expect("ip"),
-        port: 0,
-        worktrees_dir: home.path().join("worktrees"),
-        web_dir: None,
-    };
+    let config = band_server::Config::local(home.path());
     let e = band_server::start(config).await.map(|_| ()).expect_err("a relative shell");
     assert_eq!(e.to_string(), "terminals.shell 'sh' in settings.json is not an absolute path to an executable");
 

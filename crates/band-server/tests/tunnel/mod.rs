@@ -252,13 +252,7 @@ fn bad_tunnel_and_lan_settings_keep_the_server_from_starting() {
     ] {
         let home = tempfile::tempdir().expect("tempdir");
         std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
-        let config = band_server::Config {
-            home: home.path().to_owned(),
-            bind: "127.0.0.1".parse().expect("ip"),
-            port: 0,
-            worktrees_dir: home.path().join("worktrees"),
-            web_dir: None,
-        };
+        let config = band_server::Config::local(home.path());
         let e = runtime.block_on(band_server::Band::open(config)).err().expect("refused");
         assert!(e.to_string().contains(want), "{e}");
     }
