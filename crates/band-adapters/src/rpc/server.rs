@@ -141,38 +141,31 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
     access(&mut m)?;
-    let (c, w) = (api::CHATS_SUBSCRIBE, api::WORKSPACES_SUBSCRIBE);
-    m.register_subscription(c.name, c.notification, c.unsubscribe, |params, pending, ctx, ext| async move {
-        if let Err(e) = admit(&ctx, &ext, api::CHATS_SUBSCRIBE.name, api::CHATS_SUBSCRIBE.scope) {
-            pending.reject(e).await;
-            return Ok(());
-        }
-        with_hangup(&ext, subscribe_chat(params, pending, ctx)).await
-    })?;
-    m.register_subscription(w.name, w.notification, w.unsubscribe, |params, pending, ctx, ext| async move {
-        if let Err(e) = admit(&ctx, &ext, api::WORKSPACES_SUBSCRIBE.name, api::WORKSPACES_SUBSCRIBE.scope) {
-            pending.reject(e).await;
-            return Ok(());
-        }
-        with_hangup(&ext, subscribe_workspaces(params, pending, ctx)).await
-    })?;
-    let u = api::TUNNEL_SUBSCRIBE;
-    m.register_subscription(u.name, u.notification, u.unsubscribe, |params, pending, ctx, ext| async move {
-        if let Err(e) = admit(&ctx, &ext, api::TUNNEL_SUBSCRIBE.name, api::TUNNEL_SUBSCRIBE.scope) {
-            pending.reject(e).await;
-            return Ok(());
-        }
-        with_hangup(&ext, subscribe_tunnel(params, pending, ctx)).await
-    })?;
-    let t = api::TERMINALS_SUBSCRIBE;
-    m.register_subscription(t.name, t.notification, t.unsubscribe, |params, pending, ctx, ext| async move {
-        if let Err(e) = admit(&ctx, &ext, api::TERMINALS_SUBSCRIBE.name, api::TERMINALS_SUBSCRIBE.scope) {
-            pending.reject(e).await;
-            return Ok(());
-        }
-        with_hangup(&ext, subscribe_terminal(params, pending, ctx)).await
-    })?;
+    subscription(&mut m, &api::CHATS_SUBSCRIBE, subscribe_chat)?;
+    subscription(&mut m, &api::WORKSPACES_SUBSCRIBE, subscribe_workspaces)?;
+    subscription(&mut m, &api::TUNNEL_SUBSCRIBE, subscribe_tunnel)?;
+    subscription(&mut m, &api::TERMINALS_SUBSCRIBE, subscribe_terminal)?;
     Ok(m)
+}
+
+/// Registers a subscription as `doc` describes it: the caller's scope is checked first, and
+/// the subscription runs with its connection's [`Hangup`] at hand.
+fn subscription<F, Fut>(m: &mut RpcModule<ApiContext>, doc: &'static api::SubscriptionDoc, run: F) -> Reg
+where
+    F: Fn(Params<'static>, PendingSubscriptionSink, Arc<ApiContext>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = SubscriptionResult> + Send + 'static,
+{
+    m.register_subscription(doc.name, doc.notification, doc.unsubscribe, move |params, pending, ctx, ext| {
+        let run = run.clone();
+        async move {
+            if let Err(e) = admit(&ctx, &ext, doc.name, doc.scope) {
+                pending.reject(e).await;
+                return Ok(());
+            }
+            with_hangup(&ext, run(params, pending, ctx)).await
+        }
+    })?;
+    Ok(())
 }
 
 /// The caller of a request, if its scope covers `needs`; else a JSON-RPC error (audited).
