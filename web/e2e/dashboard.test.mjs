@@ -57,11 +57,14 @@ async function allowAndFinish(page, tap) {
   await allow.waitFor({ timeout: TIMEOUT });
   await page.getByText("I'll add a greeting file.").waitFor();
   await page.locator('[data-testid="workspace-view"] [data-testid="badge"]', { hasText: "waiting" }).waitFor();
+  // A background tab says so in its title.
+  assert.equal(await page.title(), "(1 waiting) band");
   return async () => {
     await tap(allow);
     await page.getByText("now greets you").waitFor({ timeout: TIMEOUT });
     await page.locator('[data-testid="permission"]', { hasText: "allowed by you" }).waitFor();
     await page.locator('[data-testid="turn-end"]').waitFor();
+    assert.equal(await page.title(), "band");
   };
 }
 

@@ -21,6 +21,11 @@ export function App() {
   const isLoaded = useStore(band.state, (s) => s.loaded);
 
   const workspaceId = workspace?.id;
+  // A tab in the background still says when agents wait for someone.
+  const waiting = useStore(band.state, (s) => Object.values(s.chats).filter((c) => c.status === "waiting").length);
+  useEffect(() => {
+    document.title = waiting > 0 ? `(${waiting} waiting) band` : "band";
+  }, [waiting]);
   const admin = useCan("admin");
   const me = useStore(band.state, (s) => s.me);
   const [remote, setRemote] = useState(false);
