@@ -87,8 +87,15 @@ test("remote: a phone pairs through the tunnel, drives a chat, and is refused on
     await tablet.locator('[data-testid="read-only"]').waitFor();
     assert.equal(await tablet.getByRole("textbox", { name: "Message" }).count(), 0, "no composer");
     assert.equal(await tablet.getByRole("button", { name: "Remove", exact: true }).count(), 0);
-    assert.equal(await tablet.getByRole("button", { name: "Terminal" }).count(), 0, "no terminal for read access");
     assert.equal(await tablet.getByRole("button", { name: "Add", exact: true }).count(), 0, "no project adding");
+    // It watches a terminal's output (through terminals.subscribe) with no way to type or open one.
+    const shell = await stack.call("terminals.create", { workspace: "app/remote" });
+    await stack.call("terminals.send", { terminal: shell.id, data: "echo watched-from-the-tablet\n" });
+    await tablet.getByRole("group", { name: "Side pane" }).getByRole("button", { name: "Terminal" }).click();
+    await tablet.locator('[data-testid="terminal"] .xterm-rows', { hasText: "watched-from-the-tablet" }).first().waitFor({ timeout: TIMEOUT });
+    assert.equal(await tablet.getByRole("button", { name: "New terminal" }).count(), 0);
+    assert.equal(await tablet.getByRole("button", { name: /^Close terminal/ }).count(), 0);
+    assert.equal((await stack.call("terminals.list")).length, 1, "watching created nothing");
     await tablet.screenshot({ path: join(shots, "tablet-read-only.png") });
     await tabletContext.close();
 

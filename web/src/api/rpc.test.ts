@@ -106,6 +106,29 @@ test("a chat subscription delivers each event once, in order, across reconnects"
   expect(states.at(-1)).toBe("open");
 });
 
+test("a terminal subscription resumes after the last byte offset delivered, each byte once", () => {
+  const { rpc, current } = setup();
+  const got: string[] = [];
+  rpc.subscribeTerminal(3, 0, (item) => got.push(item.type === "output" ? item.data : "exit"));
+  rpc.start();
+  current().open();
+  const sub = current().last("terminals.subscribe");
+  expect(sub.params).toEqual({ terminal: 3, after: 0 });
+  current().reply(sub.id, "t1");
+  current().notify("terminals.data", "t1", { type: "output", data: "$ ls\r\n", start: 0, offset: 6 });
+  current().drop();
+  vi.advanceTimersByTime(250);
+  current().open();
+  const again = current().last("terminals.subscribe");
+  expect(again.params).toEqual({ terminal: 3, after: 6 });
+  current().reply(again.id, "t2");
+  // A replay of what it has is not delivered twice; what follows is; then the shell's exit.
+  current().notify("terminals.data", "t2", { type: "output", data: "$ ls\r\n", start: 0, offset: 6 });
+  current().notify("terminals.data", "t2", { type: "output", data: "a.txt\r\n", start: 6, offset: 13 });
+  current().notify("terminals.data", "t2", { type: "exit", terminal: { id: 3, status: "exited", exitCode: 0 } });
+  expect(got).toEqual(["$ ls\r\n", "a.txt\r\n", "exit"]);
+});
+
 test("reconnection backs off exponentially up to a ceiling, and starts over once open", () => {
   const { rpc, current, sockets } = setup();
   rpc.start();

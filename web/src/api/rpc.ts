@@ -9,7 +9,7 @@
 // it delivered, and anything at or below it is dropped, so its listener sees every event once,
 // in order, across reconnects.
 
-import type { EventInfo, Methods, TunnelInfo, WorkspaceNotice } from "./types";
+import type { EventInfo, Methods, TerminalStreamItem, TunnelInfo, WorkspaceNotice } from "./types";
 
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = Methods[M]["params"];
@@ -201,6 +201,29 @@ export class Rpc {
       onSubscribed: () => {
         if (!first) onResubscribed?.();
         first = false;
+      },
+      closed: false,
+    });
+  }
+
+  /**
+   * Follows a terminal's output as text (read access is enough): the scrollback after `after`,
+   * then live, each byte once across reconnects.
+   */
+  subscribeTerminal(terminal: number, after: number, onItem: (item: TerminalStreamItem) => void): () => void {
+    let last = after;
+    return this.subscribe({
+      method: "terminals.subscribe",
+      notification: "terminals.data",
+      unsubscribe: "terminals.unsubscribe",
+      params: () => ({ terminal, after: last }),
+      deliver: (raw) => {
+        const item = raw as TerminalStreamItem;
+        if (item.type === "output") {
+          if (item.offset <= last) return; // a replay of what this listener already has
+          last = item.offset;
+        }
+        onItem(item);
       },
       closed: false,
     });

@@ -33,11 +33,6 @@ const SIDE: readonly [SidePane, string][] = [
   ["terminal", "Terminal"],
 ];
 
-/** The side panes this browser may open: typing into a terminal needs control access. */
-function useSides(): readonly [SidePane, string][] {
-  const control = useCan("control");
-  return control ? SIDE : SIDE.filter(([p]) => p !== "terminal");
-}
 
 export function WorkspaceView({ workspace, route, narrow }: { workspace: WorkspaceInfo; route: Route; narrow: boolean }) {
   const band = useBand();
@@ -45,7 +40,6 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
   const layout = useStore(band.state, (s) => s.layouts[workspace.id]);
   const [removing, setRemoving] = useState(false);
   const control = useCan("control");
-  const sides = useSides();
   useEffect(() => void band.loadLayout(workspace.id), [band, workspace.id]);
 
   const choose = (pane: SidePane) => {
@@ -79,7 +73,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
         <StatusBadge status={badge} />
         {!narrow && layout && (
           <div className="seg side-switch" role="group" aria-label="Side pane">
-            {sides.map(([pane, label]) => {
+            {SIDE.map(([pane, label]) => {
               const on = layout.sideOpen && layout.pane === pane;
               return (
                 <button key={pane} type="button" className={on ? "active" : ""} aria-pressed={on} onClick={() => choose(pane)}>
@@ -110,9 +104,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
 function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo; route: Route; narrow: boolean; layout: WorkspaceLayout }) {
   const band = useBand();
   const stacked = useMedia("(max-width: 1100px)");
-  const sides = useSides();
-  const allowed = (t: Tab) => t === "chat" || sides.some(([p]) => p === t);
-  const tab = allowed(route.tab) ? route.tab : "chat";
+  const tab = route.tab;
 
   // An address naming a pane opens it beside the chat (wide screens).
   useEffect(() => {
@@ -120,8 +112,7 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
   }, [band, narrow, tab, workspace.id]);
 
   // The pane on screen: the tab on a phone, the side pane on a wide screen.
-  const sidePane: Tab = allowed(layout.pane) ? layout.pane : "changes";
-  const shown: Tab = narrow ? tab : layout.sideOpen ? sidePane : "chat";
+  const shown: Tab = narrow ? tab : layout.sideOpen ? layout.pane : "chat";
   // A terminal keeps running and stays attached once opened, whatever pane is in front.
   const [terminalOpened, setTerminalOpened] = useState(shown === "terminal");
   useEffect(() => {
@@ -159,7 +150,7 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
           {terminal}
         </div>
         <nav className="tabbar" aria-label="Panes">
-          {(["chat", ...sides.map(([p]) => p)] as const).map((t) => (
+          {(["chat", ...SIDE.map(([p]) => p)] as const).map((t) => (
             <button
               key={t}
               type="button"

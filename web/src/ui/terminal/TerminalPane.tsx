@@ -3,6 +3,8 @@
 // directory and its environment; the pane only creates, types, resizes and kills. Terminals
 // outlive the page: reopening the pane reattaches to them and replays their scrollback. On a
 // phone a row of keys (Ctrl-C, Tab, Esc, arrows) and a command line help the on-screen keyboard.
+// A device with read access watches: the output comes through `terminals.subscribe` (as text) and
+// nothing can be typed, created or killed.
 // Loaded on demand: xterm.js is not in the dashboard's first download.
 
 import { FitAddon } from "@xterm/addon-fit";
@@ -11,7 +13,7 @@ import "@xterm/xterm/css/xterm.css";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { codes, RpcError } from "../../api/rpc";
 import type { TerminalInfo, WorkspaceInfo } from "../../api/types";
-import { useBand } from "../../state/band";
+import { useBand, useCan } from "../../state/band";
 import { errorText } from "../errors";
 import { TerminalConnection, terminalSocketUrl, type TerminalState } from "./connection";
 
@@ -23,6 +25,7 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
   const [terminals, setTerminals] = useState<TerminalInfo[] | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const control = useCan("control");
   const connections = useRef(new Map<number, TerminalConnection>());
   const [, setAttached] = useState(0);
   const ws = String(workspace.id);
@@ -45,6 +48,10 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
     (async () => {
       try {
         let list = await band.rpc.call("terminals.list", { workspace: ws });
+        if (list.length === 0 && !control) {
+          if (!cancelled) setTerminals([]);
+          return;
+        }
         if (list.length === 0) {
           let pending = creating.get(workspace.id);
           if (!pending) {
@@ -67,7 +74,7 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
     return () => {
       cancelled = true;
     };
-  }, [band, ws, workspace.id]);
+  }, [band, ws, workspace.id, control]);
 
   const kill = async (id: number) => {
     try {
@@ -102,15 +109,21 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
               >
                 {t.title}
               </button>
-              <button type="button" className="icon-button" aria-label={`Close ${t.title}`} title="End this shell" onClick={() => void kill(t.id)}>
-                ×
-              </button>
+              {control && (
+                <button type="button" className="icon-button" aria-label={`Close ${t.title}`} title="End this shell" onClick={() => void kill(t.id)}>
+                  ×
+                </button>
+              )}
             </span>
           ))}
         </div>
-        <button type="button" className="secondary" onClick={() => void create()} aria-label="New terminal">
-          +
-        </button>
+        {control ? (
+          <button type="button" className="secondary" onClick={() => void create()} aria-label="New terminal">
+            +
+          </button>
+        ) : (
+          <span className="chip" title="This device has read access">read-only</span>
+        )}
       </header>
       {error && (
         <p className="error pad small" role="alert">
@@ -119,13 +132,16 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
       )}
       <div className="term-body">
         {terminals === null && <p className="muted pad">Opening a terminal…</p>}
-        {terminals?.length === 0 && !error && <p className="muted pad">No terminal. Open one with +.</p>}
+        {terminals?.length === 0 && !error && (
+          <p className="muted pad">{control ? "No terminal. Open one with +." : "No terminal in this workspace."}</p>
+        )}
         {(terminals ?? []).map((t) => (
           <XtermView
             key={t.id}
             terminal={t}
             visible={visible && t.id === selected}
             focus={!narrow}
+            readOnly={!control}
             onConnection={(c) => {
               if (c) connections.current.set(t.id, c);
               else connections.current.delete(t.id);
@@ -135,7 +151,7 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
           />
         ))}
       </div>
-      {narrow && current && <PhoneKeys connection={current} />}
+      {narrow && control && current && <PhoneKeys connection={current} />}
     </section>
   );
 }
@@ -151,10 +167,12 @@ function XtermView(props: {
   terminal: TerminalInfo;
   visible: boolean;
   focus: boolean;
+  /** Watch only: the output through terminals.subscribe, no input. */
+  readOnly: boolean;
   onConnection(c: TerminalConnection | null): void;
   onGone(): void;
 }) {
-  const { terminal, visible, focus } = props;
+  const { terminal, visible, focus, readOnly } = props;
   const band = useBand();
   const host = useRef<HTMLDivElement>(null);
   const fit = useRef<FitAddon | null>(null);
@@ -168,7 +186,8 @@ function XtermView(props: {
   useEffect(() => {
     const el = host.current!;
     const xterm = new Terminal({
-      cursorBlink: true,
+      cursorBlink: !readOnly,
+      disableStdin: readOnly,
       fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
       fontSize: 13,
       scrollback: 5000,
@@ -180,6 +199,33 @@ function XtermView(props: {
     term.current = xterm;
     fit.current = fitter;
     const id = terminal.id;
+    const exitNote = (code: number | null, signal: number | null) =>
+      xterm.write(`\r\n\x1b[2m[the shell exited${signal ? ` on signal ${signal}` : code !== null ? ` with code ${code}` : ""}]\x1b[0m\r\n`);
+    const refit = () => {
+      if (el.offsetParent === null) return; // hidden: no size to fit
+      try {
+        fitter.fit();
+      } catch {
+        // Not laid out yet.
+      }
+    };
+    if (readOnly) {
+      // Watching: the output as text through the one RPC socket; the PTY's size is not ours.
+      setState("open");
+      const stop = band.rpc.subscribeTerminal(id, 0, (item) => {
+        if (item.type === "output") xterm.write(item.data);
+        else {
+          exitNote(item.terminal.exitCode ?? null, item.terminal.exitSignal ?? null);
+          setState("exited");
+        }
+      });
+      xterm.resize(terminal.cols, terminal.rows);
+      return () => {
+        stop();
+        xterm.dispose();
+        term.current = null;
+      };
+    }
     const conn = new TerminalConnection(
       {
         url: (after) => terminalSocketUrl(id, after),
@@ -197,8 +243,7 @@ function XtermView(props: {
           setNote(detail);
           if (s === "gone") latest.current.onGone();
         },
-        exit: (code, signal) =>
-          xterm.write(`\r\n\x1b[2m[the shell exited${signal ? ` on signal ${signal}` : code !== null ? ` with code ${code}` : ""}]\x1b[0m\r\n`),
+        exit: exitNote,
       },
     );
     const subs = [
@@ -206,14 +251,6 @@ function XtermView(props: {
       xterm.onBinary((d) => conn.inputBytes(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff))),
       xterm.onResize(({ cols, rows }) => conn.resize(cols, rows)),
     ];
-    const refit = () => {
-      if (el.offsetParent === null) return; // hidden: no size to fit
-      try {
-        fitter.fit();
-      } catch {
-        // Not laid out yet.
-      }
-    };
     refit();
     conn.resize(xterm.cols, xterm.rows);
     conn.connect();
@@ -228,17 +265,17 @@ function XtermView(props: {
       xterm.dispose();
       term.current = null;
     };
-  }, [band, terminal.id]);
+  }, [band, terminal.id, readOnly]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
-    if (!visible) return;
+    if (!visible || readOnly) return;
     try {
       fit.current?.fit();
     } catch {
       // Not laid out yet: the ResizeObserver fits it when it is.
     }
     if (focus) term.current?.focus();
-  }, [visible, focus]);
+  }, [visible, focus, readOnly]);
 
   const label =
     state === "waiting" ? "Reconnecting…" : state === "exited" ? "Exited" : state === "gone" ? "Closed" : state === "connecting" ? "Connecting…" : "";
