@@ -159,6 +159,10 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
     const code = await openFile(page, "app.js", click);
     assert.match(await code.innerText(), /1\s*export function greet\(name\)/);
     assert.equal(await code.locator(".tok-keyword", { hasText: "export" }).count(), 1, "highlighted");
+    // The agent's uncommitted file is marked in the tree.
+    const mark = page.locator('[data-testid="file-entry"][data-path="hello.txt"] [data-testid="change-mark"]');
+    assert.equal(await mark.innerText(), "U");
+    assert.equal(await page.locator('[data-testid="file-entry"][data-path="app.js"] [data-testid="change-mark"]').count(), 0);
     await page.screenshot({ path: join(shots, "desktop-files.png") });
     assert.match(await (await openFile(page, "hello.txt", click)).innerText(), /hello from claude/);
 

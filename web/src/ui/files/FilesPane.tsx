@@ -21,6 +21,21 @@ export function ancestors(path: string): string[] {
   return out;
 }
 
+/** Uncommitted changes as the tree shows them: a letter per changed file, and every directory holding one. */
+export function changeMarks(changes: { kind: string; path: string }[]): { files: Map<string, string>; dirs: Set<string> } {
+  const letter: Record<string, string> = { added: "A", modified: "M", deleted: "D", renamed: "R", untracked: "U", conflicted: "C" };
+  const files = new Map<string, string>();
+  const dirs = new Set<string>();
+  for (const c of changes) {
+    files.set(c.path, letter[c.kind] ?? "M");
+    const parts = c.path.split("/");
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
+  return { files, dirs };
+}
+
+const noMarks = changeMarks([]);
+
 export function rawUrl(workspace: number, path: string): string {
   return `/workspaces/${workspace}/raw/${path.split("/").map(encodeURIComponent).join("/")}`;
 }
@@ -37,7 +52,20 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
   const [dirs, setDirs] = useState<Record<string, Dir>>({});
   const [open, setOpen] = useState<Set<string>>(() => new Set(file ? ancestors(file) : [""]));
   const [generation, setGeneration] = useState(0);
+  const [marks, setMarks] = useState(noMarks);
   const ws = String(workspace.id);
+
+  // Which files have uncommitted changes (the agent's work not yet committed).
+  useEffect(() => {
+    let cancelled = false;
+    band.rpc.call("workspaces.status", { workspace: ws }).then(
+      (status) => !cancelled && setMarks(changeMarks(status.changes)),
+      () => {},
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [band, ws, generation]);
 
   const list = useCallback(
     async (path: string) => {
@@ -70,7 +98,7 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
 
   const tree = (
     <div className="file-tree" data-testid="file-tree" role="tree" aria-label="Workspace files">
-      <DirEntries dirs={dirs} path="" open={open} depth={0} selected={file} onToggle={toggle} onOpen={choose} />
+      <DirEntries dirs={dirs} marks={marks} path="" open={open} depth={0} selected={file} onToggle={toggle} onOpen={choose} />
     </div>
   );
   const viewer = file ? (
@@ -102,8 +130,11 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
   );
 }
 
+type Marks = ReturnType<typeof changeMarks>;
+
 function DirEntries(props: {
   dirs: Record<string, Dir>;
+  marks: Marks;
   path: string;
   open: Set<string>;
   depth: number;
@@ -154,13 +185,14 @@ function Entry(props: {
   entry: FileEntryInfo;
   pad: { paddingLeft: number };
   dirs: Record<string, Dir>;
+  marks: Marks;
   open: Set<string>;
   depth: number;
   selected: string | null;
   onToggle(path: string): void;
   onOpen(path: string): void;
 }) {
-  const { entry: e, pad, open, selected, onToggle, onOpen } = props;
+  const { entry: e, pad, open, selected, onToggle, onOpen, marks } = props;
   if (e.kind === "dir") {
     const expanded = open.has(e.path);
     return (
@@ -179,6 +211,7 @@ function Entry(props: {
             {expanded ? "▾" : "▸"}
           </span>
           {e.name}
+          {marks.dirs.has(e.path) && <span className="change-dot" title="holds uncommitted changes" />}
         </button>
         {expanded && <DirEntries {...props} path={e.path} depth={props.depth + 1} />}
       </>
@@ -201,6 +234,11 @@ function Entry(props: {
       <span className="twisty" aria-hidden="true" />
       <span className="file-name">{e.name}</span>
       {e.kind === "symlink" && <span className="muted small"> →</span>}
+      {marks.files.has(e.path) && (
+        <span className={`change-mark change-${marks.files.get(e.path)}`} title="uncommitted change" data-testid="change-mark">
+          {marks.files.get(e.path)}
+        </span>
+      )}
       {e.size != null && <span className="muted small file-size">{size(e.size)}</span>}
     </button>
   );

@@ -1,4 +1,4 @@
-import { ancestors, rawUrl } from "./FilesPane";
+import { ancestors, changeMarks, rawUrl } from "./FilesPane";
 import { HIGHLIGHT_LIMIT, highlight, toLines } from "./highlight";
 import { grammarOf } from "./languages";
 
@@ -43,4 +43,18 @@ test("paths: the directories to open for a file, and its raw address", () => {
   expect(ancestors("src/ui/App.tsx")).toEqual(["", "src", "src/ui"]);
   expect(ancestors("README.md")).toEqual([""]);
   expect(rawUrl(3, "docs/a b/#1?.md")).toBe("/workspaces/3/raw/docs/a%20b/%231%3F.md");
+});
+
+test("uncommitted changes mark their files with a letter and every directory above them", () => {
+  const m = changeMarks([
+    { kind: "modified", path: "src/ui/App.tsx" },
+    { kind: "untracked", path: "notes.md" },
+    { kind: "deleted", path: "src/old.rs" },
+  ]);
+  expect([...m.files]).toEqual([
+    ["src/ui/App.tsx", "M"],
+    ["notes.md", "U"],
+    ["src/old.rs", "D"],
+  ]);
+  expect([...m.dirs].sort()).toEqual(["src", "src/ui"]);
 });
