@@ -122,6 +122,11 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
     assert.equal(await page.evaluate(() => document.cookie), "");
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
     assert.ok(!stored.includes(stack.token));
+    // Desktop notifications are opt-in: the browser's permission, then on.
+    await context.grantPermissions(["notifications"]);
+    const notifyToggle = page.getByRole("button", { name: "Notify me when an agent waits" });
+    await notifyToggle.click();
+    await page.getByRole("button", { name: /^Notifications on/, pressed: true }).waitFor();
     await addProject(page, stack, click);
     await createWorkspace(page, "feat", click);
     assert.match(new URL(page.url()).pathname, /^\/w\/\d+$/);

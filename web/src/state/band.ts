@@ -3,7 +3,7 @@
 
 import { createContext, useContext } from "react";
 import { Rpc, type ConnectionState } from "../api/rpc";
-import type { WorkspaceNotice } from "../api/types";
+import type { ChatInfo, WorkspaceNotice } from "../api/types";
 import {
   addProject,
   addWorkspace,
@@ -39,6 +39,7 @@ export class Band {
   readonly state: Store<AppState>;
   readonly connection: Store<ConnectionState>;
   private turnListeners = new Set<TurnListener>();
+  private waitingListeners = new Set<(chat: ChatInfo) => void>();
   private stopNotices: (() => void) | null = null;
   private layoutWriters = new Map<number | null, LayoutWriter<object>>();
   private layoutsLoading = new Map<number, Promise<WorkspaceLayout>>();
@@ -159,6 +160,16 @@ export class Band {
     if (n.type === "chat" && before?.status === "working" && n.chat.status !== "working") {
       this.turnEnded(n.chat.id, n.chat.workspaceId);
     }
+    // A chat that starts waiting needs someone: whoever listens (desktop notifications) hears.
+    if (n.type === "chat" && n.chat.status === "waiting" && before?.status !== "waiting") {
+      for (const l of this.waitingListeners) l(n.chat);
+    }
+  }
+
+  /** Calls `l` each time a chat starts waiting for a decision. */
+  onWaiting(l: (chat: ChatInfo) => void): () => void {
+    this.waitingListeners.add(l);
+    return () => this.waitingListeners.delete(l);
   }
 
   /** Someone saw a chat's `turn_ended` (or its status leave working). */

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useBand, useCan } from "../state/band";
 import { useStore } from "../state/store";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { useMedia } from "./media";
+import { browserNotifier, notificationsWanted, setNotificationsWanted, watchWaiting } from "./notify";
 import { RemotePanel } from "./RemotePanel";
 import { navigate, useRoute } from "./route";
 import { Sidebar } from "./Sidebar";
@@ -29,6 +30,31 @@ export function App() {
   const admin = useCan("admin");
   const me = useStore(band.state, (s) => s.me);
   const [remote, setRemote] = useState(false);
+  const notifier = useMemo(() => browserNotifier(), []);
+  const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
+  const [notifyNote, setNotifyNote] = useState<string | null>(null);
+  const notifyOn = useRef(notify);
+  notifyOn.current = notify;
+  useEffect(
+    () => (notifier ? watchWaiting(band, notifier, () => notifyOn.current, () => document.visibilityState === "visible") : undefined),
+    [band, notifier],
+  );
+  const toggleNotify = async () => {
+    if (!notifier) return;
+    if (notify) {
+      setNotify(false);
+      setNotificationsWanted(localStorage, false);
+      return;
+    }
+    const permission = await notifier.requestPermission();
+    if (permission === "granted") {
+      setNotify(true);
+      setNotifyNote(null);
+      setNotificationsWanted(localStorage, true);
+    } else {
+      setNotifyNote("The browser blocks notifications for this page: allow them in its site settings.");
+    }
+  };
   const lastWorkspace = useStore(band.state, (s) => s.globalLayout?.workspace);
   const restored = useRef(false);
 
@@ -74,6 +100,14 @@ export function App() {
             <ConnectionBadge />
           </header>
           <Sidebar selected={route.workspace} />
+          {notifier && (
+            <div className="notify-toggle">
+              <button type="button" className="link" aria-pressed={notify} onClick={() => void toggleNotify()}>
+                {notify ? "Notifications on: an agent waiting tells you" : "Notify me when an agent waits"}
+              </button>
+              {notifyNote && <p className="small error">{notifyNote}</p>}
+            </div>
+          )}
         </aside>
       )}
       {showWorkspace ? (
