@@ -261,6 +261,15 @@ test("phone: one pane at a time, a tab bar, big touch targets", { timeout: 180_0
 
     await withFailureShot(page, "phone", async () => {
     await signIn(page, stack);
+    // It can be added to the home screen: a web app manifest, served as one.
+    const manifest = await page.evaluate(async () => {
+      const href = document.querySelector('link[rel="manifest"]').getAttribute("href");
+      const res = await fetch(href);
+      return { type: res.headers.get("content-type"), body: await res.json() };
+    });
+    assert.equal(manifest.type, "application/manifest+json");
+    assert.equal(manifest.body.start_url, "/");
+    assert.equal(manifest.body.display, "standalone");
     await addProject(page, stack, tap);
     await createWorkspace(page, "phone", tap);
 
