@@ -6,6 +6,7 @@ use std::process::Command;
 use band_core::ports::GitRepos;
 use band_core::{BranchName, ChangeKind, Divergence, FileChange, GitError, GitRef, WorktreeInfo};
 use band_git::Git;
+use band_testkit::fixtures::RiggedRepo;
 
 // ---------------------------------------------------------------------------------------------
 // Fixture
@@ -780,105 +781,17 @@ async fn delete_branch_deletes_merged_or_not() {
 // ---------------------------------------------------------------------------------------------
 // Security: a repository that tries to run code
 
-/// A repository whose configuration and hooks would each run a script leaving a marker file.
-struct Trap {
-    tmp: Tmp,
-    repo: PathBuf,
-    markers: PathBuf,
-}
-
-impl Trap {
-    fn new() -> Self {
-        let tmp = Tmp::new();
-        let repo = tmp.repo("evil", "main");
-        write(&repo, ".gitattributes", "* filter=evil diff=evil\n");
-        write(&repo, "file.txt", "content\n");
-        git(&repo, &["add", "."]);
-        git(&repo, &["commit", "-q", "-m", "attributes"]);
-        git(&repo, &["branch", "existing"]);
-        let markers = tmp.join("markers");
-        std::fs::create_dir(&markers).expect("mkdir");
-
-        let script = |name: &str, tail: &str| -> String {
-            let path = tmp.join(&format!("{name}.sh"));
-            std::fs::write(&path, format!("#!/bin/sh\ntouch '{}/{name}'\n{tail}", markers.display())).expect("write");
-            make_executable(&path);
-            path.display().to_string()
-        };
-        let fsmonitor = script("fsmonitor", "exit 1\n");
-        let clean = script("filter-clean", "cat\n");
-        let smudge = script("filter-smudge", "cat\n");
-        let process = script("filter-process", "exit 1\n");
-        let textconv = script("textconv", "cat \"$1\"\n");
-        let external = script("external-diff", "exit 0\n");
-        let pager = script("pager", "cat\n");
-        for (key, value) in [
-            ("core.fsmonitor", fsmonitor.as_str()),
-            ("filter.evil.clean", clean.as_str()),
-            ("filter.evil.smudge", smudge.as_str()),
-            ("filter.evil.required", "true"),
-            ("diff.evil.textconv", textconv.as_str()),
-            ("diff.external", external.as_str()),
-            ("core.pager", pager.as_str()),
-            ("pager.status", "true"),
-        ] {
-            git(&repo, &["config", key, value]);
-        }
-        // A second filter driver through the long-running protocol, in an included file.
-        let included = tmp.join("included.gitconfig");
-        std::fs::write(&included, format!("[filter \"proc\"]\n\tprocess = {process}\n\trequired = true\n")).expect("w");
-        git(&repo, &["config", "include.path", included.to_str().expect("utf-8")]);
-        write(&repo, ".gitattributes", "* filter=evil diff=evil\n*.p filter=proc\n");
-        std::fs::write(repo.join("x.p"), "p\n").expect("write");
-
-        let hooks = repo.join(".git/hooks");
-        for hook in [
-            "post-checkout",
-            "pre-commit",
-            "post-commit",
-            "reference-transaction",
-            "post-index-change",
-            "pre-auto-gc",
-            "post-merge",
-            "pre-push",
-        ] {
-            let path = hooks.join(hook);
-            std::fs::write(&path, format!("#!/bin/sh\ntouch '{}/hook-{hook}'\nexit 0\n", markers.display()))
-                .expect("hook");
-            make_executable(&path);
-        }
-        // A git forked by a concurrent test may briefly hold a script's write descriptor
-        // (until its exec); executing the script meanwhile fails with ETXTBSY. Let that pass.
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        Self { tmp, repo, markers }
-    }
-
-    fn markers(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.markers)
-            .expect("ls markers")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-}
-
 #[tokio::test]
 async fn the_trap_is_armed_for_plain_git() {
     // Without band's hardening, git runs the repository's programs: the security test below can
     // fail.
-    let trap = Trap::new();
-    let repo = &trap.repo;
+    let trap = RiggedRepo::named("evil");
+    let repo = trap.path();
     write(repo, "file.txt", "changed\n");
     git_cmd(repo, &["status"]).output().expect("git status");
     git_cmd(repo, &["diff", "HEAD"]).output().expect("git diff");
     git_cmd(repo, &["diff", "--no-ext-diff", "HEAD"]).output().expect("git diff");
-    let wt = trap.tmp.join("plain-wt");
+    let wt = trap.scratch("plain-wt");
     git_cmd(repo, &["worktree", "add", "-q", "-b", "plain", wt.to_str().expect("utf-8")]).output().expect("add");
     let markers = trap.markers();
     for expected in [
@@ -896,8 +809,8 @@ async fn the_trap_is_armed_for_plain_git() {
 
 #[tokio::test]
 async fn no_method_lets_the_repository_run_code() {
-    let trap = Trap::new();
-    let repo = trap.repo.clone();
+    let trap = RiggedRepo::named("evil");
+    let repo = trap.path().to_owned();
     let git = Git::new();
     write(&repo, "file.txt", "changed\n");
     write(&repo, "x.p", "changed too\n");
@@ -907,7 +820,7 @@ async fn no_method_lets_the_repository_run_code() {
     let info = git.inspect(&repo).await.expect("inspect");
     assert_eq!(info.root, repo);
     git.branches(&repo).await.expect("branches");
-    let wt = trap.tmp.join("wt");
+    let wt = trap.scratch("wt");
     assert!(git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add new branch"));
     git.worktrees(&repo).await.expect("worktrees");
     write(&wt, "file.txt", "edited in worktree\n");
@@ -930,8 +843,8 @@ async fn no_method_lets_the_repository_run_code() {
     std::fs::create_dir(&wt).expect("mkdir");
     assert!(matches!(git.remove_worktree(&repo, &wt, true).await, Err(GitError::Refused(_))));
     // A failing add (bad base) and one git refuses.
-    assert!(git.add_worktree(&repo, &trap.tmp.join("w2"), &branch("b2"), &gref("nope")).await.is_err());
-    assert!(git.add_worktree(&repo, &trap.tmp.join("w3"), &branch("main"), &gref("main")).await.is_err());
+    assert!(git.add_worktree(&repo, &trap.scratch("w2"), &branch("b2"), &gref("nope")).await.is_err());
+    assert!(git.add_worktree(&repo, &trap.scratch("w3"), &branch("main"), &gref("main")).await.is_err());
 
     assert_eq!(trap.markers(), Vec::<String>::new(), "the repository ran code");
 }

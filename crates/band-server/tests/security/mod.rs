@@ -15,13 +15,13 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use band_server::ROUTES;
 use band_server::guard::PUBLIC;
-use band_testkit::fixtures::TestRepo;
+use band_testkit::fixtures::{RiggedRepo, TestRepo};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -1169,81 +1169,20 @@ fn terminal_cases(w: &World) -> Vec<Case> {
     cases
 }
 
-fn executable(path: &Path, text: &str) {
-    std::fs::write(path, text).expect("write script");
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-}
-
-fn markers(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("marker dir")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// A repository whose config and hooks run code when git touches it: band's git commands must
 /// run none of it.
 async fn rigged_repository(suite: &mut Suite, s: &TestServer) {
     const C: &str = "repository-controlled execution";
-    let repo = TestRepo::named("trap");
-    repo.commit_file(".gitattributes", "*.txt filter=trap diff=trap\n", "Attributes");
-    repo.commit_file("notes.txt", "one\n", "Notes");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (bin, marks) = (dir.path().join("bin"), dir.path().join("markers"));
-    std::fs::create_dir_all(&bin).expect("bin");
-    std::fs::create_dir_all(&marks).expect("markers");
-    let script = |name: &str, tail: &str| -> String {
-        let path = bin.join(name);
-        executable(&path, &format!("#!/bin/sh\ntouch '{}'\n{tail}\n", marks.join(name).display()));
-        path.display().to_string()
-    };
-    let git_dir = repo.path().join(".git");
-    for hook in [
-        "post-checkout",
-        "pre-commit",
-        "post-commit",
-        "reference-transaction",
-        "post-index-change",
-        "pre-auto-gc",
-        "post-merge",
-        "post-rewrite",
-        "pre-push",
-        "fsmonitor-watchman",
-    ] {
-        let marker = marks.join(format!("hook-{hook}"));
-        executable(&git_dir.join("hooks").join(hook), &format!("#!/bin/sh\ntouch '{}'\nexit 0\n", marker.display()));
-    }
-    let settings = [
-        ("core.fsmonitor", script("fsmonitor", "exit 0")),
-        ("filter.trap.clean", script("filter-clean", "cat")),
-        ("filter.trap.smudge", script("filter-smudge", "cat")),
-        ("diff.trap.textconv", script("textconv", "cat \"$1\"")),
-        ("diff.external", script("diff-external", "exit 0")),
-        ("core.pager", script("pager", "cat")),
-        ("core.sshCommand", script("ssh", "exit 1")),
-        ("core.askPass", script("askpass", "exit 1")),
-        ("core.editor", script("editor", "exit 0")),
-        ("core.alternateRefsCommand", script("alternate-refs", "exit 0")),
-        ("gpg.program", script("gpg", "exit 1")),
-        ("commit.gpgSign", "true".into()),
-    ];
-    for (key, value) in &settings {
-        repo.git(&["config", key, value]);
-    }
+    let repo = RiggedRepo::named("trap");
     // The trap is armed: git run the ordinary way, without band's overrides, springs it.
-    std::fs::write(repo.path().join("notes.txt"), "two\n").expect("modify");
+    std::fs::write(repo.path().join("file.txt"), "two\n").expect("modify");
     repo.git(&["status", "--porcelain"]);
     repo.git(&["diff"]);
-    let sprung = markers(&marks);
-    let armed = ["fsmonitor", "diff-external"].iter().all(|m| sprung.contains(&(*m).to_owned()));
+    let sprung = repo.markers();
+    let armed = ["fsmonitor", "external-diff"].iter().all(|m| sprung.contains(&(*m).to_owned()));
     suite.record(C, "plain git springs the trap", if armed { Ok(()) } else { Err(format!("markers {sprung:?}")) });
-    repo.git(&["checkout", "--", "notes.txt"]);
-    for m in markers(&marks) {
-        std::fs::remove_file(marks.join(m)).expect("clear marker");
-    }
+    repo.git(&["checkout", "--", "file.txt"]);
+    repo.clear_markers();
 
     let call = |method: &'static str, params: Value| async move {
         let reply = s.rpc(method, params).await;
@@ -1258,7 +1197,7 @@ async fn rigged_repository(suite: &mut Suite, s: &TestServer) {
     let root = created.as_ref().ok().and_then(|w| w["path"].as_str().map(PathBuf::from));
     suite.record(C, "workspaces.create", created.map(|_| ()));
     if let Some(root) = &root {
-        std::fs::write(root.join("notes.txt"), "changed in the workspace\n").expect("modify");
+        std::fs::write(root.join("file.txt"), "changed in the workspace\n").expect("modify");
         std::fs::write(root.join("new.txt"), "untracked\n").expect("untracked");
     }
     let status = call("workspaces.status", json!({"workspace": "trap/t"})).await;
@@ -1277,13 +1216,13 @@ async fn rigged_repository(suite: &mut Suite, s: &TestServer) {
     );
     let listed = call("files.list", json!({"workspace": "trap/t"})).await.map(|_| ());
     suite.record(C, "files.list", listed);
-    let read = call("files.read", json!({"workspace": "trap/t", "path": "notes.txt"})).await.map(|_| ());
+    let read = call("files.read", json!({"workspace": "trap/t", "path": "file.txt"})).await.map(|_| ());
     suite.record(C, "files.read", read);
     let removed = call("workspaces.remove", json!({"workspace": "trap/t", "force": true})).await.map(|_| ());
     suite.record(C, "workspaces.remove --force", removed);
     let gone = call("projects.remove", json!({"name": "trap"})).await.map(|_| ());
     suite.record(C, "projects.remove", gone);
-    let left = markers(&marks);
+    let left = repo.markers();
     let clean = if left.is_empty() { Ok(()) } else { Err(format!("band's git ran repository code: {left:?}")) };
     suite.record(C, "no marker appeared", clean);
 }
