@@ -6,7 +6,7 @@ import { ChatLog, compact, usd, type Item } from "../state/chatlog";
 import { useStore } from "../state/store";
 import { errorText } from "./errors";
 import { Markdown } from "./markdown";
-import { AGENTS, MODES } from "./NewWorkspace";
+import { AgentAndMode, MODES } from "./NewWorkspace";
 import { navigate, useRoute } from "./route";
 import { VirtualList } from "./VirtualList";
 
@@ -97,26 +97,7 @@ function NewChat({ workspace, onDone, canCancel }: { workspace: WorkspaceInfo; o
   return (
     <form className="form new-chat" onSubmit={submit}>
       <h2>Start a chat</h2>
-      <div className="form-row">
-        <label>
-          Agent
-          <select value={agent} onChange={(e) => setAgent(e.target.value)}>
-            {AGENTS.map((a) => (
-              <option key={a}>{a}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Mode
-          <select value={mode} onChange={(e) => setMode(e.target.value)}>
-            {MODES.map(([m, label]) => (
-              <option key={m} value={m}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <AgentAndMode agent={agent} mode={mode} onAgent={setAgent} onMode={setMode} />
       <label>
         Message
         <textarea value={message} onChange={(e) => setMessage(e.target.value)} rows={4} />

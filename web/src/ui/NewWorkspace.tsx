@@ -34,6 +34,32 @@ export function Modal({ title, onClose, children }: { title: string; onClose(): 
   );
 }
 
+/** The agent and permission-mode pickers of a new chat (named `agent` and `mode` in a form). */
+export function AgentAndMode(props: { agent: string; mode: string; onAgent(a: string): void; onMode(m: string): void }) {
+  return (
+    <div className="form-row">
+      <label>
+        Agent
+        <select name="agent" value={props.agent} onChange={(e) => props.onAgent(e.target.value)}>
+          {AGENTS.map((a) => (
+            <option key={a}>{a}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Mode
+        <select name="mode" value={props.mode} onChange={(e) => props.onMode(e.target.value)}>
+          {MODES.map(([m, label]) => (
+            <option key={m} value={m}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
+
 export function NewWorkspace({ project, onClose }: { project: string; onClose(): void }) {
   const band = useBand();
   const info = useStore(band.state, (s) => s.projects.find((p) => p.name === project));
@@ -98,26 +124,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
           First prompt (optional: starts a chat)
           <textarea name="prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} />
         </label>
-        <div className="form-row">
-          <label>
-            Agent
-            <select name="agent" value={agent} onChange={(e) => setAgent(e.target.value)}>
-              {AGENTS.map((a) => (
-                <option key={a}>{a}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Mode
-            <select name="mode" value={mode} onChange={(e) => setMode(e.target.value)}>
-              {MODES.map(([m, label]) => (
-                <option key={m} value={m}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </label>
-        </div>
+        <AgentAndMode agent={agent} mode={mode} onAgent={setAgent} onMode={setMode} />
         <label>
           Model (optional)
           <input name="model" value={model} onChange={(e) => setModel(e.target.value)} placeholder="the agent's default" />
