@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use band_adapters::rpc::client::Client;
+use band_api::client::Client;
 use band_mockmodel::{MockModel, MockTurn, Scenario};
 use band_testkit::fixtures::TestRepo;
 use serde_json::{Value, json};

@@ -1,7 +1,8 @@
 //! Architecture rules, checked from the files themselves so that a wrong arrow fails CI:
 //! - band-core depends on no band crate and no I/O crate (an allow-list, not a deny-list);
 //! - adapters depend on band-core, never on each other or on a binary crate;
-//! - the CLI reaches the server only through the API (no store, no git);
+//! - the CLI reaches the server only through the API (no store, no git), and links none of the
+//!   server's machinery (checked on its resolved dependency tree, not only its manifest);
 //! - every crate root opens with a `//!` doc saying what the crate is for.
 
 use std::collections::BTreeMap;
@@ -87,8 +88,9 @@ fn dependencies_point_inwards() {
         ("band-git", &["band-core"]),
         ("band-files", &["band-core"]),
         ("band-adapters", &["band-core"]),
-        ("band-cli", &["band-adapters"]),
-        ("band-server", &["band-core", "band-adapters", "band-store", "band-git", "band-files"]),
+        ("band-api", &[]),
+        ("band-cli", &["band-api"]),
+        ("band-server", &["band-core", "band-api", "band-adapters", "band-store", "band-git", "band-files"]),
         ("band-mockmodel", &[]),
         ("band-tests", &[]),
     ];
@@ -138,4 +140,39 @@ fn the_manifest_parser_sees_what_it_checks() {
         assert!(deps.iter().any(|d| d == expected), "parser missed {expected} in {deps:?}");
     }
     assert_eq!(runtime_deps(&root().join("crates/band-core")), ["async-trait", "thiserror", "futures-util"]);
+}
+
+/// The resolved crates `band` links (normal dependencies only, all features as built).
+fn cli_dependency_tree() -> Vec<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["tree", "--offline", "--locked", "-p", "band-cli", "-e", "normal", "--prefix", "none", "-f", "{p} {f}"])
+        .current_dir(root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(out.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn the_cli_links_no_server_machinery() {
+    let tree = cli_dependency_tree();
+    // Guards the guard: the tree is read (the CLI's own client stack is in it).
+    assert!(tree.iter().any(|l| l.starts_with("band-api ")), "band-api missing from {tree:?}");
+    assert!(tree.iter().any(|l| l.starts_with("hyper ")), "hyper missing from {tree:?}");
+    for forbidden in
+        ["pty-process", "diesel", "libsqlite3-sys", "gix", "band-core", "band-adapters", "band-store", "band-git"]
+    {
+        assert!(
+            !tree.iter().any(|l| l.split_whitespace().next() == Some(forbidden)),
+            "band (the CLI) links {forbidden}; it must speak only the API (band-api)"
+        );
+    }
+    // jsonrpsee's server half: neither the crate nor the feature.
+    for line in tree.iter().filter(|l| l.starts_with("jsonrpsee")) {
+        assert!(
+            !line.starts_with("jsonrpsee-server") && !line.contains("server"),
+            "the CLI links JSON-RPC server code: {line}"
+        );
+    }
 }

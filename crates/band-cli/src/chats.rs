@@ -1,6 +1,6 @@
 //! `band chats ...`: agents in workspaces, from the command line.
 
-use band_adapters::api::{self, EventBody, EventInfo};
+use band_api::{self as api, EventBody, EventInfo};
 use clap::Subcommand;
 
 use crate::output::Printer;

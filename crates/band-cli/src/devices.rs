@@ -1,7 +1,7 @@
 //! `band devices`, `band qr`, `band token rotate` and `band audit`: who may reach band-server,
 //! managed with the main token.
 
-use band_adapters::api;
+use band_api as api;
 use clap::Subcommand;
 
 use crate::output::Printer;

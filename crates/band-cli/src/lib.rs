@@ -18,8 +18,8 @@ mod tunnel;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use band_adapters::api::{self, Method};
-use band_adapters::rpc::client::{Client, ClientError};
+use band_api::client::{Client, ClientError};
+use band_api::{self as api, Method};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]

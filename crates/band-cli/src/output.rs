@@ -1,6 +1,6 @@
 //! How results are shown: one JSON document in JSON mode, short readable text otherwise.
 
-use band_adapters::api;
+use band_api as api;
 use serde::Serialize;
 
 use crate::Failure;

@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 
-use band_adapters::api::{self, TerminalStreamItem};
+use band_api::{self as api, TerminalStreamItem};
 use clap::Subcommand;
 
 use crate::output::Printer;

@@ -1,6 +1,6 @@
 //! `band tunnel ...`: a public URL for this band-server (cloudflared or bore).
 
-use band_adapters::api;
+use band_api as api;
 use clap::Subcommand;
 
 use crate::output::Printer;

@@ -34,7 +34,7 @@ struct Bench {
 }
 
 async fn rpc(b: &Bench, method: &str, params: Value) -> Value {
-    let client = band_adapters::rpc::client::Client::new(&b.url, Some(b.token.clone())).expect("client");
+    let client = band_api::client::Client::new(&b.url, Some(b.token.clone())).expect("client");
     client.call_raw(method, params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
 }
 
@@ -180,7 +180,7 @@ fn main() {
         }
         let fill = t.elapsed();
         println!("appended {total} events one by one in {fill:?} ({:.1} µs each)", fill.as_micros() as f64 / total as f64);
-        let client = band_adapters::rpc::client::Client::new(&b.url, Some(b.token.clone())).expect("client");
+        let client = band_api::client::Client::new(&b.url, Some(b.token.clone())).expect("client");
         let mut times = Vec::new();
         for _ in 0..if full { 200 } else { 5 } {
             let t = Instant::now();

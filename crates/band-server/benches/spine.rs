@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use band_adapters::api;
-use band_adapters::rpc::client::Client;
+use band_api as api;
+use band_api::client::Client;
 
 struct Figures {
     full: bool,

@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use band_adapters::api;
-use band_adapters::rpc::server::Caller;
+use crate::rpc::Caller;
+use band_api as api;
 use band_core::ports::{AuditLog, DeviceStore};
 use band_core::{AuditKind, CoreError, Device, DeviceId, NewAuditEntry, NewDevice, Scope, StoreError};
 use sha2::{Digest, Sha256};
@@ -522,7 +522,7 @@ impl Drop for SocketCount {
 pub struct ApiAccess(pub Arc<Access>);
 
 #[async_trait::async_trait]
-impl band_adapters::rpc::server::Access for ApiAccess {
+impl crate::rpc::Access for ApiAccess {
     async fn pair(&self, caller: &Caller, name: &str, scope: Option<&str>) -> Result<api::Pairing, CoreError> {
         self.0.start_pairing(caller, name, scope).await
     }

@@ -24,13 +24,13 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
+use crate::rpc::Caller;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use band_adapters::rpc::server::Caller;
 use band_core::{AuditKind, Scope};
 
 use crate::access::{Access, Credential};

@@ -15,6 +15,7 @@
 pub mod access;
 pub mod guard;
 pub mod raw;
+pub mod rpc;
 pub mod session;
 pub mod settings;
 pub mod terminal_ws;
@@ -31,9 +32,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use band_adapters::api;
-use band_adapters::rpc::notices::Broadcast;
-use band_adapters::rpc::server::{ApiContext, module};
+use band_api as api;
 use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
 use band_core::services::{
@@ -41,6 +40,8 @@ use band_core::services::{
 };
 use band_core::{AgentKind, agent_env, terminal_env};
 use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
+use rpc::notices::Broadcast;
+use rpc::{ApiContext, module};
 use tower::ServiceExt;
 
 pub use guard::Guard;
@@ -561,7 +562,7 @@ async fn serve_rpc(State(rpc): State<RpcState>, mut req: Request) -> Response {
             // A subscriber too slow to read is hung up on (SECURITY.md R4): it reconnects and
             // resubscribes from its last sequence number.
             let hangup = conn_handle.clone();
-            req.extensions_mut().insert(band_adapters::rpc::server::Hangup(std::sync::Arc::new(move || {
+            req.extensions_mut().insert(rpc::Hangup(std::sync::Arc::new(move || {
                 let _ = hangup.stop();
             })));
             tokio::spawn(async move {

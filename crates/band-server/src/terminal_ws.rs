@@ -28,13 +28,13 @@
 //! reason saying so. A client that leaves output unread for 10 s is dropped; it reconnects with
 //! `?after=`.
 
+use crate::rpc::SLOW_CLIENT;
+use crate::rpc::terminal_info;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use band_adapters::rpc::convert::terminal_info;
-use band_adapters::rpc::server::SLOW_CLIENT;
 use band_core::services::terminals::{MAX_INPUT_BYTES, check_input};
 use band_core::services::{TerminalSubscription, Terminals};
 use band_core::{CoreError, TerminalId};

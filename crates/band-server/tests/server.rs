@@ -233,7 +233,7 @@ async fn discovery_lists_exactly_the_methods_served() {
     assert_eq!(doc["openrpc"], "1.3.2");
     let names: Vec<&str> =
         doc["methods"].as_array().expect("methods").iter().filter_map(|m| m["name"].as_str()).collect();
-    let expected: Vec<&str> = band_adapters::api::METHODS.iter().map(|m| m.name).collect();
+    let expected: Vec<&str> = band_api::METHODS.iter().map(|m| m.name).collect();
     assert_eq!(names, expected);
     // Every described method is served: none answers "method not found". (token.rotate would
     // replace the token under the test's feet; `devices` tests it.)

@@ -33,7 +33,7 @@ export type ConnectionState =
   | { kind: "signed-out" }
   | { kind: "closed" };
 
-/** JSON-RPC error codes band uses (band_adapters::api::codes), plus this client's own. */
+/** JSON-RPC error codes band uses (band_api::codes), plus this client's own. */
 export const codes = {
   invalidParams: -32602,
   internal: -32603,

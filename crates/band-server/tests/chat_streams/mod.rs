@@ -153,7 +153,7 @@ async fn shutdown_marks_running_chats_interrupted_and_stops_their_agents() {
 /// up meanwhile; the slow one reconnects after the last sequence number it got and ends with
 /// every event once.
 ///
-/// [`SLOW_CLIENT`]: band_adapters::rpc::server::SLOW_CLIENT
+/// [`SLOW_CLIENT`]: band_server::rpc::SLOW_CLIENT
 #[tokio::test]
 async fn a_client_that_stops_reading_is_hung_up_on_and_resumes_without_gap_or_duplicate() {
     use futures_util::StreamExt;
@@ -172,7 +172,7 @@ async fn a_client_that_stops_reading_is_hung_up_on_and_resumes_without_gap_or_du
     for i in 0..N {
         agent.emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("{i} {text}") })).await;
     }
-    let fast_got = tokio::time::timeout(band_adapters::rpc::server::SLOW_CLIENT, fast_reader)
+    let fast_got = tokio::time::timeout(band_server::rpc::SLOW_CLIENT, fast_reader)
         .await
         .expect("the reading client is not held back by the one that does not read")
         .expect("reader");
@@ -180,7 +180,7 @@ async fn a_client_that_stops_reading_is_hung_up_on_and_resumes_without_gap_or_du
 
     // Past the limit: the slow client's connection is closed. It reads what reached it, then
     // the end of the stream.
-    tokio::time::sleep(band_adapters::rpc::server::SLOW_CLIENT + std::time::Duration::from_secs(2)).await;
+    tokio::time::sleep(band_server::rpc::SLOW_CLIENT + std::time::Duration::from_secs(2)).await;
     let mut seen = Vec::new();
     loop {
         match tokio::time::timeout(std::time::Duration::from_secs(10), slow.next()).await.expect("a frame or the end") {

@@ -6,7 +6,7 @@ use band_core::{
 };
 use serde_json::Value;
 
-use crate::api;
+use band_api as api;
 
 pub fn project_info(p: &Project) -> api::ProjectInfo {
     api::ProjectInfo {
@@ -360,5 +360,23 @@ mod tests {
         assert_eq!((info.data.as_str(), info.start, info.offset), ("x", 100, 101));
         let info = terminal_output(&out, true);
         assert_eq!((info.data.as_str(), info.offset), ("x\u{fffd}", 102));
+    }
+}
+
+/// The scope a method was declared with, as the domain's.
+pub fn scope(s: api::Scope) -> band_core::Scope {
+    match s {
+        api::Scope::Read => band_core::Scope::Read,
+        api::Scope::Control => band_core::Scope::Control,
+        api::Scope::Admin => band_core::Scope::Admin,
+    }
+}
+
+/// A domain scope on the wire.
+pub fn scope_info(s: band_core::Scope) -> api::Scope {
+    match s {
+        band_core::Scope::Read => api::Scope::Read,
+        band_core::Scope::Control => api::Scope::Control,
+        band_core::Scope::Admin => api::Scope::Admin,
     }
 }

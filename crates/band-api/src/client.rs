@@ -1,4 +1,5 @@
-//! A typed JSON-RPC client over HTTP, for the CLI and tests: `client.call::<api::ProjectsList>(..)`.
+//! A typed JSON-RPC client over HTTP (and WebSocket for subscriptions), for the CLI and tests:
+//! `client.call::<band_api::ProjectsList>(..)`.
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -7,7 +8,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use crate::api::{Health, Method};
+use crate::{Health, Method};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -160,7 +161,7 @@ impl Client {
     /// [`ClientError::Rpc`] when the subscription is.
     pub async fn subscribe<T: serde::de::DeserializeOwned>(
         &self,
-        sub: &crate::api::SubscriptionDoc,
+        sub: &crate::SubscriptionDoc,
         params: Value,
     ) -> Result<Subscription<T>, ClientError> {
         use futures_util::{SinkExt, StreamExt};

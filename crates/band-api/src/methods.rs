@@ -1,0 +1,225 @@
+//! Every method and subscription, each declared once with its name, summary, scope, params and
+//! result. The server registers exactly these (a test checks both ways).
+
+use schemars::JsonSchema;
+
+use crate::types::*;
+use crate::{Method, NoParams, Scope};
+
+/// Describes one method for discovery, built from its [`Method`] impl.
+pub struct MethodDoc {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub scope: Scope,
+    pub params: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+    pub result: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+impl MethodDoc {
+    const fn of<M: Method>() -> Self {
+        fn schema<T: JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            g.subschema_for::<T>()
+        }
+        Self {
+            name: M::NAME,
+            summary: M::SUMMARY,
+            scope: M::SCOPE,
+            params: schema::<M::Params>,
+            result: schema::<M::Result>,
+        }
+    }
+}
+
+/// Declares each method type, its [`Method`] impl, and [`METHODS`] listing them all, so that a
+/// method cannot exist without being described and classified (`read`, `control` or `admin`,
+/// see [`Scope`]).
+macro_rules! methods {
+    ($($ty:ident = $name:literal, $scope:ident, $summary:literal, $params:ty => $result:ty;)*) => {
+        $(
+            #[doc = $summary]
+            pub struct $ty;
+            impl Method for $ty {
+                const NAME: &'static str = $name;
+                const SUMMARY: &'static str = $summary;
+                const SCOPE: Scope = scope!($scope);
+                type Params = $params;
+                type Result = $result;
+            }
+        )*
+        /// Every method of the API. The server registers exactly these (a test checks both ways).
+        pub const METHODS: &[MethodDoc] = &[$(MethodDoc::of::<$ty>()),*];
+    };
+}
+
+/// The scope keywords of [`methods!`]; anything else does not compile.
+macro_rules! scope {
+    (read) => {
+        Scope::Read
+    };
+    (control) => {
+        Scope::Control
+    };
+    (admin) => {
+        Scope::Admin
+    };
+}
+
+methods! {
+    ProjectsAdd = "projects.add", control, "Register a git repository as a project.",
+        ProjectsAddParams => ProjectInfo;
+    ProjectsList = "projects.list", read, "List registered projects, by name.",
+        NoParams => Vec<ProjectInfo>;
+    ProjectsRemove = "projects.remove", control, "Forget a project. The repository on disk is never touched; refused while it has workspaces.",
+        ProjectNameParams => ProjectInfo;
+    WorkspacesCreate = "workspaces.create", control, "Create a workspace: a git worktree on a new or existing branch. Idempotent.",
+        WorkspacesCreateParams => WorkspaceCreated;
+    WorkspacesList = "workspaces.list", read, "List workspaces, of one project or of all.",
+        WorkspacesListParams => Vec<WorkspaceInfo>;
+    WorkspacesGet = "workspaces.get", read, "Find one workspace by id, project/branch, branch or path.",
+        WorkspaceParams => WorkspaceInfo;
+    WorkspacesStatus = "workspaces.status", read, "Uncommitted changes of a workspace and how far it is ahead of / behind its base.",
+        WorkspaceParams => WorkspaceStatusInfo;
+    WorkspacesDiff = "workspaces.diff", read, "Unified diff of a workspace against the merge base with its base.",
+        WorkspaceParams => WorkspaceDiffInfo;
+    WorkspacesRemove = "workspaces.remove", control, "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.",
+        WorkspacesRemoveParams => WorkspaceRemoved;
+    ChatsCreate = "chats.create", control, "Start a chat with an agent in a workspace (no message is sent yet).",
+        ChatsCreateParams => ChatInfo;
+    ChatsList = "chats.list", read, "List chats, of one workspace or of all.",
+        ChatsListParams => Vec<ChatInfo>;
+    ChatsGet = "chats.get", read, "One chat.",
+        ChatParams => ChatInfo;
+    ChatsSend = "chats.send", control, "Send a message: starts a turn when the chat is free, else queues it.",
+        ChatsSendParams => SendResult;
+    ChatsStop = "chats.stop", control, "End the current turn and the agent's process group; the next message resumes the session.",
+        ChatParams => ChatInfo;
+    ChatsInterrupt = "chats.interrupt", control, "Ask the agent to end its current turn early, keeping its process.",
+        ChatParams => ChatInfo;
+    ChatsRespond = "chats.respond", control, "Answer a pending permission request: allow or deny.",
+        ChatsRespondParams => ChatInfo;
+    ChatsUpdate = "chats.update", control, "Rename a chat, change its model or mode, set or remove labels.",
+        ChatsUpdateParams => ChatInfo;
+    ChatsRemove = "chats.remove", control, "Stop a chat's agent and delete the chat with its log.",
+        ChatParams => ChatInfo;
+    ChatsEvents = "chats.events", read, "A page of a chat's event log: after a sequence number, or before one going back.",
+        ChatsEventsParams => Vec<EventInfo>;
+    ChatsTurns = "chats.turns", read, "A chat's turns with their usage, cost, duration and stop reason.",
+        ChatParams => Vec<TurnInfo>;
+    ChatsUsage = "chats.usage", read, "Usage totals of a chat or of a workspace's chats.",
+        UsageParams => UsageTotalsInfo;
+    ChatsQueue = "chats.queue", read, "Messages waiting for a busy chat, in order.",
+        ChatParams => Vec<QueuedInfo>;
+    ChatsQueueEdit = "chats.queue.edit", control, "Change the text of a queued message.",
+        QueueEditParams => QueuedInfo;
+    ChatsQueueMove = "chats.queue.move", control, "Move a queued message to another position.",
+        QueueMoveParams => Vec<QueuedInfo>;
+    ChatsQueueCancel = "chats.queue.cancel", control, "Remove a message from the queue.",
+        QueueItemParams => QueuedInfo;
+    FilesList = "files.list", read, "List a directory of a workspace: directories first, then files, without .git or band's own files.",
+        FilesListParams => FileListing;
+    FilesRead = "files.read", read, "Read a file of a workspace (up to 2 MiB): its text, or that it is binary, with a language hint. Contained to the workspace.",
+        FilesReadParams => FileContentInfo;
+    LayoutGet = "layout.get", read, "The remembered dashboard layout: the global one, or a workspace's.",
+        LayoutParams => LayoutInfo;
+    LayoutSet = "layout.set", control, "Remember a dashboard layout (a JSON object up to 64 KiB), global or per workspace; subscribers of workspaces.subscribe hear of it.",
+        LayoutSetParams => LayoutInfo;
+    TerminalsCreate = "terminals.create", control, "Open a shell on a PTY in a workspace's directory. The shell, directory and environment are the server's choice.",
+        TerminalsCreateParams => TerminalInfo;
+    TerminalsList = "terminals.list", read, "List terminals, of one workspace or of all.",
+        TerminalsListParams => Vec<TerminalInfo>;
+    TerminalsGet = "terminals.get", read, "One terminal.",
+        TerminalParams => TerminalInfo;
+    TerminalsSend = "terminals.send", control, "Type text into a terminal, literally; no newline is added.",
+        TerminalsSendParams => TerminalInfo;
+    TerminalsResize = "terminals.resize", control, "Change a terminal's size (the program in it gets SIGWINCH).",
+        TerminalsResizeParams => TerminalInfo;
+    TerminalsOutput = "terminals.output", read, "A terminal's output after a byte offset, as far back as its scrollback reaches.",
+        TerminalsOutputParams => TerminalOutputInfo;
+    TerminalsKill = "terminals.kill", control, "End a terminal's shell and everything it started, and forget the terminal.",
+        TerminalParams => TerminalInfo;
+    TunnelStart = "tunnel.start", admin, "Start the tunnel (one at a time) and return its public URL; its exact host is admitted while it runs.",
+        TunnelStartParams => TunnelInfo;
+    TunnelStop = "tunnel.stop", admin, "Stop the tunnel: its host is refused at once, then its process is stopped. Idempotent.",
+        NoParams => TunnelInfo;
+    TunnelStatus = "tunnel.status", read, "The tunnel's state: stopped, starting, running (with its URL) or failed (with why).",
+        NoParams => TunnelInfo;
+    SettingsGet = "settings.get", read, "The server's settings (without the token).",
+        NoParams => SettingsInfo;
+    Discover = "rpc.discover", read, "This API described as an OpenRPC 1.3 document.",
+        NoParams => serde_json::Value;
+    DevicesPair = "devices.pair", admin, "Start pairing a device: a one-time code (10 minutes) and the sign-in URL carrying it, with its QR code.",
+        DevicesPairParams => Pairing;
+    DevicesList = "devices.list", admin, "Paired devices with their scope and when they were last seen, revoked ones included.",
+        NoParams => Vec<DeviceInfo>;
+    DevicesRevoke = "devices.revoke", admin, "Revoke a device (by id or name): its token stops working and its sessions and sockets end at once.",
+        DevicesRevokeParams => DeviceInfo;
+    AuditList = "audit.list", admin, "The audit log of pairing, sign-ins, refusals, revocations and token rotations, newest first.",
+        AuditListParams => Vec<AuditEntryInfo>;
+    AuthWhoami = "auth.whoami", read, "The caller's access: its scope (read, control or admin) and, for a paired device, which one.",
+        NoParams => WhoAmI;
+    TokenRotate = "token.rotate", admin, "Replace the main token: every browser session and every socket opened with the old token ends. Device tokens stay valid.",
+        NoParams => TokenRotated;
+}
+
+/// A subscription: subscribe with params, receive `notification`s carrying items, unsubscribe.
+pub struct SubscriptionDoc {
+    pub name: &'static str,
+    pub notification: &'static str,
+    pub unsubscribe: &'static str,
+    pub summary: &'static str,
+    /// Who may subscribe (see [`Method::SCOPE`]).
+    pub scope: Scope,
+    pub params: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+    pub item: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+fn schema<T: JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+/// A chat's log from a sequence number, then live: every event once, in order.
+pub const CHATS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "chats.subscribe",
+    notification: "chats.event",
+    unsubscribe: "chats.unsubscribe",
+    summary: "Replay a chat's events after a sequence number, then follow them live, with no gap and no duplicate.",
+    scope: Scope::Read,
+    params: schema::<ChatsSubscribeParams>,
+    item: schema::<EventInfo>,
+};
+
+/// Chat status, queue and workspace changes, live.
+pub const WORKSPACES_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "workspaces.subscribe",
+    notification: "workspaces.notice",
+    unsubscribe: "workspaces.unsubscribe",
+    summary: "Follow chat status and queue changes, workspace creation and removal, and layout changes, of one workspace or all.",
+    scope: Scope::Read,
+    params: schema::<WorkspacesSubscribeParams>,
+    item: schema::<WorkspaceNotice>,
+};
+
+/// A terminal's output from a byte offset, then live, until its shell exits.
+pub const TERMINALS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "terminals.subscribe",
+    notification: "terminals.data",
+    unsubscribe: "terminals.unsubscribe",
+    summary: "Replay a terminal's scrollback after a byte offset, then follow its output live, until the shell exits.",
+    scope: Scope::Read,
+    params: schema::<TerminalsSubscribeParams>,
+    item: schema::<TerminalStreamItem>,
+};
+
+/// The tunnel's state now, then every change.
+pub const TUNNEL_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "tunnel.subscribe",
+    notification: "tunnel.state",
+    unsubscribe: "tunnel.unsubscribe",
+    summary: "The tunnel's state now, then each change live: starting, running (with its URL), stopped, failed (with why).",
+    scope: Scope::Read,
+    params: schema::<NoParams>,
+    item: schema::<TunnelInfo>,
+};
+
+pub const SUBSCRIPTIONS: &[SubscriptionDoc] =
+    &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE, TERMINALS_SUBSCRIBE, TUNNEL_SUBSCRIBE];

@@ -1,0 +1,278 @@
+//! The methods of [`band_api::METHODS`], each registered with [`super::add`]: parse, call the
+//! service, convert the result.
+
+use std::path::Path;
+
+use band_core::ports::UsageScope;
+use band_core::services::{CreateChat, CreateTerminal, Files, Sent};
+use band_core::{ChatId, ChatPatch, CoreError, LayoutScope, PermissionDecision, QueuedId, TerminalId};
+use jsonrpsee::RpcModule;
+
+use super::convert::*;
+use super::*;
+use band_api::{self as api};
+
+pub(super) fn access(m: &mut RpcModule<ApiContext>) -> Reg {
+    add_as::<api::DevicesPair, _, _>(m, |c, p, caller| async move {
+        c.access.pair(&caller, &p.name, p.scope.as_deref()).await
+    })?;
+    add::<api::DevicesList, _, _>(m, |c, _| async move { c.access.devices().await })?;
+    add_as::<api::DevicesRevoke, _, _>(m, |c, p, caller| async move { c.access.revoke(&caller, &p.device).await })?;
+    add::<api::AuditList, _, _>(m, |c, p| async move {
+        c.access.audit(p.before, p.limit.unwrap_or(100).clamp(1, 1000) as usize).await
+    })?;
+    add_as::<api::AuthWhoami, _, _>(m, |_, _, caller| async move {
+        Ok(api::WhoAmI {
+            scope: caller.scope.as_str().to_owned(),
+            device_id: caller.device.as_ref().map(|(id, _)| id.0),
+            device_name: caller.device.map(|(_, name)| name),
+        })
+    })?;
+    add_as::<api::TokenRotate, _, _>(m, |c, _, caller| async move { c.access.rotate(&caller).await })
+}
+
+pub(super) fn tunnel(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::TunnelStart, _, _>(m, |c, p| async move {
+        let target = c.tunnel_target()?;
+        Ok(tunnel_info(&c.tunnels.start(p.provider.as_deref(), target).await?))
+    })?;
+    add::<api::TunnelStop, _, _>(m, |c, _| async move { Ok(tunnel_info(&c.tunnels.stop().await)) })?;
+    add::<api::TunnelStatus, _, _>(m, |c, _| async move { Ok(tunnel_info(&c.tunnels.status())) })
+}
+
+pub(super) fn projects(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::ProjectsAdd, _, _>(m, |c, p| async move {
+        Ok(project_info(&c.projects.add(Path::new(&p.path), p.name.as_deref()).await?))
+    })?;
+    add::<api::ProjectsList, _, _>(m, |c, _| async move {
+        Ok(c.projects.list().await?.iter().map(project_info).collect())
+    })?;
+    add::<api::ProjectsRemove, _, _>(m, |c, p| async move { Ok(project_info(&c.projects.remove(&p.name).await?)) })
+}
+
+pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::WorkspacesCreate, _, _>(m, |c, p| async move {
+        if p.prompt.is_none() && (p.agent.is_some() || p.model.is_some() || p.mode.is_some()) {
+            return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
+        }
+        let (ws, created) = c.workspaces.create(&p.project, &p.branch, p.base.as_deref()).await?;
+        let chat = match p.prompt {
+            None => None,
+            Some(prompt) => {
+                let chat = c
+                    .chats
+                    .create(CreateChat {
+                        workspace: ws.id.0.to_string(),
+                        agent: p.agent,
+                        model: p.model,
+                        mode: p.mode,
+                        ..CreateChat::default()
+                    })
+                    .await?;
+                c.chats.send(chat.id, &prompt).await?;
+                Some(chat_info(&c.chats.get(chat.id).await?))
+            }
+        };
+        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws), created, chat })
+    })?;
+    add::<api::WorkspacesList, _, _>(m, |c, p| async move {
+        let list = c.workspaces.list(p.project.as_deref()).await?;
+        Ok(list.iter().map(|(project, ws)| workspace_info(project.as_str(), ws)).collect())
+    })?;
+    add::<api::WorkspacesGet, _, _>(m, |c, p| async move {
+        let (project, ws) = c.workspaces.resolve(&p.workspace).await?;
+        Ok(workspace_info(project.name.as_str(), &ws))
+    })?;
+    add::<api::WorkspacesStatus, _, _>(m, |c, p| async move {
+        let s = c.workspaces.status(&p.workspace).await?;
+        Ok(api::WorkspaceStatusInfo {
+            workspace: workspace_info(s.project.as_str(), &s.workspace),
+            dirty: !s.changes.is_empty(),
+            changes: s
+                .changes
+                .iter()
+                .map(|c| api::FileChangeInfo { path: c.path.clone(), kind: c.kind.as_str().to_owned() })
+                .collect(),
+            ahead: s.divergence.ahead,
+            behind: s.divergence.behind,
+        })
+    })?;
+    add::<api::WorkspacesDiff, _, _>(m, |c, p| async move {
+        let d = c.workspaces.diff(&p.workspace).await?;
+        Ok(api::WorkspaceDiffInfo {
+            workspace: workspace_info(d.project.as_str(), &d.workspace),
+            from: d.from,
+            patch: d.patch,
+        })
+    })?;
+    add::<api::WorkspacesRemove, _, _>(m, |c, p| async move {
+        let r = c.teardown.remove(&p.workspace, p.force).await?;
+        Ok(api::WorkspaceRemoved {
+            workspace: workspace_info(r.project.as_str(), &r.workspace),
+            branch_deleted: r.branch_deleted,
+            branch_kept_because: r.branch_kept_because,
+        })
+    })
+}
+
+pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::ChatsCreate, _, _>(m, |c, p| async move {
+        let req = CreateChat {
+            workspace: p.workspace,
+            agent: p.agent,
+            model: p.model,
+            mode: p.mode,
+            name: p.name,
+            labels: p.labels,
+        };
+        Ok(chat_info(&c.chats.create(req).await?))
+    })?;
+    add::<api::ChatsList, _, _>(m, |c, p| async move {
+        Ok(c.chats.list(p.workspace.as_deref()).await?.iter().map(chat_info).collect())
+    })?;
+    add::<api::ChatsGet, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?)) })?;
+    add::<api::ChatsSend, _, _>(m, |c, p| async move {
+        Ok(match c.chats.send(ChatId(p.chat), &p.message).await? {
+            Sent::Started { seq } => api::SendResult { outcome: "started".into(), seq: Some(seq), queued: None },
+            Sent::Queued(q) => api::SendResult { outcome: "queued".into(), seq: None, queued: Some(queued_info(&q)) },
+        })
+    })?;
+    add::<api::ChatsStop, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.stop(ChatId(p.chat)).await?)) })?;
+    add::<api::ChatsInterrupt, _, _>(m, |c, p| async move {
+        c.chats.interrupt(ChatId(p.chat)).await?;
+        Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?))
+    })?;
+    add::<api::ChatsRespond, _, _>(m, |c, p| async move {
+        let decision = match p.decision.as_str() {
+            "allow" => PermissionDecision::Allow,
+            "deny" => PermissionDecision::Deny,
+            other => return Err(CoreError::InvalidInput(format!("unknown decision '{other}'; use allow or deny"))),
+        };
+        c.chats.respond(ChatId(p.chat), p.request.as_deref(), decision).await?;
+        Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?))
+    })?;
+    add::<api::ChatsUpdate, _, _>(m, |c, p| async move {
+        let patch = ChatPatch {
+            name: p.name,
+            model: p.model.map(|m| Some(m).filter(|m| !m.is_empty())),
+            mode: band_core::services::chats::parse_mode(p.mode.as_deref())?,
+            set_labels: p.set_labels,
+            remove_labels: p.remove_labels,
+        };
+        Ok(chat_info(&c.chats.update(ChatId(p.chat), patch).await?))
+    })?;
+    add::<api::ChatsRemove, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.remove(ChatId(p.chat)).await?)) })?;
+    add::<api::ChatsEvents, _, _>(m, |c, p| async move {
+        let limit = p.limit.unwrap_or(200).clamp(1, 1000) as usize;
+        let events = match (p.after, p.before) {
+            (Some(_), Some(_)) => return Err(CoreError::InvalidInput("give after or before, not both".into())),
+            (Some(after), None) => c.chats.events_after(ChatId(p.chat), after, limit).await?,
+            (None, before) => c.chats.events_before(ChatId(p.chat), before, limit).await?,
+        };
+        Ok(events.iter().map(event_info).collect())
+    })?;
+    add::<api::ChatsTurns, _, _>(m, |c, p| async move {
+        Ok(c.chats.turns(ChatId(p.chat)).await?.iter().map(turn_info).collect())
+    })?;
+    add::<api::ChatsUsage, _, _>(m, |c, p| async move {
+        let scope = match (p.chat, p.workspace) {
+            (Some(chat), None) => {
+                c.chats.get(ChatId(chat)).await?;
+                UsageScope::Chat(ChatId(chat))
+            }
+            (None, Some(w)) => UsageScope::Workspace(c.workspaces.resolve(&w).await?.1.id),
+            _ => return Err(CoreError::InvalidInput("give a chat or a workspace".into())),
+        };
+        Ok(totals_info(&c.chats.usage(scope).await?))
+    })
+}
+
+pub(super) fn queue(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::ChatsQueue, _, _>(m, |c, p| async move {
+        Ok(c.chats.queue(ChatId(p.chat)).await?.iter().map(queued_info).collect())
+    })?;
+    add::<api::ChatsQueueEdit, _, _>(m, |c, p| async move {
+        Ok(queued_info(&c.chats.edit_queued(ChatId(p.chat), QueuedId(p.id), &p.text).await?))
+    })?;
+    add::<api::ChatsQueueMove, _, _>(m, |c, p| async move {
+        let queue = c.chats.move_queued(ChatId(p.chat), QueuedId(p.id), p.position).await?;
+        Ok(queue.iter().map(queued_info).collect())
+    })?;
+    add::<api::ChatsQueueCancel, _, _>(m, |c, p| async move {
+        Ok(queued_info(&c.chats.cancel_queued(ChatId(p.chat), QueuedId(p.id)).await?))
+    })
+}
+
+pub(super) fn files(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::FilesList, _, _>(m, |c, p| async move {
+        let (ws, dir, listing) = c.files.list(&p.workspace, p.path.as_deref()).await?;
+        Ok(listing_info(ws.id, &dir, &listing))
+    })?;
+    add::<api::FilesRead, _, _>(m, |c, p| async move {
+        let (ws, file) = c.files.read(&p.workspace, &p.path, Files::READ_LIMIT).await?;
+        Ok(file_content_info(ws.id, file))
+    })
+}
+
+pub(super) fn layout(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::LayoutGet, _, _>(m, |c, p| async move {
+        let (ws, layout) = c.layouts.get(p.workspace.as_deref()).await?;
+        layout_info(scope_of(ws.as_ref()), layout.as_ref())
+    })?;
+    add::<api::LayoutSet, _, _>(m, |c, p| async move {
+        let document = layout_document(&p.layout)?;
+        let (ws, layout) = c.layouts.set(p.workspace.as_deref(), document).await?;
+        layout_info(scope_of(ws.as_ref()), Some(&layout))
+    })
+}
+
+fn scope_of(workspace: Option<&band_core::Workspace>) -> LayoutScope {
+    workspace.map_or(LayoutScope::Global, |w| LayoutScope::Workspace(w.id))
+}
+
+/// A layout must be a JSON object; it is stored as compact JSON text.
+fn layout_document(layout: &serde_json::Value) -> Result<String, CoreError> {
+    use serde_json::Value;
+    let what = match layout {
+        Value::Object(_) => return serde_json::to_string(layout).map_err(|e| CoreError::Internal(Box::new(e))),
+        Value::Array(_) => "an array",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+    };
+    Err(CoreError::InvalidInput(format!(
+        "layout must be a JSON object (such as {{\"panes\": [\"chat\"]}}), not {what}"
+    )))
+}
+
+pub(super) fn terminals(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::TerminalsCreate, _, _>(m, |c, p| async move {
+        let req = CreateTerminal { workspace: p.workspace, cols: p.cols, rows: p.rows, title: p.title };
+        Ok(terminal_info(&c.terminals.create(req).await?))
+    })?;
+    add::<api::TerminalsList, _, _>(m, |c, p| async move {
+        Ok(c.terminals.list(p.workspace.as_deref()).await?.iter().map(terminal_info).collect())
+    })?;
+    add::<api::TerminalsGet, _, _>(
+        m,
+        |c, p| async move { Ok(terminal_info(&c.terminals.get(TerminalId(p.terminal))?)) },
+    )?;
+    add::<api::TerminalsSend, _, _>(m, |c, p| async move {
+        let id = TerminalId(p.terminal);
+        c.terminals.send(id, p.data.as_bytes()).await?;
+        Ok(terminal_info(&c.terminals.get(id)?))
+    })?;
+    add::<api::TerminalsResize, _, _>(m, |c, p| async move {
+        Ok(terminal_info(&c.terminals.resize(TerminalId(p.terminal), p.cols, p.rows)?))
+    })?;
+    add::<api::TerminalsOutput, _, _>(m, |c, p| async move {
+        let id = TerminalId(p.terminal);
+        // Read the exit first: output read after it is known to be final is complete.
+        let exited = c.terminals.get(id)?.exit.is_some();
+        Ok(terminal_output(&c.terminals.output(id, p.after.unwrap_or(0))?, exited))
+    })?;
+    add::<api::TerminalsKill, _, _>(m, |c, p| async move {
+        Ok(terminal_info(&c.terminals.kill(TerminalId(p.terminal)).await?))
+    })
+}

@@ -1,0 +1,245 @@
+//! The JSON-RPC edge: the jsonrpsee module serving [`band_api`] from band-core's services.
+//! Params are parsed into domain values here; every [`CoreError`] becomes a JSON-RPC error here
+//! and nowhere else ([`error_object`]); internal errors are logged and reach clients only as an
+//! opaque message. [`methods`] registers each method, [`subscriptions`] the live feeds,
+//! [`convert`] turns domain records into wire types, [`notices`] is the broadcast they follow.
+//!
+//! `tunnel.subscribe` sends the tunnel's state, then each change.
+//!
+//! Subscriptions (`chats.subscribe`, `workspaces.subscribe`) replay from the store, then follow
+//! [`Broadcast`] live with no gap and no duplicate: the live feed is joined *before* the replay
+//! is read, events at or below the last sequence number sent are skipped, and any hole (a lagging
+//! receiver, events published out of order) is filled from the store, which holds every event
+//! before it is published. A client that stops reading for [`SLOW_CLIENT`] is dropped; it
+//! resubscribes from its last sequence number.
+//!
+//! Every method and subscription checks the caller's scope before anything else: band-server's
+//! guard puts a [`Caller`] into each request's extensions, and [`add`] compares its scope with
+//! the one the method was classified with in band-api's `methods!` (a request without a caller
+//! is refused). Device and token management is behind the [`Access`] port, which band-server
+//! implements.
+//!
+//! `terminals.subscribe` replays a terminal's scrollback after a byte offset and follows its
+//! output live (the adapter's feed guarantees each byte once, in order); output travels as text,
+//! a character cut at a chunk's end is held back until it is whole, and a last `exit` item ends
+//! the subscription.
+
+mod convert;
+mod methods;
+pub mod notices;
+mod subscriptions;
+
+pub use convert::terminal_info;
+pub use subscriptions::Hangup;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use band_core::services::{Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces};
+use band_core::{CoreError, DeviceId, Scope};
+use jsonrpsee::core::SubscriptionResult;
+use jsonrpsee::types::{ErrorObjectOwned, Params};
+use jsonrpsee::{PendingSubscriptionSink, RpcModule};
+
+use band_api::{self as api, Method, codes};
+use notices::Broadcast;
+
+/// How long a subscriber may leave a notification unread before it is dropped.
+pub const SLOW_CLIENT: Duration = Duration::from_secs(10);
+
+/// Who is calling, as band-server's guard established it (put into each request's extensions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub scope: Scope,
+    /// The paired device, when the credential is a device's (else the main token).
+    pub device: Option<(DeviceId, String)>,
+    /// The peer's address.
+    pub remote: Option<String>,
+}
+
+impl Caller {
+    /// Whether this caller may do what needs `needs`; else the refusal, saying what to do.
+    ///
+    /// # Errors
+    /// The message for the client.
+    pub fn allows(&self, what: &str, needs: Scope) -> Result<(), String> {
+        if self.scope >= needs {
+            return Ok(());
+        }
+        let who = match &self.device {
+            Some((_, name)) => format!("this device ('{name}') has {} access", self.scope.as_str()),
+            None => format!("this credential has {} access", self.scope.as_str()),
+        };
+        let fix = match needs {
+            Scope::Admin => "only the main token (on the machine running band-server) may do that".to_owned(),
+            _ => format!("pair it again with {} access (`band qr --scope control`)", needs.as_str()),
+        };
+        Err(format!("{who}; {what} needs {} access: {fix}", needs.as_str()))
+    }
+}
+
+/// Device pairing, the audit log and the main token: what the admin methods need from the
+/// server that holds the credentials. Errors are [`CoreError`]s with messages for the client.
+#[async_trait::async_trait]
+pub trait Access: Send + Sync {
+    async fn pair(&self, caller: &Caller, name: &str, scope: Option<&str>) -> Result<api::Pairing, CoreError>;
+    async fn devices(&self) -> Result<Vec<api::DeviceInfo>, CoreError>;
+    async fn revoke(&self, caller: &Caller, device: &str) -> Result<api::DeviceInfo, CoreError>;
+    async fn audit(&self, before: Option<i64>, limit: usize) -> Result<Vec<api::AuditEntryInfo>, CoreError>;
+    async fn rotate(&self, caller: &Caller) -> Result<api::TokenRotated, CoreError>;
+    /// A call refused for its scope, for the audit log (rate-limited by the implementation).
+    fn refused(&self, caller: &Caller, detail: String);
+}
+
+/// What the API methods act on.
+pub struct ApiContext {
+    pub access: Arc<dyn Access>,
+    pub projects: Projects,
+    pub workspaces: Arc<Workspaces>,
+    pub chats: Chats,
+    pub files: Arc<Files>,
+    pub layouts: Layouts,
+    pub terminals: Terminals,
+    pub teardown: WorkspaceTeardown,
+    pub tunnels: Tunnels,
+    pub notices: Arc<Broadcast>,
+    pub settings: api::SettingsInfo,
+}
+
+impl ApiContext {
+    /// Where a tunnel forwards to: this server's own address (loopback when it listens on all
+    /// interfaces).
+    fn tunnel_target(&self) -> Result<std::net::SocketAddr, CoreError> {
+        let ip: std::net::IpAddr = self.settings.bind.parse().map_err(|_| {
+            CoreError::Internal(format!("the server's bind address '{}' is not an IP", self.settings.bind).into())
+        })?;
+        let ip = match ip {
+            std::net::IpAddr::V4(v4) if v4.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(v6) if v6.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+            ip => ip,
+        };
+        Ok(std::net::SocketAddr::new(ip, self.settings.web_server_port))
+    }
+}
+
+type Reg = Result<(), jsonrpsee::core::RegisterMethodError>;
+
+/// Builds the module with every method of [`api::METHODS`] and the subscriptions.
+///
+/// # Errors
+/// A method name registered twice (a programming error, caught by the tests).
+pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core::RegisterMethodError> {
+    let mut m = RpcModule::new(ctx);
+    methods::projects(&mut m)?;
+    methods::workspaces(&mut m)?;
+    methods::chats(&mut m)?;
+    methods::queue(&mut m)?;
+    methods::files(&mut m)?;
+    methods::layout(&mut m)?;
+    methods::terminals(&mut m)?;
+    methods::tunnel(&mut m)?;
+    add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
+    add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
+    methods::access(&mut m)?;
+    subscription(&mut m, &api::CHATS_SUBSCRIBE, subscriptions::subscribe_chat)?;
+    subscription(&mut m, &api::WORKSPACES_SUBSCRIBE, subscriptions::subscribe_workspaces)?;
+    subscription(&mut m, &api::TUNNEL_SUBSCRIBE, subscriptions::subscribe_tunnel)?;
+    subscription(&mut m, &api::TERMINALS_SUBSCRIBE, subscriptions::subscribe_terminal)?;
+    Ok(m)
+}
+
+/// Registers a subscription as `doc` describes it: the caller's scope is checked first, and
+/// the subscription runs with its connection's [`Hangup`] at hand.
+fn subscription<F, Fut>(m: &mut RpcModule<ApiContext>, doc: &'static api::SubscriptionDoc, run: F) -> Reg
+where
+    F: Fn(Params<'static>, PendingSubscriptionSink, Arc<ApiContext>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = SubscriptionResult> + Send + 'static,
+{
+    m.register_subscription(doc.name, doc.notification, doc.unsubscribe, move |params, pending, ctx, ext| {
+        let run = run.clone();
+        async move {
+            if let Err(e) = admit(&ctx, &ext, doc.name, convert::scope(doc.scope)) {
+                pending.reject(e).await;
+                return Ok(());
+            }
+            subscriptions::with_hangup(&ext, run(params, pending, ctx)).await
+        }
+    })?;
+    Ok(())
+}
+
+/// The caller of a request, if its scope covers `needs`; else a JSON-RPC error (audited).
+fn admit(ctx: &ApiContext, ext: &jsonrpsee::Extensions, name: &str, needs: Scope) -> Result<Caller, ErrorObjectOwned> {
+    let Some(caller) = ext.get::<Caller>() else {
+        return Err(ErrorObjectOwned::owned(
+            codes::FORBIDDEN,
+            format!("{name}: no credential was checked"),
+            None::<()>,
+        ));
+    };
+    caller.allows(name, needs).map_err(|message| {
+        ctx.access.refused(caller, format!("{name}: needs {} access", needs.as_str()));
+        ErrorObjectOwned::owned(codes::FORBIDDEN, message, None::<()>)
+    })?;
+    Ok(caller.clone())
+}
+
+/// Registers one method: checks the caller's scope, parses its params (by name), runs it, maps
+/// its error.
+fn add<M, F, Fut>(m: &mut RpcModule<ApiContext>, f: F) -> Reg
+where
+    M: Method,
+    F: Fn(Arc<ApiContext>, M::Params) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<M::Result, CoreError>> + Send + 'static,
+{
+    add_as::<M, _, _>(m, move |c, p, _| f(c, p))
+}
+
+/// As [`add`], for a method that needs to know its caller.
+fn add_as<M, F, Fut>(m: &mut RpcModule<ApiContext>, f: F) -> Reg
+where
+    M: Method,
+    F: Fn(Arc<ApiContext>, M::Params, Caller) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<M::Result, CoreError>> + Send + 'static,
+{
+    m.register_async_method(M::NAME, move |params, ctx, ext| {
+        let f = f.clone();
+        async move {
+            let caller = admit(&ctx, &ext, M::NAME, convert::scope(M::SCOPE))?;
+            let params = parse_params::<M::Params>(M::NAME, &params)?;
+            let result = f(ctx, params, caller).await.map_err(|e| error_object(M::NAME, e))?;
+            serde_json::to_value(result).map_err(|e| error_object(M::NAME, CoreError::Internal(Box::new(e))))
+        }
+    })?;
+    Ok(())
+}
+
+fn parse_params<P: serde::de::DeserializeOwned>(method: &str, params: &Params<'_>) -> Result<P, ErrorObjectOwned> {
+    let raw = params.as_str().unwrap_or("{}");
+    if !params.is_object() && params.as_str().is_some() {
+        return Err(ErrorObjectOwned::owned(
+            codes::INVALID_PARAMS,
+            format!("{method} takes its params by name, as an object; see `band schema {method}`"),
+            None::<()>,
+        ));
+    }
+    serde_json::from_str(raw).map_err(|e| {
+        ErrorObjectOwned::owned(codes::INVALID_PARAMS, format!("invalid params for {method}: {e}"), None::<()>)
+    })
+}
+
+/// The one place domain errors become JSON-RPC errors.
+pub fn error_object(method: &str, e: CoreError) -> ErrorObjectOwned {
+    let (code, message) = match e {
+        CoreError::InvalidInput(m) => (codes::INVALID_PARAMS, m),
+        CoreError::NotFound(m) => (codes::NOT_FOUND, m),
+        CoreError::Conflict(m) => (codes::CONFLICT, m),
+        CoreError::Refused(m) => (codes::REFUSED, m),
+        CoreError::Internal(source) => {
+            tracing::error!(method, error = %source, "internal error");
+            (codes::INTERNAL, "internal error; the server's log has the details".to_owned())
+        }
+    };
+    ErrorObjectOwned::owned(code, message, None::<()>)
+}
