@@ -333,7 +333,7 @@ impl Sandbox {
         AgentLaunch {
             kind: AgentKind::Codex,
             cwd: self.repo(),
-            model: Some("gpt-5.5".into()),
+            model: Some(band_testkit::names::model("gpt-5.5")),
             mode: PermissionMode::Ask,
             resume,
             env: self.env(),

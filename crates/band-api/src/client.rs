@@ -20,9 +20,10 @@ pub enum ClientError {
     /// The server refused the request before any method ran (auth, Host, Origin...).
     #[error("the server refused the request ({status}): {message}")]
     Http { status: u16, message: String },
-    /// The method ran and failed; `message` is the server's explanation.
+    /// The method ran and failed; `message` is the server's explanation (the facts and the fix
+    /// in the API's terms), `data` the same as data, for a client to word the fix its own way.
     #[error("{message}")]
-    Rpc { code: i32, message: String },
+    Rpc { code: i32, message: String, data: Option<crate::ErrorData> },
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
 }
@@ -75,10 +76,7 @@ impl Client {
             return Err(http_error(status, &reply));
         }
         if let Some(err) = reply.get("error") {
-            return Err(ClientError::Rpc {
-                code: err.get("code").and_then(Value::as_i64).unwrap_or_default() as i32,
-                message: err.get("message").and_then(Value::as_str).unwrap_or("unknown error").to_owned(),
-            });
+            return Err(rpc_error(err, "unknown error"));
         }
         reply.get("result").cloned().ok_or_else(|| ClientError::Protocol("no result in reply".into()))
     }
@@ -114,6 +112,15 @@ impl Client {
             .map_err(|e| ClientError::Protocol(format!("reading the reply: {e}")))?
             .to_bytes();
         Ok((status, body))
+    }
+}
+
+/// A JSON-RPC error object as a [`ClientError::Rpc`]; `data` is kept when it is band's.
+fn rpc_error(err: &Value, default: &str) -> ClientError {
+    ClientError::Rpc {
+        code: err.get("code").and_then(Value::as_i64).and_then(|c| i32::try_from(c).ok()).unwrap_or_default(),
+        message: err.get("message").and_then(Value::as_str).unwrap_or(default).to_owned(),
+        data: err.get("data").and_then(|d| serde_json::from_value(d.clone()).ok()),
     }
 }
 
@@ -203,10 +210,7 @@ impl Client {
                         continue;
                     }
                     if let Some(err) = v.get("error") {
-                        return Err(ClientError::Rpc {
-                            code: err.get("code").and_then(Value::as_i64).unwrap_or_default() as i32,
-                            message: err.get("message").and_then(Value::as_str).unwrap_or("refused").to_owned(),
-                        });
+                        return Err(rpc_error(err, "refused"));
                     }
                     return Ok(Subscription { ws, _item: std::marker::PhantomData });
                 }

@@ -5,6 +5,8 @@
 //! - [`types`]: the wire types (camelCase on the wire; params refuse unknown fields).
 //! - [`methods`]: each method is a type implementing [`Method`], declared with its scope in one
 //!   `methods!` list ([`METHODS`], [`SUBSCRIPTIONS`]), so a method cannot exist unclassified.
+//! - [`errors`]: the error codes, and the data every error carries: its kind, the facts, and
+//!   the fix as data, which each client words for its own user.
 //! - [`openrpc()`]: the OpenRPC 1.3 document, from which the dashboard's TypeScript types are
 //!   generated (`web/src/api/openrpc.json`, kept current by a test here).
 //! - `client` (feature `client`): the HTTP and WebSocket client the CLI and tests use.
@@ -14,6 +16,8 @@
 //! them at its edge. Enumerations are Rust enums here, so the schema (and the TypeScript) carries
 //! their values instead of `string`.
 
+mod enums;
+pub mod errors;
 pub mod methods;
 mod openrpc;
 pub mod types;
@@ -21,6 +25,8 @@ pub mod types;
 #[cfg(feature = "client")]
 pub mod client;
 
+pub use enums::*;
+pub use errors::{ErrorData, ErrorFix, ErrorKind, ListOf, codes};
 pub use methods::*;
 pub use openrpc::openrpc;
 pub use types::*;
@@ -39,19 +45,6 @@ pub trait Method {
     const SCOPE: Scope;
     type Params: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
     type Result: Serialize + DeserializeOwned + JsonSchema + Send + 'static;
-}
-
-/// JSON-RPC error codes band uses, beyond the protocol's own (-32700..-32600).
-pub mod codes {
-    /// The params were malformed or a value in them invalid (the protocol's own code).
-    pub const INVALID_PARAMS: i32 = -32602;
-    pub const INTERNAL: i32 = -32603;
-    pub const NOT_FOUND: i32 = -32001;
-    pub const CONFLICT: i32 = -32002;
-    /// Valid, but refused to protect the user's work (e.g. removing a dirty workspace).
-    pub const REFUSED: i32 = -32003;
-    /// The credential's scope does not cover the method (a read device calling chats.send...).
-    pub const FORBIDDEN: i32 = -32004;
 }
 
 /// What a credential may do, on the wire. Ordered: each scope includes the ones before it.

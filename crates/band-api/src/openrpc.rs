@@ -59,6 +59,8 @@ pub fn openrpc() -> serde_json::Value {
             })
         })
         .collect();
+    // Every error's `data` (the kind, the facts, the fix as data), so clients can type it.
+    let error_data = generator.subschema_for::<crate::ErrorData>().to_value();
     let schemas = generator.take_definitions(true);
     json!({
         "openrpc": "1.3.2",
@@ -66,6 +68,7 @@ pub fn openrpc() -> serde_json::Value {
                  "description": "band-server's JSON-RPC 2.0 API, over HTTP POST and WebSocket at /rpc. Subscriptions (x-subscriptions) need the WebSocket."},
         "methods": methods,
         "x-subscriptions": subscriptions,
+        "x-error-data": error_data,
         "components": {"schemas": schemas},
     })
 }

@@ -4,6 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::Scope;
+use crate::enums::*;
+
 // ---- projects -------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -62,15 +65,15 @@ pub struct WorkspacesCreateParams {
     /// Start a chat in the workspace with this first message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
-    /// The chat's agent (with `prompt`): claude-code (default) or codex.
+    /// The chat's agent (with `prompt`; default claude-code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
+    pub agent: Option<Agent>,
     /// The chat's model (with `prompt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// The chat's permission mode (with `prompt`).
+    /// The chat's permission mode (with `prompt`; default ask).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    pub mode: Option<Mode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -106,8 +109,7 @@ pub struct WorkspaceParams {
 pub struct FileChangeInfo {
     /// Relative to the workspace root, `/`-separated.
     pub path: String,
-    /// added, modified, deleted, renamed, type-changed, untracked or conflicted.
-    pub kind: String,
+    pub kind: ChangeKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -172,9 +174,7 @@ pub struct FileEntryInfo {
     pub name: String,
     /// Relative to the workspace root, `/`-separated: what files.read and files.list take.
     pub path: String,
-    /// dir, file, symlink (not followed; read or list it to follow it) or other (a pipe,
-    /// socket or device: never read).
-    pub kind: String,
+    pub kind: EntryKind,
     /// Bytes, for files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
@@ -273,16 +273,13 @@ pub struct UsageInfo {
 pub struct ChatInfo {
     pub id: i64,
     pub workspace_id: i64,
-    /// claude-code or codex.
-    pub agent: String,
+    pub agent: Agent,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// ask, accept-edits or allow-all.
-    pub mode: String,
+    pub mode: Mode,
     pub name: String,
     pub labels: std::collections::BTreeMap<String, String>,
-    /// idle, working, waiting, completed, failed or interrupted.
-    pub status: String,
+    pub status: ChatStatus,
     /// The agent's own session id (resumed on the next message after a restart).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_session_id: Option<String>,
@@ -297,14 +294,14 @@ pub struct ChatInfo {
 pub struct ChatsCreateParams {
     /// A workspace selector: id, project/branch, branch or a path inside it.
     pub workspace: String,
-    /// claude-code (default) or codex.
+    /// Default claude-code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<String>,
+    pub agent: Option<Agent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// ask (default), accept-edits or allow-all.
+    /// Default ask.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    pub mode: Option<Mode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -335,8 +332,7 @@ pub struct ChatsSendParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendResult {
-    /// started (a turn began) or queued (the chat was busy).
-    pub outcome: String,
+    pub outcome: SendOutcome,
     /// Sequence number of the `prompt` event, when started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
@@ -349,8 +345,7 @@ pub struct SendResult {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChatsRespondParams {
     pub chat: i64,
-    /// allow or deny.
-    pub decision: String,
+    pub decision: Decision,
     /// The permission request to answer; may be left out when only one is pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
@@ -366,7 +361,7 @@ pub struct ChatsUpdateParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    pub mode: Option<Mode>,
     /// Labels to set (key to value).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub set_labels: std::collections::BTreeMap<String, String>,
@@ -448,9 +443,9 @@ pub enum EventBody {
     },
     TurnStarted {},
     TurnEnded {
-        /// end_turn, max_tokens, max_turn_requests, refusal or cancelled; absent when failed.
+        /// Absent when the turn failed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        stop_reason: Option<String>,
+        stop_reason: Option<StopReason>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
         usage: UsageInfo,
@@ -470,8 +465,7 @@ pub enum EventBody {
     },
     ToolCallUpdate {
         tool_call_id: String,
-        /// pending, in_progress, completed or failed.
-        status: String,
+        status: ToolCallStatus,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         raw_output: Option<String>,
     },
@@ -488,13 +482,11 @@ pub enum EventBody {
     },
     PermissionResolved {
         request_id: String,
-        /// allow or deny.
-        decision: String,
-        /// user or mode.
-        by: String,
+        decision: Decision,
+        by: DecidedBy,
     },
     Status {
-        status: String,
+        status: ChatStatus,
     },
     AgentSession {
         session_id: String,
@@ -518,7 +510,7 @@ pub struct TurnInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop_reason: Option<String>,
+    pub stop_reason: Option<StopReason>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub usage: UsageInfo,
@@ -603,8 +595,8 @@ pub struct TerminalInfo {
     pub title: String,
     pub cols: u16,
     pub rows: u16,
-    /// running or exited. An exited terminal keeps its output until it is killed.
-    pub status: String,
+    /// An exited terminal keeps its output until it is killed.
+    pub status: TerminalStatus,
     /// How the shell exited, once it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
@@ -719,11 +711,10 @@ pub enum TerminalStreamItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TunnelInfo {
-    /// `stopped`, `starting`, `running` or `failed`.
-    pub state: String,
-    /// `cloudflared`, `cloudflared-named` or `bore`; absent when stopped.
+    pub state: TunnelStateName,
+    /// Absent when stopped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    pub provider: Option<TunnelProvider>,
     /// The public URL, while running (e.g. `https://random-words.trycloudflare.com`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -738,9 +729,10 @@ pub struct TunnelInfo {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TunnelStartParams {
-    /// `cloudflared`, `cloudflared-named` or `bore`; default: `tunnel.provider` in settings.json.
+    /// Default: `tunnel.provider` in settings.json, else cloudflared (a quick tunnel: no account,
+    /// no configuration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
+    pub provider: Option<TunnelProvider>,
 }
 
 // ---- settings and discovery -----------------------------------------------------------------
@@ -774,9 +766,9 @@ pub struct Health {
 pub struct DevicesPairParams {
     /// What to call the device (e.g. "phone"): 1 to 64 characters, not only digits.
     pub name: String,
-    /// read (watch only) or control (send, approve, terminals). Default: read.
+    /// Default: read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<DeviceScope>,
 }
 
 /// A pairing started: open `url` on the device (or scan `qr`), or redeem `code` with
@@ -785,7 +777,7 @@ pub struct DevicesPairParams {
 #[serde(rename_all = "camelCase")]
 pub struct Pairing {
     pub name: String,
-    pub scope: String,
+    pub scope: DeviceScope,
     /// The one-time pairing code (at least 128 random bits, hex).
     pub code: String,
     /// The dashboard's address with `?pair=<code>`: opening it signs the browser in as the device.
@@ -802,8 +794,7 @@ pub struct Pairing {
 pub struct DeviceInfo {
     pub id: i64,
     pub name: String,
-    /// read or control.
-    pub scope: String,
+    pub scope: DeviceScope,
     pub created_at: i64,
     /// When a request with this device's credential was last seen (updated about once a minute).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -836,8 +827,7 @@ pub struct AuditEntryInfo {
     pub id: i64,
     /// Unix milliseconds.
     pub at: i64,
-    /// pairing_started, paired, redeem_failed, signed_in, refused, revoked or token_rotated.
-    pub kind: String,
+    pub kind: AuditKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -853,8 +843,8 @@ pub struct AuditEntryInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WhoAmI {
-    /// read, control or admin (the main token).
-    pub scope: String,
+    /// admin for the main token.
+    pub scope: Scope,
     /// The paired device's id, when the credential is a device's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<i64>,

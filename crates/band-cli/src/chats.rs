@@ -13,12 +13,12 @@ pub enum ChatsCmd {
         workspace: Option<String>,
         /// claude-code (default) or codex.
         #[arg(long)]
-        agent: Option<String>,
+        agent: Option<api::Agent>,
         #[arg(long)]
         model: Option<String>,
         /// ask (default), accept-edits or allow-all.
         #[arg(long)]
-        mode: Option<String>,
+        mode: Option<api::Mode>,
         #[arg(long)]
         name: Option<String>,
         /// A label, key=value (repeatable).
@@ -84,8 +84,9 @@ pub enum ChatsCmd {
         chat: i64,
         #[arg(long)]
         model: Option<String>,
+        /// ask, accept-edits or allow-all.
         #[arg(long)]
-        mode: Option<String>,
+        mode: Option<api::Mode>,
         #[arg(long)]
         name: Option<String>,
     },
@@ -171,7 +172,7 @@ pub async fn run(cmd: ChatsCmd, call: &Caller<'_>, out: &Printer) -> Result<(), 
             watch(call, chat, after, follow).await
         }
         ChatsCmd::Respond { chat, allow, deny: _, request } => {
-            let decision = if allow { "allow" } else { "deny" }.to_owned();
+            let decision = if allow { api::Decision::Allow } else { api::Decision::Deny };
             out.chat(&call.call::<api::ChatsRespond>(api::ChatsRespondParams { chat, decision, request }).await?)
         }
         ChatsCmd::Stop { chat } => {
@@ -226,7 +227,7 @@ async fn watch(call: &Caller<'_>, chat: i64, after: u64, follow: bool) -> Result
         .subscribe::<EventInfo>(&api::CHATS_SUBSCRIBE, serde_json::json!({"chat": chat, "after": after}))
         .await
         .map_err(|e| crate::explain(e, call.client))?;
-    let busy = |s: &str| s == "working" || s == "waiting";
+    let busy = |s: &api::ChatStatus| matches!(s, api::ChatStatus::Working | api::ChatStatus::Waiting);
     if !follow && !busy(&start.status) && start.last_seq <= after {
         return Ok(());
     }

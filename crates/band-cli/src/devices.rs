@@ -34,7 +34,7 @@ pub async fn devices(cmd: DevicesCmd, call: &Caller<'_>, out: &Printer) -> Resul
     }
 }
 
-pub async fn qr(name: String, scope: String, call: &Caller<'_>, out: &Printer) -> Result<(), Failure> {
+pub async fn qr(name: String, scope: api::DeviceScope, call: &Caller<'_>, out: &Printer) -> Result<(), Failure> {
     let p = call.call::<api::DevicesPair>(api::DevicesPairParams { name, scope: Some(scope) }).await?;
     out.show(&p, || {
         format!(
@@ -66,7 +66,7 @@ pub async fn audit(before: Option<i64>, limit: Option<u32>, call: &Caller<'_>, o
                 vec![
                     e.id.to_string(),
                     crate::output::when(e.at),
-                    e.kind.clone(),
+                    e.kind.to_string(),
                     e.device_name.clone().map_or_else(|| "-".into(), |n| format!("{n} ({})", e.device_id.unwrap_or(0))),
                     e.remote.clone().unwrap_or_else(|| "-".into()),
                     e.detail.clone(),
@@ -87,7 +87,7 @@ fn device_table(list: &[api::DeviceInfo]) -> String {
             vec![
                 d.id.to_string(),
                 d.name.clone(),
-                d.scope.clone(),
+                d.scope.to_string(),
                 d.last_seen_at.map_or_else(|| "never".into(), crate::output::when),
                 d.revoked_at.map_or_else(|| "active".into(), |t| format!("revoked {}", crate::output::when(t))),
             ]

@@ -1,7 +1,8 @@
 //! The `band` CLI: every capability of band-server, scriptable.
 //!
 //! Readable text by default; `--output json` (or `BAND_OUTPUT=json`) prints exactly one JSON
-//! document on stdout. Every error is `{"error": "..."}` on stderr with exit code 1.
+//! document on stdout. An error is one line on stderr, `error: ...` (with `--output json`:
+//! `{"error": "..."}`), and exit code 1.
 //! The server is `BAND_SERVER_URL` (default `http://127.0.0.1:<webServerPort>`), the token
 //! `BAND_TOKEN` or else `tokenSecret` from `$BAND_HOME/settings.json` (read, never written).
 //! A workspace argument left out means the workspace containing the current directory.
@@ -68,7 +69,7 @@ enum Command {
     Qr {
         /// read (watch only) or control (send, approve, terminals).
         #[arg(long, default_value = "read")]
-        scope: String,
+        scope: api::DeviceScope,
         /// What to call the device.
         #[arg(long, default_value = "phone")]
         name: String,
@@ -118,13 +119,13 @@ enum WorkspacesCmd {
         prompt: Option<String>,
         /// The chat's agent (with --prompt): claude-code (default) or codex.
         #[arg(long, requires = "prompt")]
-        agent: Option<String>,
+        agent: Option<api::Agent>,
         /// The chat's model (with --prompt).
         #[arg(long, requires = "prompt")]
         model: Option<String>,
         /// The chat's permission mode (with --prompt): ask, accept-edits or allow-all.
         #[arg(long, requires = "prompt")]
-        mode: Option<String>,
+        mode: Option<api::Mode>,
     },
     /// List workspaces, of one project or all.
     List { project: Option<String> },
@@ -177,9 +178,29 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Reports a failure on stderr: one line `error: ...` for a person, or `{"error": "..."}` with
+/// `--output json` (or `BAND_OUTPUT=json`); exit code 1 either way.
 fn fail(message: &str) -> ExitCode {
-    eprintln!("{}", serde_json::json!({ "error": message }));
+    if json_output() {
+        eprintln!("{}", serde_json::json!({ "error": message }));
+    } else {
+        eprintln!("error: {message}");
+    }
     ExitCode::FAILURE
+}
+
+/// Whether JSON output was asked for, read from the raw arguments so that it holds even when
+/// the arguments did not parse.
+fn json_output() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = args.iter().enumerate().find_map(|(i, a)| match a.as_str() {
+        "--output" | "-o" => args.get(i + 1).map(String::as_str),
+        a => a.strip_prefix("--output=").or_else(|| a.strip_prefix("-o")).filter(|v| !v.is_empty()),
+    });
+    match flag {
+        Some(format) => format == "json",
+        None => std::env::var("BAND_OUTPUT").is_ok_and(|v| v == "json"),
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -273,7 +294,38 @@ pub(crate) fn explain(e: ClientError, client: &Client) -> Failure {
             "{message} (the server at {} refused the token; set BAND_TOKEN or BAND_HOME to match it)",
             client.base_url()
         )),
+        ClientError::Rpc { data: Some(data), .. } => Failure(match data.fix {
+            Some(fix) => format!("{}; {}", data.what, fix_words(&fix)),
+            None => data.what,
+        }),
         e => Failure(e.to_string()),
+    }
+}
+
+/// What would fix a failure, in the CLI's own terms: its commands and flags.
+fn fix_words(fix: &api::ErrorFix) -> String {
+    use api::ErrorFix as F;
+    match fix {
+        F::SeeList { of } => format!("see `band {} list`", of.as_str()),
+        F::ChooseName {} => "choose another with --name".into(),
+        F::CommitOrForce {} => "commit them, or pass --force to discard them".into(),
+        F::MergeOrForce {} => "merge them, or pass --force to remove the worktree (the branch is kept)".into(),
+        F::RemoveWorkspacesFirst { project } => {
+            format!("remove them first with `band workspaces remove {project}/<branch>`")
+        }
+        F::RemoveWorkspaceForced { workspace } => {
+            format!("remove the workspace with `band workspaces remove {workspace} --force`")
+        }
+        F::StopChat { chat } => format!("stop it first (`band chats stop {chat}`)"),
+        F::KillTerminal { terminal: Some(t) } => format!("kill it with `band terminals kill {t}`"),
+        F::KillTerminal { terminal: None } => "kill one with `band terminals kill <id>`".into(),
+        F::StopTunnel {} => "stop it first (`band tunnel stop`)".into(),
+        F::NameRequest {} => "name one with --request".into(),
+        F::PairAgain { scope } => {
+            format!("pair it again with {} access (`band qr --scope {}`)", scope.as_str(), scope.as_str())
+        }
+        F::UseMainToken {} => "only the main token (on the machine running band-server) may do that".into(),
+        F::NewPairingCode {} => "ask for a new one with `band qr`".into(),
     }
 }
 

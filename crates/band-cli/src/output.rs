@@ -40,12 +40,12 @@ impl Printer {
 
     /// The URL alone (for `$(band tunnel start)`), or the whole state in JSON.
     pub fn tunnel_started(&self, t: &api::TunnelInfo) -> Result<(), Failure> {
-        self.show(t, || t.url.clone().unwrap_or_else(|| t.state.clone()))
+        self.show(t, || t.url.clone().unwrap_or_else(|| t.state.to_string()))
     }
 
     pub fn tunnel(&self, t: &api::TunnelInfo) -> Result<(), Failure> {
         self.show(t, || {
-            let provider = t.provider.as_deref().unwrap_or("tunnel");
+            let provider = t.provider.map_or("tunnel", |p| p.as_str());
             match t.state.as_str() {
                 "running" => format!("running: {} ({provider})", t.url.as_deref().unwrap_or("?")),
                 "failed" => format!("failed ({provider}): {}", t.error.as_deref().unwrap_or("no reason given")),
@@ -214,9 +214,9 @@ impl Printer {
                         vec![
                             c.id.to_string(),
                             c.workspace_id.to_string(),
-                            c.agent.clone(),
-                            c.mode.clone(),
-                            c.status.clone(),
+                            c.agent.to_string(),
+                            c.mode.to_string(),
+                            c.status.to_string(),
                             c.name.clone(),
                         ]
                     })
@@ -257,7 +257,7 @@ impl Printer {
                         vec![
                             t.id.to_string(),
                             t.stop_reason
-                                .clone()
+                                .map(|r| r.to_string())
                                 .or_else(|| t.error.as_ref().map(|_| "error".into()))
                                 .unwrap_or("-".into()),
                             t.usage.input_tokens.to_string(),
@@ -293,8 +293,7 @@ pub fn exit_text(t: &api::TerminalInfo) -> String {
     match (t.exit_code, t.exit_signal) {
         (Some(code), _) => format!("exit code {code}"),
         (None, Some(sig)) => format!("killed by signal {sig}"),
-        _ if t.status == "running" => "running".into(),
-        _ => t.status.clone(),
+        _ => t.status.to_string(),
     }
 }
 

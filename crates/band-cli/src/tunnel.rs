@@ -10,9 +10,10 @@ use crate::{Caller, Failure};
 pub enum TunnelCmd {
     /// Start the tunnel and print its public URL (alone, on stdout).
     Start {
-        /// cloudflared (a quick tunnel), cloudflared-named or bore (default: tunnel.provider in settings.json).
+        /// cloudflared (a quick tunnel), cloudflared-named or bore (default: tunnel.provider in
+        /// settings.json, else cloudflared).
         #[arg(long)]
-        provider: Option<String>,
+        provider: Option<api::TunnelProvider>,
     },
     /// Stop the tunnel; its host is refused from then on.
     Stop,

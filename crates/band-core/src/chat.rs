@@ -1,9 +1,8 @@
 //! Chats, their event log, turns and queue: the records. The [`crate::services::Chats`] service
 //! decides; the stores keep.
 
-use std::collections::BTreeMap;
-
 use crate::model::{AgentKind, ChatId, ChatStatus, Millis, PermissionMode, WorkspaceId};
+use crate::names::{ChatName, LabelKey, Labels, ModelName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TurnId(pub i64);
@@ -17,10 +16,10 @@ pub struct Chat {
     pub id: ChatId,
     pub workspace_id: WorkspaceId,
     pub agent: AgentKind,
-    pub model: Option<String>,
+    pub model: Option<ModelName>,
     pub mode: PermissionMode,
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
+    pub name: ChatName,
+    pub labels: Labels,
     /// Projection of the last `Status` event.
     pub status: ChatStatus,
     /// The agent's own session id (projection of the last `AgentSession` event), for resume.
@@ -35,20 +34,21 @@ pub struct Chat {
 pub struct NewChat {
     pub workspace_id: WorkspaceId,
     pub agent: AgentKind,
-    pub model: Option<String>,
+    pub model: Option<ModelName>,
     pub mode: PermissionMode,
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
+    pub name: ChatName,
+    pub labels: Labels,
 }
 
 /// Changes to a chat's settings; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChatPatch {
-    pub name: Option<String>,
-    pub model: Option<Option<String>>,
+    pub name: Option<ChatName>,
+    /// `Some(None)`: back to the agent's default.
+    pub model: Option<Option<ModelName>>,
     pub mode: Option<PermissionMode>,
-    pub set_labels: BTreeMap<String, String>,
-    pub remove_labels: Vec<String>,
+    pub set_labels: Labels,
+    pub remove_labels: Vec<LabelKey>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,6 +24,9 @@ pub enum StoreError {
 /// Errors of the git port.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
+    /// Nothing is at the path given.
+    #[error("{} does not exist", .0.display())]
+    NoSuchPath(PathBuf),
     #[error("{} is not a git repository", .0.display())]
     NotARepository(PathBuf),
     #[error("{} is a bare repository; band needs a working tree", .0.display())]
@@ -127,38 +130,145 @@ pub enum TunnelError {
     Internal(#[source] Source),
 }
 
-/// What a use case reports to its caller. Every variant but `Internal` carries a message fit to
-/// show a person: what was wrong and what to do.
+/// What a use case reports to its caller. Every variant but `Internal` carries a [`Problem`]: the
+/// facts (what was wrong, with which value, and why) and, where there is one, the [`Fix`] — which
+/// each edge words for its own user, since only it knows its commands, flags or buttons.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     /// The request itself is malformed (a bad name, a relative path...).
     #[error("{0}")]
-    InvalidInput(String),
+    InvalidInput(Problem),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Problem),
     /// The request conflicts with existing state (a duplicate project...).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Problem),
     /// The request is valid but refused to protect the user's work.
     #[error("{0}")]
-    Refused(String),
+    Refused(Problem),
     /// Opaque to callers; logged where it is mapped.
     #[error("internal error: {0}")]
     Internal(#[source] Source),
 }
 
+impl CoreError {
+    /// The problem, unless the error is internal.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Self::InvalidInput(p) | Self::NotFound(p) | Self::Conflict(p) | Self::Refused(p) => Some(p),
+            Self::Internal(_) => None,
+        }
+    }
+}
+
+/// The facts of a failure, and what would fix it. `what` says what was wrong in words that fit
+/// every edge ("no workspace 'app/x'", "workspace 'app/x' has 2 uncommitted change(s) (a, b)");
+/// it never names a command, flag or button: that is the [`Fix`]'s, worded by each edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub what: String,
+    pub fix: Option<Fix>,
+}
+
+impl Problem {
+    pub fn new(what: impl Into<String>) -> Self {
+        Self { what: what.into(), fix: None }
+    }
+
+    /// With what would fix it.
+    #[must_use]
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+}
+
+impl std::fmt::Display for Problem {
+    /// The facts alone; an edge adds its own wording of the fix.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+impl From<String> for Problem {
+    fn from(what: String) -> Self {
+        Self::new(what)
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(what: &str) -> Self {
+        Self::new(what)
+    }
+}
+
+impl PartialEq<str> for Problem {
+    fn eq(&self, other: &str) -> bool {
+        self.what == other
+    }
+}
+
+impl PartialEq<&str> for Problem {
+    fn eq(&self, other: &&str) -> bool {
+        self.what == *other
+    }
+}
+
+/// A list to look something up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOf {
+    Projects,
+    Workspaces,
+    Chats,
+    Terminals,
+    Devices,
+}
+
+/// What would fix a failure, as a fact the edges word: the CLI names its command or flag, the
+/// dashboard its button, the API its method or param.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    /// The thing named does not exist (or is ambiguous): look it up in this list.
+    SeeList(ListOf),
+    /// A name is taken or cannot be derived: give the project another name.
+    ChooseName,
+    /// Uncommitted changes stand in the way: commit them, or force, which discards them.
+    CommitOrForce,
+    /// Commits the base lacks stand in the way: merge them, or force, which removes the worktree
+    /// and keeps the branch.
+    MergeOrForce,
+    /// The project still has workspaces: remove them first.
+    RemoveWorkspacesFirst { project: String },
+    /// The workspace's worktree is gone: remove the workspace, forced.
+    RemoveWorkspaceForced { workspace: String },
+    /// A chat is busy: stop it first.
+    StopChat { chat: i64 },
+    /// Too many terminals, or an exited one kept: kill one (this one, when named).
+    KillTerminal { terminal: Option<i64> },
+    /// A tunnel runs or starts: stop it first.
+    StopTunnel,
+    /// Several permission requests are pending: name the one to answer.
+    NameRequest,
+    /// The credential's scope is too small: pair the device again with this scope.
+    PairAgain { scope: crate::Scope },
+    /// Only the main token may do this.
+    UseMainToken,
+    /// The pairing code is wrong, used or expired: ask for a new one.
+    NewPairingCode,
+}
+
 impl From<crate::names::NameError> for CoreError {
     fn from(e: crate::names::NameError) -> Self {
-        Self::InvalidInput(e.to_string())
+        Self::InvalidInput(e.to_string().into())
     }
 }
 
 impl From<StoreError> for CoreError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(m) => Self::NotFound(format!("{m} not found")),
-            StoreError::Duplicate(m) => Self::Conflict(format!("{m} already exists")),
-            StoreError::DiskFull => Self::Refused(StoreError::DiskFull.to_string()),
+            StoreError::NotFound(m) => Self::NotFound(format!("{m} not found").into()),
+            StoreError::Duplicate(m) => Self::Conflict(format!("{m} already exists").into()),
+            StoreError::DiskFull => Self::Refused(StoreError::DiskFull.to_string().into()),
             StoreError::Internal(s) => Self::Internal(s),
         }
     }
@@ -167,16 +277,16 @@ impl From<StoreError> for CoreError {
 impl From<FileError> for CoreError {
     fn from(e: FileError) -> Self {
         match e {
-            FileError::NotFound(_) | FileError::RootMissing(_) => Self::NotFound(e.to_string()),
-            FileError::IsADirectory(_) | FileError::NotADirectory(_) => Self::InvalidInput(e.to_string()),
+            FileError::NotFound(_) | FileError::RootMissing(_) => Self::NotFound(e.to_string().into()),
+            FileError::IsADirectory(_) | FileError::NotADirectory(_) => Self::InvalidInput(e.to_string().into()),
             FileError::NotRegular { .. }
             | FileError::Outside(_)
             | FileError::GitInternals(_)
             | FileError::BandFile(_)
             | FileError::SymlinkLoop(_)
             | FileError::PermissionDenied(_)
-            | FileError::TooLarge { .. } => Self::Refused(e.to_string()),
-            FileError::Changed(_) => Self::Conflict(e.to_string()),
+            | FileError::TooLarge { .. } => Self::Refused(e.to_string().into()),
+            FileError::Changed(_) => Self::Conflict(e.to_string().into()),
             FileError::Internal(s) => Self::Internal(s),
         }
     }
@@ -185,8 +295,8 @@ impl From<FileError> for CoreError {
 impl From<TunnelError> for CoreError {
     fn from(e: TunnelError) -> Self {
         match e {
-            TunnelError::BinaryMissing(m) | TunnelError::NotConfigured(m) => Self::InvalidInput(m),
-            TunnelError::Failed(m) => Self::Refused(m),
+            TunnelError::BinaryMissing(m) | TunnelError::NotConfigured(m) => Self::InvalidInput(m.into()),
+            TunnelError::Failed(m) => Self::Refused(m.into()),
             TunnelError::Internal(s) => Self::Internal(s),
         }
     }
@@ -195,10 +305,12 @@ impl From<TunnelError> for CoreError {
 impl From<GitError> for CoreError {
     fn from(e: GitError) -> Self {
         match e {
-            GitError::NotARepository(_) | GitError::BareRepository(_) => Self::InvalidInput(e.to_string()),
-            GitError::RefNotFound(_) => Self::NotFound(e.to_string()),
-            GitError::BranchCheckedOut(_) | GitError::PathExists(_) => Self::Conflict(e.to_string()),
-            GitError::WorktreeMissing(_) | GitError::Refused(_) => Self::Refused(e.to_string()),
+            GitError::NoSuchPath(_) | GitError::NotARepository(_) | GitError::BareRepository(_) => {
+                Self::InvalidInput(e.to_string().into())
+            }
+            GitError::RefNotFound(_) => Self::NotFound(e.to_string().into()),
+            GitError::BranchCheckedOut(_) | GitError::PathExists(_) => Self::Conflict(e.to_string().into()),
+            GitError::WorktreeMissing(_) | GitError::Refused(_) => Self::Refused(e.to_string().into()),
             GitError::Internal(s) => Self::Internal(s),
         }
     }

@@ -26,9 +26,13 @@ mod tunnel;
 pub use access::*;
 pub use chat::*;
 pub use env::{agent_env, terminal_env, tunnel_env};
-pub use error::{AgentError, CoreError, FileError, GitError, StoreError, TerminalError, TunnelError};
+pub use error::{
+    AgentError, CoreError, FileError, Fix, GitError, ListOf, Problem, StoreError, TerminalError, TunnelError,
+};
 pub use files::{DirEntry, EntryKind, FileBytes, Listing, WorkspacePath, human_size, is_git_dir_name};
 pub use model::*;
-pub use names::{BranchName, GitRef, NameError, ProjectName, WorkspaceSelector};
+pub use names::{
+    BranchName, ChatName, DeviceName, GitRef, LabelKey, Labels, ModelName, NameError, ProjectName, WorkspaceSelector,
+};
 pub use terminal::*;
 pub use tunnel::{TunnelState, TunnelUrl};

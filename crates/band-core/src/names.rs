@@ -58,8 +58,7 @@ impl ProjectName {
             s.remove(0);
         }
         s.truncate(Self::MAX_LEN);
-        Self::new(&s)
-            .map_err(|_| refuse("project name", dir_name, "cannot derive a name from this directory; pass --name"))
+        Self::new(&s).map_err(|_| refuse("project name", dir_name, "cannot derive a name from this directory"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -206,6 +205,204 @@ impl WorkspaceSelector {
     }
 }
 
+/// A chat's name: 1 to 200 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChatName(String);
+
+impl ChatName {
+    /// # Errors
+    /// An empty or over-long name, or one with control characters.
+    pub fn new(value: &str) -> Result<Self, NameError> {
+        let name = value.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(refuse("chat name", name, "use 1 to 200 characters, no control characters"));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ChatName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for ChatName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl fmt::Display for ChatName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A model name handed to an agent's `--model` (or its protocol's equivalent): harmless on a
+/// command line — no leading `-`, a small character set, at most 100 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModelName(String);
+
+impl ModelName {
+    /// # Errors
+    /// An empty or over-long name, a leading `-`, or a character outside the set.
+    pub fn new(value: &str) -> Result<Self, NameError> {
+        let ok = !value.is_empty()
+            && value.len() <= 100
+            && !value.starts_with('-')
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '[' | ']'));
+        if !ok {
+            return Err(refuse("model", value, "use letters, digits and . _ - / : [ ]"));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ModelName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for ModelName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl fmt::Display for ModelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A label's key: 1 to 64 ASCII letters, digits, `.`, `_`, `-` or `/`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LabelKey(String);
+
+impl LabelKey {
+    /// # Errors
+    /// An empty or over-long key, or a character outside the set.
+    pub fn new(value: &str) -> Result<Self, NameError> {
+        let ok = !value.is_empty()
+            && value.len() <= 64
+            && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+        if !ok {
+            return Err(refuse("label key", value, "use 1 to 64 letters, digits, '.', '_', '-', '/'"));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A chat's labels: valid keys ([`LabelKey`]) to values of at most 256 characters without
+/// control characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Labels(std::collections::BTreeMap<String, String>);
+
+impl Labels {
+    /// # Errors
+    /// The first bad key or value.
+    pub fn new(map: std::collections::BTreeMap<String, String>) -> Result<Self, NameError> {
+        for (k, v) in &map {
+            LabelKey::new(k)?;
+            if v.chars().count() > 256 || v.chars().any(char::is_control) {
+                return Err(refuse("value for label", k, "at most 256 characters, no control characters"));
+            }
+        }
+        Ok(Self(map))
+    }
+
+    pub fn as_map(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.0
+    }
+
+    pub fn into_map(self) -> std::collections::BTreeMap<String, String> {
+        self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Removes `remove`, then sets `set`: a label both removed and set ends up set.
+    pub fn patch(&mut self, set: &Labels, remove: &[LabelKey]) {
+        for k in remove {
+            self.0.remove(&k.0);
+        }
+        for (k, v) in &set.0 {
+            self.0.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// A paired device's name: 1 to 64 characters after trimming, no control characters, not only
+/// digits (a number names a device by id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeviceName(String);
+
+impl DeviceName {
+    /// # Errors
+    /// What is wrong with it.
+    pub fn new(value: &str) -> Result<Self, NameError> {
+        const WHAT: &str = "device name";
+        let name = value.trim();
+        if name.is_empty() {
+            return Err(refuse(WHAT, name, "a device needs a name (e.g. 'phone')"));
+        }
+        if name.chars().count() > 64 {
+            return Err(refuse(WHAT, name, "it is longer than 64 characters"));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(refuse(WHAT, name, "it contains control characters"));
+        }
+        if name.chars().all(|c| c.is_ascii_digit()) {
+            return Err(refuse(WHAT, name, "it looks like a device id; give a name with a letter in it"));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for DeviceName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for DeviceName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl fmt::Display for DeviceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +489,30 @@ mod tests {
         assert_eq!(WorkspaceSelector::parse("topic"), Ok(WorkspaceSelector::Branch(BranchName::new("topic").unwrap())));
         assert!(WorkspaceSelector::parse("").is_err());
         assert!(WorkspaceSelector::parse("app/$(id)").is_err());
+    }
+
+    #[test]
+    fn chat_names_models_labels_and_device_names_are_checked() {
+        assert_eq!(ChatName::new("  fix login ").map(|n| n.to_string()), Ok("fix login".into()));
+        assert!(ChatName::new(" ").is_err() && ChatName::new(&"x".repeat(201)).is_err());
+        assert_eq!(
+            ChatName::new("a\u{7}").unwrap_err().to_string(),
+            "invalid chat name 'a\\u{7}': use 1 to 200 characters, no control characters"
+        );
+        assert!(ModelName::new("claude-sonnet-4-5[1m]").is_ok() && ModelName::new("openai/gpt-5.5:high").is_ok());
+        for bad in ["", "-x", "a b", "a;b", &"m".repeat(101)] {
+            assert!(ModelName::new(bad).is_err(), "{bad:?}");
+        }
+        let map = |k: &str, v: &str| std::collections::BTreeMap::from([(k.to_owned(), v.to_owned())]);
+        assert!(Labels::new(map("team/x", "ok")).is_ok());
+        assert_eq!(
+            Labels::new(map("a b", "x")).unwrap_err().to_string(),
+            "invalid label key 'a b': use 1 to 64 letters, digits, '.', '_', '-', '/'"
+        );
+        assert!(Labels::new(map("k", &"v".repeat(257))).is_err());
+        assert_eq!(DeviceName::new("  my phone ").map(|n| n.to_string()), Ok("my phone".into()));
+        for bad in ["", "   ", "12", "a\u{7}b", &"x".repeat(65)] {
+            assert!(DeviceName::new(bad).is_err(), "{bad:?}");
+        }
     }
 }

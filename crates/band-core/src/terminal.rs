@@ -25,10 +25,9 @@ impl TerminalSize {
     /// [`crate::CoreError::InvalidInput`] unless `1 <= cols <= 500` and `1 <= rows <= 200`.
     pub fn new(cols: i64, rows: i64) -> Result<Self, crate::CoreError> {
         let check = |what: &str, v: i64, max: u16| {
-            u16::try_from(v)
-                .ok()
-                .filter(|v| (1..=max).contains(v))
-                .ok_or_else(|| crate::CoreError::InvalidInput(format!("{what} must be between 1 and {max} (got {v})")))
+            u16::try_from(v).ok().filter(|v| (1..=max).contains(v)).ok_or_else(|| {
+                crate::CoreError::InvalidInput(format!("{what} must be between 1 and {max} (got {v})").into())
+            })
         };
         Ok(Self { cols: check("cols", cols, Self::MAX_COLS)?, rows: check("rows", rows, Self::MAX_ROWS)? })
     }

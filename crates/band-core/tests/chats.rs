@@ -62,7 +62,8 @@ async fn world() -> World {
 
 impl World {
     async fn chat(&self, mode: &str) -> Chat {
-        let req = CreateChat { workspace: "app/feat".into(), mode: Some(mode.into()), ..CreateChat::default() };
+        let mode = PermissionMode::parse(mode).expect("a mode");
+        let req = CreateChat { workspace: "app/feat".into(), mode: Some(mode), ..CreateChat::default() };
         self.chats.create(req).await.expect("chat")
     }
 
@@ -159,7 +160,7 @@ async fn messages_sent_while_busy_wait_in_order_and_start_by_themselves() {
     assert_eq!(q.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["third, edited", "second", "fourth"]);
     w.chats.cancel_queued(chat.id, c.id).await.expect("cancel");
     let e = w.chats.cancel_queued(chat.id, c.id).await.expect_err("gone");
-    assert!(matches!(&e, CoreError::NotFound(m) if m.contains("may have been sent or cancelled")), "{e}");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.what.contains("may have been sent or cancelled")), "{e}");
 
     let agent = w.claude.last();
     agent.emit(end(1, 1)).await;
@@ -189,12 +190,12 @@ async fn permissions_wait_for_a_person_in_ask_mode() {
     assert_eq!(agent.responses(), [("r1".to_owned(), PermissionDecision::Deny)]);
     assert_eq!(w.status(chat.id).await, ChatStatus::Working);
     let e = w.chats.respond(chat.id, Some("r1"), PermissionDecision::Allow).await.expect_err("gone");
-    assert!(matches!(&e, CoreError::NotFound(m) if m.contains("no pending permission request 'r1'")), "{e}");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.what.contains("no pending permission request 'r1'")), "{e}");
 
     agent.emit(ask("r2", "Bash", false)).await;
     agent.emit(ask("r3", "Write", true)).await;
     let e = w.chats.respond(chat.id, None, PermissionDecision::Allow).await.expect_err("ambiguous");
-    assert!(matches!(&e, CoreError::InvalidInput(m) if m.contains("2 pending requests (r2, r3)")), "{e}");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m.what.contains("2 pending requests (r2, r3)")), "{e}");
     w.chats.respond(chat.id, Some("r3"), PermissionDecision::Allow).await.expect("r3");
     assert_eq!(w.status(chat.id).await, ChatStatus::Waiting, "r2 still waits");
     w.chats.respond(chat.id, Some("r2"), PermissionDecision::Allow).await.expect("r2");
@@ -284,7 +285,7 @@ async fn bad_requests_change_nothing() {
         package: "@anthropic-ai/claude-code",
     });
     let e = w.chats.send(chat.id, "hello").await.expect_err("no binary");
-    assert!(matches!(&e, CoreError::Refused(m) if m.contains("npm install -g @anthropic-ai/claude-code")), "{e}");
+    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("npm install -g @anthropic-ai/claude-code")), "{e}");
     let after = w.chats.get(chat.id).await.expect("chat");
     assert_eq!((after.last_seq, after.status), (0, ChatStatus::Idle), "nothing logged");
 
@@ -292,24 +293,19 @@ async fn bad_requests_change_nothing() {
     assert!(matches!(&e, CoreError::InvalidInput(m) if m == "the message is empty"));
     let big = "x".repeat(band_core::services::chats::MAX_MESSAGE_BYTES + 1);
     let e = w.chats.send(chat.id, &big).await.expect_err("too big");
-    assert!(matches!(&e, CoreError::InvalidInput(m) if m.contains("the limit is 262144")), "{e}");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m.what.contains("the limit is 262144")), "{e}");
 
-    let req = CreateChat { workspace: "app/feat".into(), agent: Some("gpt-9".into()), ..CreateChat::default() };
-    let e = w.chats.create(req).await.expect_err("unknown agent");
-    assert!(
-        matches!(&e, CoreError::InvalidInput(m) if m == "unknown agent 'gpt-9'; choose one of: claude-code, codex")
-    );
-    let req = CreateChat { workspace: "app/feat".into(), agent: Some("codex".into()), ..CreateChat::default() };
+    // An unknown agent, a bad label or name cannot reach the service: the edge parses them into
+    // `AgentKind`, `Labels`, `ChatName` (checked in band-core's names and band-server's API tests).
+    let req = CreateChat { workspace: "app/feat".into(), agent: Some(AgentKind::Codex), ..CreateChat::default() };
     let codex = w.chats.create(req).await.expect("codex chat is created");
     let e = w.chats.send(codex.id, "hi").await.expect_err("not installed here");
-    assert!(matches!(&e, CoreError::Refused(m) if m.contains("codex agent is not available")), "{e}");
-    let labels: BTreeMap<String, String> = [("bad key".to_owned(), "v".to_owned())].into_iter().collect();
-    let req = CreateChat { workspace: "app/feat".into(), labels, ..CreateChat::default() };
-    assert!(matches!(w.chats.create(req).await, Err(CoreError::InvalidInput(_))));
+    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("codex agent is not available")), "{e}");
 
     w.chats.remove(chat.id).await.expect("remove");
     let e = w.chats.send(chat.id, "anyone?").await.expect_err("removed");
-    assert!(matches!(&e, CoreError::NotFound(m) if m.starts_with(&format!("no chat {}", chat.id.0))), "{e}");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.what == format!("no chat {}", chat.id.0)), "{e}");
+    assert_eq!(e.problem().and_then(|p| p.fix.clone()), Some(Fix::SeeList(ListOf::Chats)), "the fix is data");
 }
 
 #[tokio::test]
@@ -390,7 +386,8 @@ async fn a_workspace_is_not_removed_while_an_agent_works_in_it_and_takes_its_cha
 
     let e = w.teardown.remove("app/feat", true).await.expect_err("busy");
     let CoreError::Refused(m) = &e else { panic!("{e}") };
-    assert_eq!(m, &format!("chat {0} is working in this workspace; stop it first (`band chats stop {0}`)", chat.id.0));
+    assert_eq!(m.what, format!("chat {} is working in this workspace", chat.id.0));
+    assert_eq!(m.fix, Some(Fix::StopChat { chat: chat.id.0 }), "stop it first, in each edge's words");
     assert_eq!(w.git.worktree_paths(), vec![w.ws_path.clone()], "the worktree is still there");
     assert_eq!(w.chats.list(Some("app/feat")).await.expect("list").len(), 2, "its chats too");
     assert!(!w.term_host.terminals()[0].killed(), "and its terminal");
@@ -427,36 +424,35 @@ async fn interrupt_asks_the_running_agent_and_settings_changes_apply_to_the_next
     let w = world().await;
     let chat = w.chat("ask").await;
     let e = w.chats.interrupt(chat.id).await.expect_err("idle");
-    assert!(matches!(&e, CoreError::Refused(m) if m == &format!("chat {} has no turn under way", chat.id.0)), "{e}");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == format!("chat {} has no turn under way", chat.id.0)),
+        "{e}"
+    );
     w.chats.send(chat.id, "go").await.expect("send");
     let agent = w.claude.last();
     w.chats.interrupt(chat.id).await.expect("interrupt");
     assert_eq!(agent.interrupts(), 1);
     assert_eq!(w.status(chat.id).await, ChatStatus::Working, "the agent ends the turn itself");
 
-    let set: BTreeMap<String, String> = [("team".to_owned(), "web".to_owned())].into_iter().collect();
+    let set = band_testkit::names::labels(&[("team", "web")]);
     let patch = ChatPatch { set_labels: set, mode: Some(PermissionMode::AllowAll), ..ChatPatch::default() };
     let updated = w.chats.update(chat.id, patch).await.expect("update");
-    assert_eq!((updated.mode, updated.labels.get("team").map(String::as_str)), (PermissionMode::AllowAll, Some("web")));
+    assert_eq!(
+        (updated.mode, updated.labels.as_map().get("team").map(String::as_str)),
+        (PermissionMode::AllowAll, Some("web"))
+    );
     // The new mode answers the next request, without waiting for a person.
     agent.emit(ask("r9", "Bash", false)).await;
     assert_eq!(agent.responses(), [("r9".to_owned(), PermissionDecision::Allow)]);
     assert_eq!(w.status(chat.id).await, ChatStatus::Working);
 
     let patch = ChatPatch {
-        remove_labels: vec!["team".into()],
-        model: Some(Some("sonnet".into())),
-        name: Some("  renamed  ".into()),
+        remove_labels: vec![band_testkit::names::label_key("team")],
+        model: Some(Some(band_testkit::names::model("sonnet"))),
+        name: Some(band_testkit::names::chat_name("  renamed  ")),
         ..ChatPatch::default()
     };
     let updated = w.chats.update(chat.id, patch).await.expect("update");
     assert!(updated.labels.is_empty());
     assert_eq!((updated.model.as_deref(), updated.name.as_str()), (Some("sonnet"), "renamed"));
-    for bad in [
-        ChatPatch { model: Some(Some("--evil".into())), ..ChatPatch::default() },
-        ChatPatch { name: Some("\u{7}".into()), ..ChatPatch::default() },
-    ] {
-        assert!(matches!(w.chats.update(chat.id, bad).await, Err(CoreError::InvalidInput(_))));
-    }
-    assert_eq!(w.chats.get(chat.id).await.expect("chat").model.as_deref(), Some("sonnet"), "refusals change nothing");
 }

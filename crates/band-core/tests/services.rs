@@ -64,9 +64,9 @@ async fn linked_worktrees_and_relative_paths_are_not_projects() {
     let w = world();
     w.git.add_repo(Path::new("/code/wt"), "main", true);
     let e = w.projects.add(Path::new("/code/wt"), None).await.expect_err("linked");
-    assert!(matches!(&e, CoreError::InvalidInput(m) if m.contains("linked worktree")), "{e}");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m.what.contains("linked worktree")), "{e}");
     let e = w.projects.add(Path::new("code"), None).await.expect_err("relative");
-    assert!(matches!(&e, CoreError::InvalidInput(m) if m.contains("must be absolute")), "{e}");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m.what.contains("must be absolute")), "{e}");
     assert!(w.projects.list().await.expect("list").is_empty());
     assert!(w.sink.take().is_empty(), "nothing announced for refused requests");
 }
@@ -112,7 +112,7 @@ async fn a_workspace_that_cannot_be_stored_leaves_no_worktree_or_branch_behind()
     let w = build(store.clone(), Arc::new(FailingInserts(store)));
     with_project(&w, "/code/app").await;
     let err = w.workspaces.create("app", "doomed", None).await.expect_err("store fails");
-    assert!(matches!(&err, CoreError::Refused(m) if m.contains("disk is full")), "{err}");
+    assert!(matches!(&err, CoreError::Refused(m) if m.what.contains("disk is full")), "{err}");
     assert!(w.git.worktree_paths().is_empty(), "the worktree was removed again");
     assert_eq!(w.git.branches_of(Path::new("/code/app")), vec!["main".to_owned()], "and the new branch");
 }
@@ -140,12 +140,12 @@ async fn removal_refuses_to_lose_work_unless_forced_and_even_then_keeps_commits(
     w.git.set_changes(&ws.path, (0..7).map(|i| change(&format!("f{i}"))).collect());
     let e = w.workspaces.remove("topic", false).await.expect_err("dirty");
     let CoreError::Refused(m) = &e else { panic!("{e}") };
-    assert!(m.contains("7 uncommitted change(s) (f0, f1, f2, f3, f4 and 2 more)"), "{m}");
+    assert!(m.what.contains("7 uncommitted change(s) (f0, f1, f2, f3, f4 and 2 more)"), "{m}");
 
     w.git.set_changes(&ws.path, vec![]);
     w.git.set_divergence(&ws.path, Divergence { ahead: 2, behind: 0 });
     let e = w.workspaces.remove("topic", false).await.expect_err("unmerged");
-    assert!(matches!(&e, CoreError::Refused(m) if m.contains("2 commit(s) not in 'main'")), "{e}");
+    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("2 commit(s) not in 'main'")), "{e}");
     assert_eq!(w.git.worktree_paths(), vec![ws.path.clone()], "nothing removed while refusing");
     assert!(w.sink.take().is_empty());
 
@@ -185,11 +185,11 @@ async fn selectors_resolve_by_id_pair_branch_and_path_and_ambiguity_is_explained
     // `feat/same` reads as project `feat`, which does not exist, so it is a branch: in two projects.
     let e = w.workspaces.resolve("feat/same").await.expect_err("ambiguous");
     assert!(
-        matches!(&e, CoreError::InvalidInput(m) if m.contains("2 workspaces are on branch 'feat/same'") && m.contains("<project>/feat/same")),
+        matches!(&e, CoreError::InvalidInput(m) if m.what.contains("2 workspaces are on branch 'feat/same'") && m.what.contains("<project>/feat/same")),
         "{e}"
     );
     let e = w.workspaces.resolve("/elsewhere").await.expect_err("outside");
-    assert!(matches!(&e, CoreError::NotFound(m) if m.contains("is not inside a band workspace")), "{e}");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.what.contains("is not inside a band workspace")), "{e}");
 }
 
 #[tokio::test]
@@ -198,7 +198,7 @@ async fn a_project_with_workspaces_is_not_forgotten() {
     with_project(&w, "/code/app").await;
     w.workspaces.create("app", "w1", None).await.expect("create");
     let e = w.projects.remove("app").await.expect_err("has workspaces");
-    assert!(matches!(&e, CoreError::Refused(m) if m.contains("still has 1 workspace(s) (w1)")), "{e}");
+    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("still has 1 workspace(s) (w1)")), "{e}");
     w.workspaces.remove("app/w1", false).await.expect("remove ws");
     w.projects.remove("app").await.expect("now it goes");
     assert!(w.projects.list().await.expect("list").is_empty());
@@ -285,7 +285,7 @@ async fn only_valid_paths_of_known_workspaces_reach_the_files_port() {
     for bad in ["../x", "/etc/passwd", ".git/config", "a//b"] {
         let e = files.read("app/nope", bad, 10).await.expect_err(bad);
         assert!(
-            matches!(&e, CoreError::InvalidInput(m) if m.starts_with("invalid path")),
+            matches!(&e, CoreError::InvalidInput(m) if m.what.starts_with("invalid path")),
             "the path is checked first: {e:?}"
         );
         let e = files.list("app/w", Some(bad)).await.expect_err(bad);

@@ -73,7 +73,7 @@ async fn a_second_start_while_running_is_a_conflict() {
     w.tunnels.start(Some("cloudflared"), target()).await.expect("started");
     let e = w.tunnels.start(Some("bore"), target()).await.expect_err("conflict");
     assert!(
-        matches!(&e, CoreError::Conflict(m) if m.contains("already running at https://one.trycloudflare.com")),
+        matches!(&e, CoreError::Conflict(m) if m.what.contains("already running at https://one.trycloudflare.com")),
         "{e}"
     );
     assert!(w.bore.targets.lock().expect("lock").is_empty(), "the second provider was never started");
@@ -85,11 +85,11 @@ async fn providers_are_chosen_by_name_with_clear_errors() {
     let w = world(vec![], vec![FakeStart::Url("http://127.0.0.1:41000")], None);
     let e = w.tunnels.start(None, target()).await.expect_err("none chosen");
     assert!(
-        matches!(&e, CoreError::InvalidInput(m) if m.contains("set tunnel.provider") && m.contains("cloudflared, bore")),
+        matches!(&e, CoreError::InvalidInput(m) if m.what.contains("set tunnel.provider") && m.what.contains("cloudflared, bore")),
         "{e}"
     );
     let e = w.tunnels.start(Some("ngrok"), target()).await.expect_err("unknown");
-    assert!(matches!(&e, CoreError::InvalidInput(m) if m.contains("unknown tunnel provider 'ngrok'")), "{e}");
+    assert!(matches!(&e, CoreError::InvalidInput(m) if m.what.contains("unknown tunnel provider 'ngrok'")), "{e}");
     assert_eq!(w.tunnels.status(), TunnelState::Stopped, "refused requests change nothing");
     let s = w.tunnels.start(Some("bore"), target()).await.expect("bore");
     assert!(matches!(s, TunnelState::Running { provider, .. } if provider == "bore"));
@@ -109,7 +109,7 @@ async fn a_failed_start_is_a_state_with_its_reason_and_allows_nothing() {
     let e = w.tunnels.start(None, target()).await.expect_err("missing");
     assert!(matches!(&e, CoreError::InvalidInput(m) if m == "cloudflared is not installed"), "{e}");
     let e = w.tunnels.start(None, target()).await.expect_err("no url");
-    assert!(matches!(&e, CoreError::Refused(m) if m.contains("no public URL")), "{e}");
+    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("no public URL")), "{e}");
     let TunnelState::Failed { provider, error } = w.tunnels.status() else { panic!("not failed") };
     assert_eq!((provider.as_str(), error.contains("no public URL")), ("cloudflared", true));
     assert!(w.hosts.allowed().is_empty());
@@ -142,7 +142,7 @@ async fn an_exit_before_start_returns_fails_the_start_and_allows_nothing() {
         Some("cloudflared"),
     );
     let e = w.tunnels.start(None, target()).await.expect_err("exited");
-    assert!(matches!(&e, CoreError::Refused(m) if m.contains("exited as soon as it started: exit code 1")), "{e}");
+    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("exited as soon as it started: exit code 1")), "{e}");
     assert!(w.hosts.allowed().is_empty(), "a dead tunnel's host is never allowed");
     assert_eq!(w.quick.stops(), 1, "what is left of it is stopped");
     assert_eq!(w.tunnels.status().as_str(), "failed");

@@ -25,7 +25,10 @@ fn open_options() -> gix::open::Options {
 /// Finds the repository containing `path` (upwards), as `git rev-parse` would.
 pub(crate) fn discover(path: &Path) -> Result<gix::Repository, GitError> {
     let not_a_repo = || GitError::NotARepository(path.to_owned());
-    let meta = std::fs::metadata(path).map_err(|_| not_a_repo())?;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => GitError::NoSuchPath(path.to_owned()),
+        _ => not_a_repo(),
+    })?;
     let start = if meta.is_dir() { path } else { path.parent().ok_or_else(not_a_repo)? };
     gix::discover_opts(start, Default::default(), open_options()).map_err(|_| not_a_repo())
 }

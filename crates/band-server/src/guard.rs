@@ -24,7 +24,6 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 
-use crate::rpc::Caller;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
@@ -33,8 +32,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use band_core::{AuditKind, Scope};
 
-use crate::access::{Access, Credential};
+use crate::access::Auth as Credentials;
 use crate::session::Subject;
+use band_core::services::{Caller, Credential};
 
 /// Routes reachable without a credential: method and exact path. `POST /pair` takes a pairing
 /// code, which is itself the credential.
@@ -116,7 +116,7 @@ impl band_core::ports::HostAllowList for Allowed {
 }
 
 pub struct Guard {
-    pub access: Arc<Access>,
+    pub auth: Arc<Credentials>,
     port: u16,
     pub allowed: Arc<Allowed>,
 }
@@ -131,14 +131,14 @@ pub enum Auth {
 }
 
 impl Guard {
-    pub fn new(access: Arc<Access>, port: u16) -> Self {
-        Self::with_allowed(access, port, Arc::default())
+    pub fn new(auth: Arc<Credentials>, port: u16) -> Self {
+        Self::with_allowed(auth, port, Arc::default())
     }
 
     /// A guard that also admits what `allowed` holds (shared with the tunnel service).
-    pub fn with_allowed(access: Arc<Access>, port: u16, allowed: Arc<Allowed>) -> Self {
-        access.set_port(port);
-        Self { access, port, allowed }
+    pub fn with_allowed(auth: Arc<Credentials>, port: u16, allowed: Arc<Allowed>) -> Self {
+        auth.set_port(port);
+        Self { auth, port, allowed }
     }
 
     /// Is this Host header value this server?
@@ -240,12 +240,12 @@ fn token_exchange(guard: &Guard, req: &Request<Body>) -> Option<Response> {
             "the token is accepted in the URL only when opening a page; API clients send `Authorization: Bearer <token>`",
         ));
     }
-    let Some((caller, credential)) = guard.access.bearer(token, remote(req)) else {
-        guard.access.refusal(AuditKind::Refused, Some(anonymous(req)), "invalid token in a sign-in link".into());
+    let Some((caller, credential)) = guard.auth.bearer(token, remote(req)) else {
+        guard.auth.refusal(AuditKind::Refused, Some(anonymous(req)), "invalid token in a sign-in link".into());
         return Some(unauthorized(req, "invalid token in the link".into()));
     };
     let subject = credential.device.map_or(Subject::Main, |d| Subject::Device(d.0));
-    let access = guard.access.clone();
+    let access = guard.auth.access.clone();
     tokio::spawn(async move {
         access.audit(AuditKind::SignedIn, Some(&caller), "signed in with a token link".into()).await
     });
@@ -272,16 +272,16 @@ async fn pair_exchange(guard: &Guard, req: Request<Body>, code: &str) -> Respons
         );
     }
     let from = remote(&req);
-    match guard.access.redeem(code, from).await {
+    match guard.auth.access.redeem(code, from).await {
         Ok((device, _token)) => signed_in(guard, &req, Subject::Device(device.id.0), "pair"),
-        Err(e) => unauthorized(&req, e.to_string()),
+        Err(e) => unauthorized(&req, e.problem().map_or_else(|| e.to_string(), crate::rpc::problem_message)),
     }
 }
 
 /// A session cookie for `subject` and a 303 to the same page without the `param` that signed in.
 fn signed_in(guard: &Guard, req: &Request<Body>, subject: Subject, param: &str) -> Response {
     let headers = req.headers();
-    let Some(session) = guard.access.new_session(subject) else {
+    let Some(session) = guard.auth.new_session(subject) else {
         return refuse(StatusCode::INTERNAL_SERVER_ERROR, "no random source for a session");
     };
     let secure = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
@@ -355,17 +355,17 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut req: Request, next: Next
                     req.extensions_mut().insert(credential);
                     next.run(req).await
                 }
-                Err(message) => {
+                Err(problem) => {
                     let detail = format!("{} {}: needs {} access", req.method(), req.uri().path(), needs.as_str());
-                    guard.access.refusal(AuditKind::Refused, Some(caller), detail);
-                    refuse(StatusCode::FORBIDDEN, message)
+                    guard.auth.refusal(AuditKind::Refused, Some(caller), detail);
+                    refuse(StatusCode::FORBIDDEN, crate::rpc::problem_message(&problem))
                 }
             }
         }
         Err(refusal) => {
             if matches!(refusal.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
                 let detail = format!("{} {}: {}", req.method(), req.uri().path(), refusal.status());
-                guard.access.refusal(AuditKind::Refused, Some(anonymous(&req)), detail);
+                guard.auth.refusal(AuditKind::Refused, Some(anonymous(&req)), detail);
             }
             refusal
         }
@@ -440,7 +440,7 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
             let Some(token) = token.map(|(_, token)| token.trim()) else {
                 return Err(unauthorized("malformed Authorization header: expected `Bearer <token>`".into()));
             };
-            let Some(found) = guard.access.bearer(token, remote(req)) else {
+            let Some(found) = guard.auth.bearer(token, remote(req)) else {
                 return Err(unauthorized("invalid token (or a revoked device's)".into()));
             };
             who = Some(found);
@@ -454,7 +454,7 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
                 ));
             }
             [one] => {
-                let Some(found) = guard.access.cookie(one, remote(req)) else {
+                let Some(found) = guard.auth.cookie(one, remote(req)) else {
                     return Err(unauthorized(
                         "this browser's session has ended (the token changed or the device was revoked); \
                          open the link band-server printed, or pair again"
@@ -510,11 +510,7 @@ mod tests {
     }
 
     fn guard(token: &str, port: u16) -> Guard {
-        let store: Arc<dyn crate::access::AccessStore> = Arc::new(band_testkit::memory::MemoryStore::new());
-        let access = futures_util::FutureExt::now_or_never(Access::load("/nonexistent".into(), token.into(), store))
-            .expect("the memory store is ready at once")
-            .expect("access");
-        Guard::new(Arc::new(access), port)
+        Guard::new(Arc::new(crate::access::Auth::in_memory(token)), port)
     }
 
     #[test]
@@ -556,11 +552,11 @@ mod tests {
     #[test]
     fn tokens_compare_exactly() {
         let g = guard(&"a".repeat(64), 1);
-        let main = g.access.bearer(&"a".repeat(64), None).map(|(c, _)| c.scope);
+        let main = g.auth.bearer(&"a".repeat(64), None).map(|(c, _)| c.scope);
         assert_eq!(main, Some(Scope::Admin));
-        assert!(g.access.bearer(&"a".repeat(63), None).is_none());
-        assert!(g.access.bearer("", None).is_none());
-        assert!(guard("", 1).access.bearer("", None).is_none());
+        assert!(g.auth.bearer(&"a".repeat(63), None).is_none());
+        assert!(g.auth.bearer("", None).is_none());
+        assert!(guard("", 1).auth.bearer("", None).is_none());
     }
 
     #[test]

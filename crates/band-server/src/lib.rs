@@ -16,6 +16,7 @@ pub mod access;
 pub mod guard;
 pub mod raw;
 pub mod rpc;
+pub mod secrets;
 pub mod session;
 pub mod settings;
 pub mod terminal_ws;
@@ -128,7 +129,7 @@ pub struct Band {
     config: Config,
     token: String,
     store: Arc<band_store::SqliteStore>,
-    access: Arc<access::Access>,
+    auth: Arc<access::Auth>,
     api: Option<ApiContext>,
     chats: Chats,
     files: Arc<Files>,
@@ -276,7 +277,10 @@ impl Band {
                 names.join(", ")
             )));
         }
-        let tunnels = Tunnels::new(providers, settings.tunnel.provider.clone(), allowed.clone(), sink.clone());
+        // With no provider configured, a cloudflared quick tunnel: it needs no account and no
+        // configuration (a missing cloudflared says how to install it).
+        let default_provider = settings.tunnel.provider.clone().unwrap_or_else(|| "cloudflared".to_owned());
+        let tunnels = Tunnels::new(providers, Some(default_provider), allowed.clone(), sink.clone());
         for host in &settings.allowed_hosts {
             if host.contains([':', '/']) || band_core::TunnelUrl::parse(&format!("http://{host}")).is_err() {
                 return Err(StartError::Config(format!(
@@ -290,16 +294,22 @@ impl Band {
             Arc::new(band_adapters::terminals::PtyHost::new(shell)),
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
-        let access_store: Arc<dyn access::AccessStore> = store.clone();
-        let access = Arc::new(access::Access::load(config.home.clone(), token.clone(), access_store).await?);
+        let access_ports = band_core::services::AccessPorts {
+            devices: store.clone(),
+            audit: store.clone(),
+            secrets: Arc::new(secrets::OsSecrets),
+            clock: Arc::new(access::SystemClock),
+            main_token: Arc::new(access::SettingsToken { home: config.home.clone() }),
+            background: Arc::new(access::TokioBackground),
+            events: sink.clone(),
+        };
         // A device paired while a tunnel runs gets the tunnel's address.
-        let running = tunnels.clone();
-        access.set_public_url(move || match running.status() {
-            band_core::TunnelState::Running { url, .. } => Some(url.to_string()),
-            _ => None,
-        });
+        let access = band_core::services::Access::load(access_ports, token.clone(), Some(tunnels.clone()))
+            .await
+            .map_err(|e| StartError::Config(format!("cannot load the paired devices: {e}")))?;
+        let auth = Arc::new(access::Auth::new(access, notices.clone()));
         let api = ApiContext {
-            access: Arc::new(access::ApiAccess(access.clone())),
+            auth: auth.clone(),
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces: workspaces.clone(),
             chats: chats.clone(),
@@ -323,7 +333,7 @@ impl Band {
             config,
             token,
             store,
-            access,
+            auth,
             api: Some(api),
             chats,
             files,
@@ -400,7 +410,7 @@ impl Band {
         let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
         api.settings.web_server_port = port;
         let methods = module(api).map_err(|e| StartError::Config(e.to_string()))?;
-        let guard = Arc::new(Guard::with_allowed(self.access.clone(), port, self.allowed.clone()));
+        let guard = Arc::new(Guard::with_allowed(self.auth.clone(), port, self.allowed.clone()));
         let bind = self.config.bind;
         if !bind.is_loopback() && !bind.is_unspecified() {
             // LAN mode: the address it was told to bind is one of its own names.
@@ -422,10 +432,9 @@ impl Band {
                 .to_service_builder(),
             methods: methods.into(),
             stop: stop_handle,
-            access: self.access.clone(),
+            auth: self.auth.clone(),
         };
-        let terminal_state =
-            terminal_ws::TerminalState { terminals: self.terminals.clone(), access: self.access.clone() };
+        let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), auth: self.auth.clone() };
         let app = router(rpc, self.files.clone(), terminal_state, guard, self.config.web_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
@@ -466,7 +475,7 @@ struct RpcState {
     builder: TowerServiceBuilder<tower::layer::util::Identity, tower::layer::util::Identity>,
     methods: jsonrpsee::Methods,
     stop: StopHandle,
-    access: Arc<access::Access>,
+    auth: Arc<access::Auth>,
 }
 
 /// Every route band-server has, as (method, an example path it answers); a test walks them all
@@ -495,7 +504,7 @@ fn router(
     guard: Arc<Guard>,
     web_dir: Option<PathBuf>,
 ) -> Router {
-    let access = guard.access.clone();
+    let access = guard.auth.access.clone();
     Router::new()
         .route("/health", get(health))
         .route("/rpc", any(serve_rpc).with_state(rpc))
@@ -518,7 +527,7 @@ async fn not_found(req: Request) -> Response {
 /// `POST /pair {"code"}`: redeems a pairing code for an API client (a CLI on another machine):
 /// the device's token, shown this once. Public: the code is the credential (128 random bits,
 /// single use, 10 minutes); failures are audited.
-async fn redeem(State(access): State<Arc<access::Access>>, req: Request) -> Response {
+async fn redeem(State(access): State<band_core::services::Access>, req: Request) -> Response {
     let refuse = |status: StatusCode, message: String| {
         (status, axum::Json(serde_json::json!({"error": message}))).into_response()
     };
@@ -539,7 +548,7 @@ async fn redeem(State(access): State<Arc<access::Access>>, req: Request) -> Resp
         Ok((device, token)) => {
             axum::Json(api::Redeemed { token, device: access::device_info(&device) }).into_response()
         }
-        Err(band_core::CoreError::InvalidInput(m)) => refuse(StatusCode::UNAUTHORIZED, m),
+        Err(band_core::CoreError::InvalidInput(p)) => refuse(StatusCode::UNAUTHORIZED, rpc::problem_message(&p)),
         Err(e) => {
             tracing::error!(error = %e, "redeeming a pairing code");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error; the server's log has the details".into())
@@ -551,13 +560,13 @@ async fn redeem(State(access): State<Arc<access::Access>>, req: Request) -> Resp
 /// WebSocket also gets its own stop handle, tied to the credential that opened it: it is closed
 /// when the server stops or the credential ends (a revoked device, a rotated token).
 async fn serve_rpc(State(rpc): State<RpcState>, mut req: Request) -> Response {
-    let credential = req.extensions().get::<access::Credential>().cloned();
+    let credential = req.extensions().get::<band_core::services::Credential>().cloned();
     let upgrade = req.headers().get(axum::http::header::UPGRADE).is_some();
     let stop = match credential {
         Some(credential) if upgrade => {
             let (conn_stop, conn_handle) = jsonrpsee::server::stop_channel();
-            let (server_stop, ended) = (rpc.stop.clone(), rpc.access.ended(credential));
-            let count = rpc.access.socket_opened();
+            let (server_stop, ended) = (rpc.stop.clone(), rpc.auth.ended(credential));
+            let count = rpc.auth.socket_opened();
             let watcher = conn_handle.clone();
             // A subscriber too slow to read is hung up on (SECURITY.md R4): it reconnects and
             // resubscribes from its last sequence number.

@@ -33,7 +33,7 @@ pub async fn serve(State(files): State<Arc<Files>>, path: Result<Path<(String, S
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return error(
             StatusCode::BAD_REQUEST,
-            format!("'{}' is not a workspace id; see `band workspaces list`", id.escape_debug()),
+            format!("'{}' is not a workspace id; see workspaces.list", id.escape_debug()),
         );
     }
     match files.read(&id, &rel, Files::RAW_LIMIT).await {
@@ -105,7 +105,7 @@ fn core_error(e: CoreError) -> Response {
             return error(StatusCode::INTERNAL_SERVER_ERROR, "internal error; the server's log has the details".into());
         }
     };
-    error(status, e.to_string())
+    error(status, e.problem().map(crate::rpc::problem_message).unwrap_or_default())
 }
 
 fn error(status: StatusCode, message: String) -> Response {

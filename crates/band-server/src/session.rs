@@ -11,10 +11,7 @@
 //! `Domain`), `Secure` when the page was reached over https, and named after the port, so two
 //! servers on one host never share it.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
+use crate::secrets;
 
 /// How long a browser session lasts.
 pub const MAX_AGE_SECS: u64 = 30 * 24 * 3600;
@@ -24,10 +21,7 @@ pub fn cookie_name(port: u16) -> String {
 }
 
 fn mac(token: &str, nonce: &str) -> Option<String> {
-    let mut m = HmacSha256::new_from_slice(token.as_bytes()).ok()?;
-    m.update(b"band-session-v1:");
-    m.update(nonce.as_bytes());
-    Some(m.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect())
+    secrets::hmac_hex(token, &[b"band-session-v1:", nonce.as_bytes()])
 }
 
 /// Whose browser session a cookie is.
@@ -61,9 +55,7 @@ impl Subject {
 
 /// A new session cookie value for `subject`, keyed by the main token.
 pub fn new_session(token: &str, subject: Subject) -> Option<String> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).ok()?;
-    let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let nonce = secrets::random_hex(16).ok()?;
     let subject = subject.text();
     Some(format!("v2.{subject}.{nonce}.{}", mac(token, &format!("{subject}:{nonce}"))?))
 }
@@ -80,8 +72,7 @@ pub fn verify(token: &str, value: &str) -> Option<Subject> {
         return None;
     }
     let expected = mac(token, &signed)?;
-    use subtle::ConstantTimeEq;
-    bool::from(expected.as_bytes().ct_eq(given.as_bytes())).then_some(subject)
+    secrets::same(&expected, given).then_some(subject)
 }
 
 /// The `Set-Cookie` header for a new session.

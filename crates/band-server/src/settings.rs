@@ -213,9 +213,7 @@ pub fn rotate_token(home: &Path) -> Result<String, SettingsError> {
 
 /// 32 random bytes as 64 lowercase hex characters.
 pub fn new_token() -> Result<String, SettingsError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| SettingsError::Random(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    crate::secrets::random_hex(32).map_err(|e| SettingsError::Random(e.to_string()))
 }
 
 /// Writes atomically (temp file + rename), mode 0600 from the first byte.

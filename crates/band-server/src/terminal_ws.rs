@@ -53,18 +53,18 @@ fn refuse(status: StatusCode, message: String) -> Response {
 #[derive(Clone)]
 pub struct TerminalState {
     pub terminals: Terminals,
-    pub access: std::sync::Arc<crate::access::Access>,
+    pub auth: std::sync::Arc<crate::access::Auth>,
 }
 
 pub async fn attach(
-    State(TerminalState { terminals, access }): State<TerminalState>,
-    credential: Option<axum::Extension<crate::access::Credential>>,
+    State(TerminalState { terminals, auth }): State<TerminalState>,
+    credential: Option<axum::Extension<band_core::services::Credential>>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let Ok(id) = id.parse::<i64>().map(TerminalId) else {
-        return refuse(StatusCode::NOT_FOUND, format!("no terminal '{id}'; see `band terminals list`"));
+        return refuse(StatusCode::NOT_FOUND, format!("no terminal '{id}'; see terminals.list"));
     };
     let after = match parse_after(query.as_deref()) {
         Ok(after) => after,
@@ -73,7 +73,7 @@ pub async fn attach(
     // Joined before the upgrade: an unknown terminal is a plain 404.
     let sub = match terminals.subscribe(id, after) {
         Ok(sub) => sub,
-        Err(CoreError::NotFound(m)) => return refuse(StatusCode::NOT_FOUND, m),
+        Err(CoreError::NotFound(p)) => return refuse(StatusCode::NOT_FOUND, crate::rpc::problem_message(&p)),
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, message(e)),
     };
     let upgrade = match upgrade {
@@ -87,8 +87,8 @@ pub async fn attach(
     };
     upgrade.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| async move {
         let Some(axum::Extension(credential)) = credential else { return };
-        let _count = access.socket_opened();
-        let ended = access.ended(credential);
+        let _count = auth.socket_opened();
+        let ended = auth.ended(credential);
         session(socket, terminals, id, sub, ended).await;
     })
 }
@@ -222,7 +222,7 @@ fn message(e: CoreError) -> String {
             tracing::error!(error = %source, "terminal WebSocket: internal error");
             "internal error; the server's log has the details".into()
         }
-        e => e.to_string(),
+        e => e.problem().map(crate::rpc::problem_message).unwrap_or_default(),
     }
 }
 

@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 use band_core::ports::{AuditLog, DeviceStore};
 use band_core::{
-    AUDIT_KEEP, AuditEntry, AuditKind, Device, DeviceId, Millis, NewAuditEntry, NewDevice, Scope, StoreError,
+    AUDIT_KEEP, AuditEntry, AuditKind, Device, DeviceId, DeviceName, Millis, NewAuditEntry, NewDevice, Scope,
+    StoreError,
 };
 use diesel::prelude::*;
 
@@ -41,7 +42,7 @@ impl TryFrom<DeviceRow> for Device {
         Ok(Device {
             id: DeviceId(row.id),
             scope: Scope::for_device(&row.scope).map_err(|e| corrupt_row("devices", row.id, e))?,
-            name: row.name,
+            name: DeviceName::new(&row.name).map_err(|e| corrupt_row("devices", row.id, e.to_string()))?,
             token_hash: row.token_hash,
             created_at: row.created_at,
             last_seen_at: row.last_seen_at,
@@ -98,7 +99,7 @@ fn device_not_found(id: DeviceId) -> StoreError {
 impl DeviceStore for SqliteStore {
     async fn insert_device(&self, new: NewDevice) -> Result<Device, StoreError> {
         let row = NewDeviceRow {
-            name: new.name,
+            name: new.name.to_string(),
             scope: new.scope.as_str().to_owned(),
             token_hash: new.token_hash,
             created_at: now(),

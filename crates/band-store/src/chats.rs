@@ -1,11 +1,12 @@
 //! [`ChatStore`] on the `chats` table. Status, agent session and `last_seq` are written only by
 //! the event log (`events.rs`); here only the settings change.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use band_core::ports::ChatStore;
-use band_core::{AgentKind, Chat, ChatId, ChatPatch, ChatStatus, NewChat, PermissionMode, StoreError, WorkspaceId};
+use band_core::{
+    AgentKind, Chat, ChatId, ChatName, ChatPatch, ChatStatus, Labels, ModelName, NewChat, PermissionMode, StoreError,
+    WorkspaceId,
+};
 use diesel::prelude::*;
 
 use crate::errors::{corrupt_row, from_diesel, internal, is_foreign_key_violation};
@@ -63,11 +64,17 @@ impl TryFrom<ChatRow> for Chat {
             id: ChatId(row.id),
             workspace_id: WorkspaceId(row.workspace_id),
             agent: AgentKind::parse(&row.agent).ok_or_else(|| corrupt("agent", &row.agent))?,
-            model: row.model,
+            model: row
+                .model
+                .as_deref()
+                .map(ModelName::new)
+                .transpose()
+                .map_err(|e| corrupt_row("chats", row.id, e.to_string()))?,
             mode: PermissionMode::parse(&row.mode).ok_or_else(|| corrupt("permission mode", &row.mode))?,
-            name: row.name,
+            name: ChatName::new(&row.name).map_err(|e| corrupt_row("chats", row.id, e.to_string()))?,
             labels: serde_json::from_str(&row.labels)
-                .map_err(|e| corrupt_row("chats", row.id, format!("labels are not a JSON object of strings: {e}")))?,
+                .map_err(|e| corrupt_row("chats", row.id, format!("labels are not a JSON object of strings: {e}")))
+                .and_then(|map| Labels::new(map).map_err(|e| corrupt_row("chats", row.id, e.to_string())))?,
             status: ChatStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?,
             agent_session_id: row.agent_session_id,
             last_seq: to_u64(row.last_seq),
@@ -77,8 +84,8 @@ impl TryFrom<ChatRow> for Chat {
     }
 }
 
-fn labels_json(labels: &BTreeMap<String, String>) -> Result<String, StoreError> {
-    serde_json::to_string(labels).map_err(internal)
+fn labels_json(labels: &Labels) -> Result<String, StoreError> {
+    serde_json::to_string(labels.as_map()).map_err(internal)
 }
 
 pub(crate) fn not_found(id: ChatId) -> StoreError {
@@ -118,9 +125,9 @@ impl ChatStore for SqliteStore {
         let row = NewChatRow {
             workspace_id: new.workspace_id.0,
             agent: new.agent.as_str(),
-            model: new.model,
+            model: new.model.map(|m| m.to_string()),
             mode: new.mode.as_str(),
-            name: new.name,
+            name: new.name.to_string(),
             labels: labels_json(&new.labels)?,
             status: ChatStatus::Idle.as_str(),
             last_seq: 0,
@@ -184,14 +191,11 @@ impl ChatStore for SqliteStore {
                 let mut chat = Chat::try_from(find(conn, id)?)?;
                 let ChatPatch { name, model, mode, set_labels, remove_labels } = patch;
                 // Removals first, then additions: a label both removed and set ends up set.
-                for key in &remove_labels {
-                    chat.labels.remove(key);
-                }
-                chat.labels.extend(set_labels);
+                chat.labels.patch(&set_labels, &remove_labels);
                 let settings = SettingsRow {
-                    model: model.unwrap_or(chat.model),
+                    model: model.unwrap_or(chat.model).map(|m| m.to_string()),
                     mode: mode.unwrap_or(chat.mode).as_str(),
-                    name: name.unwrap_or(chat.name),
+                    name: name.unwrap_or(chat.name).to_string(),
                     labels: labels_json(&chat.labels)?,
                     updated_at: now(),
                 };

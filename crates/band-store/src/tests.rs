@@ -193,8 +193,8 @@ fn new_chat(workspace: band_core::WorkspaceId) -> band_core::NewChat {
         agent: band_core::AgentKind::ClaudeCode,
         model: None,
         mode: band_core::PermissionMode::Ask,
-        name: "c".into(),
-        labels: [("k".to_owned(), "v".to_owned())].into(),
+        name: band_testkit::names::chat_name("c"),
+        labels: band_testkit::names::labels(&[("k", "v")]),
     }
 }
 

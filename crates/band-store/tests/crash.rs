@@ -68,7 +68,7 @@ async fn prepare(path: &Path) -> ChatId {
             agent: AgentKind::ClaudeCode,
             model: None,
             mode: PermissionMode::Ask,
-            name: String::new(),
+            name: band_testkit::names::chat_name("crash"),
             labels: Default::default(),
         })
         .await

@@ -7,7 +7,7 @@ use band_core::{AUDIT_KEEP, AuditKind, DeviceId, NewAuditEntry, NewDevice, Scope
 use super::{FullStore, assert_duplicate, assert_not_found, now, ok};
 
 fn device(name: &str, scope: Scope, hash: char) -> NewDevice {
-    NewDevice { name: name.into(), scope, token_hash: hash.to_string().repeat(64) }
+    NewDevice { name: crate::names::device_name(name), scope, token_hash: hash.to_string().repeat(64) }
 }
 
 fn entry(kind: AuditKind, detail: &str) -> NewAuditEntry {

@@ -18,8 +18,6 @@
 //! - `updated_at` is bumped by `update_chat` and by appending at least one event to the chat.
 //! - Deleting a workspace deletes its chats (the schema's cascade; not in the port's docs).
 
-use std::collections::BTreeMap;
-
 use band_core::ports::{
     AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
     WorkspaceStore,
@@ -31,6 +29,7 @@ use band_core::{
 };
 
 use super::{assert_not_found, new_project, new_workspace, now, ok};
+use crate::names::{chat_name, label_key, labels, model};
 
 /// Every storage port at once: what the whole contract needs of a store.
 pub trait FullStore:
@@ -60,9 +59,9 @@ pub async fn chats_start_idle_with_their_settings<S: FullStore>(store: &S) {
     let new = NewChat {
         workspace_id: ws.id,
         agent: AgentKind::Codex,
-        model: Some("gpt-5".into()),
+        model: Some(model("gpt-5")),
         mode: PermissionMode::AcceptEdits,
-        name: "fixer".into(),
+        name: chat_name("fixer"),
         labels: labels(&[("team", "core"), ("ticket", "B-1")]),
     };
     let before = now();
@@ -76,7 +75,7 @@ pub async fn chats_start_idle_with_their_settings<S: FullStore>(store: &S) {
         (new.workspace_id, new.agent, &new.model, new.mode, &new.name, &new.labels),
         "the settings are stored as given"
     );
-    assert_eq!((plain.model.as_deref(), plain.labels.len()), (None, 0));
+    assert_eq!((plain.model.as_deref(), plain.labels.as_map().len()), (None, 0));
     for c in [&chat, &plain] {
         assert_eq!(c.status, ChatStatus::Idle, "a new chat is idle");
         assert_eq!(c.agent_session_id, None);
@@ -104,7 +103,7 @@ pub async fn missing_chats_are_not_found<S: FullStore>(store: &S) {
     let named = format!("chat {}", ghost.0);
     assert_not_found(store.chat(ghost).await, &named);
     assert_not_found(
-        store.update_chat(ghost, ChatPatch { name: Some("x".into()), ..ChatPatch::default() }).await,
+        store.update_chat(ghost, ChatPatch { name: Some(chat_name("x")), ..ChatPatch::default() }).await,
         &named,
     );
     assert_not_found(store.delete_chat(ghost).await, &named);
@@ -161,7 +160,7 @@ pub async fn chat_patches_change_only_what_they_name<S: FullStore>(store: &S) {
     let ws = workspace(store, "a").await;
     let chat = ok(store
         .insert_chat(NewChat {
-            model: Some("opus".into()),
+            model: Some(model("opus")),
             labels: labels(&[("a", "1"), ("b", "2")]),
             ..new_chat(ws.id, "first")
         })
@@ -175,7 +174,7 @@ pub async fn chat_patches_change_only_what_they_name<S: FullStore>(store: &S) {
     assert!(same.updated_at >= before, "update_chat bumps updated_at");
 
     let renamed =
-        ok(store.update_chat(chat.id, ChatPatch { name: Some("second".into()), ..ChatPatch::default() }).await);
+        ok(store.update_chat(chat.id, ChatPatch { name: Some(chat_name("second")), ..ChatPatch::default() }).await);
     assert_eq!(renamed.name, "second");
     assert_eq!((renamed.model.as_deref(), renamed.mode), (Some("opus"), PermissionMode::Ask), "the rest stays");
 
@@ -185,7 +184,7 @@ pub async fn chat_patches_change_only_what_they_name<S: FullStore>(store: &S) {
         .update_chat(
             chat.id,
             ChatPatch {
-                model: Some(Some("sonnet".into())),
+                model: Some(Some(model("sonnet"))),
                 mode: Some(PermissionMode::AllowAll),
                 ..ChatPatch::default()
             },
@@ -201,7 +200,7 @@ pub async fn chat_patches_change_only_what_they_name<S: FullStore>(store: &S) {
             chat.id,
             ChatPatch {
                 set_labels: labels(&[("c", "3"), ("a", "9"), ("d", "4")]),
-                remove_labels: vec!["b".into(), "absent".into(), "d".into()],
+                remove_labels: vec![label_key("b"), label_key("absent"), label_key("d")],
                 ..ChatPatch::default()
             },
         )
@@ -881,13 +880,9 @@ fn new_chat(workspace_id: WorkspaceId, name: &str) -> NewChat {
         agent: AgentKind::ClaudeCode,
         model: None,
         mode: PermissionMode::Ask,
-        name: name.into(),
-        labels: BTreeMap::new(),
+        name: chat_name(name),
+        labels: band_core::Labels::default(),
     }
-}
-
-fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 
 fn by_id(mut chats: Vec<Chat>) -> Vec<Chat> {

@@ -11,6 +11,7 @@ pub mod events;
 pub mod fixtures;
 pub mod git;
 pub mod memory;
+pub mod names;
 pub mod procs;
 pub mod terminal;
 pub mod tunnel;

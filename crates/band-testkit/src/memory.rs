@@ -305,10 +305,7 @@ impl ChatStore for MemoryStore {
             chat.mode = mode;
         }
         // Removals first, then additions: a label both removed and set ends up set.
-        for key in &remove_labels {
-            chat.labels.remove(key);
-        }
-        chat.labels.extend(set_labels);
+        chat.labels.patch(&set_labels, &remove_labels);
         chat.updated_at = now();
         Ok(chat.clone())
     }

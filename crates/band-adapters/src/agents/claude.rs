@@ -66,7 +66,7 @@ impl AgentRuntime for ClaudeRuntime {
         .map(str::to_owned)
         .into();
         if let Some(model) = &launch.model {
-            args.extend(["--model".to_owned(), model.clone()]);
+            args.extend(["--model".to_owned(), model.to_string()]);
         }
         if let Some(resume) = &launch.resume {
             args.push(format!("--resume={resume}"));

@@ -199,7 +199,7 @@ impl CodexHandle {
             "sandbox": "danger-full-access",
         });
         if let Some(model) = &launch.model {
-            params["model"] = json!(model);
+            params["model"] = json!(model.as_str());
         }
         let method = match &launch.resume {
             Some(thread_id) => {

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use crate::chat::{AgentUpdate, PermissionDecision, StopReason, Usage};
 use crate::error::AgentError;
 use crate::model::{AgentKind, PermissionMode};
+use crate::names::ModelName;
 
 /// How to start an agent for one chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub struct AgentLaunch {
     pub kind: AgentKind,
     /// The workspace directory the agent works in.
     pub cwd: PathBuf,
-    pub model: Option<String>,
+    pub model: Option<ModelName>,
     pub mode: PermissionMode,
     /// The agent's own session id from an earlier run, to resume.
     pub resume: Option<String>,

@@ -35,6 +35,9 @@ pub enum Notice {
     LayoutChanged(Layout),
     /// The tunnel started, stopped or failed (its host is already allowed or refused).
     TunnelChanged(TunnelState),
+    /// A device was revoked or the main token rotated: credentials may have ended, and the
+    /// sockets they opened must close.
+    AccessChanged,
     /// Something failed where no caller could be told (storing an agent's event...).
     Fault {
         chat: ChatId,

@@ -16,7 +16,8 @@ pub trait GitRepos: Send + Sync {
     /// Finds the repository containing `path`.
     ///
     /// # Errors
-    /// [`GitError::NotARepository`] when `path` is in no repository (or does not exist);
+    /// [`GitError::NoSuchPath`] when nothing is at `path`; [`GitError::NotARepository`] when it
+    /// is in no repository;
     /// [`GitError::BareRepository`] for a repository without a working tree.
     async fn inspect(&self, path: &Path) -> Result<RepoInfo, GitError>;
 

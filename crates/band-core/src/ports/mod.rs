@@ -3,6 +3,7 @@
 //! the stores, git, agents and tunnels live in band-testkit, with contract suites every implementation must
 //! pass (the files port is tested on real directories: its contract is about the file system).
 
+mod access;
 mod agent;
 mod events;
 mod files;
@@ -11,6 +12,7 @@ mod store;
 mod terminal;
 mod tunnel;
 
+pub use access::{Background, Clock, MainTokenStore, Secrets};
 pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;

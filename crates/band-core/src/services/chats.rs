@@ -16,8 +16,9 @@ use futures_util::lock::Mutex as AsyncMutex;
 
 use super::Workspaces;
 use crate::chat::*;
-use crate::error::{AgentError, CoreError, StoreError};
+use crate::error::{AgentError, CoreError, Fix, ListOf, Problem, StoreError};
 use crate::model::{AgentKind, ChatId, ChatStatus, PermissionMode};
+use crate::names::{ChatName, Labels, ModelName};
 use crate::ports::{
     AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
     MessageQueue, Notice, TurnLog, UsageScope,
@@ -44,12 +45,16 @@ pub struct ChatPorts {
 /// What to create a chat with; `None` takes the default (claude-code, ask mode).
 #[derive(Debug, Clone, Default)]
 pub struct CreateChat {
+    /// A workspace selector.
     pub workspace: String,
-    pub agent: Option<String>,
-    pub model: Option<String>,
-    pub mode: Option<String>,
-    pub name: Option<String>,
-    pub labels: BTreeMap<String, String>,
+    /// Default: Claude Code.
+    pub agent: Option<AgentKind>,
+    pub model: Option<ModelName>,
+    /// Default: ask.
+    pub mode: Option<PermissionMode>,
+    /// Default: the agent's name.
+    pub name: Option<ChatName>,
+    pub labels: Labels,
 }
 
 /// What became of a message.
@@ -106,19 +111,13 @@ impl Chats {
     /// `InvalidInput` for an unknown agent or mode or a bad label; `NotFound` for the workspace.
     pub async fn create(&self, req: CreateChat) -> Result<Chat, CoreError> {
         let (_, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
-        let agent = match req.agent.as_deref() {
-            None => AgentKind::ClaudeCode,
-            Some(a) => AgentKind::parse(a).ok_or_else(|| {
-                CoreError::InvalidInput(format!("unknown agent '{a}'; choose one of: {}", agent_names()))
-            })?,
-        };
-        let mode = parse_mode(req.mode.as_deref())?.unwrap_or(PermissionMode::Ask);
-        check_labels(&req.labels)?;
+        let agent = req.agent.unwrap_or(AgentKind::ClaudeCode);
+        let mode = req.mode.unwrap_or(PermissionMode::Ask);
         let name = match req.name {
-            Some(n) => check_name(&n)?,
-            None => agent.as_str().to_owned(),
+            Some(n) => n,
+            None => ChatName::new(agent.as_str())?,
         };
-        let model = req.model.map(|m| check_model(&m)).transpose()?;
+        let model = req.model;
         let chat = self
             .inner
             .ports
@@ -146,12 +145,6 @@ impl Chats {
 
     /// Changes a chat's name, model, mode or labels.
     pub async fn update(&self, id: ChatId, patch: ChatPatch) -> Result<Chat, CoreError> {
-        check_labels(&patch.set_labels)?;
-        let patch = ChatPatch {
-            name: patch.name.map(|n| check_name(&n)).transpose()?,
-            model: patch.model.map(|m| m.map(|m| check_model(&m)).transpose()).transpose()?,
-            ..patch
-        };
         let run = self.inner.run(id);
         let _run = run.lock().await;
         self.inner.chat(id).await?;
@@ -210,7 +203,7 @@ impl Chats {
         let chat = self.inner.chat(id).await?;
         match (&run.handle, chat.status.busy()) {
             (Some(h), true) => h.interrupt().await.map_err(agent_error),
-            _ => Err(CoreError::Refused(format!("chat {} has no turn under way", id.0))),
+            _ => Err(CoreError::Refused(format!("chat {} has no turn under way", id.0).into())),
         }
     }
 
@@ -230,31 +223,37 @@ impl Chats {
         let chat = self.inner.chat(id).await?;
         let request = match (request_id, run.pending.as_slice()) {
             (_, []) => {
-                return Err(CoreError::NotFound(format!(
-                    "chat {} has no pending permission request{}",
-                    id.0,
-                    request_id.map(|r| format!(" '{r}' (it may have been answered already)")).unwrap_or_default()
-                )));
+                return Err(CoreError::NotFound(
+                    format!(
+                        "chat {} has no pending permission request{}",
+                        id.0,
+                        request_id.map(|r| format!(" '{r}' (it may have been answered already)")).unwrap_or_default()
+                    )
+                    .into(),
+                ));
             }
             (None, [only]) => only.clone(),
             (None, many) => {
-                return Err(CoreError::InvalidInput(format!(
-                    "chat {} has {} pending requests ({}); name one with --request",
-                    id.0,
-                    many.len(),
-                    many.join(", ")
-                )));
+                return Err(CoreError::InvalidInput(
+                    Problem::new(format!("chat {} has {} pending requests ({})", id.0, many.len(), many.join(", ")))
+                        .fix(Fix::NameRequest),
+                ));
             }
             (Some(r), pending) if pending.iter().any(|p| p == r) => r.to_owned(),
             (Some(r), _) => {
-                return Err(CoreError::NotFound(format!(
-                    "chat {} has no pending permission request '{r}' (it may have been answered already)",
-                    id.0
-                )));
+                return Err(CoreError::NotFound(
+                    format!(
+                        "chat {} has no pending permission request '{r}' (it may have been answered already)",
+                        id.0
+                    )
+                    .into(),
+                ));
             }
         };
-        let handle =
-            run.handle.clone().ok_or_else(|| CoreError::Refused(format!("chat {} has no agent running", id.0)))?;
+        let handle = run
+            .handle
+            .clone()
+            .ok_or_else(|| CoreError::Refused(format!("chat {} has no agent running", id.0).into()))?;
         handle.respond(&request, decision).await.map_err(agent_error)?;
         run.pending.retain(|p| *p != request);
         let mut events = vec![EventPayload::PermissionResolved { request_id: request, decision, by: Decider::User }];
@@ -348,10 +347,9 @@ impl Chats {
         let guard = self.inner.run(id).lock_owned().await;
         let chat = self.inner.chat(id).await?;
         if !self.inner.ports.queue.queued(id).await?.iter().any(|q| q.id == queued) {
-            return Err(CoreError::NotFound(format!(
-                "chat {} has no queued message {} (it may have been sent or cancelled)",
-                id.0, queued.0
-            )));
+            return Err(CoreError::NotFound(
+                format!("chat {} has no queued message {} (it may have been sent or cancelled)", id.0, queued.0).into(),
+            ));
         }
         Ok((chat, guard))
     }
@@ -406,7 +404,9 @@ impl Inner {
 
     async fn chat(&self, id: ChatId) -> Result<Chat, CoreError> {
         self.ports.chats.chat(id).await.map_err(|e| match e {
-            StoreError::NotFound(_) => CoreError::NotFound(format!("no chat {}; see `band chats list`", id.0)),
+            StoreError::NotFound(_) => {
+                CoreError::NotFound(Problem::new(format!("no chat {}", id.0)).fix(Fix::SeeList(ListOf::Chats)))
+            }
             e => e.into(),
         })
     }
@@ -457,14 +457,14 @@ impl Inner {
             let message = format!("the agent did not take the message: {e}");
             let failed = TurnOutcome { stop_reason: None, error: Some(message.clone()), usage: Usage::default() };
             self.append(chat, vec![EventPayload::TurnEnded(failed), status(ChatStatus::Failed)]).await?;
-            return Err(CoreError::Refused(message));
+            return Err(CoreError::Refused(message.into()));
         }
         Ok(Sent::Started { seq: events.first().map(|e| e.seq).unwrap_or_default() })
     }
 
     async fn launch(self: &Arc<Self>, run: &mut Run, chat: &Chat) -> Result<Arc<dyn AgentHandle>, CoreError> {
         let runtime = self.agents.get(&chat.agent).ok_or_else(|| {
-            CoreError::Refused(format!("the {} agent is not available in this band-server", chat.agent.as_str()))
+            CoreError::Refused(format!("the {} agent is not available in this band-server", chat.agent.as_str()).into())
         })?;
         let (_, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
         let launch = AgentLaunch {
@@ -648,26 +648,11 @@ fn status(status: ChatStatus) -> EventPayload {
     EventPayload::Status { status }
 }
 
-fn agent_names() -> String {
-    AgentKind::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
-}
-
 fn agent_error(e: AgentError) -> CoreError {
     match e {
         AgentError::Internal(s) => CoreError::Internal(s),
-        e => CoreError::Refused(e.to_string()),
+        e => CoreError::Refused(e.to_string().into()),
     }
-}
-
-/// Parses a permission mode.
-pub fn parse_mode(mode: Option<&str>) -> Result<Option<PermissionMode>, CoreError> {
-    mode.map(|m| {
-        PermissionMode::parse(m).ok_or_else(|| {
-            let all: Vec<&str> = PermissionMode::ALL.iter().map(|m| m.as_str()).collect();
-            CoreError::InvalidInput(format!("unknown mode '{m}'; choose one of: {}", all.join(", ")))
-        })
-    })
-    .transpose()
 }
 
 fn check_message(text: &str) -> Result<(), CoreError> {
@@ -678,53 +663,7 @@ fn check_message(text: &str) -> Result<(), CoreError> {
         return Err(CoreError::InvalidInput(format!(
             "the message is {} bytes; the limit is {MAX_MESSAGE_BYTES} (attach large content as a file in the workspace)",
             text.len()
-        )));
-    }
-    Ok(())
-}
-
-fn check_name(name: &str) -> Result<String, CoreError> {
-    let name = name.trim();
-    if name.is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
-        return Err(CoreError::InvalidInput(format!(
-            "invalid chat name '{}': use 1 to 200 characters, no control characters",
-            name.escape_debug()
-        )));
-    }
-    Ok(name.to_owned())
-}
-
-fn check_model(model: &str) -> Result<String, CoreError> {
-    let ok = !model.is_empty()
-        && model.len() <= 100
-        && !model.starts_with('-')
-        && model.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '[' | ']'));
-    if ok {
-        Ok(model.to_owned())
-    } else {
-        Err(CoreError::InvalidInput(format!(
-            "invalid model '{}': use letters, digits and . _ - / : [ ]",
-            model.escape_debug()
-        )))
-    }
-}
-
-fn check_labels(labels: &BTreeMap<String, String>) -> Result<(), CoreError> {
-    for (k, v) in labels {
-        let key_ok = !k.is_empty()
-            && k.len() <= 64
-            && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
-        if !key_ok {
-            return Err(CoreError::InvalidInput(format!(
-                "invalid label key '{}': use 1 to 64 letters, digits, '.', '_', '-', '/'",
-                k.escape_debug()
-            )));
-        }
-        if v.len() > 256 || v.chars().any(char::is_control) {
-            return Err(CoreError::InvalidInput(format!(
-                "invalid value for label '{k}': at most 256 characters, no control characters"
-            )));
-        }
+        ).into()));
     }
     Ok(())
 }

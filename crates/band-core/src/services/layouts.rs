@@ -45,12 +45,15 @@ impl Layouts {
         document: String,
     ) -> Result<(Option<Workspace>, Layout), CoreError> {
         if document.len() > Self::MAX_BYTES {
-            return Err(CoreError::InvalidInput(format!(
-                "the layout is {} bytes; band keeps layouts up to {} bytes ({})",
-                document.len(),
-                Self::MAX_BYTES,
-                human_size(Self::MAX_BYTES as u64)
-            )));
+            return Err(CoreError::InvalidInput(
+                format!(
+                    "the layout is {} bytes; band keeps layouts up to {} bytes ({})",
+                    document.len(),
+                    Self::MAX_BYTES,
+                    human_size(Self::MAX_BYTES as u64)
+                )
+                .into(),
+            ));
         }
         let (workspace, scope) = self.scope(workspace).await?;
         let layout = self.store.put_layout(scope, document).await?;

@@ -1,5 +1,6 @@
 //! Use cases. Each service holds the ports it needs and nothing else.
 
+pub mod access;
 pub mod chats;
 mod files;
 mod layouts;
@@ -9,6 +10,7 @@ pub mod terminals;
 mod tunnels;
 mod workspaces;
 
+pub use access::{Access, AccessPorts, Caller, Credential, Pairing};
 pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
 pub use files::Files;
 pub use layouts::Layouts;

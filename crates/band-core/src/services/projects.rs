@@ -1,7 +1,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::{CoreError, StoreError};
+use crate::error::{CoreError, Fix, ListOf, Problem, StoreError};
 use crate::model::{NewProject, Project};
 use crate::names::ProjectName;
 use crate::ports::{EventSink, GitRepos, Notice, ProjectStore, WorkspaceStore};
@@ -32,35 +32,37 @@ impl Projects {
     /// linked worktree or a bad name; `Conflict` when the name or the repository is registered.
     pub async fn add(&self, path: &Path, name: Option<&str>) -> Result<Project, CoreError> {
         if !path.is_absolute() {
-            return Err(CoreError::InvalidInput(format!("path '{}' must be absolute", path.display())));
+            return Err(CoreError::InvalidInput(format!("path '{}' must be absolute", path.display()).into()));
         }
         let name = name.map(ProjectName::new).transpose()?;
         let info = self.git.inspect(path).await?;
         if info.is_linked_worktree {
-            return Err(CoreError::InvalidInput(format!(
-                "{} is a linked worktree, not a repository's main checkout; add the main repository instead",
-                info.root.display()
-            )));
+            return Err(CoreError::InvalidInput(
+                format!(
+                    "{} is a linked worktree, not a repository's main checkout; add the main repository instead",
+                    info.root.display()
+                )
+                .into(),
+            ));
         }
         let name = match name {
             Some(n) => n,
             None => {
                 let dir = info.root.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                ProjectName::derive_from(&dir)?
+                ProjectName::derive_from(&dir)
+                    .map_err(|e| CoreError::InvalidInput(Problem::new(e.to_string()).fix(Fix::ChooseName)))?
             }
         };
         let existing = self.store.list_projects().await?;
         if let Some(p) = existing.iter().find(|p| p.path == info.root) {
-            return Err(CoreError::Conflict(format!(
-                "{} is already registered as project '{}'",
-                info.root.display(),
-                p.name
-            )));
+            return Err(CoreError::Conflict(
+                format!("{} is already registered as project '{}'", info.root.display(), p.name).into(),
+            ));
         }
         if existing.iter().any(|p| p.name == name) {
-            return Err(CoreError::Conflict(format!(
-                "a project named '{name}' already exists; choose another with --name"
-            )));
+            return Err(CoreError::Conflict(
+                Problem::new(format!("a project named '{name}' already exists")).fix(Fix::ChooseName),
+            ));
         }
         let project = self
             .store
@@ -93,13 +95,15 @@ impl Projects {
         let workspaces = self.workspaces.list_workspaces(Some(project.id)).await?;
         if !workspaces.is_empty() {
             let branches: Vec<&str> = workspaces.iter().map(|w| w.branch.as_str()).collect();
-            return Err(CoreError::Refused(format!(
-                "project '{}' still has {} workspace(s) ({}); remove them first with `band workspaces remove {}/<branch>`",
-                project.name,
-                workspaces.len(),
-                branches.join(", "),
-                project.name
-            )));
+            return Err(CoreError::Refused(
+                Problem::new(format!(
+                    "project '{}' still has {} workspace(s) ({})",
+                    project.name,
+                    workspaces.len(),
+                    branches.join(", ")
+                ))
+                .fix(Fix::RemoveWorkspacesFirst { project: project.name.to_string() }),
+            ));
         }
         self.store.delete_project(project.id).await?;
         self.events.publish(Notice::ProjectRemoved(project.clone()));
@@ -108,5 +112,5 @@ impl Projects {
 }
 
 pub(crate) fn unknown_project(name: &ProjectName) -> CoreError {
-    CoreError::NotFound(format!("no project named '{name}'; see `band projects list`"))
+    CoreError::NotFound(Problem::new(format!("no project named '{name}'")).fix(Fix::SeeList(ListOf::Projects)))
 }

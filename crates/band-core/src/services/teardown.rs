@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::{Chats, Terminals, Workspaces};
-use crate::error::CoreError;
+use crate::error::{CoreError, Fix, Problem};
 use crate::model::WorkspaceRemoval;
 
 #[derive(Clone)]
@@ -30,12 +30,10 @@ impl WorkspaceTeardown {
         let (_, workspace) = self.workspaces.resolve(selector).await?;
         let chats = self.chats.list(Some(&workspace.id.0.to_string())).await?;
         if let Some(busy) = chats.iter().find(|c| c.status.busy()) {
-            return Err(CoreError::Refused(format!(
-                "chat {} is {} in this workspace; stop it first (`band chats stop {}`)",
-                busy.id.0,
-                busy.status.as_str(),
-                busy.id.0
-            )));
+            return Err(CoreError::Refused(
+                Problem::new(format!("chat {} is {} in this workspace", busy.id.0, busy.status.as_str()))
+                    .fix(Fix::StopChat { chat: busy.id.0 }),
+            ));
         }
         // Idle agents still have processes: end them first. A chat whose agent is stopped stays
         // as it was, should the worktree's removal be refused below.

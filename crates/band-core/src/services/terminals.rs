@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::lock::Mutex as AsyncMutex;
 
 use super::Workspaces;
-use crate::error::{CoreError, TerminalError};
+use crate::error::{CoreError, Fix, ListOf, Problem, TerminalError};
 use crate::model::WorkspaceId;
 use crate::ports::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
 use crate::terminal::{Terminal, TerminalId, TerminalOutput, TerminalSize};
@@ -126,10 +126,10 @@ impl Terminals {
         self.make_room(workspace.id, &name)?;
         let spawn = TerminalSpawn { cwd: workspace.path.clone(), size, env: (self.inner.env)() };
         let process = self.inner.host.spawn(spawn).await.map_err(|e| match e {
-            TerminalError::Missing(path) => CoreError::Refused(format!(
-                "the worktree of workspace '{name}' is missing ({}); remove the workspace with `band workspaces remove {name} --force`",
-                path.display()
-            )),
+            TerminalError::Missing(path) => CoreError::Refused(
+                Problem::new(format!("the worktree of workspace '{name}' is missing ({})", path.display()))
+                    .fix(Fix::RemoveWorkspaceForced { workspace: name.clone() }),
+            ),
             e => CoreError::Internal(Box::new(e)),
         })?;
         let id = TerminalId(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
@@ -261,17 +261,21 @@ impl Terminals {
         };
         while live.values().filter(|e| e.workspace == workspace).count() >= MAX_PER_WORKSPACE {
             let Some(id) = exited_in(&live, Some(workspace)) else {
-                return Err(CoreError::Refused(format!(
-                    "workspace '{name}' already has {MAX_PER_WORKSPACE} terminals, the most it may have; kill one with `band terminals kill <id>`"
-                )));
+                return Err(CoreError::Refused(
+                    Problem::new(format!(
+                        "workspace '{name}' already has {MAX_PER_WORKSPACE} terminals, the most it may have"
+                    ))
+                    .fix(Fix::KillTerminal { terminal: None }),
+                ));
             };
             live.remove(&id);
         }
         while live.len() >= MAX_TOTAL {
             let Some(id) = exited_in(&live, None) else {
-                return Err(CoreError::Refused(format!(
-                    "band already runs {MAX_TOTAL} terminals, the most it may; kill one with `band terminals kill <id>`"
-                )));
+                return Err(CoreError::Refused(
+                    Problem::new(format!("band already runs {MAX_TOTAL} terminals, the most it may"))
+                        .fix(Fix::KillTerminal { terminal: None }),
+                ));
             };
             live.remove(&id);
         }
@@ -282,12 +286,15 @@ impl Terminals {
         match e {
             TerminalError::Exited => {
                 let how = entry.process.exit().map(|x| x.to_string()).unwrap_or_else(|| "exited".into());
-                CoreError::Conflict(format!(
-                    "terminal {} has exited ({how}); its output stays readable until `band terminals kill {}`",
-                    id.0, id.0
-                ))
+                CoreError::Conflict(
+                    Problem::new(format!(
+                        "terminal {} has exited ({how}); its output stays readable until it is killed",
+                        id.0
+                    ))
+                    .fix(Fix::KillTerminal { terminal: Some(id.0) }),
+                )
             }
-            TerminalError::Stalled(_) => CoreError::Refused(format!("terminal {}: {e}", id.0)),
+            TerminalError::Stalled(_) => CoreError::Refused(format!("terminal {}: {e}", id.0).into()),
             TerminalError::Missing(_) | TerminalError::Internal(_) => CoreError::Internal(Box::new(e)),
         }
     }
@@ -321,7 +328,7 @@ impl Inner {
 }
 
 fn unknown(id: TerminalId) -> CoreError {
-    CoreError::NotFound(format!("no terminal {}; see `band terminals list`", id.0))
+    CoreError::NotFound(Problem::new(format!("no terminal {}", id.0)).fix(Fix::SeeList(ListOf::Terminals)))
 }
 
 fn shutting_down() -> CoreError {
@@ -334,9 +341,10 @@ fn shutting_down() -> CoreError {
 /// `InvalidInput` saying the limit.
 pub fn check_input(len: usize) -> Result<(), CoreError> {
     if len > MAX_INPUT_BYTES {
-        return Err(CoreError::InvalidInput(format!(
-            "input of {len} bytes is over the limit of {MAX_INPUT_BYTES} bytes at once; send it in pieces"
-        )));
+        return Err(CoreError::InvalidInput(
+            format!("input of {len} bytes is over the limit of {MAX_INPUT_BYTES} bytes at once; send it in pieces")
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -347,9 +355,9 @@ fn check_title(title: &str) -> Result<String, CoreError> {
         return Err(CoreError::InvalidInput("a terminal's title may not be empty".into()));
     }
     if t.chars().count() > MAX_TITLE_CHARS {
-        return Err(CoreError::InvalidInput(format!(
-            "a terminal's title may have at most {MAX_TITLE_CHARS} characters"
-        )));
+        return Err(CoreError::InvalidInput(
+            format!("a terminal's title may have at most {MAX_TITLE_CHARS} characters").into(),
+        ));
     }
     if t.chars().any(char::is_control) {
         return Err(CoreError::InvalidInput("a terminal's title may not contain control characters".into()));

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::error::CoreError;
+use crate::error::{CoreError, Fix, Problem};
 use crate::ports::{EventSink, HostAllowList, Notice, TunnelExits, TunnelProcess, TunnelProvider};
 use crate::tunnel::TunnelState;
 
@@ -71,30 +71,32 @@ impl Tunnels {
         let name = match provider.or(inner.default.as_deref()) {
             Some(name) => name,
             None => {
-                return Err(CoreError::InvalidInput(format!(
-                    "no tunnel provider chosen: set tunnel.provider in settings.json or name one ({})",
-                    self.providers().join(", ")
-                )));
+                return Err(CoreError::InvalidInput(
+                    format!(
+                        "no tunnel provider chosen: set tunnel.provider in settings.json or name one ({})",
+                        self.providers().join(", ")
+                    )
+                    .into(),
+                ));
             }
         };
         let Some(chosen) = inner.providers.iter().find(|p| p.name() == name).cloned() else {
-            return Err(CoreError::InvalidInput(format!(
-                "unknown tunnel provider '{name}'; choose one of: {}",
-                self.providers().join(", ")
-            )));
+            return Err(CoreError::InvalidInput(
+                format!("unknown tunnel provider '{name}'; choose one of: {}", self.providers().join(", ")).into(),
+            ));
         };
         let generation = {
             let mut slot = inner.lock();
             match &slot.state {
                 TunnelState::Running { url, provider, .. } => {
-                    return Err(CoreError::Conflict(format!(
-                        "a {provider} tunnel is already running at {url}; stop it first (`band tunnel stop`)"
-                    )));
+                    return Err(CoreError::Conflict(
+                        Problem::new(format!("a {provider} tunnel is already running at {url}")).fix(Fix::StopTunnel),
+                    ));
                 }
                 TunnelState::Starting { provider } => {
-                    return Err(CoreError::Conflict(format!(
-                        "a {provider} tunnel is starting; wait for it or stop it (`band tunnel stop`)"
-                    )));
+                    return Err(CoreError::Conflict(
+                        Problem::new(format!("a {provider} tunnel is starting; wait for it")).fix(Fix::StopTunnel),
+                    ));
                 }
                 TunnelState::Stopped | TunnelState::Failed { .. } => {}
             }
@@ -115,7 +117,7 @@ impl Tunnels {
                         let error = format!("the tunnel exited as soon as it started: {reason}");
                         slot.state = TunnelState::Failed { provider: name.to_owned(), error: error.clone() };
                         inner.announce(&slot.state);
-                        (Err(CoreError::Refused(error)), Some(started.process))
+                        (Err(CoreError::Refused(error.into())), Some(started.process))
                     } else {
                         inner.hosts.allow(&started.url);
                         slot.state = TunnelState::Running {

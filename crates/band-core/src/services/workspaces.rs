@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::projects::unknown_project;
-use crate::error::{CoreError, GitError, StoreError};
+use crate::error::{CoreError, Fix, GitError, ListOf, Problem, StoreError};
 use crate::model::{NewWorkspace, Project, Workspace, WorkspaceDiff, WorkspaceId, WorkspaceRemoval, WorkspaceStatus};
 use crate::names::{BranchName, GitRef, ProjectName, WorkspaceSelector};
 use crate::ports::{EventSink, GitRepos, Notice, ProjectStore, WorkspaceStore};
@@ -59,24 +59,25 @@ impl Workspaces {
             return Ok((existing, false));
         }
         let path = self.worktrees_dir.join(project.name.as_str()).join(branch.as_str());
-        let created = match self.git.add_worktree(&project.path, &path, &branch, &base).await {
-            Ok(created) => created,
-            Err(e @ (GitError::PathExists(_) | GitError::BranchCheckedOut(_))) => {
-                // A concurrent create of the same workspace may have won the race.
-                return match self.store.workspace_by_branch(project.id, &branch).await? {
-                    Some(existing) => Ok((existing, false)),
-                    None => Err(e.into()),
-                };
-            }
-            Err(GitError::RefNotFound(r)) => {
-                return Err(CoreError::NotFound(format!(
+        let created =
+            match self.git.add_worktree(&project.path, &path, &branch, &base).await {
+                Ok(created) => created,
+                Err(e @ (GitError::PathExists(_) | GitError::BranchCheckedOut(_))) => {
+                    // A concurrent create of the same workspace may have won the race.
+                    return match self.store.workspace_by_branch(project.id, &branch).await? {
+                        Some(existing) => Ok((existing, false)),
+                        None => Err(e.into()),
+                    };
+                }
+                Err(GitError::RefNotFound(r)) => {
+                    return Err(CoreError::NotFound(format!(
                     "base '{r}' does not name a commit in project '{}'; see its branches with `git -C {} branch`",
                     project.name,
                     project.path.display()
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        };
+                ).into()));
+                }
+                Err(e) => return Err(e.into()),
+            };
         let new = NewWorkspace {
             project_id: project.id,
             branch: branch.clone(),
@@ -126,7 +127,7 @@ impl Workspaces {
     /// # Errors
     /// `NotFound` when nothing matches, `InvalidInput` when a bare branch is ambiguous.
     pub async fn resolve(&self, selector: &str) -> Result<(Project, Workspace), CoreError> {
-        let not_found = || CoreError::NotFound(format!("no workspace '{selector}'; see `band workspaces list`"));
+        let not_found = || no_workspace(selector);
         let ws = match WorkspaceSelector::parse(selector)? {
             WorkspaceSelector::Id(id) => match self.store.workspace_by_id(WorkspaceId(id)).await {
                 Ok(ws) => ws,
@@ -153,10 +154,10 @@ impl Workspaces {
                 .filter(|w| path.starts_with(&w.path))
                 .max_by_key(|w| w.path.components().count())
                 .ok_or_else(|| {
-                    CoreError::NotFound(format!(
-                        "{} is not inside a band workspace; name one (see `band workspaces list`)",
-                        path.display()
-                    ))
+                    CoreError::NotFound(
+                        Problem::new(format!("{} is not inside a band workspace; name one", path.display()))
+                            .fix(Fix::SeeList(ListOf::Workspaces)),
+                    )
                 })?,
         };
         let project = self.projects.project_by_id(ws.project_id).await?;
@@ -167,11 +168,11 @@ impl Workspaces {
         let mut matches: Vec<Workspace> =
             self.store.list_workspaces(None).await?.into_iter().filter(|w| &w.branch == branch).collect();
         match matches.len() {
-            0 => Err(CoreError::NotFound(format!("no workspace '{selector}'; see `band workspaces list`"))),
+            0 => Err(no_workspace(selector)),
             1 => Ok(matches.remove(0)),
-            n => Err(CoreError::InvalidInput(format!(
-                "{n} workspaces are on branch '{branch}'; name one as <project>/{branch}"
-            ))),
+            n => Err(CoreError::InvalidInput(
+                format!("{n} workspaces are on branch '{branch}'; name one as <project>/{branch}").into(),
+            )),
         }
     }
 
@@ -202,11 +203,14 @@ impl Workspaces {
             Ok(changes) if !changes.is_empty() && !force => {
                 let shown: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
                 let more = if changes.len() > 5 { format!(" and {} more", changes.len() - 5) } else { String::new() };
-                return Err(CoreError::Refused(format!(
-                    "workspace '{name}' has {} uncommitted change(s) ({}{more}); commit them, or pass --force to discard them",
-                    changes.len(),
-                    shown.join(", ")
-                )));
+                return Err(CoreError::Refused(
+                    Problem::new(format!(
+                        "workspace '{name}' has {} uncommitted change(s) ({}{more})",
+                        changes.len(),
+                        shown.join(", ")
+                    ))
+                    .fix(Fix::CommitOrForce),
+                ));
             }
             Ok(_) => false,
             Err(GitError::WorktreeMissing(_)) => true,
@@ -225,10 +229,13 @@ impl Workspaces {
         if let Some(ahead) = unmerged.filter(|a| *a > 0)
             && !force
         {
-            return Err(CoreError::Refused(format!(
-                "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'; merge them, or pass --force to remove the worktree (the branch is kept)",
-                workspace.branch, workspace.base
-            )));
+            return Err(CoreError::Refused(
+                Problem::new(format!(
+                    "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'",
+                    workspace.branch, workspace.base
+                ))
+                .fix(Fix::MergeOrForce),
+            ));
         }
         self.git.remove_worktree(&project.path, &workspace.path, force || missing).await?;
         let (branch_deleted, branch_kept_because) = match unmerged {
@@ -252,4 +259,8 @@ impl Workspaces {
             e => e.into(),
         })
     }
+}
+
+fn no_workspace(selector: &str) -> CoreError {
+    CoreError::NotFound(Problem::new(format!("no workspace '{selector}'")).fix(Fix::SeeList(ListOf::Workspaces)))
 }

@@ -1,8 +1,9 @@
 //! Domain records to wire types. One function per type; nothing else builds wire values.
 
 use band_core::{
-    AgentUpdate, Chat, ChatEvent, CoreError, Decider, EventPayload, FileBytes, Layout, LayoutScope, Listing, Project,
-    QueuedMessage, Terminal, TerminalOutput, Turn, Usage, UsageTotals, Workspace, WorkspaceId, WorkspacePath,
+    AgentKind, AgentUpdate, ChangeKind, Chat, ChatEvent, ChatStatus, CoreError, Decider, EventPayload, FileBytes,
+    Layout, LayoutScope, Listing, PermissionDecision, PermissionMode, Project, QueuedMessage, Scope, StopReason,
+    Terminal, TerminalOutput, ToolCallStatus, Turn, Usage, UsageTotals, Workspace, WorkspaceId, WorkspacePath,
 };
 use serde_json::Value;
 
@@ -34,12 +35,12 @@ pub fn chat_info(c: &Chat) -> api::ChatInfo {
     api::ChatInfo {
         id: c.id.0,
         workspace_id: c.workspace_id.0,
-        agent: c.agent.as_str().to_owned(),
-        model: c.model.clone(),
-        mode: c.mode.as_str().to_owned(),
-        name: c.name.clone(),
-        labels: c.labels.clone(),
-        status: c.status.as_str().to_owned(),
+        agent: agent_info(c.agent),
+        model: c.model.as_ref().map(ToString::to_string),
+        mode: mode_info(c.mode),
+        name: c.name.to_string(),
+        labels: c.labels.as_map().clone(),
+        status: status_info(c.status),
         agent_session_id: c.agent_session_id.clone(),
         last_seq: c.last_seq,
         created_at: c.created_at,
@@ -81,7 +82,7 @@ pub fn turn_info(t: &Turn) -> api::TurnInfo {
         ended_seq: t.ended_seq,
         ended_at: t.ended_at,
         duration_ms: t.duration_ms(),
-        stop_reason: outcome.and_then(|o| o.stop_reason).map(|r| r.as_str().to_owned()),
+        stop_reason: outcome.and_then(|o| o.stop_reason).map(stop_reason_info),
         error: outcome.and_then(|o| o.error.clone()),
         usage: outcome.map(|o| usage_info(&o.usage)).unwrap_or_default(),
     }
@@ -98,7 +99,7 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
         EventPayload::Prompt { text, queued } => B::Prompt { text: text.clone(), queued_id: queued.map(|q| q.0) },
         EventPayload::TurnStarted => B::TurnStarted {},
         EventPayload::TurnEnded(o) => B::TurnEnded {
-            stop_reason: o.stop_reason.map(|r| r.as_str().to_owned()),
+            stop_reason: o.stop_reason.map(stop_reason_info),
             error: o.error.clone(),
             usage: usage_info(&o.usage),
         },
@@ -113,7 +114,7 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
             },
             AgentUpdate::ToolCallUpdate { id, status, output } => B::ToolCallUpdate {
                 tool_call_id: id.clone(),
-                status: status.as_str().to_owned(),
+                status: tool_status_info(*status),
                 raw_output: output.clone(),
             },
             AgentUpdate::Plan { entries } => B::Plan { entries: entries.clone() },
@@ -124,14 +125,13 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
         }
         EventPayload::PermissionResolved { request_id, decision, by } => B::PermissionResolved {
             request_id: request_id.clone(),
-            decision: decision.as_str().to_owned(),
+            decision: decision_info(*decision),
             by: match by {
-                Decider::User => "user",
-                Decider::Mode => "mode",
-            }
-            .to_owned(),
+                Decider::User => api::DecidedBy::User,
+                Decider::Mode => api::DecidedBy::Mode,
+            },
         },
-        EventPayload::Status { status } => B::Status { status: status.as_str().to_owned() },
+        EventPayload::Status { status } => B::Status { status: status_info(*status) },
         EventPayload::AgentSession { session_id } => B::AgentSession { session_id: session_id.clone() },
         EventPayload::Error { message } => B::Error { message: message.clone() },
     };
@@ -148,7 +148,12 @@ pub fn listing_info(workspace: WorkspaceId, dir: &WorkspacePath, l: &Listing) ->
             .map(|e| api::FileEntryInfo {
                 name: e.name.clone(),
                 path: e.path.as_str().to_owned(),
-                kind: e.kind.as_str().to_owned(),
+                kind: match e.kind {
+                    band_core::EntryKind::Dir => api::EntryKind::Dir,
+                    band_core::EntryKind::File => api::EntryKind::File,
+                    band_core::EntryKind::Symlink => api::EntryKind::Symlink,
+                    band_core::EntryKind::Other => api::EntryKind::Other,
+                },
                 size: e.size,
             })
             .collect(),
@@ -256,7 +261,7 @@ pub fn terminal_info(t: &Terminal) -> api::TerminalInfo {
         title: t.title.clone(),
         cols: t.size.cols(),
         rows: t.size.rows(),
-        status: if t.exit.is_some() { "exited" } else { "running" }.to_owned(),
+        status: if t.exit.is_some() { api::TerminalStatus::Exited } else { api::TerminalStatus::Running },
         exit_code: t.exit.and_then(|e| e.code),
         exit_signal: t.exit.and_then(|e| e.signal),
         pid: t.pid,
@@ -298,22 +303,175 @@ pub fn complete_utf8_len(bytes: &[u8]) -> usize {
 
 pub fn tunnel_info(state: &band_core::TunnelState) -> api::TunnelInfo {
     use band_core::TunnelState;
-    let mut info =
-        api::TunnelInfo { state: state.as_str().to_owned(), provider: None, url: None, since: None, error: None };
+    let name = match state {
+        TunnelState::Stopped => api::TunnelStateName::Stopped,
+        TunnelState::Starting { .. } => api::TunnelStateName::Starting,
+        TunnelState::Running { .. } => api::TunnelStateName::Running,
+        TunnelState::Failed { .. } => api::TunnelStateName::Failed,
+    };
+    // The providers are band-server's own three (see `tunnel_providers`), so each name parses.
+    let provider_of = |p: &str| p.parse::<api::TunnelProvider>().ok();
+    let mut info = api::TunnelInfo { state: name, provider: None, url: None, since: None, error: None };
     match state {
         TunnelState::Stopped => {}
-        TunnelState::Starting { provider } => info.provider = Some(provider.clone()),
+        TunnelState::Starting { provider } => info.provider = provider_of(provider),
         TunnelState::Running { provider, url, since } => {
-            info.provider = Some(provider.clone());
+            info.provider = provider_of(provider);
             info.url = Some(url.origin());
             info.since = Some(*since);
         }
         TunnelState::Failed { provider, error } => {
-            info.provider = Some(provider.clone());
+            info.provider = provider_of(provider);
             info.error = Some(error.clone());
         }
     }
     info
+}
+
+// ---- enumerations: one match per direction, so a new variant fails to compile until mapped ----
+
+pub fn agent_info(a: AgentKind) -> api::Agent {
+    match a {
+        AgentKind::ClaudeCode => api::Agent::ClaudeCode,
+        AgentKind::Codex => api::Agent::Codex,
+    }
+}
+
+pub fn agent(a: api::Agent) -> AgentKind {
+    match a {
+        api::Agent::ClaudeCode => AgentKind::ClaudeCode,
+        api::Agent::Codex => AgentKind::Codex,
+    }
+}
+
+pub fn mode_info(m: PermissionMode) -> api::Mode {
+    match m {
+        PermissionMode::Ask => api::Mode::Ask,
+        PermissionMode::AcceptEdits => api::Mode::AcceptEdits,
+        PermissionMode::AllowAll => api::Mode::AllowAll,
+    }
+}
+
+pub fn mode(m: api::Mode) -> PermissionMode {
+    match m {
+        api::Mode::Ask => PermissionMode::Ask,
+        api::Mode::AcceptEdits => PermissionMode::AcceptEdits,
+        api::Mode::AllowAll => PermissionMode::AllowAll,
+    }
+}
+
+pub fn status_info(s: ChatStatus) -> api::ChatStatus {
+    match s {
+        ChatStatus::Idle => api::ChatStatus::Idle,
+        ChatStatus::Working => api::ChatStatus::Working,
+        ChatStatus::Waiting => api::ChatStatus::Waiting,
+        ChatStatus::Completed => api::ChatStatus::Completed,
+        ChatStatus::Failed => api::ChatStatus::Failed,
+        ChatStatus::Interrupted => api::ChatStatus::Interrupted,
+    }
+}
+
+pub fn stop_reason_info(r: StopReason) -> api::StopReason {
+    match r {
+        StopReason::EndTurn => api::StopReason::EndTurn,
+        StopReason::MaxTokens => api::StopReason::MaxTokens,
+        StopReason::MaxTurnRequests => api::StopReason::MaxTurnRequests,
+        StopReason::Refusal => api::StopReason::Refusal,
+        StopReason::Cancelled => api::StopReason::Cancelled,
+    }
+}
+
+pub fn tool_status_info(s: ToolCallStatus) -> api::ToolCallStatus {
+    match s {
+        ToolCallStatus::Pending => api::ToolCallStatus::Pending,
+        ToolCallStatus::InProgress => api::ToolCallStatus::InProgress,
+        ToolCallStatus::Completed => api::ToolCallStatus::Completed,
+        ToolCallStatus::Failed => api::ToolCallStatus::Failed,
+    }
+}
+
+pub fn decision_info(d: PermissionDecision) -> api::Decision {
+    match d {
+        PermissionDecision::Allow => api::Decision::Allow,
+        PermissionDecision::Deny => api::Decision::Deny,
+    }
+}
+
+pub fn decision(d: api::Decision) -> PermissionDecision {
+    match d {
+        api::Decision::Allow => PermissionDecision::Allow,
+        api::Decision::Deny => PermissionDecision::Deny,
+    }
+}
+
+pub fn change_kind_info(k: ChangeKind) -> api::ChangeKind {
+    match k {
+        ChangeKind::Added => api::ChangeKind::Added,
+        ChangeKind::Modified => api::ChangeKind::Modified,
+        ChangeKind::Deleted => api::ChangeKind::Deleted,
+        ChangeKind::Renamed => api::ChangeKind::Renamed,
+        ChangeKind::TypeChanged => api::ChangeKind::TypeChanged,
+        ChangeKind::Untracked => api::ChangeKind::Untracked,
+        ChangeKind::Conflicted => api::ChangeKind::Conflicted,
+    }
+}
+
+pub fn device_scope_info(s: Scope) -> api::DeviceScope {
+    match s {
+        Scope::Read => api::DeviceScope::Read,
+        // Devices never hold admin; were one to, control is the most it may be shown as.
+        Scope::Control | Scope::Admin => api::DeviceScope::Control,
+    }
+}
+
+pub fn device_scope(s: api::DeviceScope) -> Scope {
+    match s {
+        api::DeviceScope::Read => Scope::Read,
+        api::DeviceScope::Control => Scope::Control,
+    }
+}
+
+pub fn audit_entry_info(e: band_core::AuditEntry) -> api::AuditEntryInfo {
+    api::AuditEntryInfo {
+        id: e.id,
+        at: e.at,
+        kind: audit_kind_info(e.kind),
+        device_id: e.device.map(|d| d.0),
+        device_name: e.device_name,
+        remote: e.remote,
+        detail: e.detail,
+    }
+}
+
+pub fn audit_kind_info(k: band_core::AuditKind) -> api::AuditKind {
+    use band_core::AuditKind as K;
+    match k {
+        K::PairingStarted => api::AuditKind::PairingStarted,
+        K::Paired => api::AuditKind::Paired,
+        K::RedeemFailed => api::AuditKind::RedeemFailed,
+        K::SignedIn => api::AuditKind::SignedIn,
+        K::Refused => api::AuditKind::Refused,
+        K::Revoked => api::AuditKind::Revoked,
+        K::TokenRotated => api::AuditKind::TokenRotated,
+    }
+}
+
+/// The scope a method was declared with, as the domain's.
+pub fn scope(s: api::Scope) -> Scope {
+    match s {
+        api::Scope::Read => Scope::Read,
+        api::Scope::Control => Scope::Control,
+        api::Scope::Admin => Scope::Admin,
+    }
+}
+
+/// A domain scope on the wire.
+pub fn scope_info(s: Scope) -> api::Scope {
+    match s {
+        Scope::Read => api::Scope::Read,
+        Scope::Control => api::Scope::Control,
+        Scope::Admin => api::Scope::Admin,
+    }
 }
 
 #[cfg(test)]
@@ -360,23 +518,5 @@ mod tests {
         assert_eq!((info.data.as_str(), info.start, info.offset), ("x", 100, 101));
         let info = terminal_output(&out, true);
         assert_eq!((info.data.as_str(), info.offset), ("x\u{fffd}", 102));
-    }
-}
-
-/// The scope a method was declared with, as the domain's.
-pub fn scope(s: api::Scope) -> band_core::Scope {
-    match s {
-        api::Scope::Read => band_core::Scope::Read,
-        api::Scope::Control => band_core::Scope::Control,
-        api::Scope::Admin => band_core::Scope::Admin,
-    }
-}
-
-/// A domain scope on the wire.
-pub fn scope_info(s: band_core::Scope) -> api::Scope {
-    match s {
-        band_core::Scope::Read => api::Scope::Read,
-        band_core::Scope::Control => api::Scope::Control,
-        band_core::Scope::Admin => api::Scope::Admin,
     }
 }

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use band_core::ports::UsageScope;
 use band_core::services::{CreateChat, CreateTerminal, Files, Sent};
-use band_core::{ChatId, ChatPatch, CoreError, LayoutScope, PermissionDecision, QueuedId, TerminalId};
+use band_core::{
+    ChatId, ChatName, ChatPatch, CoreError, DeviceName, LabelKey, Labels, LayoutScope, ModelName, QueuedId, TerminalId,
+};
 use jsonrpsee::RpcModule;
 
 use super::convert::*;
@@ -14,27 +16,28 @@ use band_api::{self as api};
 
 pub(super) fn access(m: &mut RpcModule<ApiContext>) -> Reg {
     add_as::<api::DevicesPair, _, _>(m, |c, p, caller| async move {
-        c.access.pair(&caller, &p.name, p.scope.as_deref()).await
+        let name = DeviceName::new(&p.name)?;
+        let scope = p.scope.map_or(band_core::Scope::Read, device_scope);
+        crate::access::pairing_info(c.auth.access.start_pairing(&caller, name, scope).await?)
     })?;
-    add::<api::DevicesList, _, _>(m, |c, _| async move { c.access.devices().await })?;
-    add_as::<api::DevicesRevoke, _, _>(m, |c, p, caller| async move { c.access.revoke(&caller, &p.device).await })?;
+    add::<api::DevicesList, _, _>(m, |c, _| async move {
+        Ok(c.auth.access.devices().await?.iter().map(crate::access::device_info).collect())
+    })?;
+    add_as::<api::DevicesRevoke, _, _>(m, |c, p, caller| async move {
+        Ok(crate::access::device_info(&c.auth.access.revoke(&caller, &p.device).await?))
+    })?;
     add::<api::AuditList, _, _>(m, |c, p| async move {
-        c.access.audit(p.before, p.limit.unwrap_or(100).clamp(1, 1000) as usize).await
+        let entries = c.auth.access.audit_page(p.before, p.limit.unwrap_or(100) as usize).await?;
+        Ok(entries.into_iter().map(audit_entry_info).collect())
     })?;
-    add_as::<api::AuthWhoami, _, _>(m, |_, _, caller| async move {
-        Ok(api::WhoAmI {
-            scope: caller.scope.as_str().to_owned(),
-            device_id: caller.device.as_ref().map(|(id, _)| id.0),
-            device_name: caller.device.map(|(_, name)| name),
-        })
-    })?;
-    add_as::<api::TokenRotate, _, _>(m, |c, _, caller| async move { c.access.rotate(&caller).await })
+    add_as::<api::AuthWhoami, _, _>(m, |_, _, caller| async move { Ok(crate::access::whoami(&caller)) })?;
+    add_as::<api::TokenRotate, _, _>(m, |c, _, caller| async move { c.auth.rotate(&caller).await })
 }
 
 pub(super) fn tunnel(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::TunnelStart, _, _>(m, |c, p| async move {
         let target = c.tunnel_target()?;
-        Ok(tunnel_info(&c.tunnels.start(p.provider.as_deref(), target).await?))
+        Ok(tunnel_info(&c.tunnels.start(p.provider.map(|p| p.as_str()), target).await?))
     })?;
     add::<api::TunnelStop, _, _>(m, |c, _| async move { Ok(tunnel_info(&c.tunnels.stop().await)) })?;
     add::<api::TunnelStatus, _, _>(m, |c, _| async move { Ok(tunnel_info(&c.tunnels.status())) })
@@ -63,9 +66,9 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
                     .chats
                     .create(CreateChat {
                         workspace: ws.id.0.to_string(),
-                        agent: p.agent,
-                        model: p.model,
-                        mode: p.mode,
+                        agent: p.agent.map(agent),
+                        model: p.model.as_deref().map(ModelName::new).transpose()?,
+                        mode: p.mode.map(mode),
                         ..CreateChat::default()
                     })
                     .await?;
@@ -91,7 +94,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             changes: s
                 .changes
                 .iter()
-                .map(|c| api::FileChangeInfo { path: c.path.clone(), kind: c.kind.as_str().to_owned() })
+                .map(|c| api::FileChangeInfo { path: c.path.clone(), kind: change_kind_info(c.kind) })
                 .collect(),
             ahead: s.divergence.ahead,
             behind: s.divergence.behind,
@@ -119,11 +122,11 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ChatsCreate, _, _>(m, |c, p| async move {
         let req = CreateChat {
             workspace: p.workspace,
-            agent: p.agent,
-            model: p.model,
-            mode: p.mode,
-            name: p.name,
-            labels: p.labels,
+            agent: p.agent.map(agent),
+            model: p.model.as_deref().map(ModelName::new).transpose()?,
+            mode: p.mode.map(mode),
+            name: p.name.as_deref().map(ChatName::new).transpose()?,
+            labels: Labels::new(p.labels)?,
         };
         Ok(chat_info(&c.chats.create(req).await?))
     })?;
@@ -133,8 +136,12 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ChatsGet, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?)) })?;
     add::<api::ChatsSend, _, _>(m, |c, p| async move {
         Ok(match c.chats.send(ChatId(p.chat), &p.message).await? {
-            Sent::Started { seq } => api::SendResult { outcome: "started".into(), seq: Some(seq), queued: None },
-            Sent::Queued(q) => api::SendResult { outcome: "queued".into(), seq: None, queued: Some(queued_info(&q)) },
+            Sent::Started { seq } => {
+                api::SendResult { outcome: api::SendOutcome::Started, seq: Some(seq), queued: None }
+            }
+            Sent::Queued(q) => {
+                api::SendResult { outcome: api::SendOutcome::Queued, seq: None, queued: Some(queued_info(&q)) }
+            }
         })
     })?;
     add::<api::ChatsStop, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.stop(ChatId(p.chat)).await?)) })?;
@@ -143,21 +150,20 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
         Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?))
     })?;
     add::<api::ChatsRespond, _, _>(m, |c, p| async move {
-        let decision = match p.decision.as_str() {
-            "allow" => PermissionDecision::Allow,
-            "deny" => PermissionDecision::Deny,
-            other => return Err(CoreError::InvalidInput(format!("unknown decision '{other}'; use allow or deny"))),
-        };
-        c.chats.respond(ChatId(p.chat), p.request.as_deref(), decision).await?;
+        c.chats.respond(ChatId(p.chat), p.request.as_deref(), decision(p.decision)).await?;
         Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?))
     })?;
     add::<api::ChatsUpdate, _, _>(m, |c, p| async move {
         let patch = ChatPatch {
-            name: p.name,
-            model: p.model.map(|m| Some(m).filter(|m| !m.is_empty())),
-            mode: band_core::services::chats::parse_mode(p.mode.as_deref())?,
-            set_labels: p.set_labels,
-            remove_labels: p.remove_labels,
+            name: p.name.as_deref().map(ChatName::new).transpose()?,
+            // An empty model returns to the agent's default.
+            model: p
+                .model
+                .map(|m| Some(m).filter(|m| !m.is_empty()).as_deref().map(ModelName::new).transpose())
+                .transpose()?,
+            mode: p.mode.map(mode),
+            set_labels: Labels::new(p.set_labels)?,
+            remove_labels: p.remove_labels.iter().map(|k| LabelKey::new(k)).collect::<Result<_, _>>()?,
         };
         Ok(chat_info(&c.chats.update(ChatId(p.chat), patch).await?))
     })?;
@@ -241,9 +247,9 @@ fn layout_document(layout: &serde_json::Value) -> Result<String, CoreError> {
         Value::Bool(_) => "a boolean",
         Value::Null => "null",
     };
-    Err(CoreError::InvalidInput(format!(
-        "layout must be a JSON object (such as {{\"panes\": [\"chat\"]}}), not {what}"
-    )))
+    Err(CoreError::InvalidInput(
+        format!("layout must be a JSON object (such as {{\"panes\": [\"chat\"]}}), not {what}").into(),
+    ))
 }
 
 pub(super) fn terminals(m: &mut RpcModule<ApiContext>) -> Reg {

@@ -29,15 +29,15 @@ mod methods;
 pub mod notices;
 mod subscriptions;
 
-pub use convert::terminal_info;
+pub use convert::{device_scope_info, scope_info, terminal_info};
 pub use subscriptions::Hangup;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use band_core::services::{Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces};
-use band_core::{CoreError, DeviceId, Scope};
+use band_core::services::{Caller, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces};
+use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use jsonrpsee::{PendingSubscriptionSink, RpcModule};
@@ -48,53 +48,10 @@ use notices::Broadcast;
 /// How long a subscriber may leave a notification unread before it is dropped.
 pub const SLOW_CLIENT: Duration = Duration::from_secs(10);
 
-/// Who is calling, as band-server's guard established it (put into each request's extensions).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub scope: Scope,
-    /// The paired device, when the credential is a device's (else the main token).
-    pub device: Option<(DeviceId, String)>,
-    /// The peer's address.
-    pub remote: Option<String>,
-}
-
-impl Caller {
-    /// Whether this caller may do what needs `needs`; else the refusal, saying what to do.
-    ///
-    /// # Errors
-    /// The message for the client.
-    pub fn allows(&self, what: &str, needs: Scope) -> Result<(), String> {
-        if self.scope >= needs {
-            return Ok(());
-        }
-        let who = match &self.device {
-            Some((_, name)) => format!("this device ('{name}') has {} access", self.scope.as_str()),
-            None => format!("this credential has {} access", self.scope.as_str()),
-        };
-        let fix = match needs {
-            Scope::Admin => "only the main token (on the machine running band-server) may do that".to_owned(),
-            _ => format!("pair it again with {} access (`band qr --scope control`)", needs.as_str()),
-        };
-        Err(format!("{who}; {what} needs {} access: {fix}", needs.as_str()))
-    }
-}
-
-/// Device pairing, the audit log and the main token: what the admin methods need from the
-/// server that holds the credentials. Errors are [`CoreError`]s with messages for the client.
-#[async_trait::async_trait]
-pub trait Access: Send + Sync {
-    async fn pair(&self, caller: &Caller, name: &str, scope: Option<&str>) -> Result<api::Pairing, CoreError>;
-    async fn devices(&self) -> Result<Vec<api::DeviceInfo>, CoreError>;
-    async fn revoke(&self, caller: &Caller, device: &str) -> Result<api::DeviceInfo, CoreError>;
-    async fn audit(&self, before: Option<i64>, limit: usize) -> Result<Vec<api::AuditEntryInfo>, CoreError>;
-    async fn rotate(&self, caller: &Caller) -> Result<api::TokenRotated, CoreError>;
-    /// A call refused for its scope, for the audit log (rate-limited by the implementation).
-    fn refused(&self, caller: &Caller, detail: String);
-}
-
 /// What the API methods act on.
 pub struct ApiContext {
-    pub access: Arc<dyn Access>,
+    /// Access policy (band-core) and its HTTP edge (live sockets, rotation's count).
+    pub auth: Arc<crate::access::Auth>,
     pub projects: Projects,
     pub workspaces: Arc<Workspaces>,
     pub chats: Chats,
@@ -178,9 +135,13 @@ fn admit(ctx: &ApiContext, ext: &jsonrpsee::Extensions, name: &str, needs: Scope
             None::<()>,
         ));
     };
-    caller.allows(name, needs).map_err(|message| {
-        ctx.access.refused(caller, format!("{name}: needs {} access", needs.as_str()));
-        ErrorObjectOwned::owned(codes::FORBIDDEN, message, None::<()>)
+    caller.allows(name, needs).map_err(|problem| {
+        ctx.auth.refusal(
+            band_core::AuditKind::Refused,
+            Some(caller.clone()),
+            format!("{name}: needs {} access", needs.as_str()),
+        );
+        problem_object(api::ErrorKind::Forbidden, problem)
     })?;
     Ok(caller.clone())
 }
@@ -220,7 +181,7 @@ fn parse_params<P: serde::de::DeserializeOwned>(method: &str, params: &Params<'_
     if !params.is_object() && params.as_str().is_some() {
         return Err(ErrorObjectOwned::owned(
             codes::INVALID_PARAMS,
-            format!("{method} takes its params by name, as an object; see `band schema {method}`"),
+            format!("{method} takes its params by name, as an object; see rpc.discover for its params"),
             None::<()>,
         ));
     }
@@ -229,17 +190,64 @@ fn parse_params<P: serde::de::DeserializeOwned>(method: &str, params: &Params<'_
     })
 }
 
-/// The one place domain errors become JSON-RPC errors.
+/// The one place domain errors become JSON-RPC errors: the code of the kind, the facts and the
+/// fix in the API's words as the message, the same as [`api::ErrorData`]. Internal errors are
+/// logged and reach the client only as an opaque message.
 pub fn error_object(method: &str, e: CoreError) -> ErrorObjectOwned {
-    let (code, message) = match e {
-        CoreError::InvalidInput(m) => (codes::INVALID_PARAMS, m),
-        CoreError::NotFound(m) => (codes::NOT_FOUND, m),
-        CoreError::Conflict(m) => (codes::CONFLICT, m),
-        CoreError::Refused(m) => (codes::REFUSED, m),
+    let (kind, problem) = match e {
+        CoreError::InvalidInput(p) => (api::ErrorKind::InvalidInput, p),
+        CoreError::NotFound(p) => (api::ErrorKind::NotFound, p),
+        CoreError::Conflict(p) => (api::ErrorKind::Conflict, p),
+        CoreError::Refused(p) => (api::ErrorKind::Refused, p),
         CoreError::Internal(source) => {
             tracing::error!(method, error = %source, "internal error");
-            (codes::INTERNAL, "internal error; the server's log has the details".to_owned())
+            let what = "internal error; the server's log has the details";
+            return ErrorObjectOwned::owned(
+                codes::INTERNAL,
+                what,
+                Some(api::ErrorData { kind: api::ErrorKind::Internal, what: what.into(), fix: None }),
+            );
         }
     };
-    ErrorObjectOwned::owned(code, message, None::<()>)
+    problem_object(kind, problem)
+}
+
+/// A problem as a JSON-RPC error of `kind`.
+pub fn problem_object(kind: api::ErrorKind, problem: Problem) -> ErrorObjectOwned {
+    let fix = problem.fix.map(fix_info);
+    let message = api::errors::message(&problem.what, fix.as_ref().map(api::ErrorFix::api_words));
+    ErrorObjectOwned::owned(kind.code(), message, Some(api::ErrorData { kind, what: problem.what, fix }))
+}
+
+/// A problem's message as the API words it (for HTTP refusals outside JSON-RPC).
+pub fn problem_message(problem: &Problem) -> String {
+    api::errors::message(&problem.what, problem.fix.clone().map(|f| fix_info(f).api_words()))
+}
+
+/// A fix on the wire.
+pub fn fix_info(fix: Fix) -> api::ErrorFix {
+    use api::ErrorFix as F;
+    match fix {
+        Fix::SeeList(of) => F::SeeList {
+            of: match of {
+                ListOf::Projects => api::ListOf::Projects,
+                ListOf::Workspaces => api::ListOf::Workspaces,
+                ListOf::Chats => api::ListOf::Chats,
+                ListOf::Terminals => api::ListOf::Terminals,
+                ListOf::Devices => api::ListOf::Devices,
+            },
+        },
+        Fix::ChooseName => F::ChooseName {},
+        Fix::CommitOrForce => F::CommitOrForce {},
+        Fix::MergeOrForce => F::MergeOrForce {},
+        Fix::RemoveWorkspacesFirst { project } => F::RemoveWorkspacesFirst { project },
+        Fix::RemoveWorkspaceForced { workspace } => F::RemoveWorkspaceForced { workspace },
+        Fix::StopChat { chat } => F::StopChat { chat },
+        Fix::KillTerminal { terminal } => F::KillTerminal { terminal },
+        Fix::StopTunnel => F::StopTunnel {},
+        Fix::NameRequest => F::NameRequest {},
+        Fix::PairAgain { scope } => F::PairAgain { scope: convert::scope_info(scope) },
+        Fix::UseMainToken => F::UseMainToken {},
+        Fix::NewPairingCode => F::NewPairingCode {},
+    }
 }

@@ -1,0 +1,226 @@
+//! The API's enumerations. Each is a Rust enum, so the OpenRPC schema lists its values (and the
+//! dashboard's TypeScript gets a union, not `string`), and each parses from its wire spelling
+//! with an error that lists the choices ([`std::str::FromStr`]), which the CLI uses for its flags.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Declares a wire enumeration: the variants with their exact wire spelling, `as_str`, `ALL`,
+/// `Display` and `FromStr`.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $wire)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            /// # Errors
+            /// The value, and the choices.
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("unknown {} '{s}'; use one of: {}", $what, all.join(", "))
+                })
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// A coding agent band can run.
+    Agent, "agent" {
+        /// Claude Code (`claude`, stream-json).
+        ClaudeCode = "claude-code",
+        /// Codex (`codex app-server`).
+        Codex = "codex",
+    }
+}
+
+wire_enum! {
+    /// Who answers a chat's permission requests.
+    Mode, "mode" {
+        /// A person, always.
+        Ask = "ask",
+        /// File edits are allowed; anything else waits for a person.
+        AcceptEdits = "accept-edits",
+        /// Everything is allowed.
+        AllowAll = "allow-all",
+    }
+}
+
+wire_enum! {
+    /// The life of a chat.
+    ChatStatus, "chat status" {
+        Idle = "idle",
+        Working = "working",
+        /// Waiting on a person: a permission or a question.
+        Waiting = "waiting",
+        Completed = "completed",
+        Failed = "failed",
+        /// band stopped mid-turn; the next message resumes the agent's session.
+        Interrupted = "interrupted",
+    }
+}
+
+wire_enum! {
+    /// How a file differs from the worktree's HEAD.
+    ChangeKind, "change kind" {
+        Added = "added",
+        Modified = "modified",
+        Deleted = "deleted",
+        Renamed = "renamed",
+        TypeChanged = "type-changed",
+        Untracked = "untracked",
+        Conflicted = "conflicted",
+    }
+}
+
+wire_enum! {
+    /// What a directory entry is.
+    EntryKind, "entry kind" {
+        Dir = "dir",
+        File = "file",
+        /// Not followed in a listing; read or list it to follow it.
+        Symlink = "symlink",
+        /// A pipe, socket or device: never read.
+        Other = "other",
+    }
+}
+
+wire_enum! {
+    /// What `chats.send` did with a message.
+    SendOutcome, "send outcome" {
+        /// A turn began.
+        Started = "started",
+        /// The chat was busy; the message waits in its queue.
+        Queued = "queued",
+    }
+}
+
+wire_enum! {
+    /// An answer to a permission request.
+    Decision, "decision" {
+        Allow = "allow",
+        Deny = "deny",
+    }
+}
+
+wire_enum! {
+    /// Who answered a permission request.
+    DecidedBy, "decider" {
+        /// A person (the dashboard, the CLI, the API).
+        User = "user",
+        /// The chat's mode.
+        Mode = "mode",
+    }
+}
+
+wire_enum! {
+    /// Where a tool call stands.
+    ToolCallStatus, "tool call status" {
+        Pending = "pending",
+        InProgress = "in_progress",
+        Completed = "completed",
+        Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// Why a turn ended (ACP's stop reasons).
+    StopReason, "stop reason" {
+        EndTurn = "end_turn",
+        MaxTokens = "max_tokens",
+        MaxTurnRequests = "max_turn_requests",
+        Refusal = "refusal",
+        Cancelled = "cancelled",
+    }
+}
+
+wire_enum! {
+    /// Whether a terminal's shell still runs.
+    TerminalStatus, "terminal status" {
+        Running = "running",
+        /// Its output stays readable until it is killed.
+        Exited = "exited",
+    }
+}
+
+wire_enum! {
+    /// The tunnel's state.
+    TunnelStateName, "tunnel state" {
+        Stopped = "stopped",
+        Starting = "starting",
+        Running = "running",
+        Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// A tunnel provider.
+    TunnelProvider, "tunnel provider" {
+        /// A cloudflared quick tunnel: no account, a new `*.trycloudflare.com` URL each time.
+        Cloudflared = "cloudflared",
+        /// A named cloudflared tunnel on a hostname of yours.
+        CloudflaredNamed = "cloudflared-named",
+        /// bore, to a `bore server` you run.
+        Bore = "bore",
+    }
+}
+
+wire_enum! {
+    /// What a paired device may do (admin belongs to the main token alone).
+    DeviceScope, "scope" {
+        /// Watch only.
+        Read = "read",
+        /// Also act: send, approve, stop, terminals.
+        Control = "control",
+    }
+}
+
+wire_enum! {
+    /// What an audit entry records.
+    AuditKind, "audit kind" {
+        PairingStarted = "pairing_started",
+        Paired = "paired",
+        RedeemFailed = "redeem_failed",
+        SignedIn = "signed_in",
+        Refused = "refused",
+        Revoked = "revoked",
+        TokenRotated = "token_rotated",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_parse_their_wire_spelling_and_list_the_choices_otherwise() {
+        assert_eq!("accept-edits".parse::<Mode>(), Ok(Mode::AcceptEdits));
+        assert_eq!(serde_json::to_value(Mode::AcceptEdits).ok(), Some(serde_json::json!("accept-edits")));
+        assert_eq!("yolo".parse::<Mode>(), Err("unknown mode 'yolo'; use one of: ask, accept-edits, allow-all".into()));
+        for agent in Agent::ALL {
+            assert_eq!(serde_json::from_value::<Agent>(serde_json::json!(agent.as_str())).ok(), Some(*agent));
+        }
+    }
+}
