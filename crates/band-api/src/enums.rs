@@ -27,7 +27,8 @@ macro_rules! wire_enum {
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                // `pad`, so that widths and alignment (`{:<12}`) apply as for a string.
+                f.pad(self.as_str())
             }
         }
 

@@ -85,13 +85,21 @@ fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The command failed with exit 1 and `{"error": ...}` on stderr; returns the message.
+/// The command failed with exit 1 and one line `error: ...` on stderr (or `{"error": ...}` with
+/// `--output json`); returns the message.
 fn error(out: &Output) -> String {
     assert_eq!(out.status.code(), Some(1), "stdout: {}", String::from_utf8_lossy(&out.stdout));
     assert!(out.stdout.is_empty(), "nothing on stdout when failing");
-    let v: Value = serde_json::from_slice(&out.stderr)
-        .unwrap_or_else(|_| panic!("stderr is not JSON: {}", String::from_utf8_lossy(&out.stderr)));
-    v["error"].as_str().expect("error message").to_owned()
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.starts_with('{') {
+        let v: Value = serde_json::from_str(&stderr).unwrap_or_else(|_| panic!("stderr is not JSON: {stderr}"));
+        return v["error"].as_str().expect("error message").to_owned();
+    }
+    let line = stderr.strip_suffix('\n').unwrap_or_else(|| panic!("stderr does not end in a newline: {stderr:?}"));
+    assert!(!line.contains('\n'), "more than one line on stderr: {stderr:?}");
+    line.strip_prefix("error: ")
+        .unwrap_or_else(|| panic!("stderr does not start with 'error: ': {stderr:?}"))
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -156,6 +164,13 @@ async fn bad_input_gets_a_clear_error_and_exit_1() {
 
     let msg = error(&env.band(&["projects", "add", plain.path().to_str().expect("utf8")]).await);
     assert!(msg.ends_with("is not a git repository"), "{msg}");
+    // A path with nothing at it says so, on one line (and as JSON when asked).
+    let missing = plain.path().join("nope");
+    let out = env.band(&["projects", "add", missing.to_str().expect("utf8")]).await;
+    assert_eq!(String::from_utf8_lossy(&out.stderr), format!("error: {} does not exist\n", missing.display()));
+    let out = env.band(&["--output", "json", "projects", "add", missing.to_str().expect("utf8")]).await;
+    let json: Value = serde_json::from_slice(&out.stderr).expect("one JSON document on stderr");
+    assert_eq!(json, serde_json::json!({"error": format!("{} does not exist", missing.display())}));
     env.json(&["projects", "add", repo.path().to_str().expect("utf8")]).await;
     let msg = error(&env.band(&["projects", "add", repo.path().to_str().expect("utf8")]).await);
     assert!(msg.contains("already registered as project 'app'"), "{msg}");
@@ -325,10 +340,10 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     assert!(listed.contains("claude-code") && listed.contains("allow-all") && listed.contains("completed"), "{listed}");
     let msg = error(&env.band(&["chats", "respond", "1", "--allow"]).await);
     assert!(msg.contains("no pending permission request"), "{msg}");
-    let msg = error(&env.band(&["chats", "create", "--agent", "gpt-9"]).await);
+    let msg = error(&env.band(&["chats", "create"]).await);
     assert!(msg.contains("is not inside a band workspace"), "{msg}");
     let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "gpt-9"]).await);
-    assert!(msg.contains("unknown agent 'gpt-9'"), "{msg}");
+    assert!(msg.contains("unknown agent 'gpt-9'; use one of: claude-code, codex"), "{msg}");
     env.stop().await;
     mock.stop().await;
 }
@@ -491,9 +506,8 @@ async fn tunnel_start_prints_the_url_alone_and_stop_and_status_report_the_state(
     let env = Env::start_with(serde_json::json!({"tunnel": {"cloudflared": {"binary": cloudflared}}})).await;
 
     assert!(text(&env.band(&["tunnel", "status"]).await).starts_with("stopped; start one with `band tunnel start"));
-    let msg = error(&env.band(&["tunnel", "start"]).await);
-    assert!(msg.contains("set tunnel.provider in settings.json"), "{msg}");
-    let out = env.band(&["tunnel", "start", "--provider", "cloudflared"]).await;
+    // No provider configured: a cloudflared quick tunnel, which needs no account.
+    let out = env.band(&["tunnel", "start"]).await;
     assert_eq!(text(&out), "https://cli-stand-in.trycloudflare.com\n", "the URL alone on stdout");
     let status = env.json(&["tunnel", "status"]).await;
     assert_eq!((status["state"].as_str(), status["provider"].as_str()), (Some("running"), Some("cloudflared")));
@@ -507,9 +521,6 @@ async fn tunnel_start_prints_the_url_alone_and_stop_and_status_report_the_state(
     assert!(text(&env.band(&["tunnel", "stop"]).await).starts_with("stopped"));
     assert_eq!(env.json(&["tunnel", "stop"]).await, serde_json::json!({"state": "stopped"}));
     let msg = error(&env.band(&["tunnel", "start", "--provider", "ngrok"]).await);
-    assert!(
-        msg.contains("unknown tunnel provider 'ngrok'; choose one of: cloudflared, cloudflared-named, bore"),
-        "{msg}"
-    );
+    assert!(msg.contains("unknown tunnel provider 'ngrok'; use one of: cloudflared, cloudflared-named, bore"), "{msg}");
     env.stop().await;
 }

@@ -43,8 +43,12 @@ fn create(workspace: &str) -> CreateTerminal {
     CreateTerminal { workspace: workspace.into(), ..CreateTerminal::default() }
 }
 
+/// The facts, then the fix as data (each edge words it: see band-server's and band-cli's tests).
 fn message(e: CoreError) -> String {
-    e.to_string()
+    match e.problem().and_then(|p| p.fix.clone()) {
+        Some(fix) => format!("{e}; {fix:?}"),
+        None => e.to_string(),
+    }
 }
 
 #[tokio::test]
@@ -79,7 +83,7 @@ async fn bad_requests_are_refused_clearly_and_start_nothing() {
     let w = world().await;
     let e = w.terminals.create(create("app/nope")).await.expect_err("unknown");
     assert!(matches!(&e, CoreError::NotFound(_)), "{e:?}");
-    assert_eq!(message(e), "no workspace 'app/nope'; see `band workspaces list`");
+    assert_eq!(message(e), "no workspace 'app/nope'; SeeList(Workspaces)");
     for (cols, rows, why) in [
         (Some(0), None, "cols must be between 1 and 500 (got 0)"),
         (Some(501), Some(24), "cols must be between 1 and 500 (got 501)"),
@@ -101,7 +105,7 @@ async fn bad_requests_are_refused_clearly_and_start_nothing() {
     }
     assert!(w.host.spawns().is_empty(), "nothing was started");
     let e = w.terminals.send(TerminalId(9), b"x").await.expect_err("unknown terminal");
-    assert_eq!(message(e), "no terminal 9; see `band terminals list`");
+    assert_eq!(message(e), "no terminal 9; SeeList(Terminals)");
 }
 
 #[tokio::test]
@@ -131,7 +135,7 @@ async fn input_is_written_literally_and_capped() {
     assert!(matches!(&e, CoreError::Conflict(_)), "{e:?}");
     assert_eq!(
         message(e),
-        "terminal 1 has exited (exit code 3); its output stays readable until `band terminals kill 1`"
+        "terminal 1 has exited (exit code 3) and keeps its output until it is killed; KillTerminal { terminal: Some(1) }"
     );
     assert_eq!(w.terminals.output(t.id, 0).expect("still readable").data, b"$ hi\n");
 }
@@ -146,7 +150,7 @@ async fn sessions_are_capped_per_workspace_and_in_all_and_exited_ones_make_room(
     assert!(matches!(&e, CoreError::Refused(_)), "{e:?}");
     assert_eq!(
         message(e),
-        "workspace 'app/a' already has 8 terminals, the most it may have; kill one with `band terminals kill <id>`"
+        "workspace 'app/a' already has 8 terminals, the most it may have; KillTerminal { terminal: None }"
     );
     // An exited terminal gives its place up.
     w.host.terminals()[2].exit_with(0);
@@ -162,7 +166,7 @@ async fn sessions_are_capped_per_workspace_and_in_all_and_exited_ones_make_room(
     }
     assert_eq!(w.terminals.list(None).await.expect("all").len(), MAX_TOTAL);
     let e = w.terminals.create(create("app/e")).await.expect_err("over the total");
-    assert_eq!(message(e), "band already runs 32 terminals, the most it may; kill one with `band terminals kill <id>`");
+    assert_eq!(message(e), "band already runs 32 terminals, the most it may; KillTerminal { terminal: None }");
     w.terminals.kill(TerminalId(9)).await.expect("kill");
     w.terminals.create(create("app/e")).await.expect("a place was freed");
 }
@@ -176,7 +180,7 @@ async fn kill_ends_and_forgets_and_shutdown_ends_everything() {
     let killed = w.terminals.kill(a.id).await.expect("kill");
     assert_eq!(killed.exit, Some(TerminalExit { code: None, signal: Some(1) }));
     assert!(w.host.terminals()[0].killed());
-    assert_eq!(message(w.terminals.kill(a.id).await.expect_err("gone")), "no terminal 1; see `band terminals list`");
+    assert_eq!(message(w.terminals.kill(a.id).await.expect_err("gone")), "no terminal 1; SeeList(Terminals)");
 
     let (_, ws_a) = w.workspaces.resolve("app/a").await.expect("a");
     assert_eq!(w.terminals.kill_workspace(ws_a.id).await.len(), 1);
@@ -204,6 +208,6 @@ async fn a_missing_worktree_is_refused_with_what_to_do() {
     assert!(matches!(&e, CoreError::Refused(_)), "{e:?}");
     assert_eq!(
         message(e),
-        "the worktree of workspace 'app/x' is missing (/missing/app/x); remove the workspace with `band workspaces remove app/x --force`"
+        "the worktree of workspace 'app/x' is missing (/missing/app/x); RemoveWorkspaceForced { workspace: \"app/x\" }"
     );
 }

@@ -146,9 +146,10 @@ async fn inspect_refuses_nonexistent_paths_plain_directories_and_bare_repositori
     let git = Git::new();
 
     let missing = tmp.join("nope");
+    // A path with nothing at it says so, rather than "is not a git repository".
     match git.inspect(&missing).await {
-        Err(GitError::NotARepository(p)) => assert_eq!(p, missing),
-        other => panic!("expected NotARepository, got {other:?}"),
+        Err(e @ GitError::NoSuchPath(_)) => assert_eq!(e.to_string(), format!("{} does not exist", missing.display())),
+        other => panic!("expected NoSuchPath, got {other:?}"),
     }
 
     let plain = tmp.join("plain");

@@ -82,9 +82,14 @@ async fn the_whole_spine_over_http_json_rpc() {
     assert!(patch.contains("diff --git a/notes.txt b/notes.txt") && patch.contains("+new file"), "{patch}");
 
     // Removing refuses to lose uncommitted work...
-    let (code, msg) = s.err("workspaces.remove", json!({"workspace": "app/feat/login"})).await;
+    let (code, msg, data) = s.err_data("workspaces.remove", json!({"workspace": "app/feat/login"})).await;
     assert_eq!(code, REFUSED);
-    assert!(msg.contains("2 uncommitted change(s)") && msg.contains("--force"), "{msg}");
+    assert!(msg.contains("2 uncommitted change(s)") && msg.contains("call again with force: true"), "{msg}");
+    // The same as data, for each client to word the fix its own way (the CLI's --force, the
+    // dashboard's button).
+    assert_eq!(data["kind"], "refused");
+    assert_eq!(data["what"], "workspace 'app/feat/login' has 2 uncommitted change(s) (notes.txt, src/main.rs)");
+    assert_eq!(data["fix"], json!({"type": "commit_or_force"}));
     assert!(expected.join("notes.txt").is_file(), "nothing was removed");
 
     // ...and unmerged commits.
@@ -164,7 +169,7 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
     let second = TestRepo::named("app");
     let (code, msg) = s.err("projects.add", json!({"path": second.path()})).await;
     assert_eq!(code, CONFLICT);
-    assert!(msg.contains("a project named 'app' already exists") && msg.contains("--name"), "{msg}");
+    assert_eq!(msg, "a project named 'app' already exists; choose another with the name param");
     assert_eq!(s.ok("projects.list", json!({})).await.as_array().map(Vec::len), Some(1));
 
     for (branch, why) in [
@@ -184,7 +189,7 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
     assert_eq!(code, NOT_FOUND);
     assert!(msg.contains("base 'nope' does not name a commit"), "{msg}");
     let (code, msg) = s.err("workspaces.create", json!({"project": "ghost", "branch": "x"})).await;
-    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no project named 'ghost'; see `band projects list`"));
+    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no project named 'ghost'; see projects.list"));
     assert_eq!(repo.git(&["branch", "--list"]), "* main", "no branch was created");
     assert!(std::fs::read_dir(s.worktrees()).expect("dir").next().is_none(), "no worktree was created");
 

@@ -288,7 +288,7 @@ impl Terminals {
                 let how = entry.process.exit().map(|x| x.to_string()).unwrap_or_else(|| "exited".into());
                 CoreError::Conflict(
                     Problem::new(format!(
-                        "terminal {} has exited ({how}); its output stays readable until it is killed",
+                        "terminal {} has exited ({how}) and keeps its output until it is killed",
                         id.0
                     ))
                     .fix(Fix::KillTerminal { terminal: Some(id.0) }),

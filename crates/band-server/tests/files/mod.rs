@@ -149,7 +149,7 @@ async fn files_read_refuses_every_way_out_with_a_clear_message() {
         assert_eq!(&w.read_err(path).await, expected, "{path}");
     }
     let (code, msg) = w.s.err("files.read", json!({"workspace": "ghost", "path": "README.md"})).await;
-    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no workspace 'ghost'; see `band workspaces list`"));
+    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no workspace 'ghost'; see workspaces.list"));
     let (code, msg) = w.s.err("files.read", json!({"workspace": "app/w"})).await;
     assert_eq!((code, msg.contains("missing field `path`")), (INVALID, true), "{msg}");
 
@@ -256,9 +256,9 @@ async fn raw_files_are_served_inert_and_contained() {
         ),
         (format!("/workspaces/{id}/raw/src"), 400, "'src' is a directory; list it with files.list".into()),
         (format!("/workspaces/{id}/raw/nope"), 404, "'nope' does not exist in this workspace".into()),
-        ("/workspaces/999/raw/README.md".into(), 404, "no workspace '999'; see `band workspaces list`".into()),
-        ("/workspaces/app/raw/README.md".into(), 400, "'app' is not a workspace id; see `band workspaces list`".into()),
-        ("/workspaces/-1/raw/README.md".into(), 400, "'-1' is not a workspace id; see `band workspaces list`".into()),
+        ("/workspaces/999/raw/README.md".into(), 404, "no workspace '999'; see workspaces.list".into()),
+        ("/workspaces/app/raw/README.md".into(), 400, "'app' is not a workspace id; see workspaces.list".into()),
+        ("/workspaces/-1/raw/README.md".into(), 400, "'-1' is not a workspace id; see workspaces.list".into()),
     ];
     for (path, status, message) in &cases {
         let r = w.s.get("GET", path).await;

@@ -87,7 +87,7 @@ async fn malformed_layouts_are_refused_clearly_and_change_nothing() {
         (INVALID, "the layout is 65537 bytes; band keeps layouts up to 65536 bytes (64.0 KiB)")
     );
     let (code, msg) = s.err("layout.set", json!({"layout": {}, "workspace": "ghost"})).await;
-    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no workspace 'ghost'; see `band workspaces list`"));
+    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no workspace 'ghost'; see workspaces.list"));
     let (code, msg) = s.err("layout.set", json!({"workspace": "app/w"})).await;
     assert_eq!((code, msg.contains("missing field `layout`")), (INVALID, true), "{msg}");
     let (code, msg) = s.err("layout.get", json!({"workspace": "app/w", "scope": "x"})).await;

@@ -39,7 +39,7 @@ const INVALID: i64 = -32602;
 const MIN_CASES: usize = 800;
 
 /// What a wrong, used or expired pairing code gets.
-const BAD_CODE: &str = "this pairing code is wrong, was already used or has expired (codes last 10 minutes); ask for a new one with `band qr`";
+const BAD_CODE: &str = "this pairing code is wrong, was already used or has expired (codes last 10 minutes); ask for a new one (devices.pair)";
 
 /// A request exactly as it goes on the wire.
 #[derive(Clone, Debug)]
@@ -659,8 +659,8 @@ fn websocket_cases(w: &World) -> Vec<Case> {
     let path = format!("/terminals/{}/ws", w.terminal);
     let needs = |who: &str| {
         format!(
-            "this device ('{who}') has read access; GET {path} needs control access: pair it again with control \
-             access (`band qr --scope control`)"
+            "this device ('{who}') has read access; GET {path} needs control access; pair it again with control \
+             access (devices.pair)"
         )
     };
     let req =
@@ -792,9 +792,9 @@ fn scope_cases(w: &World) -> Vec<Case> {
         let fix = if needs == "admin" {
             "only the main token (on the machine running band-server) may do that".to_owned()
         } else {
-            format!("pair it again with {needs} access (`band qr --scope control`)")
+            format!("pair it again with {needs} access (devices.pair)")
         };
-        rpc_err(FORBIDDEN, format!("this device ('{who}') has {scope} access; {method} needs {needs} access: {fix}"))
+        rpc_err(FORBIDDEN, format!("this device ('{who}') has {scope} access; {method} needs {needs} access; {fix}"))
     };
     let mut cases = Vec::new();
     // A batch is checked call by call: the read call answers, the control one is refused.
@@ -958,7 +958,7 @@ fn traversal_cases(w: &World, outside: &Path) -> Vec<Case> {
     }
     for (target, status, message) in [
         ("/workspaces/..%2f1/raw/README.md".to_owned(), 400, "'../1' is not a workspace id".to_owned()),
-        ("/workspaces/999/raw/README.md".into(), 404, "no workspace '999'; see `band workspaces list`".into()),
+        ("/workspaces/999/raw/README.md".into(), 404, "no workspace '999'; see workspaces.list".into()),
         ("/workspaces/1e3/raw/README.md".into(), 400, "'1e3' is not a workspace id".into()),
     ] {
         cases.push(case(C, format!("raw {target}"), w.authed("GET", &target), http(status, message)));
@@ -1091,13 +1091,13 @@ fn terminal_cases(w: &World) -> Vec<Case> {
             C,
             "create in an unknown workspace",
             create(json!({"workspace": "app/nope"})),
-            rpc_err(NOT_FOUND, "no workspace 'app/nope'; see `band workspaces list`"),
+            rpc_err(NOT_FOUND, "no workspace 'app/nope'; see workspaces.list"),
         ),
         case(
             C,
             "create in /",
             create(json!({"workspace": "/"})),
-            rpc_err(NOT_FOUND, "/ is not inside a band workspace; name one (see `band workspaces list`)"),
+            rpc_err(NOT_FOUND, "/ is not inside a band workspace; name one; see workspaces.list"),
         ),
         case(C, "create in 999", create(json!({"workspace": "999"})), rpc_err(NOT_FOUND, "no workspace '999'")),
     ];
@@ -1138,12 +1138,7 @@ fn terminal_cases(w: &World) -> Vec<Case> {
     let expect = rpc_err(INVALID, "input of 65537 bytes is over the limit of 65536 bytes at once; send it in pieces");
     cases.push(case(C, "send 64 KiB + 1", req, expect));
     let req = w.rpc(&w.token, "terminals.send", json!({"terminal": 4242, "data": "id\n"}));
-    cases.push(case(
-        C,
-        "send to an unknown terminal",
-        req,
-        rpc_err(NOT_FOUND, "no terminal 4242; see `band terminals list`"),
-    ));
+    cases.push(case(C, "send to an unknown terminal", req, rpc_err(NOT_FOUND, "no terminal 4242; see terminals.list")));
     let req = w.rpc(&w.token, "terminals.kill", json!({"terminal": 4242}));
     cases.push(case(C, "kill an unknown terminal", req, rpc_err(NOT_FOUND, "no terminal 4242")));
     // The socket's URL, checked before upgrading.
@@ -1156,8 +1151,8 @@ fn terminal_cases(w: &World) -> Vec<Case> {
         (format!("/terminals/{t}/ws?after=-1"), 400, "after must be a byte offset (a whole number), not '-1'".into()),
         (format!("/terminals/{t}/ws?cmd=sh"), 400, "unknown query parameter 'cmd=sh'".into()),
         (format!("/terminals/{t}/ws?cwd=%2F"), 400, "unknown query parameter 'cwd=%2F'".into()),
-        ("/terminals/abc/ws".into(), 404, "no terminal 'abc'; see `band terminals list`".into()),
-        ("/terminals/4242/ws".into(), 404, "no terminal 4242; see `band terminals list`".into()),
+        ("/terminals/abc/ws".into(), 404, "no terminal 'abc'; see terminals.list".into()),
+        ("/terminals/4242/ws".into(), 404, "no terminal 4242; see terminals.list".into()),
         ("/terminals/-1/ws".into(), 404, "no terminal -1".into()),
         ("/terminals/99999999999999999999/ws".into(), 404, "no terminal '99999999999999999999'".into()),
     ] {

@@ -97,9 +97,15 @@ impl TestServer {
 
     /// The error (code, message) of a call that must fail.
     pub async fn err(&self, method: &str, params: Value) -> (i64, String) {
+        let (code, message, _) = self.err_data(method, params).await;
+        (code, message)
+    }
+
+    /// As [`Self::err`], with the error's data (its kind, the facts, the fix as data).
+    pub async fn err_data(&self, method: &str, params: Value) -> (i64, String, Value) {
         let reply = self.rpc(method, params).await;
         let e = reply.get("error").unwrap_or_else(|| panic!("{method} should fail: {reply}"));
-        (e["code"].as_i64().expect("code"), e["message"].as_str().expect("message").to_owned())
+        (e["code"].as_i64().expect("code"), e["message"].as_str().expect("message").to_owned(), e["data"].clone())
     }
 
     /// Any HTTP request, headers exactly as given (nothing added, not even Host).

@@ -128,7 +128,9 @@ async fn a_terminal_runs_in_its_workspace_over_json_rpc() {
     assert_eq!(code, CONFLICT);
     assert_eq!(
         msg,
-        format!("terminal {id} has exited (exit code 7); its output stays readable until `band terminals kill {id}`")
+        format!(
+            "terminal {id} has exited (exit code 7) and keeps its output until it is killed; kill it with terminals.kill {id}"
+        )
     );
     wait_output(&s, id, "40 120").await;
     s.ok("terminals.kill", json!({"terminal": id})).await;
@@ -380,7 +382,7 @@ async fn the_raw_websocket_is_behind_the_guard_and_checks_before_upgrading() {
     assert_eq!(Client { ws, offset: None }.next_text().await["type"], "ready");
 
     let (status, body) = websocket_at(s.addr, "/terminals/99/ws", &[bearer.clone()]).await.expect_err("404");
-    assert_eq!((status, body.as_str()), (404, r#"{"error":"no terminal 99; see `band terminals list`"}"#));
+    assert_eq!((status, body.as_str()), (404, r#"{"error":"no terminal 99; see terminals.list"}"#));
     let (status, _) = websocket_at(s.addr, "/terminals/x/ws", &[bearer.clone()]).await.expect_err("404");
     assert_eq!(status, 404);
     let (status, body) = websocket_at(s.addr, &format!("{path}?after=-1"), &[bearer.clone()]).await.expect_err("400");
@@ -398,7 +400,7 @@ async fn the_raw_websocket_is_behind_the_guard_and_checks_before_upgrading() {
 async fn bad_requests_get_exact_errors_and_the_client_chooses_no_cwd_command_or_environment() {
     let (s, repo) = with_workspace().await;
     let (code, msg) = s.err("terminals.create", json!({"workspace": "app/nope"})).await;
-    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no workspace 'app/nope'; see `band workspaces list`"));
+    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no workspace 'app/nope'; see workspaces.list"));
     let (code, msg) = s.err("terminals.create", json!({"workspace": "/tmp"})).await;
     assert_eq!(code, NOT_FOUND, "{msg}");
     for (params, why) in [
@@ -421,7 +423,7 @@ async fn bad_requests_get_exact_errors_and_the_client_chooses_no_cwd_command_or_
     assert_eq!(s.ok("terminals.list", json!({})).await, json!([]), "nothing was started");
 
     let (code, msg) = s.err("terminals.send", json!({"terminal": 42, "data": "ls\n"})).await;
-    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no terminal 42; see `band terminals list`"));
+    assert_eq!((code, msg.as_str()), (NOT_FOUND, "no terminal 42; see terminals.list"));
     let (code, _) = s.err("terminals.kill", json!({"terminal": 42})).await;
     assert_eq!(code, NOT_FOUND);
 
@@ -441,10 +443,7 @@ async fn bad_requests_get_exact_errors_and_the_client_chooses_no_cwd_command_or_
     let (code, msg) = s.err("terminals.create", json!({"workspace": "app/w"})).await;
     assert_eq!(
         (code, msg.as_str()),
-        (
-            REFUSED,
-            "workspace 'app/w' already has 8 terminals, the most it may have; kill one with `band terminals kill <id>`"
-        )
+        (REFUSED, "workspace 'app/w' already has 8 terminals, the most it may have; kill one with terminals.kill")
     );
     assert_eq!(s.ok("terminals.list", json!({})).await.as_array().map(Vec::len), Some(8));
     drop(repo);
