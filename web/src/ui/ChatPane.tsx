@@ -5,10 +5,10 @@ import { chatsOf, isUnread } from "../state/app";
 import { ChatLog, compact, usd, type Item } from "../state/chatlog";
 import { useStore } from "../state/store";
 import { errorText } from "./errors";
-import { Markdown } from "./markdown";
-import { AgentAndMode, MODES } from "./NewWorkspace";
 import { navigate, useRoute } from "./route";
-import { VirtualList } from "./VirtualList";
+import { AgentAndMode, MODES } from "./widgets/AgentAndMode";
+import { Markdown } from "./widgets/markdown";
+import { VirtualList } from "./widgets/VirtualList";
 
 const PAGE = 200;
 

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import type { AuditEntryInfo, DeviceInfo, Pairing, TunnelInfo } from "../api/types";
 import { useBand } from "../state/band";
 import { errorText } from "./errors";
-import { Modal } from "./NewWorkspace";
+import { Modal } from "./widgets/Modal";
 
 const PROVIDERS = ["cloudflared", "cloudflared-named", "bore"] as const;
 

@@ -17,12 +17,12 @@ import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout
 import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./ChatPane";
-import { ConnectionBadge } from "./ConnectionBadge";
 import { errorText } from "./errors";
 import { useMedia } from "./media";
-import { Modal } from "./NewWorkspace";
 import { navigate, type Route, type Tab } from "./route";
-import { StatusBadge } from "./Sidebar";
+import { ConnectionBadge } from "./widgets/ConnectionBadge";
+import { Modal } from "./widgets/Modal";
+import { StatusBadge } from "./widgets/StatusBadge";
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
-import { useBand } from "../state/band";
-import { useStore } from "../state/store";
+import { useBand } from "../../state/band";
+import { useStore } from "../../state/store";
 
 /** Live, reconnecting (with a countdown), or signed out: always visible. */
 export function ConnectionBadge() {
