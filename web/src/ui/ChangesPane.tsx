@@ -2,7 +2,7 @@ import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import type { WorkspaceDiffInfo, WorkspaceInfo } from "../api/types";
 import { useBand } from "../state/band";
 import { parseDiff, splitRows, type DiffFile, type DiffLine } from "../state/diff";
-import { errorText } from "./errors";
+import { errorText } from "../state/errors";
 
 type View = "unified" | "split";
 

@@ -3,8 +3,8 @@ import type { ChatInfo, EventInfo, QueuedInfo, TurnInfo, UsageTotalsInfo, Worksp
 import { useBand, useCan } from "../state/band";
 import { chatsOf, isUnread } from "../state/app";
 import { ChatLog, compact, usd, type Item } from "../state/chatlog";
+import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
-import { errorText } from "./errors";
 import { navigate, useRoute } from "./route";
 import { AgentAndMode, MODES } from "./widgets/AgentAndMode";
 import { Markdown } from "./widgets/markdown";

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useBand } from "../state/band";
+import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
-import { errorText } from "./errors";
 import { navigate } from "./route";
 import { AgentAndMode } from "./widgets/AgentAndMode";
 import { Modal } from "./widgets/Modal";

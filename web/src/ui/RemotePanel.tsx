@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import type { AuditEntryInfo, DeviceInfo, Pairing, TunnelInfo } from "../api/types";
 import { useBand } from "../state/band";
-import { errorText } from "./errors";
+import { errorText } from "../state/errors";
 import { Modal } from "./widgets/Modal";
 
 const PROVIDERS = ["cloudflared", "cloudflared-named", "bore"] as const;

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { useBand, useCan } from "../state/band";
 import { workspaceBadge, workspaceUnread, type AppState } from "../state/app";
+import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
-import { errorText } from "./errors";
 import { NewWorkspace } from "./NewWorkspace";
 import { navigate } from "./route";
 import { StatusBadge } from "./widgets/StatusBadge";

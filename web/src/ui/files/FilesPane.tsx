@@ -7,8 +7,8 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type UIEvent } from "react";
 import type { FileContentInfo, FileEntryInfo, FileListing, WorkspaceInfo } from "../../api/types";
 import { useBand } from "../../state/band";
+import { errorText } from "../../state/errors";
 import { useStore } from "../../state/store";
-import { errorText } from "../errors";
 import { highlight, type Line } from "./highlight";
 
 type Dir = { state: "loading" } | { state: "ready"; listing: FileListing } | { state: "error"; message: string };

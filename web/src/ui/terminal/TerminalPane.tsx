@@ -14,7 +14,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { codes, RpcError } from "../../api/rpc";
 import type { TerminalInfo, WorkspaceInfo } from "../../api/types";
 import { useBand, useCan } from "../../state/band";
-import { errorText } from "../errors";
+import { errorText } from "../../state/errors";
 import { TerminalConnection, terminalSocketUrl, type TerminalState } from "./connection";
 
 /** Workspaces whose first terminal is being created (one, however often the pane mounts). */
