@@ -220,29 +220,6 @@ export class Band {
     this.state.set((s) => removeWorkspace(s, id));
     return removed;
   }
-
-  async createChat(workspaceId: number, agent: string, mode: string, model?: string) {
-    const chat = await this.rpc.call("chats.create", { workspace: String(workspaceId), agent, mode, model: model || undefined });
-    this.state.set((s) => upsertChat(s, chat));
-    return chat;
-  }
-
-  async updateChat(chat: number, change: { model?: string; mode?: string; name?: string }) {
-    const info = await this.rpc.call("chats.update", { chat, ...change });
-    this.state.set((s) => upsertChat(s, info));
-    return info;
-  }
-
-  /** Moves a queued message to `position` (0-based) in its chat's queue. */
-  async moveQueued(chat: number, id: number, position: number) {
-    const queue = await this.rpc.call("chats.queue.move", { chat, id, position });
-    this.state.set((s) => ({ ...s, queues: { ...s.queues, [chat]: queue } }));
-  }
-
-  async loadQueue(chat: number) {
-    const queue = await this.rpc.call("chats.queue", { chat });
-    this.state.set((s) => ({ ...s, queues: { ...s.queues, [chat]: queue } }));
-  }
 }
 
 export const BandContext = createContext<Band | null>(null);

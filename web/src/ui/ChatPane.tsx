@@ -1,16 +1,27 @@
-import { memo, useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import type { ChatInfo, EventInfo, QueuedInfo, TurnInfo, UsageTotalsInfo, WorkspaceInfo } from "../api/types";
+import { memo, useCallback, useEffect, useState, type FormEvent, type KeyboardEvent } from "react";
+import type { ChatInfo, QueuedInfo, TurnInfo, UsageTotalsInfo, WorkspaceInfo } from "../api/types";
 import { useBand, useCan } from "../state/band";
 import { chatsOf, isUnread } from "../state/app";
-import { ChatLog, compact, usd, type Item } from "../state/chatlog";
+import {
+  cancelQueued,
+  createChat,
+  editQueued,
+  loadQueue,
+  moveQueued,
+  respond as answer,
+  sendMessage,
+  stopChat,
+  updateChat,
+  useChatLog,
+  useUsage,
+} from "../state/chat";
+import { compact, usd, type Item } from "../state/chatlog";
 import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
 import { navigate, useRoute } from "./route";
 import { AgentAndMode, MODES } from "./widgets/AgentAndMode";
 import { Markdown } from "./widgets/markdown";
 import { VirtualList } from "./widgets/VirtualList";
-
-const PAGE = 200;
 
 /** Rows are keyed by the sequence number of their first event (`e<seq>`). */
 const seqOfKey = (key: string) => Number(key.slice(1));
@@ -86,8 +97,8 @@ function NewChat({ workspace, onDone, canCancel }: { workspace: WorkspaceInfo; o
     e.preventDefault();
     setError(null);
     try {
-      const chat = await band.createChat(workspace.id, agent, mode);
-      if (message.trim()) await band.rpc.call("chats.send", { chat: chat.id, message: message.trim() });
+      const chat = await createChat(band, workspace.id, agent, mode);
+      if (message.trim()) await sendMessage(band, chat.id, message.trim());
       onDone();
       navigate({ ...route, chat: chat.id });
     } catch (err) {
@@ -121,117 +132,17 @@ function NewChat({ workspace, onDone, canCancel }: { workspace: WorkspaceInfo; o
   );
 }
 
-/** A chat's log: the newest page, then live; older pages as the user scrolls up. */
-function useChatLog(chat: ChatInfo) {
-  const band = useBand();
-  const [log] = useState(() => new ChatLog(chat.id));
-  const [version, setVersion] = useState(0);
-  const [state, setState] = useState<"loading" | "ready" | "error">("loading");
-  const loadingOlder = useRef(false);
-  const [olderBusy, setOlderBusy] = useState(false);
-
-  useEffect(() => {
-    let cancelled = false;
-    let unsubscribe = () => {};
-    let buffer: EventInfo[] = [];
-    let frame = 0;
-    const flush = () => {
-      frame = 0;
-      const batch = buffer;
-      buffer = [];
-      if (!log.append(batch)) return;
-      setVersion(log.version);
-      band.saw(chat.id, log.lastSeq);
-      if (batch.some((e) => e.type === "turn_ended")) band.turnEnded(chat.id, chat.workspaceId);
-    };
-    const load = async () => {
-      for (let attempt = 0; !cancelled; attempt++) {
-        try {
-          const page = await band.rpc.call("chats.events", { chat: chat.id, limit: PAGE });
-          if (cancelled) return;
-          log.append([...page].sort((a, b) => a.seq - b.seq));
-          setVersion(log.version);
-          setState("ready");
-          band.saw(chat.id, log.lastSeq);
-          // Live from the last event loaded: the server replays anything in between.
-          unsubscribe = band.rpc.subscribeChat(chat.id, log.lastSeq, (e) => {
-            buffer.push(e);
-            if (!frame) frame = requestAnimationFrame(flush);
-          });
-          return;
-        } catch {
-          setState("error");
-          await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
-        }
-      }
-    };
-    void load();
-    return () => {
-      cancelled = true;
-      unsubscribe();
-      cancelAnimationFrame(frame);
-    };
-  }, [band, chat.id, chat.workspaceId, log]);
-
-  const loadOlder = useCallback(async () => {
-    if (loadingOlder.current || !log.hasOlder || !log.events.length) return;
-    loadingOlder.current = true;
-    setOlderBusy(true);
-    try {
-      const page = await band.rpc.call("chats.events", { chat: chat.id, before: log.firstSeq, limit: PAGE });
-      if (log.prepend(page)) setVersion(log.version);
-    } catch {
-      // Tried again on the next scroll.
-    } finally {
-      loadingOlder.current = false;
-      setOlderBusy(false);
-    }
-  }, [band, chat.id, log]);
-
-  return { log, version, state, loadOlder, olderBusy };
-}
-
-/** Per-turn figures (duration) and the chat's totals, reloaded after every turn. */
-function useUsage(chat: ChatInfo) {
-  const band = useBand();
-  const [turns, setTurns] = useState<Map<number, TurnInfo>>(new Map());
-  const [totals, setTotals] = useState<UsageTotalsInfo | null>(null);
-  useEffect(() => {
-    let cancelled = false;
-    const load = async () => {
-      try {
-        const [t, u] = await Promise.all([
-          band.rpc.call("chats.turns", { chat: chat.id }),
-          band.rpc.call("chats.usage", { chat: chat.id }),
-        ]);
-        if (cancelled) return;
-        setTurns(new Map(t.filter((x) => x.endedSeq != null).map((x) => [x.endedSeq!, x])));
-        setTotals(u);
-      } catch {
-        // Shown when the next turn ends.
-      }
-    };
-    void load();
-    const off = band.onTurnEnded((id) => id === chat.id && void load());
-    return () => {
-      cancelled = true;
-      off();
-    };
-  }, [band, chat.id]);
-  return { turns, totals };
-}
-
 function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: WorkspaceInfo; onNew(): void }) {
   const band = useBand();
   const { log, version, state, loadOlder, olderBusy } = useChatLog(chat);
   const { turns, totals } = useUsage(chat);
   const queue = useStore(band.state, (s) => s.queues[chat.id]);
-  useEffect(() => void band.loadQueue(chat.id).catch(() => {}), [band, chat.id]);
+  useEffect(() => void loadQueue(band, chat.id).catch(() => {}), [band, chat.id]);
 
   const control = useCan("control");
   const respond = useCallback(
     (request: string, decision: "allow" | "deny") =>
-      band.rpc.call("chats.respond", { chat: chat.id, decision, request }).catch((e) => alert(errorText(e))),
+      answer(band, chat.id, request, decision).catch((e) => alert(errorText(e))),
     [band, chat.id],
   );
   const render = useCallback(
@@ -290,7 +201,7 @@ function ChatControls({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTo
   const [model, setModel] = useState(chat.model ?? "");
   useEffect(() => setModel(chat.model ?? ""), [chat.model]);
   const update = (change: { model?: string; mode?: string }) =>
-    band.updateChat(chat.id, change).catch((e) => alert(errorText(e)));
+    updateChat(band, chat.id, change).catch((e) => alert(errorText(e)));
   const busy = chat.status === "working" || chat.status === "waiting";
   const control = useCan("control");
   return (
@@ -322,7 +233,7 @@ function ChatControls({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTo
           : ""}
       </span>
       {busy && control && (
-        <button type="button" className="danger" onClick={() => band.rpc.call("chats.stop", { chat: chat.id }).catch((e) => alert(errorText(e)))}>
+        <button type="button" className="danger" onClick={() => stopChat(band, chat.id).catch((e) => alert(errorText(e)))}>
           Stop
         </button>
       )}
@@ -345,7 +256,7 @@ function Composer({ chat }: { chat: ChatInfo }) {
     if (!message) return;
     setError(null);
     try {
-      await band.rpc.call("chats.send", { chat: chat.id, message });
+      await sendMessage(band, chat.id, message);
       setText("");
     } catch (err) {
       setError(errorText(err));
@@ -386,7 +297,7 @@ export function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
   const [editing, setEditing] = useState<number | null>(null);
   const [draft, setDraft] = useState("");
   const fail = (e: unknown) => alert(errorText(e));
-  const move = (id: number, position: number) => band.moveQueued(chat, id, position).catch(fail);
+  const move = (id: number, position: number) => moveQueued(band, chat, id, position).catch(fail);
   return (
     <div className="queue" aria-label="Queued messages">
       <div className="small muted">Queued ({queue.length})</div>
@@ -398,9 +309,7 @@ export function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
                 className="row"
                 onSubmit={(e) => {
                   e.preventDefault();
-                  band.rpc
-                    .call("chats.queue.edit", { chat, id: q.id, text: draft })
-                    .then(() => setEditing(null), fail);
+                  editQueued(band, chat, q.id, draft).then(() => setEditing(null), fail);
                 }}
               >
                 <input value={draft} onChange={(e) => setDraft(e.target.value)} aria-label="Queued message" />
@@ -445,7 +354,7 @@ export function Queue({ chat, queue }: { chat: number; queue: QueuedInfo[] }) {
                 <button
                   type="button"
                   className="secondary"
-                  onClick={() => band.rpc.call("chats.queue.cancel", { chat, id: q.id }).catch(fail)}
+                  onClick={() => cancelQueued(band, chat, q.id).catch(fail)}
                 >
                   Cancel
                 </button>
