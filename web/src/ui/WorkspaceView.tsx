@@ -16,7 +16,7 @@ import { errorText, isRefused } from "../state/errors";
 import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout";
 import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
-import { ChatPane } from "./ChatPane";
+import { ChatPane } from "./chat/ChatPane";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";

@@ -1,9 +1,9 @@
 import { fireEvent, render, screen } from "@testing-library/react";
-import type { QueuedInfo } from "../api/types";
-import { BandContext, useBand } from "../state/band";
-import { fakeBand } from "../state/fakeRpc";
-import { useStore } from "../state/store";
-import { Queue } from "./ChatPane";
+import type { QueuedInfo } from "../../api/types";
+import { BandContext, useBand } from "../../state/band";
+import { fakeBand } from "../../state/fakeRpc";
+import { useStore } from "../../state/store";
+import { Queue } from "./Queue";
 
 const q = (id: number, position: number, text: string): QueuedInfo => ({ chatId: 1, createdAt: 1, id, position, text });
 
