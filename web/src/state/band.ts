@@ -77,6 +77,11 @@ export class Band {
     for (const w of this.layoutWriters.values()) w.flush();
   }
 
+  /** Reconnects now if waiting to retry (someone clicked the connection badge). */
+  reconnectNow(): void {
+    this.rpc.nudge();
+  }
+
   stop(): void {
     this.flushLayouts();
     this.stopNotices?.();

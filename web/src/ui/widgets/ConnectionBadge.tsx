@@ -42,7 +42,7 @@ export function ConnectionBadge() {
       data-testid="connection"
       data-state={state.kind}
       title={state.kind === "waiting" ? "Reconnect now" : label}
-      onClick={() => band.rpc.nudge()}
+      onClick={() => band.reconnectNow()}
     >
       <span className="dot" aria-hidden="true" />
       <span className="conn-label">{label}</span>
