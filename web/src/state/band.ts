@@ -1,5 +1,8 @@
 // The dashboard's model: one RPC connection, the app store kept live by workspace notices, and
-// the actions the views call. Views read the store through hooks and never talk to the socket.
+// the app-wide actions the views call (layouts, projects, workspaces). A feature's own calls and
+// hooks are in state/<feature>.ts (chat, changes, files, terminals, remote), which reach the
+// client through `Band.rpc`. Views read the store through hooks and call these actions; they
+// never talk to the client or a socket (test/dataRule.test.ts fails when one does).
 
 import { createContext, useContext } from "react";
 import { Rpc, type ConnectionState } from "../api/rpc";
@@ -45,6 +48,7 @@ export class Band {
   private layoutsLoading = new Map<number, Promise<WorkspaceLayout>>();
 
   constructor(
+    /** The client, for src/state only: views call actions and hooks instead. */
     readonly rpc: Rpc,
     private readonly storage?: Storage,
   ) {
