@@ -1,5 +1,8 @@
 // The dashboard's model: one RPC connection, the app store kept live by workspace notices, and
-// the actions the views call. Views read the store through hooks and never talk to the socket.
+// the app-wide actions the views call (layouts, projects, workspaces). A feature's own calls and
+// hooks are in state/<feature>.ts (chat, changes, files, terminals, remote), which reach the
+// client through `Band.rpc`. Views read the store through hooks and call these actions; they
+// never talk to the client or a socket (test/dataRule.test.ts fails when one does).
 
 import { createContext, useContext } from "react";
 import { Rpc, type ConnectionState } from "../api/rpc";
@@ -45,6 +48,7 @@ export class Band {
   private layoutsLoading = new Map<number, Promise<WorkspaceLayout>>();
 
   constructor(
+    /** The client, for src/state only: views call actions and hooks instead. */
     readonly rpc: Rpc,
     private readonly storage?: Storage,
   ) {
@@ -75,6 +79,11 @@ export class Band {
   /** Sends layout changes still waiting (the page is going away). */
   flushLayouts(): void {
     for (const w of this.layoutWriters.values()) w.flush();
+  }
+
+  /** Reconnects now if waiting to retry (someone clicked the connection badge). */
+  reconnectNow(): void {
+    this.rpc.nudge();
   }
 
   stop(): void {
@@ -219,29 +228,6 @@ export class Band {
     const removed = await this.rpc.call("workspaces.remove", { workspace: String(id), force });
     this.state.set((s) => removeWorkspace(s, id));
     return removed;
-  }
-
-  async createChat(workspaceId: number, agent: string, mode: string, model?: string) {
-    const chat = await this.rpc.call("chats.create", { workspace: String(workspaceId), agent, mode, model: model || undefined });
-    this.state.set((s) => upsertChat(s, chat));
-    return chat;
-  }
-
-  async updateChat(chat: number, change: { model?: string; mode?: string; name?: string }) {
-    const info = await this.rpc.call("chats.update", { chat, ...change });
-    this.state.set((s) => upsertChat(s, info));
-    return info;
-  }
-
-  /** Moves a queued message to `position` (0-based) in its chat's queue. */
-  async moveQueued(chat: number, id: number, position: number) {
-    const queue = await this.rpc.call("chats.queue.move", { chat, id, position });
-    this.state.set((s) => ({ ...s, queues: { ...s.queues, [chat]: queue } }));
-  }
-
-  async loadQueue(chat: number) {
-    const queue = await this.rpc.call("chats.queue", { chat });
-    this.state.set((s) => ({ ...s, queues: { ...s.queues, [chat]: queue } }));
   }
 }
 

@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useBand, useCan } from "../state/band";
 import { useStore } from "../state/store";
-import { ConnectionBadge } from "./ConnectionBadge";
 import { useMedia } from "./media";
 import { browserNotifier, notificationsWanted, setNotificationsWanted, watchWaiting } from "./notify";
 import { RemotePanel } from "./RemotePanel";
 import { navigate, useRoute } from "./route";
 import { Sidebar } from "./Sidebar";
+import { ConnectionBadge } from "./widgets/ConnectionBadge";
 import { WorkspaceView } from "./WorkspaceView";
 
 /** Narrow screens (phones) show one pane at a time. */

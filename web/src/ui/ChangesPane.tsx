@@ -1,8 +1,9 @@
 import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import type { WorkspaceDiffInfo, WorkspaceInfo } from "../api/types";
 import { useBand } from "../state/band";
+import { loadDiff } from "../state/changes";
 import { parseDiff, splitRows, type DiffFile, type DiffLine } from "../state/diff";
-import { errorText } from "./errors";
+import { errorText } from "../state/errors";
 
 type View = "unified" | "split";
 
@@ -19,7 +20,7 @@ export function ChangesPane({ workspace }: { workspace: WorkspaceInfo }) {
   const load = useCallback(async () => {
     setLoading(true);
     try {
-      setDiff(await band.rpc.call("workspaces.diff", { workspace: String(workspace.id) }));
+      setDiff(await loadDiff(band, workspace.id));
       setError(null);
     } catch (e) {
       setError(errorText(e));

@@ -1,64 +1,10 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useState, type FormEvent } from "react";
 import { useBand } from "../state/band";
+import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
-import { errorText } from "./errors";
 import { navigate } from "./route";
-
-export const AGENTS = ["claude-code", "codex"] as const;
-export const MODES = [
-  ["ask", "Ask: every tool call asks you"],
-  ["accept-edits", "Accept edits: file edits allowed, commands ask"],
-  ["allow-all", "Allow all"],
-] as const;
-
-export function Modal({ title, onClose, children }: { title: string; onClose(): void; children: ReactNode }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    window.addEventListener("keydown", onKey);
-    ref.current?.querySelector<HTMLElement>("input, textarea, select, button")?.focus();
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
-  return (
-    <div className="modal-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="modal" role="dialog" aria-modal="true" aria-label={title} ref={ref}>
-        <header className="modal-head">
-          <h2>{title}</h2>
-          <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
-            ×
-          </button>
-        </header>
-        {children}
-      </div>
-    </div>
-  );
-}
-
-/** The agent and permission-mode pickers of a new chat (named `agent` and `mode` in a form). */
-export function AgentAndMode(props: { agent: string; mode: string; onAgent(a: string): void; onMode(m: string): void }) {
-  return (
-    <div className="form-row">
-      <label>
-        Agent
-        <select name="agent" value={props.agent} onChange={(e) => props.onAgent(e.target.value)}>
-          {AGENTS.map((a) => (
-            <option key={a}>{a}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Mode
-        <select name="mode" value={props.mode} onChange={(e) => props.onMode(e.target.value)}>
-          {MODES.map(([m, label]) => (
-            <option key={m} value={m}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
-    </div>
-  );
-}
+import { AgentAndMode } from "./widgets/AgentAndMode";
+import { Modal } from "./widgets/Modal";
 
 export function NewWorkspace({ project, onClose }: { project: string; onClose(): void }) {
   const band = useBand();

@@ -6,8 +6,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import type { AuditEntryInfo, DeviceInfo, Pairing, TunnelInfo } from "../api/types";
 import { useBand } from "../state/band";
-import { errorText } from "./errors";
-import { Modal } from "./NewWorkspace";
+import { errorText } from "../state/errors";
+import { loadDevices, pairDevice, revokeDevice, startTunnel, stopTunnel, watchTunnel } from "../state/remote";
+import { Modal } from "./widgets/Modal";
 
 const PROVIDERS = ["cloudflared", "cloudflared-named", "bore"] as const;
 
@@ -53,7 +54,7 @@ function TunnelSection() {
   const [provider, setProvider] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => band.rpc.subscribeTunnel(setTunnel), [band]);
+  useEffect(() => watchTunnel(band, setTunnel), [band]);
 
   const act = async (what: () => Promise<TunnelInfo>) => {
     setBusy(true);
@@ -101,14 +102,14 @@ function TunnelSection() {
               type="button"
               className="primary"
               disabled={busy}
-              onClick={() => act(() => band.rpc.call("tunnel.start", { provider: provider || undefined }))}
+              onClick={() => act(() => startTunnel(band, provider))}
             >
               Start tunnel
             </button>
           </>
         )}
         {live && (
-          <button type="button" className="danger" disabled={busy} onClick={() => act(() => band.rpc.call("tunnel.stop", {}))}>
+          <button type="button" className="danger" disabled={busy} onClick={() => act(() => stopTunnel(band))}>
             Stop tunnel
           </button>
         )}
@@ -139,7 +140,7 @@ function PairSection() {
     e.preventDefault();
     setError(null);
     try {
-      setPairing(await band.rpc.call("devices.pair", { name: name.trim(), scope }));
+      setPairing(await pairDevice(band, name.trim(), scope));
     } catch (err) {
       setError(errorText(err));
     }
@@ -189,9 +190,9 @@ function DevicesSection() {
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(async () => {
     try {
-      const [d, a] = await Promise.all([band.rpc.call("devices.list", {}), band.rpc.call("audit.list", { limit: 20 })]);
-      setDevices(d);
-      setAudit(a);
+      const { devices, audit } = await loadDevices(band);
+      setDevices(devices);
+      setAudit(audit);
     } catch (e) {
       setError(errorText(e));
     }
@@ -204,7 +205,7 @@ function DevicesSection() {
   const revoke = async (d: DeviceInfo) => {
     if (!confirm(`Revoke ${d.name}? It is signed out at once and its token stops working.`)) return;
     try {
-      await band.rpc.call("devices.revoke", { device: String(d.id) });
+      await revokeDevice(band, d.id);
       await load();
     } catch (e) {
       setError(errorText(e));

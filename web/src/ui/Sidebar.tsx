@@ -1,19 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { useBand, useCan } from "../state/band";
 import { workspaceBadge, workspaceUnread, type AppState } from "../state/app";
+import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
-import { errorText } from "./errors";
 import { NewWorkspace } from "./NewWorkspace";
 import { navigate } from "./route";
-
-export function StatusBadge({ status }: { status: string }) {
-  if (status === "idle") return null;
-  return (
-    <span className={`badge badge-${status}`} data-testid="badge">
-      {status}
-    </span>
-  );
-}
+import { StatusBadge } from "./widgets/StatusBadge";
 
 export function Sidebar({ selected }: { selected: number | null }) {
   const band = useBand();

@@ -9,20 +9,19 @@ import {
   type PointerEvent,
   type ReactNode,
 } from "react";
-import { codes, RpcError } from "../api/rpc";
 import type { WorkspaceInfo } from "../api/types";
 import { useBand, useCan } from "../state/band";
 import { chatsOf, workspaceBadge } from "../state/app";
+import { errorText, isRefused } from "../state/errors";
 import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout";
 import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
-import { ChatPane } from "./ChatPane";
-import { ConnectionBadge } from "./ConnectionBadge";
-import { errorText } from "./errors";
+import { ChatPane } from "./chat/ChatPane";
 import { useMedia } from "./media";
-import { Modal } from "./NewWorkspace";
 import { navigate, type Route, type Tab } from "./route";
-import { StatusBadge } from "./Sidebar";
+import { ConnectionBadge } from "./widgets/ConnectionBadge";
+import { Modal } from "./widgets/Modal";
+import { StatusBadge } from "./widgets/StatusBadge";
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
@@ -248,7 +247,7 @@ export function RemoveWorkspace({ workspace, onClose }: { workspace: WorkspaceIn
       onClose();
       navigate({ workspace: null, tab: "chat", chat: null });
     } catch (e) {
-      if (!force && e instanceof RpcError && e.code === codes.refused) setRefusal(e.message);
+      if (!force && isRefused(e)) setRefusal(e.message);
       else setError(errorText(e));
       setBusy(false);
     }

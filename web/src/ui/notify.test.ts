@@ -1,6 +1,5 @@
-import type { Rpc } from "../api/rpc";
 import type { ChatInfo, WorkspaceNotice } from "../api/types";
-import { Band } from "../state/band";
+import { fakeBand } from "../state/fakeRpc";
 import { announcement, notificationsWanted, setNotificationsWanted, shouldAnnounce, watchWaiting, type Notifier } from "./notify";
 
 const chat = (id: number, status: string): ChatInfo => ({
@@ -18,27 +17,17 @@ const chat = (id: number, status: string): ChatInfo => ({
 
 /** A Band over a stub connection whose workspace notices the test sends. */
 async function bandWithNotices() {
-  let deliver: (n: WorkspaceNotice) => void = () => {};
   const workspace = { id: 2, project: "app", branch: "feat", base: "main", path: "/wt", branchCreated: true, createdAt: 1 };
   const answers: Record<string, unknown> = {
     "workspaces.list": [workspace],
     "layout.get": { layout: null },
     "auth.whoami": { scope: "admin" },
   };
-  const rpc = {
-    state: { kind: "open", since: 0 },
-    onState() {},
-    start() {},
-    subscribeWorkspaces: (on: (n: WorkspaceNotice) => void) => {
-      deliver = on;
-      return () => {};
-    },
-    call: async (method: string) => answers[method] ?? [],
-  } as unknown as Rpc;
-  const band = new Band(rpc);
+  const { band, fake } = fakeBand((method) => answers[method] ?? []);
   band.start();
   await band.reload();
-  return { band, notice: (n: WorkspaceNotice) => deliver(n) };
+  const [notices] = fake.open("workspaces");
+  return { band, notice: (n: WorkspaceNotice) => notices.deliver(n) };
 }
 
 function fakeNotifier(permission: NotificationPermission = "granted") {

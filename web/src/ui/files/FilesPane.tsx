@@ -7,8 +7,9 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type UIEvent } from "react";
 import type { FileContentInfo, FileEntryInfo, FileListing, WorkspaceInfo } from "../../api/types";
 import { useBand } from "../../state/band";
+import { errorText } from "../../state/errors";
+import { listFiles, readFile, workspaceStatus } from "../../state/files";
 import { useStore } from "../../state/store";
-import { errorText } from "../errors";
 import { highlight, type Line } from "./highlight";
 
 type Dir = { state: "loading" } | { state: "ready"; listing: FileListing } | { state: "error"; message: string };
@@ -53,12 +54,12 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
   const [open, setOpen] = useState<Set<string>>(() => new Set(file ? ancestors(file) : [""]));
   const [generation, setGeneration] = useState(0);
   const [marks, setMarks] = useState(noMarks);
-  const ws = String(workspace.id);
+  const ws = workspace.id;
 
   // Which files have uncommitted changes (the agent's work not yet committed).
   useEffect(() => {
     let cancelled = false;
-    band.rpc.call("workspaces.status", { workspace: ws }).then(
+    workspaceStatus(band, ws).then(
       (status) => !cancelled && setMarks(changeMarks(status.changes)),
       () => {},
     );
@@ -71,7 +72,7 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
     async (path: string) => {
       setDirs((d) => ({ ...d, [path]: d[path]?.state === "ready" ? d[path] : { state: "loading" } }));
       try {
-        const listing = await band.rpc.call("files.list", { workspace: ws, path });
+        const listing = await listFiles(band, ws, path);
         setDirs((d) => ({ ...d, [path]: { state: "ready", listing } }));
       } catch (e) {
         setDirs((d) => ({ ...d, [path]: { state: "error", message: errorText(e) } }));
@@ -252,7 +253,7 @@ function FileView(props: { workspace: number; path: string; generation: number; 
 
   useEffect(() => {
     let cancelled = false;
-    band.rpc.call("files.read", { workspace: String(workspace), path }).then(
+    readFile(band, workspace, path).then(
       (c) => {
         if (cancelled) return;
         setContent(c);

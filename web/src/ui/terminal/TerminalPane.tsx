@@ -11,14 +11,18 @@ import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
-import { codes, RpcError } from "../../api/rpc";
 import type { TerminalInfo, WorkspaceInfo } from "../../api/types";
 import { useBand, useCan } from "../../state/band";
-import { errorText } from "../errors";
-import { TerminalConnection, terminalSocketUrl, type TerminalState } from "./connection";
-
-/** Workspaces whose first terminal is being created (one, however often the pane mounts). */
-const creating = new Map<number, Promise<TerminalInfo>>();
+import { errorText } from "../../state/errors";
+import {
+  connectTerminal,
+  createTerminal,
+  killTerminal,
+  openTerminals,
+  watchTerminal,
+  type TerminalConnection,
+  type TerminalState,
+} from "../../state/terminals";
 
 export default function TerminalPane({ workspace, narrow, visible }: { workspace: WorkspaceInfo; narrow: boolean; visible: boolean }) {
   const band = useBand();
@@ -28,12 +32,12 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
   const control = useCan("control");
   const connections = useRef(new Map<number, TerminalConnection>());
   const [, setAttached] = useState(0);
-  const ws = String(workspace.id);
+  const ws = workspace.id;
 
   const create = useCallback(async () => {
     setError(null);
     try {
-      const t = await band.rpc.call("terminals.create", { workspace: ws });
+      const t = await createTerminal(band, ws);
       setTerminals((list) => [...(list ?? []).filter((x) => x.id !== t.id), t]);
       setSelected(t.id);
       return t;
@@ -47,22 +51,10 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
     let cancelled = false;
     (async () => {
       try {
-        let list = await band.rpc.call("terminals.list", { workspace: ws });
-        if (list.length === 0 && !control) {
-          if (!cancelled) setTerminals([]);
-          return;
-        }
-        if (list.length === 0) {
-          let pending = creating.get(workspace.id);
-          if (!pending) {
-            pending = band.rpc.call("terminals.create", { workspace: ws });
-            creating.set(workspace.id, pending);
-            pending.finally(() => creating.delete(workspace.id)).catch(() => {});
-          }
-          list = [await pending];
-        }
+        const list = await openTerminals(band, ws, control);
         if (cancelled) return;
         setTerminals(list);
+        if (list.length === 0) return; // read access, and no terminal to watch
         setSelected((s) => (s !== null && list.some((t) => t.id === s) ? s : list[list.length - 1].id));
       } catch (e) {
         if (!cancelled) {
@@ -74,13 +66,13 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
     return () => {
       cancelled = true;
     };
-  }, [band, ws, workspace.id, control]);
+  }, [band, ws, control]);
 
   const kill = async (id: number) => {
     try {
-      await band.rpc.call("terminals.kill", { terminal: id });
+      await killTerminal(band, id);
     } catch (e) {
-      if (!(e instanceof RpcError && e.code === codes.notFound)) return setError(errorText(e));
+      return setError(errorText(e));
     }
     forget(id);
   };
@@ -212,7 +204,7 @@ function XtermView(props: {
     if (readOnly) {
       // Watching: the output as text through the one RPC socket; the PTY's size is not ours.
       setState("open");
-      const stop = band.rpc.subscribeTerminal(id, 0, (item) => {
+      const stop = watchTerminal(band, id, (item) => {
         if (item.type === "output") xterm.write(item.data);
         else {
           exitNote(item.terminal.exitCode ?? null, item.terminal.exitSignal ?? null);
@@ -226,26 +218,15 @@ function XtermView(props: {
         term.current = null;
       };
     }
-    const conn = new TerminalConnection(
-      {
-        url: (after) => terminalSocketUrl(id, after),
-        socket: (url) => new WebSocket(url),
-        exists: () =>
-          band.rpc.call("terminals.get", { terminal: id }).then(
-            () => true,
-            (e) => !(e instanceof RpcError && e.code === codes.notFound),
-          ),
+    const conn = connectTerminal(band, id, {
+      data: (bytes) => xterm.write(bytes),
+      state: (s, detail) => {
+        setState(s);
+        setNote(detail);
+        if (s === "gone") latest.current.onGone();
       },
-      {
-        data: (bytes) => xterm.write(bytes),
-        state: (s, detail) => {
-          setState(s);
-          setNote(detail);
-          if (s === "gone") latest.current.onGone();
-        },
-        exit: exitNote,
-      },
-    );
+      exit: exitNote,
+    });
     const subs = [
       xterm.onData((d) => conn.input(d)),
       xterm.onBinary((d) => conn.inputBytes(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff))),

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
-import { useBand } from "../state/band";
-import { useStore } from "../state/store";
+import { useBand } from "../../state/band";
+import { useStore } from "../../state/store";
 
 /** Live, reconnecting (with a countdown), or signed out: always visible. */
 export function ConnectionBadge() {
@@ -42,7 +42,7 @@ export function ConnectionBadge() {
       data-testid="connection"
       data-state={state.kind}
       title={state.kind === "waiting" ? "Reconnect now" : label}
-      onClick={() => band.rpc.nudge()}
+      onClick={() => band.reconnectNow()}
     >
       <span className="dot" aria-hidden="true" />
       <span className="conn-label">{label}</span>

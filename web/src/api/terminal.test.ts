@@ -1,4 +1,4 @@
-import { frames, TerminalConnection, terminalSocketUrl, type TerminalSocketLike, type TerminalState } from "./connection";
+import { frames, TerminalConnection, terminalSocketUrl, type TerminalSocketLike, type TerminalState } from "./terminal";
 
 class FakeSocket implements TerminalSocketLike {
   binaryType: BinaryType = "blob";

@@ -1,32 +1,25 @@
 import { fireEvent, render, screen } from "@testing-library/react";
-import type { Rpc } from "../api/rpc";
-import type { QueuedInfo } from "../api/types";
-import { Band, BandContext, useBand } from "../state/band";
-import { useStore } from "../state/store";
-import { Queue } from "./ChatPane";
+import type { QueuedInfo } from "../../api/types";
+import { BandContext, useBand } from "../../state/band";
+import { fakeBand } from "../../state/fakeRpc";
+import { useStore } from "../../state/store";
+import { Queue } from "./Queue";
 
 const q = (id: number, position: number, text: string): QueuedInfo => ({ chatId: 1, createdAt: 1, id, position, text });
 
 /** A Band over a stub connection whose chats.queue.move does what the server does. */
 function bandWithQueue(initial: QueuedInfo[]) {
-  const calls: unknown[] = [];
   let queue = initial;
-  const rpc = {
-    state: { kind: "open", since: 0 },
-    onState() {},
-    async call(method: string, params: { id: number; position: number }) {
-      calls.push([method, params]);
-      if (method !== "chats.queue.move") throw new Error(`unexpected ${method}`);
-      const moved = queue.find((x) => x.id === params.id)!;
-      const rest = queue.filter((x) => x.id !== params.id);
-      rest.splice(params.position, 0, moved);
-      queue = rest.map((x, i) => ({ ...x, position: i }));
-      return queue;
-    },
-  } as unknown as Rpc;
-  const band = new Band(rpc);
+  const { band, fake } = fakeBand((method: string, params: { id: number; position: number }) => {
+    if (method !== "chats.queue.move") throw new Error(`unexpected ${method}`);
+    const moved = queue.find((x) => x.id === params.id)!;
+    const rest = queue.filter((x) => x.id !== params.id);
+    rest.splice(params.position, 0, moved);
+    queue = rest.map((x, i) => ({ ...x, position: i }));
+    return queue;
+  });
   band.state.set((s) => ({ ...s, me: { scope: "control" }, queues: { 1: initial } }));
-  return { band, calls };
+  return { band, calls: fake.calls };
 }
 
 /** The queue as the chat pane shows it: from the store, so moves show what the server said. */
