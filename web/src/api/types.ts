@@ -1945,3 +1945,23 @@ export interface WorkspacesRemoveParams {
   force?: boolean;
   workspace: string;
 }
+
+// The values of each enumeration, in the API's order.
+export const AgentValues: readonly Agent[] = ["claude-code","codex"];
+export const AuditKindValues: readonly AuditKind[] = ["pairing_started","paired","redeem_failed","signed_in","refused","revoked","token_rotated"];
+export const ChangeKindValues: readonly ChangeKind[] = ["added","modified","deleted","renamed","type-changed","untracked","conflicted"];
+export const ChatStatusValues: readonly ChatStatus[] = ["idle","working","completed","failed","waiting","interrupted"];
+export const DecidedByValues: readonly DecidedBy[] = ["user","mode"];
+export const DecisionValues: readonly Decision[] = ["allow","deny"];
+export const DeviceScopeValues: readonly DeviceScope[] = ["read","control"];
+export const EntryKindValues: readonly EntryKind[] = ["dir","file","symlink","other"];
+export const ErrorKindValues: readonly ErrorKind[] = ["invalid_input","not_found","conflict","refused","forbidden","internal"];
+export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices"];
+export const ModeValues: readonly Mode[] = ["ask","accept-edits","allow-all"];
+export const ScopeValues: readonly Scope[] = ["read","control","admin"];
+export const SendOutcomeValues: readonly SendOutcome[] = ["started","queued"];
+export const StopReasonValues: readonly StopReason[] = ["end_turn","max_tokens","max_turn_requests","refusal","cancelled"];
+export const TerminalStatusValues: readonly TerminalStatus[] = ["running","exited"];
+export const ToolCallStatusValues: readonly ToolCallStatus[] = ["pending","in_progress","completed","failed"];
+export const TunnelProviderValues: readonly TunnelProvider[] = ["cloudflared","cloudflared-named","bore"];
+export const TunnelStateNameValues: readonly TunnelStateName[] = ["stopped","starting","running","failed"];

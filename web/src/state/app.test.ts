@@ -1,4 +1,4 @@
-import type { ChatInfo, WorkspaceInfo } from "../api/types";
+import type { ChatInfo, ChatStatus, WorkspaceInfo } from "../api/types";
 import {
   applyNotice,
   emptyState,
@@ -22,7 +22,7 @@ const ws = (id: number, branch: string, project = "app"): WorkspaceInfo => ({
   branchCreated: true,
   createdAt: 1,
 });
-const chat = (id: number, workspaceId: number, status = "idle", lastSeq = 0): ChatInfo => ({
+const chat = (id: number, workspaceId: number, status: ChatStatus = "idle", lastSeq = 0): ChatInfo => ({
   id,
   workspaceId,
   agent: "claude-code",

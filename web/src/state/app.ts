@@ -43,8 +43,9 @@ export const emptyState: AppState = {
   me: null,
 };
 
-export type Scope = "read" | "control" | "admin";
-const scopes: Scope[] = ["read", "control", "admin"];
+export type { Scope } from "../api/types";
+import { ScopeValues, type Scope } from "../api/types";
+const scopes = ScopeValues;
 
 /** Whether the signed-in credential may do what needs `needs` (unknown yet: assume read). */
 export function can(s: AppState, needs: Scope): boolean {

@@ -6,7 +6,7 @@
 
 import { createContext, useContext } from "react";
 import { Rpc, type ConnectionState } from "../api/rpc";
-import type { ChatInfo, WorkspaceNotice } from "../api/types";
+import type { Agent, ChatInfo, Mode, WorkspaceNotice } from "../api/types";
 import {
   addProject,
   addWorkspace,
@@ -210,9 +210,9 @@ export class Band {
     branch: string;
     base?: string;
     prompt?: string;
-    agent?: string;
+    agent?: Agent;
     model?: string;
-    mode?: string;
+    mode?: Mode;
   }) {
     const created = await this.rpc.call("workspaces.create", params);
     const { created: _c, chat, ...workspace } = created;

@@ -10,3 +10,18 @@ test("a failed call is shown by its message and told apart by its code", () => {
   expect([isRefused(refused), isRefused(missing), isRefused(new Error("x"))]).toEqual([true, false, false]);
   expect([isNotFound(missing), isNotFound(refused), isNotFound(undefined)]).toEqual([true, false, false]);
 });
+
+test("band's errors are shown by their facts, with the fix in the dashboard's words", () => {
+  const dirty = new RpcError(codes.refused, "workspace 'app/x' has 1 uncommitted change(s) (a.txt); commit them, or call again with force: true to discard them", {
+    kind: "refused",
+    what: "workspace 'app/x' has 1 uncommitted change(s) (a.txt)",
+    fix: { type: "commit_or_force" },
+  });
+  expect(errorText(dirty)).toBe("workspace 'app/x' has 1 uncommitted change(s) (a.txt); commit them, or press Remove anyway to discard them");
+  const busy = new RpcError(codes.refused, "x", { kind: "refused", what: "chat 4 is working in this workspace", fix: { type: "stop_chat", chat: 4 } });
+  expect(errorText(busy)).toBe("chat 4 is working in this workspace; stop chat 4 first (its Stop button)");
+  const plain = new RpcError(codes.notFound, "no terminal 3; see terminals.list", { kind: "not_found", what: "no terminal 3" });
+  expect(errorText(plain)).toBe("no terminal 3");
+  // Never the CLI's flags or the API's params.
+  for (const e of [dirty, busy]) expect(errorText(e)).not.toMatch(/--|force: true|`band /);
+});

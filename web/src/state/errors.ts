@@ -1,10 +1,53 @@
 // What a failed call means, for the views: they never see the client's error type, only these.
+// The server sends the facts and the fix as data (`ErrorData`); the fix is worded here in the
+// dashboard's own terms (its buttons), never the CLI's flags or the API's params.
 
 import { codes, RpcError } from "../api/rpc";
+import type { ErrorData, ErrorFix } from "../api/types";
 
-/** What to show the user for a failed call: the server's own message (it says what to do). */
+/** The error's data, when the server sent band's (every method error does). */
+export function errorData(e: unknown): ErrorData | null {
+  if (!(e instanceof RpcError) || typeof e.data !== "object" || e.data === null) return null;
+  const d = e.data as Partial<ErrorData>;
+  return typeof d.what === "string" && typeof d.kind === "string" ? (d as ErrorData) : null;
+}
+
+/** What would fix a failure, as the dashboard says it. */
+export function fixText(fix: ErrorFix): string {
+  switch (fix.type) {
+    case "see_list":
+      return `check the ${fix.of} list`;
+    case "choose_name":
+      return "give the project another name";
+    case "commit_or_force":
+      return "commit them, or press Remove anyway to discard them";
+    case "merge_or_force":
+      return "merge them, or press Remove anyway to remove the worktree (the branch is kept)";
+    case "remove_workspaces_first":
+      return `remove the workspaces of ${fix.project} first`;
+    case "remove_workspace_forced":
+      return `remove the workspace ${fix.workspace} (Remove anyway)`;
+    case "stop_chat":
+      return `stop chat ${fix.chat} first (its Stop button)`;
+    case "kill_terminal":
+      return fix.terminal ? `close terminal ${fix.terminal}` : "close a terminal";
+    case "stop_tunnel":
+      return "stop it first (Remote → Stop)";
+    case "name_request":
+      return "answer the request on screen";
+    case "pair_again":
+      return `pair this device again with ${fix.scope} access (Remote → pair)`;
+    case "use_main_token":
+      return "only the main token (on the machine running band-server) may do that";
+    case "new_pairing_code":
+      return "ask for a new pairing code";
+  }
+}
+
+/** What to show the user for a failed call: the facts, then the fix in the dashboard's words. */
 export function errorText(e: unknown): string {
-  if (e instanceof RpcError) return e.message;
+  const data = errorData(e);
+  if (data) return data.fix ? `${data.what}; ${fixText(data.fix)}` : data.what;
   if (e instanceof Error) return e.message;
   return String(e);
 }

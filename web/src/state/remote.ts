@@ -1,7 +1,7 @@
 // Remote access, for the main token's browser: the tunnel (followed live through
 // tunnel.subscribe), pairing a device, the paired devices and the newest audit entries.
 
-import type { TunnelInfo } from "../api/types";
+import type { DeviceScope, TunnelInfo, TunnelProvider } from "../api/types";
 import type { Band } from "./band";
 
 /** How many of the newest audit entries the panel shows. */
@@ -12,8 +12,9 @@ export function watchTunnel(band: Band, onState: (t: TunnelInfo) => void): () =>
   return band.rpc.subscribeTunnel(onState);
 }
 
-/** Starts the tunnel with `provider` (empty: the one settings.json configures). */
-export function startTunnel(band: Band, provider: string) {
+/** Starts the tunnel with `provider` (empty: the one settings.json configures, else a cloudflared
+ * quick tunnel). */
+export function startTunnel(band: Band, provider: TunnelProvider | "") {
   return band.rpc.call("tunnel.start", { provider: provider || undefined });
 }
 
@@ -22,7 +23,7 @@ export function stopTunnel(band: Band) {
 }
 
 /** A one-time pairing link (and its QR code) for a device called `name`. */
-export function pairDevice(band: Band, name: string, scope: "read" | "control") {
+export function pairDevice(band: Band, name: string, scope: DeviceScope) {
   return band.rpc.call("devices.pair", { name, scope });
 }
 

@@ -4,13 +4,12 @@
 // modules come from the server (`devices.pair` → `qr`), drawn here as an SVG: no QR library.
 
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import type { AuditEntryInfo, DeviceInfo, Pairing, TunnelInfo } from "../api/types";
+import { TunnelProviderValues, type AuditEntryInfo, type DeviceInfo, type DeviceScope, type Pairing, type TunnelInfo, type TunnelProvider } from "../api/types";
 import { useBand } from "../state/band";
 import { errorText } from "../state/errors";
 import { loadDevices, pairDevice, revokeDevice, startTunnel, stopTunnel, watchTunnel } from "../state/remote";
 import { Modal } from "./widgets/Modal";
 
-const PROVIDERS = ["cloudflared", "cloudflared-named", "bore"] as const;
 
 export function when(ms: number | null | undefined, now = Date.now()): string {
   if (ms == null) return "never";
@@ -51,7 +50,7 @@ export function RemotePanel({ onClose }: { onClose(): void }) {
 function TunnelSection() {
   const band = useBand();
   const [tunnel, setTunnel] = useState<TunnelInfo | null>(null);
-  const [provider, setProvider] = useState("");
+  const [provider, setProvider] = useState<TunnelProvider | "">("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => watchTunnel(band, setTunnel), [band]);
@@ -92,9 +91,9 @@ function TunnelSection() {
       <div className="row">
         {!live && (
           <>
-            <select aria-label="Tunnel provider" value={provider} onChange={(e) => setProvider(e.target.value)}>
+            <select aria-label="Tunnel provider" value={provider} onChange={(e) => setProvider(e.target.value as TunnelProvider | "")}>
               <option value="">the configured provider</option>
-              {PROVIDERS.map((p) => (
+              {TunnelProviderValues.map((p) => (
                 <option key={p}>{p}</option>
               ))}
             </select>
@@ -126,7 +125,7 @@ function TunnelSection() {
 function PairSection() {
   const band = useBand();
   const [name, setName] = useState("phone");
-  const [scope, setScope] = useState<"read" | "control">("control");
+  const [scope, setScope] = useState<DeviceScope>("control");
   const [pairing, setPairing] = useState<Pairing | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -151,7 +150,7 @@ function PairSection() {
       <h3>Pair a device</h3>
       <form className="row wrap" onSubmit={pair}>
         <input aria-label="Device name" className="grow" value={name} onChange={(e) => setName(e.target.value)} maxLength={64} />
-        <select aria-label="Access" value={scope} onChange={(e) => setScope(e.target.value as "read" | "control")}>
+        <select aria-label="Access" value={scope} onChange={(e) => setScope(e.target.value as DeviceScope)}>
           <option value="control">control (send, approve, terminals)</option>
           <option value="read">read (watch only)</option>
         </select>

@@ -247,7 +247,7 @@ export function RemoveWorkspace({ workspace, onClose }: { workspace: WorkspaceIn
       onClose();
       navigate({ workspace: null, tab: "chat", chat: null });
     } catch (e) {
-      if (!force && isRefused(e)) setRefusal(e.message);
+      if (!force && isRefused(e)) setRefusal(errorText(e));
       else setError(errorText(e));
       setBusy(false);
     }

@@ -1,8 +1,8 @@
-import type { ChatInfo, WorkspaceNotice } from "../api/types";
+import type { ChatInfo, ChatStatus, WorkspaceNotice } from "../api/types";
 import { fakeBand } from "../state/fakeRpc";
 import { announcement, notificationsWanted, setNotificationsWanted, shouldAnnounce, watchWaiting, type Notifier } from "./notify";
 
-const chat = (id: number, status: string): ChatInfo => ({
+const chat = (id: number, status: ChatStatus): ChatInfo => ({
   id,
   workspaceId: 2,
   agent: "claude-code",

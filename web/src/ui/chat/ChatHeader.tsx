@@ -2,7 +2,7 @@
 // its turns, Stop while the agent works, and "+ Chat".
 
 import { useEffect, useState } from "react";
-import type { ChatInfo, UsageTotalsInfo } from "../../api/types";
+import type { ChatInfo, Mode, UsageTotalsInfo } from "../../api/types";
 import { useBand, useCan } from "../../state/band";
 import { stopChat, updateChat } from "../../state/chat";
 import { compact, usd } from "../../state/chatlog";
@@ -13,7 +13,7 @@ export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: Us
   const band = useBand();
   const [model, setModel] = useState(chat.model ?? "");
   useEffect(() => setModel(chat.model ?? ""), [chat.model]);
-  const update = (change: { model?: string; mode?: string }) =>
+  const update = (change: { model?: string; mode?: Mode }) =>
     updateChat(band, chat.id, change).catch((e) => alert(errorText(e)));
   const busy = chat.status === "working" || chat.status === "waiting";
   const control = useCan("control");
@@ -24,7 +24,7 @@ export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: Us
       </span>
       <label className="inline">
         <span className="sr-only">Mode</span>
-        <select aria-label="Mode" value={chat.mode} disabled={!control} onChange={(e) => void update({ mode: e.target.value })}>
+        <select aria-label="Mode" value={chat.mode} disabled={!control} onChange={(e) => void update({ mode: e.target.value as Mode })}>
           {MODES.map(([m]) => (
             <option key={m}>{m}</option>
           ))}

@@ -1,7 +1,7 @@
 // The form that starts a chat in the workspace: agent, mode and an optional first message.
 
 import { useState, type FormEvent } from "react";
-import type { WorkspaceInfo } from "../../api/types";
+import type { Agent, Mode, WorkspaceInfo } from "../../api/types";
 import { useBand } from "../../state/band";
 import { createChat, sendMessage } from "../../state/chat";
 import { errorText } from "../../state/errors";
@@ -11,8 +11,8 @@ import { AgentAndMode } from "../widgets/AgentAndMode";
 export function NewChat({ workspace, onDone, canCancel }: { workspace: WorkspaceInfo; onDone(): void; canCancel: boolean }) {
   const band = useBand();
   const route = useRoute();
-  const [agent, setAgent] = useState("claude-code");
-  const [mode, setMode] = useState("ask");
+  const [agent, setAgent] = useState<Agent>("claude-code");
+  const [mode, setMode] = useState<Mode>("ask");
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
