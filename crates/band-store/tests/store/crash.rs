@@ -19,7 +19,7 @@ use band_store::SqliteStore;
 use diesel::sql_types::Text;
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
 
-const TEST: &str = "kill_9_during_writes_loses_no_acknowledged_write";
+const TEST: &str = "crash::kill_9_during_writes_loses_no_acknowledged_write";
 const CHILD_DB: &str = "BAND_STORE_CRASH_DB";
 const CHILD_CHAT: &str = "BAND_STORE_CRASH_CHAT";
 const WRITERS: usize = 8;

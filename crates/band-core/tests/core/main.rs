@@ -1,0 +1,7 @@
+//! band-core's integration tests, one binary (each module a feature): the services on in-memory fakes of every port.
+
+mod access;
+mod chats;
+mod services;
+mod terminals;
+mod tunnels;
