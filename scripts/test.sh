@@ -30,6 +30,10 @@ export BAND_TEST_BORE
 need chromium || { echo "installing Chromium" >&2; apt_install chromium; }
 ./scripts/web.sh
 
+# The code's form first: formatted, and no clippy warning (the workspace's lints, -D warnings).
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 # Unit, integration and end-to-end tests, the architecture checks (tests/tidy.rs), and one quick
 # smoke run of each benchmark so that none can rot. Built first, with the network, together with
 # the binaries the browser tests run (band-server, band-mockmodel)...
