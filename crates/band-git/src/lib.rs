@@ -18,7 +18,7 @@
 //!   unified diff format `git apply` accepts; gix's status would also run the same filter drivers
 //!   through a second, separately hardened path. One audited path is simpler.
 //!
-//! # Hardening invariants (SECURITY.md: the repository never runs code)
+//! # Hardening invariants (SECURITY.md 15-16: the repository never runs code)
 //!
 //! Every git invocation goes through `cli::GitCommand`, which guarantees:
 //! - an argv array run by `tokio::process::Command`, never a shell string; stdin is null and the

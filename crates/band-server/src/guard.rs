@@ -1,4 +1,4 @@
-//! The gate every request passes before routing (SECURITY.md 2-4, 7-10, 20):
+//! The gate every request passes before routing (SECURITY.md 2-5, 7-11, 20):
 //! 1. the Host header (and an absolute-form target's authority) must name this server (loopback
 //!    names on the listening port, or an explicitly allowed host such as a running tunnel's) —
 //!    DNS rebinding stops here;

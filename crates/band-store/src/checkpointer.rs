@@ -1,4 +1,4 @@
-//! Checkpoints off the write path (SECURITY.md R1: "checkpoint when idle and at shutdown").
+//! Checkpoints off the write path (SECURITY.md R1: a checkpoint when idle and at shutdown).
 //!
 //! SQLite's automatic checkpoint runs inside whichever commit crosses its threshold, so that one
 //! commit waits for the whole log to be copied: a latency spike for whoever appended the event

@@ -15,7 +15,7 @@ use crate::files::{FileBytes, Listing, WorkspacePath};
 ///   ([`FileError::Outside`]), MUST NOT be or lie inside a component named `.git` in any letter
 ///   case — the `.git` directory of a repository or submodule and the `.git` file of a linked
 ///   worktree alike ([`FileError::GitInternals`]) — and MUST NOT be one of band's own files (its
-///   settings and database, and anything else in band's home outside the worktrees directory;
+///   settings and database and their siblings at the root of band's home;
 ///   [`FileError::BandFile`]), including through a hard link;
 /// - read regular files only ([`FileError::NotRegular`] for pipes, sockets and devices, without
 ///   ever blocking on one; [`FileError::IsADirectory`]), at most `limit` bytes

@@ -1,4 +1,4 @@
-//! The security suite (SECURITY.md 2-16): one walkable table of hostile requests against a real
+//! The security suite (SECURITY.md 2-13, 15-16): one walkable table of hostile requests against a real
 //! server, with a real git repository and a real SQLite file.
 //!
 //! Every [`Case`] is sent over a raw HTTP/1.1 writer on a `TcpStream` (so duplicated, empty and
