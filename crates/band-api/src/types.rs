@@ -166,6 +166,11 @@ pub struct FilesListParams {
     /// empty. No `..`, `.`, empty components or `.git`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Start at this entry of the whole listing (default 0): a directory with more entries than
+    /// one listing returns (5000) is read page by page, from the `offset` plus the number of
+    /// entries of the page before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -189,7 +194,12 @@ pub struct FileListing {
     /// Directories first, then by name. `.git`, band's own files and names that are not UTF-8
     /// are left out.
     pub entries: Vec<FileEntryInfo>,
-    /// The directory has more entries than one listing returns (5000); these are the first.
+    /// Where `entries` start in the whole listing.
+    pub offset: u32,
+    /// How many entries the directory has in all.
+    pub total: u32,
+    /// More entries follow these (a listing returns at most 5000): ask again with `offset` plus
+    /// the number of `entries`.
     pub truncated: bool,
 }
 

@@ -147,7 +147,11 @@ pub struct DirEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     pub entries: Vec<DirEntry>,
-    /// The directory has more entries than were asked for; these are the first in order.
+    /// Where `entries` start in the whole listing (0: the first).
+    pub offset: usize,
+    /// How many entries the directory has in all (what a listing shows of it).
+    pub total: usize,
+    /// More entries follow these: ask again from `offset + entries.len()`.
     pub truncated: bool,
 }
 

@@ -13,8 +13,20 @@ pub struct NameError {
 }
 
 fn refuse(what: &'static str, value: &str, reason: impl Into<String>) -> NameError {
-    // Control characters would make the message itself misleading; show them escaped.
-    NameError { what, value: value.escape_debug().to_string(), reason: reason.into() }
+    // Control characters would make the message itself misleading; show them escaped. A long
+    // value is cut: a megabyte of it in every error helps nobody.
+    NameError { what, value: shown(value), reason: reason.into() }
+}
+
+/// A value as an error message shows it: control characters escaped, and cut after 64
+/// characters, saying how long it was.
+pub fn shown(value: &str) -> String {
+    const KEEP: usize = 64;
+    if value.chars().count() <= KEEP {
+        return value.escape_debug().to_string();
+    }
+    let head: String = value.chars().take(KEEP).collect();
+    format!("{}… ({} bytes)", head.escape_debug(), value.len())
 }
 
 /// A project's name: also a directory name under the worktrees directory.
@@ -514,5 +526,13 @@ mod tests {
         for bad in ["", "   ", "12", "a\u{7}b", &"x".repeat(65)] {
             assert!(DeviceName::new(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let e = ProjectName::new(&"x".repeat(1_000_000)).unwrap_err().to_string();
+        assert!(e.len() < 200, "{e}");
+        assert!(e.starts_with(&format!("invalid project name '{}… (1000000 bytes)'", "x".repeat(64))), "{e}");
+        assert_eq!(shown("a\u{7}b"), "a\\u{7}b");
     }
 }

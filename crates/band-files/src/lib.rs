@@ -147,7 +147,13 @@ impl LocalFiles {
         Ok(FileBytes { path: path.clone(), bytes })
     }
 
-    fn list_blocking(&self, root: &Path, dir: &WorkspacePath, max_entries: usize) -> Result<Listing, FileError> {
+    fn list_blocking(
+        &self,
+        root: &Path,
+        dir: &WorkspacePath,
+        offset: usize,
+        max_entries: usize,
+    ) -> Result<Listing, FileError> {
         let (_, resolved) = self.resolve(root, dir)?;
         let checked = std::fs::metadata(&resolved).map_err(|e| io_error(e, dir))?;
         if !checked.is_dir() {
@@ -173,6 +179,9 @@ impl LocalFiles {
             let key = |e: &DirEntry| (e.kind != EntryKind::Dir, e.name.to_lowercase());
             key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
         });
+        let total = entries.len();
+        let offset = offset.min(total);
+        entries.drain(..offset);
         let truncated = entries.len() > max_entries;
         entries.truncate(max_entries);
         for e in entries.iter_mut().filter(|e| e.kind == EntryKind::File) {
@@ -182,15 +191,21 @@ impl LocalFiles {
                 .and_then(|name| stat_entry(&handle, name.as_c_str()).ok())
                 .and_then(|s| u64::try_from(s.st_size).ok());
         }
-        Ok(Listing { entries, truncated })
+        Ok(Listing { entries, offset, total, truncated })
     }
 }
 
 #[async_trait]
 impl WorkspaceFiles for LocalFiles {
-    async fn list(&self, root: &Path, dir: &WorkspacePath, max_entries: usize) -> Result<Listing, FileError> {
+    async fn list(
+        &self,
+        root: &Path,
+        dir: &WorkspacePath,
+        offset: usize,
+        max_entries: usize,
+    ) -> Result<Listing, FileError> {
         let (this, root, dir) = (self.clone(), root.to_owned(), dir.clone());
-        blocking(move || this.list_blocking(&root, &dir, max_entries)).await
+        blocking(move || this.list_blocking(&root, &dir, offset, max_entries)).await
     }
 
     async fn read(&self, root: &Path, file: &WorkspacePath, limit: u64) -> Result<FileBytes, FileError> {

@@ -59,7 +59,7 @@ impl World {
     }
 
     async fn list(&self, rel: &str) -> Result<Listing, FileError> {
-        self.files.list(&self.root, &WorkspacePath::new(rel).expect("a valid path"), 100).await
+        self.files.list(&self.root, &WorkspacePath::new(rel).expect("a valid path"), 0, 100).await
     }
 
     async fn refusal(&self, rel: &str) -> String {
@@ -124,9 +124,16 @@ async fn long_listings_are_cut_in_order_and_say_so() {
     for name in ["e", "d", "c", "b", "a"] {
         w.write(&format!("many/{name}"), b"x");
     }
-    let listing = w.files.list(&w.root, &WorkspacePath::new("many").expect("path"), 3).await.expect("list");
+    let listing = w.files.list(&w.root, &WorkspacePath::new("many").expect("path"), 0, 3).await.expect("list");
     assert_eq!(names(&listing), [("a", EntryKind::File), ("b", EntryKind::File), ("c", EntryKind::File)]);
     assert!(listing.truncated);
+    assert_eq!((listing.offset, listing.total), (0, 5));
+    // The rest, page by page: nothing skipped, nothing twice.
+    let next = w.files.list(&w.root, &WorkspacePath::new("many").expect("path"), 3, 3).await.expect("list");
+    assert_eq!(names(&next), [("d", EntryKind::File), ("e", EntryKind::File)]);
+    assert_eq!((next.offset, next.total, next.truncated), (3, 5, false));
+    let past = w.files.list(&w.root, &WorkspacePath::new("many").expect("path"), 99, 3).await.expect("list");
+    assert_eq!((past.entries.len(), past.offset, past.truncated), (0, 5, false), "past the end: empty, not an error");
 }
 
 #[tokio::test]
@@ -228,7 +235,7 @@ async fn a_band_home_inside_a_workspace_keeps_its_files() {
             format!("'.band/{name}' resolves to one of band's own files, which band never serves")
         );
     }
-    let listing = files.list(&root, &path(".band"), 100).await.expect("list the home");
+    let listing = files.list(&root, &path(".band"), 0, 100).await.expect("list the home");
     assert_eq!(names(&listing), [("notes.txt", EntryKind::File)], "band's files are not listed");
     assert_eq!(files.read(&root, &path(".band/notes.txt"), 1024).await.expect("other files").bytes, b"notes.txt");
 }

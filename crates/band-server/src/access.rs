@@ -68,16 +68,43 @@ impl band_core::ports::Background for TokioBackground {
     }
 }
 
+/// Sockets (WebSockets of `/rpc` and of terminals) open at once at most.
+pub const MAX_SOCKETS: usize = 4096;
+/// Of those, kept for the main token alone, so that no device or browser can lock its owner out.
+pub const MAIN_RESERVED: usize = 64;
+/// Sockets one paired device may hold at once (all its tabs and terminals together).
+pub const PER_DEVICE: usize = 32;
+/// Sockets one browser session may hold at once (its tabs and terminals).
+pub const PER_SESSION: usize = 64;
+
+/// Whose a socket is, for its limits: the device, and the browser session (the hash of its
+/// cookie) when it came from a browser. Neither: the main token's bearer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SocketOwner {
+    pub device: Option<i64>,
+    pub session: Option<String>,
+}
+
+#[derive(Default)]
+struct SocketTally {
+    total: usize,
+    /// Sockets of devices and browser sessions, which may not use [`MAIN_RESERVED`].
+    shared: usize,
+    per_device: std::collections::HashMap<i64, usize>,
+    per_session: std::collections::HashMap<String, usize>,
+}
+
 /// Credentials of HTTP requests, and the sockets they opened.
 pub struct Auth {
     pub access: Access,
     notices: Arc<Broadcast>,
     live_sockets: AtomicU32,
+    sockets: std::sync::Mutex<SocketTally>,
 }
 
 impl Auth {
     pub fn new(access: Access, notices: Arc<Broadcast>) -> Self {
-        Self { access, notices, live_sockets: AtomicU32::new(0) }
+        Self { access, notices, live_sockets: AtomicU32::new(0), sockets: std::sync::Mutex::default() }
     }
 
     /// On an in-memory store, with no tunnel (unit tests).
@@ -153,10 +180,55 @@ impl Auth {
         }
     }
 
-    /// Counts a live socket for [`api::TokenRotated::sockets_closed`] while the count lives.
-    pub fn socket_opened(self: &Arc<Self>) -> SocketCount {
+    /// Admits a socket for `owner` within the limits ([`MAX_SOCKETS`], with [`MAIN_RESERVED`] of
+    /// them for the main token; [`PER_DEVICE`]; [`PER_SESSION`]) and counts it until the returned
+    /// count is dropped; else the refusal, naming the limit.
+    ///
+    /// # Errors
+    /// The message for a 429.
+    pub fn socket_opened(self: &Arc<Self>, owner: &SocketOwner) -> Result<SocketCount, String> {
+        let main_bearer = owner.device.is_none() && owner.session.is_none();
+        {
+            let mut t = self.sockets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if t.total >= MAX_SOCKETS || (!main_bearer && t.shared >= MAX_SOCKETS - MAIN_RESERVED) {
+                return Err(format!(
+                    "band-server has {} sockets open, the most it keeps for devices and browsers; close some tabs \
+                     (the main token keeps {MAIN_RESERVED} more for itself)",
+                    t.total
+                ));
+            }
+            if let Some(d) = owner.device
+                && t.per_device.get(&d).copied().unwrap_or(0) >= PER_DEVICE
+            {
+                return Err(format!(
+                    "this device has {PER_DEVICE} sockets open, the most one device may; close some of its tabs"
+                ));
+            }
+            if let Some(s) = &owner.session
+                && t.per_session.get(s).copied().unwrap_or(0) >= PER_SESSION
+            {
+                return Err(format!(
+                    "this browser has {PER_SESSION} sockets open, the most one browser session may; close some tabs"
+                ));
+            }
+            t.total += 1;
+            if !main_bearer {
+                t.shared += 1;
+            }
+            if let Some(d) = owner.device {
+                *t.per_device.entry(d).or_default() += 1;
+            }
+            if let Some(s) = &owner.session {
+                *t.per_session.entry(s.clone()).or_default() += 1;
+            }
+        }
         self.live_sockets.fetch_add(1, Ordering::Relaxed);
-        SocketCount(self.clone())
+        Ok(SocketCount(self.clone(), owner.clone()))
+    }
+
+    /// Sockets open now.
+    pub fn sockets_open(&self) -> usize {
+        self.sockets.lock().unwrap_or_else(std::sync::PoisonError::into_inner).total
     }
 
     /// Rotates the main token and says how many sockets closed with it.
@@ -174,11 +246,33 @@ impl Auth {
 }
 
 /// A live socket, counted until dropped.
-pub struct SocketCount(Arc<Auth>);
+pub struct SocketCount(Arc<Auth>, SocketOwner);
 
 impl Drop for SocketCount {
     fn drop(&mut self) {
         self.0.live_sockets.fetch_sub(1, Ordering::Relaxed);
+        let owner = &self.1;
+        let mut t = self.0.sockets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        t.total = t.total.saturating_sub(1);
+        if owner.device.is_some() || owner.session.is_some() {
+            t.shared = t.shared.saturating_sub(1);
+        }
+        if let Some(d) = owner.device
+            && let Some(n) = t.per_device.get_mut(&d)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                t.per_device.remove(&d);
+            }
+        }
+        if let Some(s) = &owner.session
+            && let Some(n) = t.per_session.get_mut(s)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                t.per_session.remove(s);
+            }
+        }
     }
 }
 

@@ -32,7 +32,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use band_core::{AuditKind, Scope};
 
-use crate::access::Auth as Credentials;
+use crate::access::{Auth as Credentials, SocketOwner};
 use crate::session::Subject;
 use band_core::services::{Caller, Credential};
 
@@ -313,7 +313,7 @@ enum Admitted {
     Public,
     /// A page request carrying a pairing code.
     Pair(String),
-    Caller(Caller, Credential),
+    Caller(Caller, Credential, SocketOwner),
 }
 
 fn single(headers: &HeaderMap, name: header::HeaderName) -> Result<Option<&str>, String> {
@@ -347,12 +347,13 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut req: Request, next: Next
     let mut res = match admit(&guard, &req) {
         Ok(Admitted::Public) => next.run(req).await,
         Ok(Admitted::Pair(code)) => pair_exchange(&guard, req, &code).await,
-        Ok(Admitted::Caller(caller, credential)) => {
+        Ok(Admitted::Caller(caller, credential, owner)) => {
             let needs = route_scope(req.method(), req.uri().path());
             match caller.allows(&format!("{} {}", req.method(), req.uri().path()), needs) {
                 Ok(()) => {
                     req.extensions_mut().insert(caller);
                     req.extensions_mut().insert(credential);
+                    req.extensions_mut().insert(owner);
                     next.run(req).await
                 }
                 Err(problem) => {
@@ -433,6 +434,7 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
     }
     let unauthorized = |m: String| unauthorized(req, m);
     let who: Option<(Caller, Credential)>;
+    let mut session: Option<String> = None;
     let auth = match single(headers, header::AUTHORIZATION).map_err(unauthorized)? {
         Some(value) => {
             // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
@@ -462,6 +464,7 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
                     ));
                 };
                 who = Some(found);
+                session = Some(crate::secrets::sha256_hex(one));
                 Auth::Cookie
             }
             _ => return Err(unauthorized("more than one session cookie".into())),
@@ -483,7 +486,8 @@ fn admit(guard: &Guard, req: &Request<Body>) -> Result<Admitted, Response> {
     let Some((caller, credential)) = who else {
         return Err(unauthorized("no credential".into()));
     };
-    Ok(Admitted::Caller(caller, credential))
+    let owner = SocketOwner { device: credential.device.map(|d| d.0), session };
+    Ok(Admitted::Caller(caller, credential, owner))
 }
 
 #[cfg(test)]

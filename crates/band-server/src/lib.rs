@@ -12,6 +12,7 @@
 //! checkpointed after the last request finished; every terminal, agent and tunnel is stopped on
 //! the way out.
 
+mod accept;
 pub mod access;
 pub mod guard;
 pub mod raw;
@@ -28,7 +29,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -40,17 +40,14 @@ use band_core::services::{
     ChatPorts, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
 };
 use band_core::{AgentKind, agent_env, terminal_env};
-use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
 use rpc::notices::Broadcast;
 use rpc::{ApiContext, module};
-use tower::ServiceExt;
 
 pub use guard::Guard;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Largest JSON-RPC request body accepted.
-pub const MAX_REQUEST_BYTES: u32 = 4 * 1024 * 1024;
+pub use rpc::transport::MAX_REQUEST_BYTES;
 
 /// Where band keeps its state, and how it listens. Resolved from flags, environment and
 /// settings by the binary (or given directly by tests).
@@ -62,7 +59,13 @@ pub struct Config {
     pub worktrees_dir: PathBuf,
     /// The built dashboard (`web/dist`); `None` serves a page saying how to build it.
     pub web_dir: Option<PathBuf>,
+    /// How long a connection may take to send a request's headers, and stay idle between
+    /// requests, before it is closed ([`HEADER_TIMEOUT`]).
+    pub header_timeout: Duration,
 }
+
+/// The default [`Config::header_timeout`].
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Config {
     /// An embedded server on `home`, ignoring its settings' port and bind: 127.0.0.1 on a free
@@ -74,6 +77,7 @@ impl Config {
             port: 0,
             worktrees_dir: home.join("worktrees"),
             web_dir: None,
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 
@@ -91,7 +95,11 @@ impl Config {
         let worktrees_dir =
             settings.worktrees_dir.as_deref().map(|d| expand_home(d, home)).unwrap_or_else(|| home.join("worktrees"));
         let port = settings.web_server_port.unwrap_or(settings::DEFAULT_PORT);
-        Ok((Self { home: home.to_owned(), bind, port, worktrees_dir, web_dir: web::default_dir() }, settings))
+        let web_dir = web::default_dir();
+        Ok((
+            Self { home: home.to_owned(), bind, port, worktrees_dir, web_dir, header_timeout: HEADER_TIMEOUT },
+            settings,
+        ))
     }
 }
 
@@ -421,19 +429,7 @@ impl Band {
             self.allowed.allow("http", host, port);
         }
         let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
-        let rpc = RpcState {
-            builder: jsonrpsee::server::Server::builder()
-                .set_config(
-                    ServerConfig::builder()
-                        .max_request_body_size(MAX_REQUEST_BYTES)
-                        .max_response_body_size(64 * 1024 * 1024)
-                        .build(),
-                )
-                .to_service_builder(),
-            methods: methods.into(),
-            stop: stop_handle,
-            auth: self.auth.clone(),
-        };
+        let rpc = rpc::transport::RpcState::new(methods.into(), stop_handle, self.auth.clone());
         let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), auth: self.auth.clone() };
         let app = router(rpc, self.files.clone(), terminal_state, guard, self.config.web_dir.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -441,15 +437,7 @@ impl Band {
             shutdown.await;
             let _ = tx.send(());
         };
-        // Events are small frames that must go out at once: no Nagle delay (~40 ms otherwise).
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY");
-            }
-        });
-        let serving = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(graceful);
-        let result = serving.await;
+        accept::serve(listener, app, self.config.header_timeout, graceful).await;
         let _ = rx.await;
         // Agents, terminals and the tunnel next, side by side: chats are marked interrupted in one
         // transaction and every agent's process group is stopped; every terminal's shell and
@@ -466,16 +454,8 @@ impl Band {
         if let Err(e) = self.store.checkpoint().await {
             tracing::warn!(error = %e, "checkpoint at shutdown failed");
         }
-        result.map_err(StartError::Serve)
+        Ok(())
     }
-}
-
-#[derive(Clone)]
-struct RpcState {
-    builder: TowerServiceBuilder<tower::layer::util::Identity, tower::layer::util::Identity>,
-    methods: jsonrpsee::Methods,
-    stop: StopHandle,
-    auth: Arc<access::Auth>,
 }
 
 /// Every route band-server has, as (method, an example path it answers); a test walks them all
@@ -498,7 +478,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 pub const TERMINAL_WS: &str = "/terminals/{id}/ws";
 
 fn router(
-    rpc: RpcState,
+    rpc: rpc::transport::RpcState,
     files: Arc<Files>,
     terminals: terminal_ws::TerminalState,
     guard: Arc<Guard>,
@@ -507,7 +487,7 @@ fn router(
     let access = guard.auth.access.clone();
     Router::new()
         .route("/health", get(health))
-        .route("/rpc", any(serve_rpc).with_state(rpc))
+        .route("/rpc", any(rpc::transport::serve).with_state(rpc))
         .route("/pair", axum::routing::post(redeem).with_state(access))
         .route(raw::ROUTE, get(raw::serve).with_state(files))
         .route(TERMINAL_WS, get(terminal_ws::attach).with_state(terminals))
@@ -552,49 +532,6 @@ async fn redeem(State(access): State<band_core::services::Access>, req: Request)
         Err(e) => {
             tracing::error!(error = %e, "redeeming a pairing code");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error; the server's log has the details".into())
-        }
-    }
-}
-
-/// One jsonrpsee service per connection, so each WebSocket gets its own connection id. A
-/// WebSocket also gets its own stop handle, tied to the credential that opened it: it is closed
-/// when the server stops or the credential ends (a revoked device, a rotated token).
-async fn serve_rpc(State(rpc): State<RpcState>, mut req: Request) -> Response {
-    let credential = req.extensions().get::<band_core::services::Credential>().cloned();
-    let upgrade = req.headers().get(axum::http::header::UPGRADE).is_some();
-    let stop = match credential {
-        Some(credential) if upgrade => {
-            let (conn_stop, conn_handle) = jsonrpsee::server::stop_channel();
-            let (server_stop, ended) = (rpc.stop.clone(), rpc.auth.ended(credential));
-            let count = rpc.auth.socket_opened();
-            let watcher = conn_handle.clone();
-            // A subscriber too slow to read is hung up on (SECURITY.md R4): it reconnects and
-            // resubscribes from its last sequence number.
-            let hangup = conn_handle.clone();
-            req.extensions_mut().insert(rpc::Hangup(std::sync::Arc::new(move || {
-                let _ = hangup.stop();
-            })));
-            tokio::spawn(async move {
-                let _count = count;
-                tokio::select! {
-                    () = server_stop.shutdown() => {}
-                    () = ended => {}
-                    // The connection ended by itself (or never upgraded): nothing to close.
-                    () = watcher.stopped() => return,
-                }
-                let _ = conn_handle.stop();
-            });
-            conn_stop
-        }
-        _ => rpc.stop.clone(),
-    };
-    let service = rpc.builder.build(rpc.methods, stop);
-    match service.oneshot(req).await {
-        Ok(res) => res.map(Body::new),
-        Err(e) => {
-            tracing::error!(error = %e, "rpc transport error");
-            let body = serde_json::json!({"error": "internal error; the server's log has the details"});
-            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
         }
     }
 }

@@ -52,6 +52,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), StartError> {
+    // Signals are ours before anything else happens: a SIGTERM while the database opens or right
+    // after the listener is bound is a shutdown, not a kill.
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        return Err(StartError::Config("cannot install the signal handlers".into()));
+    };
     let home = args.home.unwrap_or_else(band_server::default_home);
     let (mut config, _settings): (Config, _) = Config::for_home(&home)?;
     if let Some(port) = args.port {
@@ -75,10 +80,6 @@ async fn run(args: Args) -> Result<(), StartError> {
 
     let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-            tracing::error!("cannot install signal handlers");
-            return;
-        };
         tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
         tracing::info!("shutting down (a second signal forces exit)");
         let _ = first_tx.send(());

@@ -59,6 +59,7 @@ pub struct TerminalState {
 pub async fn attach(
     State(TerminalState { terminals, auth }): State<TerminalState>,
     credential: Option<axum::Extension<band_core::services::Credential>>,
+    owner: Option<axum::Extension<crate::access::SocketOwner>>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -85,9 +86,17 @@ pub async fn attach(
             );
         }
     };
+    let (Some(axum::Extension(credential)), Some(axum::Extension(owner))) = (credential, owner) else {
+        return refuse(StatusCode::UNAUTHORIZED, "no credential".into());
+    };
+    // Counted before the upgrade, so that a socket over its owner's limit is refused in plain
+    // HTTP, with the limit named.
+    let count = match auth.socket_opened(&owner) {
+        Ok(count) => count,
+        Err(message) => return refuse(StatusCode::TOO_MANY_REQUESTS, message),
+    };
     upgrade.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).on_upgrade(move |socket| async move {
-        let Some(axum::Extension(credential)) = credential else { return };
-        let _count = auth.socket_opened();
+        let _count = count;
         let ended = auth.ended(credential);
         session(socket, terminals, id, sub, ended).await;
     })

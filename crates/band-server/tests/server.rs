@@ -6,6 +6,7 @@ mod chat_streams;
 mod devices;
 mod files;
 mod layouts;
+mod limits;
 mod security;
 mod support;
 mod terminals;
@@ -540,6 +541,37 @@ async fn the_server_process_starts_serves_and_stops_on_sigterm() {
     let log = log.await.expect("log");
     assert!(log.contains("DEBUG") || log.contains("INFO"), "the log was captured: {log}");
     assert!(!log.contains(token), "the token leaked into the log");
+}
+
+/// A SIGTERM the moment the server says it listens is a graceful stop (exit 0), never a kill:
+/// the handlers are installed before anything else (it was killed outright in 20 of 30 starts).
+#[tokio::test]
+async fn a_sigterm_right_after_start_is_a_graceful_stop() {
+    use tokio::io::AsyncBufReadExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    for round in 0..15 {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_band-server"))
+            .args(["--port", "0"])
+            .env("BAND_HOME", home.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn band-server");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("started in time")
+            .expect("read")
+            .expect("a line");
+        let pid = child.id().expect("pid").to_string();
+        std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        let exit = tokio::time::timeout(std::time::Duration::from_secs(15), child.wait())
+            .await
+            .expect("exits in time")
+            .expect("status");
+        assert!(exit.success(), "round {round}: a SIGTERM right after start ended it with {exit}");
+    }
 }
 
 #[tokio::test]

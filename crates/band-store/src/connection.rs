@@ -102,6 +102,19 @@ pub(crate) fn open(path: &Path) -> Result<(SqliteConnection, Readers), StoreErro
     // Checked before migrating, so that nothing is written to a damaged file.
     quick_check(&mut writer, path)?;
     writer.run_pending_migrations(MIGRATIONS).map_err(|e| failed(&format!("migrating the schema failed: {e}")))?;
+    // SQLite opens a file it may not write read-only, silently; every write would then fail
+    // later. Writing the header's user_version back as it is (a real write, changing nothing)
+    // says so now, with what to fix.
+    let version =
+        diesel::sql_query("PRAGMA user_version").get_result::<UserVersion>(&mut writer).map_err(|e| failed(&e))?;
+    writer.batch_execute(&format!("PRAGMA user_version = {}", version.user_version)).map_err(|e| {
+        let dir = path.parent().map_or_else(|| ".".into(), |d| d.display().to_string());
+        internal(format!(
+            "the database {} cannot be written ({e}); give the user running band-server write access to it, \
+                 its -wal and -shm files and the directory {dir} (e.g. `chmod u+w`), or use another --home",
+            path.display()
+        ))
+    })?;
     let readers = Pool::builder()
         .max_size(READERS)
         .min_idle(Some(1))
@@ -111,6 +124,12 @@ pub(crate) fn open(path: &Path) -> Result<(SqliteConnection, Readers), StoreErro
         .build(ConnectionManager::new(uri(path, "ro")?))
         .map_err(|e| failed(&format!("opening read connections failed: {e}")))?;
     Ok((writer, readers))
+}
+
+#[derive(QueryableByName)]
+struct UserVersion {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    user_version: i32,
 }
 
 fn quick_check(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreError> {

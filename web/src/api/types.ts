@@ -678,6 +678,12 @@ export interface Methods {
   "files.list": {
     params: {
       /**
+       * Start at this entry of the whole listing (default 0): a directory with more entries than
+       * one listing returns (5000) is read page by page, from the `offset` plus the number of
+       * entries of the page before.
+       */
+      offset?: number | null;
+      /**
        * A directory relative to the workspace root, `/`-separated; the root when left out or
        * empty. No `..`, `.`, empty components or `.git`.
        */
@@ -1172,11 +1178,20 @@ export interface FileListing {
    */
   entries: FileEntryInfo[];
   /**
+   * Where `entries` start in the whole listing.
+   */
+  offset: number;
+  /**
    * The directory listed; empty for the root.
    */
   path: string;
   /**
-   * The directory has more entries than one listing returns (5000); these are the first.
+   * How many entries the directory has in all.
+   */
+  total: number;
+  /**
+   * More entries follow these (a listing returns at most 5000): ask again with `offset` plus
+   * the number of `entries`.
    */
   truncated: boolean;
   workspaceId: number;
@@ -1678,6 +1693,12 @@ export interface ErrorData {
  * via the `definition` "FilesListParams".
  */
 export interface FilesListParams {
+  /**
+   * Start at this entry of the whole listing (default 0): a directory with more entries than
+   * one listing returns (5000) is read page by page, from the `offset` plus the number of
+   * entries of the page before.
+   */
+  offset?: number | null;
   /**
    * A directory relative to the workspace root, `/`-separated; the root when left out or
    * empty. No `..`, `.`, empty components or `.git`.

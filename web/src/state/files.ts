@@ -9,9 +9,10 @@ export function workspaceStatus(band: Band, workspace: number) {
   return band.rpc.call("workspaces.status", { workspace: String(workspace) });
 }
 
-/** One directory of the workspace ("" is its root). */
-export function listFiles(band: Band, workspace: number, path: string) {
-  return band.rpc.call("files.list", { workspace: String(workspace), path });
+/** One directory of the workspace ("" is its root), from its `offset`th entry (a listing holds at
+ * most 5000; `truncated` says more follow). */
+export function listFiles(band: Band, workspace: number, path: string, offset = 0) {
+  return band.rpc.call("files.list", { workspace: String(workspace), path, offset: offset || undefined });
 }
 
 export function readFile(band: Band, workspace: number, path: string) {

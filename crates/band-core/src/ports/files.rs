@@ -29,13 +29,19 @@ use crate::files::{FileBytes, Listing, WorkspacePath};
 /// followed (their kind is `Symlink`).
 #[async_trait]
 pub trait WorkspaceFiles: Send + Sync {
-    /// The entries of the directory `dir`: directories first, then by name; at most
-    /// `max_entries` (the first in that order), `truncated` when there were more.
+    /// The entries of the directory `dir`: directories first, then by name; from the `offset`th
+    /// in that order, at most `max_entries`; with the total, and `truncated` when more follow.
     ///
     /// # Errors
     /// As above; [`FileError::NotFound`], [`FileError::NotADirectory`];
     /// [`FileError::RootMissing`] when the workspace's directory is gone.
-    async fn list(&self, root: &Path, dir: &WorkspacePath, max_entries: usize) -> Result<Listing, FileError>;
+    async fn list(
+        &self,
+        root: &Path,
+        dir: &WorkspacePath,
+        offset: usize,
+        max_entries: usize,
+    ) -> Result<Listing, FileError>;
 
     /// The whole content of the regular file `file`, when it has at most `limit` bytes.
     ///

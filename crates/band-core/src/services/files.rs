@@ -37,10 +37,11 @@ impl Files {
         &self,
         selector: &str,
         dir: Option<&str>,
+        offset: usize,
     ) -> Result<(Workspace, WorkspacePath, Listing), CoreError> {
         let dir = WorkspacePath::new(dir.unwrap_or_default())?;
         let (_, workspace) = self.workspaces.resolve(selector).await?;
-        let listing = self.files.list(&workspace.path, &dir, Self::LIST_LIMIT).await?;
+        let listing = self.files.list(&workspace.path, &dir, offset, Self::LIST_LIMIT).await?;
         Ok((workspace, dir, listing))
     }
 

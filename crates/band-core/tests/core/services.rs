@@ -265,9 +265,9 @@ struct RecordingFiles {
 
 #[async_trait]
 impl ports::WorkspaceFiles for RecordingFiles {
-    async fn list(&self, root: &Path, dir: &WorkspacePath, max: usize) -> Result<Listing, FileError> {
+    async fn list(&self, root: &Path, dir: &WorkspacePath, _offset: usize, max: usize) -> Result<Listing, FileError> {
         self.calls.lock().expect("lock").push((root.to_owned(), dir.as_str().to_owned(), max as u64));
-        Ok(Listing { entries: vec![], truncated: false })
+        Ok(Listing { entries: vec![], offset: 0, total: 0, truncated: false })
     }
     async fn read(&self, root: &Path, file: &WorkspacePath, limit: u64) -> Result<FileBytes, FileError> {
         self.calls.lock().expect("lock").push((root.to_owned(), file.as_str().to_owned(), limit));
@@ -288,7 +288,7 @@ async fn only_valid_paths_of_known_workspaces_reach_the_files_port() {
             matches!(&e, CoreError::InvalidInput(m) if m.what.starts_with("invalid path")),
             "the path is checked first: {e:?}"
         );
-        let e = files.list("app/w", Some(bad)).await.expect_err(bad);
+        let e = files.list("app/w", Some(bad), 0).await.expect_err(bad);
         assert!(matches!(e, CoreError::InvalidInput(_)), "{e:?}");
     }
     let e = files.read("app/w", "", 10).await.expect_err("the root is not a file");
@@ -297,7 +297,7 @@ async fn only_valid_paths_of_known_workspaces_reach_the_files_port() {
     assert!(matches!(e, CoreError::NotFound(_)), "{e:?}");
     assert_eq!(port.calls.lock().expect("lock").len(), 0, "nothing reached the port");
 
-    files.list("app/w", None).await.expect("root listing");
+    files.list("app/w", None, 0).await.expect("root listing");
     let e = files.read("app/w", "src/big.bin", Files::READ_LIMIT).await.expect_err("too large");
     assert!(
         matches!(&e, CoreError::Refused(m) if m == "'src/big.bin' is 2.0 MiB (2097153 bytes); band reads files up to 2.0 MiB"),

@@ -157,6 +157,8 @@ pub fn listing_info(workspace: WorkspaceId, dir: &WorkspacePath, l: &Listing) ->
                 size: e.size,
             })
             .collect(),
+        offset: u32::try_from(l.offset).unwrap_or(u32::MAX),
+        total: u32::try_from(l.total).unwrap_or(u32::MAX),
         truncated: l.truncated,
     }
 }

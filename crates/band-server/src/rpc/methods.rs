@@ -211,7 +211,8 @@ pub(super) fn queue(m: &mut RpcModule<ApiContext>) -> Reg {
 
 pub(super) fn files(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::FilesList, _, _>(m, |c, p| async move {
-        let (ws, dir, listing) = c.files.list(&p.workspace, p.path.as_deref()).await?;
+        let offset = usize::try_from(p.offset.unwrap_or(0)).unwrap_or(usize::MAX);
+        let (ws, dir, listing) = c.files.list(&p.workspace, p.path.as_deref(), offset).await?;
         Ok(listing_info(ws.id, &dir, &listing))
     })?;
     add::<api::FilesRead, _, _>(m, |c, p| async move {

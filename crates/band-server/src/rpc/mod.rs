@@ -28,6 +28,7 @@ mod convert;
 mod methods;
 pub mod notices;
 mod subscriptions;
+pub mod transport;
 
 pub use convert::{device_scope_info, scope_info, terminal_info};
 pub use subscriptions::Hangup;
@@ -212,12 +213,25 @@ pub fn error_object(method: &str, e: CoreError) -> ErrorObjectOwned {
     problem_object(kind, problem)
 }
 
-/// A problem as a JSON-RPC error of `kind`.
-pub fn problem_object(kind: api::ErrorKind, problem: Problem) -> ErrorObjectOwned {
+/// A problem as a JSON-RPC error of `kind`. Facts longer than [`MAX_WHAT`] are cut: a request
+/// that carried a megabyte does not get it echoed back.
+pub fn problem_object(kind: api::ErrorKind, mut problem: Problem) -> ErrorObjectOwned {
+    if problem.what.len() > MAX_WHAT {
+        let mut end = MAX_WHAT;
+        while !problem.what.is_char_boundary(end) {
+            end -= 1;
+        }
+        let total = problem.what.len();
+        problem.what.truncate(end);
+        problem.what.push_str(&format!("… (cut; {total} bytes)"));
+    }
     let fix = problem.fix.map(fix_info);
     let message = api::errors::message(&problem.what, fix.as_ref().map(api::ErrorFix::api_words));
     ErrorObjectOwned::owned(kind.code(), message, Some(api::ErrorData { kind, what: problem.what, fix }))
 }
+
+/// The longest facts an error carries.
+pub const MAX_WHAT: usize = 1024;
 
 /// A problem's message as the API words it (for HTTP refusals outside JSON-RPC).
 pub fn problem_message(problem: &Problem) -> String {

@@ -740,7 +740,11 @@ fn cookie_cases(w: &World) -> Vec<Case> {
     let huge =
         format!(r#"{{"jsonrpc":"2.0","id":1,"method":"projects.list","params":{{"x":"{}"}}}}"#, "a".repeat(5 << 20));
     let huge = w.authed("POST", "/rpc").header("content-type", "application/json").body(huge);
-    list.push(("a 5 MiB JSON-RPC body".into(), huge, http(413, "Request is too big")));
+    list.push((
+        "a 5 MiB JSON-RPC body".into(),
+        huge,
+        http(413, "the request is larger than 4 MiB, the most band-server reads"),
+    ));
     let bearer_none = w.authed("POST", "/rpc").body(body_for("POST"));
     list.push(("the token with no content type".into(), bearer_none, http(415, json_only)));
     let mixed = post(Some("application/json"), own()).header("authorization", format!("Bearer {}", "e".repeat(64)));
@@ -1052,7 +1056,13 @@ fn branch_cases(w: &World) -> Vec<Case> {
     let mut cases = Vec::new();
     for (branch, why) in branches {
         let req = w.rpc(&w.token, "workspaces.create", json!({"project": "app", "branch": branch}));
-        let expect = rpc_err(INVALID, format!("invalid branch name '{}': {why}", branch.escape_debug()));
+        // A value longer than 64 characters is cut in the message, saying how long it was.
+        let shown = if branch.chars().count() > 64 {
+            format!("{}… ({} bytes)", branch.chars().take(64).collect::<String>(), branch.len())
+        } else {
+            branch.escape_debug().to_string()
+        };
+        let expect = rpc_err(INVALID, format!("invalid branch name '{shown}': {why}"));
         cases.push(case(C, format!("branch {branch:?}"), req, expect));
     }
     for (base, code, why) in [

@@ -255,3 +255,55 @@ pub async fn next_json(ws: &mut Ws) -> Value {
         }
     }
 }
+
+/// A POST whose body is exactly `body` (bytes, not necessarily UTF-8).
+pub async fn raw_http_bytes(addr: SocketAddr, path: &str, headers: &[(&str, String)], body: &[u8]) -> Reply {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+    tokio::spawn(conn);
+    let mut req = hyper::Request::builder().method("POST").uri(path);
+    for (name, value) in headers {
+        req = req.header(*name, value.as_str());
+    }
+    let req = req.body(Full::new(Bytes::from(body.to_vec()))).expect("request");
+    let res = sender.send_request(req).await.expect("response");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned(), bytes: body.to_vec() }
+}
+
+/// A POST of `size` bytes sent chunked (no Content-Length), written by hand; the reply as far as
+/// the server sends one (it may stop reading early).
+pub async fn chunked_post(addr: SocketAddr, path: &str, headers: &[(&str, String)], size: usize) -> Reply {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let mut head = format!("POST {path} HTTP/1.1\r\ntransfer-encoding: chunked\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    tcp.write_all(head.as_bytes()).await.expect("head");
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    // The server may answer and close before all is sent: stop writing then.
+    while sent < size {
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if tcp.write_all(&frame).await.is_err() {
+            break;
+        }
+        sent += chunk.len();
+    }
+    let _ = tcp.write_all(b"0\r\n\r\n").await;
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read_to_end(&mut raw)).await;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    // A body sent with content-length or chunked: take the JSON object in it.
+    let body = match (body.find('{'), body.rfind('}')) {
+        (Some(a), Some(b)) if b >= a => body[a..=b].to_owned(),
+        _ => body,
+    };
+    Reply { status, headers: hyper::HeaderMap::new(), bytes: body.clone().into_bytes(), body }
+}

@@ -80,6 +80,23 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
     },
     [band, ws],
   );
+  // The next page of a directory too large for one listing, appended to what is shown.
+  const more = useCallback(
+    async (path: string, from: number) => {
+      try {
+        const page = await listFiles(band, ws, path, from);
+        setDirs((d) => {
+          const dir = d[path];
+          if (dir?.state !== "ready") return d;
+          const entries = [...dir.listing.entries, ...page.entries];
+          return { ...d, [path]: { state: "ready", listing: { ...page, offset: 0, entries } } };
+        });
+      } catch (e) {
+        setDirs((d) => ({ ...d, [path]: { state: "error", message: errorText(e) } }));
+      }
+    },
+    [band, ws],
+  );
 
   // Every open directory is listed; again after each agent turn and on Refresh.
   const openKey = [...open].sort().join("\n");
@@ -99,7 +116,7 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
 
   const tree = (
     <div className="file-tree" data-testid="file-tree" role="tree" aria-label="Workspace files">
-      <DirEntries dirs={dirs} marks={marks} path="" open={open} depth={0} selected={file} onToggle={toggle} onOpen={choose} />
+      <DirEntries dirs={dirs} marks={marks} path="" open={open} depth={0} selected={file} onToggle={toggle} onOpen={choose} onMore={(p, from) => void more(p, from)} />
     </div>
   );
   const viewer = file ? (
@@ -142,6 +159,7 @@ function DirEntries(props: {
   selected: string | null;
   onToggle(path: string): void;
   onOpen(path: string): void;
+  onMore(path: string, from: number): void;
 }) {
   const { dirs, path, depth } = props;
   const dir = dirs[path];
@@ -160,7 +178,7 @@ function DirEntries(props: {
       </div>
     );
   }
-  const { entries, truncated } = dir.listing;
+  const { entries, truncated, total } = dir.listing;
   if (entries.length === 0) {
     return (
       <div className="file-note muted small" style={pad}>
@@ -175,7 +193,10 @@ function DirEntries(props: {
       ))}
       {truncated && (
         <div className="file-note muted small" style={pad}>
-          Only the first {entries.length} entries are listed.
+          {entries.length} of {total} entries.{" "}
+          <button type="button" className="link" onClick={() => props.onMore(path, entries.length)}>
+            Show more
+          </button>
         </div>
       )}
     </>
@@ -192,6 +213,7 @@ function Entry(props: {
   selected: string | null;
   onToggle(path: string): void;
   onOpen(path: string): void;
+  onMore(path: string, from: number): void;
 }) {
   const { entry: e, pad, open, selected, onToggle, onOpen, marks } = props;
   if (e.kind === "dir") {
