@@ -89,6 +89,7 @@ fn dependencies_point_inwards() {
         ("band-adapters", &["band-core"]),
         ("band-cli", &["band-adapters"]),
         ("band-server", &["band-core", "band-adapters", "band-store", "band-git", "band-files"]),
+        ("band-process", &[]),
         ("band-mockmodel", &[]),
         ("band-tests", &[]),
     ];
