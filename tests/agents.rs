@@ -88,13 +88,11 @@ fn kinds(events: &[Value]) -> Vec<&str> {
     events.iter().filter_map(|e| e["type"].as_str()).collect()
 }
 
-/// Processes whose environment carries the scope marker of `pid`'s process tree.
+/// The scope marker (the value of `BAND_PROCESS_SCOPE`) of `pid`.
 fn scope_of(pid: u32) -> String {
     let env = std::fs::read(format!("/proc/{pid}/environ")).expect("agent environ");
     env.split(|b| *b == 0)
-        .find_map(|kv| {
-            std::str::from_utf8(kv).ok().filter(|kv| kv.starts_with("BAND_PROCESS_SCOPE=")).map(str::to_owned)
-        })
+        .find_map(|kv| std::str::from_utf8(kv).ok()?.strip_prefix("BAND_PROCESS_SCOPE=").map(str::to_owned))
         .expect("the agent carries its scope marker")
 }
 
@@ -218,12 +216,12 @@ async fn stop_mid_turn_leaves_no_process_behind() {
     let chats = band.running.as_ref().expect("running").chats.clone();
     let pids = chats.agent_pids().await;
     let (_, pid) = pids.first().copied().expect("a live agent");
-    let marker = scope_of(pid);
-    assert!(!band_adapters::agents::process::scoped_pids(&marker).is_empty());
+    let scope = scope_of(pid);
+    assert!(!band_process::marked(&scope).is_empty());
 
     let stopped = band.call("chats.stop", json!({"chat": chat})).await;
     assert_eq!(stopped["status"], "interrupted");
-    assert_eq!(band_adapters::agents::process::scoped_pids(&marker), Vec::<i32>::new(), "survivors after stop");
+    assert_eq!(band_process::marked(&scope), Vec::<i32>::new(), "survivors after stop");
     assert!(
         !Path::new(&format!("/proc/{pid}")).exists()
             || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z")

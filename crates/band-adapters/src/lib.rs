@@ -10,8 +10,10 @@
 //!   number of clients, and nothing left running after a kill.
 //! - [`tunnels`]: cloudflared (quick and named) and bore behind band-core's tunnel port.
 //!
-//! Invariants: depends on band-core and never on band-store, band-git or band-server; domain
-//! types are converted to wire types here and never serialized directly.
+//! Invariants: depends on band-core and band-process and never on band-store, band-git or
+//! band-server; domain types are converted to wire types here and never serialized directly;
+//! no process is started here except through band-process's `Supervisor`, which the composition
+//! root hands to each adapter's constructor.
 
 pub mod agents;
 pub mod api;

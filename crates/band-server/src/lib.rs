@@ -40,6 +40,7 @@ use band_core::services::{
     ChatPorts, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
 };
 use band_core::{AgentKind, agent_env, terminal_env};
+use band_process::Supervisor;
 use jsonrpsee::server::{ServerConfig, StopHandle, TowerServiceBuilder};
 use tower::ServiceExt;
 
@@ -141,19 +142,20 @@ pub struct Band {
 
 /// The tunnel providers, configured from settings (a provider missing a setting says so when
 /// it is started).
-fn tunnel_providers(t: &settings::TunnelSettings) -> Vec<Arc<dyn TunnelProvider>> {
+fn tunnel_providers(t: &settings::TunnelSettings, sv: &Supervisor) -> Vec<Arc<dyn TunnelProvider>> {
     use band_adapters::tunnels::{Bore, CloudflaredNamed, CloudflaredQuick};
     let path = |p: &Option<String>| p.as_deref().map(PathBuf::from);
     let c = &t.cloudflared;
     vec![
-        Arc::new(CloudflaredQuick::new(path(&c.binary))),
+        Arc::new(CloudflaredQuick::new(path(&c.binary), sv.clone())),
         Arc::new(CloudflaredNamed::new(
             path(&c.binary),
             c.tunnel_name.clone(),
             c.hostname.clone(),
             path(&c.credentials_file),
+            sv.clone(),
         )),
-        Arc::new(Bore::new(path(&t.bore.binary), t.bore.server.clone(), t.bore.secret.clone())),
+        Arc::new(Bore::new(path(&t.bore.binary), t.bore.server.clone(), t.bore.secret.clone(), sv.clone())),
     ]
 }
 
@@ -186,8 +188,9 @@ impl Band {
     /// Anything that would keep the server from working, with the file or setting to fix.
     pub async fn open(config: Config) -> Result<Self, StartError> {
         let settings = settings::load_or_create(&config.home)?;
-        let agents = band_adapters::agents::runtimes(&settings.agent_binaries());
-        Self::wire(config, settings, agents).await
+        let supervisor = Supervisor::new();
+        let agents = band_adapters::agents::runtimes(&settings.agent_binaries(), &supervisor);
+        Self::wire(config, settings, agents, supervisor).await
     }
 
     /// As [`Band::open`], with the given agent runtimes (tests and benchmarks use fakes).
@@ -196,14 +199,16 @@ impl Band {
     /// As [`Band::open`].
     pub async fn open_with(config: Config, agents: Vec<Arc<dyn AgentRuntime>>) -> Result<Self, StartError> {
         let settings = settings::load_or_create(&config.home)?;
-        Self::wire(config, settings, agents).await
+        Self::wire(config, settings, agents, Supervisor::new()).await
     }
 
-    /// Builds the adapters and services on settings read once.
+    /// Builds the adapters and services on settings read once; every process goes through
+    /// `supervisor`.
     async fn wire(
         config: Config,
         settings: settings::Settings,
         agents: Vec<Arc<dyn AgentRuntime>>,
+        supervisor: Supervisor,
     ) -> Result<Self, StartError> {
         let token = settings.token().to_owned();
         std::fs::create_dir_all(&config.worktrees_dir).map_err(|e| {
@@ -265,7 +270,7 @@ impl Band {
             None => band_adapters::terminals::default_shell(std::env::var_os("SHELL").as_deref()),
         };
         let allowed = Arc::new(guard::Allowed::default());
-        let providers = tunnel_providers(&settings.tunnel);
+        let providers = tunnel_providers(&settings.tunnel, &supervisor);
         if let Some(chosen) = settings.tunnel.provider.as_deref()
             && !providers.iter().any(|p| p.name() == chosen)
         {
@@ -286,7 +291,7 @@ impl Band {
         let terminal_extras = settings.terminals.env.clone();
         let terminals = Terminals::new(
             workspaces.clone(),
-            Arc::new(band_adapters::terminals::PtyHost::new(shell)),
+            Arc::new(band_adapters::terminals::PtyHost::new(shell, supervisor)),
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
         let access_store: Arc<dyn access::AccessStore> = store.clone();
