@@ -84,7 +84,7 @@ fn dependencies_point_inwards() {
         ("band-core", &[]),
         ("band-testkit", &["band-core"]),
         ("band-store", &["band-core"]),
-        ("band-git", &["band-core"]),
+        ("band-git", &["band-core", "band-process"]),
         ("band-files", &["band-core"]),
         ("band-adapters", &["band-core", "band-process"]),
         ("band-cli", &["band-adapters"]),

@@ -218,7 +218,7 @@ impl Band {
             StartError::Config(format!("cannot resolve worktrees directory {}: {e}", config.worktrees_dir.display()))
         })?;
         let store = Arc::new(band_store::SqliteStore::open(&config.home.join("band.db")).await?);
-        let git: Arc<dyn GitRepos> = Arc::new(band_git::Git::new());
+        let git: Arc<dyn GitRepos> = Arc::new(band_git::Git::new(supervisor.clone()));
         let notices = Arc::new(Broadcast::new(4096));
         let sink: Arc<dyn EventSink> = notices.clone();
         let projects_store: Arc<dyn ProjectStore> = store.clone();
