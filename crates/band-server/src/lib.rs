@@ -14,6 +14,7 @@
 
 pub mod access;
 pub mod guard;
+pub mod instance;
 pub mod raw;
 pub mod session;
 pub mod settings;
@@ -138,6 +139,8 @@ pub struct Band {
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
     notices: Arc<Broadcast>,
+    /// The home's lock, held while this server lives.
+    instance: instance::Instance,
 }
 
 /// The tunnel providers, configured from settings (a provider missing a setting says so when
@@ -203,13 +206,14 @@ impl Band {
     }
 
     /// Builds the adapters and services on settings read once; every process goes through
-    /// `supervisor`.
+    /// `supervisor`. First of all it takes the home's lock and ends what a dead server left.
     async fn wire(
         config: Config,
         settings: settings::Settings,
         agents: Vec<Arc<dyn AgentRuntime>>,
         supervisor: Supervisor,
     ) -> Result<Self, StartError> {
+        let instance = instance::Instance::acquire(&config.home, &supervisor)?;
         let token = settings.token().to_owned();
         std::fs::create_dir_all(&config.worktrees_dir).map_err(|e| {
             StartError::Config(format!("cannot create worktrees directory {}: {e}", config.worktrees_dir.display()))
@@ -336,6 +340,7 @@ impl Band {
             allowed,
             allowed_hosts,
             notices,
+            instance,
         })
     }
 
@@ -401,6 +406,7 @@ impl Band {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let port = listener.local_addr().map_err(StartError::Serve)?.port();
+        self.instance.record_port(port);
         let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
         api.settings.web_server_port = port;
         let methods = module(api).map_err(|e| StartError::Config(e.to_string()))?;
