@@ -113,7 +113,13 @@ impl Instance {
                     home.display()
                 )));
             }
-            Err(e) => return Err(cannot("lock", &e)),
+            Err(e) => {
+                return Err(StartError::Config(format!(
+                    "cannot lock {}: {e}; band-server needs its home on a filesystem that supports flock \
+                     (choose another --home)",
+                    path.display()
+                )));
+            }
         }
         let previous = read(&mut file);
         if let Some(scope) = previous.scope.as_deref().filter(|s| *s != supervisor.prefix()) {
