@@ -1,7 +1,8 @@
-//! End to end with the real agent CLIs: band-server (in-process, real SQLite, real git
-//! repositories and worktrees) runs `claude` and `codex`, installed by ./scripts/agents.sh, against
-//! the scripted mock model on 127.0.0.1. The test command runs this inside a loopback-only network
-//! namespace when it can; the agents are configured offline in any case.
+//! End to end with the real agent CLIs: band-server (in-process, or its binary as a child process
+//! for the kill -9 test; real SQLite, real git repositories and worktrees) runs `claude` and
+//! `codex`, installed by ./scripts/agents.sh, against the scripted mock model on 127.0.0.1. The
+//! test command runs this inside a loopback-only network namespace when it can; the agents are
+//! configured offline in any case.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -88,13 +89,11 @@ fn kinds(events: &[Value]) -> Vec<&str> {
     events.iter().filter_map(|e| e["type"].as_str()).collect()
 }
 
-/// Processes whose environment carries the scope marker of `pid`'s process tree.
+/// The scope marker (the value of `BAND_PROCESS_SCOPE`) of `pid`.
 fn scope_of(pid: u32) -> String {
     let env = std::fs::read(format!("/proc/{pid}/environ")).expect("agent environ");
     env.split(|b| *b == 0)
-        .find_map(|kv| {
-            std::str::from_utf8(kv).ok().filter(|kv| kv.starts_with("BAND_PROCESS_SCOPE=")).map(str::to_owned)
-        })
+        .find_map(|kv| std::str::from_utf8(kv).ok()?.strip_prefix("BAND_PROCESS_SCOPE=").map(str::to_owned))
         .expect("the agent carries its scope marker")
 }
 
@@ -218,12 +217,12 @@ async fn stop_mid_turn_leaves_no_process_behind() {
     let chats = band.running.as_ref().expect("running").chats.clone();
     let pids = chats.agent_pids().await;
     let (_, pid) = pids.first().copied().expect("a live agent");
-    let marker = scope_of(pid);
-    assert!(!band_adapters::agents::process::scoped_pids(&marker).is_empty());
+    let scope = scope_of(pid);
+    assert!(!band_process::marked(&scope).is_empty());
 
     let stopped = band.call("chats.stop", json!({"chat": chat})).await;
     assert_eq!(stopped["status"], "interrupted");
-    assert_eq!(band_adapters::agents::process::scoped_pids(&marker), Vec::<i32>::new(), "survivors after stop");
+    assert_eq!(band_process::marked(&scope), Vec::<i32>::new(), "survivors after stop");
     assert!(
         !Path::new(&format!("/proc/{pid}")).exists()
             || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z")
@@ -332,4 +331,204 @@ async fn codex_runs_a_command_that_commits_once_allowed_and_its_usage_is_kept() 
     assert_eq!(turns[0]["stopReason"], "end_turn");
     band.stop().await;
     mock.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// band-server as a real process, killed with kill -9
+
+/// The band-server binary next to this test's own directory (`target/<profile>/band-server`),
+/// which `cargo test --workspace` builds (band-server's own tests need it) and
+/// ./scripts/test.sh builds first. A binary older than the sources it is built from would test
+/// old code, so that is refused too.
+fn band_server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("this test binary");
+    let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("band-server");
+    let build = "build it first: `cargo build -p band-server` (`cargo test --workspace` builds it too)";
+    let built = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{} is missing ({e}): {build}", bin.display()));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    // The sources of band-server and of the band crates it is built from.
+    let mut sources = Vec::new();
+    let crates = ["band-server", "band-core", "band-adapters", "band-store", "band-git", "band-files", "band-process"];
+    let mut dirs: Vec<PathBuf> = crates.iter().map(|c| root.join("crates").join(c).join("src")).collect();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                dirs.push(entry.path());
+            } else {
+                sources.push(entry.path());
+            }
+        }
+    }
+    let newer: Vec<&PathBuf> =
+        sources.iter().filter(|p| std::fs::metadata(p).and_then(|m| m.modified()).is_ok_and(|t| t > built)).collect();
+    assert!(newer.is_empty(), "{} is older than {newer:?}: {build}", bin.display());
+    bin
+}
+
+/// A band-server process on `home`, and a client for it.
+struct ServerProcess {
+    child: tokio::process::Child,
+    client: Client,
+}
+
+impl ServerProcess {
+    async fn start(home: &Path) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(band_server_binary())
+            .args(["--port", "0"])
+            .env("BAND_HOME", home)
+            .env("BAND_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn band-server");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("band-server started in time")
+            .expect("read")
+            .expect("a line");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let url = first.rsplit(' ').next().expect("url").to_owned();
+        let settings: Value =
+            serde_json::from_slice(&std::fs::read(home.join("settings.json")).expect("read")).expect("json");
+        let client = Client::new(&url, settings["tokenSecret"].as_str().map(str::to_owned)).expect("client");
+        Self { child, client }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    async fn call(&self, method: &str, params: Value) -> Value {
+        self.client.call_raw(method, params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    async fn wait_status(&self, id: i64, wanted: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let chat = self.call("chats.get", json!({"chat": id})).await;
+            if chat["status"] == wanted {
+                return chat;
+            }
+            assert!(Instant::now() < deadline, "chat {id} is {} after {within:?}, wanted {wanted}", chat["status"]);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Live processes whose scope marker says band-server `pid` started them (or what they started).
+fn started_by(pid: u32) -> Vec<i32> {
+    let prefix = format!("BAND_PROCESS_SCOPE={pid}.");
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+            let zombie = stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
+            let env = std::fs::read(format!("/proc/{p}/environ")).unwrap_or_default();
+            !zombie && env.split(|b| *b == 0).any(|kv| kv.starts_with(prefix.as_bytes()))
+        })
+        .collect()
+}
+
+/// The parent of `pid`, if it is alive.
+fn parent_of(pid: i32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The reliability issue's item 5: `kill -9` of band-server while a chat runs a tool. The agent
+/// dies with the server (parent-death signal), the tool it started is ended by the next start
+/// (the dead server's processes are swept before anything else), so nothing goes on changing
+/// the workspace; the chat reads interrupted, and the next message resumes the agent's session.
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_of_band_server_mid_tool_leaves_nothing_and_the_next_start_resumes_the_chat() {
+    let tag = format!("band-e2e-tool-{}", std::process::id());
+    // Whatever happens, no sleeper of this test is left for later runs.
+    struct Reap(String);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            for pid in band_testkit::procs::running(&self.0) {
+                let _ = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            }
+        }
+    }
+    let _reap = Reap(tag.clone());
+    let repo = TestRepo::named("app");
+    let (home, _) = new_home();
+    let mock = MockModel::start(Scenario::new([
+        MockTurn::tool(
+            "Bash",
+            json!({"command": format!("exec -a {tag} sleep 300"), "description": "wait", "timeout": 600_000}),
+        ),
+        MockTurn::text("back after the restart"),
+    ]))
+    .await;
+    configure(home.path(), &mock);
+
+    let first = ServerProcess::start(home.path()).await;
+    first.call("projects.add", json!({"path": repo.path()})).await;
+    let created = first
+        .call(
+            "workspaces.create",
+            json!({"project": "app", "branch": "feat", "prompt": "Wait for five minutes.", "agent": "claude-code", "mode": "allow-all"}),
+        )
+        .await;
+    let chat = created["chat"]["id"].as_i64().expect("a chat was started");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while band_testkit::procs::running(&tag).is_empty() {
+        assert!(Instant::now() < deadline, "the agent never ran the tool");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let session = first.call("chats.get", json!({"chat": chat})).await["agentSessionId"]
+        .as_str()
+        .expect("the agent's session is known")
+        .to_owned();
+    let server = first.pid();
+    let marked = started_by(server);
+    let agents: Vec<i32> = marked.iter().copied().filter(|p| parent_of(*p) == Some(server)).collect();
+    assert!(!agents.is_empty(), "the agent is band-server's child: {marked:?}");
+    let tool = band_testkit::procs::running(&tag);
+    assert!(tool.iter().all(|p| marked.contains(p)), "the tool carries the server's marker: {tool:?} {marked:?}");
+
+    let mut first = first;
+    first.child.start_kill().expect("kill -9");
+    first.child.wait().await.expect("reaped");
+    // The agent dies with the server, without anyone stopping it.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while agents.iter().any(|p| started_by(server).contains(p)) {
+        assert!(Instant::now() < deadline, "the agent outlived band-server's kill -9: {:?}", started_by(server));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The next start ends what the dead server's agent left before it serves anything.
+    let second = ServerProcess::start(home.path()).await;
+    assert_eq!(started_by(server), Vec::<i32>::new(), "the dead server's processes survived the next start");
+    assert_eq!(band_testkit::procs::running(&tag), Vec::<i32>::new(), "the tool survived the next start");
+    let got = second.call("chats.get", json!({"chat": chat})).await;
+    assert_eq!(got["status"], "interrupted", "{got}");
+
+    let sent = second.call("chats.send", json!({"chat": chat, "message": "Go on."})).await;
+    assert_eq!(sent["outcome"], "started");
+    let done = second.wait_status(chat, "completed", Duration::from_secs(60)).await;
+    assert_eq!(done["agentSessionId"].as_str(), Some(session.as_str()), "the same agent session");
+    let events = second.call("chats.events", json!({"chat": chat, "after": 0, "limit": 1000})).await;
+    let text: String = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == "agent_message_chunk")
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(text, "back after the restart");
+    mock.stop().await;
+    let mut second = second;
+    let pid = second.pid().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), second.child.wait()).await.expect("stops").expect("exit");
+    assert!(exit.success(), "{exit}");
 }

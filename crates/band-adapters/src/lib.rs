@@ -5,9 +5,10 @@
 //!   number of clients, and nothing left running after a kill.
 //! - [`tunnels`]: cloudflared (quick and named) and bore behind band-core's tunnel port.
 //!
-//! Invariants: depends on band-core and never on band-store, band-git, band-api or band-server
-//! (the driving side — the API and its server — lives elsewhere); nothing here serializes a
-//! domain type for a client.
+//! Invariants: depends on band-core and band-process, never on band-store, band-git, band-api or
+//! band-server (the driving side — the API and its server — lives elsewhere); nothing here
+//! serializes a domain type for a client; no process is started here except through
+//! band-process's `Supervisor`, which the composition root hands to each adapter's constructor.
 
 pub mod agents;
 pub mod terminals;

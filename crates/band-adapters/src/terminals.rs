@@ -5,21 +5,23 @@
 //!   interactive, non-login shell (a shell on a TTY is interactive by itself; a login shell would
 //!   re-run profile scripts on every tab, as Linux terminal emulators do not either). No
 //!   arguments, the workspace's directory, exactly the environment given plus the scope marker
-//!   ([`process::SCOPE_VAR`]).
-//! - **Its own session.** pty-process makes the shell the leader of a new session (and so of its
-//!   own process group) with the PTY as controlling terminal. A job-control shell puts each job
-//!   in a process group of its own, so "the terminal's processes" are the session's members,
-//!   plus whatever left the session (`setsid`), found by the scope marker as for agents.
-//! - **Kill.** SIGHUP (a closing terminal: an interactive bash ignores TERM but exits on HUP and
-//!   hangs up its jobs), TERM and CONT (for stopped jobs) to every member, a grace period,
-//!   then KILL to every member until none is left. When the shell exits on its own, whatever it
-//!   left behind is killed at once: nothing a terminal started outlives it.
+//!   (band-process's `BAND_PROCESS_SCOPE`).
+//! - **Its own session.** band-process starts the shell ([`Supervisor::spawn_on_pty`]) as the
+//!   leader of a new session (and so of its own process group) with the PTY as controlling
+//!   terminal, tied to band-server's life. A job-control shell puts each job in a process group
+//!   of its own, so "the terminal's processes" are the session's members, plus whatever left the
+//!   session (`setsid`), found by the scope marker as for agents.
+//! - **Kill.** band-process's [`Stop::HANGUP`]: SIGHUP (a closing terminal: an interactive bash
+//!   ignores TERM but exits on HUP and hangs up its jobs), TERM and CONT (for stopped jobs) to
+//!   every member, a grace period, then KILL to every member until none is left. When the shell
+//!   exits on its own, band-process's waiter kills whatever it left behind at once: nothing a
+//!   terminal started outlives it.
 //! - **Output.** One growing byte stream with offsets. The last [`SCROLLBACK`] bytes are kept in a
 //!   ring; new bytes are appended to the ring and broadcast under one lock, so a subscriber that
 //!   joins the broadcast and then reads the ring misses nothing and skips what it already has.
 //!   A subscriber that lags is refilled from the ring (bytes older than the ring are reported as
 //!   a jump in offsets); the reader never waits for anyone.
-//! - **Exit.** The waiter task reaps the shell and records its status; the reader reads until the
+//! - **Exit.** The waiter reaps the shell and records its status; the reader reads until the
 //!   PTY reports EIO (no process holds the terminal any more), and ends the output stream only
 //!   once the exit status is known, so a subscriber whose feed ends can read it.
 
@@ -33,11 +35,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use band_core::ports::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
 use band_core::{Millis, TerminalError, TerminalExit, TerminalOutput, TerminalSize};
-use rustix::process::{Pid, Signal, kill_process};
+use band_process::{Process, Spec, Stop, Supervisor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{broadcast, watch};
-
-use crate::agents::process::{self, GRACE, SCOPE_VAR};
+use tokio::sync::broadcast;
 
 /// Output kept per terminal for clients that attach later or fall behind.
 pub const SCROLLBACK: usize = 256 * 1024;
@@ -53,24 +53,25 @@ const LIVE_CHUNKS: usize = 256;
 pub fn default_shell(shell_var: Option<&OsStr>) -> PathBuf {
     shell_var
         .map(PathBuf::from)
-        .filter(|p| p.is_absolute() && process::is_executable(p))
-        .or_else(|| ["/bin/bash", "/bin/sh"].into_iter().map(PathBuf::from).find(|p| process::is_executable(p)))
+        .filter(|p| p.is_absolute() && is_executable(p))
+        .or_else(|| ["/bin/bash", "/bin/sh"].into_iter().map(PathBuf::from).find(|p| is_executable(p)))
         .unwrap_or_else(|| PathBuf::from("/bin/sh"))
 }
 
 /// Is `path` an executable regular file?
 pub fn is_executable(path: &Path) -> bool {
-    process::is_executable(path)
+    band_process::is_executable(path)
 }
 
-/// Starts `shell` on PTYs.
+/// Starts `shell` on PTYs, through `supervisor`.
 pub struct PtyHost {
     shell: PathBuf,
+    supervisor: Supervisor,
 }
 
 impl PtyHost {
-    pub fn new(shell: PathBuf) -> Self {
-        Self { shell }
+    pub fn new(shell: PathBuf, supervisor: Supervisor) -> Self {
+        Self { shell, supervisor }
     }
 
     pub fn shell(&self) -> &Path {
@@ -96,19 +97,11 @@ impl TerminalHost for PtyHost {
         // A second handle on the PTY for resizing while a write holds the writer.
         let ctl: OwnedFd = std::os::fd::AsFd::as_fd(&pty).try_clone_to_owned().map_err(internal)?;
         rustix::termios::tcsetwinsize(&ctl, winsize(spawn.size)).map_err(internal)?;
-        let scope = process::new_scope();
-        let mut child = pty_process::Command::new(&self.shell)
-            .current_dir(&spawn.cwd)
-            .env_clear()
-            .envs(&spawn.env)
-            .env(SCOPE_VAR, &scope)
-            .kill_on_drop(true)
-            .spawn(pts)
-            .map_err(|e| TerminalError::Internal(format!("cannot start {}: {e}", self.shell.display()).into()))?;
-        let pid = child.id().unwrap_or_default();
+        let spec = Spec::new(&self.shell).cwd(&spawn.cwd).envs(&spawn.env);
+        // The waiter (band-process's) reaps the shell, records how it ended, and kills what it
+        // left behind.
+        let process = self.supervisor.spawn_on_pty(spec, pts).await.map_err(internal)?.watch();
         let (mut reader, writer) = pty.into_split();
-        let (exit_tx, exit_rx) = watch::channel(None::<TerminalExit>);
-        let (done_tx, done_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 ring: VecDeque::with_capacity(READ_CHUNK),
@@ -121,23 +114,9 @@ impl TerminalHost for PtyHost {
             .map(|d| d.as_millis() as Millis)
             .unwrap_or_default();
 
-        // The waiter: reaps the shell, records how it ended, and kills what it left behind.
-        let marker = format!("{SCOPE_VAR}={scope}");
-        let waiter_marker = marker.clone();
-        tokio::spawn(async move {
-            let exit = match child.wait().await {
-                Ok(status) => exit_of(status),
-                Err(_) => TerminalExit { code: None, signal: None },
-            };
-            let _ = exit_tx.send(Some(exit));
-            end_scope(pid, &waiter_marker, Duration::ZERO).await;
-            let _ = done_tx.send(true);
-        });
-
         // The reader: PTY output into the ring and out to subscribers, until EIO.
         let reader_shared = shared.clone();
-        let mut reader_exit = exit_rx.clone();
-        let mut reader_done = done_rx.clone();
+        let reader_process = process.clone();
         tokio::spawn(async move {
             let mut buf = vec![0u8; READ_CHUNK];
             let mut draining = false;
@@ -152,7 +131,7 @@ impl TerminalHost for PtyHost {
                 } else {
                     tokio::select! {
                         r = reader.read(&mut buf) => r,
-                        _ = reader_done.wait_for(|d| *d) => { draining = true; continue; }
+                        () = reader_process.done() => { draining = true; continue; }
                     }
                 };
                 match read {
@@ -163,47 +142,31 @@ impl TerminalHost for PtyHost {
                     Err(_) => break,
                 }
             }
-            let _ = reader_exit.wait_for(Option::is_some).await;
+            reader_process.exited().await;
             reader_shared.close();
         });
 
-        Ok(Arc::new(Pty {
-            pid,
-            marker,
-            started_at,
-            writer: tokio::sync::Mutex::new(writer),
-            ctl,
-            shared,
-            exit: exit_rx,
-            done: done_rx,
-            killing: tokio::sync::Mutex::new(()),
-        }))
+        Ok(Arc::new(Pty { process, started_at, writer: tokio::sync::Mutex::new(writer), ctl, shared }))
     }
 }
 
-fn exit_of(status: std::process::ExitStatus) -> TerminalExit {
-    use std::os::unix::process::ExitStatusExt;
-    TerminalExit { code: status.code(), signal: status.signal() }
+fn exit_of(exit: band_process::Exit) -> TerminalExit {
+    TerminalExit { code: exit.code, signal: exit.signal }
 }
 
 /// One shell on its PTY.
 struct Pty {
-    pid: u32,
-    marker: String,
+    process: Process,
     started_at: Millis,
     writer: tokio::sync::Mutex<pty_process::OwnedWritePty>,
     ctl: OwnedFd,
     shared: Arc<Shared>,
-    exit: watch::Receiver<Option<TerminalExit>>,
-    /// True once the shell exited and its leftovers are gone.
-    done: watch::Receiver<bool>,
-    killing: tokio::sync::Mutex<()>,
 }
 
 #[async_trait]
 impl TerminalProcess for Pty {
     fn pid(&self) -> Option<u32> {
-        Some(self.pid).filter(|p| *p != 0)
+        Some(self.process.pid()).filter(|p| *p != 0)
     }
 
     fn started_at(&self) -> Millis {
@@ -211,7 +174,7 @@ impl TerminalProcess for Pty {
     }
 
     async fn write(&self, data: &[u8]) -> Result<(), TerminalError> {
-        if self.exit.borrow().is_some() {
+        if self.process.exit().is_some() {
             return Err(TerminalError::Exited);
         }
         let mut writer = self.writer.lock().await;
@@ -228,7 +191,7 @@ impl TerminalProcess for Pty {
     }
 
     fn resize(&self, size: TerminalSize) -> Result<(), TerminalError> {
-        if self.exit.borrow().is_some() {
+        if self.process.exit().is_some() {
             return Err(TerminalError::Exited);
         }
         rustix::termios::tcsetwinsize(&self.ctl, winsize(size)).map_err(internal)
@@ -252,77 +215,12 @@ impl TerminalProcess for Pty {
     }
 
     fn exit(&self) -> Option<TerminalExit> {
-        *self.exit.borrow()
+        self.process.exit().map(exit_of)
     }
 
     async fn kill(&self) {
-        let _one_at_a_time = self.killing.lock().await;
-        if !*self.done.borrow() {
-            end_scope(self.pid, &self.marker, GRACE).await;
-        }
-        let mut done = self.done.clone();
-        let _ = tokio::time::timeout(GRACE, done.wait_for(|d| *d)).await;
+        self.process.stop(Stop::HANGUP).await;
     }
-}
-
-/// Ends every process of a terminal: the members of the shell's session and everything carrying
-/// its scope marker. With a `grace`, hang-up and TERM first and KILL only for what is left after
-/// it; without, KILL at once.
-async fn end_scope(sid: u32, marker: &str, grace: Duration) {
-    let Ok(sid) = i32::try_from(sid) else { return };
-    let members = |marker: String| async move {
-        tokio::task::spawn_blocking(move || scope_members(sid, &marker)).await.unwrap_or_default()
-    };
-    if !grace.is_zero() {
-        let found = members(marker.to_owned()).await;
-        signal_all(&found, Signal::HUP);
-        signal_all(&found, Signal::TERM);
-        signal_all(&found, Signal::CONT);
-        let deadline = tokio::time::Instant::now() + grace;
-        while tokio::time::Instant::now() < deadline {
-            if members(marker.to_owned()).await.is_empty() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-    for _ in 0..100 {
-        let found = members(marker.to_owned()).await;
-        if found.is_empty() {
-            return;
-        }
-        signal_all(&found, Signal::KILL);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    tracing::warn!(session = sid, "terminal processes survived KILL");
-}
-
-fn signal_all(pids: &[i32], sig: Signal) {
-    for pid in pids.iter().filter_map(|p| Pid::from_raw(*p)) {
-        let _ = kill_process(pid, sig);
-    }
-}
-
-/// Live processes (not zombies) in session `sid` or carrying `marker` in their environment,
-/// other than this one.
-pub fn scope_members(sid: i32, marker: &str) -> Vec<i32> {
-    let me = std::process::id() as i32;
-    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| *pid != me)
-        .filter(|pid| {
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-            // After the command's closing parenthesis: state ppid pgrp session ...
-            let Some((_, rest)) = stat.rsplit_once(')') else { return false };
-            let fields: Vec<&str> = rest.split_whitespace().take(4).collect();
-            if fields.first().is_none_or(|s| *s == "Z" || *s == "X") {
-                return false;
-            }
-            fields.get(3).and_then(|s| s.parse::<i32>().ok()) == Some(sid)
-                || std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()))
-        })
-        .collect()
 }
 
 /// The output stream's shared part: the scrollback ring and the live broadcast.

@@ -19,6 +19,7 @@ use band_core::{
     AgentError, AgentKind, AgentUpdate, PermissionDecision, PermissionMode, StopReason, ToolCallStatus, Usage,
 };
 use band_mockmodel::{MockModel, MockTurn, Scenario};
+use band_process::Supervisor;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::mpsc;
@@ -389,7 +390,7 @@ impl Agent {
     async fn launch(sandbox: &Sandbox, resume: Option<String>) -> Agent {
         let (tx, rx) = mpsc::unbounded_channel();
         let started = Instant::now();
-        let runtime = CodexRuntime::new(None);
+        let runtime = CodexRuntime::new(None, Supervisor::new());
         let handle = runtime.launch(sandbox.launch(resume), Arc::new(Recorder(tx))).await.expect("launch");
         eprintln!("codex launch took {:?}", started.elapsed());
         Agent { handle, rx, events: Vec::new() }
@@ -648,7 +649,11 @@ async fn resuming_an_unknown_thread_fails_and_leaves_nothing_running() {
     let sandbox = Sandbox::new(&mock);
     let (tx, _rx) = mpsc::unbounded_channel();
     let launch = sandbox.launch(Some("01a203ee-0000-7000-8000-000000000000".into()));
-    let err = CodexRuntime::new(None).launch(launch, Arc::new(Recorder(tx))).await.err().expect("an error");
+    let err = CodexRuntime::new(None, Supervisor::new())
+        .launch(launch, Arc::new(Recorder(tx)))
+        .await
+        .err()
+        .expect("an error");
     assert!(matches!(err, AgentError::Protocol(ref m) if m.contains("thread/resume")), "{err}");
     assert_eq!(sandbox.processes(), []);
     mock.stop().await;
@@ -666,12 +671,16 @@ async fn a_missing_binary_names_the_package() {
         env: [("PATH".to_owned(), "/nonexistent".to_owned())].into_iter().collect(),
     };
     let events: Arc<dyn AgentEvents> = Arc::new(Recorder(tx));
-    let err = CodexRuntime::new(None).launch(launch.clone(), events.clone()).await.err().expect("an error");
+    let err = CodexRuntime::new(None, Supervisor::new())
+        .launch(launch.clone(), events.clone())
+        .await
+        .err()
+        .expect("an error");
     assert!(matches!(err, AgentError::BinaryMissing { package: "@openai/codex", .. }), "{err}");
     assert!(err.to_string().contains("@openai/codex"), "{err}");
 
     launch.env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
-    let configured = CodexRuntime::new(Some("/nonexistent/codex".into()));
+    let configured = CodexRuntime::new(Some("/nonexistent/codex".into()), Supervisor::new());
     let err = configured.launch(launch, events).await.err().expect("an error");
     assert!(matches!(err, AgentError::BinaryMissing { ref binary, .. } if binary == "/nonexistent/codex"), "{err}");
 }

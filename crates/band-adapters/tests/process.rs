@@ -1,5 +1,8 @@
-//! Agent process hygiene (SECURITY.md R2) with real processes: nothing an agent starts survives
-//! its stop or its own exit, and spawning leaves no zombie.
+//! Agent sessions with real processes (SECURITY.md R2): a stop is reported as requested and
+//! leaves nothing running, an agent's own exit is reported with its status and stderr and takes
+//! its children with it, and a missing binary names the package to install. The process hygiene
+//! underneath (groups, markers, sweeps, the environment, zombies, parent death) is band-process's
+//! and tested there (crates/band-process/tests/process.rs).
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -13,6 +16,7 @@ use async_trait::async_trait;
 use band_adapters::agents::process::{self, LineParser, Parsed, Spec};
 use band_core::AgentUpdate;
 use band_core::ports::{AgentEvent, AgentEvents, AgentExit};
+use band_process::Supervisor;
 
 #[derive(Default)]
 struct Recorder {
@@ -90,7 +94,7 @@ async fn stop_leaves_nothing_running_not_even_what_left_the_group() {
     let dir = tempfile::tempdir().unwrap();
     let rec = Arc::new(Recorder::default());
     let tag = format!("stop{}", std::process::id());
-    let session = process::start(leaver(dir.path(), &tag), Lines, rec.clone()).unwrap();
+    let session = process::start(&Supervisor::new(), leaver(dir.path(), &tag), Lines, rec.clone()).await.unwrap();
     let needle = format!("band-test-{tag}-");
     wait_for(&needle, 3).await;
 
@@ -118,7 +122,7 @@ async fn an_agent_that_exits_on_its_own_takes_its_children_with_it() {
     let spec =
         Spec { program: Path::new("/bin/bash"), args: vec![script.display().to_string()], cwd: dir.path(), env: &env };
     let rec = Arc::new(Recorder::default());
-    let _session = process::start(spec, Lines, rec.clone()).unwrap();
+    let _session = process::start(&Supervisor::new(), spec, Lines, rec.clone()).await.unwrap();
     let exit = rec.wait_exit().await;
     assert!(!exit.requested);
     assert_eq!(exit.status, "exit code 3");
@@ -128,54 +132,6 @@ async fn an_agent_that_exits_on_its_own_takes_its_children_with_it() {
         Vec::<i32>::new(),
         "orphans outlived their agent"
     );
-}
-
-#[tokio::test]
-async fn the_environment_is_exactly_the_given_one_plus_the_scope() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut env = env();
-    env.insert("ONLY_THIS".into(), "1".into());
-    let spec = Spec { program: Path::new("/usr/bin/env"), args: vec![], cwd: dir.path(), env: &env };
-    let rec = Arc::new(Recorder::default());
-    let _s = process::start(spec, Lines, rec.clone()).unwrap();
-    rec.wait_exit().await;
-    let mut keys: Vec<String> = rec
-        .events
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|e| match e {
-            AgentEvent::Update(AgentUpdate::MessageChunk { text }) => text.split('=').next().map(str::to_owned),
-            _ => None,
-        })
-        .collect();
-    keys.sort();
-    assert_eq!(keys, ["BAND_PROCESS_SCOPE", "ONLY_THIS", "PATH"]);
-}
-
-#[tokio::test]
-async fn a_thousand_spawn_exit_cycles_leave_no_zombie() {
-    let dir = tempfile::tempdir().unwrap();
-    let env = env();
-    for _ in 0..1000 {
-        let rec = Arc::new(Recorder::default());
-        let spec = Spec { program: Path::new("/bin/true"), args: vec![], cwd: dir.path(), env: &env };
-        let _s = process::start(spec, Lines, rec.clone()).unwrap();
-        rec.wait_exit().await;
-    }
-    let me = std::process::id().to_string();
-    let zombies: Vec<String> = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str().map(str::to_owned))
-        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
-        .filter(|stat| {
-            let Some((_, rest)) = stat.rsplit_once(')') else { return false };
-            let mut f = rest.split_whitespace();
-            f.next() == Some("Z") && f.next() == Some(me.as_str())
-        })
-        .collect();
-    assert!(zombies.is_empty(), "zombie children: {zombies:?}");
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use band_adapters::terminals::{PtyHost, SCROLLBACK};
 use band_core::ports::{TerminalHost, TerminalProcess, TerminalSpawn};
 use band_core::{TerminalError, TerminalExit, TerminalSize};
+use band_process::Supervisor;
 
 /// HOME is the test's own directory, so the user's shell start-up files stay out of the tests
 /// (a start-up file that hangs or prints would make them fail for reasons not band's).
@@ -28,7 +29,7 @@ fn env(home: &Path) -> BTreeMap<String, String> {
 }
 
 async fn shell_in(dir: &Path, cols: i64, rows: i64) -> Arc<dyn TerminalProcess> {
-    let host = PtyHost::new(PathBuf::from("/bin/bash"));
+    let host = PtyHost::new(PathBuf::from("/bin/bash"), Supervisor::new());
     let spawn = TerminalSpawn { cwd: dir.to_owned(), size: TerminalSize::new(cols, rows).unwrap(), env: env(dir) };
     host.spawn(spawn).await.unwrap()
 }
@@ -206,7 +207,7 @@ async fn the_scrollback_is_capped_and_subscribers_see_the_same_bytes() {
 
 #[tokio::test]
 async fn a_missing_directory_is_refused() {
-    let host = PtyHost::new(PathBuf::from("/bin/bash"));
+    let host = PtyHost::new(PathBuf::from("/bin/bash"), Supervisor::new());
     let spawn = TerminalSpawn {
         cwd: PathBuf::from("/nonexistent/band"),
         size: TerminalSize::DEFAULT,

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use band_adapters::tunnels::{CloudflaredNamed, CloudflaredQuick};
 use band_core::TunnelError;
 use band_core::ports::{TunnelExits, TunnelProvider};
+use band_process::Supervisor;
 use band_testkit::procs::running;
 
 /// cloudflared's own start-up lines for a quick tunnel, box and all.
@@ -100,7 +101,7 @@ fn target() -> SocketAddr {
 }
 
 fn quick(stand_in: &StandIn) -> CloudflaredQuick {
-    CloudflaredQuick::new(Some(stand_in.binary()))
+    CloudflaredQuick::new(Some(stand_in.binary()), Supervisor::new())
 }
 
 #[tokio::test]
@@ -171,7 +172,7 @@ async fn a_tunnel_that_ignores_sigterm_is_killed() {
 
 #[tokio::test]
 async fn a_missing_cloudflared_says_how_to_install_it() {
-    let e = CloudflaredQuick::new(Some(PathBuf::from("/nonexistent/cloudflared")))
+    let e = CloudflaredQuick::new(Some(PathBuf::from("/nonexistent/cloudflared")), Supervisor::new())
         .start(target(), Arc::new(Exits::default()))
         .await
         .err()
@@ -191,6 +192,7 @@ async fn a_named_tunnel_serves_its_hostname_once_a_connection_is_registered() {
         Some("band".into()),
         Some("band.example.com".into()),
         Some(creds.to_owned()),
+        Supervisor::new(),
     );
     assert_eq!(provider.name(), "cloudflared-named");
     let started = provider.start(target(), Arc::new(Exits::default())).await.unwrap();

@@ -36,8 +36,9 @@
 //!
 //! # band's own files
 //!
-//! The entries band writes at the root of its home: `settings.json` (which holds the token) and
-//! `band.db`, with their temporary and journal siblings (`settings.json.tmp`, `band.db-wal`...).
+//! The entries band writes at the root of its home: `settings.json` (which holds the token),
+//! `band.db` and `band.lock` (band-server's lock, with its pid and process scope), with their
+//! temporary and journal siblings (`settings.json.tmp`, `band.db-wal`...).
 //! The worktrees directory usually lies inside the home, so the rest of the home is not
 //! refused wholesale; a file band adds to its home root must be added to [`BAND_FILES`].
 //!
@@ -56,7 +57,7 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 /// Names of band's own entries at its home's root; an entry is band's when its name is one of
 /// these, or one of these followed by `.` or `-` (temporary files, SQLite's `-wal` and `-shm`).
-pub const BAND_FILES: &[&str] = &["settings.json", "band.db"];
+pub const BAND_FILES: &[&str] = &["settings.json", "band.db", "band.lock"];
 
 /// The files adapter. Cheap to clone; holds only band's home directory.
 #[derive(Debug, Clone)]
@@ -347,10 +348,20 @@ mod tests {
 
     #[test]
     fn band_names_are_its_files_and_their_siblings_only() {
-        for own in ["settings.json", "settings.json.tmp", "band.db", "band.db-wal", "band.db-shm", "band.db-journal"] {
+        for own in [
+            "settings.json",
+            "settings.json.tmp",
+            "band.db",
+            "band.db-wal",
+            "band.db-shm",
+            "band.db-journal",
+            "band.lock",
+        ] {
             assert!(is_band_name(own), "{own}");
         }
-        for other in ["settings.jsonx", "band.dbx", "band", "worktrees", "my-settings.json", "Settings.json.bak2x"] {
+        for other in
+            ["settings.jsonx", "band.dbx", "band", "worktrees", "my-settings.json", "Settings.json.bak2x", "band.locks"]
+        {
             assert!(!is_band_name(other), "{other}");
         }
     }

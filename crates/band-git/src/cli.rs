@@ -1,12 +1,13 @@
 //! The one way this crate runs the `git` binary: [`GitCommand`]. Every hardening rule of the crate
 //! doc lives here, so a call site cannot forget one.
 
+use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use band_core::GitError;
-use tokio::process::Command;
+use band_process::{Io, Spec, Supervisor};
 
 /// Configuration forced on every invocation, after (and so over) every configuration file.
 const FORCED_CONFIG: [&str; 4] =
@@ -22,8 +23,11 @@ pub(crate) enum Access {
 }
 
 /// A hardened `git` invocation: argv only (never a shell), a scrubbed environment, forced
-/// configuration that disables every repository-controlled program, no stdin, killed on drop.
+/// configuration that disables every repository-controlled program, no stdin, killed on drop;
+/// started by band-process's supervisor (its own process group, the scope marker, killed with
+/// band-server).
 pub(crate) struct GitCommand {
+    supervisor: Supervisor,
     program: PathBuf,
     dir: PathBuf,
     access: Access,
@@ -37,8 +41,9 @@ pub(crate) struct GitCommand {
 
 impl GitCommand {
     /// `git` run in `dir`, a worktree's (or the main checkout's) top-level directory.
-    pub(crate) fn new(program: &Path, dir: &Path, access: Access) -> Self {
+    pub(crate) fn new(supervisor: &Supervisor, program: &Path, dir: &Path, access: Access) -> Self {
         Self {
+            supervisor: supervisor.clone(),
             program: program.to_owned(),
             dir: dir.to_owned(),
             access,
@@ -145,34 +150,42 @@ impl GitCommand {
         env
     }
 
-    fn command(&self) -> Command {
-        let mut cmd = Command::new(&self.program);
-        cmd.args(self.argv());
+    /// The whole environment git gets: band-server's, with the changes of [`Self::environment`]
+    /// applied in order (band-process starts it with exactly this, plus the scope marker).
+    fn full_environment(&self, parent: impl IntoIterator<Item = (OsString, OsString)>) -> BTreeMap<OsString, OsString> {
+        let mut env: BTreeMap<OsString, OsString> = parent.into_iter().collect();
         for (key, value) in self.environment() {
             match value {
-                Some(v) => cmd.env(key, v),
-                None => cmd.env_remove(key),
+                Some(v) => env.insert(key, v),
+                None => env.remove(&key),
             };
         }
-        cmd.current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        cmd
+        env
+    }
+
+    fn spec(&self) -> Spec {
+        Spec::new(&self.program)
+            .args(self.argv())
+            .envs(self.full_environment(std::env::vars_os()))
+            .cwd(&self.dir)
+            .stdin(Io::Null)
+            .stdout(Io::Piped)
+            .stderr(Io::Piped)
     }
 
     /// Runs git to completion, whatever its exit status.
     pub(crate) async fn output(&self) -> Result<Output, GitError> {
         tracing::debug!(dir = %self.dir.display(), args = ?self.args, "git");
-        self.command().output().await.map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::NotFound {
+        let cannot_run = |e: &dyn std::fmt::Display, not_found: bool| {
+            let hint = if not_found {
                 format!("could not run '{}': it is not installed or not on PATH", self.program.display())
             } else {
                 format!("could not run '{}': {e}", self.program.display())
             };
             internal(hint)
-        })
+        };
+        let child = self.supervisor.spawn(self.spec()).await.map_err(|e| cannot_run(&e.source, e.not_found()))?;
+        child.output().await.map_err(|e| cannot_run(&e, false))
     }
 
     /// Runs git and returns its stdout; a non-zero exit becomes [`Failure`].
@@ -221,7 +234,9 @@ mod tests {
 
     #[test]
     fn argv_forces_the_safety_configuration_before_the_subcommand() {
-        let cmd = GitCommand::new(Path::new("git"), Path::new("/r/w"), Access::Read).arg("status").arg("--");
+        let cmd = GitCommand::new(&Supervisor::new(), Path::new("git"), Path::new("/r/w"), Access::Read)
+            .arg("status")
+            .arg("--");
         let argv = strings(cmd.argv());
         assert_eq!(
             argv,
@@ -240,14 +255,16 @@ mod tests {
                 "--"
             ]
         );
-        let write = strings(GitCommand::new(Path::new("git"), Path::new("/r"), Access::Write).arg("branch").argv());
+        let write = strings(
+            GitCommand::new(&Supervisor::new(), Path::new("git"), Path::new("/r"), Access::Write).arg("branch").argv(),
+        );
         assert!(!write.contains(&"--no-optional-locks".to_owned()), "{write:?}");
         assert!(write.contains(&"core.hooksPath=/dev/null".to_owned()), "{write:?}");
     }
 
     #[test]
     fn environment_scrubs_and_sets_what_git_reads() {
-        let cmd = GitCommand::new(Path::new("git"), Path::new("/r/w"), Access::Read)
+        let cmd = GitCommand::new(&Supervisor::new(), Path::new("git"), Path::new("/r/w"), Access::Read)
             .neutralize_filters(&["lfs=x".into()])
             .env("GIT_INDEX_FILE", "/tmp/i");
         let env: Vec<(String, Option<String>)> = cmd
@@ -267,14 +284,14 @@ mod tests {
         assert_eq!(last("GIT_CONFIG_VALUE_0"), Some(Some(String::new())));
         assert_eq!(last("GIT_CONFIG_KEY_3"), Some(Some("filter.lfs=x.required".into())));
         assert_eq!(last("GIT_CONFIG_VALUE_3"), Some(Some("false".into())));
-        let write = GitCommand::new(Path::new("git"), Path::new("/r"), Access::Write).environment();
+        let write = GitCommand::new(&Supervisor::new(), Path::new("git"), Path::new("/r"), Access::Write).environment();
         assert!(!write.iter().any(|(k, _)| k == "GIT_OPTIONAL_LOCKS"));
         assert!(!write.iter().any(|(k, _)| k == "GIT_CONFIG_COUNT"));
     }
 
     #[test]
     fn inherited_git_variables_are_removed() {
-        let cmd = GitCommand::new(Path::new("git"), Path::new("/r"), Access::Write);
+        let cmd = GitCommand::new(&Supervisor::new(), Path::new("git"), Path::new("/r"), Access::Write);
         let parent = [("GIT_DIR", "/x"), ("GIT_WORK_TREE", "/y"), ("GIT_EXTERNAL_DIFF", "evil"), ("HOME", "/h")]
             .map(|(k, v)| (OsString::from(k), OsString::from(v)));
         let env = cmd.environment_from(parent);
@@ -288,12 +305,25 @@ mod tests {
     async fn the_child_gets_the_argv_and_environment_and_no_stdin() {
         let dir = tempfile::tempdir().expect("tempdir");
         let fake = dir.path().join("fake-git");
-        std::fs::write(&fake, "#!/bin/sh\nprintf '%s\\n' \"$@\"\nenv\ncat\n").expect("write");
+        // It prints its argv, its environment, its process group and anything on its stdin.
+        std::fs::write(
+            &fake,
+            "#!/bin/sh\nprintf '%s\\n' \"$@\"\nenv\necho \"pid=$$ group=$(cut -d' ' -f5 /proc/$$/stat)\"\ncat\n",
+        )
+        .expect("write");
         std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
         // Let any concurrently forked child drop its copy of the write descriptor (ETXTBSY).
         std::thread::sleep(std::time::Duration::from_millis(100));
-        let out = GitCommand::new(&fake, dir.path(), Access::Read).arg("status").run().await.expect("runs");
+        let supervisor = Supervisor::new();
+        let out =
+            GitCommand::new(&supervisor, &fake, dir.path(), Access::Read).arg("status").run().await.expect("runs");
         let out = String::from_utf8_lossy(&out);
+        // Started by the supervisor: marked as this server's, the leader of its own group.
+        let marker = format!("BAND_PROCESS_SCOPE={}.", supervisor.prefix());
+        assert!(out.lines().any(|l| l.starts_with(&marker)), "no {marker} in {out}");
+        let ids = out.lines().find_map(|l| l.strip_prefix("pid=")).expect("pid line");
+        let (pid, group) = ids.split_once(" group=").expect("group");
+        assert_eq!(pid, group, "git leads its own process group");
         assert!(out.starts_with("--no-pager\n--no-optional-locks\n-c\ncore.fsmonitor=false\n"), "{out}");
         assert!(out.contains("\nstatus\n"), "{out}");
         for var in ["GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1", "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C"] {

@@ -21,8 +21,11 @@
 //! # Hardening invariants (SECURITY.md 15-16: the repository never runs code)
 //!
 //! Every git invocation goes through `cli::GitCommand`, which guarantees:
-//! - an argv array run by `tokio::process::Command`, never a shell string; stdin is null and the
-//!   child is killed when its future is dropped;
+//! - an argv array, never a shell string, started by band-process's `Supervisor` (given to
+//!   [`Git::new`] by the composition root): in its own process group, with exactly the
+//!   environment below plus band's scope marker, SIGKILLed if band-server dies; stdin is null,
+//!   the child is killed when its future is dropped, and what it left in its group when it
+//!   exits;
 //! - `git --no-pager [--no-optional-locks] -c core.fsmonitor=false -c core.hooksPath=/dev/null
 //!   -c protocol.ext.allow=never -c diff.external= ...`: no fsmonitor daemon or hook script, no
 //!   `ext::` transport, no external diff program;
@@ -63,6 +66,7 @@ use band_core::GitError;
 use band_core::ports::GitRepos;
 use band_core::{BranchName, GitRef};
 use band_core::{Divergence, FileChange, RepoInfo, WorktreeInfo};
+use band_process::Supervisor;
 
 use cli::{Access, Failure, GitCommand, internal};
 
@@ -71,22 +75,18 @@ use cli::{Access, Failure, GitCommand, internal};
 #[derive(Debug, Clone)]
 pub struct Git {
     program: PathBuf,
-}
-
-impl Default for Git {
-    fn default() -> Self {
-        Self::new()
-    }
+    supervisor: Supervisor,
 }
 
 impl Git {
-    /// Uses `git` from `PATH` (git 2.31 or later: `--end-of-options`, `GIT_CONFIG_COUNT`).
-    pub fn new() -> Self {
-        Self { program: PathBuf::from("git") }
+    /// Uses `git` from `PATH` (git 2.31 or later: `--end-of-options`, `GIT_CONFIG_COUNT`),
+    /// started through `supervisor`.
+    pub fn new(supervisor: Supervisor) -> Self {
+        Self { program: PathBuf::from("git"), supervisor }
     }
 
     fn git(&self, dir: &Path, access: Access, filters: &[OsString]) -> GitCommand {
-        GitCommand::new(&self.program, dir, access).neutralize_filters(filters)
+        GitCommand::new(&self.supervisor, &self.program, dir, access).neutralize_filters(filters)
     }
 }
 

@@ -6,6 +6,7 @@ use std::process::Command;
 use band_core::ports::GitRepos;
 use band_core::{BranchName, ChangeKind, Divergence, FileChange, GitError, GitRef, WorktreeInfo};
 use band_git::Git;
+use band_process::Supervisor;
 use band_testkit::fixtures::RiggedRepo;
 
 // ---------------------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ async fn inspect_finds_the_canonical_root_from_the_root_and_a_subdirectory() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
     std::fs::create_dir_all(repo.join("src/deep")).expect("mkdir");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     let info = git.inspect(&repo).await.expect("inspect root");
     assert_eq!(info.root, repo);
@@ -143,7 +144,7 @@ async fn inspect_finds_the_canonical_root_from_the_root_and_a_subdirectory() {
 #[tokio::test]
 async fn inspect_refuses_nonexistent_paths_plain_directories_and_bare_repositories() {
     let tmp = Tmp::new();
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     let missing = tmp.join("nope");
     // A path with nothing at it says so, rather than "is not a git repository".
@@ -171,7 +172,7 @@ async fn inspect_recognizes_a_linked_worktree() {
     git(&repo, &["worktree", "add", "-q", "-b", "topic", wt.to_str().expect("utf-8"), "main"]);
     std::fs::create_dir(wt.join("sub")).expect("mkdir");
 
-    let info = Git::new().inspect(&wt.join("sub")).await.expect("inspect linked worktree");
+    let info = Git::new(Supervisor::new()).inspect(&wt.join("sub")).await.expect("inspect linked worktree");
     assert_eq!(info.root, wt);
     assert!(info.is_linked_worktree);
     // The default branch is the main worktree's, not the linked worktree's branch.
@@ -184,7 +185,7 @@ async fn inspect_recognizes_a_linked_worktree() {
 #[tokio::test]
 async fn default_branch_is_the_main_worktrees_head_even_unborn() {
     let tmp = Tmp::new();
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     let master = tmp.repo("m", "master");
     assert_eq!(git.inspect(&master).await.expect("inspect").default_branch.as_str(), "master");
@@ -198,7 +199,7 @@ async fn default_branch_is_the_main_worktrees_head_even_unborn() {
 #[tokio::test]
 async fn default_branch_falls_back_to_main_or_master_when_head_is_detached() {
     let tmp = Tmp::new();
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     let repo = tmp.repo("m", "master");
     commit(&repo, "b", "b\n", "second");
@@ -223,7 +224,7 @@ async fn default_branch_follows_origin_head_in_a_clone() {
     assert_eq!(rev(&clone, "refs/remotes/origin/HEAD"), rev(&upstream, "develop"));
     // The clone's own HEAD moves elsewhere: origin/HEAD still decides.
     git(&clone, &["checkout", "-q", "-b", "feature"]);
-    let info = Git::new().inspect(&clone).await.expect("inspect");
+    let info = Git::new(Supervisor::new()).inspect(&clone).await.expect("inspect");
     assert_eq!(info.default_branch.as_str(), "develop");
 }
 
@@ -238,16 +239,16 @@ async fn branches_are_the_sorted_local_branches() {
         git(&repo, &["branch", b]);
     }
     git(&repo, &["tag", "v1"]);
-    let got = Git::new().branches(&repo).await.expect("branches");
+    let got = Git::new(Supervisor::new()).branches(&repo).await.expect("branches");
     assert_eq!(got, ["alpha", "feat/login", "main", "zeta"]);
-    assert!(matches!(Git::new().branches(&tmp.join("nope")).await, Err(GitError::NotARepository(_))));
+    assert!(matches!(Git::new(Supervisor::new()).branches(&tmp.join("nope")).await, Err(GitError::NotARepository(_))));
 }
 
 #[tokio::test]
 async fn worktrees_lists_the_main_one_first() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     git.add_worktree(&repo, &tmp.join("w/b"), &branch("b"), &gref("main")).await.expect("add b");
     git.add_worktree(&repo, &tmp.join("w/a"), &branch("a"), &gref("main")).await.expect("add a");
     self::git(&repo, &["worktree", "add", "-q", "--detach", tmp.join("w/d").to_str().expect("utf-8")]);
@@ -274,7 +275,8 @@ async fn add_worktree_creates_a_new_branch_from_the_base_and_its_parent_director
     let main_commit = rev(&repo, "main");
     let path = tmp.join("worktrees/app/feat/x");
 
-    let created = Git::new().add_worktree(&repo, &path, &branch("feat/x"), &gref("main")).await.expect("add");
+    let created =
+        Git::new(Supervisor::new()).add_worktree(&repo, &path, &branch("feat/x"), &gref("main")).await.expect("add");
     assert!(created);
     assert!(path.join("README").is_file());
     assert_eq!(rev(&path, "HEAD"), main_commit);
@@ -292,7 +294,7 @@ async fn add_worktree_starts_from_the_given_base() {
     let first = rev(&repo, "HEAD");
     commit(&repo, "b", "b\n", "second");
     git(&repo, &["tag", "-a", "-m", "release", "v1", &first]);
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     assert!(git.add_worktree(&repo, &tmp.join("w1"), &branch("one"), &gref("main~1")).await.expect("add"));
     assert_eq!(rev(&tmp.join("w1"), "HEAD"), first);
@@ -313,7 +315,8 @@ async fn add_worktree_checks_out_an_existing_branch_as_it_is() {
     git(&repo, &["checkout", "-q", "main"]);
 
     let path = tmp.join("w");
-    let created = Git::new().add_worktree(&repo, &path, &branch("existing"), &gref("main")).await.expect("add");
+    let created =
+        Git::new(Supervisor::new()).add_worktree(&repo, &path, &branch("existing"), &gref("main")).await.expect("add");
     assert!(!created);
     assert_eq!(rev(&path, "HEAD"), tip);
     assert_eq!(rev(&repo, "existing"), tip, "the branch is not reset to the base");
@@ -325,7 +328,7 @@ async fn add_worktree_with_an_unknown_base_leaves_nothing_behind() {
     let repo = tmp.repo("app", "main");
     let path = tmp.join("worktrees/app/new");
 
-    match Git::new().add_worktree(&repo, &path, &branch("new"), &gref("no-such-base")).await {
+    match Git::new(Supervisor::new()).add_worktree(&repo, &path, &branch("new"), &gref("no-such-base")).await {
         Err(GitError::RefNotFound(r)) => assert_eq!(r, "no-such-base"),
         other => panic!("expected RefNotFound, got {other:?}"),
     }
@@ -339,7 +342,7 @@ async fn add_worktree_with_an_unknown_base_leaves_nothing_behind() {
 async fn add_worktree_refuses_an_existing_path() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     let dir = tmp.join("taken");
     std::fs::create_dir(&dir).expect("mkdir");
@@ -359,7 +362,7 @@ async fn add_worktree_refuses_an_existing_path() {
 async fn add_worktree_refuses_a_branch_checked_out_elsewhere() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     let path = tmp.join("parents/w");
     match git.add_worktree(&repo, &path, &branch("main"), &gref("main")).await {
@@ -385,7 +388,7 @@ async fn add_worktree_cleans_up_when_git_itself_fails() {
     // after the checks band makes itself.
     git(&repo, &["branch", "feat"]);
     let path = tmp.join("deep/parents/w");
-    match Git::new().add_worktree(&repo, &path, &branch("feat/x"), &gref("main")).await {
+    match Git::new(Supervisor::new()).add_worktree(&repo, &path, &branch("feat/x"), &gref("main")).await {
         Err(GitError::Refused(m)) => assert!(m.contains("feat"), "{m}"),
         other => panic!("expected Refused, got {other:?}"),
     }
@@ -398,7 +401,7 @@ async fn add_worktree_cleans_up_when_git_itself_fails() {
 async fn worktree_paths_that_look_like_options_are_only_paths() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     // Absolute paths whose components read like options.
     for (i, name) in ["-b", "--force", "--upload-pack=touch x"].into_iter().enumerate() {
@@ -449,7 +452,7 @@ async fn status_reports_staged_unstaged_and_untracked_changes_sorted() {
     write(&repo, "target/out.bin", "ignored\n");
     write(&repo, "debug.log", "ignored\n");
 
-    let got = Git::new().status(&repo).await.expect("status");
+    let got = Git::new(Supervisor::new()).status(&repo).await.expect("status");
     assert_eq!(
         got,
         [
@@ -474,7 +477,7 @@ async fn status_reports_renames_and_nested_repositories_and_diff_skips_the_latte
     // An agent cloned something inside the worktree.
     let _ = tmp.repo("app/vendor/lib", "main");
 
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     assert_eq!(
         git.status(&repo).await.expect("status"),
         [change("new name.txt", ChangeKind::Renamed), change("vendor/lib", ChangeKind::Untracked)]
@@ -488,7 +491,7 @@ async fn status_reports_renames_and_nested_repositories_and_diff_skips_the_latte
 async fn status_of_a_clean_worktree_is_empty_and_of_a_missing_one_an_error() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     assert_eq!(git.status(&repo).await.expect("status"), []);
 
     let missing = tmp.join("gone");
@@ -512,7 +515,7 @@ async fn status_and_diff_never_write_the_index() {
     write(&repo, "untracked.txt", "u\n");
     let index = repo.join(".git/index");
     let before = std::fs::read(&index).expect("index");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
 
     assert_eq!(git.status(&repo).await.expect("status"), [change("untracked.txt", ChangeKind::Untracked)]);
     let (_, patch) = git.diff(&repo, &gref("main")).await.expect("diff");
@@ -532,7 +535,7 @@ async fn status_and_diff_never_write_the_index() {
 async fn divergence_counts_commits_on_each_side() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     let wt = tmp.join("w");
     git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add");
     assert_eq!(git.divergence(&wt, &gref("main")).await.expect("divergence"), Divergence::default());
@@ -582,7 +585,7 @@ async fn divergence_agrees_with_git_on_a_criss_cross_history() {
             git(&repo, &["merge", "-q", "--no-edit", "side~1"]);
         }
     }
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     for base in ["side", "side~2", "main~1"] {
         assert_eq!(
             git.divergence(&repo, &gref(base)).await.expect("divergence"),
@@ -601,7 +604,7 @@ async fn diff_covers_committed_staged_unstaged_and_untracked_changes_and_applies
     let repo = tmp.repo("app", "main");
     commit(&repo, "keep.txt", "line 1\nline 2\nline 3\n", "keep");
     commit(&repo, "doomed.txt", "bye\n", "doomed");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     let wt = tmp.join("w");
     git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add");
     let base_commit = rev(&repo, "main");
@@ -666,7 +669,7 @@ async fn diff_covers_committed_staged_unstaged_and_untracked_changes_and_applies
 async fn diff_of_a_clean_worktree_is_empty_and_errors_are_typed() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     let (from, patch) = git.diff(&repo, &gref("main")).await.expect("diff");
     assert_eq!(from, rev(&repo, "HEAD"));
     assert_eq!(patch, "");
@@ -682,7 +685,7 @@ async fn diff_shows_binary_and_odd_file_names() {
     write(&repo, "-rf", "dash\n");
     write(&repo, ":(glob)*", "magic\n");
     write(&repo, "tab\there", "tab\n");
-    let (_, patch) = Git::new().diff(&repo, &gref("main")).await.expect("diff");
+    let (_, patch) = Git::new(Supervisor::new()).diff(&repo, &gref("main")).await.expect("diff");
     assert!(patch.contains("Binary files /dev/null and b/blob.bin differ"), "{patch}");
     assert!(patch.contains("diff --git a/-rf b/-rf"), "{patch}");
     assert!(patch.contains("diff --git a/:(glob)* b/:(glob)*"), "{patch}");
@@ -697,7 +700,7 @@ async fn diff_shows_binary_and_odd_file_names() {
 async fn remove_worktree_removes_a_clean_worktree() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     let wt = tmp.join("w");
     git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add");
 
@@ -712,7 +715,7 @@ async fn remove_worktree_removes_a_clean_worktree() {
 async fn remove_worktree_refuses_a_dirty_worktree_unless_forced() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     let wt = tmp.join("w");
     git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add");
     write(&wt, "README", "changed\n");
@@ -735,7 +738,7 @@ async fn remove_worktree_refuses_a_dirty_worktree_unless_forced() {
 async fn remove_worktree_of_a_deleted_directory_prunes_it() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     let wt = tmp.join("w");
     git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add");
     std::fs::remove_dir_all(&wt).expect("rm -rf");
@@ -755,7 +758,7 @@ async fn remove_worktree_refuses_a_directory_that_is_not_a_worktree() {
     let repo = tmp.repo("app", "main");
     let dir = tmp.join("plain");
     write(&dir, "precious.txt", "keep me\n");
-    assert!(matches!(Git::new().remove_worktree(&repo, &dir, true).await, Err(GitError::Refused(_))));
+    assert!(matches!(Git::new(Supervisor::new()).remove_worktree(&repo, &dir, true).await, Err(GitError::Refused(_))));
     assert!(dir.join("precious.txt").exists());
 }
 
@@ -763,7 +766,7 @@ async fn remove_worktree_refuses_a_directory_that_is_not_a_worktree() {
 async fn delete_branch_deletes_merged_or_not() {
     let tmp = Tmp::new();
     let repo = tmp.repo("app", "main");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     let wt = tmp.join("w");
     git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add");
     commit(&wt, "x", "x\n", "unmerged");
@@ -812,7 +815,7 @@ async fn the_trap_is_armed_for_plain_git() {
 async fn no_method_lets_the_repository_run_code() {
     let trap = RiggedRepo::named("evil");
     let repo = trap.path().to_owned();
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     write(&repo, "file.txt", "changed\n");
     write(&repo, "x.p", "changed too\n");
     write(&repo, "untracked.txt", "new\n");
@@ -886,7 +889,7 @@ fn inherited_git_environment_is_ignored() {
 async fn env_child(tmp: &Path) {
     assert!(std::env::var_os("GIT_DIR").is_some(), "the child runs with GIT_DIR set");
     let repo = tmp.join("real");
-    let git = Git::new();
+    let git = Git::new(Supervisor::new());
     let info = git.inspect(&repo).await.expect("inspect");
     assert_eq!(info.root, repo);
     assert_eq!(info.default_branch.as_str(), "main");

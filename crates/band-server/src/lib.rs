@@ -15,6 +15,7 @@
 mod accept;
 pub mod access;
 pub mod guard;
+pub mod instance;
 pub mod raw;
 pub mod rpc;
 pub mod secrets;
@@ -40,6 +41,7 @@ use band_core::services::{
     ChatPorts, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
 };
 use band_core::{AgentKind, agent_env, terminal_env};
+use band_process::Supervisor;
 use rpc::notices::Broadcast;
 use rpc::{ApiContext, module};
 
@@ -147,23 +149,26 @@ pub struct Band {
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
     notices: Arc<Broadcast>,
+    /// The home's lock, held while this server lives.
+    instance: instance::Instance,
 }
 
 /// The tunnel providers, configured from settings (a provider missing a setting says so when
 /// it is started).
-fn tunnel_providers(t: &settings::TunnelSettings) -> Vec<Arc<dyn TunnelProvider>> {
+fn tunnel_providers(t: &settings::TunnelSettings, sv: &Supervisor) -> Vec<Arc<dyn TunnelProvider>> {
     use band_adapters::tunnels::{Bore, CloudflaredNamed, CloudflaredQuick};
     let path = |p: &Option<String>| p.as_deref().map(PathBuf::from);
     let c = &t.cloudflared;
     vec![
-        Arc::new(CloudflaredQuick::new(path(&c.binary))),
+        Arc::new(CloudflaredQuick::new(path(&c.binary), sv.clone())),
         Arc::new(CloudflaredNamed::new(
             path(&c.binary),
             c.tunnel_name.clone(),
             c.hostname.clone(),
             path(&c.credentials_file),
+            sv.clone(),
         )),
-        Arc::new(Bore::new(path(&t.bore.binary), t.bore.server.clone(), t.bore.secret.clone())),
+        Arc::new(Bore::new(path(&t.bore.binary), t.bore.server.clone(), t.bore.secret.clone(), sv.clone())),
     ]
 }
 
@@ -196,8 +201,9 @@ impl Band {
     /// Anything that would keep the server from working, with the file or setting to fix.
     pub async fn open(config: Config) -> Result<Self, StartError> {
         let settings = settings::load_or_create(&config.home)?;
-        let agents = band_adapters::agents::runtimes(&settings.agent_binaries());
-        Self::wire(config, settings, agents).await
+        let supervisor = Supervisor::new();
+        let agents = band_adapters::agents::runtimes(&settings.agent_binaries(), &supervisor);
+        Self::wire(config, settings, agents, supervisor).await
     }
 
     /// As [`Band::open`], with the given agent runtimes (tests and benchmarks use fakes).
@@ -206,15 +212,18 @@ impl Band {
     /// As [`Band::open`].
     pub async fn open_with(config: Config, agents: Vec<Arc<dyn AgentRuntime>>) -> Result<Self, StartError> {
         let settings = settings::load_or_create(&config.home)?;
-        Self::wire(config, settings, agents).await
+        Self::wire(config, settings, agents, Supervisor::new()).await
     }
 
-    /// Builds the adapters and services on settings read once.
+    /// Builds the adapters and services on settings read once; every process goes through
+    /// `supervisor`. First of all it takes the home's lock and ends what a dead server left.
     async fn wire(
         config: Config,
         settings: settings::Settings,
         agents: Vec<Arc<dyn AgentRuntime>>,
+        supervisor: Supervisor,
     ) -> Result<Self, StartError> {
+        let instance = instance::Instance::acquire(&config.home, &supervisor)?;
         let token = settings.token().to_owned();
         std::fs::create_dir_all(&config.worktrees_dir).map_err(|e| {
             StartError::Config(format!("cannot create worktrees directory {}: {e}", config.worktrees_dir.display()))
@@ -223,7 +232,7 @@ impl Band {
             StartError::Config(format!("cannot resolve worktrees directory {}: {e}", config.worktrees_dir.display()))
         })?;
         let store = Arc::new(band_store::SqliteStore::open(&config.home.join("band.db")).await?);
-        let git: Arc<dyn GitRepos> = Arc::new(band_git::Git::new());
+        let git: Arc<dyn GitRepos> = Arc::new(band_git::Git::new(supervisor.clone()));
         let notices = Arc::new(Broadcast::new(4096));
         let sink: Arc<dyn EventSink> = notices.clone();
         let projects_store: Arc<dyn ProjectStore> = store.clone();
@@ -275,7 +284,7 @@ impl Band {
             None => band_adapters::terminals::default_shell(std::env::var_os("SHELL").as_deref()),
         };
         let allowed = Arc::new(guard::Allowed::default());
-        let providers = tunnel_providers(&settings.tunnel);
+        let providers = tunnel_providers(&settings.tunnel, &supervisor);
         if let Some(chosen) = settings.tunnel.provider.as_deref()
             && !providers.iter().any(|p| p.name() == chosen)
         {
@@ -299,7 +308,7 @@ impl Band {
         let terminal_extras = settings.terminals.env.clone();
         let terminals = Terminals::new(
             workspaces.clone(),
-            Arc::new(band_adapters::terminals::PtyHost::new(shell)),
+            Arc::new(band_adapters::terminals::PtyHost::new(shell, supervisor)),
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
         let access_ports = band_core::services::AccessPorts {
@@ -350,6 +359,7 @@ impl Band {
             allowed,
             allowed_hosts,
             notices,
+            instance,
         })
     }
 
@@ -415,6 +425,7 @@ impl Band {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let port = listener.local_addr().map_err(StartError::Serve)?.port();
+        self.instance.record_port(port);
         let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
         api.settings.web_server_port = port;
         let methods = module(api).map_err(|e| StartError::Config(e.to_string()))?;

@@ -90,9 +90,9 @@ async fn run(args: Args) -> Result<(), StartError> {
         }
         // No time left for TERM and a grace period: nothing band started may outlive it. Chats
         // left working are marked interrupted at the next start.
-        let killed = band_adapters::agents::process::kill_everything_started_here();
+        let killed = band_process::kill_everything_started_here();
         if killed > 0 {
-            tracing::warn!(killed, "killed the processes agents, terminals and the tunnel left");
+            tracing::warn!(killed, "killed the processes of agents, terminals, the tunnel and git");
         }
         std::process::exit(130);
     });

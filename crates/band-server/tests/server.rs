@@ -590,6 +590,33 @@ async fn a_taken_port_is_a_clear_error() {
     assert!(err.contains(&format!("cannot listen on 127.0.0.1:{port}")) && err.contains("--port"), "{err}");
 }
 
+/// One band-server per home: a second process on the same home is refused, naming the first
+/// one's pid and port, and leaves the first serving.
+#[tokio::test]
+async fn a_second_server_on_the_same_home_is_a_clear_error() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let (addr, mut first) = spawn_server(home.path()).await;
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_band-server"))
+        .args(["--port", "0"])
+        .env("BAND_HOME", home.path())
+        .output()
+        .await
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let pid = first.id().expect("pid");
+    assert!(
+        err.contains(&format!(
+            "band-server is already running on this home (pid {pid}, port {}); stop it or use another --home",
+            addr.port()
+        )),
+        "{err}"
+    );
+    let r = raw_http(addr, "GET", "/health", &[("host", format!("127.0.0.1:{}", addr.port()))], "").await;
+    assert_eq!(r.status, 200, "the first server still serves");
+    first.kill().await.expect("kill");
+}
+
 /// Starts the real binary on `home`; its address and the child (stdout drained).
 async fn spawn_server(home: &std::path::Path) -> (std::net::SocketAddr, tokio::process::Child) {
     use tokio::io::AsyncBufReadExt;

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use band_core::ports::{AgentEvent, AgentEvents, AgentHandle, AgentLaunch, AgentRuntime};
 use band_core::{AgentError, AgentKind, AgentUpdate, PermissionDecision, StopReason, ToolCallStatus, Usage};
+use band_process::Supervisor;
 use serde_json::{Value, json};
 
 use super::process::{self, LineParser, Parsed, Session, Spec};
@@ -27,11 +28,12 @@ use super::{tool_kind, truncate};
 
 pub struct ClaudeRuntime {
     binary: Option<String>,
+    supervisor: Supervisor,
 }
 
 impl ClaudeRuntime {
-    pub fn new(binary: Option<String>) -> Self {
-        Self { binary }
+    pub fn new(binary: Option<String>, supervisor: Supervisor) -> Self {
+        Self { binary, supervisor }
     }
 }
 
@@ -73,8 +75,8 @@ impl AgentRuntime for ClaudeRuntime {
         }
         let shared = Arc::new(Mutex::new(Shared::default()));
         let parser = ClaudeParser::new(shared.clone());
-        let session =
-            process::start(Spec { program: &program, args, cwd: &launch.cwd, env: &launch.env }, parser, events)?;
+        let spec = Spec { program: &program, args, cwd: &launch.cwd, env: &launch.env };
+        let session = process::start(&self.supervisor, spec, parser, events).await?;
         let handle = Arc::new(ClaudeHandle { session, shared });
         handle.control("init", json!({"subtype": "initialize"})).await?;
         Ok(handle)

@@ -39,6 +39,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use band_core::ports::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
 use band_core::{AgentError, AgentKind, AgentUpdate, PermissionDecision, StopReason, ToolCallStatus, Usage};
+use band_process::Supervisor;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -52,11 +53,12 @@ const METHOD_NOT_FOUND: i64 = -32601;
 
 pub struct CodexRuntime {
     binary: Option<String>,
+    supervisor: Supervisor,
 }
 
 impl CodexRuntime {
-    pub fn new(binary: Option<String>) -> Self {
-        Self { binary }
+    pub fn new(binary: Option<String>, supervisor: Supervisor) -> Self {
+        Self { binary, supervisor }
     }
 }
 
@@ -76,7 +78,7 @@ impl AgentRuntime for CodexRuntime {
         let shared = Arc::new(Shared::default());
         let events = Arc::new(ExitWatch { inner: events, shared: shared.clone() });
         let spec = Spec { program: &program, args: vec!["app-server".to_owned()], cwd: &launch.cwd, env: &launch.env };
-        let session = process::start(spec, CodexParser::new(shared.clone()), events)?;
+        let session = process::start(&self.supervisor, spec, CodexParser::new(shared.clone()), events).await?;
         let handle = CodexHandle { session, shared };
         if let Err(e) = handle.handshake(&launch).await {
             handle.session.stop().await;

@@ -1,5 +1,6 @@
 //! Agent adapters, one module per protocol, behind band-core's agent port; [`process`] is what
-//! they share (process groups, stopping so nothing survives, line reading).
+//! they share (line reading, the exit report, the agent's stop) on top of band-process, which
+//! starts, stops and sweeps the processes.
 //!
 //! - [`claude`]: Claude Code, one persistent `claude` process per chat in stream-json mode, its
 //!   permission prompts through the control protocol (`--permission-prompt-tool stdio`).
@@ -13,12 +14,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use band_core::ports::AgentRuntime;
+use band_process::Supervisor;
 
-/// The real agent runtimes, with binaries configured in settings (agent name to path).
-pub fn runtimes(binaries: &BTreeMap<String, String>) -> Vec<Arc<dyn AgentRuntime>> {
+/// The real agent runtimes, with binaries configured in settings (agent name to path), starting
+/// their processes through `supervisor`.
+pub fn runtimes(binaries: &BTreeMap<String, String>, supervisor: &Supervisor) -> Vec<Arc<dyn AgentRuntime>> {
     vec![
-        Arc::new(claude::ClaudeRuntime::new(binaries.get("claude-code").cloned())),
-        Arc::new(codex::CodexRuntime::new(binaries.get("codex").cloned())),
+        Arc::new(claude::ClaudeRuntime::new(binaries.get("claude-code").cloned(), supervisor.clone())),
+        Arc::new(codex::CodexRuntime::new(binaries.get("codex").cloned(), supervisor.clone())),
     ]
 }
 

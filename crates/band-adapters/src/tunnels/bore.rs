@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use band_core::ports::{StartedTunnel, TunnelExits, TunnelProvider};
 use band_core::{TunnelError, TunnelUrl};
+use band_process::Supervisor;
 
 use super::{Launch, START_TIMEOUT, find_binary, tunnel_env};
 
@@ -22,11 +23,17 @@ pub struct Bore {
     pub server: Option<String>,
     pub secret: Option<String>,
     pub start_timeout: Duration,
+    supervisor: Supervisor,
 }
 
 impl Bore {
-    pub fn new(binary: Option<PathBuf>, server: Option<String>, secret: Option<String>) -> Self {
-        Self { binary, server, secret, start_timeout: START_TIMEOUT }
+    pub fn new(
+        binary: Option<PathBuf>,
+        server: Option<String>,
+        secret: Option<String>,
+        supervisor: Supervisor,
+    ) -> Self {
+        Self { binary, server, secret, start_timeout: START_TIMEOUT, supervisor }
     }
 }
 
@@ -75,7 +82,7 @@ impl TunnelProvider for Bore {
             parse: Box::new(parse_listening),
             timeout: self.start_timeout,
         };
-        super::start(launch, exits).await
+        super::start(&self.supervisor, launch, exits).await
     }
 }
 

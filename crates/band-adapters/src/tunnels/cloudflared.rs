@@ -10,6 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use band_core::ports::{StartedTunnel, TunnelExits, TunnelProvider};
 use band_core::{TunnelError, TunnelUrl};
+use band_process::Supervisor;
 
 use super::{Launch, START_TIMEOUT, find_binary, tunnel_env};
 
@@ -21,11 +22,12 @@ pub struct CloudflaredQuick {
     /// The program; `cloudflared` on PATH when absent.
     pub binary: Option<PathBuf>,
     pub start_timeout: Duration,
+    supervisor: Supervisor,
 }
 
 impl CloudflaredQuick {
-    pub fn new(binary: Option<PathBuf>) -> Self {
-        Self { binary, start_timeout: START_TIMEOUT }
+    pub fn new(binary: Option<PathBuf>, supervisor: Supervisor) -> Self {
+        Self { binary, start_timeout: START_TIMEOUT, supervisor }
     }
 }
 
@@ -59,7 +61,7 @@ impl TunnelProvider for CloudflaredQuick {
             parse: Box::new(parse_quick_url),
             timeout: self.start_timeout,
         };
-        super::start(launch, exits).await
+        super::start(&self.supervisor, launch, exits).await
     }
 }
 
@@ -74,6 +76,7 @@ pub struct CloudflaredNamed {
     /// The tunnel's credentials file; cloudflared looks in `~/.cloudflared` when absent.
     pub credentials_file: Option<PathBuf>,
     pub start_timeout: Duration,
+    supervisor: Supervisor,
 }
 
 impl CloudflaredNamed {
@@ -82,8 +85,9 @@ impl CloudflaredNamed {
         tunnel: Option<String>,
         hostname: Option<String>,
         credentials_file: Option<PathBuf>,
+        supervisor: Supervisor,
     ) -> Self {
-        Self { binary, tunnel, hostname, credentials_file, start_timeout: START_TIMEOUT }
+        Self { binary, tunnel, hostname, credentials_file, start_timeout: START_TIMEOUT, supervisor }
     }
 
     /// The settings, checked: the tunnel's name and its URL.
@@ -146,7 +150,7 @@ impl TunnelProvider for CloudflaredNamed {
             parse: Box::new(move |line| is_registered(line).then(|| url.clone())),
             timeout: self.start_timeout,
         };
-        super::start(launch, exits).await
+        super::start(&self.supervisor, launch, exits).await
     }
 }
 
@@ -179,7 +183,7 @@ mod tests {
     #[test]
     fn a_named_tunnel_needs_its_name_and_hostname() {
         let named = |t: Option<&str>, h: Option<&str>| {
-            CloudflaredNamed::new(None, t.map(str::to_owned), h.map(str::to_owned), None).checked()
+            CloudflaredNamed::new(None, t.map(str::to_owned), h.map(str::to_owned), None, Supervisor::new()).checked()
         };
         let e = named(None, Some("band.example.com")).expect_err("no name");
         assert!(e.to_string().contains("needs tunnel.cloudflared.tunnelName"), "{e}");

@@ -2,14 +2,15 @@
 //! `*.trycloudflare.com` URL), `cloudflared` named tunnels (a configured hostname, a stable URL)
 //! and `bore` (a self-hostable TCP tunnel, `http://<server>:<port>`).
 //!
-//! Each runs as a child process in a process group of its own, with an allow-listed environment
+//! Each runs as a child process started by band-process's [`Supervisor`]: in a process group of
+//! its own, tied to band-server's life, with an allow-listed environment
 //! ([`band_core::tunnel_env`]: what a process needs plus `TUNNEL_*`/`BORE_*`, never `BAND_*`)
-//! plus the scope marker of [`crate::agents::process`]; its stdout
-//! and stderr are read line by line (colour codes removed) until the provider's parser finds the
-//! public URL, or the process exits, or [`START_TIMEOUT`] passes — then it is stopped and the
-//! error carries its last lines. Stop is the agents' stop: TERM to the group, a grace period,
-//! KILL to the group, then a sweep of everything carrying the marker. A process that exits on
-//! its own is reported through [`TunnelExits`] with its status and last lines.
+//! plus the scope marker; its stdout and stderr are read line by line (colour codes removed)
+//! until the provider's parser finds the public URL, or the process exits, or [`START_TIMEOUT`]
+//! passes — then it is stopped and the error carries its last lines. Stop is band-process's
+//! [`Stop::TERM`], as for agents: TERM to the group and everything carrying the marker, a grace
+//! period, then KILL until none is left. A process that exits on its own is reported through
+//! [`TunnelExits`] with its status and last lines, once what it left is killed.
 
 mod bore;
 mod cloudflared;
@@ -24,15 +25,12 @@ use async_trait::async_trait;
 use band_core::TunnelError;
 use band_core::TunnelUrl;
 use band_core::ports::{StartedTunnel, TunnelExits, TunnelProcess};
-use rustix::process::Signal;
+use band_process::{Io, MissingBinary, Process, Spec, Stop, Supervisor};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Command;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 pub use bore::Bore;
 pub use cloudflared::{CloudflaredNamed, CloudflaredQuick};
-
-use crate::agents::process::{GRACE, SCOPE_VAR, new_scope, signal_group, sweep};
 
 /// How long a tunnel may take to print its URL.
 pub const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -55,24 +53,15 @@ pub(crate) fn find_binary(
     install: &str,
     env: &BTreeMap<String, String>,
 ) -> Result<PathBuf, TunnelError> {
-    if let Some(path) = configured {
-        return if crate::agents::process::is_executable(path) {
-            Ok(path.to_owned())
-        } else {
-            Err(TunnelError::BinaryMissing(format!(
-                "{setting} '{}' in settings.json is not an executable file; fix the path, or remove it to use {name} from PATH",
-                path.display()
-            )))
-        };
-    }
-    let path = env.get("PATH").cloned().unwrap_or_default();
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| crate::agents::process::is_executable(p)).ok_or_else(
-        || {
-            TunnelError::BinaryMissing(format!(
-                "{name} is not installed (not found on PATH): {install}, or set {setting} in settings.json"
-            ))
-        },
-    )
+    band_process::find_binary(name, configured, env.get("PATH").map(std::ffi::OsStr::new)).map_err(|e| match e {
+        MissingBinary::NotExecutable(path) => TunnelError::BinaryMissing(format!(
+            "{setting} '{}' in settings.json is not an executable file; fix the path, or remove it to use {name} from PATH",
+            path.display()
+        )),
+        MissingBinary::NotOnPath(_) => TunnelError::BinaryMissing(format!(
+            "{name} is not installed (not found on PATH): {install}, or set {setting} in settings.json"
+        )),
+    })
 }
 
 /// Removes ANSI escape sequences (bore logs in colour even into a pipe).
@@ -111,22 +100,15 @@ pub(crate) struct Launch {
 
 /// A running tunnel process.
 struct Running {
-    pid: u32,
-    scope: String,
+    process: Process,
     stopped: AtomicBool,
-    exited: watch::Receiver<Option<String>>,
 }
 
 #[async_trait]
 impl TunnelProcess for Running {
     async fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
-        signal_group(self.pid, Signal::TERM);
-        let mut exited = self.exited.clone();
-        let _ = tokio::time::timeout(GRACE, exited.wait_for(Option::is_some)).await;
-        signal_group(self.pid, Signal::KILL);
-        sweep(&self.scope).await;
-        let _ = tokio::time::timeout(GRACE, exited.wait_for(Option::is_some)).await;
+        self.process.stop(Stop::TERM).await;
     }
 }
 
@@ -157,40 +139,27 @@ fn read_lines<R: AsyncRead + Unpin + Send + 'static>(
     });
 }
 
-/// Starts `launch` and waits for its URL.
-pub(crate) async fn start(mut launch: Launch, exits: Arc<dyn TunnelExits>) -> Result<StartedTunnel, TunnelError> {
-    let scope = new_scope();
-    let mut child = Command::new(&launch.program)
-        .args(&launch.args)
-        .env_clear()
-        .envs(&launch.env)
-        .env(SCOPE_VAR, &scope)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| TunnelError::Failed(format!("cannot start {}: {e}", launch.program.display())))?;
-    let pid = child.id().unwrap_or_default();
+/// Starts `launch` through `supervisor` and waits for its URL.
+pub(crate) async fn start(
+    supervisor: &Supervisor,
+    mut launch: Launch,
+    exits: Arc<dyn TunnelExits>,
+) -> Result<StartedTunnel, TunnelError> {
+    let spec = Spec::new(&launch.program).args(&launch.args).envs(&launch.env).stdout(Io::Piped).stderr(Io::Piped);
+    let mut child = supervisor.spawn(spec).await.map_err(|e| TunnelError::Failed(e.to_string()))?;
     let tail = Arc::new(Mutex::new(VecDeque::with_capacity(TAIL)));
     let (tx, mut lines) = mpsc::unbounded_channel();
-    read_lines(child.stdout.take(), tail.clone(), tx.clone());
-    read_lines(child.stderr.take(), tail.clone(), tx);
-    let (exited_tx, exited) = watch::channel(None);
-    let process = Arc::new(Running { pid, scope: scope.clone(), stopped: AtomicBool::new(false), exited });
+    read_lines(child.take_stdout(), tail.clone(), tx.clone());
+    read_lines(child.take_stderr(), tail.clone(), tx);
+    let process = Arc::new(Running { process: child.watch(), stopped: AtomicBool::new(false) });
     // Set once the URL was handed out: from then on an exit is the service's to hear.
     let armed = Arc::new(AtomicBool::new(false));
     {
         let (process, armed, tail, what) = (process.clone(), armed.clone(), tail.clone(), launch.what);
         tokio::spawn(async move {
-            let status = match child.wait().await {
-                Ok(s) => crate::agents::process::describe(s),
-                Err(e) => format!("unknown status: {e}"),
-            };
-            let _ = exited_tx.send(Some(status.clone()));
-            signal_group(pid, Signal::KILL);
-            sweep(&scope).await;
+            let status = process.process.exited().await;
+            // Reported once what it left behind is gone.
+            process.process.done().await;
             if armed.load(Ordering::SeqCst) && !process.stopped.load(Ordering::SeqCst) {
                 // The readers may still hold the last lines: give them a moment.
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -198,7 +167,6 @@ pub(crate) async fn start(mut launch: Launch, exits: Arc<dyn TunnelExits>) -> Re
             }
         });
     }
-    let mut exited = process.exited.clone();
     let deadline = tokio::time::sleep(launch.timeout);
     tokio::pin!(deadline);
     let mut open = true;
@@ -212,7 +180,7 @@ pub(crate) async fn start(mut launch: Launch, exits: Arc<dyn TunnelExits>) -> Re
                 };
                 if let Some(url) = (launch.parse)(&line) {
                     armed.store(true, Ordering::SeqCst);
-                    if let Some(status) = process.exited.borrow().clone() {
+                    if let Some(status) = process.process.exit() {
                         break format!("{} ended as it started ({status})", launch.what);
                     }
                     let started_at = std::time::SystemTime::now()
@@ -222,8 +190,7 @@ pub(crate) async fn start(mut launch: Launch, exits: Arc<dyn TunnelExits>) -> Re
                     return Ok(StartedTunnel { url, started_at, process: Box::new(ArcProcess(process)) });
                 }
             }
-            status = async { exited.wait_for(Option::is_some).await.map(|s| s.clone().unwrap_or_default()) } => {
-                let status = status.unwrap_or_default();
+            status = process.process.exited() => {
                 // Lines still in the pipe may hold the reason.
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 break format!("{} exited before it printed a public URL ({status})", launch.what);
