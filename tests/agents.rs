@@ -350,7 +350,16 @@ fn band_server_binary() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
     // The sources of band-server and of the band crates it is built from.
     let mut sources = Vec::new();
-    let crates = ["band-server", "band-core", "band-adapters", "band-store", "band-git", "band-files", "band-process"];
+    let crates = [
+        "band-server",
+        "band-core",
+        "band-api",
+        "band-adapters",
+        "band-store",
+        "band-git",
+        "band-files",
+        "band-process",
+    ];
     let mut dirs: Vec<PathBuf> = crates.iter().map(|c| root.join("crates").join(c).join("src")).collect();
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {

@@ -436,3 +436,32 @@ fn every_crate_uses_the_workspace_lints_and_band_process_differs_only_in_unsafe_
         }
     }
 }
+
+/// The integration-test binaries of a crate: `[[test]]` entries, and what cargo finds by itself
+/// (`tests/*.rs`, `tests/*/main.rs`).
+fn test_binaries(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+    let mut found: Vec<String> =
+        text.lines().filter(|l| l.trim() == "[[test]]").map(|_| "[[test]] in Cargo.toml".to_owned()).collect();
+    for entry in std::fs::read_dir(dir.join("tests")).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "rs") || path.join("main.rs").is_file() {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn each_crate_has_at_most_one_integration_test_binary() {
+    // Each test binary is a separate link, about a minute on 2 cores: a crate's integration
+    // tests are modules of one (tests/<crate>/main.rs, or a single tests/<name>.rs).
+    for dir in crate_dirs() {
+        let (name, _) = manifest(&dir);
+        let binaries = test_binaries(&dir);
+        assert!(binaries.len() <= 1, "{name} has {} integration-test binaries: {binaries:?}", binaries.len());
+    }
+    // Guards the guard: it sees the binaries that exist.
+    assert_eq!(test_binaries(&root().join("crates/band-server")).len(), 1);
+    assert_eq!(test_binaries(&root().join("tests")).len(), 1);
+}

@@ -65,17 +65,17 @@ pub async fn serve(
             let mut builder = Builder::new();
             builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
             let mut conn = pin!(builder.serve_connection(TokioIo::new(tcp), service).with_upgrades());
-            let mut closing = pin!(signal_tx.closed());
-            loop {
-                tokio::select! {
-                    result = conn.as_mut() => {
-                        if let Err(e) = result {
-                            tracing::trace!(error = %e, %peer, "connection ended with an error");
-                        }
-                        break;
-                    }
-                    () = &mut closing => conn.as_mut().graceful_shutdown(),
+            let result = tokio::select! {
+                result = conn.as_mut() => result,
+                () = signal_tx.closed() => {
+                    // Finish the request in flight, then close (each future polled to its end
+                    // once: the shutdown signal is not waited for again).
+                    conn.as_mut().graceful_shutdown();
+                    conn.as_mut().await
                 }
+            };
+            if let Err(e) = result {
+                tracing::trace!(error = %e, %peer, "connection ended with an error");
             }
             drop(close_rx);
         });

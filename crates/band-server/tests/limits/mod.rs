@@ -181,3 +181,50 @@ async fn malformed_calls_get_json_that_says_what_was_wrong() {
     assert!(message.starts_with("invalid project name 'xxxx") && message.contains("(1048576 bytes)"), "{message}");
     s.stop().await;
 }
+
+/// Panics seen in this test binary whose message holds `needle` (a hook that records, then
+/// does what the default hook does).
+fn panics_with(needle: &'static str) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains(needle) {
+            count.fetch_add(1, Ordering::SeqCst);
+        }
+        default(info);
+    }));
+    seen
+}
+
+/// Shutdown with kept-alive connections open closes each of them once: the connection task used
+/// to wait for the shutdown signal again after it fired, and panicked ("`async fn` resumed after
+/// completion") about every other time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_closes_kept_alive_connections_cleanly() {
+    use http_body_util::{BodyExt, Empty};
+    let resumed = panics_with("resumed after completion");
+    let s = TestServer::start().await;
+    let mut senders = Vec::new();
+    for _ in 0..20 {
+        let tcp = tokio::net::TcpStream::connect(s.addr).await.expect("connect");
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.expect("handshake");
+        let ended = tokio::spawn(conn);
+        let req = hyper::Request::get("/health")
+            .header("host", s.host())
+            .body(Empty::<hyper::body::Bytes>::new())
+            .expect("request");
+        let res = sender.send_request(req).await.expect("response");
+        assert_eq!(res.status(), 200);
+        res.into_body().collect().await.expect("body");
+        senders.push((sender, ended));
+    }
+    s.stop().await;
+    for (_sender, ended) in senders {
+        let closed = tokio::time::timeout(Duration::from_secs(5), ended).await;
+        assert!(closed.is_ok(), "a kept-alive connection was closed at shutdown");
+    }
+    assert_eq!(resumed.load(std::sync::atomic::Ordering::SeqCst), 0, "a connection task panicked at shutdown");
+}
