@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --bins
 cargo bench --locked -p band-server --bench spine
+cargo bench --locked -p band-server --bench sockets
