@@ -22,7 +22,11 @@ fn main() {
     let sockets = if full { 1000 } else { 20 };
     let calls = if full { 2000 } else { 20 };
     let bin = binary();
-    println!("band sockets benchmark ({} run, {sockets} sockets, {})", if full { "full" } else { "smoke" }, bin.display());
+    println!(
+        "band sockets benchmark ({} run, {sockets} sockets, {})",
+        if full { "full" } else { "smoke" },
+        bin.display()
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let home = tempfile::tempdir().expect("tempdir");
     let (mut server, port) = start(&bin, home.path());
@@ -95,8 +99,8 @@ async fn cheap_call_p99(port: u16, token: &str, n: usize) -> Duration {
 }
 
 async fn call(port: u16, token: &str, method: &str, params: serde_json::Value) -> serde_json::Value {
-    let client = band_api::client::Client::new(&format!("http://127.0.0.1:{port}"), Some(token.to_owned()))
-        .expect("client");
+    let client =
+        band_api::client::Client::new(&format!("http://127.0.0.1:{port}"), Some(token.to_owned())).expect("client");
     client.call_raw(method, params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
 }
 
@@ -163,7 +167,10 @@ fn token(home: &Path) -> String {
 
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 fn ms(d: Duration) -> String {

@@ -265,3 +265,36 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
         Fix::NewPairingCode => F::NewPairingCode {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_reaches_the_client_only_as_an_opaque_message() {
+        let secret = "disk I/O error at /home/me/.band/band.db page 42";
+        let e = error_object("chats.send", CoreError::Internal(secret.into()));
+        assert_eq!(e.code(), codes::INTERNAL);
+        assert_eq!(e.message(), "internal error; the server's log has the details");
+        let data = e.data().map(|d| d.get().to_owned()).unwrap_or_default();
+        assert!(!data.contains("band.db") && !e.message().contains("band.db"), "{data}");
+        assert_eq!(serde_json::from_str::<api::ErrorData>(&data).map(|d| d.kind).ok(), Some(api::ErrorKind::Internal));
+    }
+
+    #[test]
+    fn a_problem_carries_its_facts_and_fix_as_data_and_the_api_words_in_the_message() {
+        let p = Problem::new("no workspace 'x'").fix(Fix::SeeList(ListOf::Workspaces));
+        let e = error_object("workspaces.get", CoreError::NotFound(p));
+        assert_eq!((e.code(), e.message()), (codes::NOT_FOUND, "no workspace 'x'; see workspaces.list"));
+        let data: api::ErrorData = serde_json::from_str(e.data().map(|d| d.get()).unwrap_or("null")).expect("data");
+        assert_eq!(data.what, "no workspace 'x'");
+        assert_eq!(data.fix, Some(api::ErrorFix::SeeList { of: api::ListOf::Workspaces }));
+        // A megabyte of facts is cut.
+        let e = error_object("x", CoreError::InvalidInput(Problem::new("y".repeat(1 << 20))));
+        assert!(
+            e.message().len() < MAX_WHAT + 64 && e.message().ends_with("(cut; 1048576 bytes)"),
+            "{}",
+            e.message().len()
+        );
+    }
+}
