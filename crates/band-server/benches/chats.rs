@@ -96,7 +96,12 @@ async fn stream(b: &Bench, chats: usize, per_chat: usize, gap: Duration) -> Vec<
             tokio::spawn(async move {
                 let mut lat = Vec::with_capacity(per_chat);
                 while lat.len() < per_chat {
-                    let Some(Ok(Message::Text(t))) = ws.next().await else { break };
+                    // The server pings its sockets: control frames are not events.
+                    let t = match ws.next().await {
+                        Some(Ok(Message::Text(t))) => t,
+                        Some(Ok(_)) => continue,
+                        _ => break,
+                    };
                     let v: Value = serde_json::from_str(t.as_str()).expect("json");
                     if let Some(text) = v["params"]["result"]["text"].as_str()
                         && let Ok(sent) = text.parse::<u64>()
