@@ -16,10 +16,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use band_api as api;
-use band_core::ports::Notice;
 use band_core::services::{Access, Caller, Credential, Pairing};
 use band_core::{AuditKind, CoreError, Device, Millis};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::rpc::notices::Broadcast;
 use crate::session::{self, Subject};
@@ -162,19 +160,15 @@ impl Auth {
     pub fn ended(&self, credential: Credential) -> impl std::future::Future<Output = ()> + Send + 'static {
         let access = self.access.clone();
         // Joined before the first check, so a change between the two is not missed.
-        let mut changes = self.notices.subscribe();
+        let mut changes = self.notices.access_changes();
         async move {
             loop {
                 if !access.valid(&credential) {
                     return;
                 }
-                loop {
-                    match changes.recv().await {
-                        Ok(Notice::AccessChanged) | Err(RecvError::Lagged(_)) => break,
-                        Ok(_) => {}
-                        // The server is gone; so is the socket soon.
-                        Err(RecvError::Closed) => std::future::pending::<()>().await,
-                    }
+                if changes.changed().await.is_err() {
+                    // The server is gone; so is the socket soon.
+                    std::future::pending::<()>().await;
                 }
             }
         }

@@ -17,17 +17,29 @@ const PER_CHAT: usize = 1024;
 
 pub struct Broadcast {
     general: broadcast::Sender<Notice>,
+    /// Bumped on every `Notice::AccessChanged`: what live sockets wait on to check their
+    /// credential again, without being woken by every other notice.
+    access: tokio::sync::watch::Sender<u64>,
     chats: Mutex<HashMap<ChatId, broadcast::Sender<Arc<[ChatEvent]>>>>,
 }
 
 impl Broadcast {
     pub fn new(capacity: usize) -> Self {
-        Self { general: broadcast::channel(capacity).0, chats: Mutex::new(HashMap::new()) }
+        Self {
+            general: broadcast::channel(capacity).0,
+            access: tokio::sync::watch::channel(0).0,
+            chats: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Every notice except chat events.
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.general.subscribe()
+    }
+
+    /// Changes when a device is revoked or the main token rotated.
+    pub fn access_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.access.subscribe()
     }
 
     /// One chat's events, as they are appended. Closed when the chat is removed.
@@ -52,6 +64,9 @@ impl EventSink for Broadcast {
                 }
             }
             notice => {
+                if matches!(notice, Notice::AccessChanged) {
+                    self.access.send_modify(|n| *n += 1);
+                }
                 if let Notice::ChatRemoved(c) = &notice {
                     self.chats.lock().unwrap_or_else(|p| p.into_inner()).remove(&c.id);
                 }
