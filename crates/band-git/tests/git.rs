@@ -342,17 +342,22 @@ async fn add_worktree_refuses_an_existing_path() {
     let git = Git::new();
 
     let dir = tmp.join("taken");
-    std::fs::create_dir(&dir).expect("mkdir");
+    write(&dir, "precious.txt", "mine\n");
     match git.add_worktree(&repo, &dir, &branch("x"), &gref("main")).await {
         Err(GitError::PathExists(p)) => assert_eq!(p, dir),
         other => panic!("expected PathExists, got {other:?}"),
     }
+    // An empty directory is what an add cut short leaves: not in the way.
+    let empty = tmp.join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    assert!(git.add_worktree(&repo, &empty, &branch("e"), &gref("main")).await.expect("add into empty"));
+    assert!(empty.join("README").is_file());
     let file = tmp.join("file");
     std::fs::write(&file, "x").expect("write");
     assert!(matches!(git.add_worktree(&repo, &file, &branch("x"), &gref("main")).await, Err(GitError::PathExists(_))));
     assert_eq!(std::fs::read(&file).expect("read"), b"x");
-    assert_eq!(cli_branches(&repo), ["main"]);
-    assert_eq!(admin_entries(&repo), 0);
+    assert_eq!(cli_branches(&repo), ["e", "main"]);
+    assert_eq!(admin_entries(&repo), 1);
 }
 
 #[tokio::test]
@@ -392,6 +397,99 @@ async fn add_worktree_cleans_up_when_git_itself_fails() {
     assert!(!tmp.join("deep").exists());
     assert_eq!(cli_branches(&repo), ["feat", "main"]);
     assert_eq!(admin_entries(&repo), 0);
+}
+
+/// Twenty `add_worktree`s of one branch at one path, racing (without band's per-project lock,
+/// as two band servers or a person's own git would): one wins, every other is told the path or
+/// the branch is taken, and no loser's clean-up touches the winner's worktree or branch.
+#[tokio::test]
+async fn racing_adds_of_one_branch_never_undo_the_winner() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    for round in 0..5 {
+        let (path, name) = (tmp.join(&format!("worktrees/app/race-{round}")), format!("race-{round}"));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (repo, path, name) = (repo.clone(), path.clone(), name.clone());
+            tasks.spawn(async move { Git::new().add_worktree(&repo, &path, &branch(&name), &gref("main")).await });
+        }
+        let mut wins = 0;
+        while let Some(result) = tasks.join_next().await {
+            match result.expect("task") {
+                Ok(created) => {
+                    assert!(created, "round {round}: the winner created the branch");
+                    wins += 1;
+                }
+                Err(GitError::PathExists(_) | GitError::BranchCheckedOut(_)) => {}
+                Err(e) => {
+                    let text = e.to_string();
+                    assert!(text.contains("at the same time"), "round {round}: an unclear error: {text}");
+                    assert!(!text.contains("fatal"), "round {round}: git's raw text: {text}");
+                }
+            }
+        }
+        assert_eq!(wins, 1, "round {round}: one add wins");
+        assert!(path.join("README").is_file(), "round {round}: the winner's worktree is intact");
+        assert!(cli_worktrees(&repo).contains(&path), "round {round}: and registered");
+        assert!(cli_branches(&repo).contains(&name), "round {round}: the winner's branch is kept");
+        assert_eq!(git(&path, &["symbolic-ref", "HEAD"]).trim(), format!("refs/heads/{name}"));
+    }
+    assert_eq!(admin_entries(&repo), 5);
+}
+
+/// Another git process mid-way through adding a worktree (its administrative entry written but
+/// not yet complete: an empty `commondir`) makes git fail with "failed to read ...commondir".
+/// band says so in its own words, and leaves no branch behind (git had created it first).
+#[tokio::test]
+async fn a_worktree_change_racing_band_is_named_as_such_and_leaves_nothing() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let half = repo.join(".git/worktrees/half");
+    std::fs::create_dir_all(&half).expect("mkdir");
+    std::fs::write(half.join("gitdir"), format!("{}\n", tmp.join("elsewhere/.git").display())).expect("gitdir");
+    std::fs::write(half.join("HEAD"), "ref: refs/heads/main\n").expect("HEAD");
+    std::fs::write(half.join("commondir"), "").expect("commondir, not yet written");
+
+    let path = tmp.join("worktrees/app/x");
+    let e = Git::new().add_worktree(&repo, &path, &branch("x"), &gref("main")).await.expect_err("git fails");
+    let text = e.to_string();
+    assert!(
+        text.contains("another git process") && text.contains("at the same time") && !text.contains("fatal"),
+        "{text}"
+    );
+    assert!(!tmp.join("worktrees").exists(), "no directory is left");
+    std::fs::remove_dir_all(&half).expect("the other process finishes");
+    assert_eq!(cli_branches(&repo), ["main"], "the branch git created first is gone again");
+}
+
+/// Twenty adds of different branches at once, without band's per-project lock: git's own race
+/// ("failed to read .git/worktrees/x/commondir") may fail some, but each failure is named as a
+/// race, and a failed add leaves no branch behind.
+#[tokio::test]
+async fn racing_adds_of_different_branches_fail_clearly_and_leave_no_branch() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (repo, path) = (repo.clone(), tmp.join(&format!("worktrees/app/b{i}")));
+        tasks.spawn(async move {
+            (i, Git::new().add_worktree(&repo, &path, &branch(&format!("b{i}")), &gref("main")).await)
+        });
+    }
+    let (mut made, mut raced) = (vec!["main".to_owned()], 0);
+    while let Some(done) = tasks.join_next().await {
+        match done.expect("task") {
+            (i, Ok(true)) => made.push(format!("b{i}")),
+            (i, other) => {
+                assert!(matches!(other, Err(GitError::Concurrent)), "b{i}: {other:?}");
+                raced += 1;
+            }
+        }
+    }
+    println!("{raced} of 20 adds met git's own race");
+    made.sort();
+    assert_eq!(cli_branches(&repo), made, "every branch belongs to a worktree that was made");
+    assert_eq!(admin_entries(&repo), made.len() - 1);
 }
 
 #[tokio::test]

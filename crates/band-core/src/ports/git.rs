@@ -32,8 +32,14 @@ pub trait GitRepos: Send + Sync {
     /// # Errors
     /// [`GitError::RefNotFound`] when the branch must be created and `base` names no commit;
     /// [`GitError::BranchCheckedOut`]
-    /// when the branch is checked out elsewhere; [`GitError::PathExists`] when `path` exists.
-    /// On error nothing is left behind: no branch, no directory.
+    /// when the branch is checked out elsewhere; [`GitError::PathExists`] when `path` exists (an
+    /// empty directory that is no worktree is not in the way: an add cut short leaves one);
+    /// [`GitError::Concurrent`] when another git process changed the repository's worktrees or
+    /// branches meanwhile (git's own races are never reported as anything else, nor as git's raw
+    /// text).
+    /// On error nothing this call made is left behind (no branch, no directory) and nothing it
+    /// did not make is touched: when another process won a race for the same path or branch, its
+    /// worktree and branch stay as they are.
     async fn add_worktree(
         &self,
         repo: &Path,
