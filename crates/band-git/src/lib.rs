@@ -50,7 +50,8 @@
 //!
 //! band-core serializes worktree changes per repository, but other git processes (a person's own,
 //! another band) may still race band. So `add_worktree` checks what it can before git runs (the
-//! path is free, the branch is not checked out, the base resolves), then *claims* the path by creating its directory (git
+//! path is free, the branch is not checked out, the base resolves; git's stale entry of a vanished
+//! worktree at that very path is pruned), then *claims* the path by creating its directory (git
 //! fills an empty one): of two adds racing for one path, the loser never runs git. A failed run is
 //! undone only as far as this call made it: its empty directory, the parents it created, and the
 //! branch git created first — deleted compare-and-delete (`update-ref -d <ref> <base>`), and never
@@ -58,7 +59,8 @@
 //! .git/worktrees/x/commondir", a `.lock` that exists, a branch or reference that appeared or
 //! vanished meanwhile) become [`GitError::Concurrent`], never git's raw text or a wrong cause.
 //! `worktree add --quiet` writes nothing on success, so a band killed meanwhile does not take git
-//! down with SIGPIPE half-way: git finishes. A new branch starts `--no-track` at the resolved base commit.
+//! down with SIGPIPE half-way; git finishes, and the next start adopts the worktree. A new branch
+//! starts `--no-track` at the resolved base commit.
 
 mod cli;
 mod read;
@@ -356,18 +358,29 @@ impl GitRepos for Git {
                 if leftover && listed.iter().any(|w| !w.is_main && w.path == path) {
                     return Err(GitError::PathExists(path));
                 }
+                let stale = listed.iter().any(|w| !w.is_main && w.path == path && w.missing && !w.locked);
                 let create_from = if read::branch_exists(&r, &branch)? {
-                    if listed.iter().any(|w| w.branch.as_deref() == Some(branch.as_str())) {
+                    let elsewhere = |w: &WorktreeInfo| !(stale && w.path == path);
+                    if listed.iter().any(|w| w.branch.as_deref() == Some(branch.as_str()) && elsewhere(w)) {
                         return Err(GitError::BranchCheckedOut(branch.as_str().to_owned()));
                     }
                     None
                 } else {
                     Some(read::resolve_commit(&r, &base)?)
                 };
-                Ok(AddPlan { root, filters, create_from })
+                Ok((AddPlan { root, filters, create_from }, stale))
             })
             .await?
         };
+        let (plan, stale) = plan;
+        if stale {
+            // git still has an entry for a worktree whose directory at this path is gone.
+            self.git(&plan.root, Access::Write, &plan.filters)
+                .args(["worktree", "prune"])
+                .run()
+                .await
+                .map_err(write_failure)?;
+        }
         if leftover {
             let _ = tokio::fs::remove_dir(path).await;
         }
@@ -388,7 +401,8 @@ impl GitRepos for Git {
             });
         }
         // `--quiet`: git writes nothing on success, so a band that dies meanwhile (its pipes
-        // closed) does not kill it half-way with SIGPIPE; it finishes.
+        // closed) does not kill it half-way with SIGPIPE; it finishes, and the next start adopts
+        // the worktree.
         let cmd = self.git(&plan.root, Access::Write, &plan.filters).args(["worktree", "add", "--quiet"]);
         let cmd = match plan.create_from {
             // `--no-track`: a workspace branch does not follow its base's upstream.
@@ -414,6 +428,26 @@ impl GitRepos for Git {
     async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError> {
         let repo = repo.to_owned();
         blocking(move || read::worktrees(&read::open_repo(&repo)?)).await
+    }
+
+    async fn prune_worktrees(&self, repo: &Path) -> Result<(), GitError> {
+        let dir = repo.to_owned();
+        let (root, filters) = blocking(move || {
+            let r = read::open_repo(&dir)?;
+            Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
+        })
+        .await?;
+        self.git(&root, Access::Write, &filters)
+            .args(["worktree", "prune"])
+            .run()
+            .await
+            .map(|_| ())
+            .map_err(write_failure)
+    }
+
+    async fn branch_divergence(&self, repo: &Path, branch: &BranchName, base: &GitRef) -> Result<Divergence, GitError> {
+        let (dir, branch, base) = (repo.to_owned(), branch.clone(), base.clone());
+        blocking(move || read::branch_divergence(&read::open_repo(&dir)?, &branch, &base)).await
     }
 
     async fn status(&self, worktree: &Path) -> Result<Vec<FileChange>, GitError> {

@@ -124,13 +124,23 @@ pub(crate) fn worktrees(repo: &gix::Repository) -> Result<Vec<WorktreeInfo>, Git
     let main = repo.main_repo().map_err(gix_err)?;
     let mut out = Vec::new();
     if let Some(dir) = main.workdir() {
-        out.push(WorktreeInfo { path: canonical(dir.to_owned()), branch: branch_of(&main), is_main: true });
+        let info = WorktreeInfo {
+            path: canonical(dir.to_owned()),
+            branch: branch_of(&main),
+            is_main: true,
+            missing: false,
+            locked: false,
+        };
+        out.push(info);
     }
     let mut linked = Vec::new();
     for proxy in main.worktrees().map_err(gix_err)? {
         let Ok(base) = proxy.base() else { continue };
+        // What git's prune looks at: the worktree's `.git` file, which its entry points to.
+        let missing = std::fs::symlink_metadata(base.join(".git")).is_err();
+        let locked = proxy.is_locked();
         let branch = proxy.into_repo_with_possibly_inaccessible_worktree().ok().and_then(|wt| branch_of(&wt));
-        linked.push(WorktreeInfo { path: canonical(base), branch, is_main: false });
+        linked.push(WorktreeInfo { path: canonical(base), branch, is_main: false, missing, locked });
     }
     linked.sort_by(|a, b| a.path.cmp(&b.path));
     out.extend(linked);
@@ -176,6 +186,20 @@ pub(crate) fn divergence(repo: &gix::Repository, base: &GitRef) -> Result<Diverg
         }
         None => Ok(Divergence { ahead: 0, behind: count_all(repo, base)? }),
     }
+}
+
+/// Commits on `branch` and not on `base`, and the reverse.
+pub(crate) fn branch_divergence(
+    repo: &gix::Repository,
+    branch: &BranchName,
+    base: &GitRef,
+) -> Result<Divergence, GitError> {
+    let tip = GitRef::new(&format!("refs/heads/{}", branch.as_str()))
+        .map_err(|e| GitError::Internal(Box::new(e)))
+        .and_then(|r| resolve_commit(repo, &r))
+        .map_err(|_| GitError::RefNotFound(branch.as_str().to_owned()))?;
+    let base = resolve_commit(repo, base)?;
+    Ok(Divergence { ahead: count_exclusive(repo, tip, base)?, behind: count_exclusive(repo, base, tip)? })
 }
 
 /// The best common ancestor of HEAD and `base`.

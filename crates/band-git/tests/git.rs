@@ -253,15 +253,78 @@ async fn worktrees_lists_the_main_one_first() {
     self::git(&repo, &["worktree", "add", "-q", "--detach", tmp.join("w/d").to_str().expect("utf-8")]);
 
     let list = git.worktrees(&repo).await.expect("worktrees");
+    let wt = |path: PathBuf, branch: Option<&str>, is_main: bool| WorktreeInfo {
+        path,
+        branch: branch.map(str::to_owned),
+        is_main,
+        missing: false,
+        locked: false,
+    };
     let expected = [
-        WorktreeInfo { path: repo.clone(), branch: Some("main".into()), is_main: true },
-        WorktreeInfo { path: tmp.join("w/a"), branch: Some("a".into()), is_main: false },
-        WorktreeInfo { path: tmp.join("w/b"), branch: Some("b".into()), is_main: false },
-        WorktreeInfo { path: tmp.join("w/d"), branch: None, is_main: false },
+        wt(repo.clone(), Some("main"), true),
+        wt(tmp.join("w/a"), Some("a"), false),
+        wt(tmp.join("w/b"), Some("b"), false),
+        wt(tmp.join("w/d"), None, false),
     ];
     assert_eq!(list, expected);
     // The same list from a linked worktree.
     assert_eq!(git.worktrees(&tmp.join("w/a")).await.expect("worktrees"), expected);
+}
+
+#[tokio::test]
+async fn worktrees_say_which_are_missing_or_locked_and_prune_drops_only_the_missing_unlocked() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let git = Git::new();
+    for b in ["gone", "held", "here"] {
+        git.add_worktree(&repo, &tmp.join(&format!("w/{b}")), &branch(b), &gref("main")).await.expect("add");
+    }
+    std::fs::remove_dir_all(tmp.join("w/gone")).expect("rm -rf");
+    self::git(&repo, &["worktree", "lock", tmp.join("w/held").to_str().expect("utf-8")]);
+    std::fs::remove_dir_all(tmp.join("w/held")).expect("rm -rf");
+    let state = |list: Vec<WorktreeInfo>| -> Vec<(String, bool, bool)> {
+        list.into_iter().filter(|w| !w.is_main).map(|w| (w.branch.unwrap_or_default(), w.missing, w.locked)).collect()
+    };
+    let list = git.worktrees(&repo).await.expect("worktrees");
+    assert_eq!(state(list), [("gone".into(), true, false), ("held".into(), true, true), ("here".into(), false, false)]);
+
+    git.prune_worktrees(&repo).await.expect("prune");
+    let list = git.worktrees(&repo).await.expect("worktrees");
+    assert_eq!(state(list), [("held".into(), true, true), ("here".into(), false, false)]);
+    assert_eq!(cli_branches(&repo), ["gone", "held", "here", "main"], "no branch is touched");
+    // The pruned one's branch is free again.
+    assert!(!git.add_worktree(&repo, &tmp.join("w/gone2"), &branch("gone"), &gref("main")).await.expect("re-add"));
+}
+
+#[tokio::test]
+async fn branch_divergence_is_judged_without_a_worktree() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let git = Git::new();
+    let wt = tmp.join("w");
+    git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add");
+    commit(&wt, "a", "a\n", "one");
+    commit(&wt, "b", "b\n", "two");
+    commit(&repo, "m", "m\n", "on main");
+    std::fs::remove_dir_all(&wt).expect("rm -rf");
+
+    let d = git.branch_divergence(&repo, &branch("topic"), &gref("main")).await.expect("divergence");
+    assert_eq!(d, Divergence { ahead: 2, behind: 1 });
+    assert_eq!(d, cli_divergence_of(&repo, "topic", "main"));
+    match git.branch_divergence(&repo, &branch("nope"), &gref("main")).await {
+        Err(GitError::RefNotFound(r)) => assert_eq!(r, "nope"),
+        other => panic!("expected RefNotFound, got {other:?}"),
+    }
+    match git.branch_divergence(&repo, &branch("topic"), &gref("nope")).await {
+        Err(GitError::RefNotFound(r)) => assert_eq!(r, "nope"),
+        other => panic!("expected RefNotFound, got {other:?}"),
+    }
+}
+
+fn cli_divergence_of(repo: &Path, branch: &str, base: &str) -> Divergence {
+    let out = git(repo, &["rev-list", "--left-right", "--count", &format!("{branch}...{base}")]);
+    let mut n = out.split_whitespace().map(|x| x.parse::<u32>().expect("count"));
+    Divergence { ahead: n.next().expect("ahead"), behind: n.next().expect("behind") }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,6 +523,22 @@ async fn a_worktree_change_racing_band_is_named_as_such_and_leaves_nothing() {
     assert!(!tmp.join("worktrees").exists(), "no directory is left");
     std::fs::remove_dir_all(&half).expect("the other process finishes");
     assert_eq!(cli_branches(&repo), ["main"], "the branch git created first is gone again");
+}
+
+/// A crash can leave git's entry of a worktree whose directory is gone, at band's own path:
+/// adding there again works (the stale entry is dropped first) instead of failing with git's
+/// "missing but already registered worktree".
+#[tokio::test]
+async fn add_worktree_over_a_stale_entry_at_its_path_works() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let git = Git::new();
+    let path = tmp.join("worktrees/app/x");
+    assert!(git.add_worktree(&repo, &path, &branch("x"), &gref("main")).await.expect("add"));
+    std::fs::remove_dir_all(&path).expect("rm -rf");
+    assert!(!git.add_worktree(&repo, &path, &branch("x"), &gref("main")).await.expect("add again"));
+    assert!(path.join("README").is_file());
+    assert_eq!(admin_entries(&repo), 1);
 }
 
 /// Twenty adds of different branches at once, without band's per-project lock: git's own race

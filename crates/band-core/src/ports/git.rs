@@ -48,8 +48,15 @@ pub trait GitRepos: Send + Sync {
         base: &GitRef,
     ) -> Result<bool, GitError>;
 
-    /// All worktrees of the repository, the main one first.
+    /// All worktrees of the repository, the main one first, each with whether its directory is
+    /// gone ([`WorktreeInfo::missing`]) and whether it is locked. Paths are canonical when the
+    /// directory exists.
     async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError>;
+
+    /// Drops the administrative entries of worktrees whose directories are gone (what
+    /// `git worktree prune` does), so their branches are free again. Locked entries are kept; no
+    /// directory and no branch is touched.
+    async fn prune_worktrees(&self, repo: &Path) -> Result<(), GitError>;
 
     /// Uncommitted changes (staged, unstaged and untracked, ignored files excluded), sorted by
     /// path. Takes no lock on the index.
@@ -63,6 +70,13 @@ pub trait GitRepos: Send + Sync {
     /// # Errors
     /// [`GitError::RefNotFound`] when `base` names no commit.
     async fn divergence(&self, worktree: &Path, base: &GitRef) -> Result<Divergence, GitError>;
+
+    /// Commits on `branch` and not on `base`, and the reverse, judged in the repository itself:
+    /// no worktree of the branch is needed (its directory may be gone).
+    ///
+    /// # Errors
+    /// [`GitError::RefNotFound`] naming `branch` or `base`, whichever names no commit.
+    async fn branch_divergence(&self, repo: &Path, branch: &BranchName, base: &GitRef) -> Result<Divergence, GitError>;
 
     /// The unified diff of the worktree's files (committed, staged, unstaged and untracked)
     /// against the merge base of HEAD and `base`, with `diff --git` headers; returns the merge
