@@ -61,6 +61,14 @@
 //! `worktree add --quiet` writes nothing on success, so a band killed meanwhile does not take git
 //! down with SIGPIPE half-way; git finishes, and the next start adopts the worktree. A new branch
 //! starts `--no-track` at the resolved base commit.
+//!
+//! # Heavy commands
+//!
+//! Commands that read or write every file of a worktree (status, diff, worktree add and remove)
+//! run at most [`HEAVY_GIT`] at a time, and reads run with `core.preloadIndex=false`: git's
+//! index-preload threads took every core from the server while large diffs ran (a cheap call's
+//! p99 rose to 13–65 ms, single calls to 0.5 s). The price is a lone diff's wall time (one core
+//! instead of all, same CPU time); docs/BENCHMARKS.md has the figures.
 
 mod cli;
 mod read;
@@ -68,6 +76,7 @@ mod status;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use band_core::GitError;
@@ -76,12 +85,23 @@ use band_core::{BranchName, GitRef};
 use band_core::{Divergence, FileChange, RepoInfo, WorktreeInfo};
 
 use cli::{Access, Failure, GitCommand, internal};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The git adapter. Stateless: every call opens the repository afresh, so it always sees the
-/// current state on disk.
+/// How many heavy git commands (status, diff, worktree add and remove: they read or write every
+/// file of a worktree) run at once; the rest wait their turn.
+///
+/// Two: a status and a diff (or two clients' diffs) proceed side by side, while each git, with
+/// index preloading off, keeps to one core, so on a two-core machine the server's own threads
+/// still get the CPU time they need to answer cheap calls promptly. More would only make every
+/// heavy command slower (they contend for the same disk and cores) and starve the server.
+pub const HEAVY_GIT: usize = 2;
+
+/// The git adapter. Every call opens the repository afresh, so it always sees the current state
+/// on disk; the only state is the bound on heavy commands ([`HEAVY_GIT`]), shared by clones.
 #[derive(Debug, Clone)]
 pub struct Git {
     program: PathBuf,
+    heavy: Arc<Semaphore>,
 }
 
 impl Default for Git {
@@ -93,11 +113,28 @@ impl Default for Git {
 impl Git {
     /// Uses `git` from `PATH` (git 2.31 or later: `--end-of-options`, `GIT_CONFIG_COUNT`).
     pub fn new() -> Self {
-        Self { program: PathBuf::from("git") }
+        Self::with_program(PathBuf::from("git"))
+    }
+
+    /// Uses the git binary at `program`.
+    pub fn with_program(program: PathBuf) -> Self {
+        Self { program, heavy: Arc::new(Semaphore::new(HEAVY_GIT)) }
     }
 
     fn git(&self, dir: &Path, access: Access, filters: &[OsString]) -> GitCommand {
         GitCommand::new(&self.program, dir, access).neutralize_filters(filters)
+    }
+
+    /// A read of a worktree's files (status, diff and their helpers): as [`Git::git`], and without
+    /// git's index-preload threads (`core.preloadIndex=false`), which would take every core of
+    /// the machine from the server (measured in docs/BENCHMARKS.md).
+    fn read_files(&self, dir: &Path, filters: &[OsString]) -> GitCommand {
+        self.git(dir, Access::Read, filters).global("-c").global("core.preloadIndex=false")
+    }
+
+    /// Waits for a turn to run a heavy command; the turn ends when the permit is dropped.
+    async fn heavy_turn(&self) -> Result<OwnedSemaphorePermit, GitError> {
+        self.heavy.clone().acquire_owned().await.map_err(|e| GitError::Internal(Box::new(e)))
     }
 }
 
@@ -203,7 +240,7 @@ impl Git {
     /// untracked directories listed one by one; nested repositories (`dir/`) are left out.
     async fn untracked(&self, root: &Path, filters: &[OsString]) -> Result<Vec<Vec<u8>>, GitError> {
         let out = self
-            .git(root, Access::Read, filters)
+            .read_files(root, filters)
             .args(["ls-files", "-z", "--others", "--exclude-standard", "--"])
             .run()
             .await
@@ -229,7 +266,7 @@ impl Git {
         tokio::fs::write(&list, bytes).await.map_err(|e| Failure::Spawn(GitError::Internal(Box::new(e))))?;
         let mut from_file = OsString::from("--pathspec-from-file=");
         from_file.push(&list);
-        self.git(root, Access::Read, filters)
+        self.read_files(root, filters)
             .global("--literal-pathspecs")
             .global("-c")
             .global("core.splitIndex=false")
@@ -411,7 +448,10 @@ impl GitRepos for Git {
             }
             None => cmd.arg("--end-of-options").arg(path).arg(branch.as_str()),
         };
-        match cmd.run().await {
+        let turn = self.heavy_turn().await?;
+        let ran = cmd.run().await;
+        drop(turn);
+        match ran {
             Ok(_) => Ok(plan.create_from.is_some()),
             Err(Failure::Spawn(e)) => {
                 self.undo_add(&plan, path, branch, &created_parents, false).await;
@@ -457,8 +497,9 @@ impl GitRepos for Git {
             Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
         })
         .await?;
+        let _turn = self.heavy_turn().await?;
         let out = self
-            .git(&root, Access::Read, &filters)
+            .read_files(&root, &filters)
             .args([
                 "status",
                 "--porcelain=v2",
@@ -490,6 +531,7 @@ impl GitRepos for Git {
         })
         .await?;
 
+        let _turn = self.heavy_turn().await?;
         // Untracked files join the diff as intent-to-add entries of a private copy of the index.
         let mut tmp_index = None;
         let mut untracked = self.untracked(&root, &filters).await?;
@@ -517,7 +559,7 @@ impl GitRepos for Git {
             tmp_index = Some((tmp, copy));
         }
 
-        let mut cmd = self.git(&root, Access::Read, &filters).args([
+        let mut cmd = self.read_files(&root, &filters).args([
             "diff",
             "--no-ext-diff",
             "--no-textconv",
@@ -549,7 +591,10 @@ impl GitRepos for Git {
         if force {
             cmd = cmd.arg("--force");
         }
-        match cmd.arg("--").arg(worktree).run().await {
+        let turn = self.heavy_turn().await?;
+        let ran = cmd.arg("--").arg(worktree).run().await;
+        drop(turn);
+        match ran {
             Ok(_) => Ok(()),
             Err(Failure::Git(m)) if is_race(&m) => Err(write_failure(Failure::Git(m))),
             Err(Failure::Git(m)) if tokio::fs::symlink_metadata(worktree).await.is_err() => {

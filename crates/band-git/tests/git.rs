@@ -1078,3 +1078,78 @@ async fn env_child(tmp: &Path) {
     git.delete_branch(&repo, &branch("topic")).await.expect("delete");
     assert!(!tmp.join("decoy/new.txt").exists());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Heavy commands: no index preloading, at most HEAVY_GIT at once
+
+/// A stand-in for git that records its argv, counts how many of it run at once (the most it
+/// saw goes to `peak`), and holds each run until `release` exists.
+fn counting_git(dir: &Path) -> PathBuf {
+    let script = dir.join("git");
+    let body = format!(
+        r#"#!/bin/sh
+printf '%s\n' "$@" > "{d}/argv.$$"
+mkdir -p "{d}/running" && : > "{d}/running/$$"
+count() {{
+  n=$(ls "{d}/running" | wc -l)
+  if [ "$n" -gt "$(cat "{d}/peak" 2>/dev/null || echo 0)" ]; then echo "$n" > "{d}/peak"; fi
+}}
+count
+while [ ! -e "{d}/release" ]; do
+  count
+  sleep 0.01
+done
+rm -f "{d}/running/$$"
+"#,
+        d = dir.display()
+    );
+    std::fs::write(&script, body).expect("write");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    // Let any concurrently forked child drop its copy of the write descriptor (ETXTBSY).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    script
+}
+
+#[tokio::test]
+async fn status_and_diff_run_without_index_preloading_and_at_most_two_at_once() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let fake = tmp.join("fake");
+    std::fs::create_dir_all(&fake).expect("mkdir");
+    let git = Git::with_program(counting_git(&fake));
+    assert_eq!(band_git::HEAVY_GIT, 2);
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let (git, repo) = (git.clone(), repo.clone());
+        tasks.spawn(async move {
+            if i % 2 == 0 {
+                git.status(&repo).await.map(|_| ())
+            } else {
+                git.diff(&repo, &gref("main")).await.map(|_| ())
+            }
+        });
+    }
+    // Released once two run: a third, if one were let through, would be seen by now or later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_dir(fake.join("running")).map_or(0, |d| d.count()) < 2 {
+        assert!(std::time::Instant::now() < deadline, "two heavy commands should start");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    std::fs::write(fake.join("release"), "").expect("release");
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task").expect("the stand-in succeeds");
+    }
+    let peak: usize = std::fs::read_to_string(fake.join("peak")).expect("peak").trim().parse().expect("number");
+    assert_eq!(peak, 2, "at most two heavy git commands ran at once");
+    let runs: Vec<String> = std::fs::read_dir(&fake)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("argv."))
+        .map(|e| std::fs::read_to_string(e.path()).expect("argv"))
+        .collect();
+    assert!(runs.len() >= 6, "{runs:?}");
+    for argv in &runs {
+        assert!(argv.contains("\ncore.preloadIndex=false\n"), "git reads every file without preloading: {argv}");
+    }
+}
