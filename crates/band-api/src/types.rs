@@ -52,6 +52,10 @@ pub struct WorkspaceInfo {
     /// Whether band created the branch (and so deletes it once merged, on removal).
     pub branch_created: bool,
     pub created_at: i64,
+    /// Its worktree is gone (deleted by hand, or band stopped in the middle of removing it): the
+    /// workspace can only be removed. Absent means false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub missing: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

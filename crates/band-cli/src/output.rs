@@ -121,7 +121,8 @@ impl Printer {
                 &["ID", "WORKSPACE", "BASE", "PATH"],
                 list.iter()
                     .map(|w| {
-                        vec![w.id.to_string(), format!("{}/{}", w.project, w.branch), w.base.clone(), w.path.clone()]
+                        let path = if w.missing { format!("{} (missing)", w.path) } else { w.path.clone() };
+                        vec![w.id.to_string(), format!("{}/{}", w.project, w.branch), w.base.clone(), path]
                     })
                     .collect(),
             )
@@ -129,7 +130,16 @@ impl Printer {
     }
 
     pub fn workspace(&self, w: &api::WorkspaceInfo) -> Result<(), Failure> {
-        self.show(w, || format!("{} {}/{} (base {}) at {}", w.id, w.project, w.branch, w.base, w.path))
+        self.show(w, || {
+            let mut t = format!("{} {}/{} (base {}) at {}", w.id, w.project, w.branch, w.base, w.path);
+            if w.missing {
+                t.push_str(&format!(
+                    "\nits worktree is missing; remove the workspace with `band workspaces remove {}`",
+                    w.id
+                ));
+            }
+            t
+        })
     }
 
     pub fn status(&self, s: &api::WorkspaceStatusInfo) -> Result<(), Failure> {

@@ -39,6 +39,13 @@ pub enum GitError {
     PathExists(PathBuf),
     #[error("worktree {} is missing", .0.display())]
     WorktreeMissing(PathBuf),
+    /// Another git process changed the repository's worktrees or branches while git ran (git's
+    /// own words for it, such as "failed to read .git/worktrees/x/commondir", are for the log
+    /// only). Nothing the call made is left behind, so trying again is safe.
+    #[error(
+        "another git process was changing this repository's worktrees at the same time; nothing was changed, and trying again is safe"
+    )]
+    Concurrent,
     /// git ran and refused; the string is git's own message, trimmed.
     #[error("git: {0}")]
     Refused(String),
@@ -309,7 +316,9 @@ impl From<GitError> for CoreError {
                 Self::InvalidInput(e.to_string().into())
             }
             GitError::RefNotFound(_) => Self::NotFound(e.to_string().into()),
-            GitError::BranchCheckedOut(_) | GitError::PathExists(_) => Self::Conflict(e.to_string().into()),
+            GitError::BranchCheckedOut(_) | GitError::PathExists(_) | GitError::Concurrent => {
+                Self::Conflict(e.to_string().into())
+            }
             GitError::WorktreeMissing(_) | GitError::Refused(_) => Self::Refused(e.to_string().into()),
             GitError::Internal(s) => Self::Internal(s),
         }

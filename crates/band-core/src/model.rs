@@ -57,6 +57,32 @@ pub struct NewWorkspace {
     pub branch_created: bool,
 }
 
+/// A workspace as listed: its record, its project's name, and whether its worktree is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedWorkspace {
+    pub project: ProjectName,
+    pub workspace: Workspace,
+    /// git has no worktree at its path, or the worktree's directory is gone (deleted by hand, or
+    /// band stopped in the middle of removing it): it can only be removed.
+    pub missing: bool,
+}
+
+/// What reconciling one project's worktrees with band's records found and did (at start: a crash
+/// may have come between a git change and the database's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Worktrees band had made at `<worktrees_dir>/<project>/<branch>`, on that branch, that it
+    /// did not list (a stop between git and the database): now workspaces.
+    pub adopted: Vec<Workspace>,
+    /// Workspaces whose worktree is gone; they are listed as missing and can be removed.
+    pub missing: Vec<Workspace>,
+    /// Worktrees in the project's part of band's directory that band neither lists nor adopted,
+    /// with why; left exactly as they are.
+    pub unknown: Vec<(PathBuf, String)>,
+    /// git's entries of worktrees whose directories are gone were dropped.
+    pub pruned: bool,
+}
+
 /// What `GitRepos::inspect` learns about a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoInfo {
@@ -74,6 +100,11 @@ pub struct WorktreeInfo {
     /// `None` when HEAD is detached.
     pub branch: Option<String>,
     pub is_main: bool,
+    /// Its directory is gone: git still has its administrative entry (what `git worktree prune`
+    /// drops).
+    pub missing: bool,
+    /// Locked (`git worktree lock`, or by a `git worktree add` still making it): prune keeps it.
+    pub locked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

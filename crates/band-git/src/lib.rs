@@ -10,9 +10,9 @@
 //! configuration, nothing from the environment, no git binary run to locate an installation config.
 //!
 //! The `git` binary does the rest:
-//! - `worktree add` / `worktree remove` / `worktree prune` / `branch -D`: gix 0.90 has no API to
-//!   create or remove linked worktrees, and these must stay byte-compatible with what git itself
-//!   writes in `.git/worktrees`.
+//! - `worktree add` / `worktree remove` / `worktree prune` / `branch -D` / `update-ref -d`: gix
+//!   0.90 has no API to create or remove linked worktrees, and these must stay byte-compatible
+//!   with what git itself writes in `.git/worktrees`.
 //! - `status` and `diff`: git is the reference for ignore rules (`core.excludesFile`,
 //!   `info/exclude`), index extensions (split index, sparse, untracked cache), submodules and the
 //!   unified diff format `git apply` accepts; gix's status would also run the same filter drivers
@@ -49,10 +49,29 @@
 //! (`GIT_INDEX_FILE`) where they are added intent-to-add; the real index is never written.
 //! Untracked nested repositories are listed by `status` but left out of the patch.
 //!
-//! `add_worktree` checks what it can before git runs (the path is free, the branch is not checked
-//! out, the base resolves) and undoes a failed run: the worktree's admin entry, its directory, the
-//! parent directories it created and the branch it created. A new branch starts `--no-track` at
-//! the resolved base commit.
+//! # Worktree changes under races and crashes
+//!
+//! band-core serializes worktree changes per repository, but other git processes (a person's own,
+//! another band) may still race band. So `add_worktree` checks what it can before git runs (the
+//! path is free, the branch is not checked out, the base resolves; git's stale entry of a vanished
+//! worktree at that very path is pruned), then *claims* the path by creating its directory (git
+//! fills an empty one): of two adds racing for one path, the loser never runs git. A failed run is
+//! undone only as far as this call made it: its empty directory, the parents it created, and the
+//! branch git created first — deleted compare-and-delete (`update-ref -d <ref> <base>`), and never
+//! when git says another process made that branch. git's own race messages ("failed to read
+//! .git/worktrees/x/commondir", a `.lock` that exists, a branch or reference that appeared or
+//! vanished meanwhile) become [`GitError::Concurrent`], never git's raw text or a wrong cause.
+//! `worktree add --quiet` writes nothing on success, so a band killed meanwhile does not take git
+//! down with SIGPIPE half-way; git finishes, and the next start adopts the worktree. A new branch
+//! starts `--no-track` at the resolved base commit.
+//!
+//! # Heavy commands
+//!
+//! Commands that read or write every file of a worktree (status, diff, worktree add and remove)
+//! run at most [`HEAVY_GIT`] at a time, and reads run with `core.preloadIndex=false`: git's
+//! index-preload threads took every core from the server while large diffs ran (a cheap call's
+//! p99 rose to 13–65 ms, single calls to 0.5 s). The price is a lone diff's wall time (one core
+//! instead of all, same CPU time); docs/BENCHMARKS.md has the figures.
 
 mod cli;
 mod read;
@@ -60,6 +79,7 @@ mod status;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use band_core::GitError;
@@ -69,24 +89,52 @@ use band_core::{Divergence, FileChange, RepoInfo, WorktreeInfo};
 use band_process::Supervisor;
 
 use cli::{Access, Failure, GitCommand, internal};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The git adapter. Stateless: every call opens the repository afresh, so it always sees the
-/// current state on disk.
+/// How many heavy git commands (status, diff, worktree add and remove: they read or write every
+/// file of a worktree) run at once; the rest wait their turn.
+///
+/// Two: a status and a diff (or two clients' diffs) proceed side by side, while each git, with
+/// index preloading off, keeps to one core, so on a two-core machine the server's own threads
+/// still get the CPU time they need to answer cheap calls promptly. More would only make every
+/// heavy command slower (they contend for the same disk and cores) and starve the server.
+pub const HEAVY_GIT: usize = 2;
+
+/// The git adapter. Every call opens the repository afresh, so it always sees the current state
+/// on disk; the only state is the bound on heavy commands ([`HEAVY_GIT`]), shared by clones.
 #[derive(Debug, Clone)]
 pub struct Git {
     program: PathBuf,
     supervisor: Supervisor,
+    heavy: Arc<Semaphore>,
 }
 
 impl Git {
     /// Uses `git` from `PATH` (git 2.31 or later: `--end-of-options`, `GIT_CONFIG_COUNT`),
     /// started through `supervisor`.
     pub fn new(supervisor: Supervisor) -> Self {
-        Self { program: PathBuf::from("git"), supervisor }
+        Self::with_program(PathBuf::from("git"), supervisor)
+    }
+
+    /// Uses the git binary at `program`, started through `supervisor`.
+    pub fn with_program(program: PathBuf, supervisor: Supervisor) -> Self {
+        Self { program, supervisor, heavy: Arc::new(Semaphore::new(HEAVY_GIT)) }
     }
 
     fn git(&self, dir: &Path, access: Access, filters: &[OsString]) -> GitCommand {
         GitCommand::new(&self.supervisor, &self.program, dir, access).neutralize_filters(filters)
+    }
+
+    /// A read of a worktree's files (status, diff and their helpers): as [`Git::git`], and without
+    /// git's index-preload threads (`core.preloadIndex=false`), which would take every core of
+    /// the machine from the server (measured in docs/BENCHMARKS.md).
+    fn read_files(&self, dir: &Path, filters: &[OsString]) -> GitCommand {
+        self.git(dir, Access::Read, filters).global("-c").global("core.preloadIndex=false")
+    }
+
+    /// Waits for a turn to run a heavy command; the turn ends when the permit is dropped.
+    async fn heavy_turn(&self) -> Result<OwnedSemaphorePermit, GitError> {
+        self.heavy.clone().acquire_owned().await.map_err(|e| GitError::Internal(Box::new(e)))
     }
 }
 
@@ -133,6 +181,14 @@ fn create_parents(path: &Path) -> Result<Vec<PathBuf>, GitError> {
         }
     }
     Ok(missing)
+}
+
+/// Whether `dir` is a directory with nothing in it.
+async fn is_empty_dir(dir: &Path) -> bool {
+    match tokio::fs::read_dir(dir).await {
+        Ok(mut entries) => matches!(entries.next_entry().await, Ok(None)),
+        Err(_) => false,
+    }
 }
 
 /// Removes the directories `create_parents` made, deepest first, as long as they are empty.
@@ -184,7 +240,7 @@ impl Git {
     /// untracked directories listed one by one; nested repositories (`dir/`) are left out.
     async fn untracked(&self, root: &Path, filters: &[OsString]) -> Result<Vec<Vec<u8>>, GitError> {
         let out = self
-            .git(root, Access::Read, filters)
+            .read_files(root, filters)
             .args(["ls-files", "-z", "--others", "--exclude-standard", "--"])
             .run()
             .await
@@ -210,7 +266,7 @@ impl Git {
         tokio::fs::write(&list, bytes).await.map_err(|e| Failure::Spawn(GitError::Internal(Box::new(e))))?;
         let mut from_file = OsString::from("--pathspec-from-file=");
         from_file.push(&list);
-        self.git(root, Access::Read, filters)
+        self.read_files(root, filters)
             .global("--literal-pathspecs")
             .global("-c")
             .global("core.splitIndex=false")
@@ -222,57 +278,83 @@ impl Git {
             .map(|_| ())
     }
 
-    /// Undoes a failed `add_worktree`: the worktree's admin entry, its directory when git left it
-    /// empty, the parents we created, and the branch when we created it.
-    async fn undo_add(&self, plan: &AddPlan, path: &Path, branch: &BranchName, created: &[PathBuf]) {
-        let root = plan.root.clone();
-        let target = path.to_owned();
-        let registered = blocking(move || {
-            let repo = read::open_repo(&root)?;
-            let canonical = std::fs::canonicalize(&target).unwrap_or(target.clone());
-            Ok(read::worktrees(&repo)?.iter().any(|w| !w.is_main && (w.path == target || w.path == canonical)))
-        })
-        .await
-        .unwrap_or(false);
-        if registered {
-            let _ = self
-                .git(&plan.root, Access::Write, &plan.filters)
-                .args(["worktree", "remove", "--force", "--force", "--"])
-                .arg(path)
-                .run()
-                .await;
-        }
-        // git removes what it created when it fails; an empty directory may remain if it died.
+    /// Undoes a failed `add_worktree` run of git, as far as this call made it: git itself removes
+    /// what it wrote into the worktree's directory when it fails, so what is left is that
+    /// directory (claimed by this call, so its own), the parents this call created, and the
+    /// branch git created first — unless the failure says another process made that branch (it
+    /// won a race for it), when the branch is the winner's.
+    async fn undo_add(
+        &self,
+        plan: &AddPlan,
+        path: &Path,
+        branch: &BranchName,
+        created: &[PathBuf],
+        branch_foreign: bool,
+    ) {
         let _ = tokio::fs::remove_dir(path).await;
         let created = created.to_vec();
         let _ = tokio::task::spawn_blocking(move || remove_empty_dirs(&created)).await;
-        if let Some(base) = plan.create_from {
-            let root = plan.root.clone();
-            let b = branch.clone();
-            let ours = blocking(move || {
-                let repo = read::open_repo(&root)?;
-                let name = format!("refs/heads/{}", b.as_str());
-                Ok(repo.try_find_reference(name.as_str()).ok().flatten().and_then(|r| r.try_id().map(|i| i.detach()))
-                    == Some(base))
-            })
-            .await
-            .unwrap_or(false);
-            if ours {
-                let _ = self.delete_branch(&plan.root, branch).await;
-            }
+        let Some(base) = plan.create_from.filter(|_| !branch_foreign) else { return };
+        let (root, b) = (plan.root.clone(), branch.clone());
+        let checked_out = blocking(move || {
+            Ok(read::worktrees(&read::open_repo(&root)?)?.iter().any(|w| w.branch.as_deref() == Some(b.as_str())))
+        })
+        .await
+        .unwrap_or(false);
+        if !checked_out {
+            // Only while it still points where git created it: compare-and-delete, which also
+            // works while another git process holds the worktrees half-written.
+            let _ = self
+                .git(&plan.root, Access::Write, &plan.filters)
+                .args(["update-ref", "-d", "--end-of-options"])
+                .arg(format!("refs/heads/{}", branch.as_str()))
+                .arg(base.to_string())
+                .run()
+                .await;
         }
     }
 }
 
-fn map_add_failure(message: String, path: &Path, branch: &BranchName, base: &GitRef) -> GitError {
+/// Whether git's message says another git process was changing the repository while it ran:
+/// a worktree's administrative files read half-written, a lock file already taken.
+fn is_race(message: &str) -> bool {
+    (message.contains("failed to read") && message.contains("worktrees/"))
+        || (message.contains(".lock'") && message.contains("File exists"))
+}
+
+/// A failed write command: git's races become [`GitError::Concurrent`] (git's words go to the
+/// log), anything else [`GitError::Refused`].
+fn write_failure(failure: Failure) -> GitError {
+    match failure {
+        Failure::Git(m) if is_race(&m) => {
+            tracing::info!(message = %m, "git met another git process changing the repository");
+            GitError::Concurrent
+        }
+        f => f.refused(),
+    }
+}
+
+/// What a failed `git worktree add` means, and whether another process holds the branch it
+/// wanted (then the branch is not this call's to undo).
+fn map_add_failure(message: String, path: &Path, branch: &BranchName) -> (GitError, bool) {
     if message.contains("already checked out") || message.contains("already used by worktree") {
-        GitError::BranchCheckedOut(branch.as_str().to_owned())
+        (GitError::BranchCheckedOut(branch.as_str().to_owned()), true)
     } else if message.contains(&format!("'{}' already exists", path.display())) {
-        GitError::PathExists(path.to_owned())
-    } else if message.contains("invalid reference") || message.contains("not a valid") {
-        GitError::RefNotFound(base.as_str().to_owned())
+        (GitError::PathExists(path.to_owned()), true)
+    } else if message.contains(&format!("a branch named '{}' already exists", branch.as_str()))
+        || message.contains(&format!("cannot lock ref 'refs/heads/{}': reference already exists", branch.as_str()))
+        || message.contains("already registered worktree")
+    {
+        // Not there when band looked a moment before: another process made it meanwhile.
+        tracing::info!(%message, "git met another git process changing the repository");
+        (GitError::Concurrent, true)
+    } else if message.contains("invalid reference") || is_race(&message) {
+        // The base was resolved to a commit before git ran, so an invalid reference is the
+        // branch, deleted meanwhile, never the base.
+        tracing::info!(%message, "git met another git process changing the repository");
+        (GitError::Concurrent, false)
     } else {
-        GitError::Refused(message)
+        (GitError::Refused(message), false)
     }
 }
 
@@ -296,32 +378,69 @@ impl GitRepos for Git {
         base: &GitRef,
     ) -> Result<bool, GitError> {
         require_absolute(path)?;
-        if tokio::fs::symlink_metadata(path).await.is_ok() {
-            return Err(GitError::PathExists(path.to_owned()));
-        }
+        let leftover = match tokio::fs::symlink_metadata(path).await {
+            Err(_) => false,
+            // An empty directory is what an add cut short leaves (its claim, below): not in the
+            // way, unless git has a worktree there.
+            Ok(meta) if meta.is_dir() && is_empty_dir(path).await => true,
+            Ok(_) => return Err(GitError::PathExists(path.to_owned())),
+        };
         let plan = {
-            let (repo, branch, base) = (repo.to_owned(), branch.clone(), base.clone());
+            let (repo, path, branch, base) = (repo.to_owned(), path.to_owned(), branch.clone(), base.clone());
             blocking(move || {
                 let r = read::open_repo(&repo)?;
                 let root = r.workdir().map(Path::to_owned).unwrap_or(repo);
                 let filters = read::repository_filter_drivers(&r);
+                let listed = read::worktrees(&r)?;
+                if leftover && listed.iter().any(|w| !w.is_main && w.path == path) {
+                    return Err(GitError::PathExists(path));
+                }
+                let stale = listed.iter().any(|w| !w.is_main && w.path == path && w.missing && !w.locked);
                 let create_from = if read::branch_exists(&r, &branch)? {
-                    if read::worktrees(&r)?.iter().any(|w| w.branch.as_deref() == Some(branch.as_str())) {
+                    let elsewhere = |w: &WorktreeInfo| !(stale && w.path == path);
+                    if listed.iter().any(|w| w.branch.as_deref() == Some(branch.as_str()) && elsewhere(w)) {
                         return Err(GitError::BranchCheckedOut(branch.as_str().to_owned()));
                     }
                     None
                 } else {
                     Some(read::resolve_commit(&r, &base)?)
                 };
-                Ok(AddPlan { root, filters, create_from })
+                Ok((AddPlan { root, filters, create_from }, stale))
             })
             .await?
         };
+        let (plan, stale) = plan;
+        if stale {
+            // git still has an entry for a worktree whose directory at this path is gone.
+            self.git(&plan.root, Access::Write, &plan.filters)
+                .args(["worktree", "prune"])
+                .run()
+                .await
+                .map_err(write_failure)?;
+        }
+        if leftover {
+            let _ = tokio::fs::remove_dir(path).await;
+        }
         let created_parents = {
             let path = path.to_owned();
             blocking(move || create_parents(&path)).await?
         };
-        let cmd = self.git(&plan.root, Access::Write, &plan.filters).args(["worktree", "add"]);
+        // The directory is claimed before git runs (git fills an empty one): of two adds racing
+        // for one path, one claims it and the other never runs git, so no git process ever
+        // writes into, or cleans up, a worktree another one is making.
+        if let Err(e) = tokio::fs::create_dir(path).await {
+            let created = created_parents.clone();
+            let _ = tokio::task::spawn_blocking(move || remove_empty_dirs(&created)).await;
+            return Err(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                GitError::PathExists(path.to_owned())
+            } else {
+                GitError::Internal(Box::new(e))
+            });
+        }
+        // `--quiet`: git writes nothing on success, so a band that dies meanwhile (its pipes
+        // closed) does not kill it half-way with SIGPIPE; it finishes, and the next start adopts
+        // the worktree.
+        let cmd = self.git(&plan.root, Access::Write, &plan.filters).args(["worktree", "add", "--quiet"]);
         let cmd = match plan.create_from {
             // `--no-track`: a workspace branch does not follow its base's upstream.
             Some(base) => {
@@ -329,14 +448,19 @@ impl GitRepos for Git {
             }
             None => cmd.arg("--end-of-options").arg(path).arg(branch.as_str()),
         };
-        match cmd.run().await {
+        let turn = self.heavy_turn().await?;
+        let ran = cmd.run().await;
+        drop(turn);
+        match ran {
             Ok(_) => Ok(plan.create_from.is_some()),
-            Err(failure) => {
-                self.undo_add(&plan, path, branch, &created_parents).await;
-                Err(match failure {
-                    Failure::Spawn(e) => e,
-                    Failure::Git(m) => map_add_failure(m, path, branch, base),
-                })
+            Err(Failure::Spawn(e)) => {
+                self.undo_add(&plan, path, branch, &created_parents, false).await;
+                Err(e)
+            }
+            Err(Failure::Git(m)) => {
+                let (error, branch_foreign) = map_add_failure(m, path, branch);
+                self.undo_add(&plan, path, branch, &created_parents, branch_foreign).await;
+                Err(error)
             }
         }
     }
@@ -346,6 +470,26 @@ impl GitRepos for Git {
         blocking(move || read::worktrees(&read::open_repo(&repo)?)).await
     }
 
+    async fn prune_worktrees(&self, repo: &Path) -> Result<(), GitError> {
+        let dir = repo.to_owned();
+        let (root, filters) = blocking(move || {
+            let r = read::open_repo(&dir)?;
+            Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
+        })
+        .await?;
+        self.git(&root, Access::Write, &filters)
+            .args(["worktree", "prune"])
+            .run()
+            .await
+            .map(|_| ())
+            .map_err(write_failure)
+    }
+
+    async fn branch_divergence(&self, repo: &Path, branch: &BranchName, base: &GitRef) -> Result<Divergence, GitError> {
+        let (dir, branch, base) = (repo.to_owned(), branch.clone(), base.clone());
+        blocking(move || read::branch_divergence(&read::open_repo(&dir)?, &branch, &base)).await
+    }
+
     async fn status(&self, worktree: &Path) -> Result<Vec<FileChange>, GitError> {
         let dir = worktree.to_owned();
         let (root, filters) = blocking(move || {
@@ -353,8 +497,9 @@ impl GitRepos for Git {
             Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
         })
         .await?;
+        let _turn = self.heavy_turn().await?;
         let out = self
-            .git(&root, Access::Read, &filters)
+            .read_files(&root, &filters)
             .args([
                 "status",
                 "--porcelain=v2",
@@ -386,6 +531,7 @@ impl GitRepos for Git {
         })
         .await?;
 
+        let _turn = self.heavy_turn().await?;
         // Untracked files join the diff as intent-to-add entries of a private copy of the index.
         let mut tmp_index = None;
         let mut untracked = self.untracked(&root, &filters).await?;
@@ -413,7 +559,7 @@ impl GitRepos for Git {
             tmp_index = Some((tmp, copy));
         }
 
-        let mut cmd = self.git(&root, Access::Read, &filters).args([
+        let mut cmd = self.read_files(&root, &filters).args([
             "diff",
             "--no-ext-diff",
             "--no-textconv",
@@ -445,8 +591,12 @@ impl GitRepos for Git {
         if force {
             cmd = cmd.arg("--force");
         }
-        match cmd.arg("--").arg(worktree).run().await {
+        let turn = self.heavy_turn().await?;
+        let ran = cmd.arg("--").arg(worktree).run().await;
+        drop(turn);
+        match ran {
             Ok(_) => Ok(()),
+            Err(Failure::Git(m)) if is_race(&m) => Err(write_failure(Failure::Git(m))),
             Err(Failure::Git(m)) if tokio::fs::symlink_metadata(worktree).await.is_err() => {
                 // The directory is already gone and git no longer knows it by path: drop any stale
                 // administrative entry and call it done.
@@ -456,7 +606,7 @@ impl GitRepos for Git {
                     .run()
                     .await
                     .map(|_| ())
-                    .map_err(Failure::refused)
+                    .map_err(write_failure)
             }
             Err(f) => Err(f.refused()),
         }
@@ -477,7 +627,33 @@ impl GitRepos for Git {
         {
             Ok(_) => Ok(()),
             Err(Failure::Git(m)) if m.contains("not found") => Err(GitError::RefNotFound(branch.as_str().to_owned())),
-            Err(f) => Err(f.refused()),
+            Err(f) => Err(write_failure(f)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defect: a branch deleted by another process between band's checks and git's run made
+    /// git say "invalid reference: <branch>", which band reported as "base 'main' does not name a
+    /// commit" — a wrong cause (the base was resolved to a commit before git ran).
+    #[test]
+    fn a_reference_that_vanished_meanwhile_is_a_race_not_a_missing_base() {
+        let (path, branch) = (Path::new("/wt/app/feat"), BranchName::new("feat").expect("branch"));
+        let (e, foreign) = map_add_failure("fatal: invalid reference: feat".into(), path, &branch);
+        assert!(matches!(e, GitError::Concurrent) && !foreign, "{e:?}");
+        let (e, foreign) = map_add_failure("fatal: a branch named 'feat' already exists".into(), path, &branch);
+        assert!(matches!(e, GitError::Concurrent) && foreign, "another process made the branch: {e:?}");
+        let (e, _) =
+            map_add_failure("fatal: cannot lock ref 'refs/heads/feat': reference already exists".into(), path, &branch);
+        assert!(matches!(e, GitError::Concurrent), "{e:?}");
+        let (e, _) = map_add_failure("fatal: failed to read .git/worktrees/x/commondir: Success".into(), path, &branch);
+        assert!(matches!(e, GitError::Concurrent), "{e:?}");
+        assert!(!e.to_string().contains("fatal") && e.to_string().contains("at the same time"), "{e}");
+        // Not a race: git's own refusal, as it said it.
+        let (e, _) = map_add_failure("fatal: 'feat' is not a valid branch name".into(), path, &branch);
+        assert!(matches!(&e, GitError::Refused(m) if m.contains("not a valid branch name")), "{e:?}");
     }
 }

@@ -110,26 +110,37 @@ pub(crate) fn branch_exists(repo: &gix::Repository, branch: &BranchName) -> Resu
     repo.try_find_reference(name.as_str()).map(|r| r.is_some()).map_err(gix_err)
 }
 
-/// All worktrees, the main one first. Paths are canonical when the directory exists.
+/// All worktrees, the main one first. Paths are canonical when the directory exists. An entry
+/// whose administrative files cannot be read (another git process is writing them, or they are
+/// damaged) is left out: it is nobody's worktree yet.
 pub(crate) fn worktrees(repo: &gix::Repository) -> Result<Vec<WorktreeInfo>, GitError> {
     let canonical = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
-    let branch_of = |r: &gix::Repository| -> Result<Option<String>, GitError> {
-        let head = r.head().map_err(gix_err)?;
-        Ok(head
-            .referent_name()
+    let branch_of = |r: &gix::Repository| -> Option<String> {
+        let head = r.head().ok()?;
+        head.referent_name()
             .filter(|_| !head.is_detached())
-            .and_then(|n| n.as_bstr().strip_prefix(b"refs/heads/").map(|b| b.to_str_lossy().into_owned())))
+            .and_then(|n| n.as_bstr().strip_prefix(b"refs/heads/").map(|b| b.to_str_lossy().into_owned()))
     };
     let main = repo.main_repo().map_err(gix_err)?;
     let mut out = Vec::new();
     if let Some(dir) = main.workdir() {
-        out.push(WorktreeInfo { path: canonical(dir.to_owned()), branch: branch_of(&main)?, is_main: true });
+        let info = WorktreeInfo {
+            path: canonical(dir.to_owned()),
+            branch: branch_of(&main),
+            is_main: true,
+            missing: false,
+            locked: false,
+        };
+        out.push(info);
     }
     let mut linked = Vec::new();
     for proxy in main.worktrees().map_err(gix_err)? {
-        let path = canonical(proxy.base().map_err(gix_err)?);
-        let wt = proxy.into_repo_with_possibly_inaccessible_worktree().map_err(gix_err)?;
-        linked.push(WorktreeInfo { path, branch: branch_of(&wt)?, is_main: false });
+        let Ok(base) = proxy.base() else { continue };
+        // What git's prune looks at: the worktree's `.git` file, which its entry points to.
+        let missing = std::fs::symlink_metadata(base.join(".git")).is_err();
+        let locked = proxy.is_locked();
+        let branch = proxy.into_repo_with_possibly_inaccessible_worktree().ok().and_then(|wt| branch_of(&wt));
+        linked.push(WorktreeInfo { path: canonical(base), branch, is_main: false, missing, locked });
     }
     linked.sort_by(|a, b| a.path.cmp(&b.path));
     out.extend(linked);
@@ -175,6 +186,20 @@ pub(crate) fn divergence(repo: &gix::Repository, base: &GitRef) -> Result<Diverg
         }
         None => Ok(Divergence { ahead: 0, behind: count_all(repo, base)? }),
     }
+}
+
+/// Commits on `branch` and not on `base`, and the reverse.
+pub(crate) fn branch_divergence(
+    repo: &gix::Repository,
+    branch: &BranchName,
+    base: &GitRef,
+) -> Result<Divergence, GitError> {
+    let tip = GitRef::new(&format!("refs/heads/{}", branch.as_str()))
+        .map_err(|e| GitError::Internal(Box::new(e)))
+        .and_then(|r| resolve_commit(repo, &r))
+        .map_err(|_| GitError::RefNotFound(branch.as_str().to_owned()))?;
+    let base = resolve_commit(repo, base)?;
+    Ok(Divergence { ahead: count_exclusive(repo, tip, base)?, behind: count_exclusive(repo, base, tip)? })
 }
 
 /// The best common ancestor of HEAD and `base`.

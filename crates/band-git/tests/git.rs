@@ -254,15 +254,78 @@ async fn worktrees_lists_the_main_one_first() {
     self::git(&repo, &["worktree", "add", "-q", "--detach", tmp.join("w/d").to_str().expect("utf-8")]);
 
     let list = git.worktrees(&repo).await.expect("worktrees");
+    let wt = |path: PathBuf, branch: Option<&str>, is_main: bool| WorktreeInfo {
+        path,
+        branch: branch.map(str::to_owned),
+        is_main,
+        missing: false,
+        locked: false,
+    };
     let expected = [
-        WorktreeInfo { path: repo.clone(), branch: Some("main".into()), is_main: true },
-        WorktreeInfo { path: tmp.join("w/a"), branch: Some("a".into()), is_main: false },
-        WorktreeInfo { path: tmp.join("w/b"), branch: Some("b".into()), is_main: false },
-        WorktreeInfo { path: tmp.join("w/d"), branch: None, is_main: false },
+        wt(repo.clone(), Some("main"), true),
+        wt(tmp.join("w/a"), Some("a"), false),
+        wt(tmp.join("w/b"), Some("b"), false),
+        wt(tmp.join("w/d"), None, false),
     ];
     assert_eq!(list, expected);
     // The same list from a linked worktree.
     assert_eq!(git.worktrees(&tmp.join("w/a")).await.expect("worktrees"), expected);
+}
+
+#[tokio::test]
+async fn worktrees_say_which_are_missing_or_locked_and_prune_drops_only_the_missing_unlocked() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let git = Git::new(Supervisor::new());
+    for b in ["gone", "held", "here"] {
+        git.add_worktree(&repo, &tmp.join(&format!("w/{b}")), &branch(b), &gref("main")).await.expect("add");
+    }
+    std::fs::remove_dir_all(tmp.join("w/gone")).expect("rm -rf");
+    self::git(&repo, &["worktree", "lock", tmp.join("w/held").to_str().expect("utf-8")]);
+    std::fs::remove_dir_all(tmp.join("w/held")).expect("rm -rf");
+    let state = |list: Vec<WorktreeInfo>| -> Vec<(String, bool, bool)> {
+        list.into_iter().filter(|w| !w.is_main).map(|w| (w.branch.unwrap_or_default(), w.missing, w.locked)).collect()
+    };
+    let list = git.worktrees(&repo).await.expect("worktrees");
+    assert_eq!(state(list), [("gone".into(), true, false), ("held".into(), true, true), ("here".into(), false, false)]);
+
+    git.prune_worktrees(&repo).await.expect("prune");
+    let list = git.worktrees(&repo).await.expect("worktrees");
+    assert_eq!(state(list), [("held".into(), true, true), ("here".into(), false, false)]);
+    assert_eq!(cli_branches(&repo), ["gone", "held", "here", "main"], "no branch is touched");
+    // The pruned one's branch is free again.
+    assert!(!git.add_worktree(&repo, &tmp.join("w/gone2"), &branch("gone"), &gref("main")).await.expect("re-add"));
+}
+
+#[tokio::test]
+async fn branch_divergence_is_judged_without_a_worktree() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let git = Git::new(Supervisor::new());
+    let wt = tmp.join("w");
+    git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("add");
+    commit(&wt, "a", "a\n", "one");
+    commit(&wt, "b", "b\n", "two");
+    commit(&repo, "m", "m\n", "on main");
+    std::fs::remove_dir_all(&wt).expect("rm -rf");
+
+    let d = git.branch_divergence(&repo, &branch("topic"), &gref("main")).await.expect("divergence");
+    assert_eq!(d, Divergence { ahead: 2, behind: 1 });
+    assert_eq!(d, cli_divergence_of(&repo, "topic", "main"));
+    match git.branch_divergence(&repo, &branch("nope"), &gref("main")).await {
+        Err(GitError::RefNotFound(r)) => assert_eq!(r, "nope"),
+        other => panic!("expected RefNotFound, got {other:?}"),
+    }
+    match git.branch_divergence(&repo, &branch("topic"), &gref("nope")).await {
+        Err(GitError::RefNotFound(r)) => assert_eq!(r, "nope"),
+        other => panic!("expected RefNotFound, got {other:?}"),
+    }
+}
+
+fn cli_divergence_of(repo: &Path, branch: &str, base: &str) -> Divergence {
+    let out = git(repo, &["rev-list", "--left-right", "--count", &format!("{branch}...{base}")]);
+    let mut n = out.split_whitespace().map(|x| x.parse::<u32>().expect("count"));
+    Divergence { ahead: n.next().expect("ahead"), behind: n.next().expect("behind") }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,17 +408,22 @@ async fn add_worktree_refuses_an_existing_path() {
     let git = Git::new(Supervisor::new());
 
     let dir = tmp.join("taken");
-    std::fs::create_dir(&dir).expect("mkdir");
+    write(&dir, "precious.txt", "mine\n");
     match git.add_worktree(&repo, &dir, &branch("x"), &gref("main")).await {
         Err(GitError::PathExists(p)) => assert_eq!(p, dir),
         other => panic!("expected PathExists, got {other:?}"),
     }
+    // An empty directory is what an add cut short leaves: not in the way.
+    let empty = tmp.join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    assert!(git.add_worktree(&repo, &empty, &branch("e"), &gref("main")).await.expect("add into empty"));
+    assert!(empty.join("README").is_file());
     let file = tmp.join("file");
     std::fs::write(&file, "x").expect("write");
     assert!(matches!(git.add_worktree(&repo, &file, &branch("x"), &gref("main")).await, Err(GitError::PathExists(_))));
     assert_eq!(std::fs::read(&file).expect("read"), b"x");
-    assert_eq!(cli_branches(&repo), ["main"]);
-    assert_eq!(admin_entries(&repo), 0);
+    assert_eq!(cli_branches(&repo), ["e", "main"]);
+    assert_eq!(admin_entries(&repo), 1);
 }
 
 #[tokio::test]
@@ -395,6 +463,120 @@ async fn add_worktree_cleans_up_when_git_itself_fails() {
     assert!(!tmp.join("deep").exists());
     assert_eq!(cli_branches(&repo), ["feat", "main"]);
     assert_eq!(admin_entries(&repo), 0);
+}
+
+/// Twenty `add_worktree`s of one branch at one path, racing (without band's per-project lock,
+/// as two band servers or a person's own git would): one wins, every other is told the path or
+/// the branch is taken, and no loser's clean-up touches the winner's worktree or branch.
+#[tokio::test]
+async fn racing_adds_of_one_branch_never_undo_the_winner() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    for round in 0..5 {
+        let (path, name) = (tmp.join(&format!("worktrees/app/race-{round}")), format!("race-{round}"));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (repo, path, name) = (repo.clone(), path.clone(), name.clone());
+            tasks.spawn(async move {
+                Git::new(Supervisor::new()).add_worktree(&repo, &path, &branch(&name), &gref("main")).await
+            });
+        }
+        let mut wins = 0;
+        while let Some(result) = tasks.join_next().await {
+            match result.expect("task") {
+                Ok(created) => {
+                    assert!(created, "round {round}: the winner created the branch");
+                    wins += 1;
+                }
+                Err(GitError::PathExists(_) | GitError::BranchCheckedOut(_)) => {}
+                Err(e) => {
+                    let text = e.to_string();
+                    assert!(text.contains("at the same time"), "round {round}: an unclear error: {text}");
+                    assert!(!text.contains("fatal"), "round {round}: git's raw text: {text}");
+                }
+            }
+        }
+        assert_eq!(wins, 1, "round {round}: one add wins");
+        assert!(path.join("README").is_file(), "round {round}: the winner's worktree is intact");
+        assert!(cli_worktrees(&repo).contains(&path), "round {round}: and registered");
+        assert!(cli_branches(&repo).contains(&name), "round {round}: the winner's branch is kept");
+        assert_eq!(git(&path, &["symbolic-ref", "HEAD"]).trim(), format!("refs/heads/{name}"));
+    }
+    assert_eq!(admin_entries(&repo), 5);
+}
+
+/// Another git process mid-way through adding a worktree (its administrative entry written but
+/// not yet complete: an empty `commondir`) makes git fail with "failed to read ...commondir".
+/// band says so in its own words, and leaves no branch behind (git had created it first).
+#[tokio::test]
+async fn a_worktree_change_racing_band_is_named_as_such_and_leaves_nothing() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let half = repo.join(".git/worktrees/half");
+    std::fs::create_dir_all(&half).expect("mkdir");
+    std::fs::write(half.join("gitdir"), format!("{}\n", tmp.join("elsewhere/.git").display())).expect("gitdir");
+    std::fs::write(half.join("HEAD"), "ref: refs/heads/main\n").expect("HEAD");
+    std::fs::write(half.join("commondir"), "").expect("commondir, not yet written");
+
+    let path = tmp.join("worktrees/app/x");
+    let e = Git::new(Supervisor::new())
+        .add_worktree(&repo, &path, &branch("x"), &gref("main"))
+        .await
+        .expect_err("git fails");
+    let text = e.to_string();
+    assert!(
+        text.contains("another git process") && text.contains("at the same time") && !text.contains("fatal"),
+        "{text}"
+    );
+    assert!(!tmp.join("worktrees").exists(), "no directory is left");
+    std::fs::remove_dir_all(&half).expect("the other process finishes");
+    assert_eq!(cli_branches(&repo), ["main"], "the branch git created first is gone again");
+}
+
+/// A crash can leave git's entry of a worktree whose directory is gone, at band's own path:
+/// adding there again works (the stale entry is dropped first) instead of failing with git's
+/// "missing but already registered worktree".
+#[tokio::test]
+async fn add_worktree_over_a_stale_entry_at_its_path_works() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let git = Git::new(Supervisor::new());
+    let path = tmp.join("worktrees/app/x");
+    assert!(git.add_worktree(&repo, &path, &branch("x"), &gref("main")).await.expect("add"));
+    std::fs::remove_dir_all(&path).expect("rm -rf");
+    assert!(!git.add_worktree(&repo, &path, &branch("x"), &gref("main")).await.expect("add again"));
+    assert!(path.join("README").is_file());
+    assert_eq!(admin_entries(&repo), 1);
+}
+
+/// Twenty adds of different branches at once, without band's per-project lock: git's own race
+/// ("failed to read .git/worktrees/x/commondir") may fail some, but each failure is named as a
+/// race, and a failed add leaves no branch behind.
+#[tokio::test]
+async fn racing_adds_of_different_branches_fail_clearly_and_leave_no_branch() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (repo, path) = (repo.clone(), tmp.join(&format!("worktrees/app/b{i}")));
+        tasks.spawn(async move {
+            (i, Git::new(Supervisor::new()).add_worktree(&repo, &path, &branch(&format!("b{i}")), &gref("main")).await)
+        });
+    }
+    let (mut made, mut raced) = (vec!["main".to_owned()], 0);
+    while let Some(done) = tasks.join_next().await {
+        match done.expect("task") {
+            (i, Ok(true)) => made.push(format!("b{i}")),
+            (i, other) => {
+                assert!(matches!(other, Err(GitError::Concurrent)), "b{i}: {other:?}");
+                raced += 1;
+            }
+        }
+    }
+    println!("{raced} of 20 adds met git's own race");
+    made.sort();
+    assert_eq!(cli_branches(&repo), made, "every branch belongs to a worktree that was made");
+    assert_eq!(admin_entries(&repo), made.len() - 1);
 }
 
 #[tokio::test]
@@ -903,4 +1085,79 @@ async fn env_child(tmp: &Path) {
     git.remove_worktree(&repo, &wt, true).await.expect("remove");
     git.delete_branch(&repo, &branch("topic")).await.expect("delete");
     assert!(!tmp.join("decoy/new.txt").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heavy commands: no index preloading, at most HEAVY_GIT at once
+
+/// A stand-in for git that records its argv, counts how many of it run at once (the most it
+/// saw goes to `peak`), and holds each run until `release` exists.
+fn counting_git(dir: &Path) -> PathBuf {
+    let script = dir.join("git");
+    let body = format!(
+        r#"#!/bin/sh
+printf '%s\n' "$@" > "{d}/argv.$$"
+mkdir -p "{d}/running" && : > "{d}/running/$$"
+count() {{
+  n=$(ls "{d}/running" | wc -l)
+  if [ "$n" -gt "$(cat "{d}/peak" 2>/dev/null || echo 0)" ]; then echo "$n" > "{d}/peak"; fi
+}}
+count
+while [ ! -e "{d}/release" ]; do
+  count
+  sleep 0.01
+done
+rm -f "{d}/running/$$"
+"#,
+        d = dir.display()
+    );
+    std::fs::write(&script, body).expect("write");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    // Let any concurrently forked child drop its copy of the write descriptor (ETXTBSY).
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    script
+}
+
+#[tokio::test]
+async fn status_and_diff_run_without_index_preloading_and_at_most_two_at_once() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let fake = tmp.join("fake");
+    std::fs::create_dir_all(&fake).expect("mkdir");
+    let git = Git::with_program(counting_git(&fake), Supervisor::new());
+    assert_eq!(band_git::HEAVY_GIT, 2);
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let (git, repo) = (git.clone(), repo.clone());
+        tasks.spawn(async move {
+            if i % 2 == 0 {
+                git.status(&repo).await.map(|_| ())
+            } else {
+                git.diff(&repo, &gref("main")).await.map(|_| ())
+            }
+        });
+    }
+    // Released once two run: a third, if one were let through, would be seen by now or later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_dir(fake.join("running")).map_or(0, |d| d.count()) < 2 {
+        assert!(std::time::Instant::now() < deadline, "two heavy commands should start");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    std::fs::write(fake.join("release"), "").expect("release");
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task").expect("the stand-in succeeds");
+    }
+    let peak: usize = std::fs::read_to_string(fake.join("peak")).expect("peak").trim().parse().expect("number");
+    assert_eq!(peak, 2, "at most two heavy git commands ran at once");
+    let runs: Vec<String> = std::fs::read_dir(&fake)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("argv."))
+        .map(|e| std::fs::read_to_string(e.path()).expect("argv"))
+        .collect();
+    assert!(runs.len() >= 6, "{runs:?}");
+    for argv in &runs {
+        assert!(argv.contains("\ncore.preloadIndex=false\n"), "git reads every file without preloading: {argv}");
+    }
 }

@@ -134,6 +134,49 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
 }
 
+/// Brings git and band into agreement after a stop that came between a git change and the
+/// database's (see `Workspaces::reconcile`), before anything is served; says in the log what it
+/// found. Never fatal: a project that cannot be reconciled is reported and the server starts.
+async fn reconcile(workspaces: &Workspaces) {
+    let projects = match workspaces.reconcile().await {
+        Ok(projects) => projects,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not reconcile workspaces with git");
+            return;
+        }
+    };
+    for (project, outcome) in projects {
+        let done = match outcome {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(project = %project, error = %e, "could not reconcile the project's workspaces with git");
+                continue;
+            }
+        };
+        for ws in &done.adopted {
+            tracing::warn!(
+                project = %project, branch = %ws.branch, path = %ws.path.display(),
+                "adopted a worktree band made but had not recorded (the last run stopped in between)"
+            );
+        }
+        for ws in &done.missing {
+            tracing::warn!(
+                project = %project, branch = %ws.branch, path = %ws.path.display(),
+                "the workspace's worktree is gone; it is listed as missing and can be removed"
+            );
+        }
+        for (path, why) in &done.unknown {
+            tracing::warn!(
+                project = %project, path = %path.display(), reason = %why,
+                "a worktree in band's directory is not a workspace; left as it is"
+            );
+        }
+        if done.pruned {
+            tracing::info!(project = %project, "dropped git's entries of worktrees whose directories are gone");
+        }
+    }
+}
+
 /// A ready-to-serve band: settings, store, git and services wired together.
 pub struct Band {
     config: Config,
@@ -269,6 +312,7 @@ impl Band {
         if repaired > 0 {
             tracing::warn!(chats = repaired, "chats left mid-turn by the last run are now interrupted");
         }
+        reconcile(&workspaces).await;
         // The shell is band-server's choice, never a client's; so are its directory (the
         // workspace's) and its environment (an allow-list plus the terminal settings).
         let shell = match settings.terminals.shell.as_deref() {

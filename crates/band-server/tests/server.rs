@@ -7,6 +7,7 @@ mod devices;
 mod files;
 mod layouts;
 mod limits;
+mod races;
 mod security;
 mod support;
 mod terminals;
@@ -226,8 +227,11 @@ async fn a_workspace_deleted_behind_bands_back_can_still_be_removed() {
     s.ok("projects.add", json!({"path": repo.path()})).await;
     let ws = s.ok("workspaces.create", json!({"project": "app", "branch": "gone"})).await;
     std::fs::remove_dir_all(ws["path"].as_str().expect("path")).expect("rm");
+    let listed = s.ok("workspaces.get", json!({"workspace": "app/gone"})).await;
+    assert_eq!(listed["missing"], true, "{listed}");
     let removed = s.ok("workspaces.remove", json!({"workspace": "app/gone"})).await;
-    assert_eq!(removed["branchDeleted"], false, "merge state unknown: the branch is kept");
+    assert_eq!(removed["branchDeleted"], true, "band's branch, merged: judged from the repository, deleted");
+    assert!(!repo.git(&["branch", "--list", "gone"]).contains("gone"));
     assert!(!repo.git(&["worktree", "list"]).contains("gone"), "the stale worktree entry was pruned");
     s.stop().await;
 }

@@ -111,6 +111,23 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// SQLite's full `PRAGMA integrity_check` (every page, index and constraint; slower than the
+    /// quick check `open` makes): the problems found, none when the database is sound.
+    ///
+    /// # Errors
+    /// [`StoreError::Internal`] when the check cannot run.
+    pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let rows = self
+            .read(|conn| diesel::sql_query("PRAGMA integrity_check").load::<Row>(conn).map_err(from_diesel))
+            .await?;
+        Ok(rows.into_iter().map(|r| r.integrity_check).filter(|r| r != "ok").collect())
+    }
+
     /// Copies the write-ahead log into the database file and truncates it; for shutdown and idle
     /// moments. A checkpoint blocked by a concurrent reader is logged, not an error: the log is
     /// kept and checkpointed later.

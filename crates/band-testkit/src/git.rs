@@ -10,14 +10,25 @@ use async_trait::async_trait;
 use band_core::ports::GitRepos;
 use band_core::{BranchName, Divergence, FileChange, GitError, GitRef, RepoInfo, WorktreeInfo};
 
+/// A linked worktree as git knows it.
+struct Worktree {
+    repo: PathBuf,
+    branch: String,
+    /// Its directory is gone (the entry stays until pruned).
+    missing: bool,
+    locked: bool,
+}
+
 #[derive(Default)]
 struct State {
     repos: BTreeMap<PathBuf, RepoInfo>,
     branches: BTreeMap<PathBuf, BTreeSet<String>>,
-    /// worktree path -> (repo, branch)
-    worktrees: BTreeMap<PathBuf, (PathBuf, String)>,
+    worktrees: BTreeMap<PathBuf, Worktree>,
     changes: BTreeMap<PathBuf, Vec<FileChange>>,
     divergence: BTreeMap<PathBuf, Divergence>,
+    /// (repo, branch) -> divergence, kept when its worktree goes.
+    branch_divergence: BTreeMap<(PathBuf, String), Divergence>,
+    prunes: usize,
 }
 
 #[derive(Default)]
@@ -46,18 +57,48 @@ impl FakeGit {
         self.state().changes.insert(worktree.to_owned(), changes);
     }
 
+    /// The divergence of a worktree, and of its branch.
     pub fn set_divergence(&self, worktree: &Path, d: Divergence) {
-        self.state().divergence.insert(worktree.to_owned(), d);
-    }
-
-    /// Deletes a worktree's directory behind the adapter's back.
-    pub fn lose_worktree_dir(&self, worktree: &Path) {
         let mut s = self.state();
-        s.worktrees.remove(worktree);
+        s.divergence.insert(worktree.to_owned(), d);
+        if let Some(w) = s.worktrees.get(worktree) {
+            let key = (w.repo.clone(), w.branch.clone());
+            s.branch_divergence.insert(key, d);
+        }
     }
 
+    /// Deletes a worktree's directory behind the adapter's back (git keeps its entry until
+    /// pruned).
+    pub fn lose_worktree_dir(&self, worktree: &Path) {
+        if let Some(w) = self.state().worktrees.get_mut(worktree) {
+            w.missing = true;
+        }
+    }
+
+    /// A worktree made without band (by hand, or by a band stopped before it stored it), on
+    /// `branch` (created when new).
+    pub fn add_foreign_worktree(&self, repo: &Path, worktree: &Path, branch: &str) {
+        let mut s = self.state();
+        s.branches.entry(repo.to_owned()).or_default().insert(branch.to_owned());
+        let w = Worktree { repo: repo.to_owned(), branch: branch.to_owned(), missing: false, locked: false };
+        s.worktrees.insert(worktree.to_owned(), w);
+    }
+
+    /// Locks a worktree, as `git worktree lock` (or a `git worktree add` in progress) does.
+    pub fn lock_worktree(&self, worktree: &Path) {
+        if let Some(w) = self.state().worktrees.get_mut(worktree) {
+            w.locked = true;
+        }
+    }
+
+    /// Every registered worktree (missing ones included), by path.
     pub fn worktree_paths(&self) -> Vec<PathBuf> {
         self.state().worktrees.keys().cloned().collect()
+    }
+
+    /// How many times `prune_worktrees` ran.
+    pub fn prunes(&self) -> usize {
+        self.state().prunes
     }
 
     pub fn branches_of(&self, repo: &Path) -> Vec<String> {
@@ -88,10 +129,14 @@ impl GitRepos for FakeGit {
         base: &GitRef,
     ) -> Result<bool, GitError> {
         let mut s = self.state();
+        if s.worktrees.get(path).is_some_and(|w| w.missing && !w.locked) {
+            // A stale entry at this very path is pruned first, as band-git does.
+            s.worktrees.remove(path);
+        }
         if s.worktrees.contains_key(path) {
             return Err(GitError::PathExists(path.to_owned()));
         }
-        if s.worktrees.values().any(|(r, b)| r == repo && b == branch.as_str()) {
+        if s.worktrees.values().any(|w| w.repo == repo && w.branch == branch.as_str()) {
             return Err(GitError::BranchCheckedOut(branch.to_string()));
         }
         let branches = s.branches.entry(repo.to_owned()).or_default();
@@ -100,24 +145,53 @@ impl GitRepos for FakeGit {
             return Err(GitError::RefNotFound(base.to_string()));
         }
         branches.insert(branch.to_string());
-        s.worktrees.insert(path.to_owned(), (repo.to_owned(), branch.to_string()));
+        let w = Worktree { repo: repo.to_owned(), branch: branch.to_string(), missing: false, locked: false };
+        s.worktrees.insert(path.to_owned(), w);
         Ok(created)
     }
 
     async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError> {
         let s = self.state();
-        let mut out = vec![WorktreeInfo { path: repo.to_owned(), branch: None, is_main: true }];
-        for (path, (r, b)) in &s.worktrees {
-            if r == repo {
-                out.push(WorktreeInfo { path: path.clone(), branch: Some(b.clone()), is_main: false });
+        if !s.repos.contains_key(repo) {
+            return Err(GitError::NotARepository(repo.to_owned()));
+        }
+        let mut out =
+            vec![WorktreeInfo { path: repo.to_owned(), branch: None, is_main: true, missing: false, locked: false }];
+        for (path, w) in &s.worktrees {
+            if w.repo == repo {
+                out.push(WorktreeInfo {
+                    path: path.clone(),
+                    branch: Some(w.branch.clone()),
+                    is_main: false,
+                    missing: w.missing,
+                    locked: w.locked,
+                });
             }
         }
         Ok(out)
     }
 
+    async fn prune_worktrees(&self, repo: &Path) -> Result<(), GitError> {
+        let mut s = self.state();
+        s.prunes += 1;
+        s.worktrees.retain(|_, w| w.repo != repo || !w.missing || w.locked);
+        Ok(())
+    }
+
+    async fn branch_divergence(&self, repo: &Path, branch: &BranchName, base: &GitRef) -> Result<Divergence, GitError> {
+        let s = self.state();
+        let branches = s.branches.get(repo).cloned().unwrap_or_default();
+        for name in [branch.as_str(), base.as_str()] {
+            if !branches.contains(name) {
+                return Err(GitError::RefNotFound(name.to_owned()));
+            }
+        }
+        Ok(s.branch_divergence.get(&(repo.to_owned(), branch.to_string())).copied().unwrap_or_default())
+    }
+
     async fn status(&self, worktree: &Path) -> Result<Vec<FileChange>, GitError> {
         let s = self.state();
-        if !s.worktrees.contains_key(worktree) {
+        if s.worktrees.get(worktree).is_none_or(|w| w.missing) {
             return Err(GitError::WorktreeMissing(worktree.to_owned()));
         }
         Ok(s.changes.get(worktree).cloned().unwrap_or_default())
@@ -125,7 +199,7 @@ impl GitRepos for FakeGit {
 
     async fn divergence(&self, worktree: &Path, _base: &GitRef) -> Result<Divergence, GitError> {
         let s = self.state();
-        if !s.worktrees.contains_key(worktree) {
+        if s.worktrees.get(worktree).is_none_or(|w| w.missing) {
             return Err(GitError::WorktreeMissing(worktree.to_owned()));
         }
         Ok(s.divergence.get(worktree).copied().unwrap_or_default())
@@ -150,6 +224,9 @@ impl GitRepos for FakeGit {
 
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {
         let mut s = self.state();
+        if s.worktrees.values().any(|w| w.repo == repo && w.branch == branch.as_str()) {
+            return Err(GitError::Refused(format!("cannot delete branch '{branch}' used by a worktree")));
+        }
         let removed = s.branches.get_mut(repo).is_some_and(|b| b.remove(branch.as_str()));
         if removed { Ok(()) } else { Err(GitError::RefNotFound(branch.to_string())) }
     }

@@ -16,3 +16,21 @@ pub fn running(needle: &str) -> Vec<i32> {
         })
         .collect()
 }
+
+/// Processes (not zombies) whose working directory is inside one of `dirs` (canonical paths):
+/// what a killed server's git commands look like once their parent is gone.
+///
+/// # Panics
+/// When `/proc` cannot be read (not Linux).
+pub fn working_in(dirs: &[&std::path::Path]) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let zombie = stat.rsplit_once(')').is_some_and(|(_, r)| r.trim_start().starts_with('Z'));
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap_or_default();
+            !zombie && dirs.iter().any(|d| cwd.starts_with(d))
+        })
+        .collect()
+}

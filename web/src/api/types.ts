@@ -992,6 +992,11 @@ export interface WorkspaceCreated {
   createdAt: number;
   id: number;
   /**
+   * Its worktree is gone (deleted by hand, or band stopped in the middle of removing it): the
+   * workspace can only be removed. Absent means false.
+   */
+  missing?: boolean;
+  /**
    * Absolute path of the worktree.
    */
   path: string;
@@ -1039,6 +1044,11 @@ export interface WorkspaceInfo {
   branchCreated: boolean;
   createdAt: number;
   id: number;
+  /**
+   * Its worktree is gone (deleted by hand, or band stopped in the middle of removing it): the
+   * workspace can only be removed. Absent means false.
+   */
+  missing?: boolean;
   /**
    * Absolute path of the worktree.
    */

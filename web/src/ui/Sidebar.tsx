@@ -61,6 +61,11 @@ export function Sidebar({ selected }: { selected: number | null }) {
                       onClick={() => navigate({ workspace: w.id, tab: "chat", chat: null })}
                     >
                       <span className="branch">{w.branch}</span>
+                      {w.missing && (
+                        <span className="badge badge-failed" title="Its worktree is gone: remove the workspace">
+                          missing
+                        </span>
+                      )}
                       {mark?.unread && <span className="unread" aria-label="unread" data-testid="unread" />}
                       <StatusBadge status={mark?.badge ?? "idle"} />
                     </button>

@@ -67,6 +67,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </h1>
           <div className="ws-sub muted small" title={workspace.path}>
             from {workspace.base} · {workspace.path}
+            {workspace.missing && " · its worktree is gone: remove the workspace"}
           </div>
         </div>
         <StatusBadge status={badge} />

@@ -32,8 +32,14 @@ pub trait GitRepos: Send + Sync {
     /// # Errors
     /// [`GitError::RefNotFound`] when the branch must be created and `base` names no commit;
     /// [`GitError::BranchCheckedOut`]
-    /// when the branch is checked out elsewhere; [`GitError::PathExists`] when `path` exists.
-    /// On error nothing is left behind: no branch, no directory.
+    /// when the branch is checked out elsewhere; [`GitError::PathExists`] when `path` exists (an
+    /// empty directory that is no worktree is not in the way: an add cut short leaves one);
+    /// [`GitError::Concurrent`] when another git process changed the repository's worktrees or
+    /// branches meanwhile (git's own races are never reported as anything else, nor as git's raw
+    /// text).
+    /// On error nothing this call made is left behind (no branch, no directory) and nothing it
+    /// did not make is touched: when another process won a race for the same path or branch, its
+    /// worktree and branch stay as they are.
     async fn add_worktree(
         &self,
         repo: &Path,
@@ -42,8 +48,15 @@ pub trait GitRepos: Send + Sync {
         base: &GitRef,
     ) -> Result<bool, GitError>;
 
-    /// All worktrees of the repository, the main one first.
+    /// All worktrees of the repository, the main one first, each with whether its directory is
+    /// gone ([`WorktreeInfo::missing`]) and whether it is locked. Paths are canonical when the
+    /// directory exists.
     async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError>;
+
+    /// Drops the administrative entries of worktrees whose directories are gone (what
+    /// `git worktree prune` does), so their branches are free again. Locked entries are kept; no
+    /// directory and no branch is touched.
+    async fn prune_worktrees(&self, repo: &Path) -> Result<(), GitError>;
 
     /// Uncommitted changes (staged, unstaged and untracked, ignored files excluded), sorted by
     /// path. Takes no lock on the index.
@@ -57,6 +70,13 @@ pub trait GitRepos: Send + Sync {
     /// # Errors
     /// [`GitError::RefNotFound`] when `base` names no commit.
     async fn divergence(&self, worktree: &Path, base: &GitRef) -> Result<Divergence, GitError>;
+
+    /// Commits on `branch` and not on `base`, and the reverse, judged in the repository itself:
+    /// no worktree of the branch is needed (its directory may be gone).
+    ///
+    /// # Errors
+    /// [`GitError::RefNotFound`] naming `branch` or `base`, whichever names no commit.
+    async fn branch_divergence(&self, repo: &Path, branch: &BranchName, base: &GitRef) -> Result<Divergence, GitError>;
 
     /// The unified diff of the worktree's files (committed, staged, unstaged and untracked)
     /// against the merge base of HEAD and `base`, with `diff --git` headers; returns the merge

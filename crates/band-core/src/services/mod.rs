@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod chats;
+mod fair;
 mod files;
 mod layouts;
 mod projects;

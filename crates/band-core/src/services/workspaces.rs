@@ -1,9 +1,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::fair::FairLocks;
 use super::projects::unknown_project;
 use crate::error::{CoreError, Fix, GitError, ListOf, Problem, StoreError};
-use crate::model::{NewWorkspace, Project, Workspace, WorkspaceDiff, WorkspaceId, WorkspaceRemoval, WorkspaceStatus};
+use crate::model::{
+    ListedWorkspace, NewWorkspace, Project, ProjectId, Reconciled, Workspace, WorkspaceDiff, WorkspaceId,
+    WorkspaceRemoval, WorkspaceStatus, WorktreeInfo,
+};
 use crate::names::{BranchName, GitRef, ProjectName, WorkspaceSelector};
 use crate::ports::{EventSink, GitRepos, Notice, ProjectStore, WorkspaceStore};
 
@@ -12,12 +16,32 @@ use crate::ports::{EventSink, GitRepos, Notice, ProjectStore, WorkspaceStore};
 /// Invariant: work is never lost silently. Removing a workspace with uncommitted changes or
 /// with commits its base does not have is refused unless forced, and even forced, a branch
 /// holding unmerged commits is kept.
+///
+/// Invariant: a project's worktrees change one request at a time. Each project has a fair lock
+/// (first come, first served) held across the whole change: create's lookup, `git worktree add`
+/// and the insert (or the clean-up after a failure); remove's re-read, `git worktree remove`, the
+/// branch's deletion and the record's; and reconciliation. git's worktree commands are not safe
+/// to run side by side on one repository, and a check-then-act across git and the database is
+/// only sound when nothing of band's can change either in between.
 pub struct Workspaces {
     projects: Arc<dyn ProjectStore>,
     store: Arc<dyn WorkspaceStore>,
     git: Arc<dyn GitRepos>,
     events: Arc<dyn EventSink>,
     worktrees_dir: PathBuf,
+    turns: FairLocks<ProjectId>,
+}
+
+/// Where a workspace's worktree stands in git.
+enum Worktree {
+    /// Registered, and its directory is there.
+    Present,
+    /// Registered, but its directory is gone.
+    Stale,
+    /// git has no worktree at that path (a directory there is not one).
+    Unregistered,
+    /// The project's repository itself is gone.
+    RepositoryGone,
 }
 
 impl Workspaces {
@@ -29,20 +53,28 @@ impl Workspaces {
         events: Arc<dyn EventSink>,
         worktrees_dir: PathBuf,
     ) -> Self {
-        Self { projects, store, git, events, worktrees_dir }
+        Self { projects, store, git, events, worktrees_dir, turns: FairLocks::default() }
     }
 
     pub fn worktrees_dir(&self) -> &Path {
         &self.worktrees_dir
     }
 
+    /// Where band lays out a project's worktree of `branch`.
+    fn path_of(&self, project: &Project, branch: &BranchName) -> PathBuf {
+        self.worktrees_dir.join(project.name.as_str()).join(branch.as_str())
+    }
+
     /// Creates a worktree on `branch` (new from `base`, default the project's default branch,
     /// or existing) under `<worktrees_dir>/<project>/<branch>`. Idempotent: when the project
-    /// already has a workspace on that branch it is returned with `false`.
+    /// already has a workspace on that branch it is returned with `false`; so is a worktree band
+    /// laid out there but does not list (left by a stop between git and the database), which is
+    /// adopted.
     ///
     /// # Errors
     /// `InvalidInput` for bad names, `NotFound` for an unknown project or base, `Conflict` when
-    /// the branch is checked out elsewhere or the path is taken.
+    /// the branch is checked out elsewhere, the path is taken, or another git process was
+    /// changing the repository's worktrees at the same time.
     pub async fn create(
         &self,
         project: &str,
@@ -55,29 +87,35 @@ impl Workspaces {
             Some(b) => GitRef::new(b)?,
             None => project.default_branch.clone().into(),
         };
+        let _turn = self.turns.lock(project.id).await;
         if let Some(existing) = self.store.workspace_by_branch(project.id, &branch).await? {
             return Ok((existing, false));
         }
-        let path = self.worktrees_dir.join(project.name.as_str()).join(branch.as_str());
-        let created =
-            match self.git.add_worktree(&project.path, &path, &branch, &base).await {
-                Ok(created) => created,
-                Err(e @ (GitError::PathExists(_) | GitError::BranchCheckedOut(_))) => {
-                    // A concurrent create of the same workspace may have won the race.
-                    return match self.store.workspace_by_branch(project.id, &branch).await? {
-                        Some(existing) => Ok((existing, false)),
-                        None => Err(e.into()),
-                    };
-                }
-                Err(GitError::RefNotFound(r)) => {
-                    return Err(CoreError::NotFound(format!(
-                    "base '{r}' does not name a commit in project '{}'; see its branches with `git -C {} branch`",
-                    project.name,
-                    project.path.display()
-                ).into()));
-                }
-                Err(e) => return Err(e.into()),
-            };
+        let path = self.path_of(&project, &branch);
+        let created = match self.git.add_worktree(&project.path, &path, &branch, &base).await {
+            Ok(created) => created,
+            Err(e @ (GitError::PathExists(_) | GitError::BranchCheckedOut(_))) => {
+                // A worktree band laid out for this branch but does not list (a stop between git
+                // and the database left it): adopted. Anything else stands in the way.
+                let listed = self.git.worktrees(&project.path).await.unwrap_or_default();
+                return match listed.iter().find(|w| adoptable(w, &path, &branch)) {
+                    Some(_) => Ok((self.adopt(&project, &branch, base, path).await?, false)),
+                    None => Err(e.into()),
+                };
+            }
+            Err(GitError::Concurrent) => return Err(concurrent(&project, "created")),
+            Err(GitError::RefNotFound(r)) => {
+                return Err(CoreError::NotFound(
+                    format!(
+                        "base '{r}' does not name a commit in project '{}'; see its branches with `git -C {} branch`",
+                        project.name,
+                        project.path.display()
+                    )
+                    .into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
         let new = NewWorkspace {
             project_id: project.id,
             branch: branch.clone(),
@@ -96,30 +134,123 @@ impl Workspaces {
                 if created {
                     let _ = self.git.delete_branch(&project.path, &branch).await;
                 }
-                if let StoreError::Duplicate(_) = e
-                    && let Some(existing) = self.store.workspace_by_branch(project.id, &branch).await?
-                {
-                    return Ok((existing, false));
-                }
                 Err(e.into())
             }
         }
     }
 
-    /// Workspaces of one project (by name) or of all, each with its project's name.
-    pub async fn list(&self, project: Option<&str>) -> Result<Vec<(ProjectName, Workspace)>, CoreError> {
+    /// Records a worktree band laid out but does not list. Who made its branch is not known, so
+    /// the branch counts as existing before the workspace: removing it never deletes the branch.
+    async fn adopt(
+        &self,
+        project: &Project,
+        branch: &BranchName,
+        base: GitRef,
+        path: PathBuf,
+    ) -> Result<Workspace, CoreError> {
+        let new = NewWorkspace { project_id: project.id, branch: branch.clone(), base, path, branch_created: false };
+        let ws = self.store.insert_workspace(new).await?;
+        self.events.publish(Notice::WorkspaceCreated { project: project.name.clone(), workspace: ws.clone() });
+        Ok(ws)
+    }
+
+    /// Brings git and band into agreement for every project, after a stop that may have come
+    /// between a git change and the database's (a crash, `kill -9`, power loss). Per project,
+    /// under its lock: drops git's entries of worktrees whose directories are gone; adopts each
+    /// worktree band laid out (`<worktrees_dir>/<project>/<branch>`, on that branch, not locked)
+    /// that it does not list; reports the workspaces whose worktree is gone (they are listed as
+    /// missing and can be removed) and any other worktree in the project's part of band's
+    /// directory. Nothing is ever deleted: no directory, no branch, no record.
+    ///
+    /// A project that cannot be reconciled (its repository is gone...) is reported with the
+    /// error; the others are still done.
+    pub async fn reconcile(&self) -> Result<Vec<(ProjectName, Result<Reconciled, CoreError>)>, CoreError> {
+        let mut out = Vec::new();
+        for project in self.projects.list_projects().await? {
+            let outcome = self.reconcile_project(&project).await;
+            out.push((project.name, outcome));
+        }
+        Ok(out)
+    }
+
+    async fn reconcile_project(&self, project: &Project) -> Result<Reconciled, CoreError> {
+        let _turn = self.turns.lock(project.id).await;
+        let mut done = Reconciled::default();
+        let mut listed = self.git.worktrees(&project.path).await?;
+        if listed.iter().any(|w| !w.is_main && w.missing && !w.locked) {
+            self.git.prune_worktrees(&project.path).await?;
+            done.pruned = true;
+            listed = self.git.worktrees(&project.path).await?;
+        }
+        let records = self.store.list_workspaces(Some(project.id)).await?;
+        let ours = self.worktrees_dir.join(project.name.as_str());
+        for w in listed.iter().filter(|w| !w.is_main && w.path.starts_with(&ours)) {
+            if records.iter().any(|r| r.path == w.path) {
+                continue;
+            }
+            let branch = w.branch.as_deref().and_then(|b| BranchName::new(b).ok());
+            let why = match &branch {
+                None if w.branch.is_none() => Some("its HEAD is detached".to_owned()),
+                None => Some("its branch is not a name band accepts".to_owned()),
+                Some(b) if self.path_of(project, b) != w.path => {
+                    Some(format!("it is on branch '{b}' but not at band's path for it"))
+                }
+                Some(_) if w.missing => Some("its directory is gone, and it is locked".to_owned()),
+                Some(_) if w.locked => Some("it is locked (a git command may still be making it)".to_owned()),
+                Some(b) if records.iter().any(|r| &r.branch == b) => {
+                    Some(format!("band already has a workspace on branch '{b}'"))
+                }
+                Some(_) => None,
+            };
+            match (why, branch) {
+                (None, Some(b)) => {
+                    let base = project.default_branch.clone().into();
+                    done.adopted.push(self.adopt(project, &b, base, w.path.clone()).await?);
+                }
+                (why, _) => done.unknown.push((w.path.clone(), why.unwrap_or_default())),
+            }
+        }
+        done.missing = records.into_iter().filter(|r| !present(&listed, &r.path)).collect();
+        Ok(done)
+    }
+
+    /// Workspaces of one project (by name) or of all, each with its project's name and whether
+    /// its worktree is gone.
+    pub async fn list(&self, project: Option<&str>) -> Result<Vec<ListedWorkspace>, CoreError> {
         let projects = match project {
             Some(name) => vec![self.project(name).await?],
             None => self.projects.list_projects().await?,
         };
         let mut out = Vec::new();
         for p in projects {
-            for ws in self.store.list_workspaces(Some(p.id)).await? {
-                out.push((p.name.clone(), ws));
+            let workspaces = self.store.list_workspaces(Some(p.id)).await?;
+            if workspaces.is_empty() {
+                continue;
+            }
+            let listed = self.worktrees_of(&p).await;
+            for ws in workspaces {
+                let missing = listed.as_ref().is_some_and(|l| !present(l, &ws.path));
+                out.push(ListedWorkspace { project: p.name.clone(), workspace: ws, missing });
             }
         }
-        out.sort_by_key(|(_, w)| w.id);
+        out.sort_by_key(|l| l.workspace.id);
         Ok(out)
+    }
+
+    /// Whether the workspace's worktree is gone (see [`ListedWorkspace::missing`]).
+    pub async fn missing(&self, workspace: &Workspace) -> Result<bool, CoreError> {
+        let project = self.projects.project_by_id(workspace.project_id).await?;
+        Ok(self.worktrees_of(&project).await.is_some_and(|l| !present(&l, &workspace.path)))
+    }
+
+    /// The project's worktrees as git lists them; none when its repository is gone, `None` when
+    /// git cannot tell (then nothing is called missing).
+    async fn worktrees_of(&self, project: &Project) -> Option<Vec<WorktreeInfo>> {
+        match self.git.worktrees(&project.path).await {
+            Ok(list) => Some(list),
+            Err(GitError::NotARepository(_) | GitError::NoSuchPath(_)) => Some(Vec::new()),
+            Err(_) => None,
+        }
     }
 
     /// Finds a workspace by id, `project/branch`, unique branch or a path inside it.
@@ -196,49 +327,113 @@ impl Workspaces {
     /// Without `force`, refuses while the worktree has uncommitted changes or its branch has
     /// commits the base lacks. With `force`, uncommitted changes are discarded, but a branch with
     /// unmerged commits is kept. A branch band created and the base contains is deleted.
+    ///
+    /// A workspace whose worktree is gone (missing) is forgotten: git's stale entry is dropped,
+    /// a directory at its path that is not a worktree is left alone, and its branch is judged
+    /// from the repository (deleted when band created it and the base contains it).
     pub async fn remove(&self, selector: &str, force: bool) -> Result<WorkspaceRemoval, CoreError> {
-        let (project, workspace) = self.resolve(selector).await?;
-        let name = format!("{}/{}", project.name, workspace.branch);
-        let missing = match self.git.status(&workspace.path).await {
-            Ok(changes) if !changes.is_empty() && !force => {
-                let shown: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
-                let more = if changes.len() > 5 { format!(" and {} more", changes.len() - 5) } else { String::new() };
-                return Err(CoreError::Refused(
-                    Problem::new(format!(
-                        "workspace '{name}' has {} uncommitted change(s) ({}{more})",
-                        changes.len(),
-                        shown.join(", ")
-                    ))
-                    .fix(Fix::CommitOrForce),
-                ));
-            }
-            Ok(_) => false,
-            Err(GitError::WorktreeMissing(_)) => true,
+        let (project, found) = self.resolve(selector).await?;
+        let _turn = self.turns.lock(project.id).await;
+        // Read again under the lock: a removal that went first has forgotten it.
+        let workspace = match self.store.workspace_by_id(found.id).await {
+            Ok(ws) => ws,
+            Err(StoreError::NotFound(_)) => return Err(no_workspace(selector)),
             Err(e) => return Err(e.into()),
         };
-        let unmerged = if missing {
-            // The directory is gone; judge the branch from the main checkout.
-            None
-        } else {
-            match self.git.divergence(&workspace.path, &workspace.base).await {
-                Ok(d) => Some(d.ahead),
-                Err(GitError::RefNotFound(_)) => None,
+        let name = format!("{}/{}", project.name, workspace.branch);
+        let mut worktree = match self.git.worktrees(&project.path).await {
+            Ok(list) => match list.iter().find(|w| !w.is_main && w.path == workspace.path) {
+                Some(w) if !w.missing => Worktree::Present,
+                Some(_) => Worktree::Stale,
+                None => Worktree::Unregistered,
+            },
+            Err(GitError::NotARepository(_) | GitError::NoSuchPath(_)) => Worktree::RepositoryGone,
+            Err(e) => return Err(e.into()),
+        };
+        if let Worktree::Present = worktree {
+            match self.git.status(&workspace.path).await {
+                Ok(changes) if !changes.is_empty() && !force => {
+                    let shown: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
+                    let more =
+                        if changes.len() > 5 { format!(" and {} more", changes.len() - 5) } else { String::new() };
+                    return Err(CoreError::Refused(
+                        Problem::new(format!(
+                            "workspace '{name}' has {} uncommitted change(s) ({}{more})",
+                            changes.len(),
+                            shown.join(", ")
+                        ))
+                        .fix(Fix::CommitOrForce),
+                    ));
+                }
+                Ok(_) => {}
+                // Gone since git listed it.
+                Err(GitError::WorktreeMissing(_)) => worktree = Worktree::Stale,
                 Err(e) => return Err(e.into()),
             }
-        };
-        if let Some(ahead) = unmerged.filter(|a| *a > 0)
-            && !force
-        {
-            return Err(CoreError::Refused(
-                Problem::new(format!(
-                    "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'",
-                    workspace.branch, workspace.base
-                ))
-                .fix(Fix::MergeOrForce),
-            ));
         }
-        self.git.remove_worktree(&project.path, &workspace.path, force || missing).await?;
-        let (branch_deleted, branch_kept_because) = match unmerged {
+        let (branch_deleted, branch_kept_because) = match worktree {
+            Worktree::Present => {
+                let unmerged = match self.git.divergence(&workspace.path, &workspace.base).await {
+                    Ok(d) => Some(d.ahead),
+                    Err(GitError::RefNotFound(_)) => None,
+                    Err(e) => return Err(e.into()),
+                };
+                if let Some(ahead) = unmerged.filter(|a| *a > 0)
+                    && !force
+                {
+                    return Err(CoreError::Refused(
+                        Problem::new(format!(
+                            "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'",
+                            workspace.branch, workspace.base
+                        ))
+                        .fix(Fix::MergeOrForce),
+                    ));
+                }
+                self.git.remove_worktree(&project.path, &workspace.path, force).await.map_err(|e| match e {
+                    GitError::Concurrent => concurrent(&project, "removed"),
+                    e => e.into(),
+                })?;
+                self.settle_branch(&project, &workspace, unmerged).await?
+            }
+            Worktree::Stale | Worktree::Unregistered => {
+                if let Worktree::Stale = worktree {
+                    // Its directory is gone; its entry would keep the branch checked out.
+                    self.git.prune_worktrees(&project.path).await.map_err(|e| match e {
+                        GitError::Concurrent => concurrent(&project, "removed"),
+                        e => e.into(),
+                    })?;
+                }
+                if !self.git.branches(&project.path).await?.iter().any(|b| b == workspace.branch.as_str()) {
+                    (false, Some("the branch no longer exists".to_owned()))
+                } else {
+                    let unmerged =
+                        match self.git.branch_divergence(&project.path, &workspace.branch, &workspace.base).await {
+                            Ok(d) => Some(d.ahead),
+                            Err(GitError::RefNotFound(_)) => None,
+                            Err(e) => return Err(e.into()),
+                        };
+                    self.settle_branch(&project, &workspace, unmerged).await?
+                }
+            }
+            Worktree::RepositoryGone => {
+                (false, Some(format!("the project's repository {} is gone", project.path.display())))
+            }
+        };
+        self.store.delete_workspace(workspace.id).await?;
+        self.events.publish(Notice::WorkspaceRemoved { project: project.name.clone(), workspace: workspace.clone() });
+        Ok(WorkspaceRemoval { workspace, project: project.name, branch_deleted, branch_kept_because })
+    }
+
+    /// Deletes the workspace's branch when band created it and the base has all its commits
+    /// (`unmerged` is how many it has that the base lacks, `None` when unknown); else says why
+    /// it is kept.
+    async fn settle_branch(
+        &self,
+        project: &Project,
+        workspace: &Workspace,
+        unmerged: Option<u32>,
+    ) -> Result<(bool, Option<String>), CoreError> {
+        Ok(match unmerged {
             Some(0) if workspace.branch_created => {
                 self.git.delete_branch(&project.path, &workspace.branch).await?;
                 (true, None)
@@ -246,10 +441,7 @@ impl Workspaces {
             Some(0) => (false, Some("the branch existed before the workspace".to_owned())),
             Some(n) => (false, Some(format!("it has {n} commit(s) not in '{}'", workspace.base))),
             None => (false, Some("its merge state could not be checked".to_owned())),
-        };
-        self.store.delete_workspace(workspace.id).await?;
-        self.events.publish(Notice::WorkspaceRemoved { project: project.name.clone(), workspace: workspace.clone() });
-        Ok(WorkspaceRemoval { workspace, project: project.name, branch_deleted, branch_kept_because })
+        })
     }
 
     async fn project(&self, name: &str) -> Result<Project, CoreError> {
@@ -263,4 +455,24 @@ impl Workspaces {
 
 fn no_workspace(selector: &str) -> CoreError {
     CoreError::NotFound(Problem::new(format!("no workspace '{selector}'")).fix(Fix::SeeList(ListOf::Workspaces)))
+}
+
+/// Whether git lists a worktree at `path` whose directory is there.
+fn present(listed: &[WorktreeInfo], path: &Path) -> bool {
+    listed.iter().any(|w| !w.is_main && !w.missing && w.path == path)
+}
+
+/// Whether `w` is a worktree band laid out for `branch` at `path` and may adopt: on that branch,
+/// its directory there, not locked (a git command may still be making it).
+fn adoptable(w: &WorktreeInfo, path: &Path, branch: &BranchName) -> bool {
+    !w.is_main && !w.missing && !w.locked && w.path == path && w.branch.as_deref() == Some(branch.as_str())
+}
+
+/// git's own race, in band's words: another git process was changing the project's worktrees.
+fn concurrent(project: &Project, what: &str) -> CoreError {
+    CoreError::Conflict(Problem::new(format!(
+        "another git process was changing the worktrees of project '{}' at the same time, so nothing was {what}; \
+         trying again is safe",
+        project.name
+    )))
 }

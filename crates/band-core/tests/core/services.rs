@@ -205,14 +205,200 @@ async fn a_project_with_workspaces_is_not_forgotten() {
 }
 
 #[tokio::test]
-async fn a_worktree_deleted_by_hand_is_still_removable_and_its_branch_kept() {
+async fn a_worktree_deleted_by_hand_is_listed_missing_and_removing_it_judges_the_branch_from_the_repository() {
     let w = world();
     with_project(&w, "/code/app").await;
-    let (ws, _) = w.workspaces.create("app", "lost", None).await.expect("create");
-    w.git.lose_worktree_dir(&ws.path);
+    let (merged, _) = w.workspaces.create("app", "lost", None).await.expect("create");
+    let (ahead, _) = w.workspaces.create("app", "ahead", None).await.expect("create");
+    w.git.set_divergence(&ahead.path, Divergence { ahead: 3, behind: 0 });
+    w.git.lose_worktree_dir(&merged.path);
+    w.git.lose_worktree_dir(&ahead.path);
+    let listed = w.workspaces.list(None).await.expect("list");
+    assert!(listed.iter().all(|l| l.missing), "{listed:?}");
+    assert!(w.workspaces.missing(&merged).await.expect("missing"));
+
+    // Merged and band's: the branch goes with it (a crash between removing the worktree and
+    // deleting the branch is finished this way).
     let r = w.workspaces.remove("app/lost", false).await.expect("remove");
-    assert!(!r.branch_deleted);
-    assert_eq!(r.branch_kept_because.as_deref(), Some("its merge state could not be checked"));
+    assert!(r.branch_deleted, "{r:?}");
+    // Commits the base lacks: removable without force (the worktree is gone already), the branch kept.
+    let r = w.workspaces.remove("app/ahead", false).await.expect("remove");
+    assert_eq!(r.branch_kept_because.as_deref(), Some("it has 3 commit(s) not in 'main'"));
+    assert_eq!(w.git.branches_of(Path::new("/code/app")), ["ahead", "main"]);
+    assert!(w.git.worktree_paths().is_empty(), "git's stale entries were pruned");
+}
+
+#[tokio::test]
+async fn create_adopts_a_worktree_band_laid_out_but_does_not_list() {
+    let w = world();
+    with_project(&w, "/code/app").await;
+    let orphan = Path::new(WT).join("app/feat/x");
+    w.git.add_foreign_worktree(Path::new("/code/app"), &orphan, "feat/x");
+    let (ws, created) = w.workspaces.create("app", "feat/x", None).await.expect("adopted");
+    assert!(!created && !ws.branch_created, "band does not know who made the branch: {ws:?}");
+    assert_eq!(ws.path, orphan);
+    assert!(
+        matches!(w.sink.take().as_slice(), [.., Notice::WorkspaceCreated { workspace, .. }] if workspace.id == ws.id)
+    );
+    let (again, created) = w.workspaces.create("app", "feat/x", None).await.expect("again");
+    assert_eq!((again.id, created), (ws.id, false));
+
+    // Elsewhere, or locked (a git command may still be making it): not band's to take.
+    w.git.add_foreign_worktree(Path::new("/code/app"), Path::new("/elsewhere/y"), "y");
+    let e = w.workspaces.create("app", "y", None).await.expect_err("checked out elsewhere");
+    assert!(matches!(&e, CoreError::Conflict(m) if m.what.contains("already checked out")), "{e}");
+    let locked = Path::new(WT).join("app/z");
+    w.git.add_foreign_worktree(Path::new("/code/app"), &locked, "z");
+    w.git.lock_worktree(&locked);
+    assert!(matches!(w.workspaces.create("app", "z", None).await, Err(CoreError::Conflict(_))));
+}
+
+#[tokio::test]
+async fn reconcile_adopts_orphans_marks_missing_prunes_and_leaves_the_rest_alone() {
+    let w = world();
+    let app = with_project(&w, "/code/app").await;
+    let repo = Path::new("/code/app");
+    let (gone, _) = w.workspaces.create("app", "gone", None).await.expect("create");
+    let (kept, _) = w.workspaces.create("app", "kept", None).await.expect("create");
+    w.git.lose_worktree_dir(&gone.path);
+    let orphan = Path::new(WT).join("app/orphan");
+    w.git.add_foreign_worktree(repo, &orphan, "orphan");
+    let odd = Path::new(WT).join("app/odd");
+    w.git.add_foreign_worktree(repo, &odd, "other");
+    let busy = Path::new(WT).join("app/busy");
+    w.git.add_foreign_worktree(repo, &busy, "busy");
+    w.git.lock_worktree(&busy);
+    w.git.add_foreign_worktree(repo, Path::new("/elsewhere/mine"), "mine");
+    w.sink.take();
+
+    let outcome = w.workspaces.reconcile().await.expect("reconcile");
+    let [(name, Ok(done))] = outcome.as_slice() else { panic!("{outcome:?}") };
+    assert_eq!(name, &app.name);
+    assert_eq!(done.adopted.iter().map(|ws| ws.path.clone()).collect::<Vec<_>>(), [orphan.clone()]);
+    assert_eq!(done.missing.iter().map(|ws| ws.id).collect::<Vec<_>>(), [gone.id]);
+    let unknown: Vec<&Path> = done.unknown.iter().map(|(p, _)| p.as_path()).collect();
+    assert_eq!(unknown, [busy.as_path(), odd.as_path()], "{:?}", done.unknown);
+    assert!(done.pruned && w.git.prunes() == 1);
+    // Nothing is deleted: the foreign worktrees are all still there; only git's stale entry went.
+    let mut paths = w.git.worktree_paths();
+    paths.sort();
+    let mut expected =
+        vec![busy.clone(), kept.path.clone(), odd.clone(), orphan.clone(), PathBuf::from("/elsewhere/mine")];
+    expected.sort();
+    assert_eq!(paths, expected);
+
+    let listed = w.workspaces.list(Some("app")).await.expect("list");
+    let shown: Vec<(&str, bool)> = listed.iter().map(|l| (l.workspace.branch.as_str(), l.missing)).collect();
+    assert_eq!(shown, [("gone", true), ("kept", false), ("orphan", false)]);
+
+    // Again: nothing more to do.
+    let outcome = w.workspaces.reconcile().await.expect("reconcile");
+    let [(_, Ok(again))] = outcome.as_slice() else { panic!("{outcome:?}") };
+    assert!(again.adopted.is_empty() && !again.pruned && again.missing.len() == 1, "{again:?}");
+}
+
+/// A git port whose `add_worktree` waits until the test lets it finish, recording what reached
+/// it: to see what a project's lock lets through.
+struct GatedGit {
+    fake: Arc<FakeGit>,
+    entered: tokio::sync::mpsc::UnboundedSender<String>,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+#[async_trait]
+impl GitRepos for GatedGit {
+    async fn inspect(&self, path: &Path) -> Result<RepoInfo, GitError> {
+        self.fake.inspect(path).await
+    }
+    async fn branches(&self, repo: &Path) -> Result<Vec<String>, GitError> {
+        self.fake.branches(repo).await
+    }
+    async fn add_worktree(
+        &self,
+        repo: &Path,
+        path: &Path,
+        branch: &BranchName,
+        base: &GitRef,
+    ) -> Result<bool, GitError> {
+        let _ = self.entered.send(branch.to_string());
+        self.gate.acquire().await.expect("gate").forget();
+        self.fake.add_worktree(repo, path, branch, base).await
+    }
+    async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError> {
+        self.fake.worktrees(repo).await
+    }
+    async fn prune_worktrees(&self, repo: &Path) -> Result<(), GitError> {
+        self.fake.prune_worktrees(repo).await
+    }
+    async fn status(&self, worktree: &Path) -> Result<Vec<FileChange>, GitError> {
+        self.fake.status(worktree).await
+    }
+    async fn divergence(&self, worktree: &Path, base: &GitRef) -> Result<Divergence, GitError> {
+        self.fake.divergence(worktree, base).await
+    }
+    async fn branch_divergence(&self, repo: &Path, branch: &BranchName, base: &GitRef) -> Result<Divergence, GitError> {
+        self.fake.branch_divergence(repo, branch, base).await
+    }
+    async fn diff(&self, worktree: &Path, base: &GitRef) -> Result<(String, String), GitError> {
+        self.fake.diff(worktree, base).await
+    }
+    async fn remove_worktree(&self, repo: &Path, worktree: &Path, force: bool) -> Result<(), GitError> {
+        self.fake.remove_worktree(repo, worktree, force).await
+    }
+    async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {
+        self.fake.delete_branch(repo, branch).await
+    }
+}
+
+/// One project's worktree changes take turns, in the order they came: while one create is in
+/// git, no other create of the project reaches git; a create of the same branch that waited
+/// gets the first one's workspace without calling git; another project does not wait.
+#[tokio::test]
+async fn a_projects_creates_take_turns_in_arrival_order_and_other_projects_do_not_wait() {
+    let store = Arc::new(MemoryStore::new());
+    let fake = Arc::new(FakeGit::default());
+    let (entered, mut reached) = tokio::sync::mpsc::unbounded_channel();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let git: Arc<dyn GitRepos> = Arc::new(GatedGit { fake: fake.clone(), entered, gate: gate.clone() });
+    let (ps, ws): (Arc<dyn ProjectStore>, Arc<dyn WorkspaceStore>) = (store.clone(), store.clone());
+    let sink: Arc<dyn EventSink> = Arc::new(RecordingSink::default());
+    let workspaces = Arc::new(Workspaces::new(ps.clone(), ws.clone(), git.clone(), sink.clone(), PathBuf::from(WT)));
+    let projects = Projects::new(ps, ws, git, sink);
+    for root in ["/code/app", "/code/other"] {
+        fake.add_repo(Path::new(root), "main", false);
+        projects.add(Path::new(root), None).await.expect("project");
+    }
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, branch) in ["a", "b", "a", "c"].into_iter().enumerate() {
+        let workspaces = workspaces.clone();
+        tasks.spawn(async move { (i, workspaces.create("app", branch, None).await) });
+        // Each has asked for the project's turn before the next comes.
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(reached.recv().await.as_deref(), Some("a"), "the first comes first");
+    // While "a" is in git, the others wait for app's turn; the other project does not.
+    let other = tokio::spawn({
+        let workspaces = workspaces.clone();
+        async move { workspaces.create("other", "x", None).await }
+    });
+    assert_eq!(reached.recv().await.as_deref(), Some("x"), "no other create of app reached git");
+    gate.add_permits(1); // "a" finishes: "b"'s turn
+    assert_eq!(reached.recv().await.as_deref(), Some("b"));
+    gate.add_permits(2); // "x" and "b" finish; the second "a" finds the first's workspace: "c"'s turn
+    assert_eq!(reached.recv().await.as_deref(), Some("c"));
+    gate.add_permits(1);
+    let mut got = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        got.push(done.expect("task"));
+    }
+    got.sort_by_key(|(i, _)| *i);
+    let results: Vec<(WorkspaceId, bool)> =
+        got.into_iter().map(|(_, r)| r.map(|(ws, created)| (ws.id, created)).expect("created")).collect();
+    assert_eq!(results[2], (results[0].0, false), "the second 'a' got the first one's workspace");
+    assert!(results[0].1 && results[1].1 && results[3].1);
+    other.await.expect("task").expect("other project's create");
+    assert!(reached.try_recv().is_err(), "nothing else reached git");
 }
 
 /// Workspaces shared (as the layout and files services need them), over one store, with a

@@ -19,8 +19,10 @@ pub fn project_info(p: &Project) -> api::ProjectInfo {
     }
 }
 
-pub fn workspace_info(project: &str, w: &Workspace) -> api::WorkspaceInfo {
+/// A workspace on the wire; `missing` when its worktree is gone (see `Workspaces::missing`).
+pub fn workspace_info(project: &str, w: &Workspace, missing: bool) -> api::WorkspaceInfo {
     api::WorkspaceInfo {
+        missing,
         id: w.id.0,
         project: project.to_owned(),
         branch: w.branch.to_string(),

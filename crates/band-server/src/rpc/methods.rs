@@ -76,20 +76,22 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
                 Some(chat_info(&c.chats.get(chat.id).await?))
             }
         };
-        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws), created, chat })
+        let missing = !created && c.workspaces.missing(&ws).await?;
+        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws, missing), created, chat })
     })?;
     add::<api::WorkspacesList, _, _>(m, |c, p| async move {
         let list = c.workspaces.list(p.project.as_deref()).await?;
-        Ok(list.iter().map(|(project, ws)| workspace_info(project.as_str(), ws)).collect())
+        Ok(list.iter().map(|l| workspace_info(l.project.as_str(), &l.workspace, l.missing)).collect())
     })?;
     add::<api::WorkspacesGet, _, _>(m, |c, p| async move {
         let (project, ws) = c.workspaces.resolve(&p.workspace).await?;
-        Ok(workspace_info(project.name.as_str(), &ws))
+        let missing = c.workspaces.missing(&ws).await?;
+        Ok(workspace_info(project.name.as_str(), &ws, missing))
     })?;
     add::<api::WorkspacesStatus, _, _>(m, |c, p| async move {
         let s = c.workspaces.status(&p.workspace).await?;
         Ok(api::WorkspaceStatusInfo {
-            workspace: workspace_info(s.project.as_str(), &s.workspace),
+            workspace: workspace_info(s.project.as_str(), &s.workspace, false),
             dirty: !s.changes.is_empty(),
             changes: s
                 .changes
@@ -103,7 +105,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::WorkspacesDiff, _, _>(m, |c, p| async move {
         let d = c.workspaces.diff(&p.workspace).await?;
         Ok(api::WorkspaceDiffInfo {
-            workspace: workspace_info(d.project.as_str(), &d.workspace),
+            workspace: workspace_info(d.project.as_str(), &d.workspace, false),
             from: d.from,
             patch: d.patch,
         })
@@ -111,7 +113,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::WorkspacesRemove, _, _>(m, |c, p| async move {
         let r = c.teardown.remove(&p.workspace, p.force).await?;
         Ok(api::WorkspaceRemoved {
-            workspace: workspace_info(r.project.as_str(), &r.workspace),
+            workspace: workspace_info(r.project.as_str(), &r.workspace, false),
             branch_deleted: r.branch_deleted,
             branch_kept_because: r.branch_kept_because,
         })

@@ -169,10 +169,10 @@ pub(super) async fn subscribe_workspaces(
                         api::WorkspaceNotice::Queue { chat_id: chat.0, queue: queue.iter().map(queued_info).collect() }
                     }
                     Notice::WorkspaceCreated { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
-                        api::WorkspaceNotice::WorkspaceCreated { workspace: workspace_info(project.as_str(), &workspace) }
+                        api::WorkspaceNotice::WorkspaceCreated { workspace: workspace_info(project.as_str(), &workspace, false) }
                     }
                     Notice::WorkspaceRemoved { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
-                        api::WorkspaceNotice::WorkspaceRemoved { workspace: workspace_info(project.as_str(), &workspace) }
+                        api::WorkspaceNotice::WorkspaceRemoved { workspace: workspace_info(project.as_str(), &workspace, false) }
                     }
                     Notice::LayoutChanged(layout)
                         if match layout.scope {

@@ -307,3 +307,23 @@ pub async fn chunked_post(addr: SocketAddr, path: &str, headers: &[(&str, String
     };
     Reply { status, headers: hyper::HeaderMap::new(), bytes: body.clone().into_bytes(), body }
 }
+
+/// A JSON-RPC call with `token` over a fresh connection; `None` when no reply came (the server
+/// is gone or went away mid-request).
+pub async fn try_rpc(addr: SocketAddr, token: &str, method: &str, params: Value) -> Option<Value> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.ok()?;
+    tokio::spawn(conn);
+    let req = hyper::Request::builder()
+        .method("POST")
+        .uri("/rpc")
+        .header("host", format!("127.0.0.1:{}", addr.port()))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .ok()?;
+    let res = sender.send_request(req).await.ok()?;
+    let bytes = res.into_body().collect().await.ok()?.to_bytes();
+    serde_json::from_slice(&bytes).ok()
+}
