@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 cargo build --release --locked --bins
 cargo bench --locked -p band-server --bench spine
 cargo bench --locked -p band-server --bench sockets
+cargo bench --locked -p band-server --bench heavy_diff

@@ -6,7 +6,7 @@
 //! (`./scripts/bench.sh` builds them first). Under `cargo test --all-targets` it runs once with
 //! 20 sockets, as a smoke test, so that it cannot rot. Loopback only; bounded in count and time.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,13 +15,17 @@ use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+mod common;
+
+use common::{binaries, ms, rss_kib, token};
+
 type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let sockets = if full { 1000 } else { 20 };
     let calls = if full { 2000 } else { 20 };
-    let bin = binary();
+    let bin = binaries(&["band-server"]).join("band-server");
     println!(
         "band sockets benchmark ({} run, {sockets} sockets, {})",
         if full { "full" } else { "smoke" },
@@ -135,14 +139,6 @@ async fn wait_layout(ws: &mut Ws, round: u32) {
     }
 }
 
-/// The release binary next to this benchmark (`target/<profile>/band-server`).
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("band-server");
-    assert!(bin.is_file(), "{} is missing: build it first (`./scripts/bench.sh`)", bin.display());
-    bin
-}
-
 #[allow(clippy::zombie_processes)] // the caller stops and waits for it
 fn start(bin: &Path, home: &Path) -> (Child, u16) {
     use std::io::BufRead;
@@ -157,24 +153,6 @@ fn start(bin: &Path, home: &Path) -> (Child, u16) {
     std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("first line");
     let port = first.rsplit(':').next().and_then(|p| p.trim().parse().ok()).expect("the listening port");
     (child, port)
-}
-
-fn token(home: &Path) -> String {
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(home.join("settings.json")).expect("settings")).expect("json");
-    v["tokenSecret"].as_str().expect("token").to_owned()
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn mib(kib: u64) -> String {

@@ -6,12 +6,15 @@
 //! `cargo test --all-targets` it runs once, quickly, as a smoke test so it cannot rot.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use band_api as api;
 use band_api::client::Client;
+use common::{binaries, ms, rss_kib, token};
 
 struct Figures {
     full: bool,
@@ -28,7 +31,7 @@ impl Figures {
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let mut figures = Figures { full, rows: Vec::new() };
-    let bin_dir = binaries();
+    let bin_dir = binaries(&["band-server", "band"]);
     println!("band spine benchmark ({} run, binaries in {})", if full { "full" } else { "smoke" }, bin_dir.display());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
 
@@ -132,20 +135,6 @@ fn main() {
     }
 }
 
-/// Where the binaries are: next to this benchmark's own directory (`target/<profile>/`).
-fn binaries() -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>").to_owned();
-    for bin in ["band-server", "band"] {
-        assert!(
-            dir.join(bin).is_file(),
-            "{} is missing: build the binaries first (`cargo build --release --bins`, or ./scripts/bench.sh)",
-            dir.join(bin).display()
-        );
-    }
-    dir
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
@@ -194,20 +183,6 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn token(home: &Path) -> String {
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(home.join("settings.json")).expect("settings")).expect("json");
-    v["tokenSecret"].as_str().expect("token").to_owned()
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 /// A repository with `files` files in nested directories and one commit.
 fn make_repo(files: usize) -> band_testkit::fixtures::TestRepo {
     let repo = band_testkit::fixtures::TestRepo::named("bench");
@@ -224,8 +199,4 @@ fn make_repo(files: usize) -> band_testkit::fixtures::TestRepo {
 fn median(v: &mut [Duration]) -> Duration {
     v.sort();
     v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
