@@ -150,7 +150,10 @@ fn start(bin: &Path, home: &Path) -> (Child, u16) {
         .spawn()
         .expect("spawn band-server");
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("first line");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    out.read_line(&mut first).expect("first line");
+    // Read the rest too, so the server never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let port = first.rsplit(':').next().and_then(|p| p.trim().parse().ok()).expect("the listening port");
     (child, port)
 }

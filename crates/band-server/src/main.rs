@@ -73,10 +73,10 @@ async fn run(args: Args) -> Result<(), StartError> {
         tracing::warn!("{warning}");
     }
     let host = if addr.ip().is_loopback() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() };
-    println!("band-server {} listening on http://{host}", band_server::VERSION);
+    say(&format!("band-server {} listening on http://{host}", band_server::VERSION));
     // On stdout only, never in the log: this link signs a browser in.
-    println!("dashboard: http://{host}/?token={}", band.token());
-    println!("home: {}", band.config().home.display());
+    say(&format!("dashboard: http://{host}/?token={}", band.token()));
+    say(&format!("home: {}", band.config().home.display()));
 
     let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -102,4 +102,12 @@ async fn run(args: Args) -> Result<(), StartError> {
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// A line on stdout. A reader that went away (`band-server | head -1`) is no reason to stop
+/// serving: `println!` would panic on the broken pipe, so the error is ignored.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }

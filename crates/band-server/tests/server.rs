@@ -578,6 +578,44 @@ async fn a_sigterm_right_after_start_is_a_graceful_stop() {
     }
 }
 
+/// A reader of band-server's output that goes away (`band-server | head -1`) does not stop it:
+/// writing the next lines to the closed pipe panicked and ended the server.
+#[tokio::test]
+async fn the_server_keeps_serving_when_its_stdout_is_closed() {
+    use tokio::io::AsyncBufReadExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_band-server"))
+        .args(["--port", "0"])
+        .env("BAND_HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn band-server");
+    let first = {
+        // Only the first line is read; then the pipe is closed, before the server writes the rest.
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("started in time")
+            .expect("read")
+            .expect("a line")
+    };
+    let addr: std::net::SocketAddr =
+        first.rsplit(' ').next().expect("url").trim_start_matches("http://").parse().expect("addr");
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let r = raw_http(addr, "GET", "/health", &[("host", format!("127.0.0.1:{}", addr.port()))], "").await;
+        assert_eq!(r.status, 200, "still serving");
+    }
+    assert!(child.try_wait().expect("status").is_none(), "the server is still running");
+    let pid = child.id().expect("pid").to_string();
+    std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    let exit =
+        tokio::time::timeout(std::time::Duration::from_secs(15), child.wait()).await.expect("exits").expect("status");
+    assert!(exit.success(), "{exit}");
+}
+
 #[tokio::test]
 async fn a_taken_port_is_a_clear_error() {
     let holder = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
