@@ -13,7 +13,7 @@ use band_testkit::fixtures::TestRepo;
 use serde_json::{Value, json};
 
 /// A fresh band home, and where it will check out `app/feat`.
-fn new_home() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn new_home() -> (tempfile::TempDir, PathBuf) {
     let home = tempfile::tempdir().expect("tempdir");
     let wt = std::fs::canonicalize(home.path()).expect("home").join("worktrees/app/feat");
     (home, wt)
@@ -23,14 +23,14 @@ fn configure(home: &Path, mock: &MockModel) {
     band_mockmodel::offline::configure_band_home(home, mock);
 }
 
-struct Band {
+pub(crate) struct Band {
     home: tempfile::TempDir,
-    running: Option<band_server::Running>,
-    client: Client,
+    pub(crate) running: Option<band_server::Running>,
+    pub(crate) client: Client,
 }
 
 impl Band {
-    async fn start(home: tempfile::TempDir) -> Self {
+    pub(crate) async fn start(home: tempfile::TempDir) -> Self {
         let config = band_server::Config::local(home.path());
         let running = band_server::start(config).await.expect("server");
         let settings: Value =
@@ -45,7 +45,7 @@ impl Band {
         std::fs::canonicalize(self.home.path()).expect("home").join("worktrees").join(project).join(branch)
     }
 
-    async fn call(&self, method: &str, params: Value) -> Value {
+    pub(crate) async fn call(&self, method: &str, params: Value) -> Value {
         self.client.call_raw(method, params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
     }
 
@@ -54,7 +54,7 @@ impl Band {
     }
 
     /// Polls until the chat's status is one of `wanted`.
-    async fn wait_status(&self, id: i64, wanted: &[&str], within: Duration) -> Value {
+    pub(crate) async fn wait_status(&self, id: i64, wanted: &[&str], within: Duration) -> Value {
         let deadline = Instant::now() + within;
         loop {
             let chat = self.chat(id).await;
@@ -69,7 +69,7 @@ impl Band {
         }
     }
 
-    async fn events(&self, id: i64) -> Vec<Value> {
+    pub(crate) async fn events(&self, id: i64) -> Vec<Value> {
         self.call("chats.events", json!({"chat": id, "after": 0, "limit": 1000}))
             .await
             .as_array()
@@ -77,7 +77,7 @@ impl Band {
             .unwrap_or_default()
     }
 
-    async fn stop(mut self) -> tempfile::TempDir {
+    pub(crate) async fn stop(mut self) -> tempfile::TempDir {
         if let Some(r) = self.running.take() {
             r.stop().await.expect("stop");
         }
@@ -85,19 +85,19 @@ impl Band {
     }
 }
 
-fn kinds(events: &[Value]) -> Vec<&str> {
+pub(crate) fn kinds(events: &[Value]) -> Vec<&str> {
     events.iter().filter_map(|e| e["type"].as_str()).collect()
 }
 
 /// The scope marker (the value of `BAND_PROCESS_SCOPE`) of `pid`.
-fn scope_of(pid: u32) -> String {
+pub(crate) fn scope_of(pid: u32) -> String {
     let env = std::fs::read(format!("/proc/{pid}/environ")).expect("agent environ");
     env.split(|b| *b == 0)
         .find_map(|kv| std::str::from_utf8(kv).ok()?.strip_prefix("BAND_PROCESS_SCOPE=").map(str::to_owned))
         .expect("the agent carries its scope marker")
 }
 
-async fn project_with_workspace(band: &Band, repo: &TestRepo, prompt: &str, agent: &str, mode: &str) -> i64 {
+pub(crate) async fn project_with_workspace(band: &Band, repo: &TestRepo, prompt: &str, agent: &str, mode: &str) -> i64 {
     band.call("projects.add", json!({"path": repo.path()})).await;
     let created = band
         .call(
@@ -412,7 +412,7 @@ impl ServerProcess {
         self.child.id().expect("running")
     }
 
-    async fn call(&self, method: &str, params: Value) -> Value {
+    pub(crate) async fn call(&self, method: &str, params: Value) -> Value {
         self.client.call_raw(method, params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
     }
 

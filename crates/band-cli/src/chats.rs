@@ -11,9 +11,9 @@ pub enum ChatsCmd {
     /// Start a chat with an agent in a workspace (default: the one containing the current directory).
     Create {
         workspace: Option<String>,
-        /// claude-code (default) or codex.
+        /// An agent id from `band agents list` (default claude-code).
         #[arg(long)]
-        agent: Option<api::Agent>,
+        agent: Option<api::AgentId>,
         #[arg(long)]
         model: Option<String>,
         /// ask (default), accept-edits or allow-all.

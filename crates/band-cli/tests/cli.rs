@@ -343,7 +343,22 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     let msg = error(&env.band(&["chats", "create"]).await);
     assert!(msg.contains("is not inside a band workspace"), "{msg}");
     let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "gpt-9"]).await);
-    assert!(msg.contains("unknown agent 'gpt-9'; use one of: claude-code, codex"), "{msg}");
+    assert_eq!(msg, "no agent 'gpt-9' (band knows 22 agents); see `band agents list`");
+    let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "GPT 9"]).await);
+    assert!(msg.starts_with("invalid agent id 'GPT 9': it must start with a lowercase letter"), "{msg}");
+
+    // The agents: installed ones first, with their versions; the others say how to install them.
+    let agents = env.json(&["agents", "list"]).await;
+    let agents = agents.as_array().expect("a list");
+    let claude = agents.iter().find(|a| a["id"] == "claude-code").expect("claude-code");
+    assert_eq!((claude["installed"].as_bool(), claude["proven"].as_bool()), (Some(true), Some(true)), "{claude}");
+    assert!(claude["version"].as_str().is_some_and(|v| v.contains("Claude Code")), "{claude}");
+    let first_missing = agents.iter().position(|a| a["installed"] == false).expect("some are not installed here");
+    assert!(agents[first_missing..].iter().all(|a| a["installed"] == false), "installed ones first");
+    let listed = text(&env.band(&["agents", "list"]).await);
+    let head = listed.lines().next().unwrap_or_default();
+    assert!(head.starts_with("ID") && head.contains("PROTOCOL") && head.contains("PROVEN"), "{listed}");
+    assert!(listed.contains("not installed: see https://aider.chat/docs/install.html"), "{listed}");
     env.stop().await;
     mock.stop().await;
 }

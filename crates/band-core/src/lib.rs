@@ -12,6 +12,7 @@
 //!   (band-adapters' `api`, band-store's rows) and convert from these.
 
 mod access;
+mod agents;
 mod chat;
 mod env;
 mod error;
@@ -24,6 +25,7 @@ mod terminal;
 mod tunnel;
 
 pub use access::*;
+pub use agents::{AgentDefinition, AgentId, AgentOverride, AgentProtocol, AgentRegistry, Install};
 pub use chat::*;
 pub use env::{agent_env, terminal_env, tunnel_env};
 pub use error::{

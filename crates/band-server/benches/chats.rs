@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use band_core::ports::AgentEvent;
-use band_core::{AgentKind, AgentUpdate};
+use band_core::{AgentProtocol, AgentUpdate};
 use band_testkit::agent::FakeRuntime;
 use band_testkit::fixtures::TestRepo;
 use futures_util::{SinkExt, StreamExt};
@@ -40,7 +40,7 @@ async fn rpc(b: &Bench, method: &str, params: Value) -> Value {
 
 async fn start() -> Bench {
     let home = tempfile::tempdir().expect("tempdir");
-    let fake = FakeRuntime::new(AgentKind::ClaudeCode);
+    let fake = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
     let config = band_server::Config::local(home.path());
     let running = band_server::start_with(config, vec![fake.clone()]).await.expect("server");
     let settings: Value =

@@ -40,7 +40,8 @@ pub struct Settings {
     pub bind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worktrees_dir: Option<String>,
-    /// Per agent (`claude-code`, `codex`): `binary` (a path) and `env` (extra variables).
+    /// Per agent id (`claude-code`, `gemini`... or a new one): changes to its built-in definition,
+    /// or a whole new agent (`protocol` and `binary` at least). See [`AgentSettings`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub agents: BTreeMap<String, AgentSettings>,
     /// The terminals' `shell` (an absolute path; default `$SHELL`, else /bin/bash) and `env`
@@ -59,16 +60,38 @@ pub struct Settings {
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-/// One agent's settings.
+/// One agent's settings (`agents.<id>`); every field is optional for a built-in agent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSettings {
-    /// The agent's binary; found on PATH when absent.
+    /// What to call it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `acp`, `claude-stream-json`, `codex-app-server` or `terminal`; required for a new agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The agent's program: a name looked up on its PATH, or an absolute path; required for a
+    /// new agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binary: Option<String>,
+    /// Its arguments (replacing the built-in ones, e.g. `["--acp"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
     /// Extra environment variables for the agent's process.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Prefixes of band-server's own variables to pass on (replacing the built-in ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_prefixes: Option<Vec<String>>,
+    /// The npm package that installs it, or
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub npm: Option<String>,
+    /// a page that says how to install it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_url: Option<String>,
+    /// The arguments that print its version (default `--version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_args: Option<Vec<String>>,
 }
 
 /// How terminals are started: the server's choice, never a client's.
@@ -152,14 +175,40 @@ impl TerminalSettings {
 }
 
 impl Settings {
-    /// Agent name to configured binary.
-    pub fn agent_binaries(&self) -> BTreeMap<String, String> {
-        self.agents.iter().filter_map(|(k, a)| Some((k.clone(), a.binary.clone()?))).collect()
-    }
-
-    /// Agent name to extra environment.
-    pub fn agent_env(&self) -> BTreeMap<String, BTreeMap<String, String>> {
-        self.agents.iter().map(|(k, a)| (k.clone(), a.env.clone())).collect()
+    /// The agent registry: the built-in agents with `agents` from the settings over them.
+    ///
+    /// # Errors
+    /// What is wrong in `agents`, naming the setting.
+    pub fn agent_registry(&self) -> Result<band_core::AgentRegistry, String> {
+        let mut overrides = BTreeMap::new();
+        for (key, a) in &self.agents {
+            let id = band_core::AgentId::new(key).map_err(|e| format!("agents.{key}: {e}"))?;
+            let protocol = match a.protocol.as_deref() {
+                None => None,
+                Some(p) => Some(band_core::AgentProtocol::parse(p).ok_or_else(|| {
+                    let all = band_core::AgentProtocol::ALL.map(band_core::AgentProtocol::as_str);
+                    format!("agents.{key}.protocol '{p}' is not a protocol band knows; use one of: {}", all.join(", "))
+                })?),
+            };
+            let install = match (&a.npm, &a.install_url) {
+                (Some(_), Some(_)) => return Err(format!("agents.{key}: give npm or installUrl, not both")),
+                (Some(p), None) => Some(band_core::Install::Npm(p.clone())),
+                (None, Some(u)) => Some(band_core::Install::Url(u.clone())),
+                (None, None) => None,
+            };
+            let o = band_core::AgentOverride {
+                name: a.name.clone(),
+                protocol,
+                binary: a.binary.clone(),
+                args: a.args.clone(),
+                env_prefixes: a.env_prefixes.clone(),
+                env: a.env.clone(),
+                install,
+                version_args: a.version_args.clone(),
+            };
+            overrides.insert(id, o);
+        }
+        band_core::AgentRegistry::with_settings(overrides).map_err(|e| e.to_string())
     }
 
     /// The token; present after [`load_or_create`].
@@ -307,6 +356,42 @@ mod tests {
         );
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(text.contains("\"tunnelName\": \"band\"") && text.contains("\"allowedHosts\""), "{text}");
+    }
+
+    #[test]
+    fn agents_in_settings_change_the_registry_and_bad_ones_say_which_setting() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = settings_path(home.path());
+        std::fs::write(
+            &path,
+            r#"{"agents": {"gemini": {"binary": "/opt/gemini", "env": {"GEMINI_API_KEY": "k"}},
+                "my-acp": {"protocol": "acp", "binary": "my-acp", "args": ["--stdio"], "npm": "my-acp"}}}"#,
+        )
+        .expect("write");
+        let s = load_or_create(home.path()).expect("loaded");
+        let registry = s.agent_registry().expect("valid");
+        let mine = registry.get(&band_core::AgentId::new("my-acp").expect("id")).expect("added");
+        assert_eq!(mine.protocol, band_core::AgentProtocol::Acp);
+        assert_eq!(mine.install, Some(band_core::Install::Npm("my-acp".into())));
+        let gemini = registry.get(&band_core::AgentId::new("gemini").expect("id")).expect("built in");
+        assert_eq!((gemini.binary.as_str(), gemini.env["GEMINI_API_KEY"].as_str()), ("/opt/gemini", "k"));
+
+        for (agents, error) in [
+            (r#"{"Bad_Id": {}}"#, "agents.Bad_Id: invalid agent id 'Bad_Id'"),
+            (
+                r#"{"x": {"protocol": "smoke-signals", "binary": "x"}}"#,
+                "agents.x.protocol 'smoke-signals' is not a protocol band knows; use one of: claude-stream-json, codex-app-server, acp, terminal",
+            ),
+            (r#"{"x": {"binary": "x"}}"#, "agents.x is not a built-in agent, so it needs a protocol"),
+            (
+                r#"{"x": {"protocol": "acp", "binary": "x", "npm": "a", "installUrl": "b"}}"#,
+                "agents.x: give npm or installUrl, not both",
+            ),
+        ] {
+            std::fs::write(&path, format!(r#"{{"agents": {agents}}}"#)).expect("write");
+            let e = load_or_create(home.path()).expect("loaded").agent_registry().expect_err(agents);
+            assert!(e.starts_with(error), "{e}");
+        }
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! | `tool_call_update` | `{"id": str, "status": ToolCallStatus, "output": str \| null}` |
 //! | `plan` | `{"entries": [str]}` |
 //! | `usage_update` | `Usage` |
+//! | `session_info` | `{"modes": [Choice], "current_mode": str \| null, "models": [Choice], "current_model": str \| null}` |
+//! | `available_commands_update` | `{"commands": [{"name": str, "description": str}]}` |
 //! | `permission` | `{"request_id": str, "tool": str, "input": str}` |
 //! | `permission_resolved` | `{"request_id": str, "decision": "allow" \| "deny", "by": "user" \| "mode"}` |
 //! | `status` | `{"status": ChatStatus}` |
@@ -21,15 +23,15 @@
 //! | `error` | `{"message": str}` |
 //!
 //! `Usage` is `{"input_tokens": int, "output_tokens": int, "cache_read_tokens": int,
-//! "cache_write_tokens": int, "cost_usd": float | null}`; enums are their `as_str` spellings
+//! "cache_write_tokens": int, "cost_usd": float | null}`, `Choice` is `{"id": str, "name": str}`; enums are their `as_str` spellings
 //! (`end_turn`, `in_progress`, `interrupted`...). Unknown fields are ignored when reading, so a
 //! later version may add optional ones.
 
 use std::borrow::Cow;
 
 use band_core::{
-    AgentUpdate, ChatStatus, Decider, EventPayload, PermissionDecision, QueuedId, StopReason, ToolCallStatus,
-    TurnOutcome, Usage,
+    AgentChoice, AgentCommand, AgentUpdate, ChatStatus, Decider, EventPayload, PermissionDecision, QueuedId,
+    StopReason, ToolCallStatus, TurnOutcome, Usage,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -63,6 +65,20 @@ pub(crate) fn encode(payload: &EventPayload) -> Result<String, serde_json::Error
             }),
             AgentUpdate::Plan { entries } => serde_json::to_string(&Plan { entries: entries.into() }),
             AgentUpdate::Usage(usage) => serde_json::to_string(&UsageJson::from(*usage)),
+            AgentUpdate::SessionInfo { modes, current_mode, models, current_model } => {
+                serde_json::to_string(&SessionInfo {
+                    modes: modes.iter().map(ChoiceJson::from).collect(),
+                    current_mode: current_mode.as_deref().map(Cow::Borrowed),
+                    models: models.iter().map(ChoiceJson::from).collect(),
+                    current_model: current_model.as_deref().map(Cow::Borrowed),
+                })
+            }
+            AgentUpdate::Commands { commands } => serde_json::to_string(&Commands {
+                commands: commands
+                    .iter()
+                    .map(|c| CommandJson { name: (&c.name).into(), description: (&c.description).into() })
+                    .collect(),
+            }),
         },
         EventPayload::Permission { request_id, tool, input } => {
             serde_json::to_string(&Permission { request_id: request_id.into(), tool: tool.into(), input: input.into() })
@@ -127,6 +143,28 @@ pub(crate) fn decode(kind: &str, json: &str) -> Result<EventPayload, String> {
         }
         "plan" => EventPayload::Update(AgentUpdate::Plan { entries: de::<Plan>(json)?.entries.into_owned() }),
         "usage_update" => EventPayload::Update(AgentUpdate::Usage(de::<UsageJson>(json)?.into())),
+        "session_info" => {
+            let s: SessionInfo = de(json)?;
+            let choices = |list: Vec<ChoiceJson>| {
+                list.into_iter().map(|c| AgentChoice { id: c.id.into_owned(), name: c.name.into_owned() }).collect()
+            };
+            EventPayload::Update(AgentUpdate::SessionInfo {
+                modes: choices(s.modes),
+                current_mode: s.current_mode.map(Cow::into_owned),
+                models: choices(s.models),
+                current_model: s.current_model.map(Cow::into_owned),
+            })
+        }
+        "available_commands_update" => {
+            let c: Commands = de(json)?;
+            EventPayload::Update(AgentUpdate::Commands {
+                commands: c
+                    .commands
+                    .into_iter()
+                    .map(|c| AgentCommand { name: c.name.into_owned(), description: c.description.into_owned() })
+                    .collect(),
+            })
+        }
         "permission" => {
             let p: Permission = de(json)?;
             EventPayload::Permission {
@@ -191,6 +229,37 @@ struct ToolCallUpdate<'a> {
 #[derive(Serialize, Deserialize)]
 struct Plan<'a> {
     entries: Cow<'a, [String]>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChoiceJson<'a> {
+    id: Cow<'a, str>,
+    name: Cow<'a, str>,
+}
+
+impl<'a> From<&'a AgentChoice> for ChoiceJson<'a> {
+    fn from(c: &'a AgentChoice) -> Self {
+        Self { id: (&c.id).into(), name: (&c.name).into() }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionInfo<'a> {
+    modes: Vec<ChoiceJson<'a>>,
+    current_mode: Option<Cow<'a, str>>,
+    models: Vec<ChoiceJson<'a>>,
+    current_model: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CommandJson<'a> {
+    name: Cow<'a, str>,
+    description: Cow<'a, str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Commands<'a> {
+    commands: Vec<CommandJson<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -409,6 +478,21 @@ mod tests {
                 r#"{"request_id":"r2","decision":"allow","by":"mode"}"#,
             ),
             (EventPayload::AgentSession { session_id: "s-1".into() }, r#"{"session_id":"s-1"}"#),
+            (
+                EventPayload::Update(AgentUpdate::SessionInfo {
+                    modes: vec![AgentChoice { id: "default".into(), name: "Default".into() }],
+                    current_mode: Some("default".into()),
+                    models: vec![],
+                    current_model: None,
+                }),
+                r#"{"modes":[{"id":"default","name":"Default"}],"current_mode":"default","models":[],"current_model":null}"#,
+            ),
+            (
+                EventPayload::Update(AgentUpdate::Commands {
+                    commands: vec![AgentCommand { name: "memory".into(), description: "Manage memory.".into() }],
+                }),
+                r#"{"commands":[{"name":"memory","description":"Manage memory."}]}"#,
+            ),
             (EventPayload::Error { message: "the agent exited".into() }, r#"{"message":"the agent exited"}"#),
         ];
         for s in ChatStatus::ALL {
@@ -444,7 +528,7 @@ mod tests {
     fn every_payload_is_stored_as_its_documented_json_and_read_back_the_same() {
         let all = every_payload();
         let kinds: std::collections::BTreeSet<&str> = all.iter().map(|(p, _)| p.kind()).collect();
-        assert_eq!(kinds.len(), 14, "every kind is covered: {kinds:?}");
+        assert_eq!(kinds.len(), 16, "every kind is covered: {kinds:?}");
         for (payload, json) in all {
             let stored = encode(&payload).expect("encodes");
             assert_eq!(stored, json, "the stored shape of {payload:?}");

@@ -13,7 +13,9 @@ mod terminal;
 mod tunnel;
 
 pub use access::{Background, Clock, MainTokenStore, Secrets};
-pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
+pub use agent::{
+    AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentPresence, AgentProbe, AgentRuntime,
+};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;

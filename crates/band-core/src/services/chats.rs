@@ -15,9 +15,10 @@ use async_trait::async_trait;
 use futures_util::lock::Mutex as AsyncMutex;
 
 use super::Workspaces;
+use crate::agents::{AgentDefinition, AgentId, AgentProtocol, AgentRegistry};
 use crate::chat::*;
 use crate::error::{AgentError, CoreError, Fix, ListOf, Problem, StoreError};
-use crate::model::{AgentKind, ChatId, ChatStatus, PermissionMode};
+use crate::model::{ChatId, ChatStatus, PermissionMode};
 use crate::names::{ChatName, Labels, ModelName};
 use crate::ports::{
     AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
@@ -28,8 +29,8 @@ use crate::ports::{
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
 /// Builds an agent's environment (see [`crate::agent_env`]); supplied by the composition root,
-/// which knows the process environment and the settings.
-pub type EnvSource = Arc<dyn Fn(AgentKind) -> BTreeMap<String, String> + Send + Sync>;
+/// which knows the process environment.
+pub type EnvSource = Arc<dyn Fn(&AgentDefinition) -> BTreeMap<String, String> + Send + Sync>;
 
 /// The ports the chat service needs.
 pub struct ChatPorts {
@@ -38,7 +39,10 @@ pub struct ChatPorts {
     pub turns: Arc<dyn TurnLog>,
     pub queue: Arc<dyn MessageQueue>,
     pub events: Arc<dyn EventSink>,
+    /// One runtime per protocol band runs.
     pub agents: Vec<Arc<dyn AgentRuntime>>,
+    /// The agents chats may name.
+    pub registry: Arc<AgentRegistry>,
     pub env: EnvSource,
 }
 
@@ -47,8 +51,8 @@ pub struct ChatPorts {
 pub struct CreateChat {
     /// A workspace selector.
     pub workspace: String,
-    /// Default: Claude Code.
-    pub agent: Option<AgentKind>,
+    /// Default: Claude Code ([`AgentId::DEFAULT`]).
+    pub agent: Option<AgentId>,
     pub model: Option<ModelName>,
     /// Default: ask.
     pub mode: Option<PermissionMode>,
@@ -74,7 +78,7 @@ pub struct Chats {
 struct Inner {
     workspaces: Arc<Workspaces>,
     ports: ChatPorts,
-    agents: BTreeMap<AgentKind, Arc<dyn AgentRuntime>>,
+    agents: BTreeMap<AgentProtocol, Arc<dyn AgentRuntime>>,
     live: Mutex<HashMap<ChatId, Arc<AsyncMutex<Run>>>>,
     shutting_down: AtomicBool,
 }
@@ -95,7 +99,7 @@ struct Run {
 
 impl Chats {
     pub fn new(workspaces: Arc<Workspaces>, ports: ChatPorts) -> Self {
-        let agents = ports.agents.iter().map(|a| (a.kind(), a.clone())).collect();
+        let agents = ports.agents.iter().map(|a| (a.protocol(), a.clone())).collect();
         Self {
             inner: Arc::new(Inner {
                 workspaces,
@@ -108,10 +112,12 @@ impl Chats {
     }
 
     /// # Errors
-    /// `InvalidInput` for an unknown agent or mode or a bad label; `NotFound` for the workspace.
+    /// `NotFound` for the workspace or an agent the registry does not have; `Refused` for an
+    /// agent whose protocol this server does not run.
     pub async fn create(&self, req: CreateChat) -> Result<Chat, CoreError> {
         let (_, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
-        let agent = req.agent.unwrap_or(AgentKind::ClaudeCode);
+        let agent = req.agent.unwrap_or_else(AgentId::default_agent);
+        self.inner.runtime(self.inner.ports.registry.get(&agent)?)?;
         let mode = req.mode.unwrap_or(PermissionMode::Ask);
         let name = match req.name {
             Some(n) => n,
@@ -462,18 +468,33 @@ impl Inner {
         Ok(Sent::Started { seq: events.first().map(|e| e.seq).unwrap_or_default() })
     }
 
+    /// The runtime of `agent`'s protocol.
+    fn runtime(&self, agent: &AgentDefinition) -> Result<&Arc<dyn AgentRuntime>, CoreError> {
+        self.agents.get(&agent.protocol).ok_or_else(|| {
+            CoreError::Refused(
+                format!(
+                    "the {} agent ('{}') speaks {}, which this band-server does not run",
+                    agent.name,
+                    agent.id,
+                    agent.protocol.as_str()
+                )
+                .into(),
+            )
+        })
+    }
+
     async fn launch(self: &Arc<Self>, run: &mut Run, chat: &Chat) -> Result<Arc<dyn AgentHandle>, CoreError> {
-        let runtime = self.agents.get(&chat.agent).ok_or_else(|| {
-            CoreError::Refused(format!("the {} agent is not available in this band-server", chat.agent.as_str()).into())
-        })?;
+        let agent = self.ports.registry.get(&chat.agent)?.clone();
+        let runtime = self.runtime(&agent)?.clone();
         let (_, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
+        let env = (self.ports.env)(&agent);
         let launch = AgentLaunch {
-            kind: chat.agent,
+            agent,
             cwd: workspace.path,
             model: chat.model.clone(),
             mode: chat.mode,
             resume: chat.agent_session_id.clone(),
-            env: (self.ports.env)(chat.agent),
+            env,
         };
         run.generation += 1;
         let receiver = Arc::new(Receiver { inner: Arc::downgrade(self), chat: chat.id, generation: run.generation });
@@ -514,6 +535,9 @@ impl Inner {
             }
             AgentEvent::Update(update) => {
                 self.append(chat, vec![EventPayload::Update(update)]).await?;
+            }
+            AgentEvent::Notice { message } => {
+                self.append(chat, vec![EventPayload::Error { message }]).await?;
             }
             AgentEvent::PermissionRequest { request_id, tool, input, edit } => {
                 let auto = match chat.mode {
@@ -651,6 +675,10 @@ fn status(status: ChatStatus) -> EventPayload {
 fn agent_error(e: AgentError) -> CoreError {
     match e {
         AgentError::Internal(s) => CoreError::Internal(s),
+        AgentError::BinaryMissing { agent, binary, install } => {
+            let what = format!("the {agent} agent's binary '{binary}' was not found on band-server's machine");
+            CoreError::Refused(Problem::new(what).fix(Fix::InstallAgent { agent, install }))
+        }
         e => CoreError::Refused(e.to_string().into()),
     }
 }

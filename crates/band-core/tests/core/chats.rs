@@ -38,9 +38,9 @@ async fn world() -> World {
         .expect("project");
     let workspaces = Arc::new(Workspaces::new(ps, ws, g, e.clone(), PathBuf::from("/wt")));
     let (w, _) = workspaces.create("app", "feat", None).await.expect("workspace");
-    let claude = FakeRuntime::new(AgentKind::ClaudeCode);
+    let claude = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
     let env: band_core::services::EnvSource =
-        Arc::new(|kind| [("AGENT".to_owned(), kind.as_str().to_owned())].into_iter().collect());
+        Arc::new(|agent| [("AGENT".to_owned(), agent.id.to_string())].into_iter().collect());
     let term_host = band_testkit::terminal::FakeTerminalHost::new();
     let terminals =
         band_core::services::Terminals::new(workspaces.clone(), term_host.clone(), Arc::new(Default::default));
@@ -53,6 +53,7 @@ async fn world() -> World {
             queue: store.clone(),
             events: e,
             agents: vec![claude.clone()],
+            registry: Arc::new(AgentRegistry::builtin()),
             env,
         },
     );
@@ -279,13 +280,23 @@ async fn stop_ends_the_turn_and_the_process_and_the_next_message_resumes() {
 async fn bad_requests_change_nothing() {
     let w = world().await;
     let chat = w.chat("ask").await;
+    let install = Some(Install::Npm("@anthropic-ai/claude-code".into()));
+    let claude_code = AgentId::new("claude-code").expect("id");
     w.claude.fail_next_launch(AgentError::BinaryMissing {
-        agent: "claude-code",
+        agent: claude_code.clone(),
         binary: "claude".into(),
-        package: "@anthropic-ai/claude-code",
+        install: install.clone(),
     });
     let e = w.chats.send(chat.id, "hello").await.expect_err("no binary");
-    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("npm install -g @anthropic-ai/claude-code")), "{e}");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == "the claude-code agent's binary 'claude' was not found on band-server's machine"),
+        "{e}"
+    );
+    assert_eq!(
+        e.problem().and_then(|p| p.fix.clone()),
+        Some(Fix::InstallAgent { agent: claude_code, install }),
+        "how to install it, as data"
+    );
     let after = w.chats.get(chat.id).await.expect("chat");
     assert_eq!((after.last_seq, after.status), (0, ChatStatus::Idle), "nothing logged");
 
@@ -295,12 +306,23 @@ async fn bad_requests_change_nothing() {
     let e = w.chats.send(chat.id, &big).await.expect_err("too big");
     assert!(matches!(&e, CoreError::InvalidInput(m) if m.what.contains("the limit is 262144")), "{e}");
 
-    // An unknown agent, a bad label or name cannot reach the service: the edge parses them into
-    // `AgentKind`, `Labels`, `ChatName` (checked in band-core's names and band-server's API tests).
-    let req = CreateChat { workspace: "app/feat".into(), agent: Some(AgentKind::Codex), ..CreateChat::default() };
-    let codex = w.chats.create(req).await.expect("codex chat is created");
-    let e = w.chats.send(codex.id, "hi").await.expect_err("not installed here");
-    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("codex agent is not available")), "{e}");
+    // A malformed agent id, a bad label or name cannot reach the service: the edge parses them
+    // into `AgentId`, `Labels`, `ChatName` (checked in band-core's names and band-server's API
+    // tests). An id the registry lacks is not found, naming the list; an agent whose protocol
+    // has no runtime here is refused; neither makes a chat.
+    let agent = |id: &str| Some(AgentId::new(id).expect("id"));
+    let before = w.chats.list(None).await.expect("list").len();
+    let req = CreateChat { workspace: "app/feat".into(), agent: agent("nobody"), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("unknown agent");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.what.starts_with("no agent 'nobody'")), "{e}");
+    assert_eq!(e.problem().and_then(|p| p.fix.clone()), Some(Fix::SeeList(ListOf::Agents)));
+    let req = CreateChat { workspace: "app/feat".into(), agent: agent("codex"), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("no runtime for codex here");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == "the Codex agent ('codex') speaks codex-app-server, which this band-server does not run"),
+        "{e}"
+    );
+    assert_eq!(w.chats.list(None).await.expect("list").len(), before, "no chat was made");
 
     w.chats.remove(chat.id).await.expect("remove");
     let e = w.chats.send(chat.id, "anyone?").await.expect_err("removed");
@@ -356,6 +378,7 @@ async fn world_sharing(w: &World) -> Chats {
             queue: w.store.clone(),
             events: e,
             agents: vec![],
+            registry: Arc::new(AgentRegistry::builtin()),
             env,
         },
     )

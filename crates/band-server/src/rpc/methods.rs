@@ -66,7 +66,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
                     .chats
                     .create(CreateChat {
                         workspace: ws.id.0.to_string(),
-                        agent: p.agent.map(agent),
+                        agent: p.agent.as_ref().map(agent).transpose()?,
                         model: p.model.as_deref().map(ModelName::new).transpose()?,
                         mode: p.mode.map(mode),
                         ..CreateChat::default()
@@ -118,11 +118,18 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
     })
 }
 
+pub(super) fn agents(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::AgentsList, _, _>(
+        m,
+        |c, _| async move { Ok(c.agents.list().await.iter().map(agent_status_info).collect()) },
+    )
+}
+
 pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ChatsCreate, _, _>(m, |c, p| async move {
         let req = CreateChat {
             workspace: p.workspace,
-            agent: p.agent.map(agent),
+            agent: p.agent.as_ref().map(agent).transpose()?,
             model: p.model.as_deref().map(ModelName::new).transpose()?,
             mode: p.mode.map(mode),
             name: p.name.as_deref().map(ChatName::new).transpose()?,
