@@ -562,6 +562,10 @@ pub enum EventBody {
     },
     AgentMessageChunk {
         text: String,
+        /// Chunks with the same id are one message; adjacent messages have different ids.
+        /// Absent in logs older than message ids.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
     },
     AgentThoughtChunk {
         text: String,

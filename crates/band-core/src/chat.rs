@@ -142,8 +142,12 @@ pub struct AgentCommand {
 /// What an agent reports, shaped after ACP's `session/update` variants.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentUpdate {
+    /// A piece of one of the agent's messages; chunks with the same `message_id` are one message
+    /// (adjacent messages with different ids are not run together). `None` where an old log or
+    /// an agent gives none.
     MessageChunk {
         text: String,
+        message_id: Option<String>,
     },
     ThoughtChunk {
         text: String,

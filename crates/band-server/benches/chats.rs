@@ -124,7 +124,12 @@ async fn stream(b: &Bench, chats: usize, per_chat: usize, gap: Duration) -> Vec<
                 let mut tick = tokio::time::interval(gap);
                 for _ in 0..per_chat {
                     tick.tick().await;
-                    agent.emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: now_us().to_string() })).await;
+                    agent
+                        .emit(AgentEvent::Update(AgentUpdate::MessageChunk {
+                            text: now_us().to_string(),
+                            message_id: None,
+                        }))
+                        .await;
                 }
             })
         })
@@ -181,7 +186,7 @@ fn main() {
         let agent = b.fake.last();
         let t = Instant::now();
         for i in 0..total {
-            agent.emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("event {i}") })).await;
+            agent.emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("event {i}"), message_id: None })).await;
         }
         let fill = t.elapsed();
         println!("appended {total} events one by one in {fill:?} ({:.1} µs each)", fill.as_micros() as f64 / total as f64);

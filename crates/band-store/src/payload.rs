@@ -9,7 +9,8 @@
 //! | `prompt` | `{"text": str, "queued": int \| null}` |
 //! | `turn_started` | `{}` |
 //! | `turn_ended` | `{"stop_reason": StopReason \| null, "error": str \| null, "usage": Usage}` |
-//! | `agent_message_chunk`, `agent_thought_chunk` | `{"text": str}` |
+//! | `agent_message_chunk` | `{"text": str, "message_id"?: str}` (no `message_id` before band 0.2) |
+//! | `agent_thought_chunk` | `{"text": str}` |
 //! | `tool_call` | `{"id": str, "title": str, "kind": str, "input": str}` |
 //! | `tool_call_update` | `{"id": str, "status": ToolCallStatus, "output": str \| null}` |
 //! | `plan` | `{"entries": [str]}` |
@@ -49,9 +50,11 @@ pub(crate) fn encode(payload: &EventPayload) -> Result<String, serde_json::Error
             usage: outcome.usage.into(),
         }),
         EventPayload::Update(update) => match update {
-            AgentUpdate::MessageChunk { text } | AgentUpdate::ThoughtChunk { text } => {
-                serde_json::to_string(&Text { text: text.into() })
-            }
+            AgentUpdate::MessageChunk { text, message_id } => serde_json::to_string(&MessageText {
+                text: text.into(),
+                message_id: message_id.as_deref().map(Cow::Borrowed),
+            }),
+            AgentUpdate::ThoughtChunk { text } => serde_json::to_string(&Text { text: text.into() }),
             AgentUpdate::ToolCall { id, title, kind, input } => serde_json::to_string(&ToolCall {
                 id: id.into(),
                 title: title.into(),
@@ -119,7 +122,11 @@ pub(crate) fn decode(kind: &str, json: &str) -> Result<EventPayload, String> {
             })
         }
         "agent_message_chunk" => {
-            EventPayload::Update(AgentUpdate::MessageChunk { text: de::<Text>(json)?.text.into_owned() })
+            let m: MessageText = de(json)?;
+            EventPayload::Update(AgentUpdate::MessageChunk {
+                text: m.text.into_owned(),
+                message_id: m.message_id.map(Cow::into_owned),
+            })
         }
         "agent_thought_chunk" => {
             EventPayload::Update(AgentUpdate::ThoughtChunk { text: de::<Text>(json)?.text.into_owned() })
@@ -209,6 +216,13 @@ struct TurnEnded<'a> {
 #[derive(Serialize, Deserialize)]
 struct Text<'a> {
     text: Cow<'a, str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MessageText<'a> {
+    text: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -421,7 +435,14 @@ mod tests {
                 }),
                 r#"{"stop_reason":null,"error":"boom","usage":{"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":null}}"#,
             ),
-            (EventPayload::Update(AgentUpdate::MessageChunk { text: "héllo ✓".into() }), r#"{"text":"héllo ✓"}"#),
+            (
+                EventPayload::Update(AgentUpdate::MessageChunk { text: "héllo ✓".into(), message_id: None }),
+                r#"{"text":"héllo ✓"}"#,
+            ),
+            (
+                EventPayload::Update(AgentUpdate::MessageChunk { text: "a".into(), message_id: Some("msg_1".into()) }),
+                r#"{"text":"a","message_id":"msg_1"}"#,
+            ),
             (EventPayload::Update(AgentUpdate::ThoughtChunk { text: String::new() }), r#"{"text":""}"#),
             (
                 EventPayload::Update(AgentUpdate::ToolCall {

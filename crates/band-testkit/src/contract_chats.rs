@@ -602,7 +602,7 @@ pub async fn every_payload_is_read_back_as_written<S: FullStore>(store: &S) {
         EventPayload::Prompt { text: "fix \"this\"\n\ttab ünïcode ✓ \u{0}".into(), queued: None },
         EventPayload::Prompt { text: "queued".into(), queued: Some(q.id) },
         EventPayload::TurnStarted,
-        EventPayload::Update(AgentUpdate::MessageChunk { text: "hello".into() }),
+        EventPayload::Update(AgentUpdate::MessageChunk { text: "hello".into(), message_id: Some("m1".into()) }),
         EventPayload::Update(AgentUpdate::ThoughtChunk { text: String::new() }),
         EventPayload::Update(AgentUpdate::ToolCall {
             id: "t1".into(),
@@ -891,7 +891,7 @@ fn by_id(mut chats: Vec<Chat>) -> Vec<Chat> {
 }
 
 fn chunk(text: &str) -> EventPayload {
-    EventPayload::Update(AgentUpdate::MessageChunk { text: text.into() })
+    EventPayload::Update(AgentUpdate::MessageChunk { text: text.into(), message_id: None })
 }
 
 fn prompt(text: &str) -> EventPayload {

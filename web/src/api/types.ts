@@ -99,6 +99,11 @@ export type EventInfo1 =
       usage: UsageInfo;
     }
   | {
+      /**
+       * Chunks with the same id are one message; adjacent messages have different ids.
+       * Absent in logs older than message ids.
+       */
+      messageId?: string | null;
       text: string;
       type: "agent_message_chunk";
     }

@@ -462,6 +462,10 @@ pub struct AcpParser {
     held: Vec<AgentEvent>,
     tools: HashMap<String, Tool>,
     info: Option<AgentUpdate>,
+    /// The id given to the message being streamed, for agents that give none (`m1`, `m2`...);
+    /// anything else the agent reports ends it.
+    message: Option<String>,
+    messages: u64,
     /// Usage reported per model call (Qwen Code's `_meta.usage`), added up over the turn.
     turn_usage: Option<Usage>,
     /// The cumulative cost an agent reports in `usage_update` (OpenCode), now and at the turn's
@@ -476,6 +480,8 @@ impl AcpParser {
             shared,
             held: Vec::new(),
             tools: HashMap::new(),
+            message: None,
+            messages: 0,
             info: None,
             turn_usage: None,
             cost: None,
@@ -542,6 +548,7 @@ impl AcpParser {
     }
 
     fn end_turn(&mut self, result: &Value, error: Option<String>, p: &mut Parsed) {
+        self.message = None;
         self.flush_tools(p);
         self.shared.lock().prompt = None;
         let mut usage = prompt_usage(result).or(self.turn_usage.take());
@@ -655,6 +662,10 @@ impl AcpParser {
     }
 
     fn update(&mut self, update: &Value, out: &mut Vec<AgentEvent>) {
+        // A message the agent gives no id to ends with anything else it reports.
+        if update["sessionUpdate"] != "agent_message_chunk" {
+            self.message = None;
+        }
         let kind = update["sessionUpdate"].as_str().unwrap_or_default();
         let loading = {
             let mut state = self.shared.lock();
@@ -674,7 +685,17 @@ impl AcpParser {
                     out.push(AgentEvent::Update(AgentUpdate::Usage(total)));
                 }
                 if let Some(text) = content_text(&update["content"]).filter(|t| !t.is_empty()) {
-                    out.push(AgentEvent::Update(AgentUpdate::MessageChunk { text }));
+                    let message_id = match update["messageId"].as_str() {
+                        Some(id) => id.to_owned(),
+                        None => self
+                            .message
+                            .get_or_insert_with(|| {
+                                self.messages += 1;
+                                format!("m{}", self.messages)
+                            })
+                            .clone(),
+                    };
+                    out.push(AgentEvent::Update(AgentUpdate::MessageChunk { text, message_id: Some(message_id) }));
                 }
             }
             "agent_thought_chunk" => {

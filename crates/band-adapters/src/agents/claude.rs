@@ -158,9 +158,9 @@ impl ClaudeParser {
             Some("content_block_delta") => {
                 let delta = &event["delta"];
                 let update = match delta["type"].as_str() {
-                    Some("text_delta") => {
-                        delta["text"].as_str().map(|t| AgentUpdate::MessageChunk { text: t.to_owned() })
-                    }
+                    Some("text_delta") => delta["text"]
+                        .as_str()
+                        .map(|t| AgentUpdate::MessageChunk { text: t.to_owned(), message_id: self.streaming.clone() }),
                     Some("thinking_delta") => {
                         delta["thinking"].as_str().map(|t| AgentUpdate::ThoughtChunk { text: t.to_owned() })
                     }
@@ -183,7 +183,10 @@ impl ClaudeParser {
             match block["type"].as_str() {
                 Some("text") if !streamed => {
                     if let Some(t) = block["text"].as_str().filter(|t| !t.is_empty()) {
-                        out.push(AgentEvent::Update(AgentUpdate::MessageChunk { text: t.to_owned() }));
+                        out.push(AgentEvent::Update(AgentUpdate::MessageChunk {
+                            text: t.to_owned(),
+                            message_id: message["id"].as_str().map(str::to_owned),
+                        }));
                     }
                 }
                 Some("thinking") if !streamed => {

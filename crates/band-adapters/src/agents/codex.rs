@@ -513,7 +513,7 @@ impl CodexParser {
                 if self.streamed.contains(&id) || text.is_empty() {
                     return;
                 }
-                AgentUpdate::MessageChunk { text: text.to_owned() }
+                AgentUpdate::MessageChunk { text: text.to_owned(), message_id: Some(id) }
             }
             Some("reasoning") => {
                 let parts = item["summary"].as_array().filter(|s| !s.is_empty()).or_else(|| item["content"].as_array());
@@ -556,7 +556,11 @@ impl CodexParser {
             self.streamed.insert(id.to_owned());
         }
         let text = text.to_owned();
-        let update = if thought { AgentUpdate::ThoughtChunk { text } } else { AgentUpdate::MessageChunk { text } };
+        let update = if thought {
+            AgentUpdate::ThoughtChunk { text }
+        } else {
+            AgentUpdate::MessageChunk { text, message_id: params["itemId"].as_str().map(str::to_owned) }
+        };
         p.events.push(AgentEvent::Update(update));
     }
 

@@ -103,7 +103,7 @@ fn said(events: &[AgentEvent]) -> String {
     events
         .iter()
         .filter_map(|e| match e {
-            AgentEvent::Update(AgentUpdate::MessageChunk { text }) => Some(text.as_str()),
+            AgentEvent::Update(AgentUpdate::MessageChunk { text, .. }) => Some(text.as_str()),
             _ => None,
         })
         .collect()
@@ -253,4 +253,26 @@ async fn a_missing_binary_names_the_package() {
         matches!(e, AgentError::BinaryMissing { ref binary, ref install, .. } if binary == "qwen" && *install == npm),
         "{e:?}"
     );
+}
+
+#[tokio::test]
+async fn messages_without_an_id_get_one_that_changes_when_something_else_comes_between() {
+    let mut agent = Agent::start("ids", "", None).await;
+    agent.handle.prompt("ask").await.expect("prompt");
+    let events = agent.until(|e| matches!(e, AgentEvent::PermissionRequest { .. })).await;
+    let Some(AgentEvent::PermissionRequest { request_id, .. }) = events.last() else { unreachable!() };
+    agent.handle.respond(request_id, PermissionDecision::Allow).await.expect("respond");
+    agent.turn().await;
+    agent.handle.prompt("one").await.expect("prompt");
+    agent.handle.prompt("two").await.expect("prompt");
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        for e in agent.turn().await {
+            if let AgentEvent::Update(AgentUpdate::MessageChunk { message_id, .. }) = e {
+                ids.push(message_id.expect("an id"));
+            }
+        }
+    }
+    assert_eq!(ids, ["m2", "m3"], "one per message, new after each turn");
+    agent.stop("ids").await;
 }

@@ -52,7 +52,7 @@ fn summary(events: &[AgentEvent]) -> Vec<String> {
     for e in events {
         let item = match e {
             AgentEvent::SessionStarted { session_id } => format!("session:{session_id}"),
-            AgentEvent::Update(AgentUpdate::MessageChunk { text }) => {
+            AgentEvent::Update(AgentUpdate::MessageChunk { text, .. }) => {
                 if let Some(last) = out.last_mut().filter(|l| l.starts_with("text:")) {
                     last.push_str(text);
                     continue;
@@ -466,7 +466,7 @@ impl Agent {
         self.events
             .iter()
             .filter_map(|e| match e {
-                AgentEvent::Update(AgentUpdate::MessageChunk { text }) => Some(text.as_str()),
+                AgentEvent::Update(AgentUpdate::MessageChunk { text, .. }) => Some(text.as_str()),
                 _ => None,
             })
             .collect()
@@ -681,4 +681,18 @@ async fn a_missing_binary_names_the_package() {
     launch.agent.binary = "/nonexistent/codex".into();
     let err = CodexRuntime::new(Supervisor::new()).launch(launch, events).await.err().expect("an error");
     assert!(matches!(err, AgentError::BinaryMissing { ref binary, .. } if binary == "/nonexistent/codex"), "{err}");
+}
+
+#[test]
+fn each_message_carries_its_item_id() {
+    let (events, _) = parse("accept.jsonl");
+    let ids: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::Update(AgentUpdate::MessageChunk { message_id, .. }) => message_id.as_deref(),
+            _ => None,
+        })
+        .collect();
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(|id| id.starts_with("msg_")), "{ids:?}");
 }

@@ -51,7 +51,7 @@ struct Lines;
 impl LineParser for Lines {
     fn parse(&mut self, line: &str) -> Parsed {
         Parsed {
-            events: vec![AgentEvent::Update(AgentUpdate::MessageChunk { text: line.to_owned() })],
+            events: vec![AgentEvent::Update(AgentUpdate::MessageChunk { text: line.to_owned(), message_id: None })],
             replies: vec![],
         }
     }
@@ -105,7 +105,7 @@ async fn stop_leaves_nothing_running_not_even_what_left_the_group() {
     assert_eq!(running(&needle), Vec::<i32>::new(), "survivors after stop");
     assert_eq!(
         rec.events.lock().unwrap().as_slice(),
-        [AgentEvent::Update(AgentUpdate::MessageChunk { text: "ready".into() })]
+        [AgentEvent::Update(AgentUpdate::MessageChunk { text: "ready".into(), message_id: None })]
     );
 }
 

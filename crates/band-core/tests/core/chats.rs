@@ -78,7 +78,7 @@ impl World {
 }
 
 fn chunk(text: &str) -> AgentEvent {
-    AgentEvent::Update(AgentUpdate::MessageChunk { text: text.into() })
+    AgentEvent::Update(AgentUpdate::MessageChunk { text: text.into(), message_id: None })
 }
 
 fn end(input: u64, output: u64) -> AgentEvent {

@@ -106,7 +106,9 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
             usage: usage_info(&o.usage),
         },
         EventPayload::Update(u) => match u {
-            AgentUpdate::MessageChunk { text } => B::AgentMessageChunk { text: text.clone() },
+            AgentUpdate::MessageChunk { text, message_id } => {
+                B::AgentMessageChunk { text: text.clone(), message_id: message_id.clone() }
+            }
             AgentUpdate::ThoughtChunk { text } => B::AgentThoughtChunk { text: text.clone() },
             AgentUpdate::ToolCall { id, title, kind, input } => B::ToolCall {
                 tool_call_id: id.clone(),

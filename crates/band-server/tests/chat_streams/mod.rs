@@ -35,7 +35,7 @@ async fn seqs(ws: &mut Ws, n: usize) -> Vec<u64> {
 }
 
 fn chunk(i: usize) -> AgentEvent {
-    AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("c{i} ") })
+    AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("c{i} "), message_id: None })
 }
 
 #[tokio::test]
@@ -170,7 +170,9 @@ async fn a_client_that_stops_reading_is_hung_up_on_and_resumes_without_gap_or_du
     let agent = fake.last();
     let text = "x".repeat(8 * 1024);
     for i in 0..N {
-        agent.emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("{i} {text}") })).await;
+        agent
+            .emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("{i} {text}"), message_id: None }))
+            .await;
     }
     let fast_got = tokio::time::timeout(band_server::rpc::SLOW_CLIENT, fast_reader)
         .await
