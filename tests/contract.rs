@@ -122,6 +122,9 @@ async fn allowed_tool_call_writes_and_streams(cli: Cli) {
     assert_eq!(turns[0]["stopReason"], "end_turn", "{turns}");
     let usage = &turns[0]["usage"];
     assert!(usage["inputTokens"].as_u64().unwrap_or(0) > 0, "{}: no usage kept: {turns}", cli.id);
+    // Claude Code reports its cost; the others' is estimated from the price table (built in for
+    // gpt-5.5 and gemini-2.5-flash, from settings for the mock's own model).
+    assert!(usage["costUsd"].as_f64().is_some_and(|c| c > 0.0), "{}: no cost: {turns}", cli.id);
     s.finish().await;
 }
 

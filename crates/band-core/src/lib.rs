@@ -20,6 +20,7 @@ mod files;
 mod model;
 mod names;
 pub mod ports;
+mod prices;
 pub mod services;
 mod terminal;
 mod tunnel;
@@ -36,5 +37,6 @@ pub use model::*;
 pub use names::{
     BranchName, ChatName, DeviceName, GitRef, LabelKey, Labels, ModelName, NameError, ProjectName, WorkspaceSelector,
 };
+pub use prices::{Price, Prices};
 pub use terminal::*;
 pub use tunnel::{TunnelState, TunnelUrl};

@@ -98,7 +98,10 @@ pub fn configure_band_home(home: &Path, mock: &MockModel) {
             (cli.id.to_owned(), settings)
         })
         .collect();
-    std::fs::write(home.join("settings.json"), json!({ "agents": agents }).to_string()).expect("settings");
+    // OpenCode's and Qwen Code's model is the mock's own: priced here, so their cost is estimated.
+    let prices = json!({"mock-model": {"input": 1.0, "output": 2.0}});
+    std::fs::write(home.join("settings.json"), json!({ "agents": agents, "prices": prices }).to_string())
+        .expect("settings");
 }
 
 /// The environment that runs `cli` offline against `mock`, its config files written under

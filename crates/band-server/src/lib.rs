@@ -265,6 +265,7 @@ impl Band {
                 events: sink.clone(),
                 agents,
                 registry,
+                prices: Arc::new(settings.prices()),
                 env,
             },
         );

@@ -52,6 +52,10 @@ pub struct Settings {
     /// besides loopback, e.g. `["192.168.1.20", "mybox.lan"]`, each on the listening port.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_hosts: Vec<String>,
+    /// Model prices in US dollars per million tokens, over the built-in ones:
+    /// `{"gpt-5.5": {"input": 1.25, "output": 10, "cacheRead": 0.125}}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices: BTreeMap<String, PriceSettings>,
     /// The tunnel's provider and each provider's settings.
     #[serde(default, skip_serializing_if = "TunnelSettings::is_empty")]
     pub tunnel: TunnelSettings,
@@ -92,6 +96,20 @@ pub struct AgentSettings {
     /// The arguments that print its version (default `--version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_args: Option<Vec<String>>,
+}
+
+/// One model's price (`prices.<model>`), US dollars per million tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PriceSettings {
+    pub input: f64,
+    pub output: f64,
+    /// Default: the input price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_read: Option<f64>,
+    /// Default: the input price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write: Option<f64>,
 }
 
 /// How terminals are started: the server's choice, never a client's.
@@ -209,6 +227,19 @@ impl Settings {
             overrides.insert(id, o);
         }
         band_core::AgentRegistry::with_settings(overrides).map_err(|e| e.to_string())
+    }
+
+    /// The price table: the built-in prices with `prices` over them.
+    pub fn prices(&self) -> band_core::Prices {
+        band_core::Prices::with_overrides(self.prices.iter().map(|(model, p)| {
+            let price = band_core::Price {
+                input: p.input,
+                output: p.output,
+                cache_read: p.cache_read,
+                cache_write: p.cache_write,
+            };
+            (model.clone(), price)
+        }))
     }
 
     /// The token; present after [`load_or_create`].
@@ -392,6 +423,21 @@ mod tests {
             let e = load_or_create(home.path()).expect("loaded").agent_registry().expect_err(agents);
             assert!(e.starts_with(error), "{e}");
         }
+    }
+
+    #[test]
+    fn prices_in_settings_add_to_and_override_the_builtin_table() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = settings_path(home.path());
+        std::fs::write(&path, r#"{"prices": {"my-model": {"input": 1, "output": 2, "cacheRead": 0.1}, "gpt-5": {"input": 0, "output": 0}}}"#)
+            .expect("write");
+        let prices = load_or_create(home.path()).expect("loaded").prices();
+        assert_eq!(prices.price("my-model").map(|p| (p.input, p.output, p.cache_read)), Some((1.0, 2.0, Some(0.1))));
+        assert_eq!(prices.price("gpt-5.5").map(|p| p.input), Some(0.0));
+        assert_eq!(prices.price("gemini-2.5-flash").map(|p| p.input), Some(0.3), "the rest stays built in");
+        std::fs::write(&path, r#"{"prices": {"m": {"input": 1, "outptu": 2}}}"#).expect("write");
+        let e = load_or_create(home.path()).expect_err("a misspelt field");
+        assert!(e.to_string().contains("unknown field `outptu`"), "{e}");
     }
 
     #[test]

@@ -401,6 +401,15 @@ impl CodexParser {
         let result = &msg["result"];
         if let Some(thread_id) = result["thread"]["id"].as_str() {
             self.thread(thread_id, p);
+            // The model the thread runs, for a cost estimate (codex reports no cost).
+            if let Some(model) = result["model"].as_str() {
+                p.events.push(AgentEvent::Update(AgentUpdate::SessionInfo {
+                    modes: Vec::new(),
+                    current_mode: None,
+                    models: Vec::new(),
+                    current_model: Some(model.to_owned()),
+                }));
+            }
         }
         if let Some(turn_id) = result["turn"]["id"].as_str() {
             self.begin_turn(turn_id);

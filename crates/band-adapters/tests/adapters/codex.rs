@@ -74,9 +74,8 @@ fn summary(events: &[AgentEvent]) -> Vec<String> {
                 format!("failed:{message}:{}", usage.as_ref().map_or("-".to_owned(), tokens))
             }
             AgentEvent::Notice { message } => format!("notice:{message}"),
-            AgentEvent::Update(AgentUpdate::SessionInfo { current_mode, current_model, .. }) => {
-                format!("info:{current_mode:?}:{current_model:?}")
-            }
+            // Its model, for a cost estimate: checked on its own below.
+            AgentEvent::Update(AgentUpdate::SessionInfo { .. }) => continue,
             AgentEvent::Update(AgentUpdate::Commands { commands }) => format!("commands:{}", commands.len()),
         };
         out.push(item);
@@ -695,4 +694,17 @@ fn each_message_carries_its_item_id() {
         .collect();
     assert!(!ids.is_empty());
     assert!(ids.iter().all(|id| id.starts_with("msg_")), "{ids:?}");
+}
+
+#[test]
+fn the_threads_model_is_reported_for_a_cost_estimate() {
+    let (events, _) = parse("accept.jsonl");
+    let models: Vec<Option<&str>> = events
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::Update(AgentUpdate::SessionInfo { current_model, .. }) => Some(current_model.as_deref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(models, [Some("gpt-5.5")]);
 }

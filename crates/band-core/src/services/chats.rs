@@ -24,6 +24,7 @@ use crate::ports::{
     AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
     MessageQueue, Notice, TurnLog, UsageScope,
 };
+use crate::prices::Prices;
 
 /// The largest message band accepts, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -43,6 +44,8 @@ pub struct ChatPorts {
     pub agents: Vec<Arc<dyn AgentRuntime>>,
     /// The agents chats may name.
     pub registry: Arc<AgentRegistry>,
+    /// Model prices, for the cost of turns whose agent reports none.
+    pub prices: Arc<Prices>,
     pub env: EnvSource,
 }
 
@@ -92,6 +95,8 @@ struct Run {
     /// Permission requests waiting for a person, in order.
     pending: Vec<String>,
     session_id: Option<String>,
+    /// The model the agent says it runs (its id and its name), for a cost estimate.
+    models: Vec<String>,
     /// The chat as last read. Only its id and workspace are used from it, for agent updates (the
     /// hot path): those never change. Decisions read the store.
     cached: Option<Chat>,
@@ -534,6 +539,10 @@ impl Inner {
                 }
             }
             AgentEvent::Update(update) => {
+                if let AgentUpdate::SessionInfo { models, current_model: Some(current), .. } = &update {
+                    let name = models.iter().find(|m| m.id == *current).map(|m| m.name.clone());
+                    run.models = std::iter::once(current.clone()).chain(name).collect();
+                }
                 self.append(chat, vec![EventPayload::Update(update)]).await?;
             }
             AgentEvent::Notice { message } => {
@@ -562,16 +571,27 @@ impl Inner {
                 }
             }
             AgentEvent::TurnEnded { stop_reason, usage } => {
-                let outcome =
-                    TurnOutcome { stop_reason: Some(stop_reason), error: None, usage: usage.unwrap_or_default() };
+                let usage = self.priced(run, chat, usage.unwrap_or_default());
+                let outcome = TurnOutcome { stop_reason: Some(stop_reason), error: None, usage };
                 self.end_turn(run, chat, outcome, ChatStatus::Completed).await?;
             }
             AgentEvent::TurnFailed { message, usage } => {
-                let outcome = TurnOutcome { stop_reason: None, error: Some(message), usage: usage.unwrap_or_default() };
+                let usage = self.priced(run, chat, usage.unwrap_or_default());
+                let outcome = TurnOutcome { stop_reason: None, error: Some(message), usage };
                 self.end_turn(run, chat, outcome, ChatStatus::Failed).await?;
             }
         }
         Ok(())
+    }
+
+    /// `usage` with a cost: the agent's own, else estimated from the price of the chat's model or
+    /// of the model the agent said it runs (none when neither has a price).
+    fn priced(&self, run: &Run, chat: &Chat, mut usage: Usage) -> Usage {
+        if usage.cost_usd.is_none() && usage.input_tokens + usage.output_tokens > 0 {
+            let models = chat.model.iter().map(|m| m.as_str()).chain(run.models.iter().map(String::as_str));
+            usage.cost_usd = self.ports.prices.estimate(models, &usage);
+        }
+        usage
     }
 
     /// Closes the turn; after a good end, the next queued message starts the next turn.

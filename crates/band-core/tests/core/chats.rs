@@ -54,6 +54,7 @@ async fn world() -> World {
             events: e,
             agents: vec![claude.clone()],
             registry: Arc::new(AgentRegistry::builtin()),
+            prices: Arc::new(Prices::builtin()),
             env,
         },
     );
@@ -379,6 +380,7 @@ async fn world_sharing(w: &World) -> Chats {
             events: e,
             agents: vec![],
             registry: Arc::new(AgentRegistry::builtin()),
+            prices: Arc::new(Prices::builtin()),
             env,
         },
     )
@@ -478,4 +480,47 @@ async fn interrupt_asks_the_running_agent_and_settings_changes_apply_to_the_next
     let updated = w.chats.update(chat.id, patch).await.expect("update");
     assert!(updated.labels.is_empty());
     assert_eq!((updated.model.as_deref(), updated.name.as_str()), (Some("sonnet"), "renamed"));
+}
+
+#[tokio::test]
+async fn a_turn_without_a_reported_cost_is_priced_from_its_model() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    let turn_cost = |usage: Option<Usage>| AgentEvent::TurnEnded { stop_reason: StopReason::EndTurn, usage };
+    let tokens = Usage { input_tokens: 1_000_000, output_tokens: 100_000, ..Usage::default() };
+
+    // The agent names its model in its session: gpt-5.5 is priced as gpt-5 ($1.25 in, $10 out).
+    w.chats.send(chat.id, "one").await.expect("send");
+    let agent = w.claude.last();
+    let info = AgentUpdate::SessionInfo {
+        modes: vec![],
+        current_mode: None,
+        models: vec![AgentChoice { id: "$runtime|gpt-5.5".into(), name: "gpt-5.5".into() }],
+        current_model: Some("$runtime|gpt-5.5".into()),
+    };
+    agent.emit(AgentEvent::Update(info)).await;
+    agent.emit(turn_cost(Some(tokens))).await;
+    // A cost the agent reports is kept as it is.
+    w.chats.send(chat.id, "two").await.expect("send");
+    agent.emit(turn_cost(Some(Usage { cost_usd: Some(0.5), ..tokens }))).await;
+    // The chat's own model comes first; one without a price gives way to the agent's.
+    for model in ["gemini-2.5-flash", "mystery-model"] {
+        let patch = ChatPatch { model: Some(Some(ModelName::new(model).expect("model"))), ..ChatPatch::default() };
+        w.chats.update(chat.id, patch).await.expect("update");
+        w.chats.send(chat.id, model).await.expect("send");
+        agent.emit(turn_cost(Some(tokens))).await;
+    }
+
+    let costs: Vec<Option<f64>> = w
+        .chats
+        .turns(chat.id)
+        .await
+        .expect("turns")
+        .iter()
+        .map(|t| t.outcome.as_ref().and_then(|o| o.usage.cost_usd))
+        .collect();
+    let near = |c: Option<f64>, x: f64| c.is_some_and(|c| (c - x).abs() < 1e-9);
+    assert_eq!(costs.len(), 4);
+    assert!(near(costs[0], 2.25) && costs[1] == Some(0.5), "{costs:?}");
+    assert!(near(costs[2], 0.3 + 0.25) && near(costs[3], 2.25), "{costs:?}");
 }
