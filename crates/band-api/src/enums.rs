@@ -62,6 +62,16 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// A transcript's format.
+    ExportFormat, "format" {
+        /// Markdown, for people.
+        Md = "md",
+        /// JSON (a `TranscriptInfo`), for programs.
+        Json = "json",
+    }
+}
+
+wire_enum! {
     /// Who answers a chat's permission requests.
     Mode, "mode" {
         /// A person, always.

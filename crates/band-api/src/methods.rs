@@ -107,6 +107,8 @@ methods! {
         ChatsEventsParams => Vec<EventInfo>;
     ChatsTurns = "chats.turns", read, "A chat's turns with their usage, cost, duration and stop reason.",
         ChatParams => Vec<TurnInfo>;
+    ChatsExport = "chats.export", read, "A chat's transcript, turn by turn (prompt, response, tool calls with the decision on each, usage), as Markdown or JSON.",
+        ChatsExportParams => ChatExport;
     ChatsUsage = "chats.usage", read, "Usage totals of a chat or of a workspace's chats.",
         UsageParams => UsageTotalsInfo;
     ChatsQueue = "chats.queue", read, "Messages waiting for a busy chat, in order.",

@@ -23,6 +23,7 @@ pub mod ports;
 mod prices;
 pub mod services;
 mod terminal;
+mod transcript;
 mod tunnel;
 
 pub use access::*;
@@ -39,4 +40,5 @@ pub use names::{
 };
 pub use prices::{Price, Prices};
 pub use terminal::*;
+pub use transcript::{Transcript, TranscriptPermission, TranscriptTool, TranscriptTurn};
 pub use tunnel::{TunnelState, TunnelUrl};

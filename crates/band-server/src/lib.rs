@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod session;
 pub mod settings;
 pub mod terminal_ws;
+pub mod transcripts;
 pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
@@ -244,6 +245,18 @@ impl Band {
             sink.clone(),
             worktrees_dir.clone(),
         ));
+        let transcripts: Option<Arc<dyn band_core::ports::TranscriptSink>> = match settings.transcripts.dir.as_deref() {
+            None => None,
+            Some(dir) => {
+                let path = expand_home(dir, &config.home);
+                if !path.is_absolute() {
+                    return Err(StartError::Config(format!(
+                        "transcripts.dir '{dir}' in settings.json must be an absolute path or start with ~/"
+                    )));
+                }
+                Some(Arc::new(transcripts::TranscriptFiles::new(path)))
+            }
+        };
         let registry =
             Arc::new(settings.agent_registry().map_err(|e| StartError::Config(format!("{e} (in settings.json)")))?);
         let env: band_core::services::EnvSource =
@@ -266,6 +279,7 @@ impl Band {
                 agents,
                 registry,
                 prices: Arc::new(settings.prices()),
+                transcripts,
                 env,
             },
         );

@@ -52,6 +52,10 @@ pub struct Settings {
     /// besides loopback, e.g. `["192.168.1.20", "mybox.lan"]`, each on the listening port.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_hosts: Vec<String>,
+    /// Transcript files: `dir` (`~/` expanded), where each finished turn of every chat is
+    /// appended as Markdown; off when absent.
+    #[serde(default, skip_serializing_if = "TranscriptSettings::is_empty")]
+    pub transcripts: TranscriptSettings,
     /// Model prices in US dollars per million tokens, over the built-in ones:
     /// `{"gpt-5.5": {"input": 1.25, "output": 10, "cacheRead": 0.125}}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -96,6 +100,21 @@ pub struct AgentSettings {
     /// The arguments that print its version (default `--version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_args: Option<Vec<String>>,
+}
+
+/// `transcripts`: per-turn transcript files, off by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptSettings {
+    /// The directory (`~/` is expanded); never written unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
+}
+
+impl TranscriptSettings {
+    fn is_empty(&self) -> bool {
+        self.dir.is_none()
+    }
 }
 
 /// One model's price (`prices.<model>`), US dollars per million tokens.

@@ -192,6 +192,13 @@ export type ToolCallStatus = "pending" | "in_progress" | "completed" | "failed";
  */
 export type DecidedBy = "user" | "mode";
 /**
+ * A transcript's format.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ExportFormat".
+ */
+export type ExportFormat = "md" | "json";
+/**
  * What a directory entry is.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -661,6 +668,19 @@ export interface Methods {
       chat: number;
     };
     result: TurnInfo[];
+  };
+  /**
+   * A chat's transcript, turn by turn (prompt, response, tool calls with the decision on each, usage), as Markdown or JSON.
+   */
+  "chats.export": {
+    params: {
+      chat: number;
+      /**
+       * Default md.
+       */
+      format?: ExportFormat | null;
+    };
+    result: ChatExport;
   };
   /**
    * Usage totals of a chat or of a workspace's chats.
@@ -1274,6 +1294,19 @@ export interface TurnInfo {
   usage: UsageInfo;
 }
 /**
+ * A chat's transcript as a document.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatExport".
+ */
+export interface ChatExport {
+  /**
+   * The document: Markdown, or a `TranscriptInfo` as JSON text.
+   */
+  content: string;
+  format: ExportFormat;
+}
+/**
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "UsageTotalsInfo".
  */
@@ -1711,6 +1744,17 @@ export interface ChatsEventsParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatsExportParams".
+ */
+export interface ChatsExportParams {
+  chat: number;
+  /**
+   * Default md.
+   */
+  format?: ExportFormat | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "ChatsListParams".
  */
 export interface ChatsListParams {
@@ -2092,6 +2136,7 @@ export const DecisionValues: readonly Decision[] = ["allow","deny"];
 export const DeviceScopeValues: readonly DeviceScope[] = ["read","control"];
 export const EntryKindValues: readonly EntryKind[] = ["dir","file","symlink","other"];
 export const ErrorKindValues: readonly ErrorKind[] = ["invalid_input","not_found","conflict","refused","forbidden","internal"];
+export const ExportFormatValues: readonly ExportFormat[] = ["md","json"];
 export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices","agents"];
 export const ModeValues: readonly Mode[] = ["ask","accept-edits","allow-all"];
 export const ScopeValues: readonly Scope[] = ["read","control","admin"];

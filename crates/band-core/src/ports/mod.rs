@@ -10,6 +10,7 @@ mod files;
 mod git;
 mod store;
 mod terminal;
+mod transcripts;
 mod tunnel;
 
 pub use access::{Background, Clock, MainTokenStore, Secrets};
@@ -24,4 +25,5 @@ pub use store::{
     WorkspaceStore,
 };
 pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
+pub use transcripts::TranscriptSink;
 pub use tunnel::{HostAllowList, StartedTunnel, TunnelExits, TunnelProcess, TunnelProvider};

@@ -22,9 +22,10 @@ use crate::model::{ChatId, ChatStatus, PermissionMode};
 use crate::names::{ChatName, Labels, ModelName};
 use crate::ports::{
     AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
-    MessageQueue, Notice, TurnLog, UsageScope,
+    MessageQueue, Notice, TranscriptSink, TurnLog, UsageScope,
 };
 use crate::prices::Prices;
+use crate::transcript::Transcript;
 
 /// The largest message band accepts, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -46,6 +47,8 @@ pub struct ChatPorts {
     pub registry: Arc<AgentRegistry>,
     /// Model prices, for the cost of turns whose agent reports none.
     pub prices: Arc<Prices>,
+    /// Where each finished turn's transcript goes, when the user asked for that.
+    pub transcripts: Option<Arc<dyn TranscriptSink>>,
     pub env: EnvSource,
 }
 
@@ -308,6 +311,13 @@ impl Chats {
         Ok(self.inner.ports.log.events_before(id, before, limit).await?)
     }
 
+    /// The chat's whole log as a transcript, turn by turn.
+    pub async fn transcript(&self, id: ChatId) -> Result<Transcript, CoreError> {
+        let chat = self.inner.chat(id).await?;
+        let events = self.inner.events_from(id, 0).await?;
+        Ok(Transcript::from_events(chat, &events))
+    }
+
     pub async fn turns(&self, id: ChatId) -> Result<Vec<Turn>, CoreError> {
         self.inner.chat(id).await?;
         Ok(self.inner.ports.turns.turns(id).await?)
@@ -422,15 +432,49 @@ impl Inner {
         })
     }
 
-    /// Appends to the log, then announces what was stored.
+    /// Appends to the log, then announces what was stored (and writes the transcript of a turn
+    /// that ended, when transcript files are on).
     async fn append(&self, chat: &Chat, payloads: Vec<EventPayload>) -> Result<Vec<ChatEvent>, CoreError> {
         let status_changed = payloads.iter().any(|p| matches!(p, EventPayload::Status { .. }));
+        let turn_ended = payloads.iter().any(|p| matches!(p, EventPayload::TurnEnded(_)));
         let events = self.ports.log.append_events(vec![(chat.id, payloads)]).await?;
         self.ports.events.publish(Notice::ChatEvents { workspace: chat.workspace_id, events: events.clone().into() });
         if status_changed && let Ok(chat) = self.ports.chats.chat(chat.id).await {
             self.ports.events.publish(Notice::ChatChanged(chat));
         }
+        if turn_ended {
+            self.write_transcript(chat).await;
+        }
         Ok(events)
+    }
+
+    /// Every event of the chat after `after`, in pages.
+    async fn events_from(&self, id: ChatId, mut after: u64) -> Result<Vec<ChatEvent>, CoreError> {
+        const PAGE: usize = 1000;
+        let mut all = Vec::new();
+        loop {
+            let page = self.ports.log.events_after(id, after, PAGE).await?;
+            let full = page.len() == PAGE;
+            after = page.last().map_or(after, |e| e.seq);
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// The newest turn's transcript to the transcript sink, if there is one. A turn that cannot
+    /// be read back is not written; it never fails the turn.
+    async fn write_transcript(&self, chat: &Chat) {
+        let Some(sink) = &self.ports.transcripts else { return };
+        let Ok(turns) = self.ports.turns.turns(chat.id).await else { return };
+        let Some(turn) = turns.last() else { return };
+        // The turn's prompt is the event just before its start.
+        let Ok(events) = self.events_from(chat.id, turn.started_seq.saturating_sub(2)).await else { return };
+        let transcript = Transcript::from_events(chat.clone(), &events);
+        if let Some(t) = transcript.turns.first() {
+            sink.turn_ended(chat, turns.len(), t.to_markdown(turns.len())).await;
+        }
     }
 
     async fn queue_changed(&self, chat: &Chat) {

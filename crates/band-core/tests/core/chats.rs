@@ -23,6 +23,18 @@ struct World {
     claude: Arc<FakeRuntime>,
     chats: Chats,
     ws_path: PathBuf,
+    transcripts: Arc<Transcripts>,
+}
+
+/// The turns written to the transcript sink: (chat, turn number, Markdown).
+#[derive(Default)]
+struct Transcripts(std::sync::Mutex<Vec<(ChatId, usize, String)>>);
+
+#[async_trait::async_trait]
+impl band_core::ports::TranscriptSink for Transcripts {
+    async fn turn_ended(&self, chat: &Chat, number: usize, markdown: String) {
+        self.0.lock().expect("lock").push((chat.id, number, markdown));
+    }
 }
 
 async fn world() -> World {
@@ -39,6 +51,7 @@ async fn world() -> World {
     let workspaces = Arc::new(Workspaces::new(ps, ws, g, e.clone(), PathBuf::from("/wt")));
     let (w, _) = workspaces.create("app", "feat", None).await.expect("workspace");
     let claude = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
+    let transcripts = Arc::new(Transcripts::default());
     let env: band_core::services::EnvSource =
         Arc::new(|agent| [("AGENT".to_owned(), agent.id.to_string())].into_iter().collect());
     let term_host = band_testkit::terminal::FakeTerminalHost::new();
@@ -55,11 +68,12 @@ async fn world() -> World {
             agents: vec![claude.clone()],
             registry: Arc::new(AgentRegistry::builtin()),
             prices: Arc::new(Prices::builtin()),
+            transcripts: Some(transcripts.clone()),
             env,
         },
     );
     let teardown = band_core::services::WorkspaceTeardown::new(workspaces, chats.clone(), terminals.clone());
-    World { store, git, terminals, term_host, teardown, sink, claude, chats, ws_path: w.path }
+    World { store, git, terminals, term_host, teardown, sink, claude, chats, ws_path: w.path, transcripts }
 }
 
 impl World {
@@ -381,6 +395,7 @@ async fn world_sharing(w: &World) -> Chats {
             agents: vec![],
             registry: Arc::new(AgentRegistry::builtin()),
             prices: Arc::new(Prices::builtin()),
+            transcripts: None,
             env,
         },
     )
@@ -523,4 +538,39 @@ async fn a_turn_without_a_reported_cost_is_priced_from_its_model() {
     assert_eq!(costs.len(), 4);
     assert!(near(costs[0], 2.25) && costs[1] == Some(0.5), "{costs:?}");
     assert!(near(costs[2], 0.3 + 0.25) && near(costs[3], 2.25), "{costs:?}");
+}
+
+#[tokio::test]
+async fn a_chat_exports_turn_by_turn_and_each_ended_turn_goes_to_the_transcript_sink() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    w.chats.send(chat.id, "write a").await.expect("send");
+    let agent = w.claude.last();
+    agent.emit(chunk("Writing.")).await;
+    agent
+        .emit(AgentEvent::Update(AgentUpdate::ToolCall {
+            id: "t1".into(),
+            title: "Write a".into(),
+            kind: "edit".into(),
+            input: "{}".into(),
+        }))
+        .await;
+    agent.emit(ask("r1", "Write", true)).await;
+    w.chats.respond(chat.id, None, PermissionDecision::Allow).await.expect("allow");
+    agent.emit(end(10, 5)).await;
+    w.chats.send(chat.id, "and b").await.expect("send");
+    w.chats.stop(chat.id).await.expect("stop");
+
+    let t = w.chats.transcript(chat.id).await.expect("transcript");
+    assert_eq!(t.turns.iter().map(|t| t.prompt.as_str()).collect::<Vec<_>>(), ["write a", "and b"]);
+    assert_eq!(t.turns[0].tools[0].decision, Some((PermissionDecision::Allow, Decider::User)));
+    assert_eq!(t.turns[1].stop_reason, Some(StopReason::Cancelled), "a stopped turn is a turn too");
+    let written = w.transcripts.0.lock().expect("lock").clone();
+    let numbers: Vec<(ChatId, usize)> = written.iter().map(|(c, n, _)| (*c, *n)).collect();
+    assert_eq!(numbers, [(chat.id, 1), (chat.id, 2)]);
+    assert!(written[0].2.starts_with("## Turn 1\n\n**Prompt**\n\n> write a\n"), "{}", written[0].2);
+    assert!(written[0].2.contains("allow by a person"), "{}", written[0].2);
+    assert!(written[1].2.starts_with("## Turn 2\n\n**Prompt**\n\n> and b\n"), "{}", written[1].2);
+    let e = w.chats.transcript(ChatId(999)).await.expect_err("no such chat");
+    assert!(matches!(e, CoreError::NotFound(_)), "{e}");
 }

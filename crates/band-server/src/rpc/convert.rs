@@ -395,6 +395,63 @@ pub fn agent_status_info(s: &AgentStatus) -> api::AgentInfo {
     }
 }
 
+pub fn transcript_info(t: &band_core::Transcript) -> api::TranscriptInfo {
+    let decided = |d: &Option<(PermissionDecision, Decider)>| {
+        d.map(|(decision, by)| {
+            let by = match by {
+                Decider::User => api::DecidedBy::User,
+                Decider::Mode => api::DecidedBy::Mode,
+            };
+            (decision_info(decision), by)
+        })
+    };
+    let turns = t
+        .turns
+        .iter()
+        .map(|turn| api::TranscriptTurnInfo {
+            prompt: turn.prompt.clone(),
+            started_at: turn.started_at,
+            ended_at: turn.ended_at,
+            response: turn.response.clone(),
+            thoughts: turn.thoughts.clone(),
+            tool_calls: turn
+                .tools
+                .iter()
+                .map(|tool| {
+                    let d = decided(&tool.decision);
+                    api::TranscriptToolInfo {
+                        tool_call_id: tool.id.clone(),
+                        title: tool.title.clone(),
+                        tool_kind: tool.kind.clone(),
+                        raw_input: raw(&tool.input),
+                        status: tool.status.map(tool_status_info),
+                        raw_output: tool.output.clone(),
+                        decision: d.map(|d| d.0),
+                        decided_by: d.map(|d| d.1),
+                    }
+                })
+                .collect(),
+            permissions: turn
+                .permissions
+                .iter()
+                .map(|p| {
+                    let d = decided(&p.decision);
+                    api::TranscriptPermissionInfo {
+                        tool: p.tool.clone(),
+                        raw_input: raw(&p.input),
+                        decision: d.map(|d| d.0),
+                        decided_by: d.map(|d| d.1),
+                    }
+                })
+                .collect(),
+            stop_reason: turn.stop_reason.map(stop_reason_info),
+            error: turn.error.clone(),
+            usage: turn.usage.as_ref().map(usage_info),
+        })
+        .collect();
+    api::TranscriptInfo { chat: chat_info(&t.chat), turns }
+}
+
 fn choice_info(c: &AgentChoice) -> api::ChoiceInfo {
     api::ChoiceInfo { id: c.id.clone(), name: c.name.clone() }
 }

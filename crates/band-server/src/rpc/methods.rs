@@ -137,6 +137,16 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
         };
         Ok(chat_info(&c.chats.create(req).await?))
     })?;
+    add::<api::ChatsExport, _, _>(m, |c, p| async move {
+        let transcript = c.chats.transcript(ChatId(p.chat)).await?;
+        let format = p.format.unwrap_or(api::ExportFormat::Md);
+        let content = match format {
+            api::ExportFormat::Md => transcript.to_markdown(),
+            api::ExportFormat::Json => serde_json::to_string_pretty(&transcript_info(&transcript))
+                .map_err(|e| CoreError::Internal(Box::new(e)))?,
+        };
+        Ok(api::ChatExport { format, content })
+    })?;
     add::<api::ChatsList, _, _>(m, |c, p| async move {
         Ok(c.chats.list(p.workspace.as_deref()).await?.iter().map(chat_info).collect())
     })?;
