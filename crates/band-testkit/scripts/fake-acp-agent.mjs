@@ -9,8 +9,9 @@
 //   FAKE_ACP=no-load    says loadSession but refuses session/load (as Gemini CLI does in the
 //                       minute a session was made)
 //
-//   prompt "stream N"   N agent_message_chunk updates, each carrying the wall-clock time it was
-//                       written (`t=<unix microseconds>`), then end_turn
+//   prompt "stream N [MS]"  N agent_message_chunk updates (MS milliseconds apart, default 0),
+//                       each carrying the wall-clock time it was written (`t=<unix
+//                       microseconds> `), then end_turn
 //   prompt "ask"        a tool_call, then a permission request (options allow_once "yes",
 //                       reject_once "no"); the turn says which option came back
 //   prompt "ask-no-reject"  the same with only an allow option
@@ -48,7 +49,11 @@ let cancel = null;
 async function prompt(id, sessionId, words) {
   const [what, arg] = words.split(/\s+/);
   if (what === "stream") {
-    for (let i = 0; i < Number(arg); i++) text(sessionId, `t=${now()} `);
+    const gap = Number(words.split(/\s+/)[2] ?? 0);
+    for (let i = 0; i < Number(arg); i++) {
+      if (gap) await new Promise((r) => setTimeout(r, gap));
+      text(sessionId, `t=${now()} `);
+    }
   } else if (what === "ask" || what === "ask-no-reject") {
     const toolCall = { toolCallId: "call-1", title: "touch x", kind: "edit", status: "pending", rawInput: { path: "x" } };
     update(sessionId, { sessionUpdate: "tool_call", ...toolCall });
