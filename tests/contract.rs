@@ -217,7 +217,7 @@ async fn a_crash_fails_the_chat(cli: Cli) {
     let (_, pid) = chats.agent_pids().await.first().copied().expect("a live agent");
     let status = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().expect("kill");
     assert!(status.success());
-    s.band.wait_status(s.chat, &["failed"], Duration::from_secs(5)).await;
+    s.band.wait_status(s.chat, &["failed"], Duration::from_secs(1)).await;
     let turns = s.band.call("chats.turns", json!({"chat": s.chat})).await;
     assert!(turns[0]["error"].as_str().is_some_and(|e| e.contains("killed by signal 9")), "{}: {turns}", cli.id);
     s.finish().await;

@@ -18,6 +18,7 @@
 //   prompt "requests"   asks band fs/write_text_file, terminal/create and craft/drainMidTurnQueue,
 //                       and says the error code of each answer
 //   prompt "hang"       never ends the turn until session/cancel (then stopReason cancelled)
+//   prompt "cost"       a usage_update whose cost (the session's so far) grows by $0.25
 //   anything else       "echo: <text>"
 import { createInterface } from "node:readline";
 import { performance } from "node:perf_hooks";
@@ -45,6 +46,7 @@ const ask = (method, params) =>
     out({ id, method, params });
   });
 let cancel = null;
+let spent = 0;
 
 async function prompt(id, sessionId, words) {
   const [what, arg] = words.split(/\s+/);
@@ -71,6 +73,10 @@ async function prompt(id, sessionId, words) {
       codes.push(`${method}=${answer.error?.code}`);
     }
     text(sessionId, codes.join(" "));
+  } else if (what === "cost") {
+    spent += 0.25;
+    update(sessionId, { sessionUpdate: "usage_update", used: 1000, size: 200000, cost: { amount: spent, currency: "USD" } });
+    text(sessionId, "spent");
   } else if (what === "hang") {
     await new Promise((resolve) => (cancel = resolve));
     out({ id, result: { stopReason: "cancelled" } });

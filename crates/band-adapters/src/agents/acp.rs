@@ -712,12 +712,19 @@ impl AcpParser {
                 let entries = entries.filter_map(|e| e["content"].as_str().map(str::to_owned)).collect();
                 out.push(AgentEvent::Update(AgentUpdate::Plan { entries }));
             }
+            // ACP's usage_update is the session's context (`used`/`size`) and its cost so far:
+            // band reports the turn's cost so far (with the turn's tokens, when known).
             "usage_update" => {
                 if let Some(amount) = update["cost"]["amount"].as_f64() {
-                    if self.cost.is_none() {
-                        self.cost_at_start = 0.0;
-                    }
                     self.cost = Some(amount);
+                    if loading {
+                        // A loaded session's cost so far belongs to its earlier turns.
+                        self.cost_at_start = amount;
+                    } else if amount > 0.0 {
+                        let cost = (amount - self.cost_at_start).max(0.0);
+                        let usage = Usage { cost_usd: Some(cost), ..self.turn_usage.unwrap_or_default() };
+                        out.push(AgentEvent::Update(AgentUpdate::Usage(usage)));
+                    }
                 }
             }
             "available_commands_update" => {

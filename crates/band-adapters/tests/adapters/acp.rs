@@ -276,3 +276,23 @@ async fn messages_without_an_id_get_one_that_changes_when_something_else_comes_b
     assert_eq!(ids, ["m2", "m3"], "one per message, new after each turn");
     agent.stop("ids").await;
 }
+
+#[tokio::test]
+async fn a_session_cost_reported_in_usage_updates_is_each_turns_share() {
+    let mut agent = Agent::start("cost", "", None).await;
+    for _ in 0..2 {
+        agent.handle.prompt("cost").await.expect("prompt");
+        let events = agent.turn().await;
+        let live: Vec<Option<f64>> = events
+            .iter()
+            .filter_map(|e| match e {
+                AgentEvent::Update(AgentUpdate::Usage(u)) => Some(u.cost_usd),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(live, [Some(0.25)], "the turn's cost so far, not the session's");
+        let Some(AgentEvent::TurnEnded { usage: Some(usage), .. }) = events.last() else { panic!("{events:#?}") };
+        assert_eq!((usage.cost_usd, usage.input_tokens), (Some(0.25), 10));
+    }
+    agent.stop("cost").await;
+}
