@@ -377,6 +377,15 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     assert!(msg.contains("is not inside a band workspace"), "{msg}");
     let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "gpt-9"]).await);
     assert_eq!(msg, "no agent 'gpt-9' (band knows 22 agents); see `band agents list`");
+    // Refused before anything is made: no workspace for a chat that cannot start.
+    let msg =
+        error(&env.band(&["workspaces", "create", "webapp", "other", "--prompt", "hi", "--agent", "gpt-9"]).await);
+    assert!(msg.starts_with("no agent 'gpt-9'"), "{msg}");
+    let msg =
+        error(&env.band(&["workspaces", "create", "webapp", "other", "--prompt", "hi", "--agent", "aider"]).await);
+    assert_eq!(msg, "the Aider agent ('aider') speaks terminal, which this band-server does not run");
+    let listed = env.json(&["workspaces", "list"]).await;
+    assert!(listed.as_array().expect("list").iter().all(|w| w["branch"] != "other"), "{listed}");
     let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "GPT 9"]).await);
     assert!(msg.starts_with("invalid agent id 'GPT 9': it must start with a lowercase letter"), "{msg}");
 

@@ -124,8 +124,8 @@ impl Chats {
     /// agent whose protocol this server does not run.
     pub async fn create(&self, req: CreateChat) -> Result<Chat, CoreError> {
         let (_, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
+        self.check_agent(req.agent.as_ref())?;
         let agent = req.agent.unwrap_or_else(AgentId::default_agent);
-        self.inner.runtime(self.inner.ports.registry.get(&agent)?)?;
         let mode = req.mode.unwrap_or(PermissionMode::Ask);
         let name = match req.name {
             Some(n) => n,
@@ -140,6 +140,16 @@ impl Chats {
             .await?;
         self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
         Ok(chat)
+    }
+
+    /// Whether a chat could be created with `agent` (the default when `None`): it is in the
+    /// registry and this server runs its protocol.
+    ///
+    /// # Errors
+    /// As [`Chats::create`] for the agent.
+    pub fn check_agent(&self, agent: Option<&AgentId>) -> Result<(), CoreError> {
+        let default = AgentId::default_agent();
+        self.inner.runtime(self.inner.ports.registry.get(agent.unwrap_or(&default))?).map(|_| ())
     }
 
     /// Chats of one workspace (a selector) or of all.

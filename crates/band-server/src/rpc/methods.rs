@@ -58,6 +58,12 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         if p.prompt.is_none() && (p.agent.is_some() || p.model.is_some() || p.mode.is_some()) {
             return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
         }
+        // The chat's settings are checked before anything is made: a refused request changes nothing.
+        let agent = p.agent.as_ref().map(agent).transpose()?;
+        let model = p.model.as_deref().map(ModelName::new).transpose()?;
+        if p.prompt.is_some() {
+            c.chats.check_agent(agent.as_ref())?;
+        }
         let (ws, created) = c.workspaces.create(&p.project, &p.branch, p.base.as_deref()).await?;
         let chat = match p.prompt {
             None => None,
@@ -66,8 +72,8 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
                     .chats
                     .create(CreateChat {
                         workspace: ws.id.0.to_string(),
-                        agent: p.agent.as_ref().map(agent).transpose()?,
-                        model: p.model.as_deref().map(ModelName::new).transpose()?,
+                        agent,
+                        model,
                         mode: p.mode.map(mode),
                         ..CreateChat::default()
                     })
