@@ -17,8 +17,9 @@ use tokio::io::AsyncReadExt;
 
 use super::process;
 
-/// How long a version probe may take.
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a version probe may take: `gemini --version` alone takes 3.5-4.5 s on a 2-core
+/// machine (node loading its bundle), more when the machine is busy.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(15);
 /// What is read of a probe's output.
 const MAX_OUTPUT: u64 = 16 * 1024;
 
