@@ -56,6 +56,9 @@ enum Command {
     /// Git worktrees, one per piece of work.
     #[command(subcommand)]
     Workspaces(WorkspacesCmd),
+    /// The agents band can run: installed or not, their versions, how to install the others.
+    #[command(subcommand)]
+    Agents(AgentsCmd),
     /// Chats: coding agents at work in workspaces.
     #[command(subcommand)]
     Chats(chats::ChatsCmd),
@@ -92,6 +95,12 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum AgentsCmd {
+    /// Every agent band knows (built in, or from settings.json), installed ones first.
+    List,
+}
+
+#[derive(Subcommand)]
 enum ProjectsCmd {
     /// Register the git repository at PATH.
     Add {
@@ -117,9 +126,9 @@ enum WorkspacesCmd {
         /// Start a chat in the new workspace with this first message.
         #[arg(long)]
         prompt: Option<String>,
-        /// The chat's agent (with --prompt): claude-code (default) or codex.
+        /// The chat's agent (with --prompt): an id from `band agents list` (default claude-code).
         #[arg(long, requires = "prompt")]
-        agent: Option<api::Agent>,
+        agent: Option<api::AgentId>,
         /// The chat's model (with --prompt).
         #[arg(long, requires = "prompt")]
         model: Option<String>,
@@ -256,6 +265,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 out.workspace_removed(&call.call::<api::WorkspacesRemove>(p).await?)
             }
         },
+        Command::Agents(AgentsCmd::List) => out.agents(&call.call::<api::AgentsList>(api::NoParams {}).await?),
         Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
         Command::Terminals(cmd) => terminals::run(cmd, &call, &out).await,
         Command::Devices(cmd) => devices::devices(cmd, &call, &out).await,
@@ -326,6 +336,7 @@ fn fix_words(fix: &api::ErrorFix) -> String {
         }
         F::UseMainToken {} => "only the main token (on the machine running band-server) may do that".into(),
         F::NewPairingCode {} => "ask for a new one with `band qr`".into(),
+        F::InstallAgent { agent, install } => api::errors::install_words(agent, install.as_ref()),
     }
 }
 

@@ -6,7 +6,7 @@
 
 import { createContext, useContext } from "react";
 import { Rpc, type ConnectionState } from "../api/rpc";
-import type { Agent, ChatInfo, Mode, WorkspaceNotice } from "../api/types";
+import type { AgentId, ChatInfo, Mode, WorkspaceNotice } from "../api/types";
 import {
   addProject,
   addWorkspace,
@@ -210,7 +210,7 @@ export class Band {
     branch: string;
     base?: string;
     prompt?: string;
-    agent?: Agent;
+    agent?: AgentId;
     model?: string;
     mode?: Mode;
   }) {

@@ -4,6 +4,7 @@
 
 import { codes, RpcError } from "../api/rpc";
 import type { ErrorData, ErrorFix } from "../api/types";
+import { installText } from "./agents";
 
 /** The error's data, when the server sent band's (every method error does). */
 export function errorData(e: unknown): ErrorData | null {
@@ -41,6 +42,10 @@ export function fixText(fix: ErrorFix): string {
       return "only the main token (on the machine running band-server) may do that";
     case "new_pairing_code":
       return "ask for a new pairing code";
+    case "install_agent": {
+      const how = fix.install ? ` (${installText(fix.install)})` : "";
+      return `install it on the machine running band${how}, or set agents.${fix.agent}.binary in band's settings.json`;
+    }
   }
 }
 

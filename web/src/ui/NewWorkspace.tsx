@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import type { Agent, Mode } from "../api/types";
+import type { AgentId, Mode } from "../api/types";
 import { useBand } from "../state/band";
 import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
@@ -12,7 +12,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   const info = useStore(band.state, (s) => s.projects.find((p) => p.name === project));
   const [branch, setBranch] = useState("");
   const [base, setBase] = useState("");
-  const [agent, setAgent] = useState<Agent>("claude-code");
+  const [agent, setAgent] = useState<AgentId>("claude-code");
   const [mode, setMode] = useState<Mode>("ask");
   const [model, setModel] = useState("");
   const [prompt, setPrompt] = useState("");

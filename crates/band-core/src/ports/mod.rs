@@ -10,10 +10,13 @@ mod files;
 mod git;
 mod store;
 mod terminal;
+mod transcripts;
 mod tunnel;
 
 pub use access::{Background, Clock, MainTokenStore, Secrets};
-pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
+pub use agent::{
+    AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentPresence, AgentProbe, AgentRuntime,
+};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;
@@ -22,4 +25,5 @@ pub use store::{
     WorkspaceStore,
 };
 pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
+pub use transcripts::TranscriptSink;
 pub use tunnel::{HostAllowList, StartedTunnel, TunnelExits, TunnelProcess, TunnelProvider};

@@ -37,7 +37,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use band_core::services::{Caller, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces};
+use band_core::services::{
+    Agents, Caller, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+};
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -56,6 +58,7 @@ pub struct ApiContext {
     pub projects: Projects,
     pub workspaces: Arc<Workspaces>,
     pub chats: Chats,
+    pub agents: Arc<Agents>,
     pub files: Arc<Files>,
     pub layouts: Layouts,
     pub terminals: Terminals,
@@ -91,6 +94,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     let mut m = RpcModule::new(ctx);
     methods::projects(&mut m)?;
     methods::workspaces(&mut m)?;
+    methods::agents(&mut m)?;
     methods::chats(&mut m)?;
     methods::queue(&mut m)?;
     methods::files(&mut m)?;
@@ -249,6 +253,7 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
                 ListOf::Chats => api::ListOf::Chats,
                 ListOf::Terminals => api::ListOf::Terminals,
                 ListOf::Devices => api::ListOf::Devices,
+                ListOf::Agents => api::ListOf::Agents,
             },
         },
         Fix::ChooseName => F::ChooseName {},
@@ -263,6 +268,10 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
         Fix::PairAgain { scope } => F::PairAgain { scope: convert::scope_info(scope) },
         Fix::UseMainToken => F::UseMainToken {},
         Fix::NewPairingCode => F::NewPairingCode {},
+        Fix::InstallAgent { agent, install } => F::InstallAgent {
+            agent: api::AgentId(agent.to_string()),
+            install: install.as_ref().map(convert::install_info),
+        },
     }
 }
 
