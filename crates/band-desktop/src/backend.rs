@@ -125,6 +125,9 @@ pub async fn start_or_attach(
     if let Some(port) = port {
         config.port = port;
     }
+    if config.web_dir.is_none() {
+        config.web_dir = packaged_web_dir();
+    }
     let started = match agents {
         Some(agents) => band_server::start_with(config, agents).await,
         None => band_server::start(config).await,
@@ -138,6 +141,16 @@ pub async fn start_or_attach(
         token,
         backend: Backend::Embedded(running),
     })
+}
+
+/// The dashboard's files where the packages put them: `<prefix>/share/band/web`, the shell
+/// being `<prefix>/lib/band/band-desktop-shell` (or `<prefix>/bin/...` in the tarball).
+fn packaged_web_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [dir.join("../../share/band/web"), dir.join("../share/band/web")]
+        .into_iter()
+        .find(|d| d.join("index.html").is_file())
 }
 
 /// The server holding the lock: its port (once recorded) and a health check.
