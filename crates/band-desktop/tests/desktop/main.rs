@@ -62,9 +62,23 @@ fn the_dashboard_renders_and_the_folder_picker_adds_a_project() {
     });
 }
 
+/// A stand-in for the person's editor ($VISUAL): a script that writes down its arguments.
+fn recording_editor() -> (tempfile::TempDir, String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("my-editor");
+    let out = dir.path().join("opened");
+    std::fs::write(&script, format!("#!/bin/sh\necho \"$@\" > '{}.tmp' && mv '{0}.tmp' '{0}'\n", out.display()))
+        .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    (dir, script.display().to_string(), out.display().to_string())
+}
+
 #[test]
 fn a_working_agent_shows_in_the_tray_notifies_and_quitting_asks_then_leaves_nothing() {
-    in_child("a_working_agent_shows_in_the_tray_notifies_and_quitting_asks_then_leaves_nothing", || {
+    let (_editor_dir, editor, opened) = recording_editor();
+    let env = [("VISUAL", editor.as_str()), ("BAND_TEST_OPENED", opened.as_str())];
+    in_child_with("a_working_agent_shows_in_the_tray_notifies_and_quitting_asks_then_leaves_nothing", &env, || {
         let home = tempfile::tempdir().expect("tempdir");
         let repo = TestRepo::named("desk-agents");
         repo.commit_file("README.md", "hello\n", "first");

@@ -69,6 +69,11 @@ pub fn nonce() -> String {
 /// Runs `body` in a child process of this test binary (its own GTK, its own display); in the
 /// parent, checks that the child passed and left no process behind.
 pub fn in_child(test: &str, body: impl FnOnce()) {
+    in_child_with(test, &[], body);
+}
+
+/// As [`in_child`], with more environment for the child.
+pub fn in_child_with(test: &str, env: &[(&str, &str)], body: impl FnOnce()) {
     if std::env::var(CHILD).is_ok_and(|c| c == test) {
         body();
         return;
@@ -78,6 +83,7 @@ pub fn in_child(test: &str, body: impl FnOnce()) {
     let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
     cmd.args([test, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD, test);
     gui_env(&mut cmd, &display, &run);
+    cmd.envs(env.iter().copied());
     let out = cmd.output().expect("the child runs");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success() && text.contains("1 passed"), "the shell's child failed:\n{text}");
