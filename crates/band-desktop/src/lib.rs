@@ -65,6 +65,7 @@ pub fn shell_main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BAND_LOG").unwrap_or_else(|_| "info,jsonrpsee=warn".into()),
         )
