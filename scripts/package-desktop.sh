@@ -15,7 +15,10 @@ for tool in dpkg-deb cargo; do
   command -v "$tool" >/dev/null 2>&1 || { echo "package-desktop needs $tool" >&2; exit 1; }
 done
 ./scripts/web.sh
-cargo build --release --locked -p band-desktop -p band-cli
+# BAND_PACKAGE_PROFILE=debug packages a debug build (a quick check of the layout).
+profile="${BAND_PACKAGE_PROFILE:-release}"
+if [ "$profile" = release ]; then cargo build --release --locked -p band-desktop -p band-cli
+else cargo build --locked -p band-desktop -p band-cli; fi
 target="${CARGO_TARGET_DIR:-target}"
 version="$(cargo metadata --no-deps --format-version 1 | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"]=="band-desktop"))')"
 arch="$(dpkg --print-architecture)"
@@ -26,8 +29,8 @@ trap 'rm -rf "$stage"' EXIT
 root="$stage/band-desktop_${version}_${arch}"
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/band" "$root/usr/share/band" \
   "$root/usr/share/applications" "$root/usr/share/icons/hicolor/scalable/apps"
-install -m 755 "$target/release/band-desktop" "$target/release/band" "$root/usr/bin/"
-install -m 755 "$target/release/band-desktop-shell" "$root/usr/lib/band/"
+install -m 755 "$target/$profile/band-desktop" "$target/$profile/band" "$root/usr/bin/"
+install -m 755 "$target/$profile/band-desktop-shell" "$root/usr/lib/band/"
 cp -r web/dist "$root/usr/share/band/web"
 cat > "$root/usr/share/applications/band-desktop.desktop" <<DESKTOP
 [Desktop Entry]
