@@ -35,6 +35,7 @@ import {
   type WorkspaceLayout,
 } from "./layout";
 import { createStore, useStore, type Store } from "./store";
+import { announceReady } from "./desktop";
 
 type TurnListener = (chatId: number, workspaceId: number) => void;
 
@@ -104,6 +105,7 @@ export class Band {
       ...setGlobalLayout(loaded(s, projects, workspaces, chats), parseGlobalLayout(global.layout)),
       me,
     }));
+    announceReady(projects.map((p) => p.name));
   }
 
   /** A workspace's remembered layout, fetched once; notices keep it current after that. */
