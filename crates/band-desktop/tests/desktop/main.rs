@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use band_api::client::Client;
-use band_core::AgentKind;
+use band_core::AgentProtocol;
 use band_core::ports::AgentEvent;
 use band_desktop::os::ChatRef;
 use band_testkit::agent::FakeRuntime;
@@ -82,7 +82,7 @@ fn a_working_agent_shows_in_the_tray_notifies_and_quitting_asks_then_leaves_noth
         let home = tempfile::tempdir().expect("tempdir");
         let repo = TestRepo::named("desk-agents");
         repo.commit_file("README.md", "hello\n", "first");
-        let fake = FakeRuntime::new(AgentKind::ClaudeCode);
+        let fake = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
         let doubles = Doubles::new();
         doubles.confirm.script.lock().expect("lock").extend([false, true]);
         let (notes, confirm) = (doubles.notes.clone(), doubles.confirm.clone());
