@@ -75,20 +75,55 @@ pub fn in_child(test: &str, body: impl FnOnce()) {
 /// As [`in_child`], with more environment for the child.
 pub fn in_child_with(test: &str, env: &[(&str, &str)], body: impl FnOnce()) {
     if std::env::var(CHILD).is_ok_and(|c| c == test) {
-        body();
-        return;
+        // The child ends here, not by returning: when the thread that ran GTK exits, WebKit's
+        // per-thread teardown can wait forever (seen under load: the test thread parked in
+        // `RunLoop::threadWillExit`), and the harness would join it for ever.
+        let passed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).is_ok();
+        if passed {
+            println!("{CHILD_PASSED}");
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::process::exit(if passed { 0 } else { 101 });
     }
     let display = Display::start();
     let run = nonce();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out_path, err_path) = (dir.path().join("stdout"), dir.path().join("stderr"));
     let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
     cmd.args([test, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD, test);
+    cmd.stdout(std::fs::File::create(&out_path).expect("stdout file"));
+    cmd.stderr(std::fs::File::create(&err_path).expect("stderr file"));
     gui_env(&mut cmd, &display, &run);
     cmd.envs(env.iter().copied());
-    let out = cmd.output().expect("the child runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && text.contains("1 passed"), "the shell's child failed:\n{text}");
+    let mut child = cmd.spawn().expect("the child runs");
+    let deadline = Instant::now() + CHILD_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let text = format!(
+        "{}{}",
+        std::fs::read_to_string(&out_path).unwrap_or_default(),
+        std::fs::read_to_string(&err_path).unwrap_or_default()
+    );
+    let Some(status) = status else { panic!("the shell's child did not end within {CHILD_LIMIT:?}:\n{text}") };
+    assert!(status.success() && text.contains(CHILD_PASSED), "the shell's child failed:\n{text}");
     assert_nothing_left(&run, None);
 }
+
+/// What a child prints when its body passed.
+const CHILD_PASSED: &str = "band-desktop test child: passed";
+/// How long one child may take, start-up on a loaded machine included; past it, the test fails
+/// with the child's output instead of hanging the suite.
+const CHILD_LIMIT: Duration = Duration::from_secs(420);
 
 /// Processes (not zombies) whose environment holds `needle`.
 pub fn processes_with(needle: &str) -> Vec<(u32, String)> {
