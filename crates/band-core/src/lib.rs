@@ -14,6 +14,7 @@
 mod access;
 mod agents;
 mod chat;
+mod cron;
 mod env;
 mod error;
 mod files;
@@ -29,6 +30,7 @@ mod tunnel;
 pub use access::*;
 pub use agents::{AgentDefinition, AgentId, AgentOverride, AgentProtocol, AgentRegistry, Install};
 pub use chat::*;
+pub use cron::*;
 pub use env::{agent_env, terminal_env, tunnel_env};
 pub use error::{
     AgentError, CoreError, FileError, Fix, GitError, ListOf, Problem, StoreError, TerminalError, TunnelError,
