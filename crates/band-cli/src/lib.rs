@@ -11,6 +11,7 @@
 //! never reads band's database or runs git itself.
 
 mod chats;
+mod cronjobs;
 mod devices;
 mod output;
 mod terminals;
@@ -65,6 +66,9 @@ enum Command {
     /// Terminals: shells in workspaces.
     #[command(subcommand)]
     Terminals(terminals::TerminalsCmd),
+    /// Cronjobs: prompts sent on a schedule, with their history.
+    #[command(subcommand)]
+    Cronjobs(cronjobs::CronjobsCmd),
     /// Paired devices (main token only).
     #[command(subcommand)]
     Devices(devices::DevicesCmd),
@@ -268,6 +272,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Agents(AgentsCmd::List) => out.agents(&call.call::<api::AgentsList>(api::NoParams {}).await?),
         Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
         Command::Terminals(cmd) => terminals::run(cmd, &call, &out).await,
+        Command::Cronjobs(cmd) => cronjobs::run(cmd, &call, &out).await,
         Command::Devices(cmd) => devices::devices(cmd, &call, &out).await,
         Command::Qr { scope, name } => devices::qr(name, scope, &call, &out).await,
         Command::Token(devices::TokenCmd::Rotate) => {

@@ -39,6 +39,7 @@ pub use files::{DirEntry, EntryKind, FileBytes, Listing, WorkspacePath, human_si
 pub use model::*;
 pub use names::{
     BranchName, ChatName, DeviceName, GitRef, LabelKey, Labels, ModelName, NameError, ProjectName, WorkspaceSelector,
+    shown,
 };
 pub use prices::{Price, Prices};
 pub use terminal::*;
