@@ -3,7 +3,7 @@
 // creates or edits one; a job's history (when, why, chat and turn, outcome, tokens, cost,
 // duration, and what the busy and missed-run settings decided).
 
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { IfBusyValues, IfMissedValues, ModeValues, type CronJobInfo, type CronRunInfo } from "../api/types";
 import { useAgents } from "../state/agents";
 import { useBand, useCan } from "../state/band";
@@ -33,7 +33,14 @@ function at(ms: number | null | undefined): string {
 
 export function SchedulesPanel({ onClose }: { onClose(): void }) {
   const [view, setView] = useState<View>({ kind: "list" });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
   return (
+    <>
+    <div className="schedules-backdrop" onClick={onClose} />
     <div className="schedules-page" role="dialog" aria-modal="true" aria-label="Schedules">
       <header className="schedules-head">
         {view.kind !== "list" && (
@@ -52,6 +59,7 @@ export function SchedulesPanel({ onClose }: { onClose(): void }) {
         {view.kind === "runs" && <RunList jobKey={view.key} />}
       </div>
     </div>
+    </>
   );
 }
 
