@@ -91,10 +91,10 @@ pub struct TargetArgs {
     #[arg(long, conflicts_with = "project")]
     chat: Option<i64>,
     /// With --new-workspace: a new workspace of this project (and a chat in it) for every run.
-    #[arg(long, requires = "new_workspace")]
+    #[arg(long)]
     project: Option<String>,
     /// Each run gets a new workspace (branch cron/<key>/<run>) of --project.
-    #[arg(long, requires = "project")]
+    #[arg(long)]
     new_workspace: bool,
 }
 
@@ -114,6 +114,19 @@ pub struct SettingsArgs {
     if_missed: Option<api::IfMissed>,
 }
 
+impl TargetArgs {
+    /// `--project` and `--new-workspace` go together.
+    fn check(&self) -> Result<(), Failure> {
+        match (&self.project, self.new_workspace) {
+            (Some(_), false) => Err(Failure(
+                "--project needs --new-workspace: each run gets a new workspace of the project (or give --workspace W for a new chat in an existing one)".into(),
+            )),
+            (None, true) => Err(Failure("--new-workspace needs --project P: the project its workspaces are made in".into())),
+            _ => Ok(()),
+        }
+    }
+}
+
 pub async fn run(cmd: CronjobsCmd, call: &Caller<'_>, out: &Printer) -> Result<(), Failure> {
     match cmd {
         CronjobsCmd::List => {
@@ -128,6 +141,7 @@ pub async fn run(cmd: CronjobsCmd, call: &Caller<'_>, out: &Printer) -> Result<(
             if schedule.cron.is_none() && schedule.every.is_none() {
                 return Err(Failure("give a schedule: --cron EXPR or --every DURATION (e.g. --every 1h)".into()));
             }
+            target.check()?;
             if target.chat.is_none() && target.workspace.is_none() && target.project.is_none() {
                 return Err(Failure("give a target: --chat C, --workspace W, or --project P --new-workspace".into()));
             }
@@ -152,6 +166,7 @@ pub async fn run(cmd: CronjobsCmd, call: &Caller<'_>, out: &Printer) -> Result<(
             out.show(&job, || format!("created cronjob '{}': {}", job.key, next_text(&job)))
         }
         CronjobsCmd::Update { key, name, prompt, schedule, target, settings, enabled, disabled } => {
+            target.check()?;
             let params = api::CronjobsUpdateParams {
                 key,
                 name,

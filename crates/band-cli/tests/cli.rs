@@ -645,7 +645,11 @@ async fn cronjobs_from_the_command_line() {
             "no project 'ghost'; see `band projects list`",
         ),
         (create(&["--every", "1h", "--cron", "* * * * *", "--workspace", "app/feat"]), "cannot be used with"),
-        (create(&["--every", "1h", "--project", "app"]), "--new-workspace"),
+        (
+            create(&["--every", "1h", "--project", "app"]),
+            "--project needs --new-workspace: each run gets a new workspace",
+        ),
+        (create(&["--every", "1h", "--new-workspace"]), "--new-workspace needs --project P"),
         (
             vec![
                 "cronjobs",
