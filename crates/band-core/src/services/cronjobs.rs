@@ -583,7 +583,7 @@ impl Inner {
     }
 
     fn finish(&self, run: &mut CronRun, outcome: &TurnOutcome, duration: Option<i64>, ended_at: Millis) {
-        run.usage = outcome.usage.clone();
+        run.usage = outcome.usage;
         run.duration_ms = duration;
         run.ended_at = Some(ended_at);
         run.outcome = if outcome.stop_reason == Some(StopReason::Cancelled) {
