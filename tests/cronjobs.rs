@@ -1,4 +1,5 @@
-//! Cronjobs end to end with the real Claude Code CLI on the mock model: band-server's scheduler
+//! Cronjobs end to end with the real Claude Code CLI (and OpenCode, an ACP agent) on the mock
+//! model: band-server's scheduler
 //! (a background task on the real clock) fires a job with a seconds-long interval into a chat and
 //! its history records each run with the turn, tokens, cost and duration; a busy chat follows the
 //! job's busy setting; runs missed while band-server was stopped follow the missed-run setting
@@ -14,6 +15,10 @@ use crate::agents::{Band, new_home};
 
 /// A band with a project `app`, its workspace `app/feat` and a Claude Code chat there.
 async fn band_with_chat(turns: Vec<MockTurn>) -> (Band, MockModel, TestRepo, i64) {
+    band_with_agent_chat(turns, "claude-code").await
+}
+
+async fn band_with_agent_chat(turns: Vec<MockTurn>, agent: &str) -> (Band, MockModel, TestRepo, i64) {
     let repo = TestRepo::named("app");
     let (home, _) = new_home();
     let mock = MockModel::start(Scenario::new(turns)).await;
@@ -21,7 +26,7 @@ async fn band_with_chat(turns: Vec<MockTurn>) -> (Band, MockModel, TestRepo, i64
     let band = Band::start(home).await;
     band.call("projects.add", json!({"path": repo.path()})).await;
     band.call("workspaces.create", json!({"project": "app", "branch": "feat"})).await;
-    let chat = band.call("chats.create", json!({"workspace": "app/feat", "agent": "claude-code"})).await;
+    let chat = band.call("chats.create", json!({"workspace": "app/feat", "agent": agent})).await;
     (band, mock, repo, chat["id"].as_i64().expect("chat id"))
 }
 
@@ -183,6 +188,38 @@ async fn runs_missed_while_band_server_was_stopped_follow_each_jobs_setting_afte
     let prompts: Vec<Value> =
         band.events(chat).await.into_iter().filter(|e| e["type"] == "prompt").map(|e| e["text"].clone()).collect();
     assert_eq!(prompts.first(), Some(&json!("Catch up (once).")), "the run-once job ran first: {prompts:?}");
+    band.stop().await;
+    mock.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acp_agent_gets_its_prompts_from_a_job_too() {
+    let turns = (1..=4).map(|i| MockTurn::text(format!("acp report {i}"))).collect();
+    let (band, mock, _repo, chat) = band_with_agent_chat(turns, "opencode").await;
+    band.call(
+        "cronjobs.create",
+        json!({"key": "acp", "name": "ACP", "prompt": "Report, please.", "every": "2s", "chat": chat}),
+    )
+    .await;
+    let runs = wait_runs(&band, "acp", Duration::from_secs(120), |r| {
+        outcomes(r).iter().filter(|o| **o == "completed").count() >= 2
+    })
+    .await;
+    band.call("cronjobs.update", json!({"key": "acp", "enabled": false})).await;
+    let turns = band.call("chats.turns", json!({"chat": chat})).await;
+    let turn_ids: Vec<i64> = turns.as_array().expect("turns").iter().filter_map(|t| t["id"].as_i64()).collect();
+    for run in runs.iter().filter(|r| r["outcome"] == "completed") {
+        assert!(run["turnId"].as_i64().is_some_and(|t| turn_ids.contains(&t)), "{run}");
+        assert!(run["durationMs"].as_i64().unwrap_or(0) > 0, "{run}");
+    }
+    let said: String = band
+        .events(chat)
+        .await
+        .iter()
+        .filter(|e| e["type"] == "agent_message_chunk")
+        .filter_map(|e| e["text"].as_str().map(str::to_owned))
+        .collect();
+    assert!(said.contains("acp report 1") && said.contains("acp report 2"), "{said}");
     band.stop().await;
     mock.stop().await;
 }
