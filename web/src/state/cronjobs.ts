@@ -164,15 +164,29 @@ export function useCronjobs(band: Band): { jobs: CronJobInfo[] | null; error: un
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let live = true;
+    const load = () =>
+      band.rpc.call("cronjobs.list", {}).then(
+        (list) => {
+          if (!live) return;
+          setJobs(list);
+          setError(null);
+        },
+        (e) => live && setError(e),
+      );
     // Joined before the list is read, so no change falls between the two.
     const stop = band.rpc.subscribeCronjobs((n) => setJobs((js) => (js ? applyNotice(js, n) : js)));
-    band.rpc.call("cronjobs.list", {}).then(
-      (list) => live && setJobs(list),
-      (e) => live && setError(e),
-    );
+    void load();
+    // Back from a dropped connection: what changed meanwhile is read again.
+    let open = band.connection.get().kind === "open";
+    const unwatch = band.connection.subscribe(() => {
+      const now = band.connection.get().kind === "open";
+      if (now && !open) void load();
+      open = now;
+    });
     return () => {
       live = false;
       stop();
+      unwatch();
     };
   }, [band]);
   return { jobs, error };
@@ -190,13 +204,22 @@ export function useRuns(band: Band, key: string | null): { runs: CronRunInfo[] |
     const stop = band.rpc.subscribeCronjobs((n) => {
       if (n.type === "run" && n.run.key === key) setRuns((rs) => applyRun(rs ?? [], n.run));
     });
-    band.rpc.call("cronjobs.runs", { key, limit: 50 }).then(
-      (list) => live && setRuns((rs) => (rs ? list.reduce(applyRun, rs) : list)),
-      (e) => live && setError(e),
-    );
+    const load = () =>
+      band.rpc.call("cronjobs.runs", { key, limit: 50 }).then(
+        (list) => live && setRuns((rs) => (rs ? list.reduce(applyRun, rs) : list)),
+        (e) => live && setError(e),
+      );
+    void load();
+    let open = band.connection.get().kind === "open";
+    const unwatch = band.connection.subscribe(() => {
+      const now = band.connection.get().kind === "open";
+      if (now && !open) void load();
+      open = now;
+    });
     return () => {
       live = false;
       stop();
+      unwatch();
     };
   }, [band, key]);
   return { runs, error };

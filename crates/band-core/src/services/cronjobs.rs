@@ -193,6 +193,11 @@ impl Cronjobs {
             job.schedule = s;
         }
         if let Some(t) = target {
+            // A chat has its own agent and mode: the job's, for the chats it made, go.
+            if matches!(t, CronTarget::Chat(_)) {
+                job.agent = None;
+                job.mode = None;
+            }
             job.target = t;
         }
         if patch.agent.is_some() {

@@ -340,11 +340,23 @@ async fn disabled_jobs_wait_and_a_trigger_runs_one_now() {
         .await
         .expect("reschedule");
     assert_eq!((job.name.as_str(), job.next_run_at), ("hourly", Some(T0 + 60_000 + 3_600_000)));
+    // Moved from a workspace to a chat: the agent and mode of the chats it made no longer apply.
+    let in_ws = CronSpec {
+        mode: Some(PermissionMode::AllowAll),
+        ..spec("moving", every("1h"), TargetSpec::Workspace("app/feat".into()))
+    };
+    w.cron.create(in_ws).await.expect("workspace job");
+    let moved = w
+        .cron
+        .update("moving", CronPatch { target: Some(TargetSpec::Chat(chat.id)), ..CronPatch::default() })
+        .await
+        .expect("to a chat");
+    assert_eq!((moved.target, moved.mode), (CronTarget::Chat(chat.id), None));
     let job = w.cron.update("later", CronPatch { enabled: Some(false), ..CronPatch::default() }).await.expect("off");
     assert_eq!(job.next_run_at, None);
     w.cron.delete("later").await.expect("delete");
     assert!(matches!(w.cron.get("later").await, Err(CoreError::NotFound(_))));
-    assert!(w.cron.list().await.expect("list").is_empty());
+    assert_eq!(w.cron.list().await.expect("list").iter().map(|j| j.key.to_string()).collect::<Vec<_>>(), ["moving"]);
 }
 
 #[tokio::test]
