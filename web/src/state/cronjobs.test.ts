@@ -127,12 +127,13 @@ test("the hooks load, then follow cronjobs.subscribe; the actions call the API",
     }
   });
   expect(jobs.result.current.jobs?.map((j) => j.key)).toEqual(["a", "b"]);
-  // A dropped connection, then back: the list is read again (the server's has "a" only).
+  expect(runs.result.current.runs?.map((r) => r.outcome)).toEqual(["completed"]);
+  // A dropped connection, then back: the list and the history are read again (the server's has "a" only).
   act(() => band.connection.set({ kind: "waiting", attempt: 1, retryAt: 0 }));
   act(() => band.connection.set({ kind: "open", since: 1 }));
   await waitFor(() => expect(jobs.result.current.jobs?.map((j) => j.key)).toEqual(["a"]));
   expect(fake.methods.filter((m) => m === "cronjobs.list").length).toBe(2);
-  expect(runs.result.current.runs?.map((r) => r.outcome)).toEqual(["completed"]);
+  expect(fake.methods.filter((m) => m === "cronjobs.runs").length).toBe(2);
   jobs.unmount();
   runs.unmount();
   expect(fake.open("cronjobs")).toEqual([]);
