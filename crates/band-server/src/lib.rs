@@ -25,6 +25,7 @@ pub mod settings;
 pub mod terminal_ws;
 pub mod transcripts;
 pub mod web;
+pub mod webhooks;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -191,6 +192,8 @@ pub struct Band {
     terminals: Terminals,
     tunnels: Tunnels,
     cronjobs: Cronjobs,
+    /// Checked at start; their tasks start with serving.
+    webhooks: Vec<webhooks::Webhook>,
     /// What the guard admits besides loopback: the tunnel's host while it runs, LAN names.
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
@@ -431,6 +434,7 @@ impl Band {
             },
         };
         let allowed_hosts = settings.allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let webhooks = webhooks::parse(&settings.webhooks).map_err(StartError::Config)?;
         Ok(Self {
             config,
             token,
@@ -442,6 +446,7 @@ impl Band {
             terminals,
             tunnels,
             cronjobs,
+            webhooks,
             allowed,
             allowed_hosts,
             notices,
@@ -513,6 +518,14 @@ impl Band {
         let port = listener.local_addr().map_err(StartError::Serve)?.port();
         self.instance.record_port(port);
         let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
+        // Notifications to webhooks: their own tasks, following the notices.
+        webhooks::spawn(
+            std::mem::take(&mut self.webhooks),
+            &self.notices,
+            self.cronjobs.clone(),
+            api.workspaces.clone(),
+        )
+        .map_err(StartError::Config)?;
         api.settings.web_server_port = port;
         let methods = module(api).map_err(|e| StartError::Config(e.to_string()))?;
         let guard = Arc::new(Guard::with_allowed(self.auth.clone(), port, self.allowed.clone()));
