@@ -177,7 +177,13 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            // "the following required arguments were not provided:" names them on the next line.
+            let first = match (first.ends_with(':'), lines.next()) {
+                (true, Some(what)) => format!("{first} {what}"),
+                _ => first.to_owned(),
+            };
             return fail(&format!("{first} (see `band --help`)"));
         }
     };

@@ -186,6 +186,9 @@ async fn bad_input_gets_a_clear_error_and_exit_1() {
     // Outside any workspace, leaving the argument out is explained.
     let msg = error(&env.band_in(plain.path(), &["workspaces", "diff"]).await);
     assert!(msg.contains("is not inside a band workspace"), "{msg}");
+    // A missing argument is named (clap puts it on the line after the sentence).
+    let msg = error(&env.band(&["workspaces", "create", "app", "x", "--agent", "codex"]).await);
+    assert_eq!(msg, "the following required arguments were not provided: --prompt <PROMPT> (see `band --help`)");
     let msg = error(&env.band(&["projects", "frobnicate"]).await);
     assert!(msg.contains("unrecognized subcommand 'frobnicate'"), "{msg}");
     let msg = error(&env.band(&["schema", "no", "such"]).await);
