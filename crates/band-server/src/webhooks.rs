@@ -2,8 +2,8 @@
 //! waiting on a person, a turn completed or failed, and a failed cronjob run.
 //!
 //! A watcher task follows the general notices (it never holds up whoever publishes them: a lagging
-//! receiver skips) and puts each event on every interested webhook's queue (bounded: when a
-//! receiver is down for long, the oldest are dropped, with a log line). One sender task per
+//! receiver skips) and puts each event on every interested webhook's queue (bounded: while a
+//! receiver is down for long and its queue is full, new events are dropped, with a log line). One sender task per
 //! webhook POSTs them in order, each with up to [`ATTEMPTS`] tries and a doubling pause from
 //! [`FIRST_RETRY`], [`ATTEMPT_TIMEOUT`] each. Nothing here can block an agent or a request.
 //!
@@ -39,7 +39,7 @@ pub const ATTEMPTS: u32 = 6;
 pub const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// How long one try may take.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Events waiting per webhook before the oldest are dropped.
+/// Events waiting per webhook; beyond, new ones are dropped.
 const QUEUE: usize = 256;
 
 /// A webhook as configured, checked.
