@@ -28,6 +28,8 @@ export BAND_TEST_BORE
 # The dashboard's browser tests drive Debian's Chromium (a test tool's own browser download
 # cannot work offline); its packages and its build (web/dist) come from ./scripts/web.sh.
 need chromium || { echo "installing Chromium" >&2; apt_install chromium; }
+# Cronjobs' time zones come from the system's database (jiff reads /usr/share/zoneinfo).
+[ -e /usr/share/zoneinfo/Europe/Berlin ] || { echo "installing tzdata" >&2; apt_install tzdata; }
 ./scripts/web.sh
 
 # band-desktop (the desktop shell) links WebKitGTK and GTK, shows its tray through

@@ -239,3 +239,66 @@ mod tests {
         }
     }
 }
+
+wire_enum! {
+    /// What a cronjob's run does when its chat is busy with a turn.
+    IfBusy, "busy setting" {
+        /// The prompt waits in the chat's queue.
+        Queue = "queue",
+        /// The run is skipped (and recorded as skipped).
+        Skip = "skip",
+    }
+}
+
+wire_enum! {
+    /// What happens to a cronjob's runs that fell due while band-server was down.
+    IfMissed, "missed-run setting" {
+        /// Recorded as one skipped run; the job waits for its next time.
+        Skip = "skip",
+        /// One run at start, however many were missed.
+        RunOnce = "run-once",
+    }
+}
+
+wire_enum! {
+    /// Why a cronjob ran.
+    CronTrigger, "run trigger" {
+        /// Its time came.
+        Schedule = "schedule",
+        /// Someone asked for it (`cronjobs.trigger`).
+        Manual = "manual",
+        /// Runs fell due while band-server was down; the job's missed-run setting decided.
+        Missed = "missed",
+    }
+}
+
+wire_enum! {
+    /// Where a cronjob's run is, or how it ended.
+    CronOutcome, "run outcome" {
+        /// Its prompt waits in the busy chat's queue.
+        Queued = "queued",
+        /// Its turn is under way.
+        Running = "running",
+        Completed = "completed",
+        /// The turn failed, or the prompt could not be sent (`detail` says why).
+        Failed = "failed",
+        /// The turn was stopped or interrupted.
+        Interrupted = "interrupted",
+        /// Not sent: the chat was busy and the job skips, or missed runs were skipped.
+        Skipped = "skipped",
+        /// Its queued prompt was removed from the queue before it started.
+        Cancelled = "cancelled",
+    }
+}
+
+wire_enum! {
+    /// Where a cronjob's prompt goes.
+    CronTargetKind, "target kind" {
+        /// An existing chat.
+        Chat = "chat",
+        /// A new chat in a workspace, every run.
+        Workspace = "workspace",
+        /// A new workspace of a project (branch `cron/<key>/<run>`) with a new chat, every run.
+        NewWorkspace = "new_workspace",
+    }
+}

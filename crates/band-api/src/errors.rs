@@ -82,6 +82,7 @@ pub enum ListOf {
     Terminals,
     Devices,
     Agents,
+    Cronjobs,
 }
 
 impl ListOf {
@@ -93,6 +94,7 @@ impl ListOf {
             Self::Terminals => "terminals",
             Self::Devices => "devices",
             Self::Agents => "agents",
+            Self::Cronjobs => "cronjobs",
         }
     }
 }

@@ -16,6 +16,7 @@
 //! them at its edge. Enumerations are Rust enums here, so the schema (and the TypeScript) carries
 //! their values instead of `string`.
 
+mod cronjobs;
 mod enums;
 pub mod errors;
 pub mod methods;
@@ -25,6 +26,7 @@ pub mod types;
 #[cfg(feature = "client")]
 pub mod client;
 
+pub use cronjobs::*;
 pub use enums::*;
 pub use errors::{ErrorData, ErrorFix, ErrorKind, ListOf, codes};
 pub use methods::*;

@@ -3,6 +3,7 @@
 
 use schemars::JsonSchema;
 
+use crate::cronjobs::*;
 use crate::types::*;
 use crate::{Method, NoParams, Scope};
 
@@ -147,6 +148,20 @@ methods! {
         NoParams => TunnelInfo;
     TunnelStatus = "tunnel.status", read, "The tunnel's state: stopped, starting, running (with its URL) or failed (with why).",
         NoParams => TunnelInfo;
+    CronjobsList = "cronjobs.list", read, "Every cronjob, by key, with its schedule, target, settings and next run time.",
+        NoParams => Vec<CronJobInfo>;
+    CronjobsGet = "cronjobs.get", read, "One cronjob.",
+        CronjobKeyParams => CronJobInfo;
+    CronjobsCreate = "cronjobs.create", control, "Create a cronjob: a prompt sent on a cron expression (in a time zone) or an interval, into a chat, a new chat of a workspace, or a new workspace of a project.",
+        CronjobsCreateParams => CronJobInfo;
+    CronjobsUpdate = "cronjobs.update", control, "Change a cronjob: its name, prompt, schedule, target, agent, mode, busy and missed-run settings; enable or disable it.",
+        CronjobsUpdateParams => CronJobInfo;
+    CronjobsDelete = "cronjobs.delete", control, "Delete a cronjob with its history (a run under way goes on in its chat).",
+        CronjobKeyParams => CronJobInfo;
+    CronjobsTrigger = "cronjobs.trigger", control, "Run a cronjob now, enabled or not; its schedule is unchanged.",
+        CronjobKeyParams => CronRunInfo;
+    CronjobsRuns = "cronjobs.runs", read, "A cronjob's runs, newest first: when, why, which chat and turn, outcome, tokens, cost, duration.",
+        CronjobsRunsParams => Vec<CronRunInfo>;
     SettingsGet = "settings.get", read, "The server's settings (without the token).",
         NoParams => SettingsInfo;
     Discover = "rpc.discover", read, "This API described as an OpenRPC 1.3 document.",
@@ -225,5 +240,16 @@ pub const TUNNEL_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     item: schema::<TunnelInfo>,
 };
 
+/// The scheduler's ticks: jobs and runs as they change.
+pub const CRONJOBS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
+    name: "cronjobs.subscribe",
+    notification: "cronjobs.tick",
+    unsubscribe: "cronjobs.unsubscribe",
+    summary: "Follow the scheduler live: each job created, changed (next run time) or deleted, and each run recorded or moved on, of one job or all.",
+    scope: Scope::Read,
+    params: schema::<CronjobsSubscribeParams>,
+    item: schema::<CronNotice>,
+};
+
 pub const SUBSCRIPTIONS: &[SubscriptionDoc] =
-    &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE, TERMINALS_SUBSCRIBE, TUNNEL_SUBSCRIBE];
+    &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE, TERMINALS_SUBSCRIBE, TUNNEL_SUBSCRIBE, CRONJOBS_SUBSCRIBE];

@@ -11,6 +11,7 @@
 //! never reads band's database or runs git itself.
 
 mod chats;
+mod cronjobs;
 mod devices;
 mod output;
 mod terminals;
@@ -65,6 +66,9 @@ enum Command {
     /// Terminals: shells in workspaces.
     #[command(subcommand)]
     Terminals(terminals::TerminalsCmd),
+    /// Cronjobs: prompts sent on a schedule, with their history.
+    #[command(subcommand)]
+    Cronjobs(cronjobs::CronjobsCmd),
     /// Paired devices (main token only).
     #[command(subcommand)]
     Devices(devices::DevicesCmd),
@@ -173,7 +177,13 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            // "the following required arguments were not provided:" names them on the next line.
+            let first = match (first.ends_with(':'), lines.next()) {
+                (true, Some(what)) => format!("{first} {what}"),
+                _ => first.to_owned(),
+            };
             return fail(&format!("{first} (see `band --help`)"));
         }
     };
@@ -268,6 +278,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Agents(AgentsCmd::List) => out.agents(&call.call::<api::AgentsList>(api::NoParams {}).await?),
         Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
         Command::Terminals(cmd) => terminals::run(cmd, &call, &out).await,
+        Command::Cronjobs(cmd) => cronjobs::run(cmd, &call, &out).await,
         Command::Devices(cmd) => devices::devices(cmd, &call, &out).await,
         Command::Qr { scope, name } => devices::qr(name, scope, &call, &out).await,
         Command::Token(devices::TokenCmd::Rotate) => {

@@ -186,6 +186,9 @@ async fn bad_input_gets_a_clear_error_and_exit_1() {
     // Outside any workspace, leaving the argument out is explained.
     let msg = error(&env.band_in(plain.path(), &["workspaces", "diff"]).await);
     assert!(msg.contains("is not inside a band workspace"), "{msg}");
+    // A missing argument is named (clap puts it on the line after the sentence).
+    let msg = error(&env.band(&["workspaces", "create", "app", "x", "--agent", "codex"]).await);
+    assert_eq!(msg, "the following required arguments were not provided: --prompt <PROMPT> (see `band --help`)");
     let msg = error(&env.band(&["projects", "frobnicate"]).await);
     assert!(msg.contains("unrecognized subcommand 'frobnicate'"), "{msg}");
     let msg = error(&env.band(&["schema", "no", "such"]).await);
@@ -580,4 +583,147 @@ async fn tunnel_start_prints_the_url_alone_and_stop_and_status_report_the_state(
     let msg = error(&env.band(&["tunnel", "start", "--provider", "ngrok"]).await);
     assert!(msg.contains("unknown tunnel provider 'ngrok'; use one of: cloudflared, cloudflared-named, bore"), "{msg}");
     env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cronjobs_from_the_command_line() {
+    use band_mockmodel::{MockModel, MockTurn, Scenario};
+    let home = tempfile::tempdir().expect("tempdir");
+    let mock = MockModel::start(Scenario::new([MockTurn::text("Hello from the schedule.")])).await;
+    band_mockmodel::offline::configure_band_home(home.path(), &mock);
+    let running = band_server::start(band_server::Config::local(home.path())).await.expect("server");
+    let env = Env { url: running.url(), home, running: Some(running) };
+    let repo = TestRepo::named("app");
+    env.json(&["projects", "add", repo.path().to_str().expect("utf8")]).await;
+    env.json(&["workspaces", "create", "app", "feat"]).await;
+
+    let printed = text(
+        &env.band(&[
+            "cronjobs",
+            "create",
+            "nightly",
+            "--name",
+            "Nightly",
+            "--prompt",
+            "Say hi.",
+            "--every",
+            "1h",
+            "--workspace",
+            "app/feat",
+            "--mode",
+            "allow-all",
+            "--if-busy",
+            "skip",
+        ])
+        .await,
+    );
+    assert!(
+        printed.starts_with("created cronjob 'nightly': next run 20") && printed.trim_end().ends_with("UTC"),
+        "{printed}"
+    );
+    let listed = text(&env.band(&["cronjobs", "list"]).await);
+    assert!(
+        listed.contains("nightly") && listed.contains("every 1h") && listed.contains("new chat in app/feat"),
+        "{listed}"
+    );
+
+    // Bad input: what was wrong, and what to do.
+    let create = |extra: &[&'static str]| {
+        let mut args = vec!["cronjobs", "create", "other", "--name", "Other", "--prompt", "p"];
+        args.extend_from_slice(extra);
+        args
+    };
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (create(&["--cron", "61 * * * *", "--workspace", "app/feat"]), "invalid cron expression '61 * * * *'"),
+        (
+            create(&["--cron", "0 9 * * *", "--timezone", "Mars/Base", "--workspace", "app/feat"]),
+            "unknown time zone 'Mars/Base'; use an IANA name",
+        ),
+        (create(&["--every", "5x", "--workspace", "app/feat"]), "'5x' is not an interval; write a number with a unit"),
+        (create(&["--workspace", "app/feat"]), "give a schedule: --cron EXPR or --every DURATION"),
+        (create(&["--every", "1h"]), "give a target: --chat C, --workspace W, or --project P --new-workspace"),
+        (create(&["--every", "1h", "--chat", "99"]), "no chat 99; see `band chats list`"),
+        (
+            create(&["--every", "1h", "--project", "ghost", "--new-workspace"]),
+            "no project 'ghost'; see `band projects list`",
+        ),
+        (create(&["--every", "1h", "--cron", "* * * * *", "--workspace", "app/feat"]), "cannot be used with"),
+        (
+            create(&["--every", "1h", "--project", "app"]),
+            "--project needs --new-workspace: each run gets a new workspace",
+        ),
+        (create(&["--every", "1h", "--new-workspace"]), "--new-workspace needs --project P"),
+        (
+            vec![
+                "cronjobs",
+                "create",
+                "nightly",
+                "--name",
+                "N",
+                "--prompt",
+                "p",
+                "--every",
+                "1h",
+                "--workspace",
+                "app/feat",
+            ],
+            "a cronjob with the key 'nightly' already exists; see `band cronjobs list`",
+        ),
+        (vec!["cronjobs", "trigger", "nope"], "no cronjob 'nope'; see `band cronjobs list`"),
+        (
+            vec!["cronjobs", "update", "nightly", "--timezone", "UTC"],
+            "cronjob 'nightly' runs on an interval; a timezone goes with a cron expression",
+        ),
+    ];
+    for (args, expected) in cases {
+        let msg = error(&env.band(&args).await);
+        assert!(msg.contains(expected), "{args:?}: {msg}");
+    }
+
+    // Trigger now: a new chat in app/feat, followed to the end of its turn in the history.
+    let printed = text(&env.band(&["cronjobs", "trigger", "nightly"]).await);
+    assert!(printed.starts_with("cronjob 'nightly' run 1: running in chat 1"), "{printed}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let runs = env.json(&["cronjobs", "runs", "nightly"]).await;
+        if runs[0]["outcome"] == "completed" {
+            assert_eq!(
+                (runs[0]["trigger"].clone(), runs[0]["chatId"].clone()),
+                (Value::from("manual"), Value::from(1))
+            );
+            assert!(runs[0]["usage"]["outputTokens"].as_u64() > Some(0), "{runs}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{runs}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let table = text(&env.band(&["cronjobs", "runs", "nightly"]).await);
+    assert!(table.contains("manual") && table.contains("completed"), "{table}");
+
+    let printed = text(&env.band(&["cronjobs", "update", "nightly", "--disabled"]).await);
+    assert_eq!(printed.trim(), "updated cronjob 'nightly': disabled");
+    let printed = text(
+        &env.band(&[
+            "cronjobs",
+            "update",
+            "nightly",
+            "--cron",
+            "0 9 * * 1-5",
+            "--timezone",
+            "Europe/Berlin",
+            "--enabled",
+        ])
+        .await,
+    );
+    assert!(printed.contains("next run 20"), "{printed}");
+    let shown = text(&env.band(&["cronjobs", "get", "nightly"]).await);
+    assert!(
+        shown.contains("schedule:  cron '0 9 * * 1-5' (Europe/Berlin)") && shown.contains("if busy:   skip"),
+        "{shown}"
+    );
+    let printed = text(&env.band(&["cronjobs", "delete", "nightly"]).await);
+    assert_eq!(printed.trim(), "deleted cronjob 'nightly' and its history");
+    assert!(text(&env.band(&["cronjobs", "list"]).await).starts_with("no cronjobs yet"));
+    env.stop().await;
+    mock.stop().await;
 }

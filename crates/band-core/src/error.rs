@@ -229,6 +229,7 @@ pub enum ListOf {
     Terminals,
     Devices,
     Agents,
+    Cronjobs,
 }
 
 /// What would fix a failure, as a fact the edges word: the CLI names its command or flag, the

@@ -14,6 +14,7 @@
 mod access;
 mod agents;
 mod chat;
+mod cron;
 mod env;
 mod error;
 mod files;
@@ -29,6 +30,7 @@ mod tunnel;
 pub use access::*;
 pub use agents::{AgentDefinition, AgentId, AgentOverride, AgentProtocol, AgentRegistry, Install};
 pub use chat::*;
+pub use cron::*;
 pub use env::{agent_env, terminal_env, tunnel_env};
 pub use error::{
     AgentError, CoreError, FileError, Fix, GitError, ListOf, Problem, StoreError, TerminalError, TunnelError,
@@ -37,6 +39,7 @@ pub use files::{DirEntry, EntryKind, FileBytes, Listing, WorkspacePath, human_si
 pub use model::*;
 pub use names::{
     BranchName, ChatName, DeviceName, GitRef, LabelKey, Labels, ModelName, NameError, ProjectName, WorkspaceSelector,
+    shown,
 };
 pub use prices::{Price, Prices};
 pub use terminal::*;

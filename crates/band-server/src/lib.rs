@@ -14,6 +14,7 @@
 
 mod accept;
 pub mod access;
+pub mod cron;
 pub mod guard;
 pub mod instance;
 pub mod raw;
@@ -24,6 +25,7 @@ pub mod settings;
 pub mod terminal_ws;
 pub mod transcripts;
 pub mod web;
+pub mod webhooks;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -39,7 +41,7 @@ use band_api as api;
 use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
 use band_core::services::{
-    ChatPorts, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
 };
 use band_core::{agent_env, terminal_env};
 use band_process::Supervisor;
@@ -189,6 +191,9 @@ pub struct Band {
     files: Arc<Files>,
     terminals: Terminals,
     tunnels: Tunnels,
+    cronjobs: Cronjobs,
+    /// Checked at start; their tasks start with serving.
+    webhooks: Vec<webhooks::Webhook>,
     /// What the guard admits besides loopback: the tunnel's host while it runs, LAN names.
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
@@ -331,6 +336,20 @@ impl Band {
         let files_port: Arc<dyn WorkspaceFiles> = Arc::new(local_files);
         let files = Arc::new(Files::new(workspaces.clone(), files_port));
         let layouts = Layouts::new(store.clone(), workspaces.clone(), sink.clone());
+        let cronjobs = Cronjobs::new(
+            CronPorts {
+                store: store.clone(),
+                calendar: Arc::new(cron::CronerCalendar),
+                clock: cron::system_clock(),
+                projects: projects_store.clone(),
+                turns: store.clone(),
+                log: store.clone(),
+                queue: store.clone(),
+                events: sink.clone(),
+            },
+            chats.clone(),
+            workspaces.clone(),
+        );
         let repaired = chats.recover().await.map_err(|e| StartError::Config(format!("cannot repair chats: {e}")))?;
         if repaired > 0 {
             tracing::warn!(chats = repaired, "chats left mid-turn by the last run are now interrupted");
@@ -403,6 +422,7 @@ impl Band {
             terminals: terminals.clone(),
             teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone()),
             tunnels: tunnels.clone(),
+            cronjobs: cronjobs.clone(),
             notices: notices.clone(),
             settings: api::SettingsInfo {
                 home: config.home.display().to_string(),
@@ -414,6 +434,7 @@ impl Band {
             },
         };
         let allowed_hosts = settings.allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let webhooks = webhooks::parse(&settings.webhooks).map_err(StartError::Config)?;
         Ok(Self {
             config,
             token,
@@ -424,6 +445,8 @@ impl Band {
             files,
             terminals,
             tunnels,
+            cronjobs,
+            webhooks,
             allowed,
             allowed_hosts,
             notices,
@@ -495,6 +518,14 @@ impl Band {
         let port = listener.local_addr().map_err(StartError::Serve)?.port();
         self.instance.record_port(port);
         let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
+        // Notifications to webhooks: their own tasks, following the notices.
+        webhooks::spawn(
+            std::mem::take(&mut self.webhooks),
+            &self.notices,
+            self.cronjobs.clone(),
+            api.workspaces.clone(),
+        )
+        .map_err(StartError::Config)?;
         api.settings.web_server_port = port;
         let methods = module(api).map_err(|e| StartError::Config(e.to_string()))?;
         let guard = Arc::new(Guard::with_allowed(self.auth.clone(), port, self.allowed.clone()));
@@ -511,6 +542,11 @@ impl Band {
         let rpc = rpc::transport::RpcState::new(methods.into(), stop_handle, self.auth.clone());
         let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), auth: self.auth.clone() };
         let app = router(rpc, self.files.clone(), terminal_state, guard, self.config.web_dir.clone());
+        // The scheduler: missed runs first, then a tick every half second, until shutdown.
+        let (stop_cron, cron_stopped) = tokio::sync::oneshot::channel::<()>();
+        let scheduler = tokio::spawn(cron::run_scheduler(self.cronjobs.clone(), async move {
+            let _ = cron_stopped.await;
+        }));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let graceful = async move {
             shutdown.await;
@@ -518,6 +554,9 @@ impl Band {
         };
         accept::serve(listener, app, self.config.header_timeout, graceful).await;
         let _ = rx.await;
+        // No new run starts while agents are being stopped.
+        let _ = stop_cron.send(());
+        let _ = scheduler.await;
         // Agents, terminals and the tunnel next, side by side: chats are marked interrupted in one
         // transaction and every agent's process group is stopped; every terminal's shell and
         // what it started are killed (their WebSockets end with them).

@@ -63,9 +63,31 @@ pub struct Settings {
     /// The tunnel's provider and each provider's settings.
     #[serde(default, skip_serializing_if = "TunnelSettings::is_empty")]
     pub tunnel: TunnelSettings,
+    /// Where notifications are POSTed as JSON (see `webhooks`): `[{"url": "https://ntfy.sh/x",
+    /// "secret": "...", "events": ["turn.failed"]}]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookSettings>,
     /// Everything else in the file, kept as it is.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One webhook (`webhooks[i]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// An http or https URL.
+    pub url: String,
+    /// Sent in `secretHeader` with every POST, so the receiver can tell band's calls from others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Default `X-Band-Secret` (ntfy takes `Authorization` with `Bearer <token>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_header: Option<String>,
+    /// Which events (default all): `chat.waiting`, `turn.completed`, `turn.failed`,
+    /// `cronjob.failed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
 }
 
 /// One agent's settings (`agents.<id>`); every field is optional for a built-in agent.

@@ -12,6 +12,7 @@ mod security;
 mod support;
 mod terminals;
 mod tunnel;
+mod webhooks;
 
 use band_testkit::fixtures::TestRepo;
 use serde_json::{Value, json};

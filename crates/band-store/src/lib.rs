@@ -3,7 +3,8 @@
 //! [`WorkspaceStore`](band_core::ports::WorkspaceStore), [`ChatStore`](band_core::ports::ChatStore),
 //! [`EventLog`](band_core::ports::EventLog), [`TurnLog`](band_core::ports::TurnLog),
 //! [`MessageQueue`](band_core::ports::MessageQueue), [`LayoutStore`](band_core::ports::LayoutStore),
-//! [`DeviceStore`](band_core::ports::DeviceStore), [`AuditLog`](band_core::ports::AuditLog))
+//! [`DeviceStore`](band_core::ports::DeviceStore), [`AuditLog`](band_core::ports::AuditLog),
+//! [`CronStore`](band_core::ports::CronStore))
 //! on one SQLite file through diesel, with the
 //! schema embedded as migrations and applied at open.
 //!
@@ -27,6 +28,7 @@ mod access;
 mod chats;
 mod checkpointer;
 mod connection;
+mod cronjobs;
 mod errors;
 mod events;
 mod layouts;

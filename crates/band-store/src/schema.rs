@@ -131,3 +131,46 @@ diesel::table! {
         detail -> Text,
     }
 }
+
+diesel::table! {
+    cron_jobs (id) {
+        id -> BigInt,
+        key -> Text,
+        name -> Text,
+        prompt -> Text,
+        schedule -> Text,
+        target -> Text,
+        agent -> Nullable<Text>,
+        mode -> Nullable<Text>,
+        enabled -> Bool,
+        if_busy -> Text,
+        if_missed -> Text,
+        next_run_at -> Nullable<BigInt>,
+        last_run_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    cron_runs (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        trigger -> Text,
+        scheduled_at -> BigInt,
+        at -> BigInt,
+        outcome -> Text,
+        detail -> Nullable<Text>,
+        workspace_id -> Nullable<BigInt>,
+        chat_id -> Nullable<BigInt>,
+        seq -> Nullable<BigInt>,
+        queued_id -> Nullable<BigInt>,
+        turn_id -> Nullable<BigInt>,
+        usage -> Text,
+        duration_ms -> Nullable<BigInt>,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(cron_runs -> cron_jobs (job_id));
+diesel::allow_tables_to_appear_in_same_query!(cron_jobs, cron_runs);

@@ -382,7 +382,19 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
         .expect("revert and re-apply");
     assert_eq!(
         all,
-        ["audit", "chats", "devices", "events", "layouts", "projects", "queued_messages", "turns", "workspaces"]
+        [
+            "audit",
+            "chats",
+            "cron_jobs",
+            "cron_runs",
+            "devices",
+            "events",
+            "layouts",
+            "projects",
+            "queued_messages",
+            "turns",
+            "workspaces"
+        ]
     );
     assert_eq!(none, Vec::<String>::new(), "down.sql drops every table");
     assert_eq!(again, all);

@@ -23,11 +23,14 @@ use band_core::{
 mod access;
 #[path = "contract_chats.rs"]
 mod chats;
+#[path = "contract_cron.rs"]
+mod cron;
 #[path = "contract_layouts.rs"]
 mod layouts;
 
 pub use access::*;
 pub use chats::*;
+pub use cron::*;
 pub use layouts::*;
 
 /// Runs every story, each on a new store made by `fresh`.

@@ -11,6 +11,7 @@ pub mod events;
 pub mod fixtures;
 pub mod git;
 pub mod memory;
+mod memory_cron;
 pub mod names;
 pub mod procs;
 pub mod terminal;

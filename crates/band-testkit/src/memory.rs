@@ -23,6 +23,8 @@ use band_core::{
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
+    /// Cronjobs and their runs (`memory_cron.rs`).
+    pub(crate) cron: Mutex<crate::memory_cron::CronState>,
 }
 
 #[derive(Default)]

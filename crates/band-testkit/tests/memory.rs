@@ -37,6 +37,11 @@ fn memory_store_obeys_the_store_contract() {
     block_on(contract::all(|| async { MemoryStore::new() }));
 }
 
+#[test]
+fn memory_store_obeys_the_cronjob_contract() {
+    block_on(contract::cron_all(|| async { MemoryStore::new() }));
+}
+
 /// Renames a project on a name conflict instead of refusing it: a broken store the suite must catch.
 struct Renaming(MemoryStore);
 

@@ -9,7 +9,7 @@
 // it delivered, and anything at or below it is dropped, so its listener sees every event once,
 // in order, across reconnects.
 
-import type { EventInfo, Methods, TerminalStreamItem, TunnelInfo, WorkspaceNotice } from "./types";
+import type { CronNotice, EventInfo, Methods, TerminalStreamItem, TunnelInfo, WorkspaceNotice } from "./types";
 
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = Methods[M]["params"];
@@ -237,6 +237,18 @@ export class Rpc {
       unsubscribe: "tunnel.unsubscribe",
       params: () => ({}),
       deliver: (item) => onState(item as TunnelInfo),
+      closed: false,
+    });
+  }
+
+  /** Follows the cronjob scheduler: jobs and runs as they change (again after reconnecting). */
+  subscribeCronjobs(onNotice: (n: CronNotice) => void): () => void {
+    return this.subscribe({
+      method: "cronjobs.subscribe",
+      notification: "cronjobs.tick",
+      unsubscribe: "cronjobs.unsubscribe",
+      params: () => ({}),
+      deliver: (item) => onNotice(item as CronNotice),
       closed: false,
     });
   }

@@ -220,6 +220,42 @@ export type TunnelProvider = "cloudflared" | "cloudflared-named" | "bore";
  */
 export type TunnelStateName = "stopped" | "starting" | "running" | "failed";
 /**
+ * What a cronjob's run does when its chat is busy with a turn.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "IfBusy".
+ */
+export type IfBusy = "queue" | "skip";
+/**
+ * What happens to a cronjob's runs that fell due while band-server was down.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "IfMissed".
+ */
+export type IfMissed = "skip" | "run-once";
+/**
+ * Where a cronjob's prompt goes.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronTargetKind".
+ */
+export type CronTargetKind = "chat" | "workspace" | "new_workspace";
+/**
+ * Where a cronjob's run is, or how it ended.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronOutcome".
+ */
+export type CronOutcome =
+  "completed" | "queued" | "running" | "failed" | "interrupted" | "skipped" | "cancelled";
+/**
+ * Why a cronjob ran.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronTrigger".
+ */
+export type CronTrigger = "schedule" | "manual" | "missed";
+/**
  * What a paired device may do (admin belongs to the main token alone).
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -291,6 +327,25 @@ export type TerminalStreamItem =
       type: "exit";
     };
 /**
+ * What `cronjobs.subscribe` carries: each tick of the scheduler that changed something.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronNotice".
+ */
+export type CronNotice =
+  | {
+      job: CronJobInfo;
+      type: "job";
+    }
+  | {
+      key: string;
+      type: "removed";
+    }
+  | {
+      run: CronRunInfo;
+      type: "run";
+    };
+/**
  * What would fix a failure, as data.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -353,7 +408,7 @@ export type ErrorFix =
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "ListOf".
  */
-export type ListOf = "projects" | "workspaces" | "chats" | "terminals" | "devices" | "agents";
+export type ListOf = "projects" | "workspaces" | "chats" | "terminals" | "devices" | "agents" | "cronjobs";
 /**
  * What a credential may do, on the wire. Ordered: each scope includes the ones before it.
  *
@@ -941,6 +996,146 @@ export interface Methods {
     result: TunnelInfo;
   };
   /**
+   * Every cronjob, by key, with its schedule, target, settings and next run time.
+   */
+  "cronjobs.list": {
+    params: {};
+    result: CronJobInfo[];
+  };
+  /**
+   * One cronjob.
+   */
+  "cronjobs.get": {
+    params: {
+      key: string;
+    };
+    result: CronJobInfo;
+  };
+  /**
+   * Create a cronjob: a prompt sent on a cron expression (in a time zone) or an interval, into a chat, a new chat of a workspace, or a new workspace of a project.
+   */
+  "cronjobs.create": {
+    params: {
+      /**
+       * The agent of the chats it creates (not with `chat`).
+       */
+      agent?: AgentId | null;
+      /**
+       * Send into this chat.
+       */
+      chat?: number | null;
+      /**
+       * A cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with
+       * seconds first; e.g. `0 9 * * 1-5`.
+       */
+      cron?: string | null;
+      /**
+       * Create it disabled.
+       */
+      disabled?: boolean;
+      /**
+       * An interval: `30s`, `5m`, `2h`, `1d`, `1h30m` (at least 1s).
+       */
+      every?: string | null;
+      /**
+       * Default: queue.
+       */
+      ifBusy?: IfBusy | null;
+      /**
+       * Default: skip.
+       */
+      ifMissed?: IfMissed | null;
+      /**
+       * 1 to 64 lowercase letters, digits, `-`, `_`, `.`.
+       */
+      key: string;
+      /**
+       * The permission mode of the chats it creates (not with `chat`).
+       */
+      mode?: Mode | null;
+      name: string;
+      newWorkspace?: boolean;
+      /**
+       * With `newWorkspace: true`: a new workspace of this project for every run.
+       */
+      project?: string | null;
+      /**
+       * The message each run sends.
+       */
+      prompt: string;
+      /**
+       * The cron expression's IANA time zone (default: the server's).
+       */
+      timezone?: string | null;
+      /**
+       * A new chat in this workspace (a selector) for every run.
+       */
+      workspace?: string | null;
+    };
+    result: CronJobInfo;
+  };
+  /**
+   * Change a cronjob: its name, prompt, schedule, target, agent, mode, busy and missed-run settings; enable or disable it.
+   */
+  "cronjobs.update": {
+    params: {
+      agent?: AgentId | null;
+      chat?: number | null;
+      cron?: string | null;
+      /**
+       * Enable (`true`) or disable (`false`) it.
+       */
+      enabled?: boolean | null;
+      every?: string | null;
+      ifBusy?: IfBusy | null;
+      ifMissed?: IfMissed | null;
+      key: string;
+      mode?: Mode | null;
+      name?: string | null;
+      newWorkspace?: boolean;
+      project?: string | null;
+      prompt?: string | null;
+      timezone?: string | null;
+      workspace?: string | null;
+    };
+    result: CronJobInfo;
+  };
+  /**
+   * Delete a cronjob with its history (a run under way goes on in its chat).
+   */
+  "cronjobs.delete": {
+    params: {
+      key: string;
+    };
+    result: CronJobInfo;
+  };
+  /**
+   * Run a cronjob now, enabled or not; its schedule is unchanged.
+   */
+  "cronjobs.trigger": {
+    params: {
+      key: string;
+    };
+    result: CronRunInfo;
+  };
+  /**
+   * A cronjob's runs, newest first: when, why, which chat and turn, outcome, tokens, cost, duration.
+   */
+  "cronjobs.runs": {
+    params: {
+      /**
+       * Runs older than this run id (for the next page).
+       */
+      before?: number | null;
+      key: string;
+      /**
+       * Default 50, at most 1000.
+       */
+      limit?: number | null;
+    };
+    result: CronRunInfo[];
+  };
+  /**
    * The server's settings (without the token).
    */
   "settings.get": {
@@ -1494,6 +1689,105 @@ export interface TunnelInfo {
   url?: string | null;
 }
 /**
+ * A cronjob: a prompt sent on a schedule.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronJobInfo".
+ */
+export interface CronJobInfo {
+  /**
+   * The agent of the chats it creates (default claude-code).
+   */
+  agent?: AgentId | null;
+  createdAt: number;
+  /**
+   * The cron expression (5 fields, or 6 with seconds first), when it runs on one.
+   */
+  cron?: string | null;
+  enabled: boolean;
+  /**
+   * The interval (`30s`, `1h30m`), when it runs on one.
+   */
+  every?: string | null;
+  ifBusy: IfBusy;
+  ifMissed: IfMissed;
+  key: string;
+  lastRunAt?: number | null;
+  /**
+   * The permission mode of the chats it creates (default ask).
+   */
+  mode?: Mode | null;
+  name: string;
+  /**
+   * When it runs next (ms since the epoch); absent while disabled.
+   */
+  nextRunAt?: number | null;
+  prompt: string;
+  target: CronTargetInfo;
+  /**
+   * The IANA time zone of the cron expression.
+   */
+  timezone?: string | null;
+  updatedAt: number;
+}
+/**
+ * Where a cronjob's prompt goes.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronTargetInfo".
+ */
+export interface CronTargetInfo {
+  /**
+   * The chat (kind `chat`).
+   */
+  chat?: number | null;
+  kind: CronTargetKind;
+  /**
+   * `project/branch` of the workspace, or the project (kind `new_workspace`), while they exist.
+   */
+  label?: string | null;
+  /**
+   * The workspace's id (kind `workspace`; and `chat`, the chat's workspace).
+   */
+  workspaceId?: number | null;
+}
+/**
+ * One run of a cronjob.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronRunInfo".
+ */
+export interface CronRunInfo {
+  /**
+   * When band acted on it.
+   */
+  at: number;
+  chatId?: number | null;
+  /**
+   * Why it was skipped or failed, what the busy chat did, how many runs were missed.
+   */
+  detail?: string | null;
+  durationMs?: number | null;
+  endedAt?: number | null;
+  id: number;
+  /**
+   * Its job's key.
+   */
+  key: string;
+  outcome: CronOutcome;
+  /**
+   * When it was due (a manual run: when it was asked for), ms since the epoch.
+   */
+  scheduledAt: number;
+  trigger: CronTrigger;
+  /**
+   * The turn it started (see `chats.turns`).
+   */
+  turnId?: number | null;
+  usage: UsageInfo;
+  workspaceId?: number | null;
+}
+/**
  * The server's settings as clients may see them: never the token.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1642,6 +1936,14 @@ export interface Subscriptions {
     item: TunnelInfo;
     notification: "tunnel.state";
   };
+  /**
+   * Follow the scheduler live: each job created, changed (next run time) or deleted, and each run recorded or moved on, of one job or all.
+   */
+  "cronjobs.subscribe": {
+    params: CronjobsSubscribeParams;
+    item: CronNotice;
+    notification: "cronjobs.tick";
+  };
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1682,11 +1984,22 @@ export interface TerminalsSubscribeParams {
  * via the `definition` "NoParams".
  */
 export interface NoParams {}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronjobsSubscribeParams".
+ */
+export interface CronjobsSubscribeParams {
+  /**
+   * Only this job; all when left out.
+   */
+  key?: string | null;
+}
 export interface Notifications {
   "chats.event": EventInfo;
   "workspaces.notice": WorkspaceNotice;
   "terminals.data": TerminalStreamItem;
   "tunnel.state": TunnelInfo;
+  "cronjobs.tick": CronNotice;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1815,6 +2128,120 @@ export interface ChatsUpdateParams {
   setLabels?: {
     [k: string]: string | undefined;
   };
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronjobKeyParams".
+ */
+export interface CronjobKeyParams {
+  key: string;
+}
+/**
+ * A new cronjob. Give one schedule (`cron`, with an optional `timezone`, or `every`) and one
+ * target (`chat`, `workspace`, or `project` with `newWorkspace: true`).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronjobsCreateParams".
+ */
+export interface CronjobsCreateParams {
+  /**
+   * The agent of the chats it creates (not with `chat`).
+   */
+  agent?: AgentId | null;
+  /**
+   * Send into this chat.
+   */
+  chat?: number | null;
+  /**
+   * A cron expression: 5 fields (minute hour day-of-month month day-of-week), or 6 with
+   * seconds first; e.g. `0 9 * * 1-5`.
+   */
+  cron?: string | null;
+  /**
+   * Create it disabled.
+   */
+  disabled?: boolean;
+  /**
+   * An interval: `30s`, `5m`, `2h`, `1d`, `1h30m` (at least 1s).
+   */
+  every?: string | null;
+  /**
+   * Default: queue.
+   */
+  ifBusy?: IfBusy | null;
+  /**
+   * Default: skip.
+   */
+  ifMissed?: IfMissed | null;
+  /**
+   * 1 to 64 lowercase letters, digits, `-`, `_`, `.`.
+   */
+  key: string;
+  /**
+   * The permission mode of the chats it creates (not with `chat`).
+   */
+  mode?: Mode | null;
+  name: string;
+  newWorkspace?: boolean;
+  /**
+   * With `newWorkspace: true`: a new workspace of this project for every run.
+   */
+  project?: string | null;
+  /**
+   * The message each run sends.
+   */
+  prompt: string;
+  /**
+   * The cron expression's IANA time zone (default: the server's).
+   */
+  timezone?: string | null;
+  /**
+   * A new chat in this workspace (a selector) for every run.
+   */
+  workspace?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronjobsRunsParams".
+ */
+export interface CronjobsRunsParams {
+  /**
+   * Runs older than this run id (for the next page).
+   */
+  before?: number | null;
+  key: string;
+  /**
+   * Default 50, at most 1000.
+   */
+  limit?: number | null;
+}
+/**
+ * Changes to a cronjob; what is left out stays as it is. A new schedule or target replaces the
+ * old one (give one, as for `cronjobs.create`); a `timezone` alone moves the cron expression
+ * to that zone.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CronjobsUpdateParams".
+ */
+export interface CronjobsUpdateParams {
+  agent?: AgentId | null;
+  chat?: number | null;
+  cron?: string | null;
+  /**
+   * Enable (`true`) or disable (`false`) it.
+   */
+  enabled?: boolean | null;
+  every?: string | null;
+  ifBusy?: IfBusy | null;
+  ifMissed?: IfMissed | null;
+  key: string;
+  mode?: Mode | null;
+  name?: string | null;
+  newWorkspace?: boolean;
+  project?: string | null;
+  prompt?: string | null;
+  timezone?: string | null;
+  workspace?: string | null;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2141,13 +2568,18 @@ export const AgentProtocolValues: readonly AgentProtocol[] = ["claude-stream-jso
 export const AuditKindValues: readonly AuditKind[] = ["pairing_started","paired","redeem_failed","signed_in","refused","revoked","token_rotated"];
 export const ChangeKindValues: readonly ChangeKind[] = ["added","modified","deleted","renamed","type-changed","untracked","conflicted"];
 export const ChatStatusValues: readonly ChatStatus[] = ["idle","working","completed","failed","waiting","interrupted"];
+export const CronOutcomeValues: readonly CronOutcome[] = ["completed","queued","running","failed","interrupted","skipped","cancelled"];
+export const CronTargetKindValues: readonly CronTargetKind[] = ["chat","workspace","new_workspace"];
+export const CronTriggerValues: readonly CronTrigger[] = ["schedule","manual","missed"];
 export const DecidedByValues: readonly DecidedBy[] = ["user","mode"];
 export const DecisionValues: readonly Decision[] = ["allow","deny"];
 export const DeviceScopeValues: readonly DeviceScope[] = ["read","control"];
 export const EntryKindValues: readonly EntryKind[] = ["dir","file","symlink","other"];
 export const ErrorKindValues: readonly ErrorKind[] = ["invalid_input","not_found","conflict","refused","forbidden","internal"];
 export const ExportFormatValues: readonly ExportFormat[] = ["md","json"];
-export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices","agents"];
+export const IfBusyValues: readonly IfBusy[] = ["queue","skip"];
+export const IfMissedValues: readonly IfMissed[] = ["skip","run-once"];
+export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices","agents","cronjobs"];
 export const ModeValues: readonly Mode[] = ["ask","accept-edits","allow-all"];
 export const ScopeValues: readonly Scope[] = ["read","control","admin"];
 export const SendOutcomeValues: readonly SendOutcome[] = ["started","queued"];

@@ -3,11 +3,11 @@
 // it, so it is never in a bundle.
 
 import type { ConnectionState, Rpc } from "../api/rpc";
-import type { EventInfo, TerminalStreamItem, TunnelInfo, WorkspaceNotice } from "../api/types";
+import type { CronNotice, EventInfo, TerminalStreamItem, TunnelInfo, WorkspaceNotice } from "../api/types";
 import { Band } from "./band";
 
 export interface FakeSubscription {
-  kind: "chat" | "workspaces" | "terminal" | "tunnel";
+  kind: "chat" | "workspaces" | "terminal" | "tunnel" | "cronjobs";
   /** The chat or terminal followed, and after which sequence number or offset. */
   id?: number;
   after?: number;
@@ -61,6 +61,10 @@ export class FakeRpc {
   }
   subscribeTunnel(onState: (t: TunnelInfo) => void): () => void {
     return this.subscribe({ kind: "tunnel" }, onState as (item: unknown) => void);
+  }
+
+  subscribeCronjobs(onNotice: (n: CronNotice) => void): () => void {
+    return this.subscribe({ kind: "cronjobs" }, onNotice as (item: unknown) => void);
   }
 
   /** The open subscriptions of a kind. */

@@ -4,6 +4,7 @@ import { useStore } from "../state/store";
 import { useMedia } from "./media";
 import { browserNotifier, notificationsWanted, setNotificationsWanted, watchWaiting } from "./notify";
 import { RemotePanel } from "./RemotePanel";
+import { SchedulesPanel } from "./SchedulesPanel";
 import { navigate, useRoute } from "./route";
 import { Sidebar } from "./Sidebar";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
@@ -30,6 +31,7 @@ export function App() {
   const admin = useCan("admin");
   const me = useStore(band.state, (s) => s.me);
   const [remote, setRemote] = useState(false);
+  const [schedules, setSchedules] = useState(false);
   const notifier = useMemo(() => browserNotifier(), []);
   const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
   const [notifyNote, setNotifyNote] = useState<string | null>(null);
@@ -92,6 +94,9 @@ export function App() {
                 {me.deviceName} · {me.scope}
               </span>
             )}
+            <button type="button" className="secondary small-button" onClick={() => setSchedules(true)}>
+              Schedules
+            </button>
             {admin && (
               <button type="button" className="secondary small-button" onClick={() => setRemote(true)}>
                 Remote
@@ -123,6 +128,7 @@ export function App() {
         )
       )}
       {remote && <RemotePanel onClose={() => setRemote(false)} />}
+      {schedules && <SchedulesPanel onClose={() => setSchedules(false)} />}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use crate::chat::{Chat, ChatEvent, QueuedMessage};
+use crate::cron::{CronJob, CronRun};
 use crate::model::{ChatId, Layout, Project, Workspace, WorkspaceId};
 use crate::names::ProjectName;
 use crate::tunnel::TunnelState;
@@ -38,6 +39,11 @@ pub enum Notice {
     /// A device was revoked or the main token rotated: credentials may have ended, and the
     /// sockets they opened must close.
     AccessChanged,
+    /// A cronjob was created or changed (its settings, or its next or last run time).
+    CronJobChanged(CronJob),
+    CronJobRemoved(CronJob),
+    /// A cronjob's run was recorded or moved on (queued, running, ended, skipped).
+    CronRunChanged(CronRun),
     /// Something failed where no caller could be told (storing an agent's event...).
     Fault {
         chat: ChatId,

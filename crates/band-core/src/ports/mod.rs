@@ -5,6 +5,7 @@
 
 mod access;
 mod agent;
+mod cron;
 mod events;
 mod files;
 mod git;
@@ -17,6 +18,7 @@ pub use access::{Background, Clock, MainTokenStore, Secrets};
 pub use agent::{
     AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentPresence, AgentProbe, AgentRuntime,
 };
+pub use cron::{CronCalendar, CronStore};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;

@@ -3,6 +3,7 @@
 pub mod access;
 mod agents;
 pub mod chats;
+mod cronjobs;
 mod fair;
 mod files;
 mod layouts;
@@ -15,6 +16,7 @@ mod workspaces;
 pub use access::{Access, AccessPorts, Caller, Credential, Pairing};
 pub use agents::{AgentStatus, Agents};
 pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
+pub use cronjobs::{CronPatch, CronPorts, CronSpec, Cronjobs, ScheduleSpec, TargetSpec};
 pub use files::Files;
 pub use layouts::Layouts;
 pub use projects::Projects;

@@ -2,6 +2,7 @@
 
 mod access;
 mod chats;
+mod cronjobs;
 mod services;
 mod terminals;
 mod tunnels;

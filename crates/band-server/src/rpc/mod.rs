@@ -4,7 +4,8 @@
 //! opaque message. [`methods`] registers each method, [`subscriptions`] the live feeds,
 //! [`convert`] turns domain records into wire types, [`notices`] is the broadcast they follow.
 //!
-//! `tunnel.subscribe` sends the tunnel's state, then each change.
+//! `tunnel.subscribe` sends the tunnel's state, then each change; `cronjobs.subscribe` the
+//! scheduler's changes to jobs and runs (`cronjobs`).
 //!
 //! Subscriptions (`chats.subscribe`, `workspaces.subscribe`) replay from the store, then follow
 //! [`Broadcast`] live with no gap and no duplicate: the live feed is joined *before* the replay
@@ -25,6 +26,7 @@
 //! the subscription.
 
 mod convert;
+mod cronjobs;
 mod methods;
 pub mod notices;
 mod subscriptions;
@@ -38,7 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::services::{
-    Agents, Caller, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+    Agents, Caller, Chats, Cronjobs, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
 };
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
@@ -64,6 +66,7 @@ pub struct ApiContext {
     pub terminals: Terminals,
     pub teardown: WorkspaceTeardown,
     pub tunnels: Tunnels,
+    pub cronjobs: Cronjobs,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
 }
@@ -101,6 +104,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::layout(&mut m)?;
     methods::terminals(&mut m)?;
     methods::tunnel(&mut m)?;
+    cronjobs::methods(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
     methods::access(&mut m)?;
@@ -108,6 +112,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     subscription(&mut m, &api::WORKSPACES_SUBSCRIBE, subscriptions::subscribe_workspaces)?;
     subscription(&mut m, &api::TUNNEL_SUBSCRIBE, subscriptions::subscribe_tunnel)?;
     subscription(&mut m, &api::TERMINALS_SUBSCRIBE, subscriptions::subscribe_terminal)?;
+    subscription(&mut m, &api::CRONJOBS_SUBSCRIBE, cronjobs::subscribe)?;
     Ok(m)
 }
 
@@ -254,6 +259,7 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
                 ListOf::Terminals => api::ListOf::Terminals,
                 ListOf::Devices => api::ListOf::Devices,
                 ListOf::Agents => api::ListOf::Agents,
+                ListOf::Cronjobs => api::ListOf::Cronjobs,
             },
         },
         Fix::ChooseName => F::ChooseName {},

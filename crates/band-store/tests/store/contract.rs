@@ -46,6 +46,18 @@ async fn sqlite_store_obeys_the_store_contract() {
 }
 
 #[tokio::test]
+async fn sqlite_store_obeys_the_cronjob_contract() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut n = 0;
+    contract::cron_all(|| {
+        n += 1;
+        let path = dir.path().join(format!("cron-{n}.db"));
+        async move { open(&path).await }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn data_survives_reopening_the_file() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("nested/dirs/band.db");

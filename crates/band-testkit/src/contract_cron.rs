@@ -1,0 +1,176 @@
+//! The cronjob part of the storage contract: every documented rule of
+//! [`CronStore`](band_core::ports::CronStore), as stories. [`cron_all`] runs them.
+
+use std::future::Future;
+
+use band_core::ports::CronStore;
+use band_core::{
+    AgentId, CRON_RUNS_KEEP, ChatId, CronJobId, CronKey, CronRun, CronRunId, CronTarget, IfBusy, IfMissed, NewCronJob,
+    PermissionMode, ProjectId, RunOutcome, RunTrigger, Schedule, StoreError, Usage,
+};
+
+use super::{assert_not_found, ok};
+
+/// Runs every cronjob story, each on a new store made by `fresh`.
+pub async fn cron_all<S, F, Fut>(mut fresh: F)
+where
+    S: CronStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    cronjobs_are_stored_as_given_and_listed_by_key(&fresh().await).await;
+    a_cronjob_key_is_unique(&fresh().await).await;
+    saving_a_cronjob_keeps_its_id_key_and_creation(&fresh().await).await;
+    cron_runs_page_newest_first_and_open_ones_are_found(&fresh().await).await;
+    deleting_a_cronjob_deletes_its_runs(&fresh().await).await;
+    each_job_keeps_its_newest_runs(&fresh().await).await;
+}
+
+fn job(key: &str, schedule: Schedule, target: CronTarget) -> NewCronJob {
+    NewCronJob {
+        key: CronKey::new(key).expect("key"),
+        name: format!("job {key}"),
+        prompt: "summarize the day ✓".into(),
+        schedule,
+        target,
+        agent: None,
+        mode: None,
+        enabled: true,
+        if_busy: IfBusy::Queue,
+        if_missed: IfMissed::Skip,
+        next_run_at: Some(1_000),
+        created_at: 500,
+    }
+}
+
+fn every(ms: u64) -> Schedule {
+    Schedule::Every { ms }
+}
+
+pub async fn cronjobs_are_stored_as_given_and_listed_by_key<S: CronStore>(store: &S) {
+    let cron = Schedule::Cron { expr: "0 9 * * 1-5".into(), zone: "Europe/Berlin".into() };
+    let mut b = job("b-nightly", cron.clone(), CronTarget::NewWorkspace(ProjectId(3)));
+    b.agent = Some(AgentId::new("codex").expect("agent"));
+    b.mode = Some(PermissionMode::AcceptEdits);
+    b.if_busy = IfBusy::Skip;
+    b.if_missed = IfMissed::RunOnce;
+    b.enabled = false;
+    b.next_run_at = None;
+    let b = ok(store.insert_cron_job(b).await);
+    let a = ok(store.insert_cron_job(job("a-often", every(30_000), CronTarget::Chat(ChatId(7)))).await);
+    assert_ne!(a.id, b.id);
+    assert_eq!(
+        (b.schedule.clone(), b.target, b.if_busy, b.if_missed, b.enabled),
+        (cron, CronTarget::NewWorkspace(ProjectId(3)), IfBusy::Skip, IfMissed::RunOnce, false)
+    );
+    assert_eq!(
+        (b.agent.as_ref().map(ToString::to_string), b.mode),
+        (Some("codex".into()), Some(PermissionMode::AcceptEdits))
+    );
+    assert_eq!((a.created_at, a.updated_at, a.last_run_at, a.next_run_at), (500, 500, None, Some(1_000)));
+    assert_eq!(a.prompt, "summarize the day ✓");
+    let listed = ok(store.cron_jobs().await);
+    assert_eq!(listed, vec![a.clone(), b.clone()], "listed by key, as stored");
+    assert_eq!(ok(store.cron_job(&a.key).await), a);
+    assert_not_found(store.cron_job(&CronKey::new("nope").expect("key")).await, "cronjob 'nope'");
+}
+
+pub async fn a_cronjob_key_is_unique<S: CronStore>(store: &S) {
+    ok(store.insert_cron_job(job("k", every(1000), CronTarget::Chat(ChatId(1)))).await);
+    let r = store.insert_cron_job(job("k", every(2000), CronTarget::Chat(ChatId(2)))).await;
+    assert!(matches!(&r, Err(StoreError::Duplicate(m)) if m == "cronjob 'k'"), "{r:?}");
+    assert_eq!(ok(store.cron_jobs().await).len(), 1, "nothing written");
+}
+
+pub async fn saving_a_cronjob_keeps_its_id_key_and_creation<S: CronStore>(store: &S) {
+    let stored = ok(store.insert_cron_job(job("k", every(1000), CronTarget::Chat(ChatId(1)))).await);
+    let mut changed = stored.clone();
+    changed.name = "renamed".into();
+    changed.schedule = Schedule::Cron { expr: "*/5 * * * *".into(), zone: "UTC".into() };
+    changed.target = CronTarget::Workspace(band_core::WorkspaceId(4));
+    changed.enabled = false;
+    changed.next_run_at = None;
+    changed.last_run_at = Some(9_000);
+    changed.updated_at = 9_000;
+    changed.created_at = 1;
+    let saved = ok(store.save_cron_job(&changed).await);
+    assert_eq!(saved, band_core::CronJob { created_at: 500, ..changed.clone() });
+    assert_eq!(ok(store.cron_job(&stored.key).await), saved);
+    let mut gone = saved.clone();
+    gone.id = CronJobId(999);
+    assert!(matches!(store.save_cron_job(&gone).await, Err(StoreError::NotFound(_))));
+}
+
+fn run(job: CronJobId, outcome: RunOutcome) -> CronRun {
+    let mut r = CronRun::new(job, RunTrigger::Schedule, 1_000, 1_001);
+    r.outcome = outcome;
+    r
+}
+
+pub async fn cron_runs_page_newest_first_and_open_ones_are_found<S: CronStore>(store: &S) {
+    let j = ok(store.insert_cron_job(job("k", every(1000), CronTarget::Chat(ChatId(1)))).await);
+    let other = ok(store.insert_cron_job(job("other", every(1000), CronTarget::Chat(ChatId(1)))).await);
+    let a = ok(store.insert_cron_run(run(j.id, RunOutcome::Running)).await);
+    let b = ok(store.insert_cron_run(run(j.id, RunOutcome::Skipped)).await);
+    let c = ok(store.insert_cron_run(run(other.id, RunOutcome::Queued)).await);
+    let d = ok(store.insert_cron_run(run(j.id, RunOutcome::Completed)).await);
+    assert!(a.id < b.id && b.id < c.id && c.id < d.id, "ids increase");
+    let ids = |v: Vec<CronRun>| v.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(ok(store.cron_runs(j.id, None, 10).await)), vec![d.id, b.id, a.id]);
+    assert_eq!(ids(ok(store.cron_runs(j.id, Some(d.id), 1).await)), vec![b.id]);
+    assert_eq!(ids(ok(store.open_cron_runs().await)), vec![a.id, c.id], "queued and running, oldest first");
+
+    let mut done = a.clone();
+    done.outcome = RunOutcome::Failed;
+    done.detail = Some("the agent exited".into());
+    done.chat_id = Some(ChatId(1));
+    done.seq = Some(12);
+    done.turn_id = Some(band_core::TurnId(3));
+    done.queued_id = Some(band_core::QueuedId(4));
+    done.workspace_id = Some(band_core::WorkspaceId(2));
+    done.usage = Usage {
+        input_tokens: 10,
+        output_tokens: 5,
+        cache_read_tokens: 2,
+        cache_write_tokens: 1,
+        cost_usd: Some(0.125),
+    };
+    done.duration_ms = Some(1500);
+    done.ended_at = Some(2_500);
+    assert_eq!(ok(store.save_cron_run(&done).await), done);
+    assert_eq!(ok(store.cron_runs(j.id, None, 10).await).last(), Some(&done), "read back as written");
+    assert_eq!(ids(ok(store.open_cron_runs().await)), vec![c.id]);
+    let mut missing = done.clone();
+    missing.id = CronRunId(999);
+    assert_not_found(store.save_cron_run(&missing).await, "cronjob run 999");
+    assert!(matches!(
+        store.insert_cron_run(run(CronJobId(999), RunOutcome::Running)).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+pub async fn deleting_a_cronjob_deletes_its_runs<S: CronStore>(store: &S) {
+    let j = ok(store.insert_cron_job(job("k", every(1000), CronTarget::Chat(ChatId(1)))).await);
+    ok(store.insert_cron_run(run(j.id, RunOutcome::Running)).await);
+    ok(store.delete_cron_job(j.id).await);
+    assert_eq!(ok(store.cron_jobs().await), vec![]);
+    assert_eq!(ok(store.cron_runs(j.id, None, 10).await), vec![]);
+    assert_eq!(ok(store.open_cron_runs().await), vec![]);
+    assert!(matches!(store.delete_cron_job(j.id).await, Err(StoreError::NotFound(_))));
+}
+
+pub async fn each_job_keeps_its_newest_runs<S: CronStore>(store: &S) {
+    let j = ok(store.insert_cron_job(job("k", every(1000), CronTarget::Chat(ChatId(1)))).await);
+    let other = ok(store.insert_cron_job(job("other", every(1000), CronTarget::Chat(ChatId(1)))).await);
+    let kept_elsewhere = ok(store.insert_cron_run(run(other.id, RunOutcome::Completed)).await);
+    let first = ok(store.insert_cron_run(run(j.id, RunOutcome::Completed)).await);
+    let mut last = first.clone();
+    for _ in 0..CRON_RUNS_KEEP {
+        last = ok(store.insert_cron_run(run(j.id, RunOutcome::Completed)).await);
+    }
+    let runs = ok(store.cron_runs(j.id, None, CRON_RUNS_KEEP + 10).await);
+    assert_eq!(runs.len(), CRON_RUNS_KEEP);
+    assert_eq!(runs.first().map(|r| r.id), Some(last.id));
+    assert!(runs.iter().all(|r| r.id != first.id), "the oldest went");
+    assert_eq!(ok(store.cron_runs(other.id, None, 10).await), vec![kept_elsewhere], "other jobs keep theirs");
+}
