@@ -220,6 +220,29 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
     s.stop().await;
 }
 
+/// Issue 13, defect 5: with the agent's CLI missing, creating a workspace with a first prompt used
+/// to leave the workspace and an empty chat behind (and the prompt only in the dialog). The agent
+/// is checked first: nothing is made, and the error says how to install it.
+#[tokio::test]
+async fn a_first_prompt_for_a_missing_agent_is_refused_before_anything_is_made() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let settings = json!({"agents": {"claude-code": {"binary": "/nonexistent/claude"}}});
+    std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
+    let s = TestServer::start_in(home).await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    let (code, msg) = s.err("workspaces.create", json!({"project": "app", "branch": "feat", "prompt": "hello"})).await;
+    assert_eq!(code, REFUSED, "{msg}");
+    assert!(msg.contains("'/nonexistent/claude' was not found"), "{msg}");
+    assert!(msg.contains("npm install -g @anthropic-ai/claude-code"), "{msg}");
+    assert_eq!(s.ok("workspaces.list", json!({})).await, json!([]), "no workspace");
+    assert_eq!(s.ok("chats.list", json!({})).await, json!([]), "no chat");
+    assert_eq!(repo.git(&["branch", "--list"]), "* main", "no branch was created");
+    // Without a prompt no agent is needed.
+    s.ok("workspaces.create", json!({"project": "app", "branch": "feat"})).await;
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn a_workspace_deleted_behind_bands_back_can_still_be_removed() {
     let s = TestServer::start().await;

@@ -24,6 +24,11 @@ export interface AppState {
   openChat: number | null;
   /** Remembered layouts of the workspaces loaded so far (layout.get), kept live by notices. */
   layouts: Record<number, WorkspaceLayout>;
+  /**
+   * Layouts another client set for workspaces whose layout is loaded here: applied when the
+   * workspace is next opened (`openWorkspaceLayout`), never under someone looking at it.
+   */
+  nextLayouts: Record<number, WorkspaceLayout>;
   /** The remembered global layout; null until loaded. */
   globalLayout: GlobalLayout | null;
   /** Who this browser is signed in as (its scope, and its device if paired); null until known. */
@@ -39,6 +44,7 @@ export const emptyState: AppState = {
   seen: {},
   openChat: null,
   layouts: {},
+  nextLayouts: {},
   globalLayout: null,
   me: null,
 };
@@ -114,8 +120,32 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
     case "layout":
       return n.workspaceId == null
         ? setGlobalLayout(s, parseGlobalLayout(n.layout))
-        : setWorkspaceLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout));
+        : s.layouts[n.workspaceId]
+          ? laterLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout))
+          : setWorkspaceLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout));
   }
+}
+
+/** Keeps `layout` for the next time `workspace` is opened (nothing to keep when it is the same). */
+function laterLayout(s: AppState, workspace: number, layout: WorkspaceLayout): AppState {
+  const next = s.nextLayouts[workspace];
+  if (sameLayout(s.layouts[workspace], layout)) {
+    if (!next) return s;
+    const nextLayouts = { ...s.nextLayouts };
+    delete nextLayouts[workspace];
+    return { ...s, nextLayouts };
+  }
+  if (next && sameLayout(next, layout)) return s;
+  return { ...s, nextLayouts: { ...s.nextLayouts, [workspace]: layout } };
+}
+
+/** A workspace being opened takes the layout another client left for it, if any. */
+export function openWorkspaceLayout(s: AppState, workspace: number): AppState {
+  const next = s.nextLayouts[workspace];
+  if (!next) return s;
+  const nextLayouts = { ...s.nextLayouts };
+  delete nextLayouts[workspace];
+  return { ...setWorkspaceLayout(s, workspace, next), nextLayouts };
 }
 
 export function setWorkspaceLayout(s: AppState, workspace: number, layout: WorkspaceLayout): AppState {

@@ -9,6 +9,26 @@ import { Sidebar } from "./Sidebar";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
 import { WorkspaceView } from "./WorkspaceView";
 
+/**
+ * This browser's credential ended (its device revoked, the token rotated): it says so and how to
+ * get back in, instead of knocking at the server forever.
+ */
+function SignedOut() {
+  const band = useBand();
+  const state = useStore(band.connection, (c) => c.kind);
+  if (state !== "signed-out") return null;
+  return (
+    <div className="signed-out" role="alert">
+      <strong>This browser is signed out of band.</strong> This device was revoked, or band's token changed. To use band here
+      again, pair this device again (on the main computer: Remote → Pair a device, then open its link or scan its code here), or
+      open the sign-in link band-server printed.{" "}
+      <button type="button" className="secondary" onClick={() => band.reconnectNow()}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
 /** Narrow screens (phones) show one pane at a time. */
 const NARROW = "(max-width: 760px)";
 
@@ -123,6 +143,7 @@ export function App() {
         )
       )}
       {remote && <RemotePanel onClose={() => setRemote(false)} />}
+      <SignedOut />
     </div>
   );
 }

@@ -78,7 +78,7 @@ export function Sidebar({ selected }: { selected: number | null }) {
         </section>
       ))}
       {loaded && projects.length === 0 && (
-        <p className="muted">{control ? "No projects yet: add a git repository below." : "No projects yet."}</p>
+        <p className="muted empty-note">{control ? "No projects yet: add a git repository below." : "No projects yet."}</p>
       )}
       {control && <AddProject />}
       {creatingIn !== null && <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />}

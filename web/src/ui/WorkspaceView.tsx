@@ -39,6 +39,8 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
   const badge = useStore(band.state, (s) => workspaceBadge(s, workspace.id));
   const layout = useStore(band.state, (s) => s.layouts[workspace.id]);
   const [removing, setRemoving] = useState(false);
+  // Each time the person opens the Terminal pane, its shell takes the keyboard (never on load).
+  const [terminalAsked, setTerminalAsked] = useState(0);
   const control = useCan("control");
   useEffect(() => void band.loadLayout(workspace.id), [band, workspace.id]);
 
@@ -46,7 +48,10 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
     if (!layout) return;
     // The open pane's button closes it: the chat takes the whole width.
     if (layout.pane === pane && layout.sideOpen) band.rememberLayout(workspace.id, { sideOpen: false });
-    else band.rememberLayout(workspace.id, { pane, sideOpen: true });
+    else {
+      band.rememberLayout(workspace.id, { pane, sideOpen: true });
+      if (pane === "terminal") setTerminalAsked((n) => n + 1);
+    }
   };
 
   return (
@@ -86,14 +91,17 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
         )}
         {narrow && <ConnectionBadge />}
         <DesktopActions workspace={workspace.id} />
-        {control && (
-          <button type="button" className="secondary danger-text" onClick={() => setRemoving(true)}>
-            Remove
-          </button>
-        )}
+        {control && <WorkspaceMenu onRemove={() => setRemoving(true)} />}
       </header>
       {layout ? (
-        <Panes workspace={workspace} route={route} narrow={narrow} layout={layout} />
+        <Panes
+          workspace={workspace}
+          route={route}
+          narrow={narrow}
+          layout={layout}
+          terminalAsked={terminalAsked}
+          onAskTerminal={() => setTerminalAsked((n) => n + 1)}
+        />
       ) : (
         <div className="muted center grow pad">Loading…</div>
       )}
@@ -103,7 +111,15 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
 }
 
 /** The workspace's panes, once its remembered layout is known. */
-function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo; route: Route; narrow: boolean; layout: WorkspaceLayout }) {
+function Panes(props: {
+  workspace: WorkspaceInfo;
+  route: Route;
+  narrow: boolean;
+  layout: WorkspaceLayout;
+  terminalAsked: number;
+  onAskTerminal(): void;
+}) {
+  const { workspace, route, narrow, layout, terminalAsked, onAskTerminal } = props;
   const band = useBand();
   const stacked = useMedia("(max-width: 1100px)");
   const tab = route.tab;
@@ -124,6 +140,7 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
   const go = (t: Tab) => {
     navigate({ ...route, tab: t });
     if (t !== "chat") band.rememberLayout(workspace.id, { pane: t });
+    if (t === "terminal") onAskTerminal();
   };
 
   const loading = <div className="pane muted pad">Loading…</div>;
@@ -139,7 +156,7 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
   const terminal = terminalOpened && (
     <div className="pane-slot" hidden={shown !== "terminal"}>
       <Suspense fallback={loading}>
-        <TerminalPane workspace={workspace} narrow={narrow} visible={shown === "terminal"} />
+        <TerminalPane workspace={workspace} narrow={narrow} visible={shown === "terminal"} focusRequest={terminalAsked} />
       </Suspense>
     </div>
   );
@@ -323,6 +340,54 @@ function DesktopActions({ workspace }: { workspace: number }) {
         <span className="error small" role="alert">
           {error}
         </span>
+      )}
+    </div>
+  );
+}
+
+/** The workspace's less frequent actions, one tap away: a menu rather than buttons beside its name. */
+function WorkspaceMenu({ onRemove }: { onRemove(): void }) {
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const away = (e: Event) => box.current && !box.current.contains(e.target as Node) && setOpen(false);
+    const esc = (e: globalThis.KeyboardEvent) => e.key === "Escape" && setOpen(false);
+    document.addEventListener("pointerdown", away);
+    document.addEventListener("keydown", esc);
+    box.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
+    return () => {
+      document.removeEventListener("pointerdown", away);
+      document.removeEventListener("keydown", esc);
+    };
+  }, [open]);
+  return (
+    <div className="menu-box" ref={box}>
+      <button
+        type="button"
+        className="icon-button menu-button"
+        aria-label="Workspace actions"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        title="Workspace actions"
+        onClick={() => setOpen((o) => !o)}
+      >
+        ⋯
+      </button>
+      {open && (
+        <div className="menu" role="menu" aria-label="Workspace actions">
+          <button
+            type="button"
+            role="menuitem"
+            className="danger-text"
+            onClick={() => {
+              setOpen(false);
+              onRemove();
+            }}
+          >
+            Remove workspace
+          </button>
+        </div>
       )}
     </div>
   );

@@ -124,7 +124,7 @@ impl Chats {
     /// agent whose protocol this server does not run.
     pub async fn create(&self, req: CreateChat) -> Result<Chat, CoreError> {
         let (_, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
-        self.check_agent(req.agent.as_ref())?;
+        self.inner.runtime(self.inner.ports.registry.get(req.agent.as_ref().unwrap_or(&AgentId::default_agent()))?)?;
         let agent = req.agent.unwrap_or_else(AgentId::default_agent);
         let mode = req.mode.unwrap_or(PermissionMode::Ask);
         let name = match req.name {
@@ -142,14 +142,16 @@ impl Chats {
         Ok(chat)
     }
 
-    /// Whether a chat could be created with `agent` (the default when `None`): it is in the
-    /// registry and this server runs its protocol.
+    /// Whether a chat could be created with `agent` (the default when `None`) and started: it is
+    /// in the registry, this server runs its protocol, and its binary is there.
     ///
     /// # Errors
     /// As [`Chats::create`] for the agent.
     pub fn check_agent(&self, agent: Option<&AgentId>) -> Result<(), CoreError> {
         let default = AgentId::default_agent();
-        self.inner.runtime(self.inner.ports.registry.get(agent.unwrap_or(&default))?).map(|_| ())
+        let definition = self.inner.ports.registry.get(agent.unwrap_or(&default))?;
+        let runtime = self.inner.runtime(definition)?;
+        runtime.check(definition, &(self.inner.ports.env)(definition)).map_err(agent_error)
     }
 
     /// Chats of one workspace (a selector) or of all.
@@ -168,12 +170,24 @@ impl Chats {
     }
 
     /// Changes a chat's name, model, mode or labels.
+    ///
+    /// A new mode is band's to apply to every later permission request; an agent process that
+    /// was started for another mode and is idle is stopped, so the next message starts it again
+    /// (resuming its session) with the flags of the new mode (Claude Code in ask mode asks even
+    /// for what its own allow-list would run).
     pub async fn update(&self, id: ChatId, patch: ChatPatch) -> Result<Chat, CoreError> {
         let run = self.inner.run(id);
-        let _run = run.lock().await;
-        self.inner.chat(id).await?;
+        let mut run = run.lock().await;
+        let before = self.inner.chat(id).await?;
+        let mode_changed = patch.mode.is_some_and(|m| m != before.mode);
         let chat = self.inner.ports.chats.update_chat(id, patch).await?;
         self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
+        if mode_changed && !chat.status.busy() && run.handle.is_some() {
+            run.generation += 1;
+            if let Some(h) = run.handle.take() {
+                h.stop().await.map_err(agent_error)?;
+            }
+        }
         Ok(chat)
     }
 
