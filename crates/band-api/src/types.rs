@@ -504,6 +504,32 @@ pub struct QueueEditParams {
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QueueHoldParams {
+    pub chat: i64,
+    pub id: i64,
+    /// True to hold (or renew the hold), false to release it.
+    pub hold: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsRenameParams {
+    pub chat: i64,
+    /// The new name: 1 to 200 characters, no control characters.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsDeleteParams {
+    pub chat: i64,
+    /// Stop the agent first if it is working (otherwise a working chat is not deleted).
+    #[serde(default)]
+    pub stop: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QueueMoveParams {
     pub chat: i64,
     pub id: i64,

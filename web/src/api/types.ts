@@ -639,6 +639,32 @@ export interface Methods {
     result: ChatInfo;
   };
   /**
+   * Rename a chat (its name in tabs and lists).
+   */
+  "chats.rename": {
+    params: {
+      chat: number;
+      /**
+       * The new name: 1 to 200 characters, no control characters.
+       */
+      name: string;
+    };
+    result: ChatInfo;
+  };
+  /**
+   * Delete a chat with its events; refused while its agent works unless `stop` is set, which stops it first.
+   */
+  "chats.delete": {
+    params: {
+      chat: number;
+      /**
+       * Stop the agent first if it is working (otherwise a working chat is not deleted).
+       */
+      stop?: boolean;
+    };
+    result: ChatInfo;
+  };
+  /**
    * A page of a chat's event log: after a sequence number, or before one going back.
    */
   "chats.events": {
@@ -741,6 +767,20 @@ export interface Methods {
       id: number;
     };
     result: QueuedInfo;
+  };
+  /**
+   * Hold a queued message while it is edited (the queue waits for it; the hold lapses after 2 minutes unless renewed), or release it.
+   */
+  "chats.queue.hold": {
+    params: {
+      chat: number;
+      /**
+       * True to hold (or renew the hold), false to release it.
+       */
+      hold: boolean;
+      id: number;
+    };
+    result: QueuedInfo[];
   };
   /**
    * List a directory of a workspace: directories first, then files, without .git or band's own files.
@@ -1734,6 +1774,17 @@ export interface ChatsCreateParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatsDeleteParams".
+ */
+export interface ChatsDeleteParams {
+  chat: number;
+  /**
+   * Stop the agent first if it is working (otherwise a working chat is not deleted).
+   */
+  stop?: boolean;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "ChatsEventsParams".
  */
 export interface ChatsEventsParams {
@@ -1772,6 +1823,17 @@ export interface ChatsListParams {
    * Only this workspace's chats (a selector).
    */
   workspace?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatsRenameParams".
+ */
+export interface ChatsRenameParams {
+  chat: number;
+  /**
+   * The new name: 1 to 200 characters, no control characters.
+   */
+  name: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -1948,6 +2010,18 @@ export interface QueueEditParams {
   chat: number;
   id: number;
   text: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "QueueHoldParams".
+ */
+export interface QueueHoldParams {
+  chat: number;
+  /**
+   * True to hold (or renew the hold), false to release it.
+   */
+  hold: boolean;
+  id: number;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

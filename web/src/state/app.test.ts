@@ -1,6 +1,7 @@
 import type { ChatInfo, ChatStatus, WorkspaceInfo } from "../api/types";
 import {
   applyNotice,
+  chatLabels,
   emptyState,
   isUnread,
   loaded,
@@ -124,4 +125,10 @@ test("another device's layout waits for the next open: a pane on screen is never
   s = applyNotice(s, { type: "layout", workspaceId: 2, updatedAt: 1, layout: there as unknown as Record<string, unknown> });
   expect(s.layouts[2].pane).toBe("files");
   expect(openWorkspaceLayout(s, 2)).toBe(s);
+});
+
+test("chat tabs get clear names: titles as they are, shared names numbered", () => {
+  const named = (id: number, name: string) => ({ ...chat(id, 1), name });
+  const labels = chatLabels([named(1, "claude-code"), named(2, "Fix the login"), named(3, "claude-code"), named(4, "claude-code")]);
+  expect([...labels.values()]).toEqual(["claude-code 1", "Fix the login", "claude-code 2", "claude-code 3"]);
 });

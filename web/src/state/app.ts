@@ -101,11 +101,8 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
       if (s.openChat === c.id) seen[c.id] = Math.max(seen[c.id] ?? 0, c.lastSeq);
       return { ...s, chats: { ...s.chats, [c.id]: c }, seen };
     }
-    case "chat_removed": {
-      const chats = { ...s.chats };
-      delete chats[n.chat.id];
-      return { ...s, chats };
-    }
+    case "chat_removed":
+      return removeChat(s, n.chat.id);
     case "queue":
       return { ...s, queues: { ...s.queues, [n.chatId]: n.queue } };
     case "workspace_created":
@@ -137,6 +134,14 @@ function laterLayout(s: AppState, workspace: number, layout: WorkspaceLayout): A
   }
   if (next && sameLayout(next, layout)) return s;
   return { ...s, nextLayouts: { ...s.nextLayouts, [workspace]: layout } };
+}
+
+/** A chat deleted (here or elsewhere) leaves the lists. */
+export function removeChat(s: AppState, id: number): AppState {
+  if (!s.chats[id]) return s;
+  const chats = { ...s.chats };
+  delete chats[id];
+  return { ...s, chats };
 }
 
 /** A workspace being opened takes the layout another client left for it, if any. */
@@ -194,6 +199,26 @@ export function chatsOf(s: AppState, workspaceId: number): ChatInfo[] {
   return Object.values(s.chats)
     .filter((c) => c.workspaceId === workspaceId)
     .sort((a, b) => a.id - b.id);
+}
+
+/**
+ * A clear name per chat tab: its name (titled by its first prompt), numbered when several chats
+ * of the workspace share one (three untitled "claude-code" chats: "claude-code 1", "2", "3").
+ */
+export function chatLabels(chats: readonly ChatInfo[]): Map<number, string> {
+  const count = new Map<string, number>();
+  for (const c of chats) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  const out = new Map<number, string>();
+  for (const c of chats) {
+    const name = c.name || `chat ${c.id}`;
+    if ((count.get(c.name) ?? 0) > 1) {
+      const n = (seen.get(c.name) ?? 0) + 1;
+      seen.set(c.name, n);
+      out.set(c.id, `${name} ${n}`);
+    } else out.set(c.id, name);
+  }
+  return out;
 }
 
 export function isUnread(s: AppState, c: ChatInfo): boolean {

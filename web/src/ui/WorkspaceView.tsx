@@ -20,6 +20,7 @@ import { ChatPane } from "./chat/ChatPane";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
+import { Menu } from "./widgets/Menu";
 import { Modal } from "./widgets/Modal";
 import { StatusBadge } from "./widgets/StatusBadge";
 import { useDesktop } from "../state/desktop";
@@ -91,7 +92,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
         )}
         {narrow && <ConnectionBadge />}
         <DesktopActions workspace={workspace.id} />
-        {control && <WorkspaceMenu onRemove={() => setRemoving(true)} />}
+        {control && <Menu label="Workspace actions" items={[{ label: "Remove workspace", danger: true, onSelect: () => setRemoving(true) }]} />}
       </header>
       {layout ? (
         <Panes
@@ -345,50 +346,3 @@ function DesktopActions({ workspace }: { workspace: number }) {
   );
 }
 
-/** The workspace's less frequent actions, one tap away: a menu rather than buttons beside its name. */
-function WorkspaceMenu({ onRemove }: { onRemove(): void }) {
-  const [open, setOpen] = useState(false);
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const away = (e: Event) => box.current && !box.current.contains(e.target as Node) && setOpen(false);
-    const esc = (e: globalThis.KeyboardEvent) => e.key === "Escape" && setOpen(false);
-    document.addEventListener("pointerdown", away);
-    document.addEventListener("keydown", esc);
-    box.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
-    return () => {
-      document.removeEventListener("pointerdown", away);
-      document.removeEventListener("keydown", esc);
-    };
-  }, [open]);
-  return (
-    <div className="menu-box" ref={box}>
-      <button
-        type="button"
-        className="icon-button menu-button"
-        aria-label="Workspace actions"
-        aria-haspopup="menu"
-        aria-expanded={open}
-        title="Workspace actions"
-        onClick={() => setOpen((o) => !o)}
-      >
-        ⋯
-      </button>
-      {open && (
-        <div className="menu" role="menu" aria-label="Workspace actions">
-          <button
-            type="button"
-            role="menuitem"
-            className="danger-text"
-            onClick={() => {
-              setOpen(false);
-              onRemove();
-            }}
-          >
-            Remove workspace
-          </button>
-        </div>
-      )}
-    </div>
-  );
-}

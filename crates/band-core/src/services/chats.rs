@@ -100,6 +100,10 @@ struct Run {
     session_id: Option<String>,
     /// The model the agent says it runs (its id and its name), for a cost estimate.
     models: Vec<String>,
+    /// Queued messages someone is editing, with the lease of their hold: the queue waits for them.
+    held: HashMap<QueuedId, u64>,
+    /// Holds handed out so far (each hold's lease).
+    leases: u64,
     /// The chat as last read. Only its id and workspace are used from it, for agent updates (the
     /// hot path): those never change. Decisions read the store.
     cached: Option<Chat>,
@@ -201,7 +205,16 @@ impl Chats {
         check_message(text)?;
         let run = self.inner.run(id);
         let mut run = run.lock().await;
-        let chat = self.inner.chat(id).await?;
+        let mut chat = self.inner.chat(id).await?;
+        // A chat still under its default name (its agent's) is titled by its first prompt.
+        if chat.last_seq == 0
+            && chat.name.as_str() == chat.agent.as_str()
+            && let Some(title) = title_from_prompt(text)
+        {
+            chat =
+                self.inner.ports.chats.update_chat(id, ChatPatch { name: Some(title), ..ChatPatch::default() }).await?;
+            self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
+        }
         if chat.status.busy() {
             let queued = self.inner.ports.queue.enqueue(id, text.to_owned()).await?;
             self.inner.queue_changed(&chat).await;
@@ -311,6 +324,21 @@ impl Chats {
         Ok(chat)
     }
 
+    /// Deletes a chat with its events. A chat whose agent works (or waits on a permission) is
+    /// not deleted unless `stop` says to stop it first.
+    ///
+    /// # Errors
+    /// `Refused` (stop it first) for a busy chat without `stop`; `NotFound` for no such chat.
+    pub async fn delete(&self, id: ChatId, stop: bool) -> Result<Chat, CoreError> {
+        let chat = self.inner.chat(id).await?;
+        if chat.status.busy() && !stop {
+            let what =
+                format!("chat {} ('{}') is {}: deleting it would cut its turn", id.0, chat.name, chat.status.as_str());
+            return Err(CoreError::Refused(Problem::new(what).fix(Fix::StopChat { chat: id.0 })));
+        }
+        self.remove(id).await
+    }
+
     /// A chat deleted with its workspace (its agent already stopped): its live state goes, and
     /// clients hear it is gone.
     pub(crate) fn forget(&self, chat: &Chat) {
@@ -356,12 +384,49 @@ impl Chats {
         Ok(self.inner.ports.queue.queued(id).await?)
     }
 
+    /// Changes a queued message's text; a hold on it (someone was editing it) ends, and if the
+    /// chat became free meanwhile the edited message starts.
     pub async fn edit_queued(&self, id: ChatId, queued: QueuedId, text: &str) -> Result<QueuedMessage, CoreError> {
         check_message(text)?;
-        let (chat, _guard) = self.queued_of(id, queued).await?;
+        let (chat, mut run) = self.queued_of(id, queued).await?;
         let msg = self.inner.ports.queue.edit_queued(queued, text.to_owned()).await?;
         self.inner.queue_changed(&chat).await;
+        run.held.remove(&queued);
+        self.inner.next_if_free(&mut run, id).await?;
         Ok(msg)
+    }
+
+    /// Holds a queued message while someone edits it: a turn that ends meanwhile does not send
+    /// it (nor anything queued after it) until the edit is saved, the hold is released, or it
+    /// lapses. Returns the hold's lease: the edge that times holds out releases it with
+    /// [`Chats::release_queued`] and this lease, which a newer hold makes stale. Releasing
+    /// (`hold` false) lets the queue go on at once if the chat is free.
+    ///
+    /// # Errors
+    /// `NotFound` when the message is no longer queued (it was sent or cancelled).
+    pub async fn hold_queued(&self, id: ChatId, queued: QueuedId, hold: bool) -> Result<u64, CoreError> {
+        let (_, mut run) = self.queued_of(id, queued).await?;
+        if hold {
+            run.leases += 1;
+            let lease = run.leases;
+            run.held.insert(queued, lease);
+            return Ok(lease);
+        }
+        run.held.remove(&queued);
+        self.inner.next_if_free(&mut run, id).await?;
+        Ok(0)
+    }
+
+    /// Ends the hold `lease` on a queued message, if it is still the current one (a lapsed
+    /// hold: whoever was editing went away).
+    pub async fn release_queued(&self, id: ChatId, queued: QueuedId, lease: u64) -> Result<(), CoreError> {
+        let run = self.inner.run(id);
+        let mut run = run.lock().await;
+        if run.held.get(&queued) == Some(&lease) {
+            run.held.remove(&queued);
+            self.inner.next_if_free(&mut run, id).await?;
+        }
+        Ok(())
     }
 
     pub async fn move_queued(
@@ -377,9 +442,12 @@ impl Chats {
     }
 
     pub async fn cancel_queued(&self, id: ChatId, queued: QueuedId) -> Result<QueuedMessage, CoreError> {
-        let (chat, _guard) = self.queued_of(id, queued).await?;
+        let (chat, mut run) = self.queued_of(id, queued).await?;
         let msg = self.inner.ports.queue.cancel_queued(queued).await?;
         self.inner.queue_changed(&chat).await;
+        if run.held.remove(&queued).is_some() {
+            self.inner.next_if_free(&mut run, id).await?;
+        }
         Ok(msg)
     }
 
@@ -675,11 +743,24 @@ impl Inner {
         }
         run.pending.clear();
         self.append(chat, vec![EventPayload::TurnEnded(outcome), status(next)]).await?;
-        if next == ChatStatus::Completed
-            && !self.shutting_down.load(Ordering::SeqCst)
-            && let Some(first) = self.ports.queue.queued(chat.id).await?.into_iter().next()
+        if next == ChatStatus::Completed {
+            self.next_if_free(run, chat.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts the first queued message if the chat is free and nobody is editing that message.
+    async fn next_if_free(self: &Arc<Self>, run: &mut Run, id: ChatId) -> Result<(), CoreError> {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let chat = self.chat(id).await?;
+        if chat.status.busy() || matches!(chat.status, ChatStatus::Failed | ChatStatus::Interrupted) {
+            return Ok(());
+        }
+        if let Some(first) = self.ports.queue.queued(id).await?.into_iter().next()
+            && !run.held.contains_key(&first.id)
         {
-            let chat = self.chat(chat.id).await?;
             self.start_turn(run, &chat, &first.text, Some(first.id)).await?;
         }
         Ok(())

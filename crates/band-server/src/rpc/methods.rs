@@ -193,6 +193,14 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
         Ok(chat_info(&c.chats.update(ChatId(p.chat), patch).await?))
     })?;
     add::<api::ChatsRemove, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.remove(ChatId(p.chat)).await?)) })?;
+    add::<api::ChatsRename, _, _>(m, |c, p| async move {
+        let patch = ChatPatch { name: Some(ChatName::new(&p.name)?), ..ChatPatch::default() };
+        Ok(chat_info(&c.chats.update(ChatId(p.chat), patch).await?))
+    })?;
+    add::<api::ChatsDelete, _, _>(
+        m,
+        |c, p| async move { Ok(chat_info(&c.chats.delete(ChatId(p.chat), p.stop).await?)) },
+    )?;
     add::<api::ChatsEvents, _, _>(m, |c, p| async move {
         let limit = p.limit.unwrap_or(200).clamp(1, 1000) as usize;
         let events = match (p.after, p.before) {
@@ -231,8 +239,24 @@ pub(super) fn queue(m: &mut RpcModule<ApiContext>) -> Reg {
     })?;
     add::<api::ChatsQueueCancel, _, _>(m, |c, p| async move {
         Ok(queued_info(&c.chats.cancel_queued(ChatId(p.chat), QueuedId(p.id)).await?))
+    })?;
+    add::<api::ChatsQueueHold, _, _>(m, |c, p| async move {
+        let (chat, id) = (ChatId(p.chat), QueuedId(p.id));
+        let lease = c.chats.hold_queued(chat, id, p.hold).await?;
+        if p.hold {
+            // A hold lapses unless renewed: whoever was editing may have gone away.
+            let chats = c.chats.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(QUEUE_HOLD).await;
+                let _ = chats.release_queued(chat, id, lease).await;
+            });
+        }
+        Ok(c.chats.queue(chat).await?.iter().map(queued_info).collect())
     })
 }
+
+/// How long a hold on a queued message lasts without being renewed.
+const QUEUE_HOLD: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub(super) fn files(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::FilesList, _, _>(m, |c, p| async move {
