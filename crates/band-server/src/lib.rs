@@ -193,9 +193,14 @@ pub struct Band {
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
     notices: Arc<Broadcast>,
+    /// `agentIdleTimeoutSeconds` (0: never).
+    agent_idle_timeout_seconds: u64,
     /// The home's lock, held while this server lives.
     instance: instance::Instance,
 }
+
+/// How long an idle agent process is kept by default (as Mcode's 10 minutes).
+pub const DEFAULT_AGENT_IDLE_TIMEOUT_SECONDS: u64 = 600;
 
 /// The tunnel providers, configured from settings (a provider missing a setting says so when
 /// it is started).
@@ -414,7 +419,15 @@ impl Band {
             },
         };
         let allowed_hosts = settings.allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        let agent_idle_timeout_seconds =
+            settings.agent_idle_timeout_seconds.unwrap_or(DEFAULT_AGENT_IDLE_TIMEOUT_SECONDS);
+        if agent_idle_timeout_seconds > 30 * 24 * 3600 {
+            return Err(StartError::Config(format!(
+                "agentIdleTimeoutSeconds {agent_idle_timeout_seconds} in settings.json is more than 30 days; use 0 to never stop idle agents"
+            )));
+        }
         Ok(Self {
+            agent_idle_timeout_seconds,
             config,
             token,
             store,
@@ -487,6 +500,30 @@ impl Band {
     ///
     /// # Errors
     /// I/O errors of the listener.
+    /// Stops idle chats' agent processes every so often (`agentIdleTimeoutSeconds`).
+    fn idle_sweeper(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let idle = Duration::from_secs(self.agent_idle_timeout_seconds);
+        if idle.is_zero() {
+            return None;
+        }
+        // Checked at a tenth of the timeout (between 1 s and 30 s): an agent goes within ~10% of it.
+        let every = (idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(30));
+        let chats = self.chats.clone();
+        let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+        Some(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                let stopped = chats.stop_idle(now, idle_ms).await;
+                if !stopped.is_empty() {
+                    tracing::info!(chats = ?stopped, "stopped idle agents; their next message resumes them");
+                }
+            }
+        }))
+    }
+
     pub async fn serve(
         mut self,
         listener: tokio::net::TcpListener,
@@ -507,6 +544,7 @@ impl Band {
         for host in &self.allowed_hosts {
             self.allowed.allow("http", host, port);
         }
+        let idle = self.idle_sweeper();
         let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
         let rpc = rpc::transport::RpcState::new(methods.into(), stop_handle, self.auth.clone());
         let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), auth: self.auth.clone() };
@@ -518,6 +556,9 @@ impl Band {
         };
         accept::serve(listener, app, self.config.header_timeout, graceful).await;
         let _ = rx.await;
+        if let Some(idle) = idle {
+            idle.abort();
+        }
         // Agents, terminals and the tunnel next, side by side: chats are marked interrupted in one
         // transaction and every agent's process group is stopped; every terminal's shell and
         // what it started are killed (their WebSockets end with them).

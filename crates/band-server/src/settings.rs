@@ -63,6 +63,10 @@ pub struct Settings {
     /// The tunnel's provider and each provider's settings.
     #[serde(default, skip_serializing_if = "TunnelSettings::is_empty")]
     pub tunnel: TunnelSettings,
+    /// Seconds a chat's agent process may sit idle (its turn over, nothing queued) before band
+    /// stops it; the next message starts it again, resuming its session. Default 600; 0 never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_idle_timeout_seconds: Option<u64>,
     /// Everything else in the file, kept as it is.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,

@@ -496,6 +496,36 @@ impl Chats {
         marked
     }
 
+    /// Stops the agent process of every chat that is free (not working, not waiting) and has had
+    /// no event for `idle_ms` as of `now_ms`: about 200 MB each for Claude Code, kept for
+    /// nothing. Nothing is logged and the status stays: the next message starts the agent again,
+    /// resuming its session, as after `stop`. Returns the chats whose agent was stopped.
+    pub async fn stop_idle(&self, now_ms: crate::model::Millis, idle_ms: crate::model::Millis) -> Vec<ChatId> {
+        let runs: Vec<(ChatId, Arc<AsyncMutex<Run>>)> =
+            self.inner.live.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(k, v)| (*k, v.clone())).collect();
+        let mut stopped = Vec::new();
+        for (id, run) in runs {
+            let handle = {
+                let mut run = run.lock().await;
+                if run.handle.is_none() {
+                    continue;
+                }
+                let Ok(chat) = self.inner.chat(id).await else { continue };
+                if chat.status.busy() || now_ms.saturating_sub(chat.updated_at) < idle_ms {
+                    continue;
+                }
+                run.generation += 1;
+                run.pending.clear();
+                run.handle.take()
+            };
+            if let Some(h) = handle {
+                let _ = h.stop().await;
+                stopped.push(id);
+            }
+        }
+        stopped
+    }
+
     /// Process ids of the agents running now (for diagnostics and tests).
     pub async fn agent_pids(&self) -> Vec<(ChatId, u32)> {
         let runs: Vec<(ChatId, Arc<AsyncMutex<Run>>)> =
