@@ -155,6 +155,8 @@ methods! {
         NoParams => TunnelInfo;
     SettingsGet = "settings.get", read, "The server's settings (without the token).",
         NoParams => SettingsInfo;
+    SettingsSet = "settings.set", admin, "Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds (applied at once), worktreesDir, terminals.shell (after a restart).",
+        SettingsSetParams => SettingChanged;
     Discover = "rpc.discover", read, "This API described as an OpenRPC 1.3 document.",
         NoParams => serde_json::Value;
     DevicesPair = "devices.pair", admin, "Start pairing a device: a one-time code (10 minutes) and the sign-in URL carrying it, with its QR code.",

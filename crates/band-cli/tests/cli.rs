@@ -206,6 +206,17 @@ async fn server_settings_health_schema_and_output_modes() {
     let token = settings["tokenSecret"].as_str().expect("token");
     let out = env.band(&["settings"]).await;
     assert!(text(&out).contains("port:") && !text(&out).contains(token), "never the token");
+    // One setting at a time, validated; what needs a restart says so.
+    let out = text(&env.band(&["settings", "set", "defaults.mode=accept-edits"]).await);
+    assert_eq!(out.trim(), "defaults.mode = accept-edits; in effect now");
+    let out = text(&env.band(&["settings", "set", "worktreesDir=~/wt"]).await);
+    assert_eq!(out.trim(), "worktreesDir = ~/wt; restart band-server for it to take effect");
+    let out = text(&env.band(&["settings"]).await);
+    assert!(out.contains("default mode:  accept-edits") && out.contains("restart needed for: worktreesDir"), "{out}");
+    let msg = error(&env.band(&["settings", "set", "defaults.mode"]).await);
+    assert_eq!(msg, "'defaults.mode' is not KEY=VALUE (e.g. defaults.mode=accept-edits)");
+    let msg = error(&env.band(&["settings", "set", "defaults.mode=yolo"]).await);
+    assert!(msg.contains("'yolo' is not a mode"), "{msg}");
 
     // BAND_OUTPUT=json works like --output json.
     let out = band_with(

@@ -16,6 +16,7 @@ mod accept;
 pub mod access;
 pub mod guard;
 pub mod instance;
+pub mod live;
 pub mod raw;
 pub mod rpc;
 pub mod secrets;
@@ -193,8 +194,8 @@ pub struct Band {
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
     notices: Arc<Broadcast>,
-    /// `agentIdleTimeoutSeconds` (0: never).
-    agent_idle_timeout_seconds: u64,
+    /// `agentIdleTimeoutSeconds` (0: never), as settings.set leaves it.
+    idle_seconds: Arc<std::sync::atomic::AtomicU64>,
     /// The home's lock, held while this server lives.
     instance: instance::Instance,
 }
@@ -307,6 +308,7 @@ impl Band {
         };
         let registry =
             Arc::new(settings.agent_registry().map_err(|e| StartError::Config(format!("{e} (in settings.json)")))?);
+        let registry_for_settings = registry.clone();
         let env: band_core::services::EnvSource =
             Arc::new(|agent: &band_core::AgentDefinition| agent_env(std::env::vars(), agent));
         let runnable = agents.iter().map(|a| a.protocol()).collect();
@@ -355,6 +357,13 @@ impl Band {
             }
             None => band_adapters::terminals::default_shell(std::env::var_os("SHELL").as_deref()),
         };
+        if let Some(n) = settings.agent_idle_timeout_seconds
+            && n > live::MAX_IDLE_SECONDS
+        {
+            return Err(StartError::Config(format!(
+                "agentIdleTimeoutSeconds {n} in settings.json is more than 30 days; use 0 to never stop idle agents"
+            )));
+        }
         let allowed = Arc::new(guard::Allowed::default());
         let providers = tunnel_providers(&settings.tunnel, &supervisor);
         if let Some(chosen) = settings.tunnel.provider.as_deref()
@@ -397,7 +406,15 @@ impl Band {
             .await
             .map_err(|e| StartError::Config(format!("cannot load the paired devices: {e}")))?;
         let auth = Arc::new(access::Auth::new(access, notices.clone()));
+        let live = Arc::new(live::LiveSettings::new(
+            &config.home,
+            registry_for_settings,
+            &settings,
+            settings.agent_idle_timeout_seconds.unwrap_or(DEFAULT_AGENT_IDLE_TIMEOUT_SECONDS),
+        ));
+        let idle_seconds = live.idle_seconds.clone();
         let api = ApiContext {
+            live,
             auth: auth.clone(),
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces: workspaces.clone(),
@@ -416,18 +433,17 @@ impl Band {
                 worktrees_dir: worktrees_dir.display().to_string(),
                 token_set: true,
                 version: VERSION.to_owned(),
+                // The live ones come from `live` (settings.get merges them).
+                defaults: api::SettingsDefaults::default(),
+                agent_idle_timeout_seconds: 0,
+                terminal_shell: None,
+                restart_needed: Vec::new(),
             },
         };
         let allowed_hosts = settings.allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
-        let agent_idle_timeout_seconds =
-            settings.agent_idle_timeout_seconds.unwrap_or(DEFAULT_AGENT_IDLE_TIMEOUT_SECONDS);
-        if agent_idle_timeout_seconds > 30 * 24 * 3600 {
-            return Err(StartError::Config(format!(
-                "agentIdleTimeoutSeconds {agent_idle_timeout_seconds} in settings.json is more than 30 days; use 0 to never stop idle agents"
-            )));
-        }
+
         Ok(Self {
-            agent_idle_timeout_seconds,
+            idle_seconds,
             config,
             token,
             store,
@@ -502,17 +518,19 @@ impl Band {
     /// I/O errors of the listener.
     /// Stops idle chats' agent processes every so often (`agentIdleTimeoutSeconds`).
     fn idle_sweeper(&self) -> Option<tokio::task::JoinHandle<()>> {
-        let idle = Duration::from_secs(self.agent_idle_timeout_seconds);
-        if idle.is_zero() {
-            return None;
-        }
-        // Checked at a tenth of the timeout (between 1 s and 30 s): an agent goes within ~10% of it.
-        let every = (idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(30));
+        let seconds = self.idle_seconds.clone();
         let chats = self.chats.clone();
-        let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
         Some(tokio::spawn(async move {
             loop {
+                // The timeout as settings.set leaves it, checked at a tenth of it (between 1 s
+                // and 30 s): an agent goes within ~10% of it. 0 keeps every agent.
+                let idle = Duration::from_secs(seconds.load(std::sync::atomic::Ordering::Relaxed));
+                let every = (idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(30));
                 tokio::time::sleep(every).await;
+                if idle.is_zero() {
+                    continue;
+                }
+                let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));

@@ -988,6 +988,23 @@ export interface Methods {
     result: SettingsInfo;
   };
   /**
+   * Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds (applied at once), worktreesDir, terminals.shell (after a restart).
+   */
+  "settings.set": {
+    params: {
+      /**
+       * One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
+       * worktreesDir, terminals.shell.
+       */
+      key: string;
+      /**
+       * The new value as text; empty returns to the default.
+       */
+      value: string;
+    };
+    result: SettingChanged;
+  };
+  /**
    * This API described as an OpenRPC 1.3 document.
    */
   "rpc.discover": {
@@ -1540,11 +1557,24 @@ export interface TunnelInfo {
  * via the `definition` "SettingsInfo".
  */
 export interface SettingsInfo {
+  /**
+   * Seconds a free chat's agent process is kept (0: kept).
+   */
+  agentIdleTimeoutSeconds?: number;
   bind: string;
+  defaults?: SettingsDefaults;
   /**
    * band's home directory (`BAND_HOME`, default `~/.band`).
    */
   home: string;
+  /**
+   * Keys changed since the server started that take effect only after a restart.
+   */
+  restartNeeded?: string[];
+  /**
+   * The terminals' shell as set (`terminals.shell`; none: `$SHELL`, else /bin/bash).
+   */
+  terminalShell?: string | null;
   /**
    * Always true on a running server; the token itself is never sent.
    */
@@ -1552,6 +1582,31 @@ export interface SettingsInfo {
   version: string;
   webServerPort: number;
   worktreesDir: string;
+}
+/**
+ * What a new chat gets when the request names nothing (`defaults.*`).
+ */
+export interface SettingsDefaults {
+  agent?: AgentId | null;
+  mode?: Mode | null;
+  model?: string | null;
+}
+/**
+ * What `settings.set` did.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "SettingChanged".
+ */
+export interface SettingChanged {
+  key: string;
+  /**
+   * True when it takes effect only after band-server restarts.
+   */
+  restartNeeded: boolean;
+  /**
+   * The value now in settings.json (none: back to the default).
+   */
+  value?: string | null;
 }
 /**
  * A pairing started: open `url` on the device (or scan `qr`), or redeem `code` with
@@ -2042,6 +2097,32 @@ export interface QueueMoveParams {
    * 0-based; past the end means last.
    */
   position: number;
+}
+/**
+ * The defaults of a new chat (`defaults` in settings.json).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "SettingsDefaults".
+ */
+export interface SettingsDefaults1 {
+  agent?: AgentId | null;
+  mode?: Mode | null;
+  model?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "SettingsSetParams".
+ */
+export interface SettingsSetParams {
+  /**
+   * One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
+   * worktreesDir, terminals.shell.
+   */
+  key: string;
+  /**
+   * The new value as text; empty returns to the default.
+   */
+  value: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { useBand, useCan } from "../state/band";
 import { useStore } from "../state/store";
 import { useMedia } from "./media";
@@ -8,6 +8,9 @@ import { navigate, useRoute } from "./route";
 import { Sidebar } from "./Sidebar";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
 import { WorkspaceView } from "./WorkspaceView";
+
+// The Settings page loads on demand: it is not in the first download.
+const SettingsPanel = lazy(() => import("./SettingsPanel"));
 
 /**
  * This browser's credential ended (its device revoked, the token rotated): it says so and how to
@@ -50,6 +53,7 @@ export function App() {
   const admin = useCan("admin");
   const me = useStore(band.state, (s) => s.me);
   const [remote, setRemote] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const notifier = useMemo(() => browserNotifier(), []);
   const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
   const [notifyNote, setNotifyNote] = useState<string | null>(null);
@@ -113,6 +117,11 @@ export function App() {
               </span>
             )}
             {admin && (
+              <button type="button" className="secondary small-button" onClick={() => setSettingsOpen(true)}>
+                Settings
+              </button>
+            )}
+            {admin && (
               <button type="button" className="secondary small-button" onClick={() => setRemote(true)}>
                 Remote
               </button>
@@ -143,6 +152,11 @@ export function App() {
         )
       )}
       {remote && <RemotePanel onClose={() => setRemote(false)} />}
+      {settingsOpen && (
+        <Suspense fallback={null}>
+          <SettingsPanel onClose={() => setSettingsOpen(false)} />
+        </Suspense>
+      )}
       <SignedOut />
     </div>
   );

@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { AgentId, Mode } from "../api/types";
 import { useBand } from "../state/band";
 import { errorText } from "../state/errors";
+import { useSettings } from "../state/settings";
 import { useStore } from "../state/store";
 import { navigate } from "./route";
 import { AgentAndMode } from "./widgets/AgentAndMode";
@@ -18,6 +19,15 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   const [prompt, setPrompt] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The settings' defaults, once they are here (unless the pickers were touched already).
+  const [settings] = useSettings();
+  const touched = useRef(false);
+  useEffect(() => {
+    if (!settings || touched.current) return;
+    if (settings.defaults?.agent) setAgent(settings.defaults.agent);
+    if (settings.defaults?.mode) setMode(settings.defaults.mode);
+    if (settings.defaults?.model) setModel(settings.defaults.model);
+  }, [settings]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -71,7 +81,18 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
           First prompt (optional: starts a chat)
           <textarea name="prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} />
         </label>
-        <AgentAndMode agent={agent} mode={mode} onAgent={setAgent} onMode={setMode} />
+        <AgentAndMode
+          agent={agent}
+          mode={mode}
+          onAgent={(a) => {
+            touched.current = true;
+            setAgent(a);
+          }}
+          onMode={(m) => {
+            touched.current = true;
+            setMode(m);
+          }}
+        />
         <label>
           Model (optional)
           <input name="model" value={model} onChange={(e) => setModel(e.target.value)} placeholder="the agent's default" />

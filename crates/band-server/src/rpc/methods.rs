@@ -59,8 +59,11 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
         }
         // The chat's settings are checked before anything is made: a refused request changes nothing.
-        let agent = p.agent.as_ref().map(agent).transpose()?;
-        let model = p.model.as_deref().map(ModelName::new).transpose()?;
+        // What the request does not name comes from the settings' defaults.
+        let defaults = c.live.defaults();
+        let agent = p.agent.as_ref().or(defaults.agent.as_ref()).map(agent).transpose()?;
+        let model = p.model.as_deref().or(defaults.model.as_deref()).map(ModelName::new).transpose()?;
+        let chat_mode = p.mode.or(defaults.mode);
         if p.prompt.is_some() {
             c.chats.check_agent(agent.as_ref())?;
         }
@@ -74,7 +77,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
                         workspace: ws.id.0.to_string(),
                         agent,
                         model,
-                        mode: p.mode.map(mode),
+                        mode: chat_mode.map(mode),
                         ..CreateChat::default()
                     })
                     .await?;
@@ -135,11 +138,12 @@ pub(super) fn agents(m: &mut RpcModule<ApiContext>) -> Reg {
 
 pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ChatsCreate, _, _>(m, |c, p| async move {
+        let defaults = c.live.defaults();
         let req = CreateChat {
             workspace: p.workspace,
-            agent: p.agent.as_ref().map(agent).transpose()?,
-            model: p.model.as_deref().map(ModelName::new).transpose()?,
-            mode: p.mode.map(mode),
+            agent: p.agent.as_ref().or(defaults.agent.as_ref()).map(agent).transpose()?,
+            model: p.model.as_deref().or(defaults.model.as_deref()).map(ModelName::new).transpose()?,
+            mode: p.mode.or(defaults.mode).map(mode),
             name: p.name.as_deref().map(ChatName::new).transpose()?,
             labels: Labels::new(p.labels)?,
         };
