@@ -1,8 +1,8 @@
 // The server's settings (settings.get, never the token) and changing one (settings.set, main
 // token only): what the Settings page shows and the new-chat forms take their defaults from.
 
-import { useEffect, useState } from "react";
-import type { SettingChanged, SettingsInfo } from "../api/types";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { AgentId, Mode, SettingChanged, SettingsInfo } from "../api/types";
 import { useBand, type Band } from "./band";
 
 export function loadSettings(band: Band): Promise<SettingsInfo> {
@@ -30,4 +30,38 @@ export function useSettings(): [SettingsInfo | null, () => void] {
     };
   }, [band, version]);
   return [settings, () => setVersion((v) => v + 1)];
+}
+
+/**
+ * The agent and mode pickers of a new chat, starting from the settings' defaults once they are
+ * here (unless the person picked already).
+ */
+export function useChatDefaults(): {
+  agent: AgentId;
+  mode: Mode;
+  model: string;
+  pickAgent(a: AgentId): void;
+  pickMode(m: Mode): void;
+  setModel(m: string): void;
+} {
+  const [settings] = useSettings();
+  const [agent, setAgent] = useState<AgentId>("claude-code");
+  const [mode, setMode] = useState<Mode>("ask");
+  const [model, setModel] = useState("");
+  const touched = useRef(false);
+  useEffect(() => {
+    if (!settings || touched.current) return;
+    if (settings.defaults?.agent) setAgent(settings.defaults.agent);
+    if (settings.defaults?.mode) setMode(settings.defaults.mode);
+    if (settings.defaults?.model) setModel(settings.defaults.model);
+  }, [settings]);
+  const pickAgent = useCallback((a: AgentId) => {
+    touched.current = true;
+    setAgent(a);
+  }, []);
+  const pickMode = useCallback((m: Mode) => {
+    touched.current = true;
+    setMode(m);
+  }, []);
+  return { agent, mode, model, pickAgent, pickMode, setModel };
 }

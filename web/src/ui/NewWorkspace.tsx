@@ -1,8 +1,7 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
-import type { AgentId, Mode } from "../api/types";
+import { useState, type FormEvent } from "react";
 import { useBand } from "../state/band";
 import { errorText } from "../state/errors";
-import { useSettings } from "../state/settings";
+import { useChatDefaults } from "../state/settings";
 import { useStore } from "../state/store";
 import { navigate } from "./route";
 import { AgentAndMode } from "./widgets/AgentAndMode";
@@ -13,21 +12,10 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   const info = useStore(band.state, (s) => s.projects.find((p) => p.name === project));
   const [branch, setBranch] = useState("");
   const [base, setBase] = useState("");
-  const [agent, setAgent] = useState<AgentId>("claude-code");
-  const [mode, setMode] = useState<Mode>("ask");
-  const [model, setModel] = useState("");
+  const { agent, mode, model, pickAgent, pickMode, setModel } = useChatDefaults();
   const [prompt, setPrompt] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // The settings' defaults, once they are here (unless the pickers were touched already).
-  const [settings] = useSettings();
-  const touched = useRef(false);
-  useEffect(() => {
-    if (!settings || touched.current) return;
-    if (settings.defaults?.agent) setAgent(settings.defaults.agent);
-    if (settings.defaults?.mode) setMode(settings.defaults.mode);
-    if (settings.defaults?.model) setModel(settings.defaults.model);
-  }, [settings]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -81,18 +69,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
           First prompt (optional: starts a chat)
           <textarea name="prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} />
         </label>
-        <AgentAndMode
-          agent={agent}
-          mode={mode}
-          onAgent={(a) => {
-            touched.current = true;
-            setAgent(a);
-          }}
-          onMode={(m) => {
-            touched.current = true;
-            setMode(m);
-          }}
-        />
+        <AgentAndMode agent={agent} mode={mode} onAgent={pickAgent} onMode={pickMode} />
         <label>
           Model (optional)
           <input name="model" value={model} onChange={(e) => setModel(e.target.value)} placeholder="the agent's default" />
