@@ -205,22 +205,30 @@ impl Chats {
         check_message(text)?;
         let run = self.inner.run(id);
         let mut run = run.lock().await;
-        let mut chat = self.inner.chat(id).await?;
-        // A chat still under its default name (its agent's) is titled by its first prompt.
-        if chat.last_seq == 0
-            && chat.name.as_str() == chat.agent.as_str()
-            && let Some(title) = title_from_prompt(text)
-        {
-            chat =
-                self.inner.ports.chats.update_chat(id, ChatPatch { name: Some(title), ..ChatPatch::default() }).await?;
-            self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
-        }
+        let chat = self.inner.chat(id).await?;
         if chat.status.busy() {
             let queued = self.inner.ports.queue.enqueue(id, text.to_owned()).await?;
             self.inner.queue_changed(&chat).await;
             return Ok(Sent::Queued(queued));
         }
-        self.inner.start_turn(&mut run, &chat, text, None).await
+        // A chat still under its default name (its agent's) is titled by its first prompt; the
+        // turn's status change announces it. A turn that cannot start leaves the name as it was.
+        let untitled = chat.name.clone();
+        let titled = if chat.last_seq == 0
+            && chat.name.as_str() == chat.agent.as_str()
+            && let Some(title) = title_from_prompt(text)
+        {
+            self.inner.ports.chats.update_chat(id, ChatPatch { name: Some(title), ..ChatPatch::default() }).await?;
+            true
+        } else {
+            false
+        };
+        let sent = self.inner.start_turn(&mut run, &chat, text, None).await;
+        if sent.is_err() && titled {
+            let patch = ChatPatch { name: Some(untitled), ..ChatPatch::default() };
+            let _ = self.inner.ports.chats.update_chat(id, patch).await;
+        }
+        sent
     }
 
     /// Ends the current turn, if any, and the agent's process group. The next message starts
