@@ -457,3 +457,53 @@ async fn gemini_refusing_a_load_in_its_sessions_first_minute_starts_a_new_sessio
     band.stop().await;
     mock.stop().await;
 }
+
+/// Issue 13, idle agents: a chat's Claude Code process idle past `agentIdleTimeoutSeconds` (2 s
+/// here) is stopped (no process left), and the next message starts it again on the same session:
+/// the mock model is sent the earlier conversation.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_claude_is_stopped_and_the_next_message_resumes_its_session() {
+    let repo = TestRepo::named("app");
+    let (home, _) = new_home();
+    let mock = MockModel::start(Scenario::new([MockTurn::text("noted"), MockTurn::text("it was PINEAPPLE")])).await;
+    configure(home.path(), &mock);
+    let path = home.path().join("settings.json");
+    let mut settings: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    settings["agentIdleTimeoutSeconds"] = json!(2);
+    std::fs::write(&path, settings.to_string()).expect("write");
+    let band = Band::start(home).await;
+    let chat = project_with_workspace(&band, &repo, "Remember PINEAPPLE.", "claude-code", "ask").await;
+    let first = band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
+    let session = first["agentSessionId"].as_str().expect("a session").to_owned();
+    let chats = band.running.as_ref().expect("running").chats.clone();
+    let (_, pid) = chats.agent_pids().await.first().copied().expect("the agent runs after its turn");
+
+    // Past the timeout (checked every second): no process, in band's view or the system's.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !chats.agent_pids().await.is_empty() {
+        assert!(Instant::now() < deadline, "the idle agent was not stopped");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(Instant::now() < deadline, "process {pid} is still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(band.chat(chat).await["status"], "completed", "the user sees no change but a status");
+
+    band.call("chats.send", json!({"chat": chat, "message": "What was the word?"})).await;
+    let second = band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
+    assert_eq!(second["agentSessionId"].as_str(), Some(session.as_str()), "the same session");
+    let last = mock.main_requests().last().cloned().expect("a request").body.to_string();
+    assert!(last.contains("Remember PINEAPPLE.") && last.contains("What was the word?"), "{last}");
+    let text: String = band
+        .events(chat)
+        .await
+        .iter()
+        .filter(|e| e["type"] == "agent_message_chunk")
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(text, "notedit was PINEAPPLE");
+    band.stop().await;
+    mock.stop().await;
+}

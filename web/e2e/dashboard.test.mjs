@@ -227,7 +227,8 @@ test("desktop: sign in, add a project, create a workspace, allow, see the diff",
 
     // Removing it is refused (the new file is uncommitted): the server's reason, then the typed
     // confirmation.
-    await page.getByRole("button", { name: "Remove", exact: true }).click();
+    await page.getByRole("button", { name: "Workspace actions" }).click();
+    await page.getByRole("menuitem", { name: "Remove workspace" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByRole("button", { name: "Remove", exact: true }).click();
     await dialog.locator('[data-testid="refusal"]').waitFor();

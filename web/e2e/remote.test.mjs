@@ -115,6 +115,17 @@ test("remote: a phone pairs through the tunnel, drives a chat, and is refused on
       return res.status;
     });
     assert.equal(status, 401);
+    // It says so and how to pair again, and stops knocking (it used to retry every 8-10 s, each
+    // knock an anonymous audit row): no new socket in 12 s; the audit names the device, once.
+    await phone.getByRole("alert").filter({ hasText: "pair this device again" }).waitFor();
+    let knocks = 0;
+    phone.on("websocket", () => knocks++);
+    await phone.waitForTimeout(12_000);
+    assert.equal(knocks, 0, "a signed-out page stopped reconnecting");
+    const refused = (await stack.call("audit.list")).filter((e) => e.kind === "refused");
+    assert.ok(refused.length >= 1, "refusals are recorded");
+    assert.ok(refused.every((e) => e.deviceName === "phone"), JSON.stringify(refused));
+    assert.equal(new Set(refused.map((e) => e.detail)).size, refused.length, "repeats fold");
 
     // Stopping the tunnel: its address is refused again.
     await panel.getByRole("button", { name: "Stop tunnel" }).click();

@@ -104,6 +104,10 @@ methods! {
         ChatsUpdateParams => ChatInfo;
     ChatsRemove = "chats.remove", control, "Stop a chat's agent and delete the chat with its log.",
         ChatParams => ChatInfo;
+    ChatsRename = "chats.rename", control, "Rename a chat (its name in tabs and lists).",
+        ChatsRenameParams => ChatInfo;
+    ChatsDelete = "chats.delete", control, "Delete a chat with its events; refused while its agent works unless `stop` is set, which stops it first.",
+        ChatsDeleteParams => ChatInfo;
     ChatsEvents = "chats.events", read, "A page of a chat's event log: after a sequence number, or before one going back.",
         ChatsEventsParams => Vec<EventInfo>;
     ChatsTurns = "chats.turns", read, "A chat's turns with their usage, cost, duration and stop reason.",
@@ -120,6 +124,8 @@ methods! {
         QueueMoveParams => Vec<QueuedInfo>;
     ChatsQueueCancel = "chats.queue.cancel", control, "Remove a message from the queue.",
         QueueItemParams => QueuedInfo;
+    ChatsQueueHold = "chats.queue.hold", control, "Hold a queued message while it is edited (the queue waits for it; the hold lapses after 2 minutes unless renewed), or release it.",
+        QueueHoldParams => Vec<QueuedInfo>;
     FilesList = "files.list", read, "List a directory of a workspace: directories first, then files, without .git or band's own files.",
         FilesListParams => FileListing;
     FilesRead = "files.read", read, "Read a file of a workspace (up to 2 MiB): its text, or that it is binary, with a language hint. Contained to the workspace.",
@@ -164,6 +170,8 @@ methods! {
         CronjobsRunsParams => Vec<CronRunInfo>;
     SettingsGet = "settings.get", read, "The server's settings (without the token).",
         NoParams => SettingsInfo;
+    SettingsSet = "settings.set", admin, "Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds (applied at once), worktreesDir, terminals.shell (after a restart).",
+        SettingsSetParams => SettingChanged;
     Discover = "rpc.discover", read, "This API described as an OpenRPC 1.3 document.",
         NoParams => serde_json::Value;
     DevicesPair = "devices.pair", admin, "Start pairing a device: a one-time code (10 minutes) and the sign-in URL carrying it, with its QR code.",

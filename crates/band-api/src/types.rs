@@ -504,6 +504,32 @@ pub struct QueueEditParams {
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QueueHoldParams {
+    pub chat: i64,
+    pub id: i64,
+    /// True to hold (or renew the hold), false to release it.
+    pub hold: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsRenameParams {
+    pub chat: i64,
+    /// The new name: 1 to 200 characters, no control characters.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsDeleteParams {
+    pub chat: i64,
+    /// Stop the agent first if it is working (otherwise a working chat is not deleted).
+    #[serde(default)]
+    pub stop: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QueueMoveParams {
     pub chat: i64,
     pub id: i64,
@@ -971,6 +997,52 @@ pub struct SettingsInfo {
     /// Always true on a running server; the token itself is never sent.
     pub token_set: bool,
     pub version: String,
+    /// What a new chat gets when the request names nothing (`defaults.*`).
+    #[serde(default)]
+    pub defaults: SettingsDefaults,
+    /// Seconds a free chat's agent process is kept (0: kept).
+    #[serde(default)]
+    pub agent_idle_timeout_seconds: u64,
+    /// The terminals' shell as set (`terminals.shell`; none: `$SHELL`, else /bin/bash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_shell: Option<String>,
+    /// Keys changed since the server started that take effect only after a restart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restart_needed: Vec<String>,
+}
+
+/// The defaults of a new chat (`defaults` in settings.json).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsDefaults {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsSetParams {
+    /// One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
+    /// worktreesDir, terminals.shell.
+    pub key: String,
+    /// The new value as text; empty returns to the default.
+    pub value: String,
+}
+
+/// What `settings.set` did.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingChanged {
+    pub key: String,
+    /// The value now in settings.json (none: back to the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// True when it takes effect only after band-server restarts.
+    pub restart_needed: bool,
 }
 
 /// The body of `GET /health` (public, no token needed).

@@ -67,6 +67,15 @@ pub enum ChatsCmd {
     Interrupt { chat: Option<i64> },
     /// Delete a chat and its log (its agent is stopped first).
     Remove { chat: i64 },
+    /// Rename a chat.
+    Rename { chat: i64, name: String },
+    /// Delete a chat with its events (refused while its agent works, unless --stop).
+    Delete {
+        chat: i64,
+        /// Stop the agent first if it is working.
+        #[arg(long)]
+        stop: bool,
+    },
     /// Set labels: key=value ...
     Label {
         chat: i64,
@@ -192,6 +201,12 @@ pub async fn run(cmd: ChatsCmd, call: &Caller<'_>, out: &Printer) -> Result<(), 
             out.chat(&call.call::<api::ChatsInterrupt>(api::ChatParams { chat }).await?)
         }
         ChatsCmd::Remove { chat } => out.chat(&call.call::<api::ChatsRemove>(api::ChatParams { chat }).await?),
+        ChatsCmd::Rename { chat, name } => {
+            out.chat(&call.call::<api::ChatsRename>(api::ChatsRenameParams { chat, name }).await?)
+        }
+        ChatsCmd::Delete { chat, stop } => {
+            out.chat(&call.call::<api::ChatsDelete>(api::ChatsDeleteParams { chat, stop }).await?)
+        }
         ChatsCmd::Label { chat, labels: l } => {
             let params = api::ChatsUpdateParams { chat, set_labels: labels(&l)?, ..Default::default() };
             out.chat(&call.call::<api::ChatsUpdate>(params).await?)

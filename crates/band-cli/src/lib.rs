@@ -44,11 +44,25 @@ enum Format {
 }
 
 #[derive(Subcommand)]
+enum SettingsCmd {
+    /// Change one setting (main token only): defaults.agent, defaults.mode, defaults.model,
+    /// agentIdleTimeoutSeconds, worktreesDir, terminals.shell. An empty value returns to the
+    /// default.
+    Set {
+        #[arg(value_name = "KEY=VALUE")]
+        pair: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Is the server up? (needs no token)
     Health,
-    /// Show the server's settings (never the token).
-    Settings,
+    /// Show the server's settings (never the token), or change one: `band settings set KEY=VALUE`.
+    Settings {
+        #[command(subcommand)]
+        action: Option<SettingsCmd>,
+    },
     /// Print the API's OpenRPC description, or one method's (e.g. `band schema workspaces create`).
     Schema { command: Vec<String> },
     /// Registered git repositories.
@@ -237,7 +251,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let call = Caller { client: &client };
     match cli.command {
         Command::Health | Command::Schema { .. } => Ok(()),
-        Command::Settings => out.settings(&call.call::<api::SettingsGet>(api::NoParams {}).await?),
+        Command::Settings { action: None } => out.settings(&call.call::<api::SettingsGet>(api::NoParams {}).await?),
+        Command::Settings { action: Some(SettingsCmd::Set { pair }) } => {
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(Failure(format!("'{pair}' is not KEY=VALUE (e.g. defaults.mode=accept-edits)")));
+            };
+            let params = api::SettingsSetParams { key: key.trim().to_owned(), value: value.to_owned() };
+            out.setting_changed(&call.call::<api::SettingsSet>(params).await?)
+        }
         Command::Projects(cmd) => match cmd {
             ProjectsCmd::Add { path, name } => {
                 let path = absolute(&path)?;

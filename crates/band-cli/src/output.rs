@@ -32,9 +32,30 @@ impl Printer {
     pub fn settings(&self, s: &api::SettingsInfo) -> Result<(), Failure> {
         self.show(s, || {
             format!(
-                "home:          {}\nport:          {}\nbind:          {}\nworktrees dir: {}\nversion:       {}",
-                s.home, s.web_server_port, s.bind, s.worktrees_dir, s.version
+                "home:          {}\nport:          {}\nbind:          {}\nworktrees dir: {}\nversion:       {}\n\
+                 default agent: {}\ndefault mode:  {}\nidle agents:   stopped after {} s{}",
+                s.home,
+                s.web_server_port,
+                s.bind,
+                s.worktrees_dir,
+                s.version,
+                s.defaults.agent.as_ref().map_or("claude-code", |a| a.0.as_str()),
+                s.defaults.mode.map_or("ask", |m| m.as_str()),
+                s.agent_idle_timeout_seconds,
+                if s.restart_needed.is_empty() {
+                    String::new()
+                } else {
+                    format!("\nrestart needed for: {}", s.restart_needed.join(", "))
+                }
             )
+        })
+    }
+
+    pub fn setting_changed(&self, c: &api::SettingChanged) -> Result<(), Failure> {
+        self.show(c, || {
+            let value = c.value.as_deref().map_or_else(|| "back to its default".to_owned(), |v| format!("= {v}"));
+            let when = if c.restart_needed { "; restart band-server for it to take effect" } else { "; in effect now" };
+            format!("{} {value}{when}", c.key)
         })
     }
 

@@ -209,6 +209,17 @@ async fn server_settings_health_schema_and_output_modes() {
     let token = settings["tokenSecret"].as_str().expect("token");
     let out = env.band(&["settings"]).await;
     assert!(text(&out).contains("port:") && !text(&out).contains(token), "never the token");
+    // One setting at a time, validated; what needs a restart says so.
+    let out = text(&env.band(&["settings", "set", "defaults.mode=accept-edits"]).await);
+    assert_eq!(out.trim(), "defaults.mode = accept-edits; in effect now");
+    let out = text(&env.band(&["settings", "set", "worktreesDir=~/wt"]).await);
+    assert_eq!(out.trim(), "worktreesDir = ~/wt; restart band-server for it to take effect");
+    let out = text(&env.band(&["settings"]).await);
+    assert!(out.contains("default mode:  accept-edits") && out.contains("restart needed for: worktreesDir"), "{out}");
+    let msg = error(&env.band(&["settings", "set", "defaults.mode"]).await);
+    assert_eq!(msg, "'defaults.mode' is not KEY=VALUE (e.g. defaults.mode=accept-edits)");
+    let msg = error(&env.band(&["settings", "set", "defaults.mode=yolo"]).await);
+    assert!(msg.contains("'yolo' is not a mode"), "{msg}");
 
     // BAND_OUTPUT=json works like --output json.
     let out = band_with(
@@ -350,7 +361,7 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     let md = text(&env.band_in(&wt, &["chats", "export"]).await);
     assert!(
         md.starts_with(
-            "# claude-code (claude-code, chat 1)\n\n## Turn 1\n\n**Prompt**\n\n> Write notes and commit them.\n"
+            "# Write notes and commit them. (claude-code, chat 1)\n\n## Turn 1\n\n**Prompt**\n\n> Write notes and commit them.\n"
         ),
         "{md}"
     );
@@ -391,6 +402,19 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     assert!(listed.as_array().expect("list").iter().all(|w| w["branch"] != "other"), "{listed}");
     let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "GPT 9"]).await);
     assert!(msg.starts_with("invalid agent id 'GPT 9': it must start with a lowercase letter"), "{msg}");
+
+    // Chats are titled by their first prompt, renamed and deleted (a free one at once).
+    let chat = env.json(&["chats", "get", "1"]).await;
+    assert_eq!(chat["name"], "Write notes and commit them.");
+    let renamed = env.json(&["chats", "rename", "1", "notes"]).await;
+    assert_eq!(renamed["name"], "notes");
+    let msg = error(&env.band(&["chats", "rename", "1", " "]).await);
+    assert!(msg.contains("name"), "{msg}");
+    let second = env.json(&["chats", "create", "webapp/agent-work"]).await;
+    let id = second["id"].to_string();
+    env.json(&["chats", "delete", &id]).await;
+    let msg = error(&env.band(&["chats", "get", &id]).await);
+    assert!(msg.contains(&format!("no chat {id}")), "{msg}");
 
     // The agents: installed ones first, with their versions; the others say how to install them.
     let agents = env.json(&["agents", "list"]).await;

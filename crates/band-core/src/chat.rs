@@ -319,3 +319,31 @@ pub struct QueuedMessage {
     pub text: String,
     pub created_at: Millis,
 }
+
+/// The longest title drawn from a prompt, in characters.
+pub const TITLE_CHARS: usize = 48;
+
+/// A chat's title drawn from its first prompt: the first line with text, whitespace collapsed,
+/// cut at a word boundary (with an ellipsis) when longer than [`TITLE_CHARS`]. `None` when the
+/// prompt has no usable text.
+pub fn title_from_prompt(prompt: &str) -> Option<ChatName> {
+    let line = prompt.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut title = String::new();
+    for w in &words {
+        let next = if title.is_empty() { w.chars().count() } else { title.chars().count() + 1 + w.chars().count() };
+        if next > TITLE_CHARS {
+            if title.is_empty() {
+                title = w.chars().take(TITLE_CHARS).collect();
+            }
+            title.push('…');
+            break;
+        }
+        if !title.is_empty() {
+            title.push(' ');
+        }
+        title.push_str(w);
+    }
+    let title: String = title.chars().filter(|c| !c.is_control()).collect();
+    ChatName::new(&title).ok()
+}

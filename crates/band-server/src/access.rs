@@ -146,6 +146,16 @@ impl Auth {
         self.access.session(device, remote)
     }
 
+    /// The revoked device behind a refused request (its session cookie or its token), to name it
+    /// in the audit log.
+    pub fn revoked(&self, cookie: Option<&str>, bearer: Option<&str>, remote: Option<String>) -> Option<Caller> {
+        let device = cookie.and_then(|v| match session::verify(&self.access.main_token(), v)? {
+            Subject::Device(id) => Some(id),
+            Subject::Main => None,
+        });
+        self.access.revoked_caller(device, bearer.filter(|_| device.is_none()), remote)
+    }
+
     /// A new session cookie value for `subject`.
     pub fn new_session(&self, subject: Subject) -> Option<String> {
         session::new_session(&self.access.main_token(), subject)

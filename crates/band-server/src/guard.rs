@@ -304,6 +304,22 @@ fn remote(req: &Request<Body>) -> Option<String> {
     req.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.to_string())
 }
 
+/// The revoked device whose cookie or token a refused request carried, if any.
+fn revoked_caller(guard: &Guard, req: &Request<Body>) -> Option<Caller> {
+    let headers = req.headers();
+    let bearer = single(headers, header::AUTHORIZATION)
+        .ok()
+        .flatten()
+        .and_then(|v| v.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")))
+        .map(|(_, token)| token.trim().to_owned());
+    let cookies = crate::session::cookies(headers, &crate::session::cookie_name(guard.port));
+    let cookie = match cookies.as_slice() {
+        [one] => Some(one.to_string()),
+        _ => None,
+    };
+    guard.auth.revoked(cookie.as_deref(), bearer.as_deref(), remote(req))
+}
+
 fn anonymous(req: &Request<Body>) -> Caller {
     Caller { scope: Scope::Read, device: None, remote: remote(req) }
 }
@@ -365,8 +381,16 @@ pub async fn check(State(guard): State<Arc<Guard>>, mut req: Request, next: Next
         }
         Err(refusal) => {
             if matches!(refusal.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-                let detail = format!("{} {}: {}", req.method(), req.uri().path(), refusal.status());
-                guard.auth.refusal(AuditKind::Refused, Some(anonymous(&req)), detail);
+                let mut detail = format!("{} {}: {}", req.method(), req.uri().path(), refusal.status());
+                // A revoked device that keeps trying is named (and its repeats fold).
+                let caller = match revoked_caller(&guard, &req) {
+                    Some(caller) => {
+                        detail.push_str(": a revoked device");
+                        caller
+                    }
+                    None => anonymous(&req),
+                };
+                guard.auth.refusal(AuditKind::Refused, Some(caller), detail);
             }
             refusal
         }

@@ -17,6 +17,7 @@ pub mod access;
 pub mod cron;
 pub mod guard;
 pub mod instance;
+pub mod live;
 pub mod raw;
 pub mod rpc;
 pub mod secrets;
@@ -198,9 +199,14 @@ pub struct Band {
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
     notices: Arc<Broadcast>,
+    /// `agentIdleTimeoutSeconds` (0: never), as settings.set leaves it.
+    idle_seconds: Arc<std::sync::atomic::AtomicU64>,
     /// The home's lock, held while this server lives.
     instance: instance::Instance,
 }
+
+/// How long an idle agent process is kept by default (as Mcode's 10 minutes).
+pub const DEFAULT_AGENT_IDLE_TIMEOUT_SECONDS: u64 = 600;
 
 /// The tunnel providers, configured from settings (a provider missing a setting says so when
 /// it is started).
@@ -307,6 +313,7 @@ impl Band {
         };
         let registry =
             Arc::new(settings.agent_registry().map_err(|e| StartError::Config(format!("{e} (in settings.json)")))?);
+        let registry_for_settings = registry.clone();
         let env: band_core::services::EnvSource =
             Arc::new(|agent: &band_core::AgentDefinition| agent_env(std::env::vars(), agent));
         let runnable = agents.iter().map(|a| a.protocol()).collect();
@@ -369,6 +376,13 @@ impl Band {
             }
             None => band_adapters::terminals::default_shell(std::env::var_os("SHELL").as_deref()),
         };
+        if let Some(n) = settings.agent_idle_timeout_seconds
+            && n > live::MAX_IDLE_SECONDS
+        {
+            return Err(StartError::Config(format!(
+                "agentIdleTimeoutSeconds {n} in settings.json is more than 30 days; use 0 to never stop idle agents"
+            )));
+        }
         let allowed = Arc::new(guard::Allowed::default());
         let providers = tunnel_providers(&settings.tunnel, &supervisor);
         if let Some(chosen) = settings.tunnel.provider.as_deref()
@@ -411,7 +425,15 @@ impl Band {
             .await
             .map_err(|e| StartError::Config(format!("cannot load the paired devices: {e}")))?;
         let auth = Arc::new(access::Auth::new(access, notices.clone()));
+        let live = Arc::new(live::LiveSettings::new(
+            &config.home,
+            registry_for_settings,
+            &settings,
+            settings.agent_idle_timeout_seconds.unwrap_or(DEFAULT_AGENT_IDLE_TIMEOUT_SECONDS),
+        ));
+        let idle_seconds = live.idle_seconds.clone();
         let api = ApiContext {
+            live,
             auth: auth.clone(),
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces: workspaces.clone(),
@@ -431,11 +453,17 @@ impl Band {
                 worktrees_dir: worktrees_dir.display().to_string(),
                 token_set: true,
                 version: VERSION.to_owned(),
+                // The live ones come from `live` (settings.get merges them).
+                defaults: api::SettingsDefaults::default(),
+                agent_idle_timeout_seconds: 0,
+                terminal_shell: None,
+                restart_needed: Vec::new(),
             },
         };
         let allowed_hosts = settings.allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
         let webhooks = webhooks::parse(&settings.webhooks).map_err(StartError::Config)?;
         Ok(Self {
+            idle_seconds,
             config,
             token,
             store,
@@ -510,6 +538,32 @@ impl Band {
     ///
     /// # Errors
     /// I/O errors of the listener.
+    /// Stops idle chats' agent processes every so often (`agentIdleTimeoutSeconds`).
+    fn idle_sweeper(&self) -> Option<tokio::task::JoinHandle<()>> {
+        let seconds = self.idle_seconds.clone();
+        let chats = self.chats.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                // The timeout as settings.set leaves it, checked at a tenth of it (between 1 s
+                // and 30 s): an agent goes within ~10% of it. 0 keeps every agent.
+                let idle = Duration::from_secs(seconds.load(std::sync::atomic::Ordering::Relaxed));
+                let every = (idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(30));
+                tokio::time::sleep(every).await;
+                if idle.is_zero() {
+                    continue;
+                }
+                let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                let stopped = chats.stop_idle(now, idle_ms).await;
+                if !stopped.is_empty() {
+                    tracing::info!(chats = ?stopped, "stopped idle agents; their next message resumes them");
+                }
+            }
+        }))
+    }
+
     pub async fn serve(
         mut self,
         listener: tokio::net::TcpListener,
@@ -538,6 +592,7 @@ impl Band {
         for host in &self.allowed_hosts {
             self.allowed.allow("http", host, port);
         }
+        let idle = self.idle_sweeper();
         let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
         let rpc = rpc::transport::RpcState::new(methods.into(), stop_handle, self.auth.clone());
         let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), auth: self.auth.clone() };
@@ -557,6 +612,9 @@ impl Band {
         // No new run starts while agents are being stopped.
         let _ = stop_cron.send(());
         let _ = scheduler.await;
+        if let Some(idle) = idle {
+            idle.abort();
+        }
         // Agents, terminals and the tunnel next, side by side: chats are marked interrupted in one
         // transaction and every agent's process group is stopped; every terminal's shell and
         // what it started are killed (their WebSockets end with them).

@@ -67,6 +67,14 @@ pub struct Settings {
     /// "secret": "...", "events": ["turn.failed"]}]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<WebhookSettings>,
+    /// What a new chat gets when the request names nothing: `{"agent": "codex", "mode":
+    /// "accept-edits", "model": "..."}`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub defaults: band_api::SettingsDefaults,
+    /// Seconds a chat's agent process may sit idle (its turn over, nothing queued) before band
+    /// stops it; the next message starts it again, resuming its session. Default 600; 0 never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_idle_timeout_seconds: Option<u64>,
     /// Everything else in the file, kept as it is.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -335,6 +343,18 @@ pub fn rotate_token(home: &Path) -> Result<String, SettingsError> {
 /// 32 random bytes as 64 lowercase hex characters.
 pub fn new_token() -> Result<String, SettingsError> {
     crate::secrets::random_hex(32).map_err(|e| SettingsError::Random(e.to_string()))
+}
+
+fn is_default(d: &band_api::SettingsDefaults) -> bool {
+    *d == band_api::SettingsDefaults::default()
+}
+
+/// Writes `settings` to the home's settings.json (atomically, mode 0600), every other field kept.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn save(home: &Path, settings: &Settings) -> Result<(), SettingsError> {
+    write(&settings_path(home), settings)
 }
 
 /// Writes atomically (temp file + rename), mode 0600 from the first byte.

@@ -221,6 +221,84 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
     s.stop().await;
 }
 
+/// Issue 13, defect 5: with the agent's CLI missing, creating a workspace with a first prompt used
+/// to leave the workspace and an empty chat behind (and the prompt only in the dialog). The agent
+/// is checked first: nothing is made, and the error says how to install it.
+#[tokio::test]
+async fn a_first_prompt_for_a_missing_agent_is_refused_before_anything_is_made() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let settings = json!({"agents": {"claude-code": {"binary": "/nonexistent/claude"}}});
+    std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
+    let s = TestServer::start_in(home).await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    let (code, msg) = s.err("workspaces.create", json!({"project": "app", "branch": "feat", "prompt": "hello"})).await;
+    assert_eq!(code, REFUSED, "{msg}");
+    assert!(msg.contains("'/nonexistent/claude' was not found"), "{msg}");
+    assert!(msg.contains("npm install -g @anthropic-ai/claude-code"), "{msg}");
+    assert_eq!(s.ok("workspaces.list", json!({})).await, json!([]), "no workspace");
+    assert_eq!(s.ok("chats.list", json!({})).await, json!([]), "no chat");
+    assert_eq!(repo.git(&["branch", "--list"]), "* main", "no branch was created");
+    // Without a prompt no agent is needed.
+    s.ok("workspaces.create", json!({"project": "app", "branch": "feat"})).await;
+    s.stop().await;
+}
+
+/// Issue 13: settings.set changes one validated key in settings.json, never the token; the
+/// defaults apply to the next chat at once; what needs a restart says so.
+#[tokio::test]
+async fn settings_set_validates_writes_and_applies_defaults_at_once() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    s.ok("workspaces.create", json!({"project": "app", "branch": "w"})).await;
+    let token_before = std::fs::read_to_string(s.home.path().join("settings.json")).expect("settings");
+
+    let changed = s.ok("settings.set", json!({"key": "defaults.mode", "value": "allow-all"})).await;
+    assert_eq!(changed, json!({"key": "defaults.mode", "value": "allow-all", "restartNeeded": false}));
+    let chat = s.ok("chats.create", json!({"workspace": "app/w"})).await;
+    assert_eq!(chat["mode"], "allow-all", "the default applies to the next chat");
+    let chat = s.ok("chats.create", json!({"workspace": "app/w", "mode": "ask"})).await;
+    assert_eq!(chat["mode"], "ask", "a request's own mode wins");
+    s.ok("settings.set", json!({"key": "agentIdleTimeoutSeconds", "value": "90"})).await;
+    let changed = s.ok("settings.set", json!({"key": "worktreesDir", "value": "~/elsewhere"})).await;
+    assert_eq!(changed["restartNeeded"], true);
+    let got = s.ok("settings.get", json!({})).await;
+    assert_eq!(got["defaults"], json!({"mode": "allow-all"}));
+    assert_eq!(got["agentIdleTimeoutSeconds"], 90);
+    assert_eq!(got["restartNeeded"], json!(["worktreesDir"]));
+
+    let file: Value =
+        serde_json::from_slice(&std::fs::read(s.home.path().join("settings.json")).expect("read")).expect("json");
+    assert_eq!(file["defaults"], json!({"mode": "allow-all"}));
+    assert_eq!(file["agentIdleTimeoutSeconds"], 90);
+    assert_eq!(file["worktreesDir"], "~/elsewhere");
+    let token: Value = serde_json::from_str(&token_before).expect("json");
+    assert_eq!(file["tokenSecret"], token["tokenSecret"], "the token is kept");
+    assert_eq!(file["terminals"], token["terminals"], "other settings are kept");
+    assert!(!got.to_string().contains(token["tokenSecret"].as_str().expect("token")), "never the token");
+
+    for (key, value, why) in [
+        ("defaults.mode", "yolo", "'yolo' is not a mode: use ask, accept-edits or allow-all"),
+        ("defaults.agent", "gpt-9", "no agent 'gpt-9'"),
+        ("agentIdleTimeoutSeconds", "soon", "is not a whole number of seconds"),
+        ("agentIdleTimeoutSeconds", "99999999", "is more than 30 days"),
+        ("worktreesDir", "relative/dir", "must be an absolute path"),
+        ("terminals.shell", "/nonexistent/sh", "is not an absolute path to an executable"),
+        ("tokenSecret", "x", "the token is not a setting"),
+        ("bind", "0.0.0.0", "is not a setting band changes from here"),
+    ] {
+        let (code, msg) = s.err("settings.set", json!({"key": key, "value": value})).await;
+        let expected = if key == "defaults.agent" { NOT_FOUND } else { INVALID };
+        assert_eq!(code, expected, "{key}: {msg}");
+        assert!(msg.contains(why), "{key}={value}: {msg}");
+    }
+    // Empty: back to the default.
+    s.ok("settings.set", json!({"key": "defaults.mode", "value": ""})).await;
+    assert_eq!(s.ok("chats.create", json!({"workspace": "app/w"})).await["mode"], "ask");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn a_workspace_deleted_behind_bands_back_can_still_be_removed() {
     let s = TestServer::start().await;

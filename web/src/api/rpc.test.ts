@@ -165,6 +165,29 @@ test("after failed attempts it asks whether the session is still good, and says 
   expect(states).toContain("signed-out");
 });
 
+test("signed out (a revoked device), it stops knocking until someone asks it to try again", async () => {
+  let asked = 0;
+  const { rpc, current, states, sockets } = setup({
+    signedIn: async () => {
+      asked++;
+      return false;
+    },
+  });
+  rpc.start();
+  for (let i = 0; i < 3; i++) {
+    current().drop();
+    await vi.advanceTimersByTimeAsync(5000);
+  }
+  expect(states[states.length - 1]).toBe("signed-out");
+  const tried = sockets.length;
+  // An hour later: no socket opened, no check made.
+  await vi.advanceTimersByTimeAsync(3_600_000);
+  expect([sockets.length, asked]).toEqual([tried, 1]);
+  // Someone clicks the badge (or pairs again and comes back): one more try.
+  rpc.nudge();
+  expect(sockets.length).toBe(tried + 1);
+});
+
 test("unsubscribing tells the server and stops delivery; workspace subscriptions ask for a reload after a reconnect", () => {
   const { rpc, current } = setup();
   const got: number[] = [];

@@ -149,6 +149,10 @@ export class Rpc {
 
   /** Reconnect now if waiting for a retry (the page became visible, the network came back). */
   nudge(): void {
+    if (this.state.kind === "signed-out" && !this.stopped && !this.socket && this.retryTimer === null) {
+      this.connect();
+      return;
+    }
     if (this.state.kind === "waiting" && this.retryTimer !== null) {
       this.timers.clearTimeout(this.retryTimer);
       this.retryTimer = null;
@@ -371,11 +375,9 @@ export class Rpc {
         (yes) => {
           if (this.stopped) return;
           if (yes) this.connect();
-          else {
-            this.setState({ kind: "signed-out" });
-            // Someone may sign in again from another tab: look once in a while.
-            this.retryTimer = this.timers.setTimeout(() => this.connect(), this.backoff.max);
-          }
+          // Signed out (a revoked device, a rotated token): knocking again would only be
+          // refused, so it stops until someone asks (the badge, the page shown again).
+          else this.setState({ kind: "signed-out" });
         },
         () => this.connect(),
       );

@@ -694,6 +694,32 @@ export interface Methods {
     result: ChatInfo;
   };
   /**
+   * Rename a chat (its name in tabs and lists).
+   */
+  "chats.rename": {
+    params: {
+      chat: number;
+      /**
+       * The new name: 1 to 200 characters, no control characters.
+       */
+      name: string;
+    };
+    result: ChatInfo;
+  };
+  /**
+   * Delete a chat with its events; refused while its agent works unless `stop` is set, which stops it first.
+   */
+  "chats.delete": {
+    params: {
+      chat: number;
+      /**
+       * Stop the agent first if it is working (otherwise a working chat is not deleted).
+       */
+      stop?: boolean;
+    };
+    result: ChatInfo;
+  };
+  /**
    * A page of a chat's event log: after a sequence number, or before one going back.
    */
   "chats.events": {
@@ -796,6 +822,20 @@ export interface Methods {
       id: number;
     };
     result: QueuedInfo;
+  };
+  /**
+   * Hold a queued message while it is edited (the queue waits for it; the hold lapses after 2 minutes unless renewed), or release it.
+   */
+  "chats.queue.hold": {
+    params: {
+      chat: number;
+      /**
+       * True to hold (or renew the hold), false to release it.
+       */
+      hold: boolean;
+      id: number;
+    };
+    result: QueuedInfo[];
   };
   /**
    * List a directory of a workspace: directories first, then files, without .git or band's own files.
@@ -1141,6 +1181,23 @@ export interface Methods {
   "settings.get": {
     params: {};
     result: SettingsInfo;
+  };
+  /**
+   * Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds (applied at once), worktreesDir, terminals.shell (after a restart).
+   */
+  "settings.set": {
+    params: {
+      /**
+       * One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
+       * worktreesDir, terminals.shell.
+       */
+      key: string;
+      /**
+       * The new value as text; empty returns to the default.
+       */
+      value: string;
+    };
+    result: SettingChanged;
   };
   /**
    * This API described as an OpenRPC 1.3 document.
@@ -1794,11 +1851,24 @@ export interface CronRunInfo {
  * via the `definition` "SettingsInfo".
  */
 export interface SettingsInfo {
+  /**
+   * Seconds a free chat's agent process is kept (0: kept).
+   */
+  agentIdleTimeoutSeconds?: number;
   bind: string;
+  defaults?: SettingsDefaults;
   /**
    * band's home directory (`BAND_HOME`, default `~/.band`).
    */
   home: string;
+  /**
+   * Keys changed since the server started that take effect only after a restart.
+   */
+  restartNeeded?: string[];
+  /**
+   * The terminals' shell as set (`terminals.shell`; none: `$SHELL`, else /bin/bash).
+   */
+  terminalShell?: string | null;
   /**
    * Always true on a running server; the token itself is never sent.
    */
@@ -1806,6 +1876,31 @@ export interface SettingsInfo {
   version: string;
   webServerPort: number;
   worktreesDir: string;
+}
+/**
+ * What a new chat gets when the request names nothing (`defaults.*`).
+ */
+export interface SettingsDefaults {
+  agent?: AgentId | null;
+  mode?: Mode | null;
+  model?: string | null;
+}
+/**
+ * What `settings.set` did.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "SettingChanged".
+ */
+export interface SettingChanged {
+  key: string;
+  /**
+   * True when it takes effect only after band-server restarts.
+   */
+  restartNeeded: boolean;
+  /**
+   * The value now in settings.json (none: back to the default).
+   */
+  value?: string | null;
 }
 /**
  * A pairing started: open `url` on the device (or scan `qr`), or redeem `code` with
@@ -2047,6 +2142,17 @@ export interface ChatsCreateParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatsDeleteParams".
+ */
+export interface ChatsDeleteParams {
+  chat: number;
+  /**
+   * Stop the agent first if it is working (otherwise a working chat is not deleted).
+   */
+  stop?: boolean;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "ChatsEventsParams".
  */
 export interface ChatsEventsParams {
@@ -2085,6 +2191,17 @@ export interface ChatsListParams {
    * Only this workspace's chats (a selector).
    */
   workspace?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatsRenameParams".
+ */
+export interface ChatsRenameParams {
+  chat: number;
+  /**
+   * The new name: 1 to 200 characters, no control characters.
+   */
+  name: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2378,6 +2495,18 @@ export interface QueueEditParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "QueueHoldParams".
+ */
+export interface QueueHoldParams {
+  chat: number;
+  /**
+   * True to hold (or renew the hold), false to release it.
+   */
+  hold: boolean;
+  id: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "QueueItemParams".
  */
 export interface QueueItemParams {
@@ -2395,6 +2524,32 @@ export interface QueueMoveParams {
    * 0-based; past the end means last.
    */
   position: number;
+}
+/**
+ * The defaults of a new chat (`defaults` in settings.json).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "SettingsDefaults".
+ */
+export interface SettingsDefaults1 {
+  agent?: AgentId | null;
+  mode?: Mode | null;
+  model?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "SettingsSetParams".
+ */
+export interface SettingsSetParams {
+  /**
+   * One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
+   * worktreesDir, terminals.shell.
+   */
+  key: string;
+  /**
+   * The new value as text; empty returns to the default.
+   */
+  value: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

@@ -1,11 +1,14 @@
 import type { ChatInfo, ChatStatus, WorkspaceInfo } from "../api/types";
 import {
   applyNotice,
+  chatLabels,
   emptyState,
   isUnread,
   loaded,
   loadSeen,
   openChat,
+  openWorkspaceLayout,
+  setWorkspaceLayout,
   saveSeen,
   sawUpTo,
   workspaceBadge,
@@ -108,4 +111,24 @@ test("what was seen survives a reload of the page", () => {
   const s = loaded({ ...emptyState, seen: loadSeen(storage) }, [project], [ws(1, "alpha")], [chat(10, 1, "completed", 60)]);
   expect(workspaceUnread(s, 1)).toBe(true);
   expect(loadSeen({ getItem: () => "not json" })).toEqual({});
+});
+
+test("another device's layout waits for the next open: a pane on screen is never switched under someone", () => {
+  const here = { pane: "changes" as const, sideOpen: true, split: 0.5, chat: null, file: null };
+  const there = { ...here, pane: "files" as const };
+  let s: AppState = setWorkspaceLayout(loaded(emptyState, [], [ws(1, "a")], []), 1, here);
+  s = applyNotice(s, { type: "layout", workspaceId: 1, updatedAt: 1, layout: there as unknown as Record<string, unknown> });
+  expect(s.layouts[1].pane).toBe("changes");
+  s = openWorkspaceLayout(s, 1);
+  expect(s.layouts[1].pane).toBe("files");
+  // A workspace whose layout was never loaded takes it at once.
+  s = applyNotice(s, { type: "layout", workspaceId: 2, updatedAt: 1, layout: there as unknown as Record<string, unknown> });
+  expect(s.layouts[2].pane).toBe("files");
+  expect(openWorkspaceLayout(s, 2)).toBe(s);
+});
+
+test("chat tabs get clear names: titles as they are, shared names numbered", () => {
+  const named = (id: number, name: string) => ({ ...chat(id, 1), name });
+  const labels = chatLabels([named(1, "claude-code"), named(2, "Fix the login"), named(3, "claude-code"), named(4, "claude-code")]);
+  expect([...labels.values()]).toEqual(["claude-code 1", "Fix the login", "claude-code 2", "claude-code 3"]);
 });

@@ -24,6 +24,11 @@ export interface AppState {
   openChat: number | null;
   /** Remembered layouts of the workspaces loaded so far (layout.get), kept live by notices. */
   layouts: Record<number, WorkspaceLayout>;
+  /**
+   * Layouts another client set for workspaces whose layout is loaded here: applied when the
+   * workspace is next opened (`openWorkspaceLayout`), never under someone looking at it.
+   */
+  nextLayouts: Record<number, WorkspaceLayout>;
   /** The remembered global layout; null until loaded. */
   globalLayout: GlobalLayout | null;
   /** Who this browser is signed in as (its scope, and its device if paired); null until known. */
@@ -39,6 +44,7 @@ export const emptyState: AppState = {
   seen: {},
   openChat: null,
   layouts: {},
+  nextLayouts: {},
   globalLayout: null,
   me: null,
 };
@@ -95,11 +101,8 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
       if (s.openChat === c.id) seen[c.id] = Math.max(seen[c.id] ?? 0, c.lastSeq);
       return { ...s, chats: { ...s.chats, [c.id]: c }, seen };
     }
-    case "chat_removed": {
-      const chats = { ...s.chats };
-      delete chats[n.chat.id];
-      return { ...s, chats };
-    }
+    case "chat_removed":
+      return removeChat(s, n.chat.id);
     case "queue":
       return { ...s, queues: { ...s.queues, [n.chatId]: n.queue } };
     case "workspace_created":
@@ -114,8 +117,40 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
     case "layout":
       return n.workspaceId == null
         ? setGlobalLayout(s, parseGlobalLayout(n.layout))
-        : setWorkspaceLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout));
+        : s.layouts[n.workspaceId]
+          ? laterLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout))
+          : setWorkspaceLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout));
   }
+}
+
+/** Keeps `layout` for the next time `workspace` is opened (nothing to keep when it is the same). */
+function laterLayout(s: AppState, workspace: number, layout: WorkspaceLayout): AppState {
+  const next = s.nextLayouts[workspace];
+  if (sameLayout(s.layouts[workspace], layout)) {
+    if (!next) return s;
+    const nextLayouts = { ...s.nextLayouts };
+    delete nextLayouts[workspace];
+    return { ...s, nextLayouts };
+  }
+  if (next && sameLayout(next, layout)) return s;
+  return { ...s, nextLayouts: { ...s.nextLayouts, [workspace]: layout } };
+}
+
+/** A chat deleted (here or elsewhere) leaves the lists. */
+export function removeChat(s: AppState, id: number): AppState {
+  if (!s.chats[id]) return s;
+  const chats = { ...s.chats };
+  delete chats[id];
+  return { ...s, chats };
+}
+
+/** A workspace being opened takes the layout another client left for it, if any. */
+export function openWorkspaceLayout(s: AppState, workspace: number): AppState {
+  const next = s.nextLayouts[workspace];
+  if (!next) return s;
+  const nextLayouts = { ...s.nextLayouts };
+  delete nextLayouts[workspace];
+  return { ...setWorkspaceLayout(s, workspace, next), nextLayouts };
 }
 
 export function setWorkspaceLayout(s: AppState, workspace: number, layout: WorkspaceLayout): AppState {
@@ -164,6 +199,26 @@ export function chatsOf(s: AppState, workspaceId: number): ChatInfo[] {
   return Object.values(s.chats)
     .filter((c) => c.workspaceId === workspaceId)
     .sort((a, b) => a.id - b.id);
+}
+
+/**
+ * A clear name per chat tab: its name (titled by its first prompt), numbered when several chats
+ * of the workspace share one (three untitled "claude-code" chats: "claude-code 1", "2", "3").
+ */
+export function chatLabels(chats: readonly ChatInfo[]): Map<number, string> {
+  const count = new Map<string, number>();
+  for (const c of chats) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  const out = new Map<number, string>();
+  for (const c of chats) {
+    const name = c.name || `chat ${c.id}`;
+    if ((count.get(c.name) ?? 0) > 1) {
+      const n = (seen.get(c.name) ?? 0) + 1;
+      seen.set(c.name, n);
+      out.set(c.id, `${name} ${n}`);
+    } else out.set(c.id, name);
+  }
+  return out;
 }
 
 export function isUnread(s: AppState, c: ChatInfo): boolean {

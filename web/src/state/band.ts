@@ -16,6 +16,7 @@ import {
   loaded,
   loadSeen,
   openChat,
+  openWorkspaceLayout,
   removeWorkspace,
   saveSeen,
   sawUpTo,
@@ -110,6 +111,7 @@ export class Band {
 
   /** A workspace's remembered layout, fetched once; notices keep it current after that. */
   loadLayout(workspace: number): Promise<WorkspaceLayout> {
+    this.state.set((s) => openWorkspaceLayout(s, workspace));
     const known = this.state.get().layouts[workspace];
     if (known) return Promise.resolve(known);
     let pending = this.layoutsLoading.get(workspace);

@@ -6,7 +6,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { AgentId, ChatInfo, EventInfo, Mode, TurnInfo, UsageTotalsInfo } from "../api/types";
-import { upsertChat } from "./app";
+import { removeChat, upsertChat } from "./app";
 import { useBand, type Band } from "./band";
 import { ChatLog } from "./chatlog";
 
@@ -53,6 +53,29 @@ export async function moveQueued(band: Band, chat: number, id: number, position:
 /** Changes a queued message's text (the queue notice that follows shows it). */
 export function editQueued(band: Band, chat: number, id: number, text: string) {
   return band.rpc.call("chats.queue.edit", { chat, id, text });
+}
+
+/**
+ * Holds a queued message while it is edited (the queue waits for it), or releases it. The hold
+ * lapses on the server after 2 minutes unless held again.
+ */
+export async function holdQueued(band: Band, chat: number, id: number, hold: boolean) {
+  const queue = await band.rpc.call("chats.queue.hold", { chat, id, hold });
+  band.state.set((s) => ({ ...s, queues: { ...s.queues, [chat]: queue } }));
+}
+
+/** Renames a chat. */
+export async function renameChat(band: Band, chat: number, name: string) {
+  const info = await band.rpc.call("chats.rename", { chat, name });
+  band.state.set((s) => upsertChat(s, info));
+  return info;
+}
+
+/** Deletes a chat with its events; a working one only when `stop` (it is stopped first). */
+export async function deleteChat(band: Band, chat: number, stop: boolean) {
+  const info = await band.rpc.call("chats.delete", { chat, stop });
+  band.state.set((s) => removeChat(s, chat));
+  return info;
 }
 
 /** Takes a message out of the queue (the queue notice that follows shows it). */

@@ -125,3 +125,34 @@ test("items have stable keys from their first event", () => {
   log.append(turn());
   expect(log.items.map((i) => i.key)).toEqual(["e1", "e4", "e6", "e8", "e9", "e14", "e16"]);
 });
+
+test("a turn cut short (Stop, or a server restart) leaves no tool call pending: it reads interrupted", () => {
+  for (const end of [
+    () => ev({ type: "turn_ended", stopReason: "cancelled", usage }),
+    () => ev({ type: "turn_ended", error: "band-server restarted", usage }),
+  ]) {
+    const log = new ChatLog(1);
+    log.append([
+      ev({ type: "prompt", text: "run it" }),
+      ev({ type: "turn_started" }),
+      ev({ type: "tool_call", toolCallId: "a", title: "Bash", toolKind: "execute", rawInput: { command: "echo" } }),
+      ev({ type: "tool_call", toolCallId: "b", title: "Read", toolKind: "read", rawInput: { file_path: "/x" } }),
+      ev({ type: "tool_call_update", toolCallId: "b", status: "completed", rawOutput: "x" }),
+      ev({ type: "tool_call", toolCallId: "c", title: "Grep", toolKind: "search", rawInput: { pattern: "x" } }),
+      ev({ type: "tool_call_update", toolCallId: "c", status: "in_progress" }),
+      end(),
+    ]);
+    const status = Object.fromEntries(log.items.flatMap((i) => (i.kind === "tool" ? [[i.toolCallId, i.status]] : [])));
+    expect(status).toEqual({ a: "interrupted", b: "completed", c: "interrupted" });
+  }
+});
+
+test("a turn that ends well leaves an unfinished tool call as the agent said", () => {
+  const log = new ChatLog(1);
+  log.append([
+    ev({ type: "turn_started" }),
+    ev({ type: "tool_call", toolCallId: "a", title: "Bash", toolKind: "execute", rawInput: { command: "echo" } }),
+    ev({ type: "turn_ended", stopReason: "end_turn", usage }),
+  ]);
+  expect(log.items.find((i) => i.kind === "tool")).toMatchObject({ status: "pending" });
+});

@@ -254,6 +254,16 @@ export class ChatLog {
           if (old && old.kind === "permission" && !old.decision) this.replace(i!, { ...old, decision: "expired", by: "turn end" });
         }
         this.pendingPermissions.clear();
+        // A turn cut short (stopped, failed, or ended by a restart) ran none of its unfinished
+        // tool calls to the end: they read interrupted, not pending.
+        if (e.stopReason === "cancelled" || e.error) {
+          for (const i of this.tools.values()) {
+            const old = this.items[i];
+            if (old && old.kind === "tool" && (old.status === "pending" || old.status === "in_progress")) {
+              this.replace(i, { ...old, status: "interrupted" });
+            }
+          }
+        }
         break;
       }
       case "status":

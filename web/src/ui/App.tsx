@@ -1,14 +1,38 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { useBand, useCan } from "../state/band";
 import { useStore } from "../state/store";
 import { useMedia } from "./media";
 import { browserNotifier, notificationsWanted, setNotificationsWanted, watchWaiting } from "./notify";
 import { RemotePanel } from "./RemotePanel";
-import { SchedulesPanel } from "./SchedulesPanel";
 import { navigate, useRoute } from "./route";
 import { Sidebar } from "./Sidebar";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
 import { WorkspaceView } from "./WorkspaceView";
+
+// The Settings page loads on demand: it is not in the first download.
+const SettingsPanel = lazy(() => import("./SettingsPanel"));
+// The Schedules page loads on demand too: the first download stays under its budget.
+const SchedulesPanel = lazy(() => import("./SchedulesPanel").then((m) => ({ default: m.SchedulesPanel })));
+
+/**
+ * This browser's credential ended (its device revoked, the token rotated): it says so and how to
+ * get back in, instead of knocking at the server forever.
+ */
+function SignedOut() {
+  const band = useBand();
+  const state = useStore(band.connection, (c) => c.kind);
+  if (state !== "signed-out") return null;
+  return (
+    <div className="signed-out" role="alert">
+      <strong>This browser is signed out of band.</strong> This device was revoked, or band's token changed. To use band here
+      again, pair this device again (on the main computer: Remote → Pair a device, then open its link or scan its code here), or
+      open the sign-in link band-server printed.{" "}
+      <button type="button" className="secondary" onClick={() => band.reconnectNow()}>
+        Try again
+      </button>
+    </div>
+  );
+}
 
 /** Narrow screens (phones) show one pane at a time. */
 const NARROW = "(max-width: 760px)";
@@ -32,6 +56,7 @@ export function App() {
   const me = useStore(band.state, (s) => s.me);
   const [remote, setRemote] = useState(false);
   const [schedules, setSchedules] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const notifier = useMemo(() => browserNotifier(), []);
   const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
   const [notifyNote, setNotifyNote] = useState<string | null>(null);
@@ -98,6 +123,11 @@ export function App() {
               Schedules
             </button>
             {admin && (
+              <button type="button" className="secondary small-button" onClick={() => setSettingsOpen(true)}>
+                Settings
+              </button>
+            )}
+            {admin && (
               <button type="button" className="secondary small-button" onClick={() => setRemote(true)}>
                 Remote
               </button>
@@ -128,7 +158,17 @@ export function App() {
         )
       )}
       {remote && <RemotePanel onClose={() => setRemote(false)} />}
-      {schedules && <SchedulesPanel onClose={() => setSchedules(false)} />}
+      {schedules && (
+        <Suspense fallback={null}>
+          <SchedulesPanel onClose={() => setSchedules(false)} />
+        </Suspense>
+      )}
+      {settingsOpen && (
+        <Suspense fallback={null}>
+          <SettingsPanel onClose={() => setSettingsOpen(false)} />
+        </Suspense>
+      )}
+      <SignedOut />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
-import type { AgentId, Mode } from "../api/types";
 import { useBand } from "../state/band";
 import { errorText } from "../state/errors";
+import { useChatDefaults } from "../state/settings";
 import { useStore } from "../state/store";
 import { navigate } from "./route";
 import { AgentAndMode } from "./widgets/AgentAndMode";
@@ -12,9 +12,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   const info = useStore(band.state, (s) => s.projects.find((p) => p.name === project));
   const [branch, setBranch] = useState("");
   const [base, setBase] = useState("");
-  const [agent, setAgent] = useState<AgentId>("claude-code");
-  const [mode, setMode] = useState<Mode>("ask");
-  const [model, setModel] = useState("");
+  const { agent, mode, model, pickAgent, pickMode, setModel } = useChatDefaults();
   const [prompt, setPrompt] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -71,7 +69,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
           First prompt (optional: starts a chat)
           <textarea name="prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} />
         </label>
-        <AgentAndMode agent={agent} mode={mode} onAgent={setAgent} onMode={setMode} />
+        <AgentAndMode agent={agent} mode={mode} onAgent={pickAgent} onMode={pickMode} />
         <label>
           Model (optional)
           <input name="model" value={model} onChange={(e) => setModel(e.target.value)} placeholder="the agent's default" />

@@ -78,9 +78,10 @@ export function Sidebar({ selected }: { selected: number | null }) {
         </section>
       ))}
       {loaded && projects.length === 0 && (
-        <p className="muted">{control ? "No projects yet: add a git repository below." : "No projects yet."}</p>
+        <p className="muted empty-note">{control ? "No projects yet: add a git repository below." : "No projects yet."}</p>
       )}
       {control && <AddProject />}
+      <StatusLegend />
       {creatingIn !== null && <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />}
     </nav>
   );
@@ -147,5 +148,25 @@ function AddProject() {
         </p>
       )}
     </form>
+  );
+}
+
+/** What the dots and badges mean, on screen (no hovering needed). */
+function StatusLegend() {
+  const entries: [string, string][] = [
+    ["waiting", "waiting for you"],
+    ["working", "working"],
+    ["failed", "failed"],
+    ["interrupted", "interrupted"],
+    ["completed", "done"],
+  ];
+  return (
+    <ul className="legend small muted" aria-label="Status legend" data-testid="legend">
+      {entries.map(([status, words]) => (
+        <li key={status}>
+          <span className={`status-dot status-${status}`} aria-hidden="true" /> {words}
+        </li>
+      ))}
+    </ul>
   );
 }

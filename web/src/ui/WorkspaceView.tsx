@@ -20,6 +20,7 @@ import { ChatPane } from "./chat/ChatPane";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
+import { Menu } from "./widgets/Menu";
 import { Modal } from "./widgets/Modal";
 import { StatusBadge } from "./widgets/StatusBadge";
 import { useDesktop } from "../state/desktop";
@@ -39,6 +40,8 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
   const badge = useStore(band.state, (s) => workspaceBadge(s, workspace.id));
   const layout = useStore(band.state, (s) => s.layouts[workspace.id]);
   const [removing, setRemoving] = useState(false);
+  // Each time the person opens the Terminal pane, its shell takes the keyboard (never on load).
+  const [terminalAsked, setTerminalAsked] = useState(0);
   const control = useCan("control");
   useEffect(() => void band.loadLayout(workspace.id), [band, workspace.id]);
 
@@ -46,7 +49,10 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
     if (!layout) return;
     // The open pane's button closes it: the chat takes the whole width.
     if (layout.pane === pane && layout.sideOpen) band.rememberLayout(workspace.id, { sideOpen: false });
-    else band.rememberLayout(workspace.id, { pane, sideOpen: true });
+    else {
+      band.rememberLayout(workspace.id, { pane, sideOpen: true });
+      if (pane === "terminal") setTerminalAsked((n) => n + 1);
+    }
   };
 
   return (
@@ -86,14 +92,17 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
         )}
         {narrow && <ConnectionBadge />}
         <DesktopActions workspace={workspace.id} />
-        {control && (
-          <button type="button" className="secondary danger-text" onClick={() => setRemoving(true)}>
-            Remove
-          </button>
-        )}
+        {control && <Menu label="Workspace actions" items={[{ label: "Remove workspace", danger: true, onSelect: () => setRemoving(true) }]} />}
       </header>
       {layout ? (
-        <Panes workspace={workspace} route={route} narrow={narrow} layout={layout} />
+        <Panes
+          workspace={workspace}
+          route={route}
+          narrow={narrow}
+          layout={layout}
+          terminalAsked={terminalAsked}
+          onAskTerminal={() => setTerminalAsked((n) => n + 1)}
+        />
       ) : (
         <div className="muted center grow pad">Loading…</div>
       )}
@@ -103,7 +112,15 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
 }
 
 /** The workspace's panes, once its remembered layout is known. */
-function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo; route: Route; narrow: boolean; layout: WorkspaceLayout }) {
+function Panes(props: {
+  workspace: WorkspaceInfo;
+  route: Route;
+  narrow: boolean;
+  layout: WorkspaceLayout;
+  terminalAsked: number;
+  onAskTerminal(): void;
+}) {
+  const { workspace, route, narrow, layout, terminalAsked, onAskTerminal } = props;
   const band = useBand();
   const stacked = useMedia("(max-width: 1100px)");
   const tab = route.tab;
@@ -124,6 +141,7 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
   const go = (t: Tab) => {
     navigate({ ...route, tab: t });
     if (t !== "chat") band.rememberLayout(workspace.id, { pane: t });
+    if (t === "terminal") onAskTerminal();
   };
 
   const loading = <div className="pane muted pad">Loading…</div>;
@@ -139,7 +157,7 @@ function Panes({ workspace, route, narrow, layout }: { workspace: WorkspaceInfo;
   const terminal = terminalOpened && (
     <div className="pane-slot" hidden={shown !== "terminal"}>
       <Suspense fallback={loading}>
-        <TerminalPane workspace={workspace} narrow={narrow} visible={shown === "terminal"} />
+        <TerminalPane workspace={workspace} narrow={narrow} visible={shown === "terminal"} focusRequest={terminalAsked} />
       </Suspense>
     </div>
   );
@@ -327,3 +345,4 @@ function DesktopActions({ workspace }: { workspace: number }) {
     </div>
   );
 }
+

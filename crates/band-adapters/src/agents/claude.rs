@@ -20,11 +20,19 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use band_core::ports::{AgentEvent, AgentEvents, AgentHandle, AgentLaunch, AgentRuntime};
-use band_core::{AgentError, AgentProtocol, AgentUpdate, PermissionDecision, StopReason, ToolCallStatus, Usage};
+use band_core::{
+    AgentError, AgentProtocol, AgentUpdate, PermissionDecision, PermissionMode, StopReason, ToolCallStatus, Usage,
+};
 use band_process::Supervisor;
 use serde_json::{Value, json};
 
 use super::process::{self, LineParser, Parsed, Session, Spec};
+
+/// Settings for a chat in ask mode: an `ask` rule for every tool that reads, runs, fetches or
+/// changes something, so Claude Code sends each such call to band (`can_use_tool`) instead of
+/// running what its read-only allow-list lets through. Planning tools (TodoWrite, Task,
+/// ExitPlanMode) are not calls on the machine and are left alone.
+const ASK_EVERY_CALL: &str = r#"{"permissions":{"ask":["Bash","BashOutput","KillShell","Read","Glob","Grep","LS","Edit","MultiEdit","Write","NotebookEdit","NotebookRead","WebFetch","WebSearch"]}}"#;
 use super::{tool_kind, truncate};
 
 pub struct ClaudeRuntime {
@@ -41,6 +49,14 @@ impl ClaudeRuntime {
 impl AgentRuntime for ClaudeRuntime {
     fn protocol(&self) -> AgentProtocol {
         AgentProtocol::ClaudeStreamJson
+    }
+
+    fn check(
+        &self,
+        agent: &band_core::AgentDefinition,
+        env: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), AgentError> {
+        process::find_binary(agent, env).map(|_| ())
     }
 
     async fn launch(
@@ -63,6 +79,11 @@ impl AgentRuntime for ClaudeRuntime {
             ]
             .map(str::to_owned),
         );
+        // Ask mode means band decides every call: Claude Code's own allow-list (read-only
+        // commands such as `echo`, and reads) would otherwise run without asking anyone.
+        if launch.mode == PermissionMode::Ask {
+            args.extend(["--settings".to_owned(), ASK_EVERY_CALL.to_owned()]);
+        }
         if let Some(model) = &launch.model {
             args.extend(["--model".to_owned(), model.to_string()]);
         }

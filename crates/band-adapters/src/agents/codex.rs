@@ -67,6 +67,14 @@ impl AgentRuntime for CodexRuntime {
         AgentProtocol::CodexAppServer
     }
 
+    fn check(
+        &self,
+        agent: &band_core::AgentDefinition,
+        env: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), AgentError> {
+        process::find_binary(agent, env).map(|_| ())
+    }
+
     async fn launch(
         &self,
         launch: AgentLaunch,

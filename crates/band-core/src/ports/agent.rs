@@ -93,6 +93,16 @@ pub trait AgentEvents: Send + Sync {
 pub trait AgentRuntime: Send + Sync {
     fn protocol(&self) -> AgentProtocol;
 
+    /// Whether `agent` could be started with `env` (its binary is there), without starting it:
+    /// checked before anything is made for a chat that would run it.
+    ///
+    /// # Errors
+    /// [`AgentError::BinaryMissing`] as [`AgentRuntime::launch`].
+    fn check(&self, agent: &AgentDefinition, env: &BTreeMap<String, String>) -> Result<(), AgentError> {
+        let _ = (agent, env);
+        Ok(())
+    }
+
     /// Starts the agent process, in its own process group, ready for a first prompt.
     ///
     /// # Errors

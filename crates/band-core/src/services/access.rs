@@ -32,6 +32,12 @@ pub const PAIRING_TTL_MS: Millis = 10 * 60 * 1000;
 pub const SEEN_EVERY_MS: Millis = 60 * 1000;
 /// Refusals recorded in the audit log per minute at most; the rest are counted.
 pub const REFUSALS_PER_MINUTE: u32 = 30;
+
+/// How long the same refusal again is only counted, not recorded (an hour).
+pub const REFUSAL_FOLD_MS: Millis = 3_600_000;
+
+/// Distinct refusals remembered for folding; beyond that the memory starts over.
+const MAX_FOLDS: usize = 4096;
 /// Pairing codes waiting at once at most (each is 10 minutes of memory).
 pub const MAX_PENDING: usize = 64;
 
@@ -133,6 +139,8 @@ struct Inner {
     pending: Mutex<HashMap<String, Pending>>,
     seen: Mutex<HashMap<DeviceId, Millis>>,
     refusals: Mutex<RefusalWindow>,
+    /// Refusals recorded lately, by kind, device and detail: when, and how often since.
+    folds: Mutex<HashMap<String, (Millis, u32)>>,
     /// Where pairing URLs point: the tunnel's URL while one runs, else this base.
     local_base: RwLock<String>,
     tunnels: Option<Tunnels>,
@@ -184,6 +192,7 @@ impl Access {
                 pending: Mutex::default(),
                 seen: Mutex::default(),
                 refusals: Mutex::default(),
+                folds: Mutex::default(),
                 local_base: RwLock::new(String::new()),
                 tunnels,
                 pairing_ttl: PAIRING_TTL_MS,
@@ -244,6 +253,18 @@ impl Access {
         self.seen(d.id);
         let caller = Caller { scope: d.scope, device: Some((d.id, d.name.clone())), remote };
         Some((caller, Credential { device: Some(d.id), generation: None }))
+    }
+
+    /// A revoked device's caller, for naming it in the audit of what it still tries: by its id
+    /// (a session cookie the edge verified) or its token. `None` for anything else.
+    pub fn revoked_caller(&self, device: Option<i64>, token: Option<&str>, remote: Option<String>) -> Option<Caller> {
+        let devices = read(&self.inner.devices);
+        let d = match (device, token) {
+            (Some(id), _) => devices.values().find(|d| d.id.0 == id && d.revoked)?,
+            (None, Some(token)) => devices.get(&self.inner.ports.secrets.hash(token)).filter(|d| d.revoked)?,
+            (None, None) => return None,
+        };
+        Some(Caller { scope: d.scope, device: Some((d.id, d.name.clone())), remote })
     }
 
     /// The caller of a browser session the edge verified: the main token's (`None`) or a
@@ -307,8 +328,37 @@ impl Access {
 
     /// A refusal, recorded in the background unless more than [`REFUSALS_PER_MINUTE`] came this
     /// minute (those are counted and mentioned in the next one recorded). Never waits.
+    ///
+    /// A device's repeats fold: the same refusal (kind, device, detail) again within
+    /// [`REFUSAL_FOLD_MS`] of the one recorded is only counted, and the next one recorded after
+    /// that says how many times it came meanwhile. A tab that keeps knocking costs a row an hour.
     pub fn refusal(&self, kind: AuditKind, caller: Option<Caller>, detail: String) {
         let now = self.inner.ports.clock.now_ms();
+        let device = caller.as_ref().and_then(|c| c.device.as_ref()).map(|d| d.0);
+        let key = format!("{}|{:?}|{detail}", kind.as_str(), device);
+        let repeats = if device.is_none() {
+            0 // anonymous knocks are rate-limited below instead
+        } else {
+            let mut folds = lock(&self.inner.folds);
+            match folds.get_mut(&key) {
+                Some((at, count)) if now - *at < REFUSAL_FOLD_MS => {
+                    *count += 1;
+                    return;
+                }
+                Some(entry) => std::mem::replace(entry, (now, 0)).1,
+                None => {
+                    if folds.len() >= MAX_FOLDS {
+                        folds.retain(|_, (at, _)| now - *at < REFUSAL_FOLD_MS);
+                    }
+                    folds.insert(key, (now, 0));
+                    0
+                }
+            }
+        };
+        let detail = match repeats {
+            0 => detail,
+            n => format!("{detail} (and {n} more time{} in the hour before)", if n == 1 { "" } else { "s" }),
+        };
         let detail = {
             let mut w = lock(&self.inner.refusals);
             if w.start.is_none_or(|s| now - s >= 60_000) {

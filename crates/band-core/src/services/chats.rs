@@ -100,6 +100,10 @@ struct Run {
     session_id: Option<String>,
     /// The model the agent says it runs (its id and its name), for a cost estimate.
     models: Vec<String>,
+    /// Queued messages someone is editing, with the lease of their hold: the queue waits for them.
+    held: HashMap<QueuedId, u64>,
+    /// Holds handed out so far (each hold's lease).
+    leases: u64,
     /// The chat as last read. Only its id and workspace are used from it, for agent updates (the
     /// hot path): those never change. Decisions read the store.
     cached: Option<Chat>,
@@ -124,7 +128,7 @@ impl Chats {
     /// agent whose protocol this server does not run.
     pub async fn create(&self, req: CreateChat) -> Result<Chat, CoreError> {
         let (_, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
-        self.check_agent(req.agent.as_ref())?;
+        self.inner.runtime(self.inner.ports.registry.get(req.agent.as_ref().unwrap_or(&AgentId::default_agent()))?)?;
         let agent = req.agent.unwrap_or_else(AgentId::default_agent);
         let mode = req.mode.unwrap_or(PermissionMode::Ask);
         let name = match req.name {
@@ -142,14 +146,16 @@ impl Chats {
         Ok(chat)
     }
 
-    /// Whether a chat could be created with `agent` (the default when `None`): it is in the
-    /// registry and this server runs its protocol.
+    /// Whether a chat could be created with `agent` (the default when `None`) and started: it is
+    /// in the registry, this server runs its protocol, and its binary is there.
     ///
     /// # Errors
     /// As [`Chats::create`] for the agent.
     pub fn check_agent(&self, agent: Option<&AgentId>) -> Result<(), CoreError> {
         let default = AgentId::default_agent();
-        self.inner.runtime(self.inner.ports.registry.get(agent.unwrap_or(&default))?).map(|_| ())
+        let definition = self.inner.ports.registry.get(agent.unwrap_or(&default))?;
+        let runtime = self.inner.runtime(definition)?;
+        runtime.check(definition, &(self.inner.ports.env)(definition)).map_err(agent_error)
     }
 
     /// Chats of one workspace (a selector) or of all.
@@ -168,12 +174,24 @@ impl Chats {
     }
 
     /// Changes a chat's name, model, mode or labels.
+    ///
+    /// A new mode is band's to apply to every later permission request; an agent process that
+    /// was started for another mode and is idle is stopped, so the next message starts it again
+    /// (resuming its session) with the flags of the new mode (Claude Code in ask mode asks even
+    /// for what its own allow-list would run).
     pub async fn update(&self, id: ChatId, patch: ChatPatch) -> Result<Chat, CoreError> {
         let run = self.inner.run(id);
-        let _run = run.lock().await;
-        self.inner.chat(id).await?;
+        let mut run = run.lock().await;
+        let before = self.inner.chat(id).await?;
+        let mode_changed = patch.mode.is_some_and(|m| m != before.mode);
         let chat = self.inner.ports.chats.update_chat(id, patch).await?;
         self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
+        if mode_changed && !chat.status.busy() && run.handle.is_some() {
+            run.generation += 1;
+            if let Some(h) = run.handle.take() {
+                h.stop().await.map_err(agent_error)?;
+            }
+        }
         Ok(chat)
     }
 
@@ -193,7 +211,24 @@ impl Chats {
             self.inner.queue_changed(&chat).await;
             return Ok(Sent::Queued(queued));
         }
-        self.inner.start_turn(&mut run, &chat, text, None).await
+        // A chat still under its default name (its agent's) is titled by its first prompt; the
+        // turn's status change announces it. A turn that cannot start leaves the name as it was.
+        let untitled = chat.name.clone();
+        let titled = if chat.last_seq == 0
+            && chat.name.as_str() == chat.agent.as_str()
+            && let Some(title) = title_from_prompt(text)
+        {
+            self.inner.ports.chats.update_chat(id, ChatPatch { name: Some(title), ..ChatPatch::default() }).await?;
+            true
+        } else {
+            false
+        };
+        let sent = self.inner.start_turn(&mut run, &chat, text, None).await;
+        if sent.is_err() && titled {
+            let patch = ChatPatch { name: Some(untitled), ..ChatPatch::default() };
+            let _ = self.inner.ports.chats.update_chat(id, patch).await;
+        }
+        sent
     }
 
     /// Ends the current turn, if any, and the agent's process group. The next message starts
@@ -297,6 +332,21 @@ impl Chats {
         Ok(chat)
     }
 
+    /// Deletes a chat with its events. A chat whose agent works (or waits on a permission) is
+    /// not deleted unless `stop` says to stop it first.
+    ///
+    /// # Errors
+    /// `Refused` (stop it first) for a busy chat without `stop`; `NotFound` for no such chat.
+    pub async fn delete(&self, id: ChatId, stop: bool) -> Result<Chat, CoreError> {
+        let chat = self.inner.chat(id).await?;
+        if chat.status.busy() && !stop {
+            let what =
+                format!("chat {} ('{}') is {}: deleting it would cut its turn", id.0, chat.name, chat.status.as_str());
+            return Err(CoreError::Refused(Problem::new(what).fix(Fix::StopChat { chat: id.0 })));
+        }
+        self.remove(id).await
+    }
+
     /// A chat deleted with its workspace (its agent already stopped): its live state goes, and
     /// clients hear it is gone.
     pub(crate) fn forget(&self, chat: &Chat) {
@@ -342,12 +392,49 @@ impl Chats {
         Ok(self.inner.ports.queue.queued(id).await?)
     }
 
+    /// Changes a queued message's text; a hold on it (someone was editing it) ends, and if the
+    /// chat became free meanwhile the edited message starts.
     pub async fn edit_queued(&self, id: ChatId, queued: QueuedId, text: &str) -> Result<QueuedMessage, CoreError> {
         check_message(text)?;
-        let (chat, _guard) = self.queued_of(id, queued).await?;
+        let (chat, mut run) = self.queued_of(id, queued).await?;
         let msg = self.inner.ports.queue.edit_queued(queued, text.to_owned()).await?;
         self.inner.queue_changed(&chat).await;
+        run.held.remove(&queued);
+        self.inner.next_if_free(&mut run, id).await?;
         Ok(msg)
+    }
+
+    /// Holds a queued message while someone edits it: a turn that ends meanwhile does not send
+    /// it (nor anything queued after it) until the edit is saved, the hold is released, or it
+    /// lapses. Returns the hold's lease: the edge that times holds out releases it with
+    /// [`Chats::release_queued`] and this lease, which a newer hold makes stale. Releasing
+    /// (`hold` false) lets the queue go on at once if the chat is free.
+    ///
+    /// # Errors
+    /// `NotFound` when the message is no longer queued (it was sent or cancelled).
+    pub async fn hold_queued(&self, id: ChatId, queued: QueuedId, hold: bool) -> Result<u64, CoreError> {
+        let (_, mut run) = self.queued_of(id, queued).await?;
+        if hold {
+            run.leases += 1;
+            let lease = run.leases;
+            run.held.insert(queued, lease);
+            return Ok(lease);
+        }
+        run.held.remove(&queued);
+        self.inner.next_if_free(&mut run, id).await?;
+        Ok(0)
+    }
+
+    /// Ends the hold `lease` on a queued message, if it is still the current one (a lapsed
+    /// hold: whoever was editing went away).
+    pub async fn release_queued(&self, id: ChatId, queued: QueuedId, lease: u64) -> Result<(), CoreError> {
+        let run = self.inner.run(id);
+        let mut run = run.lock().await;
+        if run.held.get(&queued) == Some(&lease) {
+            run.held.remove(&queued);
+            self.inner.next_if_free(&mut run, id).await?;
+        }
+        Ok(())
     }
 
     pub async fn move_queued(
@@ -363,9 +450,12 @@ impl Chats {
     }
 
     pub async fn cancel_queued(&self, id: ChatId, queued: QueuedId) -> Result<QueuedMessage, CoreError> {
-        let (chat, _guard) = self.queued_of(id, queued).await?;
+        let (chat, mut run) = self.queued_of(id, queued).await?;
         let msg = self.inner.ports.queue.cancel_queued(queued).await?;
         self.inner.queue_changed(&chat).await;
+        if run.held.remove(&queued).is_some() {
+            self.inner.next_if_free(&mut run, id).await?;
+        }
         Ok(msg)
     }
 
@@ -412,6 +502,36 @@ impl Chats {
             }
         }
         marked
+    }
+
+    /// Stops the agent process of every chat that is free (not working, not waiting) and has had
+    /// no event for `idle_ms` as of `now_ms`: about 200 MB each for Claude Code, kept for
+    /// nothing. Nothing is logged and the status stays: the next message starts the agent again,
+    /// resuming its session, as after `stop`. Returns the chats whose agent was stopped.
+    pub async fn stop_idle(&self, now_ms: crate::model::Millis, idle_ms: crate::model::Millis) -> Vec<ChatId> {
+        let runs: Vec<(ChatId, Arc<AsyncMutex<Run>>)> =
+            self.inner.live.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(k, v)| (*k, v.clone())).collect();
+        let mut stopped = Vec::new();
+        for (id, run) in runs {
+            let handle = {
+                let mut run = run.lock().await;
+                if run.handle.is_none() {
+                    continue;
+                }
+                let Ok(chat) = self.inner.chat(id).await else { continue };
+                if chat.status.busy() || now_ms.saturating_sub(chat.updated_at) < idle_ms {
+                    continue;
+                }
+                run.generation += 1;
+                run.pending.clear();
+                run.handle.take()
+            };
+            if let Some(h) = handle {
+                let _ = h.stop().await;
+                stopped.push(id);
+            }
+        }
+        stopped
     }
 
     /// Process ids of the agents running now (for diagnostics and tests).
@@ -661,11 +781,24 @@ impl Inner {
         }
         run.pending.clear();
         self.append(chat, vec![EventPayload::TurnEnded(outcome), status(next)]).await?;
-        if next == ChatStatus::Completed
-            && !self.shutting_down.load(Ordering::SeqCst)
-            && let Some(first) = self.ports.queue.queued(chat.id).await?.into_iter().next()
+        if next == ChatStatus::Completed {
+            self.next_if_free(run, chat.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts the first queued message if the chat is free and nobody is editing that message.
+    async fn next_if_free(self: &Arc<Self>, run: &mut Run, id: ChatId) -> Result<(), CoreError> {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let chat = self.chat(id).await?;
+        if chat.status.busy() || matches!(chat.status, ChatStatus::Failed | ChatStatus::Interrupted) {
+            return Ok(());
+        }
+        if let Some(first) = self.ports.queue.queued(id).await?.into_iter().next()
+            && !run.held.contains_key(&first.id)
         {
-            let chat = self.chat(chat.id).await?;
             self.start_turn(run, &chat, &first.text, Some(first.id)).await?;
         }
         Ok(())

@@ -131,6 +131,26 @@ async fn a_flood_of_refusals_records_thirty_a_minute_and_then_how_many_were_left
 }
 
 #[tokio::test]
+async fn a_devices_repeated_refusal_folds_into_one_row_an_hour_that_counts_the_rest() {
+    let w = world().await;
+    let phone = Caller { scope: Scope::Control, device: Some((DeviceId(7), device_name("phone"))), remote: None };
+    for _ in 0..50 {
+        w.access.refusal(AuditKind::Refused, Some(phone.clone()), "GET /rpc: 401".into());
+        w.clock.0.fetch_add(10_000, Ordering::SeqCst);
+    }
+    w.access.refusal(AuditKind::Refused, Some(phone.clone()), "POST /rpc: 401".into());
+    let recorded = w.store.audit_before(None, 1000).await.expect("audit");
+    let rows: Vec<(&str, Option<&str>)> =
+        recorded.iter().map(|e| (e.detail.as_str(), e.device_name.as_deref())).collect();
+    assert_eq!(rows, [("POST /rpc: 401", Some("phone")), ("GET /rpc: 401", Some("phone"))]);
+    // An hour after the first, the next one is recorded and counts those folded meanwhile.
+    w.clock.0.fetch_add(3_600_000, Ordering::SeqCst);
+    w.access.refusal(AuditKind::Refused, Some(phone), "GET /rpc: 401".into());
+    let after = w.store.audit_before(None, 1000).await.expect("audit");
+    assert_eq!(after[0].detail, "GET /rpc: 401 (and 49 more times in the hour before)");
+}
+
+#[tokio::test]
 async fn revocation_and_rotation_end_credentials_and_are_announced() {
     let w = world().await;
     let p = w.access.start_pairing(&main_caller(), device_name("phone"), Scope::Read).await.expect("pair");

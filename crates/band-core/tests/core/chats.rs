@@ -401,6 +401,72 @@ async fn world_sharing(w: &World) -> Chats {
     )
 }
 
+/// Issue 13: a chat under its default name is titled by its first prompt; a name someone gave it
+/// stays; rename and delete (refused while working unless stopped).
+#[tokio::test]
+async fn chats_are_titled_by_their_first_prompt_renamed_and_deleted() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    assert_eq!(chat.name.as_str(), "claude-code");
+    w.chats
+        .send(chat.id, "\n  Fix the   login page: it loses the session after a refresh on Safari and Firefox\nmore")
+        .await
+        .expect("send");
+    let titled = w.chats.get(chat.id).await.expect("get");
+    assert_eq!(titled.name.as_str(), "Fix the login page: it loses the session after a…");
+    assert!(titled.name.chars().count() <= band_core::TITLE_CHARS + 1);
+    w.chats.send(chat.id, "a second prompt").await.expect("queued");
+    assert_eq!(w.chats.get(chat.id).await.expect("get").name, titled.name, "only the first prompt titles it");
+
+    let e = w.chats.delete(chat.id, false).await.expect_err("working");
+    assert!(
+        matches!(&e, CoreError::Refused(p) if p.what.contains("is working") && p.fix == Some(Fix::StopChat { chat: chat.id.0 })),
+        "{e}"
+    );
+    assert!(w.chats.get(chat.id).await.is_ok(), "still there");
+    w.chats.delete(chat.id, true).await.expect("stopped and deleted");
+    assert!(matches!(w.chats.get(chat.id).await, Err(CoreError::NotFound(_))));
+    assert!(w.chats.events_after(chat.id, 0, 10).await.is_err(), "its events went with it");
+
+    let named = w.chat("ask").await;
+    let patch = ChatPatch { name: Some(band_core::ChatName::new("mine").expect("name")), ..ChatPatch::default() };
+    w.chats.update(named.id, patch).await.expect("rename");
+    w.chats.send(named.id, "hello there").await.expect("send");
+    assert_eq!(w.chats.get(named.id).await.expect("get").name.as_str(), "mine", "a given name stays");
+}
+
+/// Issue 13, defect 2: an edit in progress on a queued message was lost when the turn ended
+/// first (the original text went out). Held while edited, it waits; the edit wins.
+#[tokio::test]
+async fn a_queued_message_being_edited_waits_for_the_edit() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    w.chats.send(chat.id, "first").await.expect("send");
+    let Sent::Queued(a) = w.chats.send(chat.id, "second").await.expect("queued") else { panic!("not queued") };
+    let Sent::Queued(b) = w.chats.send(chat.id, "third").await.expect("queued") else { panic!("not queued") };
+    w.chats.hold_queued(chat.id, a.id, true).await.expect("hold");
+    let agent = w.claude.last();
+    agent.emit(end(1, 1)).await;
+    assert_eq!(agent.prompts(), ["first"], "nothing went out while the first queued message was being edited");
+    assert_eq!(w.status(chat.id).await, ChatStatus::Completed);
+    w.chats.edit_queued(chat.id, a.id, "second, edited").await.expect("edit");
+    assert_eq!(agent.prompts(), ["first", "second, edited"], "the edit won, and went out at once");
+    agent.emit(end(1, 1)).await;
+    assert_eq!(agent.prompts(), ["first", "second, edited", "third"]);
+
+    // A hold that lapses (the editor went away) lets the queue go on; a newer hold's lease wins.
+    let Sent::Queued(c) = w.chats.send(chat.id, "fourth").await.expect("queued") else { panic!("not queued") };
+    let old = w.chats.hold_queued(chat.id, c.id, true).await.expect("hold");
+    let renewed = w.chats.hold_queued(chat.id, c.id, true).await.expect("renew");
+    agent.emit(end(1, 1)).await;
+    w.chats.release_queued(chat.id, c.id, old).await.expect("stale release");
+    assert_eq!(agent.prompts().len(), 3, "a stale lease releases nothing");
+    w.chats.release_queued(chat.id, c.id, renewed).await.expect("release");
+    assert_eq!(agent.prompts().last().map(String::as_str), Some("fourth"));
+    let e = w.chats.hold_queued(chat.id, b.id, true).await.expect_err("sent already");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.what.contains("may have been sent")), "{e}");
+}
+
 #[tokio::test]
 async fn queue_messages_of_another_chat_are_not_reachable() {
     let w = world().await;

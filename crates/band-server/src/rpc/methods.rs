@@ -59,8 +59,11 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
         }
         // The chat's settings are checked before anything is made: a refused request changes nothing.
-        let agent = p.agent.as_ref().map(agent).transpose()?;
-        let model = p.model.as_deref().map(ModelName::new).transpose()?;
+        // What the request does not name comes from the settings' defaults.
+        let defaults = c.live.defaults();
+        let agent = p.agent.as_ref().or(defaults.agent.as_ref()).map(agent).transpose()?;
+        let model = p.model.as_deref().or(defaults.model.as_deref()).map(ModelName::new).transpose()?;
+        let chat_mode = p.mode.or(defaults.mode);
         if p.prompt.is_some() {
             c.chats.check_agent(agent.as_ref())?;
         }
@@ -74,7 +77,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
                         workspace: ws.id.0.to_string(),
                         agent,
                         model,
-                        mode: p.mode.map(mode),
+                        mode: chat_mode.map(mode),
                         ..CreateChat::default()
                     })
                     .await?;
@@ -135,11 +138,12 @@ pub(super) fn agents(m: &mut RpcModule<ApiContext>) -> Reg {
 
 pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ChatsCreate, _, _>(m, |c, p| async move {
+        let defaults = c.live.defaults();
         let req = CreateChat {
             workspace: p.workspace,
-            agent: p.agent.as_ref().map(agent).transpose()?,
-            model: p.model.as_deref().map(ModelName::new).transpose()?,
-            mode: p.mode.map(mode),
+            agent: p.agent.as_ref().or(defaults.agent.as_ref()).map(agent).transpose()?,
+            model: p.model.as_deref().or(defaults.model.as_deref()).map(ModelName::new).transpose()?,
+            mode: p.mode.or(defaults.mode).map(mode),
             name: p.name.as_deref().map(ChatName::new).transpose()?,
             labels: Labels::new(p.labels)?,
         };
@@ -193,6 +197,14 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
         Ok(chat_info(&c.chats.update(ChatId(p.chat), patch).await?))
     })?;
     add::<api::ChatsRemove, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.remove(ChatId(p.chat)).await?)) })?;
+    add::<api::ChatsRename, _, _>(m, |c, p| async move {
+        let patch = ChatPatch { name: Some(ChatName::new(&p.name)?), ..ChatPatch::default() };
+        Ok(chat_info(&c.chats.update(ChatId(p.chat), patch).await?))
+    })?;
+    add::<api::ChatsDelete, _, _>(
+        m,
+        |c, p| async move { Ok(chat_info(&c.chats.delete(ChatId(p.chat), p.stop).await?)) },
+    )?;
     add::<api::ChatsEvents, _, _>(m, |c, p| async move {
         let limit = p.limit.unwrap_or(200).clamp(1, 1000) as usize;
         let events = match (p.after, p.before) {
@@ -231,8 +243,24 @@ pub(super) fn queue(m: &mut RpcModule<ApiContext>) -> Reg {
     })?;
     add::<api::ChatsQueueCancel, _, _>(m, |c, p| async move {
         Ok(queued_info(&c.chats.cancel_queued(ChatId(p.chat), QueuedId(p.id)).await?))
+    })?;
+    add::<api::ChatsQueueHold, _, _>(m, |c, p| async move {
+        let (chat, id) = (ChatId(p.chat), QueuedId(p.id));
+        let lease = c.chats.hold_queued(chat, id, p.hold).await?;
+        if p.hold {
+            // A hold lapses unless renewed: whoever was editing may have gone away.
+            let chats = c.chats.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(QUEUE_HOLD).await;
+                let _ = chats.release_queued(chat, id, lease).await;
+            });
+        }
+        Ok(c.chats.queue(chat).await?.iter().map(queued_info).collect())
     })
 }
+
+/// How long a hold on a queued message lasts without being renewed.
+const QUEUE_HOLD: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub(super) fn files(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::FilesList, _, _>(m, |c, p| async move {

@@ -69,6 +69,8 @@ pub struct ApiContext {
     pub cronjobs: Cronjobs,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
+    /// What settings.set changes while the server runs.
+    pub live: Arc<crate::live::LiveSettings>,
 }
 
 impl ApiContext {
@@ -105,7 +107,8 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::terminals(&mut m)?;
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;
-    add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.settings.clone()) })?;
+    add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.live.info(&c.settings)) })?;
+    add::<api::SettingsSet, _, _>(&mut m, |c, p| async move { c.live.set(&p.key, &p.value) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
     methods::access(&mut m)?;
     subscription(&mut m, &api::CHATS_SUBSCRIBE, subscriptions::subscribe_chat)?;

@@ -292,3 +292,50 @@ async fn the_audit_log_records_each_event_without_secrets_and_tokens_are_stored_
     assert!(found_hash, "the hash is what is stored");
     s.stop().await;
 }
+
+/// Issue 13, defect 4: a revoked device's open tab kept knocking (every 8–10 s), each knock an
+/// anonymous "refused 401" row (~700 an hour). The refusals now name the device, and repeats fold
+/// into one row (the next one after an hour says how many came meanwhile).
+#[tokio::test]
+async fn a_revoked_device_that_keeps_knocking_is_named_once_not_logged_each_time() {
+    let s = TestServer::start().await;
+    let p = pair(&s, "phone", "control").await;
+    let cookie = open_pairing_url(&s, p["url"].as_str().expect("url")).await;
+    let p = pair(&s, "cli", "control").await;
+    let token = redeem(&s, p["code"].as_str().expect("code")).await.1["token"].as_str().expect("token").to_owned();
+    s.ok("devices.revoke", json!({"device": "phone"})).await;
+    s.ok("devices.revoke", json!({"device": "cli"})).await;
+    for _ in 0..20 {
+        let r = s.http("GET", "/rpc", &[("host", s.host()), ("cookie", cookie.clone())], "").await;
+        assert_eq!(r.status, 401);
+        let r = s.http("POST", "/rpc", &[("host", s.host()), ("authorization", format!("Bearer {token}"))], "{}").await;
+        assert_eq!(r.status, 401);
+    }
+    // Refusals are written in the background: wait for them (and for any stragglers).
+    let refusals = async || {
+        let log = s.ok("audit.list", json!({})).await;
+        log.as_array().expect("entries").iter().filter(|e| e["kind"] == "refused").count()
+    };
+    for _ in 0..50 {
+        if refusals().await >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = s.ok("audit.list", json!({})).await;
+    let refused: Vec<Value> =
+        log.as_array().expect("entries").iter().filter(|e| e["kind"] == "refused").cloned().collect();
+    let mut named: Vec<String> =
+        refused.iter().map(|e| format!("{} {}", e["deviceName"].as_str().unwrap_or("?"), e["detail"])).collect();
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            r#"cli "POST /rpc: 401 Unauthorized: a revoked device""#,
+            r#"phone "GET /rpc: 401 Unauthorized: a revoked device""#
+        ],
+        "one row per device, naming it: {refused:?}"
+    );
+    s.stop().await;
+}

@@ -4,10 +4,13 @@
 import { useEffect, useState } from "react";
 import type { ChatInfo, Mode, UsageTotalsInfo } from "../../api/types";
 import { useBand, useCan } from "../../state/band";
-import { stopChat, updateChat } from "../../state/chat";
+import { deleteChat, renameChat, stopChat, updateChat } from "../../state/chat";
 import { compact, usd } from "../../state/chatlog";
 import { errorText } from "../../state/errors";
 import { MODES } from "../widgets/AgentAndMode";
+import { Menu } from "../widgets/Menu";
+import { Modal } from "../widgets/Modal";
+import { navigate, useRoute } from "../route";
 
 export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTotalsInfo | null; onNew(): void }) {
   const band = useBand();
@@ -17,6 +20,7 @@ export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: Us
     updateChat(band, chat.id, change).catch((e) => alert(errorText(e)));
   const busy = chat.status === "working" || chat.status === "waiting";
   const control = useCan("control");
+  const [dialog, setDialog] = useState<"rename" | "delete" | null>(null);
   return (
     <div className="chat-controls">
       <span className="agent" title="Agent">
@@ -55,6 +59,93 @@ export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: Us
           + Chat
         </button>
       )}
+      {control && (
+        <Menu
+          label="Chat actions"
+          items={[
+            { label: "Rename chat", onSelect: () => setDialog("rename") },
+            { label: "Delete chat", danger: true, onSelect: () => setDialog("delete") },
+          ]}
+        />
+      )}
+      {dialog === "rename" && <RenameChat chat={chat} onClose={() => setDialog(null)} />}
+      {dialog === "delete" && <DeleteChat chat={chat} onClose={() => setDialog(null)} />}
     </div>
+  );
+}
+
+function RenameChat({ chat, onClose }: { chat: ChatInfo; onClose(): void }) {
+  const band = useBand();
+  const [name, setName] = useState(chat.name);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Modal title="Rename chat" onClose={onClose}>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(null);
+          renameChat(band, chat.id, name.trim()).then(onClose, (err) => setError(errorText(err)));
+        }}
+      >
+        <label>
+          Name
+          <input name="name" value={name} onChange={(e) => setName(e.target.value)} autoFocus autoComplete="off" maxLength={200} />
+        </label>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={!name.trim()}>
+            Rename
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function DeleteChat({ chat, onClose }: { chat: ChatInfo; onClose(): void }) {
+  const band = useBand();
+  const route = useRoute();
+  const busy = chat.status === "working" || chat.status === "waiting";
+  const [error, setError] = useState<string | null>(null);
+  const remove = () => {
+    setError(null);
+    deleteChat(band, chat.id, busy).then(
+      () => {
+        onClose();
+        if (route.chat === chat.id) navigate({ ...route, chat: null }, true);
+      },
+      (err) => setError(errorText(err)),
+    );
+  };
+  return (
+    <Modal title={`Delete “${chat.name}”?`} onClose={onClose}>
+      <div className="form">
+        <p>
+          This deletes the chat and its whole log (every message, tool call and decision). The workspace and its files stay.
+          {busy && " Its agent is working: it is stopped first."}
+        </p>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="form-actions">
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="danger" onClick={remove}>
+            {busy ? "Stop and delete" : "Delete"}
+          </button>
+        </div>
+      </div>
+    </Modal>
   );
 }

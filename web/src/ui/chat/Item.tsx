@@ -2,7 +2,7 @@
 // call with its input and output, a permission request, a plan, a turn's end with its usage, or
 // an error.
 
-import { memo } from "react";
+import { memo, useState } from "react";
 import type { TurnInfo } from "../../api/types";
 import { compact, usd, type Item } from "../../state/chatlog";
 import { Markdown } from "../widgets/markdown";
@@ -23,7 +23,7 @@ export const ItemView = memo(function ItemView({
     case "prompt":
       return (
         <div className="msg msg-user" data-seq={item.seq}>
-          <div className="bubble">{item.text}</div>
+          <Prompt text={item.text} />
         </div>
       );
     case "message":
@@ -89,3 +89,36 @@ export const ItemView = memo(function ItemView({
       );
   }
 });
+
+/** Prompts longer than this many lines (or characters) are folded to their start. */
+const FOLD_LINES = 12;
+const FOLD_CHARS = 1500;
+
+/** The user's prompt; a long one (a pasted log) folded to its start, opened on request. */
+function Prompt({ text }: { text: string }) {
+  const [open, setOpen] = useState(false);
+  const lines = text.split("\n");
+  const long = lines.length > FOLD_LINES || text.length > FOLD_CHARS;
+  if (!long || open) {
+    return (
+      <div className="bubble">
+        {text}
+        {long && (
+          <button type="button" className="link fold" onClick={() => setOpen(false)}>
+            Show less
+          </button>
+        )}
+      </div>
+    );
+  }
+  const start = lines.slice(0, FOLD_LINES).join("\n").slice(0, FOLD_CHARS);
+  const kb = (new Blob([text]).size / 1024).toFixed(1);
+  return (
+    <div className="bubble folded">
+      {start}…
+      <button type="button" className="link fold" onClick={() => setOpen(true)}>
+        Show all ({lines.length} lines, {kb} KB)
+      </button>
+    </div>
+  );
+}

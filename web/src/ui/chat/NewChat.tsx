@@ -1,25 +1,25 @@
 // The form that starts a chat in the workspace: agent, mode and an optional first message.
 
 import { useState, type FormEvent } from "react";
-import type { AgentId, Mode, WorkspaceInfo } from "../../api/types";
+import type { WorkspaceInfo } from "../../api/types";
 import { useBand } from "../../state/band";
 import { createChat, sendMessage } from "../../state/chat";
 import { errorText } from "../../state/errors";
+import { useChatDefaults } from "../../state/settings";
 import { navigate, useRoute } from "../route";
 import { AgentAndMode } from "../widgets/AgentAndMode";
 
 export function NewChat({ workspace, onDone, canCancel }: { workspace: WorkspaceInfo; onDone(): void; canCancel: boolean }) {
   const band = useBand();
   const route = useRoute();
-  const [agent, setAgent] = useState<AgentId>("claude-code");
-  const [mode, setMode] = useState<Mode>("ask");
+  const { agent, mode, model, pickAgent: setAgent, pickMode: setMode } = useChatDefaults();
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     try {
-      const chat = await createChat(band, workspace.id, agent, mode);
+      const chat = await createChat(band, workspace.id, agent, mode, model);
       if (message.trim()) await sendMessage(band, chat.id, message.trim());
       onDone();
       navigate({ ...route, chat: chat.id });

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import type { QueuedInfo } from "../../api/types";
 import { BandContext, useBand } from "../../state/band";
 import { fakeBand } from "../../state/fakeRpc";
@@ -65,4 +65,47 @@ test("a read-only device sees the queue but cannot change it", () => {
   );
   expect(screen.getAllByTestId("queued")).toHaveLength(2);
   expect(screen.queryAllByRole("button")).toHaveLength(0);
+});
+
+test("editing holds the message (the turn's end waits for it); saving sends the edit, not the original", async () => {
+  let queue = [q(5, 0, "first"), q(6, 1, "second")];
+  const { band, fake } = fakeBand((method: string, params: { id: number; text: string; hold: boolean }) => {
+    if (method === "chats.queue.hold") return queue;
+    if (method === "chats.queue.edit") {
+      queue = queue.map((x) => (x.id === params.id ? { ...x, text: params.text } : x));
+      return queue.find((x) => x.id === params.id);
+    }
+    throw new Error(`unexpected ${method}`);
+  });
+  band.state.set((s) => ({ ...s, me: { scope: "control" }, queues: { 1: queue } }));
+  render(
+    <BandContext.Provider value={band}>
+      <Live />
+    </BandContext.Provider>,
+  );
+  fireEvent.click(screen.getAllByRole("button", { name: "Edit" })[0]);
+  expect(fake.calls).toEqual([["chats.queue.hold", { chat: 1, id: 5, hold: true }]]);
+  screen.getByTestId("held");
+  fireEvent.change(screen.getByRole("textbox", { name: "Queued message" }), { target: { value: "first, edited" } });
+  fireEvent.click(screen.getByRole("button", { name: "Save" }));
+  await screen.findAllByRole("button", { name: "Edit" });
+  expect(fake.calls.slice(1)).toEqual([["chats.queue.edit", { chat: 1, id: 5, text: "first, edited" }]]);
+});
+
+test("an edit whose original went out anyway is kept, and can be sent as a new message", async () => {
+  const { band, fake } = fakeBand(() => []);
+  band.state.set((s) => ({ ...s, me: { scope: "control" }, queues: { 1: [q(5, 0, "first")] } }));
+  render(
+    <BandContext.Provider value={band}>
+      <Live />
+    </BandContext.Provider>,
+  );
+  fireEvent.click(screen.getByRole("button", { name: "Edit" }));
+  fireEvent.change(screen.getByRole("textbox", { name: "Queued message" }), { target: { value: "first, edited" } });
+  // The queue notice: the message was sent (the hold had lapsed).
+  act(() => band.state.set((s) => ({ ...s, queues: { 1: [] } })));
+  expect(screen.getByRole("textbox", { name: "Edited message" })).toHaveProperty("value", "first, edited");
+  fireEvent.click(screen.getByRole("button", { name: "Send edited text" }));
+  await waitFor(() => expect(fake.methods).toContain("chats.send"));
+  expect(fake.calls.find(([m]) => m === "chats.send")).toEqual(["chats.send", { chat: 1, message: "first, edited" }]);
 });

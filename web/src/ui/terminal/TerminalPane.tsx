@@ -5,6 +5,8 @@
 // phone a row of keys (Ctrl-C, Tab, Esc, arrows) and a command line help the on-screen keyboard.
 // A device with read access watches: the output comes through `terminals.subscribe` (as text) and
 // nothing can be typed, created or killed.
+// The keyboard goes to a shell only when asked (its pane or tab chosen, the shell clicked): never
+// on load. F6 leaves the shell (Tab, Shift+Tab and Esc are the shell's).
 // Loaded on demand: xterm.js is not in the dashboard's first download.
 
 import { FitAddon } from "@xterm/addon-fit";
@@ -24,7 +26,18 @@ import {
   type TerminalState,
 } from "../../state/terminals";
 
-export default function TerminalPane({ workspace, narrow, visible }: { workspace: WorkspaceInfo; narrow: boolean; visible: boolean }) {
+export default function TerminalPane({
+  workspace,
+  narrow,
+  visible,
+  focusRequest = 0,
+}: {
+  workspace: WorkspaceInfo;
+  narrow: boolean;
+  visible: boolean;
+  /** Bumped each time the person opens the Terminal pane: the shell on screen takes the keyboard. */
+  focusRequest?: number;
+}) {
   const band = useBand();
   const [terminals, setTerminals] = useState<TerminalInfo[] | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
@@ -32,6 +45,8 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
   const control = useCan("control");
   const connections = useRef(new Map<number, TerminalConnection>());
   const [, setAttached] = useState(0);
+  const [asked, setAsked] = useState(0);
+  const header = useRef<HTMLElement>(null);
   const ws = workspace.id;
 
   const create = useCallback(async () => {
@@ -40,6 +55,7 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
       const t = await createTerminal(band, ws);
       setTerminals((list) => [...(list ?? []).filter((x) => x.id !== t.id), t]);
       setSelected(t.id);
+      setAsked((n) => n + 1);
       return t;
     } catch (e) {
       setError(errorText(e));
@@ -87,7 +103,7 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
 
   return (
     <section className="pane terminal-pane" aria-label="Terminal" data-testid="terminals">
-      <header className="pane-head terminal-tabs">
+      <header className="pane-head terminal-tabs" ref={header}>
         <h2>Terminal</h2>
         <div className="term-tabs" role="tablist" aria-label="Terminals">
           {(terminals ?? []).map((t) => (
@@ -96,7 +112,10 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
                 type="button"
                 role="tab"
                 aria-selected={t.id === selected}
-                onClick={() => setSelected(t.id)}
+                onClick={() => {
+                  setSelected(t.id);
+                  setAsked((n) => n + 1);
+                }}
                 data-testid="terminal-tab"
               >
                 {t.title}
@@ -109,6 +128,11 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
             </span>
           ))}
         </div>
+        {control && !narrow && (
+          <span className="term-hint small muted" title="Tab, Shift+Tab and Esc go to the shell">
+            F6 leaves the terminal
+          </span>
+        )}
         {control ? (
           <button type="button" className="secondary" onClick={() => void create()} aria-label="New terminal">
             +
@@ -133,6 +157,8 @@ export default function TerminalPane({ workspace, narrow, visible }: { workspace
             terminal={t}
             visible={visible && t.id === selected}
             focus={!narrow}
+            focusRequest={focusRequest + asked}
+            onLeave={() => leaveTerminal(header.current)}
             readOnly={!control}
             onConnection={(c) => {
               if (c) connections.current.set(t.id, c);
@@ -159,12 +185,17 @@ function XtermView(props: {
   terminal: TerminalInfo;
   visible: boolean;
   focus: boolean;
+  /** Changes each time the person asks for this shell: it takes the keyboard then (0: not asked). */
+  focusRequest: number;
+  /** F6 was pressed in the shell. */
+  onLeave(): void;
   /** Watch only: the output through terminals.subscribe, no input. */
   readOnly: boolean;
   onConnection(c: TerminalConnection | null): void;
   onGone(): void;
 }) {
-  const { terminal, visible, focus, readOnly } = props;
+  const { terminal, visible, focus, focusRequest, readOnly } = props;
+  const focused = useRef(0);
   const band = useBand();
   const host = useRef<HTMLDivElement>(null);
   const fit = useRef<FitAddon | null>(null);
@@ -227,6 +258,15 @@ function XtermView(props: {
       },
       exit: exitNote,
     });
+    // F6 hands the keyboard back to the page; everything else is the shell's.
+    xterm.attachCustomKeyEventHandler((e) => {
+      if (e.key !== "F6") return true;
+      if (e.type === "keydown") {
+        e.preventDefault();
+        latest.current.onLeave();
+      }
+      return false;
+    });
     const subs = [
       xterm.onData((d) => conn.input(d)),
       xterm.onBinary((d) => conn.inputBytes(Uint8Array.from(d, (c) => c.charCodeAt(0) & 0xff))),
@@ -255,8 +295,12 @@ function XtermView(props: {
     } catch {
       // Not laid out yet: the ResizeObserver fits it when it is.
     }
-    if (focus) term.current?.focus();
-  }, [visible, focus, readOnly]);
+    // Only when asked: a pane that is on screen because it was left there takes nothing.
+    if (focus && focusRequest !== 0 && focusRequest !== focused.current) {
+      focused.current = focusRequest;
+      term.current?.focus();
+    }
+  }, [visible, focus, focusRequest, readOnly]);
 
   const label =
     state === "waiting" ? "Reconnecting…" : state === "exited" ? "Exited" : state === "gone" ? "Closed" : state === "connecting" ? "Connecting…" : "";
@@ -270,6 +314,14 @@ function XtermView(props: {
       <div className="term-host" ref={host} />
     </div>
   );
+}
+
+/** Leaves the shell: to the chat's message box when it is on screen, else the pane's header. */
+function leaveTerminal(header: HTMLElement | null) {
+  (document.activeElement as HTMLElement | null)?.blur();
+  const message = document.querySelector<HTMLElement>('textarea[aria-label="Message"]');
+  const target = message && message.offsetParent !== null ? message : header?.querySelector<HTMLElement>("button");
+  target?.focus();
 }
 
 /** Keys an on-screen keyboard lacks, and a line to type a command in. */

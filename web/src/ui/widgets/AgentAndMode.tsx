@@ -9,9 +9,16 @@ import { ModeValues, type AgentId, type Mode } from "../../api/types";
 import { defaultAgent, useAgents } from "../../state/agents";
 
 export const MODE_LABELS: Record<Mode, string> = {
-  ask: "Ask: every tool call asks you",
-  "accept-edits": "Accept edits: file edits allowed, commands ask",
+  ask: "Ask: you approve tool calls",
+  "accept-edits": "Accept edits: file edits allowed, the rest asks",
   "allow-all": "Allow all",
+};
+
+/** What each mode means exactly, shown under the picker. */
+export const MODE_HINTS: Record<Mode, string> = {
+  ask: "Claude Code asks for every call (reads and read-only commands too); other agents ask for what they consider risky, and band lets you decide each.",
+  "accept-edits": "File edits run without asking; everything else the agent asks about waits for you.",
+  "allow-all": "Everything the agent asks about is allowed without asking you.",
 };
 
 /** The modes, in the API's order, with their labels. */
@@ -68,6 +75,9 @@ export function AgentAndMode(props: { agent: AgentId; mode: Mode; onAgent(a: Age
             </option>
           ))}
         </select>
+        <small className="hint" data-testid="mode-hint">
+          {MODE_HINTS[props.mode]}
+        </small>
       </label>
     </div>
   );

@@ -71,6 +71,7 @@ export function VirtualList<T>({ items, version, keyOf, render, estimate = 64, o
   const follow = useRef(true);
   const anchor = useRef<Anchor | null>(null);
   const pendingFrame = useRef(0);
+  const lastTop = useRef(0);
 
   const keys = useMemo(() => items.map(keyOf), [items, version, keyOf]); // eslint-disable-line react-hooks/exhaustive-deps
   const offsets = useMemo(() => {
@@ -103,7 +104,11 @@ export function VirtualList<T>({ items, version, keyOf, render, estimate = 64, o
   const onScroll = useCallback(() => {
     const el = scroller.current;
     if (!el) return;
-    follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    // Following the end stops only when the user scrolls up: a scroll event that arrives after
+    // rows grew (measured taller than estimated) must not leave the end behind.
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < 48) follow.current = true;
+    else if (el.scrollTop < lastTop.current - 1) follow.current = false;
+    lastTop.current = el.scrollTop;
     if (keys.length) {
       const i = rowAt(el.scrollTop);
       anchor.current = { key: keys[i], delta: el.scrollTop - offsets[i] };
@@ -125,8 +130,7 @@ export function VirtualList<T>({ items, version, keyOf, render, estimate = 64, o
     const el = scroller.current;
     if (!el) return;
     if (follow.current) {
-      const bottom = Math.max(0, total - el.clientHeight);
-      if (Math.abs(el.scrollTop - bottom) > 1) el.scrollTop = bottom;
+      toEnd(el);
     } else if (anchor.current) {
       const heightOf = (k: string) => heights.current.get(k) ?? estimate;
       const top = anchorTop(anchor.current, keys, offsets, heightOf, indexOfKey, orderOf);
@@ -159,7 +163,12 @@ export function VirtualList<T>({ items, version, keyOf, render, estimate = 64, o
   useEffect(() => {
     const el = scroller.current;
     if (!el || typeof ResizeObserver === "undefined") return;
-    const ro = new ResizeObserver(() => setViewport({ top: el.scrollTop, height: el.clientHeight }));
+    // The list got shorter (a "waiting for you" line, a queue or an error appeared below it):
+    // while following, the end stays in view.
+    const ro = new ResizeObserver(() => {
+      if (follow.current) toEnd(el);
+      setViewport({ top: el.scrollTop, height: el.clientHeight });
+    });
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
@@ -183,6 +192,12 @@ export function VirtualList<T>({ items, version, keyOf, render, estimate = 64, o
       </div>
     </div>
   );
+}
+
+/** Scrolls to the very end (the last row's bottom edge at the viewport's bottom). */
+function toEnd(el: HTMLElement) {
+  const bottom = Math.max(0, el.scrollHeight - el.clientHeight);
+  if (Math.abs(el.scrollTop - bottom) > 1) el.scrollTop = bottom;
 }
 
 const Row = memo(function Row({

@@ -37,3 +37,24 @@ test("only web and mail links become links", () => {
   const { container } = render(<Markdown text="[x](javascript:alert(1))" />);
   expect(container.querySelector("a")).toBeNull();
 });
+
+test("tables render as tables, with their alignment", () => {
+  const md = "Results:\n\n| name | size |\n|:-----|-----:|\n| a.txt | 12 |\n| `b` | 3 |\n\nafter";
+  expect(parseBlocks(md)[1]).toEqual({ type: "table", align: ["left", "right"], head: ["name", "size"], rows: [["a.txt", "12"], ["`b`", "3"]] });
+  const { container } = render(<Markdown text={md} />);
+  expect([...container.querySelectorAll("th")].map((th) => th.textContent)).toEqual(["name", "size"]);
+  expect([...container.querySelectorAll("tbody tr")].map((tr) => tr.textContent)).toEqual(["a.txt12", "b3"]);
+  expect(container.querySelector("tbody code")?.textContent).toBe("b");
+  expect(container.querySelectorAll("td")[1].getAttribute("style")).toContain("right");
+  expect(container.textContent).not.toContain("|");
+});
+
+test("an image is a link named by its alt text, with no stray '!' and nothing loaded", () => {
+  const { container } = render(<Markdown text="See ![the logo](https://example.com/logo.png) here, and ![x](javascript:alert(1))." />);
+  expect(container.querySelector("img")).toBeNull();
+  const a = container.querySelector("a")!;
+  expect(a.getAttribute("href")).toBe("https://example.com/logo.png");
+  expect(a.textContent).toContain("the logo");
+  expect(container.textContent).not.toContain("!");
+  expect(container.textContent).not.toContain("javascript");
+});

@@ -1,5 +1,6 @@
 // A small Markdown renderer for agent messages: paragraphs, headings, fenced code blocks, lists,
-// quotes, rules, and inline code, bold, italic and links. It builds React elements and never
+// quotes, rules, tables, and inline code, bold, italic, links and images (shown as links: nothing
+// is loaded from elsewhere). It builds React elements and never
 // HTML strings, so whatever an agent writes is shown as text: no markup of its own runs on
 // band's origin. Links are kept only for http(s) and mailto, and open in a new tab.
 
@@ -11,13 +12,47 @@ export type Block =
   | { type: "code"; lang: string; text: string }
   | { type: "list"; ordered: boolean; items: string[] }
   | { type: "quote"; text: string }
-  | { type: "hr" };
+  | { type: "hr" }
+  | { type: "table"; align: Align[]; head: string[]; rows: string[][] };
+
+export type Align = "left" | "center" | "right" | null;
 
 const fence = /^\s{0,3}(```+|~~~+)\s*([\w+#.-]*)/;
 const heading = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
 const bullet = /^\s*[-*+]\s+(.*)$/;
 const numbered = /^\s*\d{1,9}[.)]\s+(.*)$/;
 const rule = /^\s{0,3}([-*_])(\s*\1){2,}\s*$/;
+const delimiterRow = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+
+/** A table row's cells: split on `|` outside inline code and escapes, outer pipes dropped. */
+function cells(line: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let code = false;
+  const t = line.trim().replace(/^\|/, "").replace(/\|$/, "");
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (c === "\\" && t[i + 1] === "|") {
+      cur += "|";
+      i++;
+    } else if (c === "`") {
+      code = !code;
+      cur += c;
+    } else if (c === "|" && !code) {
+      out.push(cur.trim());
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+function alignOf(cell: string): Align {
+  const c = cell.trim();
+  const left = c.startsWith(":");
+  const right = c.endsWith(":");
+  return left && right ? "center" : right ? "right" : left ? "left" : null;
+}
 
 export function parseBlocks(src: string): Block[] {
   const lines = src.replace(/\r\n?/g, "\n").split("\n");
@@ -50,6 +85,20 @@ export function parseBlocks(src: string): Block[] {
       i++;
       continue;
     }
+    if (line.includes("|") && i + 1 < lines.length && delimiterRow.test(lines[i + 1]) && lines[i + 1].includes("-")) {
+      const head = cells(line);
+      const align = cells(lines[i + 1]).map(alignOf);
+      if (align.length === head.length) {
+        i += 2;
+        const rows: string[][] = [];
+        while (i < lines.length && lines[i].trim() && lines[i].includes("|")) {
+          const row = cells(lines[i++]);
+          rows.push(head.map((_, j) => row[j] ?? ""));
+        }
+        out.push({ type: "table", align, head, rows });
+        continue;
+      }
+    }
     if (/^\s{0,3}>/.test(line)) {
       const body: string[] = [];
       while (i < lines.length && /^\s{0,3}>/.test(lines[i])) body.push(lines[i++].replace(/^\s{0,3}>\s?/, ""));
@@ -75,6 +124,7 @@ export function parseBlocks(src: string): Block[] {
       lines[i].trim() &&
       !fence.test(lines[i]) &&
       !heading.test(lines[i]) &&
+      !(i + 1 < lines.length && lines[i].includes("|") && delimiterRow.test(lines[i + 1]) && lines[i + 1].includes("-")) &&
       !/^\s{0,3}>/.test(lines[i]) &&
       !(para.length && (bullet.test(lines[i]) || numbered.test(lines[i])))
     ) {
@@ -87,7 +137,7 @@ export function parseBlocks(src: string): Block[] {
 
 const inlinePatterns: [string, RegExp][] = [
   ["code", /`([^`\n]+)`/],
-  ["link", /\[([^\]\n]+)\]\(([^)\s]+)\)/],
+  ["link", /(!?)\[([^\]\n]*)\]\(([^)\s]+)\)/],
   ["bold", /\*\*([^*\n](?:.*?[^*\n])?)\*\*|__([^_\n](?:.*?[^_\n])?)__/],
   ["em", /(?<![\w*])\*([^*\s](?:[^*\n]*[^*\s])?)\*(?![\w*])|(?<![\w_])_([^_\s](?:[^_\n]*[^_\s])?)_(?![\w_])/],
 ];
@@ -117,14 +167,18 @@ export function renderInline(text: string, keyBase = "i"): ReactNode[] {
     else if (kind === "bold") out.push(<strong key={key}>{renderInline(m[1] ?? m[2], key)}</strong>);
     else if (kind === "em") out.push(<em key={key}>{renderInline(m[1] ?? m[2], key)}</em>);
     else {
-      const href = safeHref(m[2]);
+      // `[text](url)`, or `![alt](url)`: an image is a link named by its alt text (nothing is
+      // loaded from elsewhere); an unsafe address leaves just the text.
+      const image = m[1] === "!";
+      const href = safeHref(m[3]);
+      const label = image ? `🖼 ${m[2] || "image"}` : m[2];
       out.push(
         href ? (
-          <a key={key} href={href} target="_blank" rel="noopener noreferrer">
-            {renderInline(m[1], key)}
+          <a key={key} href={href} target="_blank" rel="noopener noreferrer" className={image ? "md-image" : undefined}>
+            {image ? label : renderInline(label, key)}
           </a>
         ) : (
-          m[0]
+          <span key={key}>{image ? label : renderInline(label, key)}</span>
         ),
       );
     }
@@ -172,6 +226,33 @@ export const Markdown = memo(function Markdown({ text }: { text: string }) {
             return <blockquote key={i}>{renderInline(b.text, `q${i}`)}</blockquote>;
           case "hr":
             return <hr key={i} />;
+          case "table":
+            return (
+              <div key={i} className="md-table">
+                <table>
+                  <thead>
+                    <tr>
+                      {b.head.map((c, j) => (
+                        <th key={j} style={b.align[j] ? { textAlign: b.align[j]! } : undefined}>
+                          {renderInline(c, `t${i}.h${j}`)}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {b.rows.map((r, k) => (
+                      <tr key={k}>
+                        {r.map((c, j) => (
+                          <td key={j} style={b.align[j] ? { textAlign: b.align[j]! } : undefined}>
+                            {renderInline(c, `t${i}.${k}.${j}`)}
+                          </td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            );
         }
       })}
     </div>
