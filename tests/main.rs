@@ -4,4 +4,5 @@
 
 mod agents;
 mod contract;
+mod terminal;
 mod tidy;

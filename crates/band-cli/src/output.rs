@@ -232,6 +232,9 @@ impl Printer {
             let model = c.model.as_deref().unwrap_or("default model");
             let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let mut t = format!("chat {} \"{}\": {} ({model}, {}), {}", c.id, c.name, c.agent, c.mode, c.status);
+            if c.via == api::Via::Terminal {
+                t.push_str(", in a terminal (watch it with `band terminals list`, the dashboard)");
+            }
             if !labels.is_empty() {
                 t.push_str(&format!(" [{}]", labels.join(", ")));
             }
@@ -251,7 +254,11 @@ impl Printer {
                         vec![
                             c.id.to_string(),
                             c.workspace_id.to_string(),
-                            c.agent.to_string(),
+                            if c.via == api::Via::Terminal {
+                                format!("{} (terminal)", c.agent)
+                            } else {
+                                c.agent.to_string()
+                            },
                             c.mode.to_string(),
                             c.status.to_string(),
                             c.name.clone(),

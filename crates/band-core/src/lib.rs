@@ -27,7 +27,10 @@ mod transcript;
 mod tunnel;
 
 pub use access::*;
-pub use agents::{AgentDefinition, AgentId, AgentOverride, AgentProtocol, AgentRegistry, Install};
+pub use agents::{
+    AgentDefinition, AgentId, AgentOverride, AgentProtocol, AgentRegistry, Install, ScreenPatterns, TerminalHooks,
+    TerminalProfile,
+};
 pub use chat::*;
 pub use env::{agent_env, terminal_env, tunnel_env};
 pub use error::{

@@ -14,12 +14,15 @@ use async_trait::async_trait;
 use crate::agents::{AgentDefinition, AgentProtocol};
 use crate::chat::{AgentUpdate, PermissionDecision, StopReason, Usage};
 use crate::error::AgentError;
-use crate::model::PermissionMode;
+use crate::model::{ChatId, PermissionMode};
 use crate::names::ModelName;
+use crate::ports::TerminalProcess;
 
 /// How to start an agent for one chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentLaunch {
+    /// The chat it runs for (a terminal agent's hooks name it).
+    pub chat: ChatId,
     /// Which agent, as the registry defines it: its binary, arguments and how to install it.
     pub agent: AgentDefinition,
     /// The workspace directory the agent works in.
@@ -126,6 +129,11 @@ pub trait AgentHandle: Send + Sync {
 
     /// The process id (also its process group id).
     fn pid(&self) -> Option<u32>;
+
+    /// The terminal it runs in, for a terminal agent: people watch it and type into it.
+    fn terminal(&self) -> Option<Arc<dyn TerminalProcess>> {
+        None
+    }
 }
 
 /// What is known of an agent's program on this machine.
