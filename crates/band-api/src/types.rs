@@ -365,7 +365,7 @@ pub struct AgentInfo {
     pub proven: bool,
     /// settings.json defines or changes it.
     pub configured: bool,
-    /// band-server runs agents of its protocol (terminal agents are not run yet).
+    /// band-server runs agents of its protocol.
     pub runnable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install: Option<InstallInfo>,

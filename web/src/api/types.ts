@@ -1244,7 +1244,7 @@ export interface AgentInfo {
    */
   proven: boolean;
   /**
-   * band-server runs agents of its protocol (terminal agents are not run yet).
+   * band-server runs agents of its protocol.
    */
   runnable: boolean;
   /**

@@ -337,6 +337,21 @@ async fn bad_requests_change_nothing() {
         matches!(&e, CoreError::Refused(m) if m.what == "the Codex agent ('codex') speaks codex-app-server, which this band-server does not run"),
         "{e}"
     );
+    // Running in a terminal needs a terminal runtime: a terminal agent (always in a terminal) and
+    // `via terminal` are refused without one.
+    let req = CreateChat { workspace: "app/feat".into(), agent: agent("aider"), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("no terminal runtime here");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == "the Aider agent ('aider') runs in a terminal, which this band-server does not run"),
+        "{e}"
+    );
+    let req =
+        CreateChat { workspace: "app/feat".into(), via: Some(band_core::ChatVia::Terminal), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("no terminal runtime here");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == "the Claude Code agent ('claude-code') runs in a terminal, which this band-server does not run"),
+        "{e}"
+    );
     assert_eq!(w.chats.list(None).await.expect("list").len(), before, "no chat was made");
 
     w.chats.remove(chat.id).await.expect("remove");
