@@ -45,7 +45,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # smoke run of each benchmark so that none can rot. Built first, with the network, together with
 # the binaries the browser tests run (band-server, band-mockmodel)...
 cargo test --workspace --all-targets --locked --no-run
-cargo build --locked -p band-server -p band-mockmodel
+cargo build --locked -p band-server -p band-mockmodel -p band-cli
 
 # ...then run where nothing can leave the machine: a network namespace with only loopback, when
 # this user may make one (root, as in CI). The agents are configured offline either way. After
