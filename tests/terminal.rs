@@ -118,6 +118,14 @@ async fn claude_code_in_a_terminal_is_typed_into_decides_through_its_hook_and_st
     let text: String =
         events.iter().filter(|e| e["type"] == "agent_message_chunk").filter_map(|e| e["text"].as_str()).collect();
     assert!(text.contains("I wrote allowed.txt."), "the turn's text is captured: {text:?}");
+    // Usage, from the session's transcript the Stop hook names.
+    let turns = band.call("chats.turns", json!({"chat": chat})).await;
+    let usage = &turns[0]["usage"];
+    assert!(
+        usage["inputTokens"].as_u64().unwrap_or(0) > 0 && usage["outputTokens"].as_u64().unwrap_or(0) > 0,
+        "{turns}"
+    );
+    assert_eq!(turns[0]["stopReason"], "end_turn");
     let exported = band.call("chats.export", json!({"chat": chat, "format": "md"})).await;
     assert!(exported["content"].as_str().is_some_and(|c| c.contains("I wrote allowed.txt.")), "{exported}");
 

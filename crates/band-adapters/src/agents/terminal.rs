@@ -39,7 +39,7 @@ use async_trait::async_trait;
 use band_core::ports::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, TerminalProcess};
 use band_core::{
     AgentError, AgentProtocol, AgentUpdate, PermissionDecision, ScreenPatterns, StopReason, TerminalError,
-    TerminalExit, TerminalHooks, TerminalOutput, TerminalSize, ToolCallStatus,
+    TerminalExit, TerminalHooks, TerminalOutput, TerminalSize, ToolCallStatus, Usage,
 };
 use band_process::Supervisor;
 use serde_json::{Value, json};
@@ -203,6 +203,8 @@ impl AgentRuntime for TerminalRuntime {
             requests: AtomicU64::new(0),
             turns: AtomicU64::new(0),
             ready: tokio::sync::Notify::new(),
+            counted: Mutex::new(std::collections::HashSet::new()),
+            model: Mutex::new(None),
         });
         tokio::spawn(pump(rx, events));
         tokio::spawn(watch(Arc::downgrade(&agent), pty.clone()));
@@ -289,6 +291,10 @@ struct Agent {
     requests: AtomicU64,
     turns: AtomicU64,
     ready: tokio::sync::Notify,
+    /// Model responses of the agent's transcript already counted in a turn's usage.
+    counted: Mutex<std::collections::HashSet<String>>,
+    /// The model last announced.
+    model: Mutex<Option<String>>,
 }
 
 enum Pending {
@@ -492,12 +498,57 @@ impl Agent {
         if done {
             let reason = if turn.interrupted { StopReason::Cancelled } else { StopReason::EndTurn };
             drop(s);
-            self.end_turn(None, reason);
+            self.end_turn(None, reason, None);
         }
     }
 
+    /// The usage of the model responses in Claude Code's transcript (`transcript_path`, a JSONL
+    /// file of its session) not counted yet: each assistant message once, by its id. The model
+    /// it names is announced once (for a cost estimate from band's price table). Only numbers and
+    /// the model's name are read from it; a path that is not a `.jsonl` file gives nothing.
+    async fn transcript_usage(&self, path: &str) -> Option<Usage> {
+        if !path.ends_with(".jsonl") {
+            return None;
+        }
+        let text = tokio::fs::read_to_string(path).await.ok()?;
+        let mut usage = Usage::default();
+        let mut model = None;
+        let mut counted = self.counted.lock().unwrap_or_else(|p| p.into_inner());
+        for line in text.lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
+            if v.get("type").and_then(Value::as_str) != Some("assistant") {
+                continue;
+            }
+            let m = &v["message"];
+            let Some(id) = m.get("id").and_then(Value::as_str) else { continue };
+            if !counted.insert(id.to_owned()) {
+                continue;
+            }
+            let n = |k: &str| m["usage"].get(k).and_then(Value::as_u64).unwrap_or(0);
+            usage.input_tokens += n("input_tokens");
+            usage.output_tokens += n("output_tokens");
+            usage.cache_read_tokens += n("cache_read_input_tokens");
+            usage.cache_write_tokens += n("cache_creation_input_tokens");
+            model = m.get("model").and_then(Value::as_str).map(str::to_owned).or(model);
+        }
+        drop(counted);
+        if let Some(model) = model {
+            let mut announced = self.model.lock().unwrap_or_else(|p| p.into_inner());
+            if announced.as_deref() != Some(model.as_str()) {
+                *announced = Some(model.clone());
+                self.send(AgentEvent::Update(AgentUpdate::SessionInfo {
+                    modes: vec![],
+                    current_mode: None,
+                    models: vec![],
+                    current_model: Some(model),
+                }));
+            }
+        }
+        (usage.input_tokens + usage.output_tokens > 0).then_some(usage)
+    }
+
     /// Ends the turn: the captured text (or `message`, the agent's own), then the end.
-    fn end_turn(&self, message: Option<String>, reason: StopReason) {
+    fn end_turn(&self, message: Option<String>, reason: StopReason, usage: Option<Usage>) {
         let mut s = self.screen();
         let Some(turn) = s.turn.take() else { return };
         let after = s.parser.as_mut().map(all_lines).unwrap_or_default();
@@ -514,7 +565,7 @@ impl Agent {
                 message_id: Some(format!("terminal-turn-{n}")),
             }));
         }
-        self.send(AgentEvent::TurnEnded { stop_reason: reason, usage: None });
+        self.send(AgentEvent::TurnEnded { stop_reason: reason, usage });
     }
 
     /// One hook document (Claude Code's shape: `hook_event_name` and the event's fields).
@@ -597,7 +648,11 @@ impl Agent {
             }
             "Stop" => {
                 let message = doc.get("last_assistant_message").and_then(Value::as_str).map(str::to_owned);
-                self.end_turn(message, StopReason::EndTurn);
+                let usage = match doc.get("transcript_path").and_then(Value::as_str) {
+                    Some(path) => self.transcript_usage(path).await,
+                    None => None,
+                };
+                self.end_turn(message, StopReason::EndTurn, usage);
             }
             _ => {}
         }
