@@ -609,8 +609,11 @@ impl Agent {
                     kind: kind.to_owned(),
                     input: input.clone(),
                 }));
-                // Reads and searches go on as the agent itself decides.
-                if matches!(kind, "read" | "search" | "think") || tool == "TodoWrite" {
+                // Reads and searches go on as the agent itself decides; so does a tool of a
+                // message a person typed into the terminal themselves (no turn of band's): they
+                // answer its dialog where they typed.
+                let in_turn = self.screen().turn.is_some();
+                if matches!(kind, "read" | "search" | "think") || tool == "TodoWrite" || !in_turn {
                     return Ok(None);
                 }
                 let request = if id.is_empty() {
