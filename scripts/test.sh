@@ -28,6 +28,7 @@ export BAND_TEST_BORE
 # The dashboard's browser tests drive Debian's Chromium (a test tool's own browser download
 # cannot work offline); its packages and its build (web/dist) come from ./scripts/web.sh.
 need chromium || { echo "installing Chromium" >&2; apt_install chromium; }
+need tmux || { echo "installing tmux (terminal agents inside tmux)" >&2; apt_install tmux; }
 ./scripts/web.sh
 
 # band-desktop (the desktop shell) links WebKitGTK and GTK, shows its tray through

@@ -293,3 +293,57 @@ async fn a_tui_without_hooks_gets_its_status_from_its_screen_and_its_dialog_answ
     wait_for("the TUI is gone", Duration::from_secs(15), || band_process::marked(&scope).is_empty()).await;
     band.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inside_tmux_a_terminal_agent_can_be_attached_to_and_outlives_a_band_restart() {
+    let tmux = Path::new("/usr/bin/tmux");
+    assert!(tmux.exists(), "tmux is needed (./scripts/test.sh installs it)");
+    let repo = TestRepo::named("app");
+    let (home, _wt) = new_home();
+    let [working, waiting, idle] = band_testkit::SCRIPTED_TUI_SCREEN;
+    let settings = json!({
+        "agents": {"scripted": {
+            "protocol": "terminal",
+            "binary": band_testkit::scripted_tui(),
+            "terminal": {"screen": {"working": [working], "waiting": [waiting], "idle": [idle]}},
+        }},
+        "terminals": {"tmux": true},
+    });
+    std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
+    let socket = std::fs::canonicalize(home.path()).expect("home").join("tmux/chat-1.sock");
+    let band = Band::start(home).await;
+    band.call("projects.add", json!({"path": repo.path()})).await;
+    band.call("workspaces.create", json!({"project": "app", "branch": "feat"})).await;
+    let chat = band.call("chats.create", json!({"workspace": "app/feat", "agent": "scripted"})).await;
+    let chat = chat["id"].as_i64().expect("id");
+    assert_eq!(chat, 1);
+    band.call("chats.send", json!({"chat": chat, "message": "before the restart"})).await;
+    band.wait_status(chat, &["completed"], Duration::from_secs(30)).await;
+    let scope = format!("band-tmux.{}", socket.display());
+    assert!(!band_process::marked(&scope).is_empty(), "the agent runs in tmux");
+
+    // A person attaches from their own terminal: tmux shows the agent's screen.
+    let shown = std::process::Command::new(tmux)
+        .args(["-S", &socket.display().to_string(), "capture-pane", "-p", "-t", "chat-1"])
+        .output()
+        .expect("tmux capture-pane");
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("echo: before the restart"), "{shown}");
+
+    // band-server stops; the agent lives on in tmux, and the next band attaches to it again.
+    let home = band.stop().await;
+    assert!(!band_process::marked(&scope).is_empty(), "the agent outlived band-server");
+    let band = Band::start(home).await;
+    band.call("chats.send", json!({"chat": chat, "message": "after the restart"})).await;
+    band.wait_status(chat, &["completed"], Duration::from_secs(30)).await;
+    let events = band.events(chat).await;
+    let text: Vec<&str> =
+        events.iter().filter(|e| e["type"] == "agent_message_chunk").filter_map(|e| e["text"].as_str()).collect();
+    assert_eq!(text.last(), Some(&"echo: after the restart"), "{text:?}");
+
+    // A stop ends tmux and the agent.
+    band.call("chats.stop", json!({"chat": chat})).await;
+    wait_for("the agent in tmux is gone", Duration::from_secs(15), || band_process::marked(&scope).is_empty()).await;
+    assert!(!socket.exists(), "tmux's socket is gone");
+    band.stop().await;
+}

@@ -300,11 +300,12 @@ impl Band {
                 band: band_cli(),
                 dir: config.home.join("agents").join("terminal"),
             };
-            Arc::new(band_adapters::agents::terminal::TerminalRuntime::new(
+            let runtime = band_adapters::agents::terminal::TerminalRuntime::new(
                 supervisor.clone(),
                 hooks,
                 Arc::new(NotifySecrets),
-            ))
+            );
+            Arc::new(if settings.terminals.tmux { runtime.in_tmux(config.home.join("tmux")) } else { runtime })
         });
         if let Some(t) = &terminal_agents {
             agents.push(t.clone());

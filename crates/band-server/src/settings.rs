@@ -176,6 +176,11 @@ pub struct TerminalSettings {
     /// Extra environment variables for the shell (`BAND_*` never passes).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Terminal agents (terminal chats) run inside tmux, one tmux server per chat on the socket
+    /// `$BAND_HOME/tmux/chat-<id>.sock`: a person can `tmux -S <socket> attach`, and the agent
+    /// outlives a band-server restart. Off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tmux: bool,
 }
 
 /// `tunnel`: which provider `band tunnel start` uses, and how to run each.
@@ -242,7 +247,7 @@ impl BoreSettings {
 
 impl TerminalSettings {
     fn is_empty(&self) -> bool {
-        self.shell.is_none() && self.env.is_empty()
+        self.shell.is_none() && self.env.is_empty() && !self.tmux
     }
 }
 

@@ -89,6 +89,8 @@ pub enum NotifyError {
 pub struct TerminalRuntime {
     supervisor: Supervisor,
     hooks: HookSetup,
+    /// Where each chat's tmux server listens, when terminal agents run inside tmux.
+    tmux: Option<PathBuf>,
     secrets: Arc<dyn NotifySecrets>,
     server_url: Mutex<String>,
     live: Mutex<HashMap<i64, Weak<Agent>>>,
@@ -96,7 +98,33 @@ pub struct TerminalRuntime {
 
 impl TerminalRuntime {
     pub fn new(supervisor: Supervisor, hooks: HookSetup, secrets: Arc<dyn NotifySecrets>) -> Self {
-        Self { supervisor, hooks, secrets, server_url: Mutex::new(String::new()), live: Mutex::new(HashMap::new()) }
+        Self {
+            supervisor,
+            hooks,
+            tmux: None,
+            secrets,
+            server_url: Mutex::new(String::new()),
+            live: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs every terminal agent inside tmux: one tmux server per chat, its socket
+    /// `<dir>/chat-<id>.sock`, so a person can `tmux -S <socket> attach`, and the agent outlives
+    /// a band-server restart (the next message attaches to it again). A chat's stop ends the
+    /// tmux server and everything in it.
+    #[must_use]
+    pub fn in_tmux(mut self, dir: PathBuf) -> Self {
+        self.tmux = Some(dir);
+        self
+    }
+
+    /// Runs `tmux -S socket <args>` to completion, through the supervisor.
+    async fn tmux(&self, tmux: &std::path::Path, socket: &std::path::Path, args: &[&str]) -> bool {
+        let spec = Spec::new(tmux).arg("-S").arg(socket).args(args);
+        match self.supervisor.spawn(spec).await {
+            Ok(child) => child.output().await.is_ok_and(|o| o.status.success()),
+            Err(_) => false,
+        }
     }
 
     /// The URL `band notify` posts to (known once the server listens).
@@ -175,20 +203,78 @@ impl AgentRuntime for TerminalRuntime {
                 args.extend(["--resume".to_owned(), resume.clone()]);
             }
         }
-        let secret = self.secrets.mint();
         let mut env = launch.env.clone();
         env.entry("TERM".to_owned()).or_insert_with(|| "xterm-256color".to_owned());
         env.insert("BAND_CHAT_ID".to_owned(), launch.chat.0.to_string());
-        env.insert("BAND_NOTIFY_SECRET".to_owned(), secret.clone());
         env.insert("BAND_SERVER_URL".to_owned(), self.server_url.lock().unwrap_or_else(|p| p.into_inner()).clone());
-        let spec = Spec::new(&program).args(&args).cwd(&launch.cwd).envs(&env);
         let size = TerminalSize::AGENT;
+        let (spec, secret, tmux) = match &self.tmux {
+            None => {
+                let secret = self.secrets.mint();
+                env.insert("BAND_NOTIFY_SECRET".to_owned(), secret.clone());
+                (Spec::new(&program).args(&args).cwd(&launch.cwd).envs(&env), secret, None)
+            }
+            Some(dir) => {
+                let tmux = band_process::find_binary("tmux", None, env.get("PATH").map(std::ffi::OsStr::new)).map_err(
+                    |_| {
+                        AgentError::Protocol(
+                            "tmux was not found on band-server's PATH: install it (apt install tmux), or set \
+                             terminals.tmux to false in settings.json"
+                                .into(),
+                        )
+                    },
+                )?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| AgentError::Internal(format!("cannot create {}: {e}", dir.display()).into()))?;
+                let socket = dir.join(format!("chat-{}.sock", launch.chat.0));
+                let name = format!("chat-{}", launch.chat.0);
+                let secret_file = dir.join(format!("chat-{}.secret", launch.chat.0));
+                let running = self.tmux(&tmux, &socket, &["has-session", "-t", &name]).await;
+                // An agent left running in tmux (band restarted) keeps the secret it was given.
+                let kept = if running { std::fs::read_to_string(&secret_file).ok() } else { None };
+                let secret = match kept {
+                    Some(s) if !s.trim().is_empty() => s.trim().to_owned(),
+                    _ => {
+                        let s = self.secrets.mint();
+                        write_private(&secret_file, &s)?;
+                        s
+                    }
+                };
+                env.insert("BAND_NOTIFY_SECRET".to_owned(), secret.clone());
+                let scope = format!("band-tmux.{}", socket.display());
+                // The tmux client runs on band's PTY; its server (one per chat) and the agent in it
+                // carry no mark of this band-server, so they outlive it; the agent carries a scope
+                // of its own, for the stop.
+                let mut tmux_args: Vec<String> =
+                    vec!["-u".into(), band_process::SCOPE_VAR.into(), tmux.display().to_string()];
+                tmux_args.extend(["-S".into(), socket.display().to_string()]);
+                if running {
+                    tmux_args.extend(["attach-session".into(), "-t".into(), name.clone()]);
+                } else {
+                    tmux_args.extend(
+                        ["new-session", "-s", &name, "-x", &size.cols().to_string(), "-y", &size.rows().to_string()]
+                            .map(str::to_owned),
+                    );
+                    tmux_args.extend(["-e".into(), format!("{}={scope}", band_process::SCOPE_VAR), "--".into()]);
+                    tmux_args.push(program.display().to_string());
+                    tmux_args.extend(args.iter().cloned());
+                }
+                let spec = Spec::new("/usr/bin/env").args(&tmux_args).cwd(&launch.cwd).envs(&env);
+                (spec, secret, Some(Tmux { binary: tmux, socket, scope }))
+            }
+        };
         let pty = spawn_on_pty(&self.supervisor, spec, size).await.map_err(|e| match e {
             TerminalError::Missing(p) => AgentError::Internal(format!("no directory {}", p.display()).into()),
             e => AgentError::Internal(Box::new(e)),
         })?;
+        if let Some(t) = &tmux {
+            // No status bar: the screen is the agent's.
+            self.tmux(&t.binary, &t.socket, &["set-option", "-g", "status", "off"]).await;
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         let agent = Arc::new(Agent {
+            tmux,
+            supervisor: self.supervisor.clone(),
             pty: pty.clone(),
             secret,
             hooks: profile.hooks,
@@ -208,6 +294,8 @@ impl AgentRuntime for TerminalRuntime {
         });
         tokio::spawn(pump(rx, events));
         tokio::spawn(watch(Arc::downgrade(&agent), pty.clone()));
+        // Its hooks may speak before its screen is ready (SessionStart does).
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).insert(launch.chat.0, Arc::downgrade(&agent));
         // Ready when the screen says so; a screen that never does is an error with what it shows.
         let ready = tokio::time::timeout(READY_TIMEOUT, async {
             loop {
@@ -235,9 +323,9 @@ impl AgentRuntime for TerminalRuntime {
                 Some(x) => format!("the agent exited before it was ready ({x})"),
                 None => format!("the agent's screen was not ready for a message within {}s", READY_TIMEOUT.as_secs()),
             };
+            self.live.lock().unwrap_or_else(|p| p.into_inner()).remove(&launch.chat.0);
             return Err(AgentError::Protocol(format!("{why}; its screen shows: {}.{trust}", truncate_line(&shown))));
         }
-        self.live.lock().unwrap_or_else(|p| p.into_inner()).insert(launch.chat.0, Arc::downgrade(&agent));
         Ok(Arc::new(Handle { agent }))
     }
 }
@@ -273,8 +361,29 @@ async fn pump(mut rx: mpsc::UnboundedReceiver<Pumped>, events: Arc<dyn AgentEven
     }
 }
 
+/// A terminal agent's tmux server.
+struct Tmux {
+    binary: PathBuf,
+    socket: PathBuf,
+    /// The scope marker of the agent in it.
+    scope: String,
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), AgentError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        f.write_all(text.as_bytes())
+    };
+    write().map_err(|e| AgentError::Internal(format!("cannot write {}: {e}", path.display()).into()))
+}
+
 /// One running terminal agent.
 struct Agent {
+    /// Its tmux server, when it runs inside tmux.
+    tmux: Option<Tmux>,
+    supervisor: Supervisor,
     pty: Arc<PtyProcess>,
     secret: String,
     hooks: Option<TerminalHooks>,
@@ -771,6 +880,27 @@ impl AgentHandle for Handle {
     async fn stop(&self) -> Result<(), AgentError> {
         self.agent.stopped.store(true, Ordering::SeqCst);
         self.agent.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        if let Some(t) = &self.agent.tmux {
+            // The tmux server and its panes, then whatever of the agent's left them.
+            let spec = Spec::new(&t.binary).arg("-S").arg(&t.socket).arg("kill-server");
+            if let Ok(child) = self.agent.supervisor.spawn(spec).await {
+                let _ = child.output().await;
+            }
+            let scope = t.scope.clone();
+            let _ = tokio::task::spawn_blocking(move || kill_scope(&scope)).await;
+            let _ = std::fs::remove_file(&t.socket);
+        }
+        self.agent.pty.kill().await;
+        Ok(())
+    }
+
+    async fn detach(&self) -> Result<(), AgentError> {
+        if self.agent.tmux.is_none() {
+            return self.stop().await;
+        }
+        // Only band's tmux client goes: the agent lives on in tmux.
+        self.agent.stopped.store(true, Ordering::SeqCst);
+        self.agent.pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
         self.agent.pty.kill().await;
         Ok(())
     }
@@ -823,6 +953,28 @@ impl TerminalProcess for Watched {
     async fn kill(&self) {
         // Not the chat's stop: the chat hears of an exit it did not ask for.
         self.agent.pty.kill().await;
+    }
+}
+
+/// TERM, then KILL after a grace period, to every process marked `scope`, until none is left.
+fn kill_scope(scope: &str) {
+    use rustix::process::{Pid, Signal, kill_process};
+    let deadline = Instant::now() + band_process::GRACE;
+    let mut signal = Signal::TERM;
+    loop {
+        let found = band_process::marked(scope);
+        if found.is_empty() {
+            return;
+        }
+        if Instant::now() >= deadline {
+            signal = Signal::KILL;
+        }
+        for pid in found {
+            if let Some(pid) = Pid::from_raw(pid) {
+                let _ = kill_process(pid, signal);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

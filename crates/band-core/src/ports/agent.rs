@@ -127,6 +127,13 @@ pub trait AgentHandle: Send + Sync {
     /// `on_exit` follows with `requested: true`. MUST NOT wait for the event receiver.
     async fn stop(&self) -> Result<(), AgentError>;
 
+    /// band-server is shutting down: ends the process as [`AgentHandle::stop`] does, unless the
+    /// agent is meant to outlive band (a terminal agent inside tmux), in which case only band's
+    /// side of it goes.
+    async fn detach(&self) -> Result<(), AgentError> {
+        self.stop().await
+    }
+
     /// The process id (also its process group id).
     fn pid(&self) -> Option<u32>;
 

@@ -435,7 +435,7 @@ impl Chats {
                 run.handle.take()
             };
             if let Some(h) = handle {
-                let _ = h.stop().await;
+                let _ = h.detach().await;
             }
         }
         marked
