@@ -72,6 +72,13 @@ wire_enum! {
     }
 }
 
+impl Via {
+    /// The default: the agent's protocol.
+    pub fn protocol() -> Self {
+        Self::Protocol
+    }
+}
+
 wire_enum! {
     /// A transcript's format.
     ExportFormat, "format" {

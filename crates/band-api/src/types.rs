@@ -396,7 +396,9 @@ pub struct ChatInfo {
     pub mode: Mode,
     pub name: String,
     pub labels: std::collections::BTreeMap<String, String>,
-    /// How its agent runs: its protocol, or its CLI in a terminal.
+    /// How its agent runs: its protocol, or its CLI in a terminal (absent from servers older
+    /// than terminal chats: its protocol).
+    #[serde(default = "Via::protocol")]
     pub via: Via,
     pub status: ChatStatus,
     /// The agent's own session id (resumed on the next message after a restart).

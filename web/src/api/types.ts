@@ -1117,9 +1117,10 @@ export interface ChatInfo {
   status: ChatStatus;
   updatedAt: number;
   /**
-   * How its agent runs: its protocol, or its CLI in a terminal.
+   * How its agent runs: its protocol, or its CLI in a terminal (absent from servers older
+   * than terminal chats: its protocol).
    */
-  via: "protocol" | "terminal";
+  via?: "protocol" | "terminal";
   workspaceId: number;
 }
 /**
