@@ -208,7 +208,7 @@ impl Printer {
                 .map(|a| {
                     let state = match (a.installed, a.runnable) {
                         (true, true) => a.version.clone().or(a.problem.clone()).unwrap_or_else(|| "installed".into()),
-                        (true, false) => format!("installed, not run by band yet ({})", a.protocol),
+                        (true, false) => format!("installed, but this band-server does not run {} agents", a.protocol),
                         (false, _) => match &a.install {
                             Some(i) => format!("not installed: {}", i.words()),
                             None => "not installed".into(),
