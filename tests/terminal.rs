@@ -311,6 +311,19 @@ async fn inside_tmux_a_terminal_agent_can_be_attached_to_and_outlives_a_band_res
     });
     std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
     let socket = std::fs::canonicalize(home.path()).expect("home").join("tmux/chat-1.sock");
+    // Outliving band is the point, so a failing run must not leave tmux behind.
+    struct EndTmux(PathBuf);
+    impl Drop for EndTmux {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("/usr/bin/tmux")
+                .args(["-S", &self.0.display().to_string(), "kill-server"])
+                .output();
+            for pid in band_process::marked(&format!("band-tmux.{}", self.0.display())) {
+                let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).output();
+            }
+        }
+    }
+    let _end_tmux = EndTmux(socket.clone());
     let band = Band::start(home).await;
     band.call("projects.add", json!({"path": repo.path()})).await;
     band.call("workspaces.create", json!({"project": "app", "branch": "feat"})).await;
