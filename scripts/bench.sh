@@ -6,3 +6,4 @@ cargo build --release --locked --bins
 cargo bench --locked -p band-server --bench spine
 cargo bench --locked -p band-server --bench sockets
 cargo bench --locked -p band-server --bench heavy_diff
+cargo bench --locked -p band-server --bench terminals

@@ -30,6 +30,7 @@ export BAND_TEST_BORE
 need chromium || { echo "installing Chromium" >&2; apt_install chromium; }
 # Cronjobs' time zones come from the system's database (jiff reads /usr/share/zoneinfo).
 [ -e /usr/share/zoneinfo/Europe/Berlin ] || { echo "installing tzdata" >&2; apt_install tzdata; }
+need tmux || { echo "installing tmux (terminal agents inside tmux)" >&2; apt_install tmux; }
 ./scripts/web.sh
 
 # band-desktop (the desktop shell) links WebKitGTK and GTK, shows its tray through
@@ -47,7 +48,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # smoke run of each benchmark so that none can rot. Built first, with the network, together with
 # the binaries the browser tests run (band-server, band-mockmodel)...
 cargo test --workspace --all-targets --locked --no-run
-cargo build --locked -p band-server -p band-mockmodel
+cargo build --locked -p band-server -p band-mockmodel -p band-cli
 
 # ...then run where nothing can leave the machine: a network namespace with only loopback, when
 # this user may make one (root, as in CI). The agents are configured offline either way. After

@@ -5,4 +5,5 @@
 mod agents;
 mod contract;
 mod cronjobs;
+mod terminal;
 mod tidy;

@@ -136,7 +136,9 @@ export async function startStack({ name = "band-e2e", project = "app", scenario,
   const shellHome = join(home, "shell-home");
   mkdirSync(shellHome, { recursive: true });
   const terminals = { env: { HOME: shellHome } };
-  writeFileSync(join(home, "settings.json"), JSON.stringify({ ...settings, terminals, ...extra }));
+  // `settings` may be a function of the mock's URL (to configure other agents against it).
+  const more = typeof extra === "function" ? extra({ mockUrl: mock.url, home, bin }) : extra;
+  writeFileSync(join(home, "settings.json"), JSON.stringify({ ...settings, terminals, ...more, agents: { ...settings.agents, ...(more.agents ?? {}) } }));
 
   // A restart keeps the port: the page's origin, and so its session cookie, stay valid.
   const startServer = async (port = 0) => {

@@ -35,7 +35,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use band_core::ports::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
 use band_core::{Millis, TerminalError, TerminalExit, TerminalOutput, TerminalSize};
-use band_process::{Process, Spec, Stop, Supervisor};
+pub use band_process::Spec;
+use band_process::{Process, Stop, Supervisor};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::broadcast;
 
@@ -93,69 +94,83 @@ impl TerminalHost for PtyHost {
         if !spawn.cwd.is_dir() {
             return Err(TerminalError::Missing(spawn.cwd));
         }
-        let (pty, pts) = pty_process::open().map_err(internal)?;
-        // A second handle on the PTY for resizing while a write holds the writer.
-        let ctl: OwnedFd = std::os::fd::AsFd::as_fd(&pty).try_clone_to_owned().map_err(internal)?;
-        rustix::termios::tcsetwinsize(&ctl, winsize(spawn.size)).map_err(internal)?;
         let spec = Spec::new(&self.shell).cwd(&spawn.cwd).envs(&spawn.env);
-        // The waiter (band-process's) reaps the shell, records how it ended, and kills what it
-        // left behind.
-        let process = self.supervisor.spawn_on_pty(spec, pts).await.map_err(internal)?.watch();
-        let (mut reader, writer) = pty.into_split();
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                ring: VecDeque::with_capacity(READ_CHUNK),
-                end: 0,
-                live: Some(broadcast::channel(LIVE_CHUNKS).0),
-            }),
-        });
-        let started_at = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as Millis)
-            .unwrap_or_default();
+        Ok(spawn_on_pty(&self.supervisor, spec, spawn.size).await?)
+    }
+}
 
-        // The reader: PTY output into the ring and out to subscribers, until EIO.
-        let reader_shared = shared.clone();
-        let reader_process = process.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; READ_CHUNK];
-            let mut draining = false;
-            loop {
-                let read = if draining {
-                    // Everything is dead; take what is still buffered, then stop even if an
-                    // escaped process keeps the PTY open.
-                    match tokio::time::timeout(Duration::from_millis(200), reader.read(&mut buf)).await {
-                        Ok(r) => r,
-                        Err(_) => break,
-                    }
-                } else {
-                    tokio::select! {
-                        r = reader.read(&mut buf) => r,
-                        () = reader_process.done() => { draining = true; continue; }
-                    }
-                };
-                match read {
-                    Ok(0) => break,
-                    Ok(n) => reader_shared.push(&buf[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    // EIO: no process has the terminal open any more.
+/// Starts `spec` (its program, arguments, directory and environment) as the leader of its own
+/// session on a new PTY of `size`, through `supervisor`: a shell for [`PtyHost`], a terminal
+/// agent's CLI for the terminal agent runtime. Output, input, size and kill as for a shell.
+///
+/// # Errors
+/// [`TerminalError::Internal`] when no PTY or process could be had.
+pub async fn spawn_on_pty(
+    supervisor: &Supervisor,
+    spec: Spec,
+    size: TerminalSize,
+) -> Result<Arc<PtyProcess>, TerminalError> {
+    let (pty, pts) = pty_process::open().map_err(internal)?;
+    // A second handle on the PTY for resizing while a write holds the writer.
+    let ctl: OwnedFd = std::os::fd::AsFd::as_fd(&pty).try_clone_to_owned().map_err(internal)?;
+    rustix::termios::tcsetwinsize(&ctl, winsize(size)).map_err(internal)?;
+    // The waiter (band-process's) reaps the process, records how it ended, and kills what it
+    // left behind.
+    let process = supervisor.spawn_on_pty(spec, pts).await.map_err(internal)?.watch();
+    let (mut reader, writer) = pty.into_split();
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            ring: VecDeque::with_capacity(READ_CHUNK),
+            end: 0,
+            live: Some(broadcast::channel(LIVE_CHUNKS).0),
+        }),
+    });
+    let started_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or_default();
+
+    // The reader: PTY output into the ring and out to subscribers, until EIO.
+    let reader_shared = shared.clone();
+    let reader_process = process.clone();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut draining = false;
+        loop {
+            let read = if draining {
+                // Everything is dead; take what is still buffered, then stop even if an
+                // escaped process keeps the PTY open.
+                match tokio::time::timeout(Duration::from_millis(200), reader.read(&mut buf)).await {
+                    Ok(r) => r,
                     Err(_) => break,
                 }
+            } else {
+                tokio::select! {
+                    r = reader.read(&mut buf) => r,
+                    () = reader_process.done() => { draining = true; continue; }
+                }
+            };
+            match read {
+                Ok(0) => break,
+                Ok(n) => reader_shared.push(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // EIO: no process has the terminal open any more.
+                Err(_) => break,
             }
-            reader_process.exited().await;
-            reader_shared.close();
-        });
+        }
+        reader_process.exited().await;
+        reader_shared.close();
+    });
 
-        Ok(Arc::new(Pty { process, started_at, writer: tokio::sync::Mutex::new(writer), ctl, shared }))
-    }
+    Ok(Arc::new(PtyProcess { process, started_at, writer: tokio::sync::Mutex::new(writer), ctl, shared }))
 }
 
 fn exit_of(exit: band_process::Exit) -> TerminalExit {
     TerminalExit { code: exit.code, signal: exit.signal }
 }
 
-/// One shell on its PTY.
-struct Pty {
+/// One process (a shell, an agent's CLI) on its PTY.
+pub struct PtyProcess {
     process: Process,
     started_at: Millis,
     writer: tokio::sync::Mutex<pty_process::OwnedWritePty>,
@@ -164,7 +179,7 @@ struct Pty {
 }
 
 #[async_trait]
-impl TerminalProcess for Pty {
+impl TerminalProcess for PtyProcess {
     fn pid(&self) -> Option<u32> {
         Some(self.process.pid()).filter(|p| *p != 0)
     }

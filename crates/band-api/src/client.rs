@@ -92,6 +92,19 @@ impl Client {
         serde_json::from_value(value).map_err(|e| ClientError::Protocol(e.to_string()))
     }
 
+    /// `POST /notify`: a terminal agent's hook document for its chat, authenticated by the
+    /// chat's notify secret (no token). Waits for band's decision when the hook asks one.
+    pub async fn notify(&self, request: &crate::NotifyRequest) -> Result<crate::Notified, ClientError> {
+        let body = serde_json::to_string(request).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let (status, reply) = self.request("POST", "/notify", Some(body)).await?;
+        let value: Value = serde_json::from_slice(&reply)
+            .map_err(|_| ClientError::Protocol(format!("status {status}, body not JSON")))?;
+        if status != 200 {
+            return Err(http_error(status, &value));
+        }
+        serde_json::from_value(value).map_err(|e| ClientError::Protocol(format!("notify reply: {e}")))
+    }
+
     async fn request(&self, method: &str, path: &str, body: Option<String>) -> Result<(u16, Bytes), ClientError> {
         let mut req = hyper::Request::builder().method(method).uri(format!("{}{path}", self.base));
         if let Some(token) = &self.token {

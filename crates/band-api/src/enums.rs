@@ -56,8 +56,26 @@ wire_enum! {
         CodexAppServer = "codex-app-server",
         /// The Agent Client Protocol (JSON-RPC 2.0 over stdio).
         Acp = "acp",
-        /// An interactive CLI in a terminal (not run by this version of band yet).
+        /// An interactive CLI in a terminal (a PTY band types into).
         Terminal = "terminal",
+    }
+}
+
+wire_enum! {
+    /// How band runs a chat's agent.
+    Via, "way to run the agent" {
+        /// Through the agent's structured protocol (the default).
+        Protocol = "protocol",
+        /// Its interactive CLI in a terminal: typed into, watched, status from its hooks
+        /// (`band notify`) or its screen. Terminal agents always run so.
+        Terminal = "terminal",
+    }
+}
+
+impl Via {
+    /// The default: the agent's protocol.
+    pub fn protocol() -> Self {
+        Self::Protocol
     }
 }
 

@@ -139,7 +139,8 @@ mod tests {
                 ("mode", false),
                 ("model", false),
                 ("project", true),
-                ("prompt", false)
+                ("prompt", false),
+                ("via", false)
             ]
         );
         let subs = doc["x-subscriptions"].as_array().expect("subscriptions");

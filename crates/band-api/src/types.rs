@@ -78,6 +78,9 @@ pub struct WorkspacesCreateParams {
     /// The chat's permission mode (with `prompt`; default ask).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
+    /// How the chat's agent runs (with `prompt`; default its protocol).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -362,7 +365,7 @@ pub struct AgentInfo {
     pub proven: bool,
     /// settings.json defines or changes it.
     pub configured: bool,
-    /// band-server runs agents of its protocol (terminal agents are not run yet).
+    /// band-server runs agents of its protocol.
     pub runnable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install: Option<InstallInfo>,
@@ -393,6 +396,10 @@ pub struct ChatInfo {
     pub mode: Mode,
     pub name: String,
     pub labels: std::collections::BTreeMap<String, String>,
+    /// How its agent runs: its protocol, or its CLI in a terminal (absent from servers older
+    /// than terminal chats: its protocol).
+    #[serde(default = "Via::protocol")]
+    pub via: Via,
     pub status: ChatStatus,
     /// The agent's own session id (resumed on the next message after a restart).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -420,6 +427,9 @@ pub struct ChatsCreateParams {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// Default: the agent's protocol (`terminal` for terminal agents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -651,6 +661,11 @@ pub enum EventBody {
     Error {
         message: String,
     },
+    /// One of a terminal agent's own hooks fired (through `band notify`).
+    Hook {
+        event: String,
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -840,6 +855,9 @@ pub enum WorkspaceNotice {
 pub struct TerminalInfo {
     pub id: i64,
     pub workspace_id: i64,
+    /// The chat whose terminal agent runs in it; absent for a shell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
     pub title: String,
     pub cols: u16,
     pub rows: u16,
@@ -1160,6 +1178,28 @@ pub struct TokenRotated {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RedeemRequest {
     pub code: String,
+}
+
+/// The body of `POST /notify` (public: the chat's notify secret is the credential), as `band
+/// notify` sends it from a terminal agent's hook.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NotifyRequest {
+    /// The chat (`BAND_CHAT_ID` in the agent's environment).
+    pub chat: i64,
+    /// The chat's notify secret (`BAND_NOTIFY_SECRET`): it can do nothing but this.
+    pub secret: String,
+    /// The hook's JSON document, as the agent wrote it on the hook's stdin.
+    pub hook: serde_json::Value,
+}
+
+/// The reply of `POST /notify`: what the hook prints on its stdout for the agent (band's
+/// decision, for a hook that asks one), if anything.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Notified {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<serde_json::Value>,
 }
 
 /// The reply of `POST /pair`: the device's own token (shown once, stored only hashed).

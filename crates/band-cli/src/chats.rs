@@ -24,6 +24,10 @@ pub enum ChatsCmd {
         /// A label, key=value (repeatable).
         #[arg(long = "label", value_name = "KEY=VALUE")]
         labels: Vec<String>,
+        /// protocol (default) or terminal: the agent's interactive CLI in a terminal you can
+        /// watch and type into (`band terminals attach`, the dashboard).
+        #[arg(long)]
+        via: Option<api::Via>,
     },
     /// List chats, of one workspace or all.
     List {
@@ -160,7 +164,7 @@ async fn chat_or_current(call: &Caller<'_>, chat: Option<i64>, create: bool) -> 
 
 pub async fn run(cmd: ChatsCmd, call: &Caller<'_>, out: &Printer) -> Result<(), Failure> {
     match cmd {
-        ChatsCmd::Create { workspace, agent, model, mode, name, labels: l } => {
+        ChatsCmd::Create { workspace, agent, model, mode, name, labels: l, via } => {
             let params = api::ChatsCreateParams {
                 workspace: selector(workspace)?,
                 agent,
@@ -168,6 +172,7 @@ pub async fn run(cmd: ChatsCmd, call: &Caller<'_>, out: &Printer) -> Result<(), 
                 mode,
                 name,
                 labels: labels(&l)?,
+                via,
             };
             out.chat(&call.call::<api::ChatsCreate>(params).await?)
         }

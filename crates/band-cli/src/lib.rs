@@ -13,6 +13,7 @@
 mod chats;
 mod cronjobs;
 mod devices;
+mod notify;
 mod output;
 mod terminals;
 mod tunnel;
@@ -110,6 +111,11 @@ enum Command {
     /// The tunnel: a public URL for this server (cloudflared or bore).
     #[command(subcommand)]
     Tunnel(tunnel::TunnelCmd),
+    /// For a terminal agent's hooks: forward the hook's JSON document (on stdin) to band-server,
+    /// for the chat band started the agent for, and print band's decision when the hook asks
+    /// one. Needs BAND_CHAT_ID and BAND_NOTIFY_SECRET, which band puts in that agent's
+    /// environment; it needs no token.
+    Notify,
 }
 
 #[derive(Subcommand)]
@@ -153,6 +159,10 @@ enum WorkspacesCmd {
         /// The chat's permission mode (with --prompt): ask, accept-edits or allow-all.
         #[arg(long, requires = "prompt")]
         mode: Option<api::Mode>,
+        /// How the chat's agent runs (with --prompt): protocol (default) or terminal (its
+        /// interactive CLI in a terminal you can watch and type into).
+        #[arg(long, requires = "prompt")]
+        via: Option<api::Via>,
     },
     /// List workspaces, of one project or all.
     List { project: Option<String> },
@@ -245,12 +255,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let health = client.health().await.map_err(|e| explain(e, &client))?;
             return out.health(&health, client.base_url());
         }
+        Command::Notify => return notify::run(cli.server.as_deref()).await,
         _ => {}
     }
     let client = connect(cli.server.as_deref(), true)?;
     let call = Caller { client: &client };
     match cli.command {
-        Command::Health | Command::Schema { .. } => Ok(()),
+        Command::Health | Command::Schema { .. } | Command::Notify => Ok(()),
         Command::Settings { action: None } => out.settings(&call.call::<api::SettingsGet>(api::NoParams {}).await?),
         Command::Settings { action: Some(SettingsCmd::Set { pair }) } => {
             let Some((key, value)) = pair.split_once('=') else {
@@ -271,8 +282,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         },
         Command::Workspaces(cmd) => match cmd {
-            WorkspacesCmd::Create { project, branch, base, prompt, agent, model, mode } => {
-                let params = api::WorkspacesCreateParams { project, branch, base, prompt, agent, model, mode };
+            WorkspacesCmd::Create { project, branch, base, prompt, agent, model, mode, via } => {
+                let params = api::WorkspacesCreateParams { project, branch, base, prompt, agent, model, mode, via };
                 out.workspace_created(&call.call::<api::WorkspacesCreate>(params).await?)
             }
             WorkspacesCmd::List { project } => {

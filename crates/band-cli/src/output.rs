@@ -229,7 +229,7 @@ impl Printer {
                 .map(|a| {
                     let state = match (a.installed, a.runnable) {
                         (true, true) => a.version.clone().or(a.problem.clone()).unwrap_or_else(|| "installed".into()),
-                        (true, false) => format!("installed, not run by band yet ({})", a.protocol),
+                        (true, false) => format!("installed, but this band-server does not run {} agents", a.protocol),
                         (false, _) => match &a.install {
                             Some(i) => format!("not installed: {}", i.words()),
                             None => "not installed".into(),
@@ -253,6 +253,9 @@ impl Printer {
             let model = c.model.as_deref().unwrap_or("default model");
             let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let mut t = format!("chat {} \"{}\": {} ({model}, {}), {}", c.id, c.name, c.agent, c.mode, c.status);
+            if c.via == api::Via::Terminal {
+                t.push_str(", in a terminal (watch it with `band terminals list`, the dashboard)");
+            }
             if !labels.is_empty() {
                 t.push_str(&format!(" [{}]", labels.join(", ")));
             }
@@ -272,7 +275,11 @@ impl Printer {
                         vec![
                             c.id.to_string(),
                             c.workspace_id.to_string(),
-                            c.agent.to_string(),
+                            if c.via == api::Via::Terminal {
+                                format!("{} (terminal)", c.agent)
+                            } else {
+                                c.agent.to_string()
+                            },
                             c.mode.to_string(),
                             c.status.to_string(),
                             c.name.clone(),

@@ -395,11 +395,26 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     let msg =
         error(&env.band(&["workspaces", "create", "webapp", "other", "--prompt", "hi", "--agent", "gpt-9"]).await);
     assert!(msg.starts_with("no agent 'gpt-9'"), "{msg}");
-    let msg =
-        error(&env.band(&["workspaces", "create", "webapp", "other", "--prompt", "hi", "--agent", "aider"]).await);
-    assert_eq!(msg, "the Aider agent ('aider') speaks terminal, which this band-server does not run");
     let listed = env.json(&["workspaces", "list"]).await;
     assert!(listed.as_array().expect("list").iter().all(|w| w["branch"] != "other"), "{listed}");
+    // A terminal agent runs in a terminal; one that is not installed says how to install it.
+    let msg = error(
+        &env.band(&[
+            "workspaces",
+            "create",
+            "webapp",
+            "aider-try",
+            "--prompt",
+            "hi",
+            "--agent",
+            "aider",
+            "--via",
+            "terminal",
+        ])
+        .await,
+    );
+    assert!(msg.starts_with("the aider agent's binary 'aider' was not found"), "{msg}");
+    assert!(msg.contains("https://aider.chat/docs/install.html"), "{msg}");
     let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "GPT 9"]).await);
     assert!(msg.starts_with("invalid agent id 'GPT 9': it must start with a lowercase letter"), "{msg}");
 

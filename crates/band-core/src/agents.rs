@@ -110,6 +110,42 @@ pub enum Install {
     Url(String),
 }
 
+/// Which hooks band gives a terminal agent, so its status and permission requests come from
+/// the agent itself (through `band notify`) rather than from its screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminalHooks {
+    /// Claude Code's hooks, in a band-managed `--settings` file.
+    ClaudeCode,
+}
+
+/// How band runs an agent's interactive CLI in a terminal (`--via terminal`, and agents whose
+/// protocol is terminal) and reads its screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TerminalProfile {
+    /// Arguments for the interactive CLI (in place of `args`, which are its protocol's).
+    pub args: Vec<String>,
+    /// Its hooks, when band knows them.
+    pub hooks: Option<TerminalHooks>,
+    /// What its screen shows in each state, for agents without hooks (and the dialogs no hook
+    /// reports): a state holds while a line of the screen (ANSI stripped) contains one of its
+    /// texts. Checked in the order waiting, working, idle.
+    pub screen: ScreenPatterns,
+    /// What to type to answer a dialog seen on screen (no hook): yes, and no.
+    pub allow_keys: String,
+    pub deny_keys: String,
+}
+
+/// Texts on an agent's screen that say what it is doing (see [`TerminalProfile::screen`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScreenPatterns {
+    pub working: Vec<String>,
+    /// A dialog waits for a person (a permission, a question).
+    pub waiting: Vec<String>,
+    /// Ready for the next message. With none given, an agent is idle once its screen has not
+    /// changed for a few seconds after it last worked.
+    pub idle: Vec<String>,
+}
+
 /// One agent band can run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentDefinition {
@@ -133,6 +169,8 @@ pub struct AgentDefinition {
     pub proven: bool,
     /// True when settings.json defines or changes it.
     pub configured: bool,
+    /// How it runs in a terminal.
+    pub terminal: TerminalProfile,
 }
 
 /// An agent as settings.json gives it (`agents.<id>`): every field changes a built-in
@@ -147,6 +185,8 @@ pub struct AgentOverride {
     pub env: BTreeMap<String, String>,
     pub install: Option<Install>,
     pub version_args: Option<Vec<String>>,
+    /// Replaces the whole terminal profile.
+    pub terminal: Option<TerminalProfile>,
 }
 
 /// Every agent band knows, in a stable order: built-in ones first (proven ones first), then the
@@ -190,6 +230,7 @@ impl AgentRegistry {
                     a.env.extend(o.env);
                     a.install = o.install.or(a.install.clone());
                     a.version_args = o.version_args.unwrap_or(a.version_args.clone());
+                    a.terminal = o.terminal.unwrap_or(a.terminal.clone());
                     a.configured = true;
                 }
                 None => {
@@ -214,6 +255,7 @@ impl AgentRegistry {
                         version_args: o.version_args.unwrap_or_else(|| vec!["--version".to_owned()]),
                         proven: false,
                         configured: true,
+                        terminal: o.terminal.unwrap_or_default(),
                     });
                 }
             }
@@ -501,8 +543,38 @@ fn builtin() -> Vec<AgentDefinition> {
             version_args: vec!["--version".to_owned()],
             proven: b.proven,
             configured: false,
+            terminal: terminal_profile(b.id, b.protocol, b.args),
         })
         .collect()
+}
+
+/// How each built-in agent runs in a terminal. Claude Code's screen was read on 2.1.197 (see
+/// docs/ARCHITECTURE.md, terminal agents); for the others band knows no screen yet: their state
+/// comes from typing (working) and a quiet screen (idle), until settings give their patterns.
+fn terminal_profile(id: &str, protocol: AgentProtocol, args: &[&str]) -> TerminalProfile {
+    let v = |xs: &[&str]| xs.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    match id {
+        "claude-code" => TerminalProfile {
+            args: vec![],
+            hooks: Some(TerminalHooks::ClaudeCode),
+            screen: ScreenPatterns {
+                working: v(&["esc to interrupt"]),
+                waiting: v(&["Do you want to", "Esc to cancel"]),
+                idle: v(&["? for shortcuts"]),
+            },
+            allow_keys: "1".into(),
+            deny_keys: "\u{1b}".into(),
+        },
+        // A terminal agent's own arguments are its interactive ones; a protocol's flag (`--acp`,
+        // `acp`) is left out.
+        _ => TerminalProfile {
+            args: if protocol == Terminal { v(args) } else { vec![] },
+            hooks: None,
+            screen: ScreenPatterns::default(),
+            allow_keys: "y".into(),
+            deny_keys: "n".into(),
+        },
+    }
 }
 
 #[cfg(test)]

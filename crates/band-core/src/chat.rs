@@ -2,7 +2,7 @@
 //! decides; the stores keep.
 
 use crate::agents::AgentId;
-use crate::model::{ChatId, ChatStatus, Millis, PermissionMode, WorkspaceId};
+use crate::model::{ChatId, ChatStatus, ChatVia, Millis, PermissionMode, WorkspaceId};
 use crate::names::{ChatName, LabelKey, Labels, ModelName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,6 +21,8 @@ pub struct Chat {
     pub mode: PermissionMode,
     pub name: ChatName,
     pub labels: Labels,
+    /// Its agent's protocol, or its interactive CLI in a terminal.
+    pub via: ChatVia,
     /// Projection of the last `Status` event.
     pub status: ChatStatus,
     /// The agent's own session id (projection of the last `AgentSession` event), for resume.
@@ -39,6 +41,7 @@ pub struct NewChat {
     pub mode: PermissionMode,
     pub name: ChatName,
     pub labels: Labels,
+    pub via: ChatVia,
 }
 
 /// Changes to a chat's settings; `None` leaves a field as it is.
@@ -180,6 +183,12 @@ pub enum AgentUpdate {
     Commands {
         commands: Vec<AgentCommand>,
     },
+    /// One of the agent's own hooks fired (a terminal agent's, through `band notify`): its event
+    /// name (`UserPromptSubmit`, `PreToolUse`, `Stop`...) and what it said, in short.
+    Hook {
+        event: String,
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,6 +273,7 @@ impl EventPayload {
             Self::Update(AgentUpdate::Usage(_)) => "usage_update",
             Self::Update(AgentUpdate::SessionInfo { .. }) => "session_info",
             Self::Update(AgentUpdate::Commands { .. }) => "available_commands_update",
+            Self::Update(AgentUpdate::Hook { .. }) => "hook",
             Self::Permission { .. } => "permission",
             Self::PermissionResolved { .. } => "permission_resolved",
             Self::Status { .. } => "status",

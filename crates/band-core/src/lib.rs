@@ -28,7 +28,10 @@ mod transcript;
 mod tunnel;
 
 pub use access::*;
-pub use agents::{AgentDefinition, AgentId, AgentOverride, AgentProtocol, AgentRegistry, Install};
+pub use agents::{
+    AgentDefinition, AgentId, AgentOverride, AgentProtocol, AgentRegistry, Install, ScreenPatterns, TerminalHooks,
+    TerminalProfile,
+};
 pub use chat::*;
 pub use cron::*;
 pub use env::{agent_env, terminal_env, tunnel_env};

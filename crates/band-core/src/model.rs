@@ -202,6 +202,32 @@ impl PermissionMode {
     }
 }
 
+/// How band talks to a chat's agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ChatVia {
+    /// Through the agent's structured protocol (stream-json, app-server, ACP).
+    #[default]
+    Protocol,
+    /// Its interactive CLI in a terminal (a PTY), typed into like a person would; status from
+    /// its hooks (`band notify`) or its screen. Terminal-protocol agents always run so.
+    Terminal,
+}
+
+impl ChatVia {
+    pub const ALL: [ChatVia; 2] = [Self::Protocol, Self::Terminal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Protocol => "protocol",
+            Self::Terminal => "terminal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
 /// The life of a chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChatStatus {

@@ -3,7 +3,7 @@
 //!
 //! Terminals are not stored: they live and die with band-server's process.
 
-use crate::model::{Millis, WorkspaceId};
+use crate::model::{ChatId, Millis, WorkspaceId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TerminalId(pub i64);
@@ -20,6 +20,8 @@ impl TerminalSize {
     pub const MAX_ROWS: u16 = 200;
     /// What a terminal gets when the client names no size.
     pub const DEFAULT: TerminalSize = TerminalSize { cols: 80, rows: 24 };
+    /// A terminal agent's terminal when it starts (its watchers resize it).
+    pub const AGENT: TerminalSize = TerminalSize { cols: 120, rows: 36 };
 
     /// # Errors
     /// [`crate::CoreError::InvalidInput`] unless `1 <= cols <= 500` and `1 <= rows <= 200`.
@@ -65,6 +67,8 @@ impl std::fmt::Display for TerminalExit {
 pub struct Terminal {
     pub id: TerminalId,
     pub workspace_id: WorkspaceId,
+    /// The chat whose terminal agent runs in it; `None` for a shell.
+    pub chat: Option<ChatId>,
     pub title: String,
     pub size: TerminalSize,
     pub created_at: Millis,

@@ -267,6 +267,7 @@ mod tests {
             mode: PermissionMode::Ask,
             name: ChatName::new("fix").expect("name"),
             labels: Labels::default(),
+            via: crate::model::ChatVia::Protocol,
             status: ChatStatus::Completed,
             agent_session_id: None,
             last_seq: 0,

@@ -104,6 +104,22 @@ pub fn configure_band_home(home: &Path, mock: &MockModel) {
         .expect("settings");
 }
 
+/// Readies Claude Code's interactive TUI (a terminal chat) in the scratch configuration
+/// [`configure_band_home`] gives it: onboarded, the mock's API key approved, and `trusted` (band's
+/// worktrees directory: every workspace below it inherits the trust) trusted — what a person's
+/// own `~/.claude.json` holds after their first run. Offline, without it, the TUI shows a theme
+/// picker, an API-key question and a trust dialog, then tries its vendor and exits.
+pub fn prepare_claude_tui(home: &Path, trusted: &Path) {
+    let dir = home.join("agent-home").join(CLAUDE.id).join(".claude");
+    std::fs::create_dir_all(&dir).expect("claude config dir");
+    let config = json!({
+        "hasCompletedOnboarding": true,
+        "customApiKeyResponses": {"approved": ["test"], "rejected": []},
+        "projects": {trusted.display().to_string(): {"hasTrustDialogAccepted": true}},
+    });
+    std::fs::write(dir.join(".claude.json"), config.to_string()).expect("claude.json");
+}
+
 /// The environment that runs `cli` offline against `mock`, its config files written under
 /// `<scratch>/<id>` (created here).
 pub fn cli_env(cli: &Cli, scratch: &Path, mock: &MockModel) -> BTreeMap<String, String> {
@@ -138,6 +154,7 @@ pub fn cli_env(cli: &Cli, scratch: &Path, mock: &MockModel) -> BTreeMap<String, 
                 "DISABLE_TELEMETRY",
                 "DISABLE_AUTOUPDATER",
                 "DISABLE_ERROR_REPORTING",
+                "CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL",
             ] {
                 set(switch, "1".into());
             }

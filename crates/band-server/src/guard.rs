@@ -38,7 +38,7 @@ use band_core::services::{Caller, Credential};
 
 /// Routes reachable without a credential: method and exact path. `POST /pair` takes a pairing
 /// code, which is itself the credential.
-pub const PUBLIC: &[(&str, &str)] = &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/pair")];
+pub const PUBLIC: &[(&str, &str)] = &[("GET", "/health"), ("HEAD", "/health"), ("POST", "/pair"), ("POST", "/notify")];
 
 /// The scope a route needs, the one place routes are classified: a terminal's WebSocket types
 /// into a shell, so it needs `control`; everything else (`/rpc`, whose methods are checked one

@@ -203,6 +203,32 @@ pub struct Band {
     idle_seconds: Arc<std::sync::atomic::AtomicU64>,
     /// The home's lock, held while this server lives.
     instance: instance::Instance,
+    /// The terminal agents' runtime, which takes their hooks (`POST /notify`).
+    terminal_agents: Option<Arc<band_adapters::agents::terminal::TerminalRuntime>>,
+}
+
+/// The per-launch notify secrets of terminal agents, made and compared by [`secrets`].
+struct NotifySecrets;
+
+impl band_adapters::agents::terminal::NotifySecrets for NotifySecrets {
+    fn mint(&self) -> String {
+        // 32 random bytes; without randomness no agent could be told apart, so none starts.
+        secrets::random_hex(32).unwrap_or_default()
+    }
+    fn equal(&self, a: &str, b: &str) -> bool {
+        !a.is_empty() && secrets::same(a, b)
+    }
+}
+
+/// The `band` CLI that terminal agents' hooks run (`band notify`): the one beside this
+/// program (or one directory up, for test binaries in `deps/`), else `band` on the PATH.
+pub fn band_cli() -> PathBuf {
+    let exe = std::env::current_exe().ok();
+    let dir = exe.as_deref().and_then(Path::parent);
+    dir.into_iter()
+        .flat_map(|d| [d.join("band"), d.parent().map(|p| p.join("band")).unwrap_or_default()])
+        .find(|p| band_adapters::terminals::is_executable(p))
+        .unwrap_or_else(|| PathBuf::from("band"))
 }
 
 /// How long an idle agent process is kept by default (as Mcode's 10 minutes).
@@ -275,10 +301,26 @@ impl Band {
     async fn wire(
         config: Config,
         settings: settings::Settings,
-        agents: Vec<Arc<dyn AgentRuntime>>,
+        mut agents: Vec<Arc<dyn AgentRuntime>>,
         supervisor: Supervisor,
     ) -> Result<Self, StartError> {
         let instance = instance::Instance::acquire(&config.home, &supervisor)?;
+        // Every agent can run in a terminal, unless the caller brought its own terminal runtime.
+        let terminal_agents = (!agents.iter().any(|a| a.protocol() == band_core::AgentProtocol::Terminal)).then(|| {
+            let hooks = band_adapters::agents::terminal::HookSetup {
+                band: band_cli(),
+                dir: config.home.join("agents").join("terminal"),
+            };
+            let runtime = band_adapters::agents::terminal::TerminalRuntime::new(
+                supervisor.clone(),
+                hooks,
+                Arc::new(NotifySecrets),
+            );
+            Arc::new(if settings.terminals.tmux { runtime.in_tmux(config.home.join("tmux")) } else { runtime })
+        });
+        if let Some(t) = &terminal_agents {
+            agents.push(t.clone());
+        }
         let token = settings.token().to_owned();
         std::fs::create_dir_all(&config.worktrees_dir).map_err(|e| {
             StartError::Config(format!("cannot create worktrees directory {}: {e}", config.worktrees_dir.display()))
@@ -411,6 +453,7 @@ impl Band {
             Arc::new(band_adapters::terminals::PtyHost::new(shell, supervisor)),
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
+        chats.show_terminals_in(terminals.clone());
         let access_ports = band_core::services::AccessPorts {
             devices: store.clone(),
             audit: store.clone(),
@@ -479,6 +522,7 @@ impl Band {
             allowed_hosts,
             notices,
             instance,
+            terminal_agents,
         })
     }
 
@@ -571,6 +615,14 @@ impl Band {
     ) -> Result<(), StartError> {
         let port = listener.local_addr().map_err(StartError::Serve)?.port();
         self.instance.record_port(port);
+        if let Some(t) = &self.terminal_agents {
+            let ip = if self.config.bind.is_unspecified() {
+                IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+            } else {
+                self.config.bind
+            };
+            t.set_server_url(format!("http://{}", SocketAddr::new(ip, port)));
+        }
         let mut api = self.api.take().ok_or_else(|| StartError::Config("served twice".into()))?;
         // Notifications to webhooks: their own tasks, following the notices.
         webhooks::spawn(
@@ -596,7 +648,8 @@ impl Band {
         let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
         let rpc = rpc::transport::RpcState::new(methods.into(), stop_handle, self.auth.clone());
         let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), auth: self.auth.clone() };
-        let app = router(rpc, self.files.clone(), terminal_state, guard, self.config.web_dir.clone());
+        let notify = NotifyState { agents: self.terminal_agents.clone(), access: self.auth.access.clone() };
+        let app = router(rpc, self.files.clone(), terminal_state, notify, guard, self.config.web_dir.clone());
         // The scheduler: missed runs first, then a tick every half second, until shutdown.
         let (stop_cron, cron_stopped) = tokio::sync::oneshot::channel::<()>();
         let scheduler = tokio::spawn(cron::run_scheduler(self.cronjobs.clone(), async move {
@@ -646,6 +699,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("HEAD", "/workspaces/1/raw/README.md"),
     ("GET", "/terminals/1/ws"),
     ("POST", "/pair"),
+    ("POST", "/notify"),
     ("GET", "/"),
     ("GET", "/index.html"),
 ];
@@ -657,6 +711,7 @@ fn router(
     rpc: rpc::transport::RpcState,
     files: Arc<Files>,
     terminals: terminal_ws::TerminalState,
+    notify: NotifyState,
     guard: Arc<Guard>,
     web_dir: Option<PathBuf>,
 ) -> Router {
@@ -665,6 +720,7 @@ fn router(
         .route("/health", get(health))
         .route("/rpc", any(rpc::transport::serve).with_state(rpc))
         .route("/pair", axum::routing::post(redeem).with_state(access))
+        .route("/notify", axum::routing::post(notify_hook).with_state(notify))
         .route(raw::ROUTE, get(raw::serve).with_state(files))
         .route(TERMINAL_WS, get(terminal_ws::attach).with_state(terminals))
         .fallback(get(web::serve).with_state(web_dir).fallback(not_found))
@@ -708,6 +764,68 @@ async fn redeem(State(access): State<band_core::services::Access>, req: Request)
         Err(e) => {
             tracing::error!(error = %e, "redeeming a pairing code");
             refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error; the server's log has the details".into())
+        }
+    }
+}
+
+#[derive(Clone)]
+struct NotifyState {
+    agents: Option<Arc<band_adapters::agents::terminal::TerminalRuntime>>,
+    access: band_core::services::Access,
+}
+
+/// The largest hook document `POST /notify` reads.
+const MAX_HOOK_BYTES: usize = 1024 * 1024;
+
+/// `POST /notify {"chat", "secret", "hook"}`: one hook document from a terminal agent, sent by
+/// `band notify`. Public: the chat's notify secret is the credential, and it can do nothing but
+/// this (SECURITY.md 22). A wrong secret, or one of a chat whose agent is not running, is
+/// refused (401) and audited; a body that is not a notification is a 400 saying what is wrong.
+/// For a hook that asks band's decision (Claude Code's PreToolUse) the reply waits for it.
+async fn notify_hook(State(state): State<NotifyState>, req: Request) -> Response {
+    let refuse = |status: StatusCode, message: String| {
+        (status, axum::Json(serde_json::json!({"error": message}))).into_response()
+    };
+    let from = req.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
+    if !guard::is_json(req.headers()) {
+        return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, guard::JSON_ONLY.into());
+    }
+    let Ok(body) = axum::body::to_bytes(req.into_body(), MAX_HOOK_BYTES).await else {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("a hook notification is at most {} KiB", MAX_HOOK_BYTES / 1024),
+        );
+    };
+    let request: api::NotifyRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                format!("send {{\"chat\": <id>, \"secret\": \"<BAND_NOTIFY_SECRET>\", \"hook\": {{...}}}}: {e}"),
+            );
+        }
+    };
+    let Some(agents) = &state.agents else {
+        return refuse(StatusCode::NOT_FOUND, "this band-server runs no terminal agents".into());
+    };
+    match agents.notify(request.chat, &request.secret, &request.hook).await {
+        Ok(output) => axum::Json(api::Notified { output }).into_response(),
+        Err(band_adapters::agents::terminal::NotifyError::Malformed(why)) => refuse(StatusCode::BAD_REQUEST, why),
+        Err(band_adapters::agents::terminal::NotifyError::Refused) => {
+            let caller = band_core::services::Caller { scope: band_core::Scope::Read, device: None, remote: from };
+            state.access.refusal(
+                band_core::AuditKind::Refused,
+                Some(caller),
+                format!("a hook notification for chat {} with a wrong notify secret", request.chat),
+            );
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "chat {} has no terminal agent running with this notify secret (band notify works only inside \
+                     the terminal agent band started for that chat)",
+                    request.chat
+                ),
+            )
         }
     }
 }

@@ -130,6 +130,41 @@ pub struct AgentSettings {
     /// The arguments that print its version (default `--version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_args: Option<Vec<String>>,
+    /// How it runs in a terminal (`--via terminal`, terminal agents); each field changes the
+    /// built-in profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal: Option<TerminalAgentSettings>,
+}
+
+/// `agents.<id>.terminal`: the agent's interactive CLI in a terminal.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalAgentSettings {
+    /// Its arguments in a terminal (in place of `args`, which are its protocol's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    /// What its screen shows in each state (texts a line contains, ANSI stripped), for agents
+    /// without hooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenSettings>,
+    /// What to type to answer a dialog seen on screen: yes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_keys: Option<String>,
+    /// and no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deny_keys: Option<String>,
+}
+
+/// `agents.<id>.terminal.screen`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScreenSettings {
+    #[serde(default)]
+    pub working: Vec<String>,
+    #[serde(default)]
+    pub waiting: Vec<String>,
+    #[serde(default)]
+    pub idle: Vec<String>,
 }
 
 /// `transcripts`: per-turn transcript files, off by default.
@@ -171,6 +206,11 @@ pub struct TerminalSettings {
     /// Extra environment variables for the shell (`BAND_*` never passes).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Terminal agents (terminal chats) run inside tmux, one tmux server per chat on the socket
+    /// `$BAND_HOME/tmux/chat-<id>.sock`: a person can `tmux -S <socket> attach`, and the agent
+    /// outlives a band-server restart. Off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tmux: bool,
 }
 
 /// `tunnel`: which provider `band tunnel start` uses, and how to run each.
@@ -237,7 +277,7 @@ impl BoreSettings {
 
 impl TerminalSettings {
     fn is_empty(&self) -> bool {
-        self.shell.is_none() && self.env.is_empty()
+        self.shell.is_none() && self.env.is_empty() && !self.tmux
     }
 }
 
@@ -272,6 +312,33 @@ impl Settings {
                 env: a.env.clone(),
                 install,
                 version_args: a.version_args.clone(),
+                terminal: a.terminal.as_ref().map(|t| {
+                    let mut profile = band_core::AgentRegistry::builtin()
+                        .get(&id)
+                        .map(|b| b.terminal.clone())
+                        .unwrap_or_else(|_| band_core::TerminalProfile {
+                            allow_keys: "y".into(),
+                            deny_keys: "n".into(),
+                            ..Default::default()
+                        });
+                    if let Some(args) = &t.args {
+                        profile.args.clone_from(args);
+                    }
+                    if let Some(screen) = &t.screen {
+                        profile.screen = band_core::ScreenPatterns {
+                            working: screen.working.clone(),
+                            waiting: screen.waiting.clone(),
+                            idle: screen.idle.clone(),
+                        };
+                    }
+                    if let Some(k) = &t.allow_keys {
+                        profile.allow_keys.clone_from(k);
+                    }
+                    if let Some(k) = &t.deny_keys {
+                        profile.deny_keys.clone_from(k);
+                    }
+                    profile
+                }),
             };
             overrides.insert(id, o);
         }

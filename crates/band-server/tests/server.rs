@@ -524,8 +524,9 @@ async fn every_route_but_the_public_ones_needs_the_token() {
         let path = &pattern.replace("{id}", "1");
         let r = s.http(method, path, &[host.clone(), ("content-type", "application/json".into())], "{}").await;
         if public {
-            // `/pair` answers an empty body with what to send; no credential is asked for.
-            let expected = if *path == "/pair" { 400 } else { 200 };
+            // `/pair` and `/notify` answer an empty body with what to send; no credential is
+            // asked for.
+            let expected = if *path == "/pair" || *path == "/notify" { 400 } else { 200 };
             assert_eq!(r.status, expected, "{method} {path}: {}", r.body);
         } else {
             assert_eq!(r.status, 401, "{method} {path}: {}", r.body);

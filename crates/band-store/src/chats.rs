@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use band_core::ports::ChatStore;
 use band_core::{
-    AgentId, Chat, ChatId, ChatName, ChatPatch, ChatStatus, Labels, ModelName, NewChat, PermissionMode, StoreError,
-    WorkspaceId,
+    AgentId, Chat, ChatId, ChatName, ChatPatch, ChatStatus, ChatVia, Labels, ModelName, NewChat, PermissionMode,
+    StoreError, WorkspaceId,
 };
 use diesel::prelude::*;
 
@@ -28,6 +28,7 @@ pub(crate) struct ChatRow {
     last_seq: i64,
     created_at: i64,
     updated_at: i64,
+    via: String,
 }
 
 #[derive(Insertable)]
@@ -43,6 +44,7 @@ struct NewChatRow {
     last_seq: i64,
     created_at: i64,
     updated_at: i64,
+    via: &'static str,
 }
 
 #[derive(AsChangeset)]
@@ -79,6 +81,7 @@ impl TryFrom<ChatRow> for Chat {
                 .map_err(|e| corrupt_row("chats", row.id, format!("labels are not a JSON object of strings: {e}")))
                 .and_then(|map| Labels::new(map).map_err(|e| corrupt_row("chats", row.id, e.to_string())))?,
             status: ChatStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?,
+            via: ChatVia::parse(&row.via).ok_or_else(|| corrupt("way to run the agent", &row.via))?,
             agent_session_id: row.agent_session_id,
             last_seq: to_u64(row.last_seq),
             created_at: row.created_at,
@@ -136,6 +139,7 @@ impl ChatStore for SqliteStore {
             last_seq: 0,
             created_at: at,
             updated_at: at,
+            via: new.via.as_str(),
         };
         self.write(move |conn| {
             diesel::insert_into(chats::table).values(&row).returning(ChatRow::as_returning()).get_result(conn).map_err(

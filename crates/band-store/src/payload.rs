@@ -17,6 +17,7 @@
 //! | `usage_update` | `Usage` |
 //! | `session_info` | `{"modes": [Choice], "current_mode": str \| null, "models": [Choice], "current_model": str \| null}` |
 //! | `available_commands_update` | `{"commands": [{"name": str, "description": str}]}` |
+//! | `hook` | `{"event": str, "detail": str}` |
 //! | `permission` | `{"request_id": str, "tool": str, "input": str}` |
 //! | `permission_resolved` | `{"request_id": str, "decision": "allow" \| "deny", "by": "user" \| "mode"}` |
 //! | `status` | `{"status": ChatStatus}` |
@@ -82,6 +83,9 @@ pub(crate) fn encode(payload: &EventPayload) -> Result<String, serde_json::Error
                     .map(|c| CommandJson { name: (&c.name).into(), description: (&c.description).into() })
                     .collect(),
             }),
+            AgentUpdate::Hook { event, detail } => {
+                serde_json::to_string(&Hook { event: event.into(), detail: detail.into() })
+            }
         },
         EventPayload::Permission { request_id, tool, input } => {
             serde_json::to_string(&Permission { request_id: request_id.into(), tool: tool.into(), input: input.into() })
@@ -171,6 +175,10 @@ pub(crate) fn decode(kind: &str, json: &str) -> Result<EventPayload, String> {
                     .map(|c| AgentCommand { name: c.name.into_owned(), description: c.description.into_owned() })
                     .collect(),
             })
+        }
+        "hook" => {
+            let h: Hook = de(json)?;
+            EventPayload::Update(AgentUpdate::Hook { event: h.event.into_owned(), detail: h.detail.into_owned() })
         }
         "permission" => {
             let p: Permission = de(json)?;
@@ -298,6 +306,12 @@ struct Status {
 #[derive(Serialize, Deserialize)]
 struct AgentSession<'a> {
     session_id: Cow<'a, str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Hook<'a> {
+    event: Cow<'a, str>,
+    detail: Cow<'a, str>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -515,6 +529,10 @@ mod tests {
                 r#"{"commands":[{"name":"memory","description":"Manage memory."}]}"#,
             ),
             (EventPayload::Error { message: "the agent exited".into() }, r#"{"message":"the agent exited"}"#),
+            (
+                EventPayload::Update(AgentUpdate::Hook { event: "Stop".into(), detail: "done".into() }),
+                r#"{"event":"Stop","detail":"done"}"#,
+            ),
         ];
         for s in ChatStatus::ALL {
             let json: &'static str = format!(r#"{{"status":"{}"}}"#, s.as_str()).leak();
@@ -549,7 +567,7 @@ mod tests {
     fn every_payload_is_stored_as_its_documented_json_and_read_back_the_same() {
         let all = every_payload();
         let kinds: std::collections::BTreeSet<&str> = all.iter().map(|(p, _)| p.kind()).collect();
-        assert_eq!(kinds.len(), 16, "every kind is covered: {kinds:?}");
+        assert_eq!(kinds.len(), 17, "every kind is covered: {kinds:?}");
         for (payload, json) in all {
             let stored = encode(&payload).expect("encodes");
             assert_eq!(stored, json, "the stored shape of {payload:?}");

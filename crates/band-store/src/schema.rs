@@ -37,6 +37,7 @@ diesel::table! {
         last_seq -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
+        via -> Text,
     }
 }
 

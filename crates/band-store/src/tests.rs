@@ -195,6 +195,7 @@ fn new_chat(workspace: band_core::WorkspaceId) -> band_core::NewChat {
         mode: band_core::PermissionMode::Ask,
         name: band_testkit::names::chat_name("c"),
         labels: band_testkit::names::labels(&[("k", "v")]),
+        via: band_core::ChatVia::Protocol,
     }
 }
 

@@ -63,6 +63,7 @@ pub async fn chats_start_idle_with_their_settings<S: FullStore>(store: &S) {
         mode: PermissionMode::AcceptEdits,
         name: chat_name("fixer"),
         labels: labels(&[("team", "core"), ("ticket", "B-1")]),
+        via: band_core::ChatVia::Terminal,
     };
     let before = now();
     let chat = ok(store.insert_chat(new.clone()).await);
@@ -71,11 +72,14 @@ pub async fn chats_start_idle_with_their_settings<S: FullStore>(store: &S) {
 
     assert_ne!(chat.id, plain.id, "each chat gets its own id");
     assert_eq!(
-        (chat.workspace_id, &chat.agent, &chat.model, chat.mode, &chat.name, &chat.labels),
-        (new.workspace_id, &new.agent, &new.model, new.mode, &new.name, &new.labels),
+        (chat.workspace_id, &chat.agent, &chat.model, chat.mode, &chat.name, &chat.labels, chat.via),
+        (new.workspace_id, &new.agent, &new.model, new.mode, &new.name, &new.labels, new.via),
         "the settings are stored as given"
     );
-    assert_eq!((plain.model.as_deref(), plain.labels.as_map().len()), (None, 0));
+    assert_eq!(
+        (plain.model.as_deref(), plain.labels.as_map().len(), plain.via),
+        (None, 0, band_core::ChatVia::Protocol)
+    );
     for c in [&chat, &plain] {
         assert_eq!(c.status, ChatStatus::Idle, "a new chat is idle");
         assert_eq!(c.agent_session_id, None);
@@ -162,6 +166,7 @@ pub async fn chat_patches_change_only_what_they_name<S: FullStore>(store: &S) {
         .insert_chat(NewChat {
             model: Some(model("opus")),
             labels: labels(&[("a", "1"), ("b", "2")]),
+            via: band_core::ChatVia::Protocol,
             ..new_chat(ws.id, "first")
         })
         .await);
@@ -882,6 +887,7 @@ fn new_chat(workspace_id: WorkspaceId, name: &str) -> NewChat {
         mode: PermissionMode::Ask,
         name: chat_name(name),
         labels: band_core::Labels::default(),
+        via: band_core::ChatVia::Protocol,
     }
 }
 

@@ -17,6 +17,16 @@ pub mod procs;
 pub mod terminal;
 pub mod tunnel;
 
+/// A small scripted TUI without hooks (a node script): a terminal agent whose state shows only
+/// on its screen (see the script's header for its screen and its messages). Run it as a
+/// terminal agent's binary with [`SCRIPTED_TUI_SCREEN`]'s patterns.
+pub fn scripted_tui() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/scripted-tui.mjs")
+}
+
+/// The scripted TUI's screen patterns: working, waiting, idle.
+pub const SCRIPTED_TUI_SCREEN: [&str; 3] = ["[working]", "Allow writing", "ready>"];
+
 /// A fake ACP agent (a node script; node is there wherever the agent CLIs are): see the script's
 /// header for what it does. Run it as an agent's binary.
 pub fn fake_acp_agent() -> std::path::PathBuf {

@@ -271,6 +271,7 @@ impl ChatStore for MemoryStore {
             mode: new.mode,
             name: new.name,
             labels: new.labels,
+            via: new.via,
             status: ChatStatus::Idle,
             agent_session_id: None,
             last_seq: 0,

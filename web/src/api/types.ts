@@ -15,6 +15,13 @@ export type AgentId = string;
  */
 export type Mode = "ask" | "accept-edits" | "allow-all";
 /**
+ * How band runs a chat's agent.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "Via".
+ */
+export type Via = "protocol" | "terminal";
+/**
  * The life of a chat.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -169,6 +176,11 @@ export type EventInfo1 =
   | {
       message: string;
       type: "error";
+    }
+  | {
+      detail: string;
+      event: string;
+      type: "hook";
     };
 /**
  * Why a turn ended (ACP's stop reasons).
@@ -496,6 +508,10 @@ export interface Methods {
        * Start a chat in the workspace with this first message.
        */
       prompt?: string | null;
+      /**
+       * How the chat's agent runs (with `prompt`; default its protocol).
+       */
+      via?: Via | null;
     };
     result: WorkspaceCreated;
   };
@@ -589,6 +605,10 @@ export interface Methods {
       mode?: Mode | null;
       model?: string | null;
       name?: string | null;
+      /**
+       * Default: the agent's protocol (`terminal` for terminal agents).
+       */
+      via?: Via | null;
       /**
        * A workspace selector: id, project/branch, branch or a path inside it.
        */
@@ -1348,6 +1368,11 @@ export interface ChatInfo {
   name: string;
   status: ChatStatus;
   updatedAt: number;
+  /**
+   * How its agent runs: its protocol, or its CLI in a terminal (absent from servers older
+   * than terminal chats: its protocol).
+   */
+  via?: "protocol" | "terminal";
   workspaceId: number;
 }
 /**
@@ -1472,7 +1497,7 @@ export interface AgentInfo {
    */
   proven: boolean;
   /**
-   * band-server runs agents of its protocol (terminal agents are not run yet).
+   * band-server runs agents of its protocol.
    */
   runnable: boolean;
   /**
@@ -1671,6 +1696,10 @@ export interface LayoutInfo {
  * via the `definition` "TerminalInfo".
  */
 export interface TerminalInfo {
+  /**
+   * The chat whose terminal agent runs in it; absent for a shell.
+   */
+  chat?: number | null;
   cols: number;
   /**
    * Unix milliseconds.
@@ -2135,6 +2164,10 @@ export interface ChatsCreateParams {
   mode?: Mode | null;
   model?: string | null;
   name?: string | null;
+  /**
+   * Default: the agent's protocol (`terminal` for terminal agents).
+   */
+  via?: Via | null;
   /**
    * A workspace selector: id, project/branch, branch or a path inside it.
    */
@@ -2694,6 +2727,10 @@ export interface WorkspacesCreateParams {
    * Start a chat in the workspace with this first message.
    */
   prompt?: string | null;
+  /**
+   * How the chat's agent runs (with `prompt`; default its protocol).
+   */
+  via?: Via | null;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2743,3 +2780,4 @@ export const TerminalStatusValues: readonly TerminalStatus[] = ["running","exite
 export const ToolCallStatusValues: readonly ToolCallStatus[] = ["pending","in_progress","completed","failed"];
 export const TunnelProviderValues: readonly TunnelProvider[] = ["cloudflared","cloudflared-named","bore"];
 export const TunnelStateNameValues: readonly TunnelStateName[] = ["stopped","starting","running","failed"];
+export const ViaValues: readonly Via[] = ["protocol","terminal"];

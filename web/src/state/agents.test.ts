@@ -27,7 +27,7 @@ describe("the agent picker's data", () => {
     expect(choices.map((c) => [c.id, c.usable, c.label, c.hint])).toEqual([
       ["claude-code", true, "CLAUDE-CODE 2.1.197 (Claude Code)", undefined],
       ["qwen-code", true, "QWEN-CODE", undefined],
-      ["aider", false, "AIDER", "band does not run terminal agents yet"],
+      ["aider", false, "AIDER", "this band-server does not run terminal agents"],
       ["gemini", false, "GEMINI", "npm install -g @google/gemini-cli"],
       ["goose", false, "GOOSE", "see https://goose.example"],
     ]);

@@ -40,7 +40,7 @@ export function agentChoices(list: AgentInfo[]): AgentChoice[] {
   const choice = (a: AgentInfo): AgentChoice => {
     const version = a.version ? ` ${a.version}` : "";
     if (a.installed && a.runnable) return { id: a.id, label: `${a.name}${version}`, usable: true };
-    const hint = a.installed ? `band does not run ${a.protocol} agents yet` : installText(a.install);
+    const hint = a.installed ? `this band-server does not run ${a.protocol} agents` : installText(a.install);
     return { id: a.id, label: a.name, usable: false, hint };
   };
   const all = list.map(choice);

@@ -32,6 +32,7 @@ const chat = (id: number, workspaceId: number, status: ChatStatus = "idle", last
   mode: "ask",
   name: "",
   labels: {},
+  via: "protocol",
   status,
   lastSeq,
   createdAt: 1,

@@ -30,6 +30,7 @@ const chatInfo = (id: number, over: Partial<ChatInfo> = {}): ChatInfo => ({
   mode: "ask",
   name: "",
   labels: {},
+  via: "protocol",
   status: "idle",
   lastSeq: 0,
   createdAt: 1,

@@ -5,7 +5,7 @@
 // chat on screen.
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { AgentId, ChatInfo, EventInfo, Mode, TurnInfo, UsageTotalsInfo } from "../api/types";
+import type { AgentId, ChatInfo, EventInfo, Mode, TurnInfo, UsageTotalsInfo, Via } from "../api/types";
 import { removeChat, upsertChat } from "./app";
 import { useBand, type Band } from "./band";
 import { ChatLog } from "./chatlog";
@@ -13,8 +13,8 @@ import { ChatLog } from "./chatlog";
 /** Events per page of a chat's log. */
 export const PAGE = 200;
 
-export async function createChat(band: Band, workspaceId: number, agent: AgentId, mode: Mode, model?: string) {
-  const chat = await band.rpc.call("chats.create", { workspace: String(workspaceId), agent, mode, model: model || undefined });
+export async function createChat(band: Band, workspaceId: number, agent: AgentId, mode: Mode, model?: string, via?: Via) {
+  const chat = await band.rpc.call("chats.create", { workspace: String(workspaceId), agent, mode, model: model || undefined, via });
   band.state.set((s) => upsertChat(s, chat));
   return chat;
 }

@@ -276,6 +276,8 @@ export class ChatLog {
       case "agent_session":
       case "session_info":
       case "available_commands_update":
+      // A terminal agent's hooks: its terminal shows what they say.
+      case "hook":
         break;
     }
   }

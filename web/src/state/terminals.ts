@@ -70,3 +70,9 @@ export function connectTerminal(band: Band, terminal: number, on: TerminalEvents
     on,
   );
 }
+
+/** A terminal chat's terminal (while its agent runs), or null. */
+export async function chatTerminal(band: Band, workspace: number, chat: number): Promise<TerminalInfo | null> {
+  const list = await band.rpc.call("terminals.list", { workspace: String(workspace) });
+  return list.find((t) => t.chat === chat && t.status === "running") ?? list.find((t) => t.chat === chat) ?? null;
+}

@@ -9,6 +9,7 @@ const chat = (id: number, status: ChatStatus): ChatInfo => ({
   mode: "ask",
   name: "",
   labels: {},
+  via: "protocol",
   status,
   lastSeq: 1,
   createdAt: 1,

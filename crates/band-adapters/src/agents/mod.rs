@@ -7,6 +7,8 @@
 //! - [`codex`]: Codex's `codex app-server` JSON-RPC, approvals as server requests.
 //! - [`acp`]: every ACP agent (Gemini CLI, OpenCode, Qwen Code...), JSON-RPC 2.0 over stdio,
 //!   permission requests answered with the agent's own option ids.
+//! - [`terminal`]: any agent's interactive CLI in a PTY (`--via terminal`, terminal agents),
+//!   status from its hooks (`band notify`) or its screen.
 //! - [`probe`]: finds each agent's binary and asks its version, for `agents.list`.
 
 pub mod acp;
@@ -14,13 +16,15 @@ pub mod claude;
 pub mod codex;
 pub mod probe;
 pub mod process;
+pub mod terminal;
 
 use std::sync::Arc;
 
 use band_core::ports::AgentRuntime;
 use band_process::Supervisor;
 
-/// The real agent runtimes, one per protocol band runs (terminal agents are not run yet),
+/// The real agent runtimes of the structured protocols (the terminal runtime needs band-server's
+/// hook setup: [`terminal::TerminalRuntime`]),
 /// starting their processes through `supervisor`. Which binary each agent runs is its
 /// registry definition's.
 pub fn runtimes(supervisor: &Supervisor) -> Vec<Arc<dyn AgentRuntime>> {

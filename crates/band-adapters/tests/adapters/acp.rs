@@ -48,6 +48,7 @@ fn launch(name: &str, fake: &str, resume: Option<&str>) -> AgentLaunch {
         [("PATH", std::env::var("PATH").unwrap_or_default())].into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     env.insert("FAKE_ACP".into(), fake.into());
     AgentLaunch {
+        chat: band_core::ChatId(1),
         agent,
         cwd: std::env::temp_dir(),
         model: None,

@@ -77,6 +77,7 @@ fn summary(events: &[AgentEvent]) -> Vec<String> {
             // Its model, for a cost estimate: checked on its own below.
             AgentEvent::Update(AgentUpdate::SessionInfo { .. }) => continue,
             AgentEvent::Update(AgentUpdate::Commands { commands }) => format!("commands:{}", commands.len()),
+            AgentEvent::Update(AgentUpdate::Hook { event, .. }) => format!("hook:{event}"),
         };
         out.push(item);
     }
@@ -334,6 +335,7 @@ impl Sandbox {
 
     fn launch(&self, resume: Option<String>) -> AgentLaunch {
         AgentLaunch {
+            chat: band_core::ChatId(1),
             agent: band_testkit::names::agent("codex"),
             cwd: self.repo(),
             model: Some(band_testkit::names::model("gpt-5.5")),
@@ -662,6 +664,7 @@ async fn resuming_an_unknown_thread_fails_and_leaves_nothing_running() {
 async fn a_missing_binary_names_the_package() {
     let (tx, _rx) = mpsc::unbounded_channel();
     let mut launch = AgentLaunch {
+        chat: band_core::ChatId(1),
         agent: band_testkit::names::agent("codex"),
         cwd: std::env::temp_dir(),
         model: None,

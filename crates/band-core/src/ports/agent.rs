@@ -14,12 +14,15 @@ use async_trait::async_trait;
 use crate::agents::{AgentDefinition, AgentProtocol};
 use crate::chat::{AgentUpdate, PermissionDecision, StopReason, Usage};
 use crate::error::AgentError;
-use crate::model::PermissionMode;
+use crate::model::{ChatId, PermissionMode};
 use crate::names::ModelName;
+use crate::ports::TerminalProcess;
 
 /// How to start an agent for one chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentLaunch {
+    /// The chat it runs for (a terminal agent's hooks name it).
+    pub chat: ChatId,
     /// Which agent, as the registry defines it: its binary, arguments and how to install it.
     pub agent: AgentDefinition,
     /// The workspace directory the agent works in.
@@ -134,8 +137,20 @@ pub trait AgentHandle: Send + Sync {
     /// `on_exit` follows with `requested: true`. MUST NOT wait for the event receiver.
     async fn stop(&self) -> Result<(), AgentError>;
 
+    /// band-server is shutting down: ends the process as [`AgentHandle::stop`] does, unless the
+    /// agent is meant to outlive band (a terminal agent inside tmux), in which case only band's
+    /// side of it goes.
+    async fn detach(&self) -> Result<(), AgentError> {
+        self.stop().await
+    }
+
     /// The process id (also its process group id).
     fn pid(&self) -> Option<u32>;
+
+    /// The terminal it runs in, for a terminal agent: people watch it and type into it.
+    fn terminal(&self) -> Option<Arc<dyn TerminalProcess>> {
+        None
+    }
 }
 
 /// What is known of an agent's program on this machine.

@@ -14,17 +14,18 @@ use std::sync::{Arc, Mutex, Weak};
 use async_trait::async_trait;
 use futures_util::lock::Mutex as AsyncMutex;
 
-use super::Workspaces;
+use super::{Terminals, Workspaces};
 use crate::agents::{AgentDefinition, AgentId, AgentProtocol, AgentRegistry};
 use crate::chat::*;
 use crate::error::{AgentError, CoreError, Fix, ListOf, Problem, StoreError};
-use crate::model::{ChatId, ChatStatus, PermissionMode};
+use crate::model::{ChatId, ChatStatus, ChatVia, PermissionMode};
 use crate::names::{ChatName, Labels, ModelName};
 use crate::ports::{
     AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
     MessageQueue, Notice, TranscriptSink, TurnLog, UsageScope,
 };
 use crate::prices::Prices;
+use crate::terminal::TerminalId;
 use crate::transcript::Transcript;
 
 /// The largest message band accepts, in bytes.
@@ -65,6 +66,8 @@ pub struct CreateChat {
     /// Default: the agent's name.
     pub name: Option<ChatName>,
     pub labels: Labels,
+    /// Default: the agent's protocol; terminal-protocol agents always run in a terminal.
+    pub via: Option<ChatVia>,
 }
 
 /// What became of a message.
@@ -87,6 +90,8 @@ struct Inner {
     agents: BTreeMap<AgentProtocol, Arc<dyn AgentRuntime>>,
     live: Mutex<HashMap<ChatId, Arc<AsyncMutex<Run>>>>,
     shutting_down: AtomicBool,
+    /// Where terminal agents' terminals are listed, for people to watch and type into.
+    terminals: std::sync::OnceLock<Terminals>,
 }
 
 /// A chat's live part: its agent process, if any.
@@ -107,6 +112,8 @@ struct Run {
     /// The chat as last read. Only its id and workspace are used from it, for agent updates (the
     /// hot path): those never change. Decisions read the store.
     cached: Option<Chat>,
+    /// A terminal agent's terminal, as listed by [`Terminals`].
+    terminal: Option<TerminalId>,
 }
 
 impl Chats {
@@ -119,8 +126,15 @@ impl Chats {
                 agents,
                 live: Mutex::new(HashMap::new()),
                 shutting_down: AtomicBool::new(false),
+                terminals: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Lists terminal agents' terminals in `terminals` (beside the workspace's shells), so
+    /// people can watch them and type into them.
+    pub fn show_terminals_in(&self, terminals: Terminals) {
+        let _ = self.inner.terminals.set(terminals);
     }
 
     /// # Errors
@@ -128,7 +142,7 @@ impl Chats {
     /// agent whose protocol this server does not run.
     pub async fn create(&self, req: CreateChat) -> Result<Chat, CoreError> {
         let (_, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
-        self.inner.runtime(self.inner.ports.registry.get(req.agent.as_ref().unwrap_or(&AgentId::default_agent()))?)?;
+        let via = self.runs_as(req.agent.as_ref(), req.via)?;
         let agent = req.agent.unwrap_or_else(AgentId::default_agent);
         let mode = req.mode.unwrap_or(PermissionMode::Ask);
         let name = match req.name {
@@ -140,22 +154,43 @@ impl Chats {
             .inner
             .ports
             .chats
-            .insert_chat(NewChat { workspace_id: workspace.id, agent, model, mode, name, labels: req.labels })
+            .insert_chat(NewChat { workspace_id: workspace.id, agent, model, mode, name, labels: req.labels, via })
             .await?;
         self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
         Ok(chat)
     }
 
-    /// Whether a chat could be created with `agent` (the default when `None`) and started: it is
-    /// in the registry, this server runs its protocol, and its binary is there.
+    /// Whether a chat could be created with `agent` (the default when `None`) run `via` its
+    /// protocol or a terminal, and started: it is in the registry, this server runs it so, and its
+    /// binary is there. Returns how it will run (a terminal-protocol agent always in a terminal).
     ///
     /// # Errors
     /// As [`Chats::create`] for the agent.
-    pub fn check_agent(&self, agent: Option<&AgentId>) -> Result<(), CoreError> {
+    pub fn check_agent(&self, agent: Option<&AgentId>, via: Option<ChatVia>) -> Result<ChatVia, CoreError> {
+        let default = AgentId::default_agent();
+        let via = self.runs_as(agent, via)?;
+        let definition = self.inner.ports.registry.get(agent.unwrap_or(&default))?;
+        let runtime = self.inner.runtime(definition, via)?;
+        runtime.check(definition, &(self.inner.ports.env)(definition)).map_err(agent_error)?;
+        Ok(via)
+    }
+
+    /// How a chat of `agent` (the default when `None`) asked to run `via` will run, when this
+    /// server runs it so (its binary is looked for when it starts).
+    fn runs_as(&self, agent: Option<&AgentId>, via: Option<ChatVia>) -> Result<ChatVia, CoreError> {
         let default = AgentId::default_agent();
         let definition = self.inner.ports.registry.get(agent.unwrap_or(&default))?;
-        let runtime = self.inner.runtime(definition)?;
-        runtime.check(definition, &(self.inner.ports.env)(definition)).map_err(agent_error)
+        let via =
+            if definition.protocol == AgentProtocol::Terminal { ChatVia::Terminal } else { via.unwrap_or_default() };
+        self.inner.runtime(definition, via).map(|_| via)
+    }
+
+    /// A terminal chat's terminal, while its agent runs (as [`Terminals`] lists it).
+    pub async fn terminal(&self, id: ChatId) -> Result<Option<TerminalId>, CoreError> {
+        let run = self.inner.run(id);
+        let run = run.lock().await;
+        self.inner.chat(id).await?;
+        Ok(run.terminal)
     }
 
     /// Chats of one workspace (a selector) or of all.
@@ -247,11 +282,12 @@ impl Chats {
             }
             run.pending.clear();
             run.generation += 1;
-            run.handle.take()
+            (run.handle.take(), run.terminal.take())
         };
-        if let Some(h) = handle {
+        if let Some(h) = handle.0 {
             h.stop().await.map_err(agent_error)?;
         }
+        self.inner.release_terminal(handle.1);
         self.inner.chat(id).await
     }
 
@@ -498,7 +534,7 @@ impl Chats {
                 run.handle.take()
             };
             if let Some(h) = handle {
-                let _ = h.stop().await;
+                let _ = h.detach().await;
             }
         }
         marked
@@ -647,27 +683,38 @@ impl Inner {
         Ok(Sent::Started { seq: events.first().map(|e| e.seq).unwrap_or_default() })
     }
 
-    /// The runtime of `agent`'s protocol.
-    fn runtime(&self, agent: &AgentDefinition) -> Result<&Arc<dyn AgentRuntime>, CoreError> {
-        self.agents.get(&agent.protocol).ok_or_else(|| {
+    /// The runtime that runs `agent` `via` its protocol or a terminal.
+    fn runtime(&self, agent: &AgentDefinition, via: ChatVia) -> Result<&Arc<dyn AgentRuntime>, CoreError> {
+        let protocol = match via {
+            ChatVia::Terminal => AgentProtocol::Terminal,
+            ChatVia::Protocol => agent.protocol,
+        };
+        self.agents.get(&protocol).ok_or_else(|| {
+            let how = match via {
+                ChatVia::Terminal => "runs in a terminal".to_owned(),
+                ChatVia::Protocol => format!("speaks {}", protocol.as_str()),
+            };
             CoreError::Refused(
-                format!(
-                    "the {} agent ('{}') speaks {}, which this band-server does not run",
-                    agent.name,
-                    agent.id,
-                    agent.protocol.as_str()
-                )
-                .into(),
+                format!("the {} agent ('{}') {how}, which this band-server does not run", agent.name, agent.id).into(),
             )
         })
     }
 
+    /// Takes a stopped terminal agent's terminal off the list.
+    fn release_terminal(&self, terminal: Option<TerminalId>) {
+        if let (Some(id), Some(terminals)) = (terminal, self.terminals.get()) {
+            terminals.forget(id);
+        }
+    }
+
     async fn launch(self: &Arc<Self>, run: &mut Run, chat: &Chat) -> Result<Arc<dyn AgentHandle>, CoreError> {
         let agent = self.ports.registry.get(&chat.agent)?.clone();
-        let runtime = self.runtime(&agent)?.clone();
+        let runtime = self.runtime(&agent, chat.via)?.clone();
         let (_, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
         let env = (self.ports.env)(&agent);
+        let title = format!("{} (chat {})", agent.name, chat.id.0);
         let launch = AgentLaunch {
+            chat: chat.id,
             agent,
             cwd: workspace.path,
             model: chat.model.clone(),
@@ -680,6 +727,10 @@ impl Inner {
         let handle = runtime.launch(launch, receiver).await.map_err(agent_error)?;
         run.handle = Some(handle.clone());
         run.session_id = chat.agent_session_id.clone();
+        self.release_terminal(run.terminal.take());
+        if let (Some(process), Some(terminals)) = (handle.terminal(), self.terminals.get()) {
+            run.terminal = Some(terminals.adopt(chat.workspace_id, chat.id, title, process).id);
+        }
         Ok(handle)
     }
 
@@ -806,6 +857,8 @@ impl Inner {
 
     async fn on_exit(&self, run: &mut Run, chat: &Chat, exit: AgentExit) -> Result<(), CoreError> {
         run.handle = None;
+        // Its terminal stays listed (exited), so people can read how it ended, until the chat
+        // is stopped or its agent started again.
         run.pending.clear();
         run.generation += 1;
         if self.shutting_down.load(Ordering::SeqCst) || exit.requested {

@@ -22,7 +22,7 @@ use futures_util::lock::Mutex as AsyncMutex;
 
 use super::Workspaces;
 use crate::error::{CoreError, Fix, ListOf, Problem, TerminalError};
-use crate::model::WorkspaceId;
+use crate::model::{ChatId, WorkspaceId};
 use crate::ports::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
 use crate::terminal::{Terminal, TerminalId, TerminalOutput, TerminalSize};
 
@@ -69,6 +69,8 @@ struct Inner {
 #[derive(Clone)]
 struct Entry {
     workspace: WorkspaceId,
+    /// A terminal agent's terminal: its chat's (not counted against the caps on shells).
+    chat: Option<ChatId>,
     title: String,
     size: TerminalSize,
     process: Arc<dyn TerminalProcess>,
@@ -79,6 +81,7 @@ impl Entry {
         Terminal {
             id,
             workspace_id: self.workspace,
+            chat: self.chat,
             title: self.title.clone(),
             size: self.size,
             created_at: self.process.started_at(),
@@ -135,6 +138,7 @@ impl Terminals {
         let id = TerminalId(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
         let entry = Entry {
             workspace: workspace.id,
+            chat: None,
             title: title.unwrap_or_else(|| format!("terminal {}", id.0)),
             size,
             process,
@@ -143,6 +147,28 @@ impl Terminals {
         // A shutdown that began meanwhile waits for `creating`, then finds it here.
         self.inner.lock().insert(id, entry);
         Ok(record)
+    }
+
+    /// Lists a terminal agent's terminal (started by its runtime, in its chat's workspace), so
+    /// people can watch it and type into it like any terminal. It does not count against the
+    /// caps on shells; [`Terminals::forget`] takes it off the list when the chat is done with it.
+    pub fn adopt(
+        &self,
+        workspace: WorkspaceId,
+        chat: ChatId,
+        title: String,
+        process: Arc<dyn TerminalProcess>,
+    ) -> Terminal {
+        let id = TerminalId(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+        let entry = Entry { workspace, chat: Some(chat), title, size: TerminalSize::AGENT, process };
+        let record = entry.record(id);
+        self.inner.lock().insert(id, entry);
+        record
+    }
+
+    /// Takes a terminal off the list without killing it (its owner does that).
+    pub fn forget(&self, id: TerminalId) {
+        self.inner.lock().remove(&id);
     }
 
     /// Terminals of one workspace (a selector) or of all, by id.
@@ -256,10 +282,13 @@ impl Terminals {
         let mut live = self.inner.lock();
         let exited_in = |live: &BTreeMap<TerminalId, Entry>, ws: Option<WorkspaceId>| {
             live.iter()
-                .find(|(_, e)| e.process.exit().is_some() && ws.is_none_or(|w| e.workspace == w))
+                .find(|(_, e)| e.chat.is_none() && e.process.exit().is_some() && ws.is_none_or(|w| e.workspace == w))
                 .map(|(id, _)| *id)
         };
-        while live.values().filter(|e| e.workspace == workspace).count() >= MAX_PER_WORKSPACE {
+        let shells = |live: &BTreeMap<TerminalId, Entry>, ws: Option<WorkspaceId>| {
+            live.values().filter(|e| e.chat.is_none() && ws.is_none_or(|w| e.workspace == w)).count()
+        };
+        while shells(&live, Some(workspace)) >= MAX_PER_WORKSPACE {
             let Some(id) = exited_in(&live, Some(workspace)) else {
                 return Err(CoreError::Refused(
                     Problem::new(format!(
@@ -270,7 +299,7 @@ impl Terminals {
             };
             live.remove(&id);
         }
-        while live.len() >= MAX_TOTAL {
+        while shells(&live, None) >= MAX_TOTAL {
             let Some(id) = exited_in(&live, None) else {
                 return Err(CoreError::Refused(
                     Problem::new(format!("band already runs {MAX_TOTAL} terminals, the most it may"))

@@ -337,6 +337,21 @@ async fn bad_requests_change_nothing() {
         matches!(&e, CoreError::Refused(m) if m.what == "the Codex agent ('codex') speaks codex-app-server, which this band-server does not run"),
         "{e}"
     );
+    // Running in a terminal needs a terminal runtime: a terminal agent (always in a terminal) and
+    // `via terminal` are refused without one.
+    let req = CreateChat { workspace: "app/feat".into(), agent: agent("aider"), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("no terminal runtime here");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == "the Aider agent ('aider') runs in a terminal, which this band-server does not run"),
+        "{e}"
+    );
+    let req =
+        CreateChat { workspace: "app/feat".into(), via: Some(band_core::ChatVia::Terminal), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("no terminal runtime here");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == "the Claude Code agent ('claude-code') runs in a terminal, which this band-server does not run"),
+        "{e}"
+    );
     assert_eq!(w.chats.list(None).await.expect("list").len(), before, "no chat was made");
 
     w.chats.remove(chat.id).await.expect("remove");
@@ -639,4 +654,82 @@ async fn a_chat_exports_turn_by_turn_and_each_ended_turn_goes_to_the_transcript_
     assert!(written[1].2.starts_with("## Turn 2\n\n**Prompt**\n\n> and b\n"), "{}", written[1].2);
     let e = w.chats.transcript(ChatId(999)).await.expect_err("no such chat");
     assert!(matches!(e, CoreError::NotFound(_)), "{e}");
+}
+
+#[tokio::test]
+async fn a_chat_runs_in_a_terminal_when_asked_or_when_its_agent_is_a_terminal_agent() {
+    let store = Arc::new(MemoryStore::new());
+    let git = Arc::new(FakeGit::default());
+    let sink = Arc::new(RecordingSink::default());
+    let (ps, ws): (Arc<dyn ProjectStore>, Arc<dyn WorkspaceStore>) = (store.clone(), store.clone());
+    let (g, e): (Arc<dyn GitRepos>, Arc<dyn EventSink>) = (git.clone(), sink.clone());
+    git.add_repo(Path::new("/code/app"), "main", false);
+    Projects::new(ps.clone(), ws.clone(), g.clone(), e.clone())
+        .add(Path::new("/code/app"), None)
+        .await
+        .expect("project");
+    let workspaces = Arc::new(Workspaces::new(ps, ws, g, e.clone(), PathBuf::from("/wt")));
+    workspaces.create("app", "feat", None).await.expect("workspace");
+    let claude = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
+    let terminal = FakeRuntime::new(AgentProtocol::Terminal);
+    let chats = Chats::new(
+        workspaces.clone(),
+        ChatPorts {
+            chats: store.clone(),
+            log: store.clone(),
+            turns: store.clone(),
+            queue: store.clone(),
+            events: e,
+            agents: vec![claude.clone(), terminal.clone()],
+            registry: Arc::new(AgentRegistry::builtin()),
+            prices: Arc::new(Prices::builtin()),
+            transcripts: None,
+            env: Arc::new(|_| BTreeMap::new()),
+        },
+    );
+    let create = |agent: &str, via: Option<ChatVia>| CreateChat {
+        workspace: "app/feat".into(),
+        agent: Some(AgentId::new(agent).expect("id")),
+        via,
+        ..CreateChat::default()
+    };
+    let plain = chats.create(create("claude-code", None)).await.expect("chat");
+    let in_terminal = chats.create(create("claude-code", Some(ChatVia::Terminal))).await.expect("chat");
+    let aider = chats.create(create("aider", Some(ChatVia::Protocol))).await.expect("chat");
+    assert_eq!((plain.via, in_terminal.via, aider.via), (ChatVia::Protocol, ChatVia::Terminal, ChatVia::Terminal));
+    for chat in [&plain, &in_terminal, &aider] {
+        chats.send(chat.id, "hello").await.expect("send");
+    }
+    // Each ran with the runtime of how it runs, told which chat it is for.
+    let launched = |r: &FakeRuntime| r.launches().iter().map(|l| (l.chat, l.agent.id.to_string())).collect::<Vec<_>>();
+    assert_eq!(launched(&claude), [(plain.id, "claude-code".to_owned())]);
+    assert_eq!(launched(&terminal), [(in_terminal.id, "claude-code".to_owned()), (aider.id, "aider".to_owned())]);
+    assert_eq!(chats.get(in_terminal.id).await.expect("chat").via, ChatVia::Terminal, "stored");
+}
+
+#[tokio::test]
+async fn an_agents_terminal_is_listed_with_its_chat_and_does_not_count_against_the_shells() {
+    let w = world().await;
+    let host = band_testkit::terminal::FakeTerminalHost::new();
+    let spawn =
+        band_core::ports::TerminalSpawn { cwd: w.ws_path.clone(), size: TerminalSize::AGENT, env: BTreeMap::new() };
+    let chat = w.chat("ask").await;
+    let ws = chat.workspace_id;
+    let mut adopted = Vec::new();
+    for _ in 0..band_core::services::terminals::MAX_PER_WORKSPACE {
+        let process = band_core::ports::TerminalHost::spawn(&*host, spawn.clone()).await.expect("spawn");
+        adopted.push(w.terminals.adopt(ws, chat.id, "Claude Code (chat 1)".into(), process));
+    }
+    assert!(adopted.iter().all(|t| t.chat == Some(chat.id) && t.workspace_id == ws));
+    // A workspace full of agents' terminals still opens a shell.
+    let shell = w
+        .terminals
+        .create(band_core::services::CreateTerminal { workspace: "app/feat".into(), ..Default::default() })
+        .await
+        .expect("a shell");
+    assert_eq!(shell.chat, None);
+    let listed = w.terminals.list(Some("app/feat")).await.expect("list");
+    assert_eq!(listed.len(), adopted.len() + 1);
+    w.terminals.forget(adopted[0].id);
+    assert_eq!(w.terminals.list(Some("app/feat")).await.expect("list").len(), adopted.len());
 }

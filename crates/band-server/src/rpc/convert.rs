@@ -44,11 +44,26 @@ pub fn chat_info(c: &Chat) -> api::ChatInfo {
         mode: mode_info(c.mode),
         name: c.name.to_string(),
         labels: c.labels.as_map().clone(),
+        via: via_info(c.via),
         status: status_info(c.status),
         agent_session_id: c.agent_session_id.clone(),
         last_seq: c.last_seq,
         created_at: c.created_at,
         updated_at: c.updated_at,
+    }
+}
+
+pub fn via_info(v: band_core::ChatVia) -> api::Via {
+    match v {
+        band_core::ChatVia::Protocol => api::Via::Protocol,
+        band_core::ChatVia::Terminal => api::Via::Terminal,
+    }
+}
+
+pub fn via_from(v: api::Via) -> band_core::ChatVia {
+    match v {
+        api::Via::Protocol => band_core::ChatVia::Protocol,
+        api::Via::Terminal => band_core::ChatVia::Terminal,
     }
 }
 
@@ -134,6 +149,7 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
             AgentUpdate::Commands { commands } => {
                 B::AvailableCommandsUpdate { commands: commands.iter().map(command_info).collect() }
             }
+            AgentUpdate::Hook { event, detail } => B::Hook { event: event.clone(), detail: detail.clone() },
         },
         EventPayload::Permission { request_id, tool, input } => {
             B::Permission { request_id: request_id.clone(), tool: tool.clone(), raw_input: raw(input) }
@@ -275,6 +291,7 @@ pub fn terminal_info(t: &Terminal) -> api::TerminalInfo {
     api::TerminalInfo {
         id: t.id.0,
         workspace_id: t.workspace_id.0,
+        chat: t.chat.map(|c| c.0),
         title: t.title.clone(),
         cols: t.size.cols(),
         rows: t.size.rows(),

@@ -55,8 +55,8 @@ pub(super) fn projects(m: &mut RpcModule<ApiContext>) -> Reg {
 
 pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::WorkspacesCreate, _, _>(m, |c, p| async move {
-        if p.prompt.is_none() && (p.agent.is_some() || p.model.is_some() || p.mode.is_some()) {
-            return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
+        if p.prompt.is_none() && (p.agent.is_some() || p.model.is_some() || p.mode.is_some() || p.via.is_some()) {
+            return Err(CoreError::InvalidInput("agent, model, mode and via go with a prompt; add one".into()));
         }
         // The chat's settings are checked before anything is made: a refused request changes nothing.
         // What the request does not name comes from the settings' defaults.
@@ -65,7 +65,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         let model = p.model.as_deref().or(defaults.model.as_deref()).map(ModelName::new).transpose()?;
         let chat_mode = p.mode.or(defaults.mode);
         if p.prompt.is_some() {
-            c.chats.check_agent(agent.as_ref())?;
+            c.chats.check_agent(agent.as_ref(), p.via.map(via_from))?;
         }
         let (ws, created) = c.workspaces.create(&p.project, &p.branch, p.base.as_deref()).await?;
         let chat = match p.prompt {
@@ -78,6 +78,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
                         agent,
                         model,
                         mode: chat_mode.map(mode),
+                        via: p.via.map(via_from),
                         ..CreateChat::default()
                     })
                     .await?;
@@ -146,6 +147,7 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
             mode: p.mode.or(defaults.mode).map(mode),
             name: p.name.as_deref().map(ChatName::new).transpose()?,
             labels: Labels::new(p.labels)?,
+            via: p.via.map(via_from),
         };
         Ok(chat_info(&c.chats.create(req).await?))
     })?;

@@ -70,6 +70,7 @@ async fn prepare(path: &Path) -> ChatId {
             mode: PermissionMode::Ask,
             name: band_testkit::names::chat_name("crash"),
             labels: Default::default(),
+            via: Default::default(),
         })
         .await
         .expect("chat");

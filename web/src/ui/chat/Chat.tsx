@@ -1,7 +1,7 @@
 // One open chat: its header, its log, whether the agent is working or waiting, its queue, and the
 // composer (or, for a read-only device, a line saying it can watch).
 
-import { useCallback, useEffect } from "react";
+import { Suspense, lazy, useCallback, useEffect } from "react";
 import type { ChatInfo, WorkspaceInfo } from "../../api/types";
 import { useBand, useCan } from "../../state/band";
 import { loadQueue, respond, useChatLog, useUsage } from "../../state/chat";
@@ -11,6 +11,10 @@ import { ChatHeader } from "./ChatHeader";
 import { Composer } from "./Composer";
 import { Log } from "./Log";
 import { Queue } from "./Queue";
+import { useMedia } from "../media";
+
+// A terminal chat shows its agent's terminal (xterm.js, loaded on demand).
+const ChatTerminal = lazy(() => import("../terminal/ChatTerminal"));
 
 export function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: WorkspaceInfo; onNew(): void }) {
   const band = useBand();
@@ -25,10 +29,16 @@ export function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: Wo
     [band, chat.id],
   );
   const working = chat.status === "working" || chat.status === "waiting";
+  const narrow = useMedia("(max-width: 760px)");
 
   return (
     <div className="chat" data-testid="chat" data-status={chat.status}>
       <ChatHeader chat={chat} totals={totals} onNew={onNew} />
+      {chat.via === "terminal" && (
+        <Suspense fallback={<p className="muted pad small">Loading the terminal…</p>}>
+          <ChatTerminal chat={chat} narrow={narrow} />
+        </Suspense>
+      )}
       {state === "loading" ? (
         <div className="muted center grow">Loading…</div>
       ) : (

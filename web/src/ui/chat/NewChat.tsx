@@ -14,12 +14,13 @@ export function NewChat({ workspace, onDone, canCancel }: { workspace: Workspace
   const route = useRoute();
   const { agent, mode, model, pickAgent: setAgent, pickMode: setMode } = useChatDefaults();
   const [message, setMessage] = useState("");
+  const [inTerminal, setInTerminal] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
     try {
-      const chat = await createChat(band, workspace.id, agent, mode, model);
+      const chat = await createChat(band, workspace.id, agent, mode, model, inTerminal ? "terminal" : undefined);
       if (message.trim()) await sendMessage(band, chat.id, message.trim());
       onDone();
       navigate({ ...route, chat: chat.id });
@@ -31,6 +32,10 @@ export function NewChat({ workspace, onDone, canCancel }: { workspace: Workspace
     <form className="form new-chat" onSubmit={submit}>
       <h2>Start a chat</h2>
       <AgentAndMode agent={agent} mode={mode} onAgent={setAgent} onMode={setMode} />
+      <label className="check">
+        <input type="checkbox" name="via-terminal" checked={inTerminal} onChange={(e) => setInTerminal(e.target.checked)} />
+        In a terminal: the agent's own screen, which you can watch and type into
+      </label>
       <label>
         Message
         <textarea value={message} onChange={(e) => setMessage(e.target.value)} rows={4} />

@@ -181,7 +181,7 @@ const theme = {
   selectionBackground: "#3b5bdb80",
 };
 
-function XtermView(props: {
+export function XtermView(props: {
   terminal: TerminalInfo;
   visible: boolean;
   focus: boolean;
