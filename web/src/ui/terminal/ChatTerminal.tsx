@@ -32,6 +32,8 @@ export default function ChatTerminal({ chat, narrow }: { chat: ChatInfo; narrow:
           terminal={terminal}
           visible
           focus={false}
+          focusRequest={0}
+          onLeave={() => (document.activeElement as HTMLElement | null)?.blur()}
           readOnly={!control}
           onConnection={() => {}}
           onGone={() => setTerminal(null)}
