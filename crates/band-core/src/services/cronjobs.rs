@@ -385,7 +385,7 @@ impl Inner {
                 .into(),
             ));
         }
-        self.chats.check_agent(agent)
+        self.chats.check_agent(agent, None).map(|_| ())
     }
 
     fn next(&self, schedule: &Schedule, after: Millis) -> Option<Millis> {
