@@ -54,7 +54,7 @@ cargo build --locked -p band-server -p band-mockmodel -p band-cli
 # this user may make one (root, as in CI). The agents are configured offline either way. After
 # cargo's tests: the dashboard's unit tests (vitest, incl. the generated API types being current),
 # its type check, and its browser tests against the real band-server (web/e2e).
-tests='cargo test --workspace --all-targets --locked --offline && cd web &&
+tests='cargo test --workspace --all-targets --locked --offline --no-fail-fast && cd web &&
   ./node_modules/.bin/vitest run && ./node_modules/.bin/tsc --noEmit && node --test e2e/'
 if [ "$(id -u)" = 0 ] && need unshare && { need ip || apt_install iproute2; } && unshare -n true 2>/dev/null; then
   echo "running the tests in a loopback-only network namespace" >&2
