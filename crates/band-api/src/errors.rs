@@ -130,6 +130,9 @@ pub enum ErrorFix {
     UseMainToken {},
     /// The pairing code is wrong, used or expired: ask for a new one.
     NewPairingCode {},
+    /// The project's scripts are not approved, or changed: read them (projects.config) and
+    /// approve them (projects.trust).
+    ApproveScripts { project: String },
 }
 
 impl ErrorFix {
@@ -157,6 +160,9 @@ impl ErrorFix {
             Self::PairAgain { scope } => format!("pair it again with {} access (devices.pair)", scope.as_str()),
             Self::UseMainToken {} => "only the main token (on the machine running band-server) may do that".into(),
             Self::NewPairingCode {} => "ask for a new one (devices.pair)".into(),
+            Self::ApproveScripts { project } => {
+                format!("read them with projects.config and approve them with projects.trust (project '{project}')")
+            }
         }
     }
 }

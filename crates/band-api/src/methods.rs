@@ -71,6 +71,14 @@ methods! {
         NoParams => Vec<ProjectInfo>;
     ProjectsRemove = "projects.remove", control, "Forget a project. The repository on disk is never touched; refused while it has workspaces.",
         ProjectNameParams => ProjectInfo;
+    ProjectsConfig = "projects.config", read, "A project's configuration (.band/config.json, or band's override): scripts, copyFiles, defaults, the scripts' hash and whether it is approved; an invalid one with what is wrong.",
+        ProjectNameParams => ProjectConfigInfo;
+    ProjectsTrust = "projects.trust", control, "Approve the project's scripts with the hash projects.config showed; refused when they changed since. Scripts run only once approved, and again after each change.",
+        ProjectTrustParams => ProjectConfigInfo;
+    ProjectsUntrust = "projects.untrust", control, "Withdraw every approval of the project's scripts: none runs until approved again.",
+        ProjectNameParams => ProjectConfigInfo;
+    ProjectsConfigSet = "projects.config.set", control, "Replace the repository's configuration with band's own for this project (checked first), or return to the repository's with null. Its scripts need approving.",
+        ProjectConfigSetParams => ProjectConfigInfo;
     WorkspacesCreate = "workspaces.create", control, "Create a workspace: a git worktree on a new or existing branch. Idempotent.",
         WorkspacesCreateParams => WorkspaceCreated;
     WorkspacesList = "workspaces.list", read, "List workspaces, of one project or of all.",
@@ -83,6 +91,10 @@ methods! {
         WorkspaceParams => WorkspaceDiffInfo;
     WorkspacesRemove = "workspaces.remove", control, "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.",
         WorkspacesRemoveParams => WorkspaceRemoved;
+    WorkspacesScripts = "workspaces.scripts", read, "A workspace's setup and teardown runs, oldest first, with their output (a running one's so far).",
+        WorkspaceParams => Vec<ScriptRunInfo>;
+    WorkspacesSetup = "workspaces.setup", control, "Run the workspace's setup script (again), once the project's scripts are approved; its output follows on workspaces.subscribe.",
+        WorkspaceParams => ScriptRunInfo;
     ChatsCreate = "chats.create", control, "Start a chat with an agent in a workspace (no message is sent yet).",
         ChatsCreateParams => ChatInfo;
     ChatsList = "chats.list", read, "List chats, of one workspace or of all.",

@@ -90,6 +90,139 @@ pub struct WorkspaceCreated {
     /// The chat started with `prompt`, if one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<ChatInfo>,
+    /// What was copied in and whether the setup script runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<SetupInfo>,
+}
+
+/// A new workspace's files copied in (copyFiles, `.worktreeinclude`) and its setup script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupInfo {
+    pub state: SetupState,
+    /// The setup run, when it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<ScriptRunInfo>,
+    /// Why nothing ran, when it did not (not approved, an invalid configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// What would let it run, for the client to word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::errors::ErrorFix>,
+    /// The scripts' hash, when they are not approved (what projects.trust takes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scripts_hash: Option<String>,
+    /// Files copied from the project's checkout, relative to its root.
+    pub copied: Vec<String>,
+    /// Files that matched but were not copied, with why.
+    pub copy_skipped: Vec<CopySkippedInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CopySkippedInfo {
+    pub path: String,
+    pub reason: String,
+}
+
+/// One run of a setup or teardown script, with its output (the last 256 KiB).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptRunInfo {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub kind: ScriptKind,
+    pub status: ScriptStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// Why it failed, in words (a timeout, a failed start, an exit code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Its output so far: stdout and stderr as they came, the last 256 KiB.
+    pub output: String,
+    /// Bytes of output in all (more than `output` holds when its start was dropped): where live
+    /// `script_output` notices continue.
+    pub output_len: u64,
+    /// The hash of the scripts it ran.
+    pub scripts_hash: String,
+    pub started_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<i64>,
+}
+
+/// What became of the teardown script before a workspace's removal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeardownInfo {
+    pub state: TeardownState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<ScriptRunInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+}
+
+// ---- project configuration ------------------------------------------------------------------
+
+/// A project's configuration as band reads it now (`.band/config.json` in its checkout, or
+/// band's override), and whether its scripts are approved. An invalid configuration is shown
+/// with `error`, not refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectConfigInfo {
+    pub project: String,
+    /// The configuration file band reads.
+    pub file: String,
+    pub source: ConfigSourceName,
+    /// The setup script, run with `/bin/sh -c` in each new worktree once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<String>,
+    /// The teardown script, run before a worktree is removed once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teardown: Option<String>,
+    pub script_timeout_seconds: u64,
+    /// Globs of files to copy from the checkout into new worktrees (beside `.worktreeinclude`).
+    pub copy_files: Vec<String>,
+    pub defaults: ConfigDefaultsInfo,
+    /// The hash of exactly the scripts: what projects.trust approves. Absent without scripts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scripts_hash: Option<String>,
+    /// The scripts' hash is approved for this project.
+    pub trusted: bool,
+    /// What is wrong with the configuration; new workspaces are made without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigDefaultsInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_branch: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectTrustParams {
+    pub project: String,
+    /// The scripts' hash as shown by projects.config: approved only if the scripts in force
+    /// still have it.
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectConfigSetParams {
+    pub project: String,
+    /// A configuration (the shape of `.band/config.json`) that replaces the repository's for
+    /// this project; null returns to the repository's.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub config: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -157,6 +290,9 @@ pub struct WorkspaceRemoved {
     /// Why the branch was kept, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_kept_because: Option<String>,
+    /// The teardown script, when the project has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teardown: Option<TeardownInfo>,
 }
 
 // ---- files ----------------------------------------------------------------------------------
@@ -586,6 +722,23 @@ pub enum WorkspaceNotice {
     },
     WorkspaceRemoved {
         workspace: WorkspaceInfo,
+    },
+    /// A setup or teardown script started or ended (with its output as far as kept).
+    ScriptRun {
+        run: ScriptRunInfo,
+    },
+    /// Output of a running script: `text` begins at byte `offset` of the run's output (a gap
+    /// means notices were missed: read the run again with workspaces.scripts).
+    ScriptOutput {
+        workspace_id: i64,
+        run_id: i64,
+        offset: u64,
+        text: String,
+    },
+    /// A project's configuration override or approved scripts changed (read it again with
+    /// projects.config).
+    ProjectConfig {
+        project: String,
     },
     /// A layout was set: the global one (heard by every subscriber) or a workspace's.
     Layout {

@@ -13,6 +13,7 @@
 mod chats;
 mod devices;
 mod output;
+mod setup;
 mod terminals;
 mod tunnel;
 
@@ -104,6 +105,27 @@ enum ProjectsCmd {
     List,
     /// Forget a project (its repository is left untouched).
     Remove { name: String },
+    /// Show the project's configuration (.band/config.json, or band's override): scripts,
+    /// copyFiles, defaults, and whether its scripts are approved.
+    Config {
+        project: String,
+        /// Replace the repository's configuration with this JSON file (band's override).
+        #[arg(long, value_name = "FILE")]
+        set: Option<PathBuf>,
+        /// Return to the repository's configuration.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Show the project's setup and teardown scripts, then approve exactly them: they run in its
+    /// workspaces from then on, until they change (as direnv's allow).
+    Trust {
+        project: String,
+        /// Approve only if the scripts still have this hash (what `band projects config` showed).
+        #[arg(long)]
+        hash: Option<String>,
+    },
+    /// Withdraw every approval of the project's scripts.
+    Untrust { project: String },
 }
 
 #[derive(Subcommand)]
@@ -135,6 +157,15 @@ enum WorkspacesCmd {
     Status { workspace: Option<String> },
     /// Unified diff against the merge base with the workspace's base.
     Diff { workspace: Option<String> },
+    /// Run the workspace's setup script (again) and follow its output to its end.
+    Setup { workspace: Option<String> },
+    /// The workspace's setup and teardown runs, and the last one's output.
+    Scripts {
+        workspace: Option<String>,
+        /// Follow a running script's output to its end.
+        #[arg(long)]
+        follow: bool,
+    },
     /// Remove a workspace's worktree; refused with uncommitted or unmerged work unless --force.
     Remove {
         workspace: Option<String>,
@@ -229,6 +260,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             ProjectsCmd::Remove { name } => {
                 out.project_removed(&call.call::<api::ProjectsRemove>(api::ProjectNameParams { name }).await?)
             }
+            ProjectsCmd::Config { project, set, clear } => setup::config(project, set, clear, &call, &out).await,
+            ProjectsCmd::Trust { project, hash } => setup::trust(project, hash, &call, &out).await,
+            ProjectsCmd::Untrust { project } => setup::untrust(project, &call, &out).await,
         },
         Command::Workspaces(cmd) => match cmd {
             WorkspacesCmd::Create { project, branch, base, prompt, agent, model, mode } => {
@@ -249,6 +283,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             WorkspacesCmd::Diff { workspace } => {
                 let workspace = selector(workspace)?;
                 out.diff(&call.call::<api::WorkspacesDiff>(api::WorkspaceParams { workspace }).await?)
+            }
+            WorkspacesCmd::Setup { workspace } => setup::setup(selector(workspace)?, &call, &out).await,
+            WorkspacesCmd::Scripts { workspace, follow } => {
+                setup::scripts(selector(workspace)?, follow, &call, &out).await
             }
             WorkspacesCmd::Remove { workspace, force } => {
                 let workspace = selector(workspace)?;
@@ -303,7 +341,7 @@ pub(crate) fn explain(e: ClientError, client: &Client) -> Failure {
 }
 
 /// What would fix a failure, in the CLI's own terms: its commands and flags.
-fn fix_words(fix: &api::ErrorFix) -> String {
+pub(crate) fn fix_words(fix: &api::ErrorFix) -> String {
     use api::ErrorFix as F;
     match fix {
         F::SeeList { of } => format!("see `band {} list`", of.as_str()),
@@ -326,6 +364,7 @@ fn fix_words(fix: &api::ErrorFix) -> String {
         }
         F::UseMainToken {} => "only the main token (on the machine running band-server) may do that".into(),
         F::NewPairingCode {} => "ask for a new one with `band qr`".into(),
+        F::ApproveScripts { project } => format!("read and approve them with `band projects trust {project}`"),
     }
 }
 

@@ -102,6 +102,10 @@ impl Printer {
                 "{verb} workspace {} {}/{} at {}",
                 w.workspace.id, w.workspace.project, w.workspace.branch, w.workspace.path
             );
+            if let Some(setup) = w.setup.as_ref().map(crate::setup::setup_text).filter(|s| !s.is_empty()) {
+                t.push('\n');
+                t.push_str(&setup);
+            }
             if let Some(c) = &w.chat {
                 t.push_str(&format!(
                     "\nstarted chat {} ({}); follow it with `band chats watch {}`",
@@ -168,7 +172,19 @@ impl Printer {
                 (Some(why), _) => format!("branch {} kept: {why}", w.branch),
                 (None, false) => format!("branch {} kept", w.branch),
             };
-            format!("removed workspace {}/{} ({}); {branch}", w.project, w.branch, w.path)
+            let mut t = format!("removed workspace {}/{} ({}); {branch}", w.project, w.branch, w.path);
+            if let Some(td) = &r.teardown {
+                match (&td.run, &td.notice) {
+                    (Some(run), _) => t.push_str(&format!(
+                        "\nteardown script {}{}",
+                        run.status,
+                        run.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+                    )),
+                    (None, Some(n)) => t.push_str(&format!("\n{n}")),
+                    (None, None) => {}
+                }
+            }
+            t
         })
     }
 }

@@ -137,6 +137,23 @@ pub enum TunnelError {
     Internal(#[source] Source),
 }
 
+/// Errors of the project configuration port. Each names the source (the file, or band's
+/// override) and says what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{source_name}: {what}")]
+    Invalid { source_name: String, what: String },
+    #[error("reading the project's configuration failed: {0}")]
+    Internal(#[source] Source),
+}
+
+/// Errors of the script runner port.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("the script could not be started: {0}")]
+    NotStarted(String),
+}
+
 /// What a use case reports to its caller. Every variant but `Internal` carries a [`Problem`]: the
 /// facts (what was wrong, with which value, and why) and, where there is one, the [`Fix`] — which
 /// each edge words for its own user, since only it knows its commands, flags or buttons.
@@ -262,6 +279,8 @@ pub enum Fix {
     UseMainToken,
     /// The pairing code is wrong, used or expired: ask for a new one.
     NewPairingCode,
+    /// The project's scripts are not approved (or changed since): review and approve them.
+    ApproveScripts { project: String },
 }
 
 impl From<crate::names::NameError> for CoreError {

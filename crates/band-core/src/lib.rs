@@ -13,6 +13,7 @@
 
 mod access;
 mod chat;
+mod config;
 mod env;
 mod error;
 mod files;
@@ -25,9 +26,11 @@ mod tunnel;
 
 pub use access::*;
 pub use chat::*;
-pub use env::{agent_env, terminal_env, tunnel_env};
+pub use config::*;
+pub use env::{ScriptPlace, agent_env, gh_env, script_env, terminal_env, tunnel_env};
 pub use error::{
-    AgentError, CoreError, FileError, Fix, GitError, ListOf, Problem, StoreError, TerminalError, TunnelError,
+    AgentError, ConfigError, CoreError, FileError, Fix, GitError, ListOf, Problem, ScriptError, StoreError,
+    TerminalError, TunnelError,
 };
 pub use files::{DirEntry, EntryKind, FileBytes, Listing, WorkspacePath, human_size, is_git_dir_name};
 pub use model::*;

@@ -74,6 +74,7 @@
 //! instead of all, same CPU time); docs/BENCHMARKS.md has the figures.
 
 mod cli;
+mod copy;
 mod read;
 mod status;
 
@@ -463,6 +464,57 @@ impl GitRepos for Git {
                 Err(error)
             }
         }
+    }
+
+    async fn copy_into_worktree(
+        &self,
+        repo: &Path,
+        worktree: &Path,
+        globs: &[band_core::CopyGlob],
+    ) -> Result<band_core::CopyReport, GitError> {
+        require_absolute(worktree)?;
+        let (dir, globs_owned) = (repo.to_owned(), globs.to_vec());
+        let (root, filters, selection) = blocking(move || {
+            let r = read::open_repo(&dir)?;
+            let root = r.workdir().map(Path::to_owned).unwrap_or(dir);
+            let include = copy::include_patterns(&root);
+            let selection = copy::Selection::new(&root, &globs_owned, &include)?;
+            Ok((root, read::repository_filter_drivers(&r), selection))
+        })
+        .await?;
+        if selection.is_empty() {
+            return Ok(band_core::CopyReport::default());
+        }
+        let list = |ignored: bool| {
+            let mut cmd = self.read_files(&root, &filters).args(["ls-files", "-z", "--others"]);
+            if ignored {
+                cmd = cmd.args(["--ignored", "--exclude-standard"]);
+            }
+            cmd.arg("--")
+        };
+        let split = |out: Vec<u8>| -> Vec<String> {
+            out.split(|b| *b == 0)
+                .filter(|p| !p.is_empty() && !p.ends_with(b"/"))
+                .filter_map(|p| std::str::from_utf8(p).ok().map(str::to_owned))
+                .collect()
+        };
+        let turn = self.heavy_turn().await?;
+        let untracked = split(list(false).run().await.map_err(Failure::refused)?);
+        let ignored: std::collections::HashSet<String> = if selection.wants_ignored() {
+            split(list(true).run().await.map_err(Failure::refused)?).into_iter().collect()
+        } else {
+            Default::default()
+        };
+        drop(turn);
+        let to = worktree.to_owned();
+        blocking(move || {
+            let wanted: Vec<String> = untracked
+                .into_iter()
+                .filter(|p| selection.by_glob(p) || (ignored.contains(p) && selection.by_include(p)))
+                .collect();
+            Ok(copy::copy_all(&root, &to, &wanted))
+        })
+        .await
     }
 
     async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError> {

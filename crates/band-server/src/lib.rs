@@ -38,7 +38,8 @@ use band_api as api;
 use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
 use band_core::services::{
-    ChatPorts, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+    ChatPorts, Chats, Files, Layouts, ProjectSetup, Projects, SetupPorts, Terminals, Tunnels, WorkspaceTeardown,
+    Workspaces,
 };
 use band_core::{AgentKind, agent_env, terminal_env};
 use band_process::Supervisor;
@@ -188,6 +189,7 @@ pub struct Band {
     files: Arc<Files>,
     terminals: Terminals,
     tunnels: Tunnels,
+    setup: ProjectSetup,
     /// What the guard admits besides loopback: the tunnel's host while it runs, LAN names.
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
@@ -303,6 +305,25 @@ impl Band {
                 env,
             },
         );
+        let setup = ProjectSetup::new(
+            workspaces.clone(),
+            SetupPorts {
+                projects: projects_store.clone(),
+                configs: Arc::new(band_adapters::project::JsonConfigs),
+                trust: store.clone(),
+                runs: store.clone(),
+                runner: Arc::new(band_adapters::project::ShellScripts::new(supervisor.clone())),
+                git: git.clone(),
+                events: sink.clone(),
+                background: Arc::new(access::TokioBackground),
+                env: Arc::new(|place: &band_core::ScriptPlace| band_core::script_env(std::env::vars(), place)),
+            },
+        );
+        let stopped =
+            setup.recover().await.map_err(|e| StartError::Config(format!("cannot repair script runs: {e}")))?;
+        if stopped > 0 {
+            tracing::warn!(runs = stopped, "setup or teardown scripts left running by the last run are marked stopped");
+        }
         let local_files = band_files::LocalFiles::new(&config.home)
             .map_err(|e| StartError::Config(format!("cannot resolve band's home {}: {e}", config.home.display())))?;
         let files_port: Arc<dyn WorkspaceFiles> = Arc::new(local_files);
@@ -377,7 +398,8 @@ impl Band {
             files: files.clone(),
             layouts,
             terminals: terminals.clone(),
-            teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone()),
+            teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone(), setup.clone()),
+            setup: setup.clone(),
             tunnels: tunnels.clone(),
             notices: notices.clone(),
             settings: api::SettingsInfo {
@@ -400,6 +422,7 @@ impl Band {
             files,
             terminals,
             tunnels,
+            setup,
             allowed,
             allowed_hosts,
             notices,
@@ -498,8 +521,8 @@ impl Band {
         // transaction and every agent's process group is stopped; every terminal's shell and
         // what it started are killed (their WebSockets end with them).
         // The tunnel too (SECURITY.md R5): its host is refused, then its process group stopped.
-        let (chats, _terminals, _tunnel) =
-            tokio::join!(self.chats.shutdown(), self.terminals.shutdown(), self.tunnels.stop());
+        let (chats, _terminals, _tunnel, ()) =
+            tokio::join!(self.chats.shutdown(), self.terminals.shutdown(), self.tunnels.stop(), self.setup.shutdown());
         if let Err(e) = chats {
             tracing::error!(error = %e, "marking running chats interrupted failed");
         }

@@ -8,6 +8,7 @@ mod files;
 mod layouts;
 mod limits;
 mod races;
+mod scripts;
 mod security;
 mod support;
 mod terminals;

@@ -34,6 +34,7 @@ mod payload;
 mod projects;
 mod queue;
 mod schema;
+mod scripts;
 mod workspaces;
 
 use std::path::{Path, PathBuf};

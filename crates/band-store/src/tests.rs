@@ -382,7 +382,20 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
         .expect("revert and re-apply");
     assert_eq!(
         all,
-        ["audit", "chats", "devices", "events", "layouts", "projects", "queued_messages", "turns", "workspaces"]
+        [
+            "audit",
+            "chats",
+            "devices",
+            "events",
+            "layouts",
+            "project_config_overrides",
+            "project_trust",
+            "projects",
+            "queued_messages",
+            "script_runs",
+            "turns",
+            "workspaces"
+        ]
     );
     assert_eq!(none, Vec::<String>::new(), "down.sql drops every table");
     assert_eq!(again, all);

@@ -25,10 +25,13 @@ mod access;
 mod chats;
 #[path = "contract_layouts.rs"]
 mod layouts;
+#[path = "contract_scripts.rs"]
+mod scripts;
 
 pub use access::*;
 pub use chats::*;
 pub use layouts::*;
+pub use scripts::*;
 
 /// Runs every story, each on a new store made by `fresh`.
 pub async fn all<S, F, Fut>(mut fresh: F)
@@ -90,6 +93,11 @@ where
     missing_devices_are_not_found(&fresh().await).await;
     the_audit_log_pages_newest_first(&fresh().await).await;
     the_audit_log_keeps_only_the_newest_entries(&fresh().await).await;
+
+    approvals_are_per_project_and_hash_and_go_with_the_project(&fresh().await).await;
+    an_override_is_kept_replaced_and_cleared(&fresh().await).await;
+    script_runs_start_running_and_end_as_finished(&fresh().await).await;
+    runs_left_running_are_stopped_and_go_with_their_workspace(&fresh().await).await;
 }
 
 // ---------------------------------------------------------------------------------------------

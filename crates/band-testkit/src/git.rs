@@ -29,6 +29,8 @@ struct State {
     /// (repo, branch) -> divergence, kept when its worktree goes.
     branch_divergence: BTreeMap<(PathBuf, String), Divergence>,
     prunes: usize,
+    /// Each copy asked for: the worktree and the globs.
+    copies: Vec<(PathBuf, Vec<String>)>,
 }
 
 #[derive(Default)]
@@ -94,6 +96,11 @@ impl FakeGit {
     /// Every registered worktree (missing ones included), by path.
     pub fn worktree_paths(&self) -> Vec<PathBuf> {
         self.state().worktrees.keys().cloned().collect()
+    }
+
+    /// Each copy asked for so far: the worktree and the globs.
+    pub fn copies(&self) -> Vec<(PathBuf, Vec<String>)> {
+        self.state().copies.clone()
     }
 
     /// How many times `prune_worktrees` ran.
@@ -229,5 +236,17 @@ impl GitRepos for FakeGit {
         }
         let removed = s.branches.get_mut(repo).is_some_and(|b| b.remove(branch.as_str()));
         if removed { Ok(()) } else { Err(GitError::RefNotFound(branch.to_string())) }
+    }
+
+    /// Records the globs it was asked to copy with; copies nothing (real copies are band-git's).
+    async fn copy_into_worktree(
+        &self,
+        _repo: &Path,
+        worktree: &Path,
+        globs: &[band_core::CopyGlob],
+    ) -> Result<band_core::CopyReport, GitError> {
+        let mut s = self.state();
+        s.copies.push((worktree.to_owned(), globs.iter().map(|g| g.as_str().to_owned()).collect()));
+        Ok(band_core::CopyReport::default())
     }
 }

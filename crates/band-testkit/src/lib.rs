@@ -13,5 +13,6 @@ pub mod git;
 pub mod memory;
 pub mod names;
 pub mod procs;
+pub mod scripts;
 pub mod terminal;
 pub mod tunnel;

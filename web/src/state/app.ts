@@ -3,7 +3,17 @@
 // store; workspace notices keep it live, and a reload after every reconnection covers whatever
 // was missed while away.
 
-import type { ChatInfo, ProjectInfo, QueuedInfo, WhoAmI, WorkspaceInfo, WorkspaceNotice } from "../api/types";
+import type {
+  ChatInfo,
+  ProjectConfigInfo,
+  ProjectInfo,
+  QueuedInfo,
+  ScriptRunInfo,
+  WhoAmI,
+  WorkspaceInfo,
+  WorkspaceNotice,
+} from "../api/types";
+import { appendScriptOutput, upsertScriptRun } from "./scripts";
 import {
   parseGlobalLayout,
   parseWorkspaceLayout,
@@ -28,6 +38,10 @@ export interface AppState {
   globalLayout: GlobalLayout | null;
   /** Who this browser is signed in as (its scope, and its device if paired); null until known. */
   me: WhoAmI | null;
+  /** Setup and teardown runs of the workspaces looked at so far (workspaces.scripts), kept live. */
+  scripts: Record<number, ScriptRunInfo[]>;
+  /** Configurations of the projects looked at so far (projects.config); a change drops one. */
+  configs: Record<string, ProjectConfigInfo>;
 }
 
 export const emptyState: AppState = {
@@ -41,6 +55,8 @@ export const emptyState: AppState = {
   layouts: {},
   globalLayout: null,
   me: null,
+  scripts: {},
+  configs: {},
 };
 
 export type { Scope } from "../api/types";
@@ -81,6 +97,9 @@ export function loaded(
     workspaces: [...workspaces].sort(byBranch),
     chats: byId,
     seen,
+    // Whatever was missed while away is fetched again by whoever shows it.
+    scripts: {},
+    configs: {},
   };
 }
 
@@ -115,6 +134,20 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
       return n.workspaceId == null
         ? setGlobalLayout(s, parseGlobalLayout(n.layout))
         : setWorkspaceLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout));
+    case "script_run":
+      return { ...s, scripts: { ...s.scripts, [n.run.workspaceId]: upsertScriptRun(s.scripts[n.run.workspaceId] ?? [], n.run) } };
+    case "script_output": {
+      const runs = s.scripts[n.workspaceId];
+      if (!runs) return s;
+      const next = appendScriptOutput(runs, n.runId, n.offset, n.text);
+      return next === runs ? s : { ...s, scripts: { ...s.scripts, [n.workspaceId]: next } };
+    }
+    case "project_config": {
+      if (!s.configs[n.project]) return s;
+      const configs = { ...s.configs };
+      delete configs[n.project];
+      return { ...s, configs };
+    }
   }
 }
 

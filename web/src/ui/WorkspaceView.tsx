@@ -17,6 +17,7 @@ import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout
 import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
+import { ScriptsBar } from "./ScriptsBar";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
@@ -90,6 +91,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </button>
         )}
       </header>
+      <ScriptsBar workspace={workspace} />
       {layout ? (
         <Panes workspace={workspace} route={route} narrow={narrow} layout={layout} />
       ) : (

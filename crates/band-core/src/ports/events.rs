@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use crate::chat::{Chat, ChatEvent, QueuedMessage};
+use crate::config::{ScriptRun, ScriptRunId};
 use crate::model::{ChatId, Layout, Project, Workspace, WorkspaceId};
 use crate::names::ProjectName;
 use crate::tunnel::TunnelState;
@@ -38,6 +39,20 @@ pub enum Notice {
     /// A device was revoked or the main token rotated: credentials may have ended, and the
     /// sockets they opened must close.
     AccessChanged,
+    /// A setup or teardown script started or ended (its output is in `run` as far as kept).
+    ScriptRunChanged {
+        project: ProjectName,
+        run: ScriptRun,
+    },
+    /// Output of a running script: `text` starts at byte `offset` of the run's whole output.
+    ScriptOutput {
+        workspace: WorkspaceId,
+        run: ScriptRunId,
+        offset: u64,
+        text: String,
+    },
+    /// A project's configuration override or its approved scripts changed.
+    ProjectConfigChanged(ProjectName),
     /// Something failed where no caller could be told (storing an agent's event...).
     Fault {
         chat: ChatId,

@@ -89,4 +89,16 @@ pub trait GitRepos: Send + Sync {
 
     /// Deletes a local branch, merged or not: the caller has decided.
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError>;
+
+    /// Copies files git does not track from the checkout `repo` into the new `worktree`: those
+    /// matching one of `globs` (`*` within a directory, `**` across them) and the gitignored ones
+    /// matching a pattern of `repo`'s `.worktreeinclude` (gitignore syntax), if it has one.
+    /// Only regular files are copied, never over a file the worktree has, never through a
+    /// symlinked directory of the worktree, never from or into `.git`.
+    async fn copy_into_worktree(
+        &self,
+        repo: &Path,
+        worktree: &Path,
+        globs: &[crate::config::CopyGlob],
+    ) -> Result<crate::config::CopyReport, GitError>;
 }

@@ -8,6 +8,7 @@ mod agent;
 mod events;
 mod files;
 mod git;
+mod project;
 mod store;
 mod terminal;
 mod tunnel;
@@ -17,6 +18,10 @@ pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, Ag
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;
+pub use project::{
+    FinishedRun, ProjectConfigs, ProjectTrustStore, ScriptHandle, ScriptOutput, ScriptRunStore, ScriptRunner,
+    ScriptSpec,
+};
 pub use store::{
     AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
     WorkspaceStore,

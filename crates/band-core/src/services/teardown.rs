@@ -1,10 +1,11 @@
-//! Removing a workspace as a whole: never while an agent works in it, and its chats and
-//! terminals go with its worktree. One use case, so that every edge (API, CLI, dashboard) gets
-//! the same rule.
+//! Removing a workspace as a whole: never while an agent works in it; its teardown script runs
+//! first (when approved), and its chats and terminals go with its worktree. One use case, so
+//! that every edge (API, CLI, dashboard) gets the same rule.
 
 use std::sync::Arc;
 
-use super::{Chats, Terminals, Workspaces};
+use super::setup::TeardownOutcome;
+use super::{Chats, ProjectSetup, Terminals, Workspaces};
 use crate::error::{CoreError, Fix, Problem};
 use crate::model::WorkspaceRemoval;
 
@@ -13,21 +14,24 @@ pub struct WorkspaceTeardown {
     workspaces: Arc<Workspaces>,
     chats: Chats,
     terminals: Terminals,
+    setup: ProjectSetup,
 }
 
 impl WorkspaceTeardown {
-    pub fn new(workspaces: Arc<Workspaces>, chats: Chats, terminals: Terminals) -> Self {
-        Self { workspaces, chats, terminals }
+    pub fn new(workspaces: Arc<Workspaces>, chats: Chats, terminals: Terminals, setup: ProjectSetup) -> Self {
+        Self { workspaces, chats, terminals, setup }
     }
 
     /// Removes the workspace (see [`Workspaces::remove`] for what protects its work), then its
-    /// chats with their logs, then its terminals.
+    /// chats with their logs, then its terminals. Once the removal would not be refused, a
+    /// running setup is stopped and the teardown script runs (when approved); its failure does
+    /// not stop the removal, and what became of it is returned.
     ///
     /// # Errors
     /// `Refused` while one of its chats is working or waiting: stop it first. Nothing is removed
     /// then, and nothing is removed when the worktree's removal is refused.
-    pub async fn remove(&self, selector: &str, force: bool) -> Result<WorkspaceRemoval, CoreError> {
-        let (_, workspace) = self.workspaces.resolve(selector).await?;
+    pub async fn remove(&self, selector: &str, force: bool) -> Result<(WorkspaceRemoval, TeardownOutcome), CoreError> {
+        let (project, workspace) = self.workspaces.resolve(selector).await?;
         let chats = self.chats.list(Some(&workspace.id.0.to_string())).await?;
         if let Some(busy) = chats.iter().find(|c| c.status.busy()) {
             return Err(CoreError::Refused(
@@ -35,6 +39,9 @@ impl WorkspaceTeardown {
                     .fix(Fix::StopChat { chat: busy.id.0 }),
             ));
         }
+        self.workspaces.check_removal(selector, force).await?;
+        let present = !self.workspaces.missing(&workspace).await?;
+        let teardown = self.setup.teardown(&project, &workspace, present).await?;
         // Idle agents still have processes: end them first. A chat whose agent is stopped stays
         // as it was, should the worktree's removal be refused below.
         for chat in &chats {
@@ -47,6 +54,6 @@ impl WorkspaceTeardown {
         }
         // Its shells would be left in a directory that no longer exists.
         self.terminals.kill_workspace(workspace.id).await;
-        Ok(removal)
+        Ok((removal, teardown))
     }
 }

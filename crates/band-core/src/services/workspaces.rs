@@ -350,25 +350,13 @@ impl Workspaces {
             Err(GitError::NotARepository(_) | GitError::NoSuchPath(_)) => Worktree::RepositoryGone,
             Err(e) => return Err(e.into()),
         };
-        if let Worktree::Present = worktree {
-            match self.git.status(&workspace.path).await {
-                Ok(changes) if !changes.is_empty() && !force => {
-                    let shown: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
-                    let more =
-                        if changes.len() > 5 { format!(" and {} more", changes.len() - 5) } else { String::new() };
-                    return Err(CoreError::Refused(
-                        Problem::new(format!(
-                            "workspace '{name}' has {} uncommitted change(s) ({}{more})",
-                            changes.len(),
-                            shown.join(", ")
-                        ))
-                        .fix(Fix::CommitOrForce),
-                    ));
-                }
-                Ok(_) => {}
+        if let Worktree::Present = worktree
+            && let Err(e) = self.refuse_losing_changes(&name, &workspace, force).await
+        {
+            match e {
                 // Gone since git listed it.
-                Err(GitError::WorktreeMissing(_)) => worktree = Worktree::Stale,
-                Err(e) => return Err(e.into()),
+                Refusal::Missing => worktree = Worktree::Stale,
+                Refusal::Error(e) => return Err(e),
             }
         }
         let (branch_deleted, branch_kept_because) = match worktree {
@@ -381,13 +369,7 @@ impl Workspaces {
                 if let Some(ahead) = unmerged.filter(|a| *a > 0)
                     && !force
                 {
-                    return Err(CoreError::Refused(
-                        Problem::new(format!(
-                            "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'",
-                            workspace.branch, workspace.base
-                        ))
-                        .fix(Fix::MergeOrForce),
-                    ));
+                    return Err(unmerged_error(&name, &workspace, ahead));
                 }
                 self.git.remove_worktree(&project.path, &workspace.path, force).await.map_err(|e| match e {
                     GitError::Concurrent => concurrent(&project, "removed"),
@@ -424,6 +406,50 @@ impl Workspaces {
         Ok(WorkspaceRemoval { workspace, project: project.name, branch_deleted, branch_kept_because })
     }
 
+    /// Whether removing the workspace now would be refused, without removing anything: what
+    /// [`Workspaces::remove`] checks first (uncommitted changes, then commits the base lacks,
+    /// unless `force`). A teardown script runs only once this passes.
+    pub async fn check_removal(&self, selector: &str, force: bool) -> Result<(), CoreError> {
+        let (project, workspace) = self.resolve(selector).await?;
+        let name = format!("{}/{}", project.name, workspace.branch);
+        if !self.worktrees_of(&project).await.is_some_and(|l| present(&l, &workspace.path)) {
+            return Ok(());
+        }
+        match self.refuse_losing_changes(&name, &workspace, force).await {
+            Ok(()) | Err(Refusal::Missing) => {}
+            Err(Refusal::Error(e)) => return Err(e),
+        }
+        if force {
+            return Ok(());
+        }
+        match self.git.divergence(&workspace.path, &workspace.base).await {
+            Ok(d) if d.ahead > 0 => Err(unmerged_error(&name, &workspace, d.ahead)),
+            Ok(_) | Err(GitError::RefNotFound(_) | GitError::WorktreeMissing(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Refuses when the worktree has uncommitted changes, unless `force`.
+    async fn refuse_losing_changes(&self, name: &str, workspace: &Workspace, force: bool) -> Result<(), Refusal> {
+        match self.git.status(&workspace.path).await {
+            Ok(changes) if !changes.is_empty() && !force => {
+                let shown: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
+                let more = if changes.len() > 5 { format!(" and {} more", changes.len() - 5) } else { String::new() };
+                Err(Refusal::Error(CoreError::Refused(
+                    Problem::new(format!(
+                        "workspace '{name}' has {} uncommitted change(s) ({}{more})",
+                        changes.len(),
+                        shown.join(", ")
+                    ))
+                    .fix(Fix::CommitOrForce),
+                )))
+            }
+            Ok(_) => Ok(()),
+            Err(GitError::WorktreeMissing(_)) => Err(Refusal::Missing),
+            Err(e) => Err(Refusal::Error(e.into())),
+        }
+    }
+
     /// Deletes the workspace's branch when band created it and the base has all its commits
     /// (`unmerged` is how many it has that the base lacks, `None` when unknown); else says why
     /// it is kept.
@@ -451,6 +477,23 @@ impl Workspaces {
             e => e.into(),
         })
     }
+}
+
+/// Why a check of a worktree's changes did not pass.
+enum Refusal {
+    /// The worktree is gone.
+    Missing,
+    Error(CoreError),
+}
+
+fn unmerged_error(name: &str, workspace: &Workspace, ahead: u32) -> CoreError {
+    CoreError::Refused(
+        Problem::new(format!(
+            "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'",
+            workspace.branch, workspace.base
+        ))
+        .fix(Fix::MergeOrForce),
+    )
 }
 
 fn no_workspace(selector: &str) -> CoreError {

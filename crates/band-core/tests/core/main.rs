@@ -3,5 +3,6 @@
 mod access;
 mod chats;
 mod services;
+mod setup;
 mod terminals;
 mod tunnels;

@@ -348,6 +348,14 @@ impl GitRepos for GatedGit {
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {
         self.fake.delete_branch(repo, branch).await
     }
+    async fn copy_into_worktree(
+        &self,
+        repo: &Path,
+        worktree: &Path,
+        globs: &[CopyGlob],
+    ) -> Result<CopyReport, GitError> {
+        self.fake.copy_into_worktree(repo, worktree, globs).await
+    }
 }
 
 /// One project's worktree changes take turns, in the order they came: while one create is in

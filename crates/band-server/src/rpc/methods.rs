@@ -50,7 +50,23 @@ pub(super) fn projects(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ProjectsList, _, _>(m, |c, _| async move {
         Ok(c.projects.list().await?.iter().map(project_info).collect())
     })?;
-    add::<api::ProjectsRemove, _, _>(m, |c, p| async move { Ok(project_info(&c.projects.remove(&p.name).await?)) })
+    add::<api::ProjectsRemove, _, _>(m, |c, p| async move { Ok(project_info(&c.projects.remove(&p.name).await?)) })?;
+    add::<api::ProjectsConfig, _, _>(m, |c, p| async move { Ok(config_info(&c.setup.view(&p.name).await?)) })?;
+    add::<api::ProjectsTrust, _, _>(
+        m,
+        |c, p| async move { Ok(config_info(&c.setup.trust(&p.project, &p.hash).await?)) },
+    )?;
+    add::<api::ProjectsUntrust, _, _>(m, |c, p| async move { Ok(config_info(&c.setup.untrust(&p.name).await?)) })?;
+    add::<api::ProjectsConfigSet, _, _>(m, |c, p| async move {
+        let document = match p.config {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v @ serde_json::Value::Object(_)) => {
+                Some(serde_json::to_string(&v).map_err(|e| CoreError::Internal(Box::new(e)))?)
+            }
+            Some(_) => return Err(CoreError::InvalidInput("config must be a JSON object, or null".into())),
+        };
+        Ok(config_info(&c.setup.set_override(&p.project, document).await?))
+    })
 }
 
 pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
@@ -58,7 +74,7 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         if p.prompt.is_none() && (p.agent.is_some() || p.model.is_some() || p.mode.is_some()) {
             return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
         }
-        let (ws, created) = c.workspaces.create(&p.project, &p.branch, p.base.as_deref()).await?;
+        let (ws, created, provisioned) = c.setup.create_workspace(&p.project, &p.branch, p.base.as_deref()).await?;
         let chat = match p.prompt {
             None => None,
             Some(prompt) => {
@@ -77,7 +93,8 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             }
         };
         let missing = !created && c.workspaces.missing(&ws).await?;
-        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws, missing), created, chat })
+        let setup = created.then(|| setup_info(&p.project, &provisioned));
+        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws, missing), created, chat, setup })
     })?;
     add::<api::WorkspacesList, _, _>(m, |c, p| async move {
         let list = c.workspaces.list(p.project.as_deref()).await?;
@@ -111,13 +128,21 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         })
     })?;
     add::<api::WorkspacesRemove, _, _>(m, |c, p| async move {
-        let r = c.teardown.remove(&p.workspace, p.force).await?;
+        let (r, teardown) = c.teardown.remove(&p.workspace, p.force).await?;
         Ok(api::WorkspaceRemoved {
             workspace: workspace_info(r.project.as_str(), &r.workspace, false),
             branch_deleted: r.branch_deleted,
             branch_kept_because: r.branch_kept_because,
+            teardown: teardown_info(r.project.as_str(), &teardown),
         })
-    })
+    })?;
+    add::<api::WorkspacesScripts, _, _>(m, |c, p| async move {
+        Ok(c.setup.runs(&p.workspace).await?.iter().map(script_run_info).collect())
+    })?;
+    add::<api::WorkspacesSetup, _, _>(
+        m,
+        |c, p| async move { Ok(script_run_info(&c.setup.run_setup(&p.workspace).await?)) },
+    )
 }
 
 pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {

@@ -37,7 +37,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use band_core::services::{Caller, Chats, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces};
+use band_core::services::{
+    Caller, Chats, Files, Layouts, ProjectSetup, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+};
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -60,6 +62,8 @@ pub struct ApiContext {
     pub layouts: Layouts,
     pub terminals: Terminals,
     pub teardown: WorkspaceTeardown,
+    /// Project configuration, approvals, and setup and teardown scripts.
+    pub setup: ProjectSetup,
     pub tunnels: Tunnels,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
@@ -263,6 +267,7 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
         Fix::PairAgain { scope } => F::PairAgain { scope: convert::scope_info(scope) },
         Fix::UseMainToken => F::UseMainToken {},
         Fix::NewPairingCode => F::NewPairingCode {},
+        Fix::ApproveScripts { project } => F::ApproveScripts { project },
     }
 }
 
