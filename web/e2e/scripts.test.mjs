@@ -1,0 +1,89 @@
+// A project's setup script in the dashboard, in headless Debian Chromium against a real
+// band-server: the repository's .band/config.json has a setup script; a new workspace is made
+// without running it and says why; the user reads the script, approves exactly it and watches its
+// output arrive live. Then a phone sees the same workspace's run and output.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launchChromium, startStack } from "./stack.mjs";
+
+const shots = fileURLToPath(new URL("./screenshots/", import.meta.url));
+mkdirSync(shots, { recursive: true });
+const TIMEOUT = 60_000;
+
+test("approve a setup script and watch its output", { timeout: 120_000 }, async () => {
+  const stack = await startStack({ name: "band-e2e-scripts", scenario: () => [] });
+  const marker = join(stack.root, "setup-ran");
+  mkdirSync(join(stack.repo, ".band"), { recursive: true });
+  writeFileSync(
+    join(stack.repo, ".band/config.json"),
+    JSON.stringify({
+      setup: `echo "step one in $BAND_BRANCH"; sleep 1.5; echo "step two"; echo done > '${marker}'`,
+    }),
+  );
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const exceptions = [];
+    page.on("pageerror", (e) => exceptions.push(String(e)));
+    try {
+      await page.goto(stack.link);
+      await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: TIMEOUT });
+      await page.locator("#project-path").fill(stack.repo);
+      await page.getByRole("button", { name: "Add", exact: true }).click();
+      await page.locator('[data-testid="project-app"]').waitFor();
+
+      await page.getByRole("button", { name: "New workspace in app" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.locator('input[name="branch"]').fill("feat");
+      await dialog.getByRole("button", { name: "Create workspace" }).click();
+      await dialog.waitFor({ state: "detached" });
+
+      // Made, nothing ran, and the page says why.
+      const untrusted = page.locator('[data-testid="scripts-untrusted"]');
+      await untrusted.waitFor({ timeout: TIMEOUT });
+      assert.match(await untrusted.innerText(), /not approved, so they do not run/);
+      assert.throws(() => readFileSync(marker), "an unapproved script ran");
+
+      // Read it, approve exactly it, and watch it run.
+      await page.getByRole("button", { name: "Review scripts" }).click();
+      const review = page.getByRole("dialog", { name: "Scripts of app" });
+      assert.match(await review.locator('[data-testid="review-setup"]').innerText(), /echo "step one in \$BAND_BRANCH"/);
+      await page.screenshot({ path: join(shots, "scripts-review.png") });
+      await review.getByRole("button", { name: "Approve and run setup" }).click();
+      await review.waitFor({ state: "detached" });
+      const output = page.locator('[data-testid="script-output"]');
+      // The first line shows while the script still sleeps: live, not at the end.
+      await output.filter({ hasText: "step one in feat" }).waitFor({ timeout: TIMEOUT });
+      assert.match(await page.locator('[data-testid="script-status"]').innerText(), /Setup running/);
+      assert.doesNotMatch(await output.innerText(), /step two/);
+      await page.screenshot({ path: join(shots, "scripts-running.png") });
+      await page.locator('[data-testid="script-status"]', { hasText: "Setup succeeded" }).waitFor({ timeout: TIMEOUT });
+      await untrusted.waitFor({ state: "detached" });
+      assert.equal(readFileSync(marker, "utf8"), "done\n");
+      await page.getByRole("button", { name: "Output" }).click();
+      assert.match(await output.innerText(), /step one in feat\nstep two/);
+
+      // A phone sees the run and its output too.
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      const p2 = await phone.newPage();
+      await p2.goto(stack.link);
+      await p2.goto(page.url());
+      await p2.locator('[data-testid="script-status"]', { hasText: "Setup succeeded" }).waitFor({ timeout: TIMEOUT });
+      await p2.getByRole("button", { name: "Output" }).tap();
+      await p2.locator('[data-testid="script-output"]', { hasText: "step two" }).waitFor();
+      await p2.screenshot({ path: join(shots, "scripts-phone.png") });
+      assert.deepEqual(exceptions, []);
+    } catch (e) {
+      await page.screenshot({ path: join(shots, "FAILED-scripts.png") }).catch(() => {});
+      throw e;
+    }
+  } finally {
+    await browser.close();
+    await stack.stop();
+  }
+});
