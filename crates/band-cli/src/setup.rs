@@ -96,8 +96,9 @@ pub async fn trust(project: String, hash: Option<String>, call: &Caller<'_>, out
     let Some(current) = shown.scripts_hash.clone() else {
         return Err(Failure(format!("project {project} has no setup or teardown script to approve")));
     };
-    if !out.json {
-        // What is being approved, before it is.
+    // What is being approved, before it is (unless the hash was given: then it was seen
+    // already, and a stale one fails with nothing printed).
+    if !out.json && hash.is_none() {
         println!("{}", config_text(&shown));
     }
     let hash = hash.unwrap_or(current);

@@ -524,3 +524,51 @@ async fn tunnel_start_prints_the_url_alone_and_stop_and_status_report_the_state(
     assert!(msg.contains("unknown tunnel provider 'ngrok'; use one of: cloudflared, cloudflared-named, bore"), "{msg}");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn project_scripts_are_shown_approved_and_followed_from_the_command_line() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    std::fs::create_dir_all(repo.path().join(".band")).expect("mkdir");
+    let config = serde_json::json!({"setup": "echo hello from setup; echo to stderr >&2", "teardown": "echo bye"});
+    std::fs::write(repo.path().join(".band/config.json"), config.to_string()).expect("config");
+    text(&env.band(&["projects", "add", repo.path().to_str().expect("utf-8"), "--name", "app"]).await);
+
+    // Not approved: the workspace is made, and the CLI says why nothing ran and what to run.
+    let out = text(&env.band(&["workspaces", "create", "app", "a"]).await);
+    assert!(out.contains("has not approved its scripts") && out.contains("`band projects trust app`"), "{out}");
+    let shown = text(&env.band(&["projects", "config", "app"]).await);
+    assert!(
+        shown.contains("  | echo hello from setup; echo to stderr >&2") && shown.contains("NOT approved"),
+        "{shown}"
+    );
+    let msg = error(&env.band(&["workspaces", "setup", "app/a"]).await);
+    assert!(msg.contains("are not approved") && msg.contains("band projects trust app"), "{msg}");
+    // A stale hash approves nothing.
+    let msg = error(&env.band(&["projects", "trust", "app", "--hash", "abc"]).await);
+    assert!(msg.contains("changed since they were shown"), "{msg}");
+
+    // trust shows the scripts first, then approves exactly them.
+    let out = text(&env.band(&["projects", "trust", "app"]).await);
+    let (shown, approved) = out.split_once("approved the scripts").expect("approved after showing");
+    assert!(shown.contains("  | echo bye"), "{out}");
+    assert!(approved.contains("of project app (hash "), "{out}");
+    // setup follows the output to the end (stdout and stderr as they came).
+    let out = env.band(&["workspaces", "setup", "app/a"]).await;
+    assert_eq!(text(&out), "hello from setup\nto stderr\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("succeeded"));
+    let runs = env.json(&["workspaces", "scripts", "app/a"]).await;
+    assert_eq!(runs[0]["status"], "succeeded");
+    let removed = text(&env.band(&["workspaces", "remove", "app/a"]).await);
+    assert!(removed.contains("teardown script succeeded"), "{removed}");
+    // Withdrawn: asked again.
+    text(&env.band(&["projects", "untrust", "app"]).await);
+    let view = env.json(&["projects", "config", "app"]).await;
+    assert_eq!(view["trusted"], false);
+    // A bad file for --set is named.
+    let bad = repo.path().join("bad.json");
+    std::fs::write(&bad, "{nope").expect("bad");
+    let msg = error(&env.band(&["projects", "config", "app", "--set", bad.to_str().expect("utf-8")]).await);
+    assert!(msg.contains("bad.json is not valid JSON"), "{msg}");
+    env.stop().await;
+}

@@ -1,7 +1,8 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import type { Agent, Mode } from "../api/types";
 import { useBand } from "../state/band";
 import { errorText } from "../state/errors";
+import { useProjectConfig } from "../state/scripts";
 import { useStore } from "../state/store";
 import { navigate } from "./route";
 import { AgentAndMode } from "./widgets/AgentAndMode";
@@ -18,6 +19,13 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   const [prompt, setPrompt] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The project's configured defaults, once known, until the user picks otherwise.
+  const defaults = useProjectConfig(band, project)?.defaults;
+  useEffect(() => {
+    if (defaults?.agent === "claude-code" || defaults?.agent === "codex") setAgent(defaults.agent);
+    if (defaults?.mode) setMode(defaults.mode);
+    if (defaults?.model) setModel(defaults.model);
+  }, [defaults]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -62,7 +70,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
             name="base"
             value={base}
             onChange={(e) => setBase(e.target.value)}
-            placeholder={info?.defaultBranch ?? "the default branch"}
+            placeholder={defaults?.baseBranch ?? info?.defaultBranch ?? "the default branch"}
             autoComplete="off"
             spellCheck={false}
           />

@@ -245,6 +245,44 @@ impl ProjectSetup {
         Ok(self.config_of(project).await?.ok().flatten().map(|c| c.defaults).unwrap_or_default())
     }
 
+    /// `req` with what it leaves out (agent, model, mode) taken from the defaults of its
+    /// workspace's project configuration; an invalid configuration gives none.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the configuration's default agent is not one band knows.
+    pub async fn with_chat_defaults(&self, mut req: super::CreateChat) -> Result<super::CreateChat, CoreError> {
+        if req.agent.is_some() && req.model.is_some() && req.mode.is_some() {
+            return Ok(req);
+        }
+        let (project, _) = self.inner.workspaces.resolve(&req.workspace).await?;
+        let defaults = self.defaults(&project).await?;
+        if req.agent.is_none()
+            && let Some(id) = &defaults.agent
+        {
+            let Some(kind) = crate::model::AgentKind::parse(id) else {
+                let known: Vec<&str> = crate::model::AgentKind::ALL.iter().map(|k| k.as_str()).collect();
+                return Err(CoreError::InvalidInput(
+                    format!(
+                        "the default agent '{}' of project '{}''s configuration is not an agent band knows ({}); \
+                         name one in the request or fix {CONFIG_FILE}",
+                        crate::names::shown(id),
+                        project.name,
+                        known.join(", ")
+                    )
+                    .into(),
+                ));
+            };
+            req.agent = Some(kind);
+        }
+        if req.model.is_none() {
+            req.model = defaults.model;
+        }
+        if req.mode.is_none() {
+            req.mode = defaults.mode;
+        }
+        Ok(req)
+    }
+
     /// Creates a workspace (see [`Workspaces::create`]); the base defaults to the configuration's
     /// `baseBranch`, then the project's default branch. A workspace band just made gets the
     /// configuration's files copied in and its setup started, when approved.

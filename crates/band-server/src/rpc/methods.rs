@@ -78,16 +78,14 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         let chat = match p.prompt {
             None => None,
             Some(prompt) => {
-                let chat = c
-                    .chats
-                    .create(CreateChat {
-                        workspace: ws.id.0.to_string(),
-                        agent: p.agent.map(agent),
-                        model: p.model.as_deref().map(ModelName::new).transpose()?,
-                        mode: p.mode.map(mode),
-                        ..CreateChat::default()
-                    })
-                    .await?;
+                let req = CreateChat {
+                    workspace: ws.id.0.to_string(),
+                    agent: p.agent.map(agent),
+                    model: p.model.as_deref().map(ModelName::new).transpose()?,
+                    mode: p.mode.map(mode),
+                    ..CreateChat::default()
+                };
+                let chat = c.chats.create(c.setup.with_chat_defaults(req).await?).await?;
                 c.chats.send(chat.id, &prompt).await?;
                 Some(chat_info(&c.chats.get(chat.id).await?))
             }
@@ -155,7 +153,7 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
             name: p.name.as_deref().map(ChatName::new).transpose()?,
             labels: Labels::new(p.labels)?,
         };
-        Ok(chat_info(&c.chats.create(req).await?))
+        Ok(chat_info(&c.chats.create(c.setup.with_chat_defaults(req).await?).await?))
     })?;
     add::<api::ChatsList, _, _>(m, |c, p| async move {
         Ok(c.chats.list(p.workspace.as_deref()).await?.iter().map(chat_info).collect())
