@@ -1,7 +1,8 @@
 // A project's setup script in the dashboard, in headless Debian Chromium against a real
 // band-server: the repository's .band/config.json has a setup script; a new workspace is made
 // without running it and says why; the user reads the script, approves exactly it and watches its
-// output arrive live. Then a phone sees the same workspace's run and output.
+// output arrive live. Then a phone sees the same workspace's run and output. Last, a direct
+// workspace (the checkout itself) is made, marked, and removed without touching the checkout.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -77,6 +78,25 @@ test("approve a setup script and watch its output", { timeout: 120_000 }, async 
       await p2.getByRole("button", { name: "Output" }).tap();
       await p2.locator('[data-testid="script-output"]', { hasText: "step two" }).waitFor();
       await p2.screenshot({ path: join(shots, "scripts-phone.png") });
+
+      // Direct mode: the checkout itself, marked, and removing it leaves the checkout as it was.
+      writeFileSync(join(stack.repo, "scratch.txt"), "uncommitted\n");
+      await page.getByRole("button", { name: "New workspace in app" }).click();
+      const direct = page.getByRole("dialog");
+      await direct.locator('input[name="direct"]').check();
+      assert.equal(await direct.locator('input[name="branch"]').count(), 0, "no branch for a direct workspace");
+      await direct.getByRole("button", { name: "Create workspace" }).click();
+      await direct.waitFor({ state: "detached" });
+      await page.locator('[data-testid="workspace-view"] [data-testid="direct"]').waitFor();
+      assert.match(await page.locator(".ws-sub").innerText(), new RegExp(stack.repo.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+      await page.screenshot({ path: join(shots, "direct-workspace.png") });
+      await page.getByRole("button", { name: "Remove", exact: true }).click();
+      const remove = page.getByRole("dialog");
+      assert.match(await remove.innerText(), /left exactly as they are/);
+      await remove.getByRole("button", { name: "Remove", exact: true }).click();
+      await remove.waitFor({ state: "detached" });
+      assert.equal(readFileSync(join(stack.repo, "scratch.txt"), "utf8"), "uncommitted\n");
+      assert.equal(readFileSync(join(stack.repo, "README.md"), "utf8").startsWith("# app"), true);
       assert.deepEqual(exceptions, []);
     } catch (e) {
       await page.screenshot({ path: join(shots, "FAILED-scripts.png") }).catch(() => {});

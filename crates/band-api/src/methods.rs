@@ -79,7 +79,7 @@ methods! {
         ProjectNameParams => ProjectConfigInfo;
     ProjectsConfigSet = "projects.config.set", control, "Replace the repository's configuration with band's own for this project (checked first), or return to the repository's with null. Its scripts need approving.",
         ProjectConfigSetParams => ProjectConfigInfo;
-    WorkspacesCreate = "workspaces.create", control, "Create a workspace: a git worktree on a new or existing branch. Idempotent.",
+    WorkspacesCreate = "workspaces.create", control, "Create a workspace: a git worktree on a new or existing branch, or (direct) the project's own checkout. Idempotent.",
         WorkspacesCreateParams => WorkspaceCreated;
     WorkspacesList = "workspaces.list", read, "List workspaces, of one project or of all.",
         WorkspacesListParams => Vec<WorkspaceInfo>;

@@ -56,13 +56,23 @@ pub struct WorkspaceInfo {
     /// workspace can only be removed. Absent means false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub missing: bool,
+    /// The project's own checkout rather than a worktree of band's (direct mode): removing it
+    /// only forgets it, never touching the checkout. Absent means false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkspacesCreateParams {
     pub project: String,
-    pub branch: String,
+    /// The branch of a new worktree; required unless `direct`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// A workspace that is the project's own checkout, on the branch it has checked out (no
+    /// worktree, no branch, no setup script); at most one per project. Not with `branch`/`base`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
     /// Defaults to the project's default branch. Ignored when the workspace exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,

@@ -133,9 +133,15 @@ enum WorkspacesCmd {
     /// Create a worktree on BRANCH (new from --base, default the project's default branch).
     Create {
         project: String,
-        branch: String,
-        #[arg(long)]
+        /// The new worktree's branch (new from --base, or existing).
+        #[arg(required_unless_present = "direct")]
+        branch: Option<String>,
+        #[arg(long, conflicts_with = "direct")]
         base: Option<String>,
+        /// Work in the project's own checkout (on the branch it has checked out) instead of a new
+        /// worktree; removing the workspace never touches the checkout.
+        #[arg(long, conflicts_with = "branch")]
+        direct: bool,
         /// Start a chat in the new workspace with this first message.
         #[arg(long)]
         prompt: Option<String>,
@@ -265,8 +271,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             ProjectsCmd::Untrust { project } => setup::untrust(project, &call, &out).await,
         },
         Command::Workspaces(cmd) => match cmd {
-            WorkspacesCmd::Create { project, branch, base, prompt, agent, model, mode } => {
-                let params = api::WorkspacesCreateParams { project, branch, base, prompt, agent, model, mode };
+            WorkspacesCmd::Create { project, branch, base, direct, prompt, agent, model, mode } => {
+                let params = api::WorkspacesCreateParams { project, branch, direct, base, prompt, agent, model, mode };
                 out.workspace_created(&call.call::<api::WorkspacesCreate>(params).await?)
             }
             WorkspacesCmd::List { project } => {

@@ -102,6 +102,12 @@ impl Printer {
                 "{verb} workspace {} {}/{} at {}",
                 w.workspace.id, w.workspace.project, w.workspace.branch, w.workspace.path
             );
+            if w.workspace.direct {
+                t.push_str(
+                    "
+direct: the agent works in the project's checkout itself; removing the workspace never touches it",
+                );
+            }
             if let Some(setup) = w.setup.as_ref().map(crate::setup::setup_text).filter(|s| !s.is_empty()) {
                 t.push('\n');
                 t.push_str(&setup);
@@ -125,7 +131,11 @@ impl Printer {
                 &["ID", "WORKSPACE", "BASE", "PATH"],
                 list.iter()
                     .map(|w| {
-                        let path = if w.missing { format!("{} (missing)", w.path) } else { w.path.clone() };
+                        let path = match (w.missing, w.direct) {
+                            (true, _) => format!("{} (missing)", w.path),
+                            (false, true) => format!("{} (direct: the checkout)", w.path),
+                            (false, false) => w.path.clone(),
+                        };
                         vec![w.id.to_string(), format!("{}/{}", w.project, w.branch), w.base.clone(), path]
                     })
                     .collect(),
@@ -136,6 +146,9 @@ impl Printer {
     pub fn workspace(&self, w: &api::WorkspaceInfo) -> Result<(), Failure> {
         self.show(w, || {
             let mut t = format!("{} {}/{} (base {}) at {}", w.id, w.project, w.branch, w.base, w.path);
+            if w.direct {
+                t.push_str(" (direct: the project's checkout itself)");
+            }
             if w.missing {
                 t.push_str(&format!(
                     "\nits worktree is missing; remove the workspace with `band workspaces remove {}`",

@@ -572,3 +572,24 @@ async fn project_scripts_are_shown_approved_and_followed_from_the_command_line()
     assert!(msg.contains("bad.json is not valid JSON"), "{msg}");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_workspace_from_the_command_line_is_marked_and_removing_it_leaves_the_checkout() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    text(&env.band(&["projects", "add", repo.path().to_str().expect("utf-8")]).await);
+    let out = text(&env.band(&["workspaces", "create", "app", "--direct"]).await);
+    assert!(out.contains(&format!("app/main at {}", repo.path().display())) && out.contains("direct:"), "{out}");
+    let list = text(&env.band(&["workspaces", "list"]).await);
+    assert!(list.contains("(direct: the checkout)"), "{list}");
+    // Inside the checkout, the workspace argument may be left out.
+    std::fs::write(repo.path().join("wip.txt"), "mine\n").expect("write");
+    let status = text(&env.band_in(repo.path(), &["workspaces", "status"]).await);
+    assert!(status.contains("untracked    wip.txt"), "{status}");
+    let msg = error(&env.band(&["workspaces", "create", "app", "x", "--direct"]).await);
+    assert!(msg.contains("--direct") && msg.contains("cannot be used with"), "{msg}");
+    let removed = text(&env.band(&["workspaces", "remove", "app/main"]).await);
+    assert!(removed.contains("never touches"), "{removed}");
+    assert_eq!(std::fs::read_to_string(repo.path().join("wip.txt")).expect("kept"), "mine\n");
+    env.stop().await;
+}

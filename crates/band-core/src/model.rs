@@ -46,6 +46,9 @@ pub struct Workspace {
     /// Whether band created the branch (and so may delete it once merged).
     pub branch_created: bool,
     pub created_at: Millis,
+    /// The project's own checkout rather than a worktree of band's (direct mode): removing it
+    /// only forgets it; git is never touched.
+    pub direct: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +58,7 @@ pub struct NewWorkspace {
     pub base: GitRef,
     pub path: PathBuf,
     pub branch_created: bool,
+    pub direct: bool,
 }
 
 /// A workspace as listed: its record, its project's name, and whether its worktree is gone.

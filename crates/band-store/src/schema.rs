@@ -20,6 +20,7 @@ diesel::table! {
         path -> Text,
         branch_created -> Bool,
         created_at -> BigInt,
+        direct -> Bool,
     }
 }
 

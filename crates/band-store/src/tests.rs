@@ -182,6 +182,7 @@ async fn workspace(store: &SqliteStore) -> band_core::Workspace {
             base: band_core::GitRef::new("main").expect("valid"),
             path: "/wt/feat".into(),
             branch_created: true,
+            direct: false,
         })
         .await
         .expect("workspace")

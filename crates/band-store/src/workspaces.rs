@@ -21,6 +21,7 @@ struct WorkspaceRow {
     path: String,
     branch_created: bool,
     created_at: i64,
+    direct: bool,
 }
 
 #[derive(Insertable)]
@@ -32,6 +33,7 @@ struct NewWorkspaceRow {
     path: String,
     branch_created: bool,
     created_at: i64,
+    direct: bool,
 }
 
 impl TryFrom<WorkspaceRow> for Workspace {
@@ -46,6 +48,7 @@ impl TryFrom<WorkspaceRow> for Workspace {
             path: PathBuf::from(row.path),
             branch_created: row.branch_created,
             created_at: row.created_at,
+            direct: row.direct,
         })
     }
 }
@@ -64,6 +67,7 @@ impl WorkspaceStore for SqliteStore {
             path: path_text(&new.path)?,
             branch_created: new.branch_created,
             created_at: now(),
+            direct: new.direct,
         };
         self.write(move |conn| {
             diesel::insert_into(workspaces::table)

@@ -202,8 +202,9 @@ pub async fn workspaces_get_distinct_ids_and_creation_times<S: ProjectStore + Wo
             project_id: app.id,
             branch: branch("fix"),
             base: git_ref("origin/main~2"),
-            path: "/wt/app/fix".into(),
+            path: "/repos/app".into(),
             branch_created: false,
+            direct: true,
         })
         .await);
     let after = now();
@@ -213,6 +214,9 @@ pub async fn workspaces_get_distinct_ids_and_creation_times<S: ProjectStore + Wo
     assert_eq!(created.branch.as_str(), "feat/login");
     assert_eq!(created.base.as_str(), "main");
     assert_eq!(created.path, PathBuf::from("/wt/app/feat-login"));
+    assert!(!created.direct);
+    assert!(existing.direct, "a direct workspace is kept as one");
+    assert!(ok(store.workspace_by_id(existing.id).await).direct);
     assert!(created.branch_created);
     assert_eq!(existing.base.as_str(), "origin/main~2");
     assert!(!existing.branch_created, "branch_created is stored as given");
@@ -408,5 +412,6 @@ fn new_workspace(project: ProjectId, branch_name: &str, path: &str) -> NewWorksp
         base: git_ref("main"),
         path: path.into(),
         branch_created: true,
+        direct: false,
     }
 }

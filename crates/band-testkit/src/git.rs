@@ -162,8 +162,13 @@ impl GitRepos for FakeGit {
         if !s.repos.contains_key(repo) {
             return Err(GitError::NotARepository(repo.to_owned()));
         }
-        let mut out =
-            vec![WorktreeInfo { path: repo.to_owned(), branch: None, is_main: true, missing: false, locked: false }];
+        let mut out = vec![WorktreeInfo {
+            path: repo.to_owned(),
+            branch: s.repos.get(repo).map(|r| r.default_branch.to_string()),
+            is_main: true,
+            missing: false,
+            locked: false,
+        }];
         for (path, w) in &s.worktrees {
             if w.repo == repo {
                 out.push(WorktreeInfo {

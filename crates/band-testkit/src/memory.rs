@@ -202,6 +202,7 @@ impl WorkspaceStore for MemoryStore {
             path: new.path,
             branch_created: new.branch_created,
             created_at: now(),
+            direct: new.direct,
         };
         state.workspaces.insert(workspace.id.0, workspace.clone());
         Ok(workspace)

@@ -467,7 +467,7 @@ export interface Methods {
     result: ProjectConfigInfo;
   };
   /**
-   * Create a workspace: a git worktree on a new or existing branch. Idempotent.
+   * Create a workspace: a git worktree on a new or existing branch, or (direct) the project's own checkout. Idempotent.
    */
   "workspaces.create": {
     params: {
@@ -479,7 +479,15 @@ export interface Methods {
        * Defaults to the project's default branch. Ignored when the workspace exists.
        */
       base?: string | null;
-      branch: string;
+      /**
+       * The branch of a new worktree; required unless `direct`.
+       */
+      branch?: string | null;
+      /**
+       * A workspace that is the project's own checkout, on the branch it has checked out (no
+       * worktree, no branch, no setup script); at most one per project. Not with `branch`/`base`.
+       */
+      direct?: boolean;
       /**
        * The chat's permission mode (with `prompt`; default ask).
        */
@@ -1170,6 +1178,11 @@ export interface WorkspaceCreated {
    */
   created: boolean;
   createdAt: number;
+  /**
+   * The project's own checkout rather than a worktree of band's (direct mode): removing it
+   * only forgets it, never touching the checkout. Absent means false.
+   */
+  direct?: boolean;
   id: number;
   /**
    * Its worktree is gone (deleted by hand, or band stopped in the middle of removing it): the
@@ -1300,6 +1313,11 @@ export interface WorkspaceInfo {
    */
   branchCreated: boolean;
   createdAt: number;
+  /**
+   * The project's own checkout rather than a worktree of band's (direct mode): removing it
+   * only forgets it, never touching the checkout. Absent means false.
+   */
+  direct?: boolean;
   id: number;
   /**
    * Its worktree is gone (deleted by hand, or band stopped in the middle of removing it): the
@@ -2237,7 +2255,15 @@ export interface WorkspacesCreateParams {
    * Defaults to the project's default branch. Ignored when the workspace exists.
    */
   base?: string | null;
-  branch: string;
+  /**
+   * The branch of a new worktree; required unless `direct`.
+   */
+  branch?: string | null;
+  /**
+   * A workspace that is the project's own checkout, on the branch it has checked out (no
+   * worktree, no branch, no setup script); at most one per project. Not with `branch`/`base`.
+   */
+  direct?: boolean;
   /**
    * The chat's permission mode (with `prompt`; default ask).
    */

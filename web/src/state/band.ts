@@ -213,7 +213,10 @@ export class Band {
 
   async createWorkspace(params: {
     project: string;
-    branch: string;
+    /** The new worktree's branch; none with `direct`. */
+    branch?: string;
+    /** The project's own checkout instead of a new worktree. */
+    direct?: boolean;
     base?: string;
     prompt?: string;
     agent?: Agent;

@@ -17,6 +17,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   const [mode, setMode] = useState<Mode>("ask");
   const [model, setModel] = useState("");
   const [prompt, setPrompt] = useState("");
+  const [direct, setDirect] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // The project's configured defaults, once known, until the user picks otherwise.
@@ -34,8 +35,9 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
     try {
       const created = await band.createWorkspace({
         project,
-        branch: branch.trim(),
-        base: base.trim() || undefined,
+        branch: direct ? undefined : branch.trim(),
+        direct: direct || undefined,
+        base: direct ? undefined : base.trim() || undefined,
         prompt: prompt.trim() || undefined,
         agent: prompt.trim() ? agent : undefined,
         mode: prompt.trim() ? mode : undefined,
@@ -52,29 +54,40 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   return (
     <Modal title={`New workspace in ${project}`} onClose={onClose}>
       <form className="form" onSubmit={submit}>
-        <label>
-          Branch
-          <input
-            name="branch"
-            value={branch}
-            onChange={(e) => setBranch(e.target.value)}
-            placeholder="fix-login"
-            required
-            autoComplete="off"
-            spellCheck={false}
-          />
+        <label className="check">
+          <input type="checkbox" name="direct" checked={direct} onChange={(e) => setDirect(e.target.checked)} />
+          <span>
+            Work in the checkout itself (direct): no new worktree or branch; the agent changes{" "}
+            {info?.path ?? "the checkout"} directly, and removing the workspace never touches it
+          </span>
         </label>
-        <label>
-          Base
-          <input
-            name="base"
-            value={base}
-            onChange={(e) => setBase(e.target.value)}
-            placeholder={defaults?.baseBranch ?? info?.defaultBranch ?? "the default branch"}
-            autoComplete="off"
-            spellCheck={false}
-          />
-        </label>
+        {!direct && (
+          <>
+            <label>
+              Branch
+              <input
+                name="branch"
+                value={branch}
+                onChange={(e) => setBranch(e.target.value)}
+                placeholder="fix-login"
+                required
+                autoComplete="off"
+                spellCheck={false}
+              />
+            </label>
+            <label>
+              Base
+              <input
+                name="base"
+                value={base}
+                onChange={(e) => setBase(e.target.value)}
+                placeholder={defaults?.baseBranch ?? info?.defaultBranch ?? "the default branch"}
+                autoComplete="off"
+                spellCheck={false}
+              />
+            </label>
+          </>
+        )}
         <label>
           First prompt (optional: starts a chat)
           <textarea name="prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} />
@@ -93,7 +106,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
           <button type="button" className="secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy || !branch.trim()}>
+          <button type="submit" className="primary" disabled={busy || (!direct && !branch.trim())}>
             {busy ? "Creating…" : "Create workspace"}
           </button>
         </div>

@@ -27,8 +27,10 @@ export function ScriptsBar({ workspace }: { workspace: WorkspaceInfo }) {
   const [error, setError] = useState<string | null>(null);
   const last = runs?.[runs.length - 1];
   const approval = needsApproval(config);
-  if (!config || (!config.error && !approval && !last)) return null;
-  const shown = last && (open === last.id || last.status === "running" || (open === null && last.status !== "succeeded"));
+  // A direct workspace is the checkout: scripts are for worktrees band makes.
+  if (workspace.direct || !config || (!config.error && !approval && !last)) return null;
+  const shown =
+    last && (open === last.id || last.status === "running" || (open === null && last.status !== "succeeded"));
 
   const again = async () => {
     setError(null);
@@ -49,8 +51,8 @@ export function ScriptsBar({ workspace }: { workspace: WorkspaceInfo }) {
       {approval && (
         <p className="scripts-line warn" data-testid="scripts-untrusted">
           <span className="grow">
-            The scripts of {workspace.project} are not approved, so they do not run: band runs a repository's scripts only
-            once you have read and approved them.
+            The scripts of {workspace.project} are not approved, so they do not run: band runs a repository's scripts
+            only once you have read and approved them.
           </span>
           {control && (
             <button type="button" className="secondary" onClick={() => setReviewing(true)}>
@@ -61,14 +63,21 @@ export function ScriptsBar({ workspace }: { workspace: WorkspaceInfo }) {
       )}
       {last && (
         <div className="scripts-line">
-          <span className={`chip chip-${last.status === "succeeded" ? "completed" : last.status === "running" ? "" : "failed"}`}>
+          <span
+            className={`chip chip-${last.status === "succeeded" ? "completed" : last.status === "running" ? "" : "failed"}`}
+          >
             {last.kind}
           </span>
           <span className="grow" data-testid="script-status">
             {last.kind === "setup" ? "Setup" : "Teardown"} {STATUS[last.status]}
             {last.error ? `: ${last.error}` : ""}
           </span>
-          <button type="button" className="secondary" onClick={() => setOpen(shown ? -1 : last.id)} aria-expanded={!!shown}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => setOpen(shown ? -1 : last.id)}
+            aria-expanded={!!shown}
+          >
             {shown ? "Hide output" : "Output"}
           </button>
           {control && config.setup && config.trusted && last.status !== "running" && (
@@ -96,19 +105,21 @@ export function ScriptsBar({ workspace }: { workspace: WorkspaceInfo }) {
           {error}
         </p>
       )}
-      {reviewing && (
-        <ReviewScripts
-          config={config}
-          workspace={workspace}
-          onClose={() => setReviewing(false)}
-        />
-      )}
+      {reviewing && <ReviewScripts config={config} workspace={workspace} onClose={() => setReviewing(false)} />}
     </section>
   );
 }
 
 /** The scripts as they are, then an approval of exactly them (their hash). */
-function ReviewScripts({ config, workspace, onClose }: { config: ProjectConfigInfo; workspace: WorkspaceInfo; onClose(): void }) {
+function ReviewScripts({
+  config,
+  workspace,
+  onClose,
+}: {
+  config: ProjectConfigInfo;
+  workspace: WorkspaceInfo;
+  onClose(): void;
+}) {
   const band = useBand();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -133,20 +144,24 @@ function ReviewScripts({ config, workspace, onClose }: { config: ProjectConfigIn
       <div className="form">
         <p className="small">
           From <code>{config.file}</code>
-          {config.source === "override" ? " (band's override)" : ""}. They run with <code>/bin/sh</code> in each workspace,
-          with your permissions, for at most {config.scriptTimeoutSeconds} s. Approve them only if you trust them; a change
-          to either asks again.
+          {config.source === "override" ? " (band's override)" : ""}. They run with <code>/bin/sh</code> in each
+          workspace, with your permissions, for at most {config.scriptTimeoutSeconds} s. Approve them only if you trust
+          them; a change to either asks again.
         </p>
         {config.setup && (
           <>
             <h3 className="small">Setup (in each new workspace)</h3>
-            <pre className="script-output" data-testid="review-setup">{config.setup}</pre>
+            <pre className="script-output" data-testid="review-setup">
+              {config.setup}
+            </pre>
           </>
         )}
         {config.teardown && (
           <>
             <h3 className="small">Teardown (before a workspace is removed)</h3>
-            <pre className="script-output" data-testid="review-teardown">{config.teardown}</pre>
+            <pre className="script-output" data-testid="review-teardown">
+              {config.teardown}
+            </pre>
           </>
         )}
         <p className="muted small">Hash {config.scriptsHash}</p>

@@ -61,6 +61,11 @@ export function Sidebar({ selected }: { selected: number | null }) {
                       onClick={() => navigate({ workspace: w.id, tab: "chat", chat: null })}
                     >
                       <span className="branch">{w.branch}</span>
+                      {w.direct && (
+                        <span className="badge badge-direct" title="The project's own checkout, not a worktree of band's">
+                          direct
+                        </span>
+                      )}
                       {w.missing && (
                         <span className="badge badge-failed" title="Its worktree is gone: remove the workspace">
                           missing

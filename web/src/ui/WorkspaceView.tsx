@@ -65,6 +65,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
         <div className="ws-title">
           <h1>
             <span className="muted">{workspace.project} /</span> {workspace.branch}
+            {workspace.direct && (
+              <span className="badge badge-direct" data-testid="direct" title="The project's own checkout, not a worktree">
+                direct
+              </span>
+            )}
           </h1>
           <div className="ws-sub muted small" title={workspace.path}>
             from {workspace.base} · {workspace.path}
@@ -263,10 +268,17 @@ export function RemoveWorkspace({ workspace, onClose }: { workspace: WorkspaceIn
   return (
     <Modal title={`Remove ${workspace.branch}?`} onClose={onClose}>
       <form className="form" onSubmit={submit}>
-        <p>
-          This removes the worktree at <code>{workspace.path}</code>
-          {working ? " and stops the agents working in it" : ""}. A branch with unmerged commits is kept.
-        </p>
+        {workspace.direct ? (
+          <p>
+            This forgets the workspace{working ? " and stops the agents working in it" : ""}. It is the project's own
+            checkout: <code>{workspace.path}</code>, its files and its branch are left exactly as they are.
+          </p>
+        ) : (
+          <p>
+            This removes the worktree at <code>{workspace.path}</code>
+            {working ? " and stops the agents working in it" : ""}. A branch with unmerged commits is kept.
+          </p>
+        )}
         {refusal !== null && (
           <>
             <p className="error" role="alert" data-testid="refusal">

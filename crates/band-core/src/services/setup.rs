@@ -453,6 +453,15 @@ impl ProjectSetup {
     /// invalid or has no setup script; `Conflict` while a script of the workspace runs.
     pub async fn run_setup(&self, selector: &str) -> Result<ScriptRun, CoreError> {
         let (project, workspace) = self.inner.workspaces.resolve(selector).await?;
+        if workspace.direct {
+            return Err(CoreError::InvalidInput(
+                format!(
+                    "workspace '{}/{}' is direct (the project's own checkout): setup scripts run only in worktrees band makes",
+                    project.name, workspace.branch
+                )
+                .into(),
+            ));
+        }
         let config = match self.config_of(&project).await? {
             Ok(Some(c)) if c.setup.is_some() => c,
             Ok(_) => {

@@ -40,7 +40,8 @@ impl WorkspaceTeardown {
             ));
         }
         self.workspaces.check_removal(selector, force).await?;
-        let present = !self.workspaces.missing(&workspace).await?;
+        // A direct workspace is the checkout: its scripts are for worktrees band made.
+        let present = !workspace.direct && !self.workspaces.missing(&workspace).await?;
         let teardown = self.setup.teardown(&project, &workspace, present).await?;
         // Idle agents still have processes: end them first. A chat whose agent is stopped stays
         // as it was, should the worktree's removal be refused below.

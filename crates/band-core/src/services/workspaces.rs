@@ -122,6 +122,7 @@ impl Workspaces {
             base,
             path: path.clone(),
             branch_created: created,
+            direct: false,
         };
         match self.store.insert_workspace(new).await {
             Ok(ws) => {
@@ -139,6 +140,65 @@ impl Workspaces {
         }
     }
 
+    /// A direct workspace: the project's own checkout, on whatever branch it has checked out,
+    /// measured against the project's default branch. band makes no worktree and no branch for
+    /// it, and removing it only forgets it. Idempotent: a project has at most one, returned with
+    /// `false` when it exists.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown project or a checkout that is gone; `InvalidInput` when the
+    /// checkout's HEAD is detached; `Conflict` when another workspace of the project is on the
+    /// checkout's branch.
+    pub async fn create_direct(&self, project: &str) -> Result<(Workspace, bool), CoreError> {
+        let project = self.project(project).await?;
+        let _turn = self.turns.lock(project.id).await;
+        let records = self.store.list_workspaces(Some(project.id)).await?;
+        if let Some(existing) = records.iter().find(|w| w.direct) {
+            return Ok((existing.clone(), false));
+        }
+        let listed = match self.git.worktrees(&project.path).await {
+            Ok(l) => l,
+            Err(GitError::NotARepository(_) | GitError::NoSuchPath(_)) => {
+                return Err(CoreError::NotFound(
+                    format!("the checkout of project '{}' at {} is gone", project.name, project.path.display()).into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(head) = listed.iter().find(|w| w.is_main).and_then(|w| w.branch.as_deref()) else {
+            return Err(CoreError::InvalidInput(
+                format!(
+                    "the checkout of project '{}' at {} has no branch checked out (a detached HEAD); check one out there first",
+                    project.name,
+                    project.path.display()
+                )
+                .into(),
+            ));
+        };
+        let branch = BranchName::new(head)?;
+        if let Some(other) = records.iter().find(|w| w.branch == branch) {
+            return Err(CoreError::Conflict(
+                format!(
+                    "workspace '{}/{branch}' (at {}) is already on branch '{branch}', which the checkout has checked out now",
+                    project.name,
+                    other.path.display()
+                )
+                .into(),
+            ));
+        }
+        let new = NewWorkspace {
+            project_id: project.id,
+            branch,
+            base: project.default_branch.clone().into(),
+            path: project.path.clone(),
+            branch_created: false,
+            direct: true,
+        };
+        let ws = self.store.insert_workspace(new).await?;
+        self.events.publish(Notice::WorkspaceCreated { project: project.name.clone(), workspace: ws.clone() });
+        Ok((ws, true))
+    }
+
     /// Records a worktree band laid out but does not list. Who made its branch is not known, so
     /// the branch counts as existing before the workspace: removing it never deletes the branch.
     async fn adopt(
@@ -148,7 +208,14 @@ impl Workspaces {
         base: GitRef,
         path: PathBuf,
     ) -> Result<Workspace, CoreError> {
-        let new = NewWorkspace { project_id: project.id, branch: branch.clone(), base, path, branch_created: false };
+        let new = NewWorkspace {
+            project_id: project.id,
+            branch: branch.clone(),
+            base,
+            path,
+            branch_created: false,
+            direct: false,
+        };
         let ws = self.store.insert_workspace(new).await?;
         self.events.publish(Notice::WorkspaceCreated { project: project.name.clone(), workspace: ws.clone() });
         Ok(ws)
@@ -340,6 +407,22 @@ impl Workspaces {
             Err(StoreError::NotFound(_)) => return Err(no_workspace(selector)),
             Err(e) => return Err(e.into()),
         };
+        if workspace.direct {
+            // The project's own checkout: forgotten, never touched.
+            self.store.delete_workspace(workspace.id).await?;
+            self.events
+                .publish(Notice::WorkspaceRemoved { project: project.name.clone(), workspace: workspace.clone() });
+            let why = format!(
+                "a direct workspace is the project's checkout ({}), which band never touches",
+                project.path.display()
+            );
+            return Ok(WorkspaceRemoval {
+                workspace,
+                project: project.name,
+                branch_deleted: false,
+                branch_kept_because: Some(why),
+            });
+        }
         let name = format!("{}/{}", project.name, workspace.branch);
         let mut worktree = match self.git.worktrees(&project.path).await {
             Ok(list) => match list.iter().find(|w| !w.is_main && w.path == workspace.path) {
@@ -412,7 +495,7 @@ impl Workspaces {
     pub async fn check_removal(&self, selector: &str, force: bool) -> Result<(), CoreError> {
         let (project, workspace) = self.resolve(selector).await?;
         let name = format!("{}/{}", project.name, workspace.branch);
-        if !self.worktrees_of(&project).await.is_some_and(|l| present(&l, &workspace.path)) {
+        if workspace.direct || !self.worktrees_of(&project).await.is_some_and(|l| present(&l, &workspace.path)) {
             return Ok(());
         }
         match self.refuse_losing_changes(&name, &workspace, force).await {
@@ -501,8 +584,10 @@ fn no_workspace(selector: &str) -> CoreError {
 }
 
 /// Whether git lists a worktree at `path` whose directory is there.
+/// Whether git lists a worktree at `path` whose directory is there (the main one counts: a
+/// direct workspace is the checkout).
 fn present(listed: &[WorktreeInfo], path: &Path) -> bool {
-    listed.iter().any(|w| !w.is_main && !w.missing && w.path == path)
+    listed.iter().any(|w| !w.missing && w.path == path)
 }
 
 /// Whether `w` is a worktree band laid out for `branch` at `path` and may adopt: on that branch,

@@ -30,6 +30,7 @@ pub fn workspace_info(project: &str, w: &Workspace, missing: bool) -> api::Works
         path: w.path.display().to_string(),
         branch_created: w.branch_created,
         created_at: w.created_at,
+        direct: w.direct,
     }
 }
 

@@ -74,7 +74,24 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         if p.prompt.is_none() && (p.agent.is_some() || p.model.is_some() || p.mode.is_some()) {
             return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
         }
-        let (ws, created, provisioned) = c.setup.create_workspace(&p.project, &p.branch, p.base.as_deref()).await?;
+        let (ws, created, provisioned) = match (p.direct, p.branch.as_deref()) {
+            (true, None) if p.base.is_none() => {
+                let (ws, created) = c.workspaces.create_direct(&p.project).await?;
+                (ws, created, band_core::Provisioned::skipped())
+            }
+            (true, _) => {
+                return Err(CoreError::InvalidInput(
+                    "a direct workspace is the checkout on the branch it has checked out: give no branch or base with direct"
+                        .into(),
+                ));
+            }
+            (false, Some(branch)) => c.setup.create_workspace(&p.project, branch, p.base.as_deref()).await?,
+            (false, None) => {
+                return Err(CoreError::InvalidInput(
+                    "give the new workspace's branch, or direct: true to work in the project's checkout".into(),
+                ));
+            }
+        };
         let chat = match p.prompt {
             None => None,
             Some(prompt) => {

@@ -1,0 +1,3 @@
+-- A direct workspace is the project's own checkout (no worktree of band's): removing it only
+-- forgets it. At most one per project (its path is the checkout's, and paths are unique).
+ALTER TABLE workspaces ADD COLUMN direct BOOLEAN NOT NULL DEFAULT 0;
