@@ -49,6 +49,9 @@ pub struct Workspace {
     /// The project's own checkout rather than a worktree of band's (direct mode): removing it
     /// only forgets it; git is never touched.
     pub direct: bool,
+    /// When it was archived: its worktree was removed, its branch and chats kept, until it is
+    /// restored.
+    pub archived_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,6 +21,7 @@ diesel::table! {
         branch_created -> Bool,
         created_at -> BigInt,
         direct -> Bool,
+        archived_at -> Nullable<BigInt>,
     }
 }
 

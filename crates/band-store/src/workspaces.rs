@@ -22,6 +22,7 @@ struct WorkspaceRow {
     branch_created: bool,
     created_at: i64,
     direct: bool,
+    archived_at: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -49,6 +50,7 @@ impl TryFrom<WorkspaceRow> for Workspace {
             branch_created: row.branch_created,
             created_at: row.created_at,
             direct: row.direct,
+            archived_at: row.archived_at,
         })
     }
 }
@@ -133,6 +135,20 @@ impl WorkspaceStore for SqliteStore {
             })
             .await?;
         row.map(Workspace::try_from).transpose()
+    }
+
+    async fn set_archived(&self, id: WorkspaceId, at: Option<i64>) -> Result<Workspace, StoreError> {
+        self.write(move |conn| {
+            diesel::update(workspaces::table.find(id.0))
+                .set(workspaces::archived_at.eq(at))
+                .returning(WorkspaceRow::as_returning())
+                .get_result(conn)
+                .optional()
+                .map_err(from_diesel)?
+                .ok_or_else(|| StoreError::NotFound(format!("workspace {}", id.0)))
+        })
+        .await?
+        .try_into()
     }
 
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError> {

@@ -203,6 +203,7 @@ impl WorkspaceStore for MemoryStore {
             branch_created: new.branch_created,
             created_at: now(),
             direct: new.direct,
+            archived_at: None,
         };
         state.workspaces.insert(workspace.id.0, workspace.clone());
         Ok(workspace)
@@ -223,6 +224,13 @@ impl WorkspaceStore for MemoryStore {
         branch: &BranchName,
     ) -> Result<Option<Workspace>, StoreError> {
         Ok(self.state().workspaces.values().find(|w| w.project_id == project && &w.branch == branch).cloned())
+    }
+
+    async fn set_archived(&self, id: WorkspaceId, at: Option<Millis>) -> Result<Workspace, StoreError> {
+        let mut state = self.state();
+        let w = state.workspaces.get_mut(&id.0).ok_or_else(|| StoreError::NotFound(format!("workspace {}", id.0)))?;
+        w.archived_at = at;
+        Ok(w.clone())
     }
 
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError> {

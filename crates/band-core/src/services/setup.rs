@@ -500,6 +500,16 @@ impl ProjectSetup {
         }
     }
 
+    /// Whether the project has an approved teardown script (in a valid configuration).
+    pub async fn would_tear_down(&self, project: &Project) -> Result<bool, CoreError> {
+        match self.config_of(project).await? {
+            Ok(Some(c)) if c.teardown.is_some() => {
+                Ok(self.ports().trust.is_trusted(project.id, c.scripts_hash.as_deref().unwrap_or_default()).await?)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Runs the workspace's teardown script, when approved, to its end (its timeout included).
     /// `present` says whether the worktree is there to run it in.
     pub async fn teardown(

@@ -39,9 +39,14 @@ impl WorkspaceTeardown {
                     .fix(Fix::StopChat { chat: busy.id.0 }),
             ));
         }
-        self.workspaces.check_removal(selector, force).await?;
         // A direct workspace is the checkout: its scripts are for worktrees band made.
-        let present = !workspace.direct && !self.workspaces.missing(&workspace).await?;
+        let present =
+            !workspace.direct && workspace.archived_at.is_none() && !self.workspaces.missing(&workspace).await?;
+        // A teardown runs only once the removal will go ahead; the check costs a status, so it
+        // is made only when there is a teardown to run.
+        if present && self.setup.would_tear_down(&project).await? {
+            self.workspaces.check_removal(selector, force).await?;
+        }
         let teardown = self.setup.teardown(&project, &workspace, present).await?;
         // Idle agents still have processes: end them first. A chat whose agent is stopped stays
         // as it was, should the worktree's removal be refused below.

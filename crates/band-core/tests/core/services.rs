@@ -101,6 +101,9 @@ impl WorkspaceStore for FailingInserts {
     async fn workspace_by_branch(&self, p: ProjectId, b: &BranchName) -> Result<Option<Workspace>, StoreError> {
         self.0.workspace_by_branch(p, b).await
     }
+    async fn set_archived(&self, id: WorkspaceId, at: Option<Millis>) -> Result<Workspace, StoreError> {
+        self.0.set_archived(id, at).await
+    }
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError> {
         self.0.delete_workspace(id).await
     }
