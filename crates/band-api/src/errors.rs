@@ -133,6 +133,8 @@ pub enum ErrorFix {
     /// The project's scripts are not approved, or changed: read them (projects.config) and
     /// approve them (projects.trust).
     ApproveScripts { project: String },
+    /// The workspace is archived: restore it (workspaces.restore).
+    RestoreWorkspace { workspace: i64 },
 }
 
 impl ErrorFix {
@@ -160,6 +162,9 @@ impl ErrorFix {
             Self::PairAgain { scope } => format!("pair it again with {} access (devices.pair)", scope.as_str()),
             Self::UseMainToken {} => "only the main token (on the machine running band-server) may do that".into(),
             Self::NewPairingCode {} => "ask for a new one (devices.pair)".into(),
+            Self::RestoreWorkspace { workspace } => {
+                format!("restore it first (workspaces.restore, workspace {workspace})")
+            }
             Self::ApproveScripts { project } => {
                 format!("read them with projects.config and approve them with projects.trust (project '{project}')")
             }

@@ -91,6 +91,14 @@ methods! {
         WorkspaceParams => WorkspaceDiffInfo;
     WorkspacesRemove = "workspaces.remove", control, "Remove a workspace's worktree. Refused with uncommitted or unmerged work unless forced.",
         WorkspacesRemoveParams => WorkspaceRemoved;
+    WorkspacesFacts = "workspaces.facts", read, "A workspace's facts: ahead/behind its base and its upstream, uncommitted files, disk use (shared objects not counted), last activity.",
+        WorkspaceParams => WorkspaceFactsInfo;
+    WorkspacesArchive = "workspaces.archive", control, "Archive a workspace: its worktree is removed, its branch and chats kept. Refused with uncommitted changes.",
+        WorkspaceParams => WorkspaceInfo;
+    WorkspacesRestore = "workspaces.restore", control, "Restore an archived workspace: its worktree made again on its branch.",
+        WorkspaceParams => WorkspaceInfo;
+    WorkspacesGc = "workspaces.gc", control, "What a clean-up would archive (idle, nothing uncommitted or unpushed) and reclaim, and what it keeps and why; with apply, archive them.",
+        WorkspacesGcParams => GcReportInfo;
     WorkspacesScripts = "workspaces.scripts", read, "A workspace's setup and teardown runs, oldest first, with their output (a running one's so far).",
         WorkspaceParams => Vec<ScriptRunInfo>;
     WorkspacesSetup = "workspaces.setup", control, "Run the workspace's setup script (again), once the project's scripts are approved; its output follows on workspaces.subscribe.",

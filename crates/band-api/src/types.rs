@@ -60,6 +60,10 @@ pub struct WorkspaceInfo {
     /// only forgets it, never touching the checkout. Absent means false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub direct: bool,
+    /// When it was archived (its worktree removed, its branch and chats kept): restore it with
+    /// workspaces.restore. Absent when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -290,6 +294,73 @@ pub struct WorkspacesRemoveParams {
     /// itself is then kept).
     #[serde(default)]
     pub force: bool,
+}
+
+/// What is known of a workspace now: how far it is from its base and its upstream, what is
+/// uncommitted, what its worktree takes on disk, when it was last active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceFactsInfo {
+    pub workspace: WorkspaceInfo,
+    /// Paths with uncommitted changes.
+    pub dirty: Vec<String>,
+    /// Commits the base lacks (absent when the base names no commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<u32>,
+    /// Commits of the base the branch lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behind: Option<u32>,
+    /// Against the branch's upstream, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteInfo>,
+    /// Bytes of the worktree's own files (objects are shared with the repository and not
+    /// counted); absent without a worktree of band's (archived, missing, direct).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_bytes: Option<u64>,
+    /// Unix ms: the latest of its creation, archiving and its chats' last changes.
+    pub last_activity: i64,
+    /// Commits neither in the base nor pushed: what only this branch holds.
+    pub unsaved_commits: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteInfo {
+    /// The upstream, e.g. `origin/feat`.
+    pub upstream: String,
+    pub ahead: u32,
+    pub behind: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacesGcParams {
+    /// Archive those idle at least this many days (default: `retention.archiveIdleDays`, else 14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<u32>,
+    /// Archive them now; without it, only say what would be archived and reclaimed.
+    #[serde(default)]
+    pub apply: bool,
+}
+
+/// What a clean-up archives (or would), what it keeps and why, and the bytes it frees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GcReportInfo {
+    pub idle_days: u32,
+    /// Whether `archive` was done, not only proposed.
+    pub applied: bool,
+    pub archive: Vec<GcItemInfo>,
+    pub kept: Vec<GcItemInfo>,
+    /// Bytes the archived worktrees took.
+    pub reclaim_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GcItemInfo {
+    pub facts: WorkspaceFactsInfo,
+    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -731,6 +802,10 @@ pub enum WorkspaceNotice {
         workspace: WorkspaceInfo,
     },
     WorkspaceRemoved {
+        workspace: WorkspaceInfo,
+    },
+    /// A workspace was archived or restored (as it is now).
+    WorkspaceChanged {
         workspace: WorkspaceInfo,
     },
     /// A setup or teardown script started or ended (with its output as far as kept).

@@ -179,6 +179,21 @@ enum WorkspacesCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Ahead/behind the base and the remote, uncommitted files, disk use, last activity.
+    Facts { workspace: Option<String> },
+    /// Remove the worktree but keep the branch and the chats; refused with uncommitted changes.
+    Archive { workspace: Option<String> },
+    /// Make an archived workspace's worktree again.
+    Restore { workspace: String },
+    /// Say what a clean-up would archive and reclaim (idle, nothing uncommitted or unpushed), and
+    /// what it keeps and why; --apply archives them.
+    Gc {
+        /// Idle at least this many days (default: retention.archiveIdleDays, else 14).
+        #[arg(long)]
+        idle_days: Option<u32>,
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 /// A failure to report: the message shown to the user.
@@ -299,6 +314,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let p = api::WorkspacesRemoveParams { workspace, force };
                 out.workspace_removed(&call.call::<api::WorkspacesRemove>(p).await?)
             }
+            WorkspacesCmd::Facts { workspace } => {
+                let workspace = selector(workspace)?;
+                out.facts(&call.call::<api::WorkspacesFacts>(api::WorkspaceParams { workspace }).await?)
+            }
+            WorkspacesCmd::Archive { workspace } => {
+                let workspace = selector(workspace)?;
+                let w = call.call::<api::WorkspacesArchive>(api::WorkspaceParams { workspace }).await?;
+                out.show(&w, || {
+                    format!(
+                        "archived workspace {}/{}: its worktree is removed; branch {} and its chats are kept (`band workspaces restore {}`)",
+                        w.project, w.branch, w.branch, w.id
+                    )
+                })
+            }
+            WorkspacesCmd::Restore { workspace } => {
+                let w = call.call::<api::WorkspacesRestore>(api::WorkspaceParams { workspace }).await?;
+                out.show(&w, || format!("restored workspace {}/{} at {}", w.project, w.branch, w.path))
+            }
+            WorkspacesCmd::Gc { idle_days, apply } => {
+                out.gc(&call.call::<api::WorkspacesGc>(api::WorkspacesGcParams { idle_days, apply }).await?)
+            }
         },
         Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
         Command::Terminals(cmd) => terminals::run(cmd, &call, &out).await,
@@ -371,6 +407,7 @@ pub(crate) fn fix_words(fix: &api::ErrorFix) -> String {
         F::UseMainToken {} => "only the main token (on the machine running band-server) may do that".into(),
         F::NewPairingCode {} => "ask for a new one with `band qr`".into(),
         F::ApproveScripts { project } => format!("read and approve them with `band projects trust {project}`"),
+        F::RestoreWorkspace { workspace } => format!("restore it first with `band workspaces restore {workspace}`"),
     }
 }
 

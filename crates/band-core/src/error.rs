@@ -281,6 +281,8 @@ pub enum Fix {
     NewPairingCode,
     /// The project's scripts are not approved (or changed since): review and approve them.
     ApproveScripts { project: String },
+    /// The workspace is archived (no worktree): restore it first.
+    RestoreWorkspace { workspace: i64 },
 }
 
 impl From<crate::names::NameError> for CoreError {

@@ -537,6 +537,23 @@ impl GitRepos for Git {
             .map_err(write_failure)
     }
 
+    async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
+        require_absolute(worktree)?;
+        let dir = worktree.to_owned();
+        blocking(move || {
+            if !dir.is_dir() {
+                return Err(GitError::WorktreeMissing(dir));
+            }
+            read::disk_usage(&dir)
+        })
+        .await
+    }
+
+    async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError> {
+        let dir = worktree.to_owned();
+        blocking(move || read::upstream_divergence(&read::open_existing_worktree(&dir)?)).await
+    }
+
     async fn branch_divergence(&self, repo: &Path, branch: &BranchName, base: &GitRef) -> Result<Divergence, GitError> {
         let (dir, branch, base) = (repo.to_owned(), branch.clone(), base.clone());
         blocking(move || read::branch_divergence(&read::open_repo(&dir)?, &branch, &base)).await

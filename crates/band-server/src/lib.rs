@@ -190,6 +190,9 @@ pub struct Band {
     terminals: Terminals,
     tunnels: Tunnels,
     setup: ProjectSetup,
+    lifecycle: band_core::services::Lifecycle,
+    /// `retention.archiveIdleDays`, when set.
+    retention_days: Option<u32>,
     /// What the guard admits besides loopback: the tunnel's host while it runs, LAN names.
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
@@ -376,6 +379,21 @@ impl Band {
             Arc::new(band_adapters::terminals::PtyHost::new(shell, supervisor)),
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
+        let lifecycle = band_core::services::Lifecycle::new(
+            workspaces.clone(),
+            projects_store.clone(),
+            store.clone(),
+            chats.clone(),
+            terminals.clone(),
+            git.clone(),
+            Arc::new(access::SystemClock),
+        );
+        let retention_days = settings.retention.archive_idle_days;
+        if retention_days == Some(0) {
+            return Err(StartError::Config(
+                "retention.archiveIdleDays in settings.json must be at least 1 (leave it out to never archive)".into(),
+            ));
+        }
         let access_ports = band_core::services::AccessPorts {
             devices: store.clone(),
             audit: store.clone(),
@@ -400,6 +418,8 @@ impl Band {
             terminals: terminals.clone(),
             teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone(), setup.clone()),
             setup: setup.clone(),
+            lifecycle: lifecycle.clone(),
+            retention_days,
             tunnels: tunnels.clone(),
             notices: notices.clone(),
             settings: api::SettingsInfo {
@@ -423,6 +443,8 @@ impl Band {
             terminals,
             tunnels,
             setup,
+            lifecycle,
+            retention_days,
             allowed,
             allowed_hosts,
             notices,
@@ -506,6 +528,25 @@ impl Band {
         for host in &self.allowed_hosts {
             self.allowed.allow("http", host, port);
         }
+        // Retention: at start, then hourly, archive what is idle and loses nothing by it.
+        let retention = self.retention_days.map(|days| {
+            let lifecycle = self.lifecycle.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    match lifecycle.gc(days, true).await {
+                        Ok(r) if !r.archive.is_empty() => tracing::info!(
+                            archived = r.archive.len(),
+                            bytes = r.reclaim_bytes,
+                            "retention archived idle workspaces (branches and chats kept)"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "retention could not run"),
+                    }
+                }
+            })
+        });
         let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
         let rpc = rpc::transport::RpcState::new(methods.into(), stop_handle, self.auth.clone());
         let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), auth: self.auth.clone() };
@@ -517,6 +558,9 @@ impl Band {
         };
         accept::serve(listener, app, self.config.header_timeout, graceful).await;
         let _ = rx.await;
+        if let Some(r) = retention {
+            r.abort();
+        }
         // Agents, terminals and the tunnel next, side by side: chats are marked interrupted in one
         // transaction and every agent's process group is stopped; every terminal's shell and
         // what it started are killed (their WebSockets end with them).

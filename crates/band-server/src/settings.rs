@@ -54,9 +54,27 @@ pub struct Settings {
     /// The tunnel's provider and each provider's settings.
     #[serde(default, skip_serializing_if = "TunnelSettings::is_empty")]
     pub tunnel: TunnelSettings,
+    /// `retention.archiveIdleDays`: archive workspaces idle that many days, when nothing would
+    /// be lost (checked at start and hourly); absent, never.
+    #[serde(default, skip_serializing_if = "RetentionSettings::is_empty")]
+    pub retention: RetentionSettings,
     /// Everything else in the file, kept as it is.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// When idle workspaces are archived.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RetentionSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_idle_days: Option<u32>,
+}
+
+impl RetentionSettings {
+    fn is_empty(&self) -> bool {
+        self.archive_idle_days.is_none()
+    }
 }
 
 /// One agent's settings.

@@ -7,6 +7,7 @@ mod devices;
 mod direct;
 mod files;
 mod layouts;
+mod lifecycle;
 mod limits;
 mod races;
 mod scripts;

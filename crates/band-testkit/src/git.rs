@@ -31,6 +31,8 @@ struct State {
     prunes: usize,
     /// Each copy asked for: the worktree and the globs.
     copies: Vec<(PathBuf, Vec<String>)>,
+    disk: BTreeMap<PathBuf, u64>,
+    upstream: BTreeMap<PathBuf, (String, Divergence)>,
 }
 
 #[derive(Default)]
@@ -96,6 +98,16 @@ impl FakeGit {
     /// Every registered worktree (missing ones included), by path.
     pub fn worktree_paths(&self) -> Vec<PathBuf> {
         self.state().worktrees.keys().cloned().collect()
+    }
+
+    /// The worktree's files take `bytes`.
+    pub fn set_disk_usage(&self, worktree: &Path, bytes: u64) {
+        self.state().disk.insert(worktree.to_owned(), bytes);
+    }
+
+    /// The worktree's branch tracks `upstream`, diverging by `d`.
+    pub fn set_upstream(&self, worktree: &Path, upstream: &str, d: Divergence) {
+        self.state().upstream.insert(worktree.to_owned(), (upstream.to_owned(), d));
     }
 
     /// Each copy asked for so far: the worktree and the globs.
@@ -241,6 +253,18 @@ impl GitRepos for FakeGit {
         }
         let removed = s.branches.get_mut(repo).is_some_and(|b| b.remove(branch.as_str()));
         if removed { Ok(()) } else { Err(GitError::RefNotFound(branch.to_string())) }
+    }
+
+    async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
+        let s = self.state();
+        match s.worktrees.get(worktree) {
+            Some(w) if w.missing => Err(GitError::WorktreeMissing(worktree.to_owned())),
+            _ => Ok(s.disk.get(worktree).copied().unwrap_or(0)),
+        }
+    }
+
+    async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError> {
+        Ok(self.state().upstream.get(worktree).cloned())
     }
 
     /// Records the globs it was asked to copy with; copies nothing (real copies are band-git's).

@@ -83,6 +83,10 @@ export type ErrorFix =
   | {
       project: string;
       type: "approve_scripts";
+    }
+  | {
+      type: "restore_workspace";
+      workspace: number;
     };
 /**
  * A list to look something up in.
@@ -320,6 +324,10 @@ export type WorkspaceNotice =
     }
   | {
       type: "workspace_removed";
+      workspace: WorkspaceInfo;
+    }
+  | {
+      type: "workspace_changed";
       workspace: WorkspaceInfo;
     }
   | {
@@ -568,6 +576,61 @@ export interface Methods {
       workspace: string;
     };
     result: WorkspaceRemoved;
+  };
+  /**
+   * A workspace's facts: ahead/behind its base and its upstream, uncommitted files, disk use (shared objects not counted), last activity.
+   */
+  "workspaces.facts": {
+    params: {
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: WorkspaceFactsInfo;
+  };
+  /**
+   * Archive a workspace: its worktree is removed, its branch and chats kept. Refused with uncommitted changes.
+   */
+  "workspaces.archive": {
+    params: {
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: WorkspaceInfo;
+  };
+  /**
+   * Restore an archived workspace: its worktree made again on its branch.
+   */
+  "workspaces.restore": {
+    params: {
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: WorkspaceInfo;
+  };
+  /**
+   * What a clean-up would archive (idle, nothing uncommitted or unpushed) and reclaim, and what it keeps and why; with apply, archive them.
+   */
+  "workspaces.gc": {
+    params: {
+      /**
+       * Archive them now; without it, only say what would be archived and reclaimed.
+       */
+      apply?: boolean;
+      /**
+       * Archive those idle at least this many days (default: `retention.archiveIdleDays`, else 14).
+       */
+      idleDays?: number | null;
+    };
+    result: GcReportInfo;
   };
   /**
    * A workspace's setup and teardown runs, oldest first, with their output (a running one's so far).
@@ -1161,6 +1224,11 @@ export interface ConfigDefaultsInfo {
  */
 export interface WorkspaceCreated {
   /**
+   * When it was archived (its worktree removed, its branch and chats kept): restore it with
+   * workspaces.restore. Absent when it is not.
+   */
+  archivedAt?: number | null;
+  /**
    * What the branch started from; diffs and merge checks are against it.
    */
   base: string;
@@ -1304,6 +1372,11 @@ export interface ScriptRunInfo {
  */
 export interface WorkspaceInfo {
   /**
+   * When it was archived (its worktree removed, its branch and chats kept): restore it with
+   * workspaces.restore. Absent when it is not.
+   */
+  archivedAt?: number | null;
+  /**
    * What the branch started from; diffs and merge checks are against it.
    */
   base: string;
@@ -1402,6 +1475,84 @@ export interface TeardownInfo {
   notice?: string | null;
   run?: ScriptRunInfo | null;
   state: TeardownState;
+}
+/**
+ * What is known of a workspace now: how far it is from its base and its upstream, what is
+ * uncommitted, what its worktree takes on disk, when it was last active.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WorkspaceFactsInfo".
+ */
+export interface WorkspaceFactsInfo {
+  /**
+   * Commits the base lacks (absent when the base names no commit).
+   */
+  ahead?: number | null;
+  /**
+   * Commits of the base the branch lacks.
+   */
+  behind?: number | null;
+  /**
+   * Paths with uncommitted changes.
+   */
+  dirty: string[];
+  /**
+   * Bytes of the worktree's own files (objects are shared with the repository and not
+   * counted); absent without a worktree of band's (archived, missing, direct).
+   */
+  diskBytes?: number | null;
+  /**
+   * Unix ms: the latest of its creation, archiving and its chats' last changes.
+   */
+  lastActivity: number;
+  /**
+   * Against the branch's upstream, when it has one.
+   */
+  remote?: RemoteInfo | null;
+  /**
+   * Commits neither in the base nor pushed: what only this branch holds.
+   */
+  unsavedCommits: number;
+  workspace: WorkspaceInfo;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "RemoteInfo".
+ */
+export interface RemoteInfo {
+  ahead: number;
+  behind: number;
+  /**
+   * The upstream, e.g. `origin/feat`.
+   */
+  upstream: string;
+}
+/**
+ * What a clean-up archives (or would), what it keeps and why, and the bytes it frees.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "GcReportInfo".
+ */
+export interface GcReportInfo {
+  /**
+   * Whether `archive` was done, not only proposed.
+   */
+  applied: boolean;
+  archive: GcItemInfo[];
+  idleDays: number;
+  kept: GcItemInfo[];
+  /**
+   * Bytes the archived worktrees took.
+   */
+  reclaimBytes: number;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "GcItemInfo".
+ */
+export interface GcItemInfo {
+  facts: WorkspaceFactsInfo;
+  why: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2277,6 +2428,20 @@ export interface WorkspacesCreateParams {
    * Start a chat in the workspace with this first message.
    */
   prompt?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WorkspacesGcParams".
+ */
+export interface WorkspacesGcParams {
+  /**
+   * Archive them now; without it, only say what would be archived and reclaimed.
+   */
+  apply?: boolean;
+  /**
+   * Archive those idle at least this many days (default: `retention.archiveIdleDays`, else 14).
+   */
+  idleDays?: number | null;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

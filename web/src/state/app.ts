@@ -124,6 +124,8 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
     case "workspace_created":
       if (s.workspaces.some((w) => w.id === n.workspace.id)) return s;
       return { ...s, workspaces: [...s.workspaces, n.workspace].sort(byBranch) };
+    case "workspace_changed":
+      return { ...s, workspaces: s.workspaces.map((w) => (w.id === n.workspace.id ? n.workspace : w)) };
     case "workspace_removed": {
       const chats = Object.fromEntries(
         Object.entries(s.chats).filter(([, c]) => c.workspaceId !== n.workspace.id),

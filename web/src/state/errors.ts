@@ -41,6 +41,8 @@ export function fixText(fix: ErrorFix): string {
       return "only the main token (on the machine running band-server) may do that";
     case "new_pairing_code":
       return "ask for a new pairing code";
+    case "restore_workspace":
+      return "restore the workspace first (its Restore button)";
     case "approve_scripts":
       return `read the scripts of ${fix.project} and approve them (Review scripts)`;
   }

@@ -15,6 +15,11 @@ pub enum Notice {
         project: ProjectName,
         workspace: Workspace,
     },
+    /// A workspace was archived or restored (as it is now).
+    WorkspaceChanged {
+        project: ProjectName,
+        workspace: Workspace,
+    },
     WorkspaceRemoved {
         project: ProjectName,
         workspace: Workspace,

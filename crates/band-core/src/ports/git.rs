@@ -90,6 +90,16 @@ pub trait GitRepos: Send + Sync {
     /// Deletes a local branch, merged or not: the caller has decided.
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError>;
 
+    /// Bytes of the worktree's own files: its `.git` is left out (objects belong to the
+    /// repository and are shared by every worktree, so they are not counted twice), symlinks are
+    /// not followed, and a file hard-linked more than once counts once.
+    async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError>;
+
+    /// The branch checked out in `worktree` against its upstream (the configured tracking
+    /// branch, else `origin/<branch>` when it exists): the upstream's name and how far the branch
+    /// is ahead of and behind it. `None` without an upstream (or on a detached HEAD).
+    async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError>;
+
     /// Copies files git does not track from the checkout `repo` into the new `worktree`: those
     /// matching one of `globs` (`*` within a directory, `**` across them) and the gitignored ones
     /// matching a pattern of `repo`'s `.worktreeinclude` (gitignore syntax), if it has one.

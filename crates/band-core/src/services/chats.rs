@@ -466,7 +466,8 @@ impl Inner {
         let runtime = self.agents.get(&chat.agent).ok_or_else(|| {
             CoreError::Refused(format!("the {} agent is not available in this band-server", chat.agent.as_str()).into())
         })?;
-        let (_, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
+        let (project, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
+        super::workspaces::refuse_archived(&project, &workspace)?;
         let launch = AgentLaunch {
             kind: chat.agent,
             cwd: workspace.path,

@@ -277,7 +277,7 @@ impl Workspaces {
                 (why, _) => done.unknown.push((w.path.clone(), why.unwrap_or_default())),
             }
         }
-        done.missing = records.into_iter().filter(|r| !present(&listed, &r.path)).collect();
+        done.missing = records.into_iter().filter(|r| r.archived_at.is_none() && !present(&listed, &r.path)).collect();
         Ok(done)
     }
 
@@ -296,7 +296,7 @@ impl Workspaces {
             }
             let listed = self.worktrees_of(&p).await;
             for ws in workspaces {
-                let missing = listed.as_ref().is_some_and(|l| !present(l, &ws.path));
+                let missing = ws.archived_at.is_none() && listed.as_ref().is_some_and(|l| !present(l, &ws.path));
                 out.push(ListedWorkspace { project: p.name.clone(), workspace: ws, missing });
             }
         }
@@ -306,6 +306,9 @@ impl Workspaces {
 
     /// Whether the workspace's worktree is gone (see [`ListedWorkspace::missing`]).
     pub async fn missing(&self, workspace: &Workspace) -> Result<bool, CoreError> {
+        if workspace.archived_at.is_some() {
+            return Ok(false);
+        }
         let project = self.projects.project_by_id(workspace.project_id).await?;
         Ok(self.worktrees_of(&project).await.is_some_and(|l| !present(&l, &workspace.path)))
     }
@@ -489,6 +492,93 @@ impl Workspaces {
         Ok(WorkspaceRemoval { workspace, project: project.name, branch_deleted, branch_kept_because })
     }
 
+    /// Archives the workspace: its worktree is removed, its branch, record and chats are kept
+    /// (`archived_at` set) until [`Workspaces::restore`]. Nothing is lost: refused while the
+    /// worktree has uncommitted changes. Idempotent.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a direct workspace (the checkout is never removed); `Refused` with
+    /// uncommitted changes; `Conflict` when another git process changed the worktrees meanwhile.
+    pub async fn archive(&self, selector: &str, now: crate::model::Millis) -> Result<Workspace, CoreError> {
+        let (project, found) = self.resolve(selector).await?;
+        let _turn = self.turns.lock(project.id).await;
+        let workspace = self.reread(selector, found.id).await?;
+        let name = format!("{}/{}", project.name, workspace.branch);
+        if workspace.direct {
+            return Err(CoreError::InvalidInput(
+                format!("workspace '{name}' is direct (the project's own checkout), which band never removes; nothing to archive")
+                    .into(),
+            ));
+        }
+        if workspace.archived_at.is_some() {
+            return Ok(workspace);
+        }
+        let listed = self.git.worktrees(&project.path).await?;
+        if present(&listed, &workspace.path) {
+            match self.refuse_losing_changes(&name, &workspace, false).await {
+                Ok(()) | Err(Refusal::Missing) => {}
+                Err(Refusal::Error(CoreError::Refused(p))) => {
+                    return Err(CoreError::Refused(Problem::new(format!(
+                        "{}; archiving removes the worktree, so commit them first (the branch is kept)",
+                        p.what
+                    ))));
+                }
+                Err(Refusal::Error(e)) => return Err(e),
+            }
+            self.git.remove_worktree(&project.path, &workspace.path, false).await.map_err(|e| match e {
+                GitError::Concurrent => concurrent(&project, "archived"),
+                e => e.into(),
+            })?;
+        } else if listed.iter().any(|w| w.path == workspace.path) {
+            self.git.prune_worktrees(&project.path).await?;
+        }
+        let archived = self.store.set_archived(workspace.id, Some(now)).await?;
+        self.events.publish(Notice::WorkspaceChanged { project: project.name.clone(), workspace: archived.clone() });
+        Ok(archived)
+    }
+
+    /// Restores an archived workspace: its worktree made again on its branch, at its path.
+    /// Idempotent.
+    ///
+    /// # Errors
+    /// `NotFound` when its branch is gone; `Conflict` when the branch is checked out elsewhere or
+    /// the path is taken.
+    pub async fn restore(&self, selector: &str) -> Result<Workspace, CoreError> {
+        let (project, found) = self.resolve(selector).await?;
+        let _turn = self.turns.lock(project.id).await;
+        let workspace = self.reread(selector, found.id).await?;
+        if workspace.archived_at.is_none() {
+            return Ok(workspace);
+        }
+        if !self.git.branches(&project.path).await?.iter().any(|b| b == workspace.branch.as_str()) {
+            return Err(CoreError::NotFound(
+                format!(
+                    "branch '{}' of archived workspace '{}/{}' no longer exists, so there is nothing to restore; remove the workspace",
+                    workspace.branch, project.name, workspace.branch
+                )
+                .into(),
+            ));
+        }
+        self.git.add_worktree(&project.path, &workspace.path, &workspace.branch, &workspace.base).await.map_err(
+            |e| match e {
+                GitError::Concurrent => concurrent(&project, "restored"),
+                e => e.into(),
+            },
+        )?;
+        let restored = self.store.set_archived(workspace.id, None).await?;
+        self.events.publish(Notice::WorkspaceChanged { project: project.name.clone(), workspace: restored.clone() });
+        Ok(restored)
+    }
+
+    /// The workspace's record read again (under the project's lock).
+    async fn reread(&self, selector: &str, id: WorkspaceId) -> Result<Workspace, CoreError> {
+        match self.store.workspace_by_id(id).await {
+            Ok(ws) => Ok(ws),
+            Err(StoreError::NotFound(_)) => Err(no_workspace(selector)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Whether removing the workspace now would be refused, without removing anything: what
     /// [`Workspaces::remove`] checks first (uncommitted changes, then commits the base lacks,
     /// unless `force`). A teardown script runs only once this passes.
@@ -560,6 +650,20 @@ impl Workspaces {
             e => e.into(),
         })
     }
+}
+
+/// Refuses work in an archived workspace: it has no worktree until it is restored.
+pub(crate) fn refuse_archived(project: &Project, workspace: &Workspace) -> Result<(), CoreError> {
+    if workspace.archived_at.is_none() {
+        return Ok(());
+    }
+    Err(CoreError::Refused(
+        Problem::new(format!(
+            "workspace '{}/{}' is archived: its worktree was removed (its branch and chats are kept)",
+            project.name, workspace.branch
+        ))
+        .fix(Fix::RestoreWorkspace { workspace: workspace.id.0 }),
+    ))
 }
 
 /// Why a check of a worktree's changes did not pass.

@@ -359,6 +359,12 @@ impl GitRepos for GatedGit {
     ) -> Result<CopyReport, GitError> {
         self.fake.copy_into_worktree(repo, worktree, globs).await
     }
+    async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
+        self.fake.disk_usage(worktree).await
+    }
+    async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError> {
+        self.fake.upstream_divergence(worktree).await
+    }
 }
 
 /// One project's worktree changes take turns, in the order they came: while one create is in

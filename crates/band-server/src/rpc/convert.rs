@@ -31,6 +31,35 @@ pub fn workspace_info(project: &str, w: &Workspace, missing: bool) -> api::Works
         branch_created: w.branch_created,
         created_at: w.created_at,
         direct: w.direct,
+        archived_at: w.archived_at,
+    }
+}
+
+pub fn facts_info(f: &band_core::services::WorkspaceFacts) -> api::WorkspaceFactsInfo {
+    api::WorkspaceFactsInfo {
+        workspace: workspace_info(f.project.as_str(), &f.workspace, f.missing),
+        dirty: f.dirty.clone(),
+        ahead: f.base.map(|d| d.ahead),
+        behind: f.base.map(|d| d.behind),
+        remote: f.remote.as_ref().map(|(upstream, d)| api::RemoteInfo {
+            upstream: upstream.clone(),
+            ahead: d.ahead,
+            behind: d.behind,
+        }),
+        disk_bytes: f.disk_bytes,
+        last_activity: f.last_activity,
+        unsaved_commits: f.unsaved_commits(),
+    }
+}
+
+pub fn gc_info(days: u32, r: &band_core::services::GcReport) -> api::GcReportInfo {
+    let item = |i: &band_core::services::GcItem| api::GcItemInfo { facts: facts_info(&i.facts), why: i.why.clone() };
+    api::GcReportInfo {
+        idle_days: days,
+        applied: r.applied,
+        archive: r.archive.iter().map(item).collect(),
+        kept: r.kept.iter().map(item).collect(),
+        reclaim_bytes: r.reclaim_bytes,
     }
 }
 

@@ -151,6 +151,24 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             teardown: teardown_info(r.project.as_str(), &teardown),
         })
     })?;
+    add::<api::WorkspacesFacts, _, _>(
+        m,
+        |c, p| async move { Ok(facts_info(&c.lifecycle.facts(&p.workspace).await?)) },
+    )?;
+    add::<api::WorkspacesArchive, _, _>(m, |c, p| async move {
+        let ws = c.lifecycle.archive(&p.workspace).await?;
+        let (project, _) = c.workspaces.resolve(&ws.id.0.to_string()).await?;
+        Ok(workspace_info(project.name.as_str(), &ws, false))
+    })?;
+    add::<api::WorkspacesRestore, _, _>(m, |c, p| async move {
+        let ws = c.lifecycle.restore(&p.workspace).await?;
+        let (project, _) = c.workspaces.resolve(&ws.id.0.to_string()).await?;
+        Ok(workspace_info(project.name.as_str(), &ws, false))
+    })?;
+    add::<api::WorkspacesGc, _, _>(m, |c, p| async move {
+        let days = p.idle_days.or(c.retention_days).unwrap_or(14);
+        Ok(gc_info(days, &c.lifecycle.gc(days, p.apply).await?))
+    })?;
     add::<api::WorkspacesScripts, _, _>(m, |c, p| async move {
         Ok(c.setup.runs(&p.workspace).await?.iter().map(script_run_info).collect())
     })?;

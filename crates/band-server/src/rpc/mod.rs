@@ -64,6 +64,10 @@ pub struct ApiContext {
     pub teardown: WorkspaceTeardown,
     /// Project configuration, approvals, and setup and teardown scripts.
     pub setup: ProjectSetup,
+    /// Facts, archive and restore, clean-up.
+    pub lifecycle: band_core::services::Lifecycle,
+    /// `retention.archiveIdleDays` (what workspaces.gc uses when not told).
+    pub retention_days: Option<u32>,
     pub tunnels: Tunnels,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
@@ -268,6 +272,7 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
         Fix::UseMainToken => F::UseMainToken {},
         Fix::NewPairingCode => F::NewPairingCode {},
         Fix::ApproveScripts { project } => F::ApproveScripts { project },
+        Fix::RestoreWorkspace { workspace } => F::RestoreWorkspace { workspace },
     }
 }
 

@@ -171,6 +171,9 @@ pub(super) async fn subscribe_workspaces(
                     Notice::WorkspaceCreated { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
                         api::WorkspaceNotice::WorkspaceCreated { workspace: workspace_info(project.as_str(), &workspace, false) }
                     }
+                    Notice::WorkspaceChanged { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
+                        api::WorkspaceNotice::WorkspaceChanged { workspace: workspace_info(project.as_str(), &workspace, false) }
+                    }
                     Notice::WorkspaceRemoved { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
                         api::WorkspaceNotice::WorkspaceRemoved { workspace: workspace_info(project.as_str(), &workspace, false) }
                     }
