@@ -2,11 +2,12 @@
 // band-server: the repository's .band/config.json has a setup script; a new workspace is made
 // without running it and says why; the user reads the script, approves exactly it and watches its
 // output arrive live. Then a phone sees the same workspace's run and output. Last, a direct
-// workspace (the checkout itself) is made, marked, and removed without touching the checkout.
+// workspace (the checkout itself) is made, marked, and removed without touching the checkout;
+// and the first workspace shows its facts and is archived and restored.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, startStack } from "./stack.mjs";
@@ -97,6 +98,19 @@ test("approve a setup script and watch its output", { timeout: 120_000 }, async 
       await remove.waitFor({ state: "detached" });
       assert.equal(readFileSync(join(stack.repo, "scratch.txt"), "utf8"), "uncommitted\n");
       assert.equal(readFileSync(join(stack.repo, "README.md"), "utf8").startsWith("# app"), true);
+
+      // Lifecycle: the facts line, archive (the worktree goes, the branch stays) and restore.
+      await page.locator('[data-testid="workspace-feat"]').click();
+      const facts = page.locator('[data-testid="facts"]');
+      await facts.filter({ hasText: "0 ahead, 0 behind main" }).waitFor({ timeout: TIMEOUT });
+      assert.match(await facts.innerText(), /active just now/);
+      await page.getByRole("button", { name: "Archive", exact: true }).click();
+      await page.locator('[data-testid="archived"]').waitFor();
+      assert.equal(existsSync(stack.worktree("feat")), false, "the worktree is gone");
+      await page.screenshot({ path: join(shots, "archived-workspace.png") });
+      await page.getByRole("button", { name: "Restore", exact: true }).click();
+      await page.locator('[data-testid="archived"]').waitFor({ state: "detached" });
+      assert.equal(existsSync(join(stack.worktree("feat"), "README.md")), true, "restored");
       assert.deepEqual(exceptions, []);
     } catch (e) {
       await page.screenshot({ path: join(shots, "FAILED-scripts.png") }).catch(() => {});

@@ -80,14 +80,14 @@ export function ScriptsBar({ workspace }: { workspace: WorkspaceInfo }) {
           >
             {shown ? "Hide output" : "Output"}
           </button>
-          {control && config.setup && config.trusted && last.status !== "running" && (
+          {control && workspace.archivedAt == null && config.setup && config.trusted && last.status !== "running" && (
             <button type="button" className="secondary" onClick={() => void again()}>
               Run setup again
             </button>
           )}
         </div>
       )}
-      {!last && control && config.setup && config.trusted && (
+      {!last && control && workspace.archivedAt == null && config.setup && config.trusted && (
         <p className="scripts-line">
           <span className="grow muted">The setup script has not run in this workspace.</span>
           <button type="button" className="secondary" onClick={() => void again()}>

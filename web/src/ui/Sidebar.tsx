@@ -66,6 +66,11 @@ export function Sidebar({ selected }: { selected: number | null }) {
                           direct
                         </span>
                       )}
+                      {w.archivedAt != null && (
+                        <span className="badge badge-interrupted" title="Archived: restore it to work in it">
+                          archived
+                        </span>
+                      )}
                       {w.missing && (
                         <span className="badge badge-failed" title="Its worktree is gone: remove the workspace">
                           missing

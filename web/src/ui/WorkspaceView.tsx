@@ -18,6 +18,7 @@ import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
 import { ScriptsBar } from "./ScriptsBar";
+import { archiveWorkspace, factsLine, restoreWorkspace, useFacts } from "../state/lifecycle";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
@@ -39,7 +40,19 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
   const badge = useStore(band.state, (s) => workspaceBadge(s, workspace.id));
   const layout = useStore(band.state, (s) => s.layouts[workspace.id]);
   const [removing, setRemoving] = useState(false);
+  const [lifecycleError, setLifecycleError] = useState<string | null>(null);
   const control = useCan("control");
+  const facts = useFacts(band, workspace);
+  const archived = workspace.archivedAt != null;
+  const lifecycle = async (what: "archive" | "restore") => {
+    setLifecycleError(null);
+    try {
+      if (what === "archive") await archiveWorkspace(band, workspace.id);
+      else await restoreWorkspace(band, workspace.id);
+    } catch (e) {
+      setLifecycleError(errorText(e));
+    }
+  };
   useEffect(() => void band.loadLayout(workspace.id), [band, workspace.id]);
 
   const choose = (pane: SidePane) => {
@@ -75,6 +88,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
             from {workspace.base} · {workspace.path}
             {workspace.missing && " · its worktree is gone: remove the workspace"}
           </div>
+          {facts && (
+            <div className="ws-facts muted small" data-testid="facts">
+              {factsLine(facts).join(" · ")}
+            </div>
+          )}
         </div>
         <StatusBadge status={badge} />
         {!narrow && layout && (
@@ -90,12 +108,28 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </div>
         )}
         {narrow && <ConnectionBadge />}
+        {control && !workspace.direct && (
+          <button type="button" className="secondary" onClick={() => void lifecycle(archived ? "restore" : "archive")}>
+            {archived ? "Restore" : "Archive"}
+          </button>
+        )}
         {control && (
           <button type="button" className="secondary danger-text" onClick={() => setRemoving(true)}>
             Remove
           </button>
         )}
       </header>
+      {archived && (
+        <p className="scripts-line warn pad" data-testid="archived">
+          Archived: its worktree was removed; its branch {workspace.branch} and its chats are kept. Restore it to work in
+          it again.
+        </p>
+      )}
+      {lifecycleError && (
+        <p className="error pad" role="alert">
+          {lifecycleError}
+        </p>
+      )}
       <ScriptsBar workspace={workspace} />
       {layout ? (
         <Panes workspace={workspace} route={route} narrow={narrow} layout={layout} />
