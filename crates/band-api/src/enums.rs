@@ -224,6 +224,16 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// How a workspace's branch takes in its base when merged back.
+    MergeStrategyName, "merge strategy" {
+        /// Replay the branch's commits on the base.
+        Rebase = "rebase",
+        /// Merge the base into the branch.
+        Merge = "merge",
+    }
+}
+
+wire_enum! {
     /// Which of a project's scripts.
     ScriptKind, "script kind" {
         /// Run in each new worktree.

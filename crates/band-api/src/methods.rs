@@ -99,6 +99,8 @@ methods! {
         WorkspaceParams => WorkspaceInfo;
     WorkspacesGc = "workspaces.gc", control, "What a clean-up would archive (idle, nothing uncommitted or unpushed) and reclaim, and what it keeps and why; with apply, archive them.",
         WorkspacesGcParams => GcReportInfo;
+    WorkspacesMerge = "workspaces.merge", control, "Merge a workspace back: commit everything, rebase onto (or merge) the base with conflicts listed file by file (then everything is put back), move the base forward in the checkout when safe, push the branch.",
+        WorkspacesMergeParams => WorkspaceMergedInfo;
     WorkspacesScripts = "workspaces.scripts", read, "A workspace's setup and teardown runs, oldest first, with their output (a running one's so far).",
         WorkspaceParams => Vec<ScriptRunInfo>;
     WorkspacesSetup = "workspaces.setup", control, "Run the workspace's setup script (again), once the project's scripts are approved; its output follows on workspaces.subscribe.",

@@ -343,6 +343,50 @@ pub struct WorkspacesGcParams {
     pub apply: bool,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacesMergeParams {
+    pub workspace: String,
+    /// The message of the commit made of uncommitted changes (default: drafted from the
+    /// workspace's chats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `rebase` (default) or `merge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<MergeStrategyName>,
+    /// Push the branch to its remote afterwards (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<bool>,
+}
+
+/// What merging back did: the commit made, the conflicts (then everything was put back), the
+/// base moved forward or why not, the push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceMergedInfo {
+    pub workspace: WorkspaceInfo,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed: Option<String>,
+    /// Files in conflict; when there are any, nothing changed (the commit was undone into
+    /// uncommitted changes again).
+    pub conflicts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+    /// The base moved forward (where), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_moved: Option<String>,
+    /// Why the base was left as it is, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_kept_because: Option<String>,
+    /// The remote pushed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<String>,
+    /// Why the push did not happen, when asked and it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_failed: Option<String>,
+}
+
 /// What a clean-up archives (or would), what it keeps and why, and the bytes it frees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -179,6 +179,21 @@ enum WorkspacesCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Merge the workspace back: commit everything, rebase onto (or merge) the base, move the base
+    /// forward in the checkout when safe, push the branch. A conflict lists the files and changes
+    /// nothing.
+    Merge {
+        workspace: Option<String>,
+        /// The commit message for uncommitted changes (default: drafted from the chats).
+        #[arg(short, long)]
+        message: Option<String>,
+        /// rebase (default) or merge.
+        #[arg(long)]
+        strategy: Option<api::MergeStrategyName>,
+        /// Do not push the branch.
+        #[arg(long)]
+        no_push: bool,
+    },
     /// Ahead/behind the base and the remote, uncommitted files, disk use, last activity.
     Facts { workspace: Option<String> },
     /// Remove the worktree but keep the branch and the chats; refused with uncommitted changes.
@@ -313,6 +328,44 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let workspace = selector(workspace)?;
                 let p = api::WorkspacesRemoveParams { workspace, force };
                 out.workspace_removed(&call.call::<api::WorkspacesRemove>(p).await?)
+            }
+            WorkspacesCmd::Merge { workspace, message, strategy, no_push } => {
+                let workspace = selector(workspace)?;
+                let p = api::WorkspacesMergeParams { workspace, message, strategy, push: Some(!no_push) };
+                let m = call.call::<api::WorkspacesMerge>(p).await?;
+                if !m.conflicts.is_empty() && !out.json {
+                    return Err(Failure(format!(
+                        "merging {}/{} into {} stopped at conflicts in {} file(s): {}; nothing was changed (the workspace is as it was). Resolve them in the workspace (merge or rebase {} there, or ask the agent), then merge again",
+                        m.workspace.project,
+                        m.workspace.branch,
+                        m.workspace.base,
+                        m.conflicts.len(),
+                        m.conflicts.join(", "),
+                        m.workspace.base
+                    )));
+                }
+                out.show(&m, || {
+                    let mut t =
+                        format!("merged {}/{} onto {}", m.workspace.project, m.workspace.branch, m.workspace.base);
+                    if let Some(c) = &m.committed {
+                        t.push_str(&format!(
+                            "\ncommitted the uncommitted changes as {} ({})",
+                            &c[..c.len().min(12)],
+                            m.message
+                        ));
+                    }
+                    match (&m.base_moved, &m.base_kept_because) {
+                        (Some(w), _) => t.push_str(&format!("\n{w}")),
+                        (None, Some(why)) => t.push_str(&format!("\nbase left as it is: {why}")),
+                        _ => {}
+                    }
+                    match (&m.pushed, &m.push_failed) {
+                        (Some(r), _) => t.push_str(&format!("\npushed {} to {r}", m.workspace.branch)),
+                        (None, Some(why)) => t.push_str(&format!("\nnot pushed: {why}")),
+                        _ => {}
+                    }
+                    t
+                })
             }
             WorkspacesCmd::Facts { workspace } => {
                 let workspace = selector(workspace)?;

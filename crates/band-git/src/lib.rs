@@ -75,6 +75,7 @@
 
 mod cli;
 mod copy;
+mod merge;
 mod read;
 mod status;
 
@@ -535,6 +536,11 @@ impl GitRepos for Git {
             .await
             .map(|_| ())
             .map_err(write_failure)
+    }
+
+    async fn merge_back(&self, req: &band_core::MergeRequest) -> Result<band_core::MergeOutcome, GitError> {
+        require_absolute(&req.worktree)?;
+        self.merge_back_impl(req).await
     }
 
     async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {

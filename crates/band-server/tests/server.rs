@@ -9,6 +9,7 @@ mod files;
 mod layouts;
 mod lifecycle;
 mod limits;
+mod merge;
 mod races;
 mod scripts;
 mod security;

@@ -255,6 +255,11 @@ impl GitRepos for FakeGit {
         if removed { Ok(()) } else { Err(GitError::RefNotFound(branch.to_string())) }
     }
 
+    /// Merging needs real git: the fake refuses (band-git's tests and the server's cover it).
+    async fn merge_back(&self, _req: &band_core::MergeRequest) -> Result<band_core::MergeOutcome, GitError> {
+        Err(GitError::Refused("the fake git does not merge".into()))
+    }
+
     async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
         let s = self.state();
         match s.worktrees.get(worktree) {

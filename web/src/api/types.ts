@@ -139,6 +139,13 @@ export type ChangeKind =
  */
 export type TeardownState = "invalid_config" | "none" | "not_trusted" | "ran";
 /**
+ * How a workspace's branch takes in its base when merged back.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "MergeStrategyName".
+ */
+export type MergeStrategyName = "rebase" | "merge";
+/**
  * What `chats.send` did with a message.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -631,6 +638,28 @@ export interface Methods {
       idleDays?: number | null;
     };
     result: GcReportInfo;
+  };
+  /**
+   * Merge a workspace back: commit everything, rebase onto (or merge) the base with conflicts listed file by file (then everything is put back), move the base forward in the checkout when safe, push the branch.
+   */
+  "workspaces.merge": {
+    params: {
+      /**
+       * The message of the commit made of uncommitted changes (default: drafted from the
+       * workspace's chats).
+       */
+      message?: string | null;
+      /**
+       * Push the branch to its remote afterwards (default true).
+       */
+      push?: boolean | null;
+      /**
+       * `rebase` (default) or `merge`.
+       */
+      strategy?: MergeStrategyName | null;
+      workspace: string;
+    };
+    result: WorkspaceMergedInfo;
   };
   /**
    * A workspace's setup and teardown runs, oldest first, with their output (a running one's so far).
@@ -1555,6 +1584,40 @@ export interface GcItemInfo {
   why: string;
 }
 /**
+ * What merging back did: the commit made, the conflicts (then everything was put back), the
+ * base moved forward or why not, the push.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WorkspaceMergedInfo".
+ */
+export interface WorkspaceMergedInfo {
+  /**
+   * Why the base was left as it is, when it was.
+   */
+  baseKeptBecause?: string | null;
+  /**
+   * The base moved forward (where), when it did.
+   */
+  baseMoved?: string | null;
+  committed?: string | null;
+  /**
+   * Files in conflict; when there are any, nothing changed (the commit was undone into
+   * uncommitted changes again).
+   */
+  conflicts: string[];
+  head?: string | null;
+  message: string;
+  /**
+   * Why the push did not happen, when asked and it did not.
+   */
+  pushFailed?: string | null;
+  /**
+   * The remote pushed to.
+   */
+  pushed?: string | null;
+  workspace: WorkspaceInfo;
+}
+/**
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "SendResult".
  */
@@ -2455,6 +2518,26 @@ export interface WorkspacesListParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WorkspacesMergeParams".
+ */
+export interface WorkspacesMergeParams {
+  /**
+   * The message of the commit made of uncommitted changes (default: drafted from the
+   * workspace's chats).
+   */
+  message?: string | null;
+  /**
+   * Push the branch to its remote afterwards (default true).
+   */
+  push?: boolean | null;
+  /**
+   * `rebase` (default) or `merge`.
+   */
+  strategy?: MergeStrategyName | null;
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "WorkspacesRemoveParams".
  */
 export interface WorkspacesRemoveParams {
@@ -2478,6 +2561,7 @@ export const DeviceScopeValues: readonly DeviceScope[] = ["read","control"];
 export const EntryKindValues: readonly EntryKind[] = ["dir","file","symlink","other"];
 export const ErrorKindValues: readonly ErrorKind[] = ["invalid_input","not_found","conflict","refused","forbidden","internal"];
 export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices"];
+export const MergeStrategyNameValues: readonly MergeStrategyName[] = ["rebase","merge"];
 export const ModeValues: readonly Mode[] = ["ask","accept-edits","allow-all"];
 export const ScopeValues: readonly Scope[] = ["read","control","admin"];
 export const ScriptKindValues: readonly ScriptKind[] = ["setup","teardown"];

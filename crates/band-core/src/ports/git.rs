@@ -90,6 +90,14 @@ pub trait GitRepos: Send + Sync {
     /// Deletes a local branch, merged or not: the caller has decided.
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError>;
 
+    /// Merges a workspace's branch back: commits every change in the worktree (with the
+    /// message), takes in the base (rebase or merge); on a conflict lists the files, aborts and
+    /// puts everything back as it was (the commit undone into uncommitted changes again).
+    /// Otherwise moves the base branch forward to the tip when that is safe (a fast-forward, and
+    /// where the base is checked out, a checkout without tracked changes) and pushes the branch
+    /// when asked. Hooks never run (see the crate's rules).
+    async fn merge_back(&self, req: &crate::model::MergeRequest) -> Result<crate::model::MergeOutcome, GitError>;
+
     /// Bytes of the worktree's own files: its `.git` is left out (objects belong to the
     /// repository and are shared by every worktree, so they are not counted twice), symlinks are
     /// not followed, and a file hard-linked more than once counts once.

@@ -570,6 +570,51 @@ impl Workspaces {
         Ok(restored)
     }
 
+    /// Merges the workspace's branch back (see [`GitRepos::merge_back`]): everything committed
+    /// with `message`, the base taken in by `strategy` (a conflict lists the files and puts
+    /// everything back), the base branch moved forward when safe, the branch pushed when `push`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a direct, archived or missing workspace or an empty message; `Refused`
+    /// with git's reason when a step fails (what was done before it stays).
+    pub async fn merge(
+        &self,
+        selector: &str,
+        message: &str,
+        strategy: crate::model::MergeStrategy,
+        push: bool,
+    ) -> Result<(Project, Workspace, crate::model::MergeOutcome), CoreError> {
+        let (project, found) = self.resolve(selector).await?;
+        let _turn = self.turns.lock(project.id).await;
+        let workspace = self.reread(selector, found.id).await?;
+        let name = format!("{}/{}", project.name, workspace.branch);
+        let refuse = |why: &str| Err(CoreError::InvalidInput(format!("workspace '{name}' {why}").into()));
+        if workspace.direct {
+            return refuse("is direct (the project's checkout itself): there is no branch of band's to merge back");
+        }
+        if workspace.archived_at.is_some() {
+            return refuse("is archived; restore it first");
+        }
+        if message.trim().is_empty() || message.len() > 10_000 {
+            return refuse("needs a commit message of 1 to 10,000 bytes");
+        }
+        let listed = self.git.worktrees(&project.path).await?;
+        if !present(&listed, &workspace.path) {
+            return refuse("has no worktree (it is missing)");
+        }
+        let req = crate::model::MergeRequest {
+            repo: project.path.clone(),
+            worktree: workspace.path.clone(),
+            branch: workspace.branch.clone(),
+            base: workspace.base.clone(),
+            message: message.to_owned(),
+            strategy,
+            push,
+        };
+        let outcome = self.git.merge_back(&req).await?;
+        Ok((project, workspace, outcome))
+    }
+
     /// The workspace's record read again (under the project's lock).
     async fn reread(&self, selector: &str, id: WorkspaceId) -> Result<Workspace, CoreError> {
         match self.store.workspace_by_id(id).await {

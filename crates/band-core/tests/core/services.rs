@@ -362,6 +362,9 @@ impl GitRepos for GatedGit {
     async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
         self.fake.disk_usage(worktree).await
     }
+    async fn merge_back(&self, req: &MergeRequest) -> Result<MergeOutcome, GitError> {
+        self.fake.merge_back(req).await
+    }
     async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError> {
         self.fake.upstream_divergence(worktree).await
     }

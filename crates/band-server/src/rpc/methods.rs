@@ -169,6 +169,48 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         let days = p.idle_days.or(c.retention_days).unwrap_or(14);
         Ok(gc_info(days, &c.lifecycle.gc(days, p.apply).await?))
     })?;
+    add::<api::WorkspacesMerge, _, _>(m, |c, p| async move {
+        let message = match p.message {
+            Some(m) => m,
+            None => {
+                // Drafted from the chats: their names say what the work was.
+                let (_, ws) = c.workspaces.resolve(&p.workspace).await?;
+                let chats = c.chats.list(Some(&ws.id.0.to_string())).await?;
+                let names: Vec<String> = chats.iter().map(|c| c.name.to_string()).collect();
+                if names.is_empty() {
+                    format!("{}: work from band", ws.branch)
+                } else {
+                    format!("{}: {}", ws.branch, names.join("; "))
+                }
+            }
+        };
+        let strategy = match p.strategy {
+            Some(api::MergeStrategyName::Merge) => band_core::MergeStrategy::Merge,
+            _ => band_core::MergeStrategy::Rebase,
+        };
+        let (project, ws, o) = c.workspaces.merge(&p.workspace, &message, strategy, p.push.unwrap_or(true)).await?;
+        let (base_moved, base_kept_because) = match o.base_moved {
+            Some(Ok(w)) => (Some(w), None),
+            Some(Err(w)) => (None, Some(w)),
+            None => (None, None),
+        };
+        let (pushed, push_failed) = match o.pushed {
+            Some(Ok(r)) => (Some(r), None),
+            Some(Err(w)) => (None, Some(w)),
+            None => (None, None),
+        };
+        Ok(api::WorkspaceMergedInfo {
+            workspace: workspace_info(project.name.as_str(), &ws, false),
+            message,
+            committed: o.committed,
+            conflicts: o.conflicts,
+            head: o.head,
+            base_moved,
+            base_kept_because,
+            pushed,
+            push_failed,
+        })
+    })?;
     add::<api::WorkspacesScripts, _, _>(m, |c, p| async move {
         Ok(c.setup.runs(&p.workspace).await?.iter().map(script_run_info).collect())
     })?;
