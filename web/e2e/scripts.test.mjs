@@ -3,7 +3,7 @@
 // without running it and says why; the user reads the script, approves exactly it and watches its
 // output arrive live. Then a phone sees the same workspace's run and output. Last, a direct
 // workspace (the checkout itself) is made, marked, and removed without touching the checkout;
-// and the first workspace shows its facts and is archived and restored.
+// and the first workspace shows its facts, is archived and restored, and is merged back.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -111,6 +111,22 @@ test("approve a setup script and watch its output", { timeout: 120_000 }, async 
       await page.getByRole("button", { name: "Restore", exact: true }).click();
       await page.locator('[data-testid="archived"]').waitFor({ state: "detached" });
       assert.equal(existsSync(join(stack.worktree("feat"), "README.md")), true, "restored");
+
+      // Merge from the dashboard: the work is committed and main moves forward in the checkout.
+      writeFileSync(join(stack.worktree("feat"), "merged.txt"), "from the workspace\n");
+      await page.getByRole("button", { name: "Merge", exact: true }).click();
+      const merge = page.getByRole("dialog");
+      await merge.locator('textarea[name="message"]').fill("Add merged.txt");
+      await merge.getByRole("button", { name: "Merge", exact: true }).click();
+      const result = merge.locator('[data-testid="merge-result"]');
+      await result.waitFor({ timeout: TIMEOUT });
+      const said = await result.innerText();
+      assert.match(said, /Merged onto main, with your changes committed as “Add merged.txt”/);
+      assert.match(said, /'main' fast-forwarded in the project's checkout/);
+      assert.match(said, /Not pushed: the repository has no remote/);
+      await page.screenshot({ path: join(shots, "merged-workspace.png") });
+      assert.equal(readFileSync(join(stack.repo, "merged.txt"), "utf8"), "from the workspace\n");
+      await result.getByRole("button", { name: "Close" }).click();
       assert.deepEqual(exceptions, []);
     } catch (e) {
       await page.screenshot({ path: join(shots, "FAILED-scripts.png") }).catch(() => {});

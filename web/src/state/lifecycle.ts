@@ -66,3 +66,12 @@ export async function restoreWorkspace(band: Band, id: number): Promise<Workspac
   band.state.set((s) => addWorkspace(s, w));
   return w;
 }
+
+/** Merges the workspace back (commit, rebase or merge, base forward when safe, push). */
+export function mergeWorkspace(
+  band: Band,
+  id: number,
+  params: { message?: string; strategy: "rebase" | "merge"; push: boolean },
+) {
+  return band.rpc.call("workspaces.merge", { workspace: String(id), ...params });
+}

@@ -18,6 +18,7 @@ import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
 import { ScriptsBar } from "./ScriptsBar";
+import { MergeWorkspace } from "./MergeWorkspace";
 import { archiveWorkspace, factsLine, restoreWorkspace, useFacts } from "../state/lifecycle";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
@@ -40,6 +41,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
   const badge = useStore(band.state, (s) => workspaceBadge(s, workspace.id));
   const layout = useStore(band.state, (s) => s.layouts[workspace.id]);
   const [removing, setRemoving] = useState(false);
+  const [merging, setMerging] = useState(false);
   const [lifecycleError, setLifecycleError] = useState<string | null>(null);
   const control = useCan("control");
   const facts = useFacts(band, workspace);
@@ -108,6 +110,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </div>
         )}
         {narrow && <ConnectionBadge />}
+        {control && !workspace.direct && !archived && !workspace.missing && (
+          <button type="button" className="secondary" onClick={() => setMerging(true)}>
+            Merge
+          </button>
+        )}
         {control && !workspace.direct && (
           <button type="button" className="secondary" onClick={() => void lifecycle(archived ? "restore" : "archive")}>
             {archived ? "Restore" : "Archive"}
@@ -136,6 +143,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
       ) : (
         <div className="muted center grow pad">Loading…</div>
       )}
+      {merging && <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />}
       {removing && <RemoveWorkspace workspace={workspace} onClose={() => setRemoving(false)} />}
     </main>
   );
