@@ -593,3 +593,47 @@ async fn a_direct_workspace_from_the_command_line_is_marked_and_removing_it_leav
     assert_eq!(std::fs::read_to_string(repo.path().join("wip.txt")).expect("kept"), "mine\n");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn facts_archive_gc_and_merge_from_the_command_line() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    repo.commit_file("shared.txt", "one\n", "shared");
+    text(&env.band(&["projects", "add", repo.path().to_str().expect("utf-8")]).await);
+    let created = env.json(&["workspaces", "create", "app", "feat"]).await;
+    let wt = Path::new(created["path"].as_str().expect("path")).to_owned();
+    std::fs::write(wt.join("new.txt"), "n\n").expect("write");
+    let facts = text(&env.band(&["workspaces", "facts", "app/feat"]).await);
+    assert!(
+        facts.contains("base main: 0 ahead, 0 behind") && facts.contains("uncommitted: 1 file(s)\n  new.txt"),
+        "{facts}"
+    );
+    assert!(facts.contains("remote: no upstream") && facts.contains("disk: "), "{facts}");
+    let msg = error(&env.band(&["workspaces", "archive", "app/feat"]).await);
+    assert!(msg.contains("commit them first"), "{msg}");
+    let gc = text(&env.band(&["workspaces", "gc", "--idle-days", "0"]).await);
+    assert!(gc.contains("nothing to archive") && gc.contains("app/feat  1 uncommitted change(s)"), "{gc}");
+
+    // A conflict is an error naming the files, and nothing changes.
+    repo.commit_file("shared.txt", "theirs\n", "main changes shared");
+    std::fs::write(wt.join("shared.txt"), "mine\n").expect("write");
+    let msg = error(&env.band(&["workspaces", "merge", "app/feat", "-m", "mine"]).await);
+    assert!(msg.contains("conflicts in 1 file(s): shared.txt") && msg.contains("nothing was changed"), "{msg}");
+    assert_eq!(std::fs::read_to_string(wt.join("shared.txt")).expect("mine"), "mine\n");
+    // Without the clash it merges; there is no remote to push to, and it says so.
+    std::fs::write(wt.join("shared.txt"), "theirs\n").expect("write");
+    let out = text(&env.band(&["workspaces", "merge", "app/feat", "-m", "Add new.txt"]).await);
+    assert!(
+        out.contains("merged app/feat onto main") && out.contains("fast-forwarded in the project's checkout"),
+        "{out}"
+    );
+    assert!(out.contains("not pushed: the repository has no remote"), "{out}");
+    assert!(repo.path().join("new.txt").is_file());
+    // Clean and merged: archived, then restored.
+    let out = text(&env.band(&["workspaces", "archive", "app/feat"]).await);
+    assert!(out.contains("branch feat and its chats are kept"), "{out}");
+    assert!(text(&env.band(&["workspaces", "list"]).await).contains("(archived)"));
+    text(&env.band(&["workspaces", "restore", "app/feat"]).await);
+    assert!(wt.join("new.txt").is_file());
+    env.stop().await;
+}
