@@ -3,7 +3,8 @@
 // without running it and says why; the user reads the script, approves exactly it and watches its
 // output arrive live. Then a phone sees the same workspace's run and output. Last, a direct
 // workspace (the checkout itself) is made, marked, and removed without touching the checkout;
-// and the first workspace shows its facts, is archived and restored, and is merged back.
+// and the first workspace shows its facts, is archived and restored, and is merged back; and
+// last the project is removed with everything in it, after a typed confirmation.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -127,6 +128,28 @@ test("approve a setup script and watch its output", { timeout: 120_000 }, async 
       await page.screenshot({ path: join(shots, "merged-workspace.png") });
       assert.equal(readFileSync(join(stack.repo, "merged.txt"), "utf8"), "from the workspace\n");
       await result.getByRole("button", { name: "Close" }).click();
+
+      // Removing the project with everything: a typed confirmation; a dirty workspace is kept
+      // with a warning unless asked, and the repository is never touched.
+      writeFileSync(join(stack.worktree("feat"), "unsaved.txt"), "unsaved\n");
+      await page.getByRole("button", { name: "Remove project app" }).click();
+      const purge = page.getByRole("dialog", { name: "Remove project app?" });
+      const go = purge.getByRole("button", { name: "Remove project" });
+      assert.equal(await go.isDisabled(), true, "not before the name is typed");
+      await purge.locator('input[name="confirm"]').fill("app");
+      await go.click();
+      await purge.locator('[data-testid="purge-warnings"]', { hasText: "uncommitted change(s) (unsaved.txt)" }).waitFor();
+      assert.match(await purge.locator('[data-testid="purge-result"]').innerText(), /app was kept/);
+      await purge.getByRole("button", { name: "Done" }).click();
+      await page.getByRole("button", { name: "Remove project app" }).click();
+      await purge.locator('input[name="force"]').check();
+      await purge.locator('input[name="confirm"]').fill("app");
+      await go.click();
+      await purge.locator('[data-testid="purge-result"]', { hasText: "is untouched" }).waitFor();
+      await page.screenshot({ path: join(shots, "project-removed.png") });
+      await purge.getByRole("button", { name: "Done" }).click();
+      await page.locator('[data-testid="project-app"]').waitFor({ state: "detached" });
+      assert.equal(readFileSync(join(stack.repo, "merged.txt"), "utf8"), "from the workspace\n");
       assert.deepEqual(exceptions, []);
     } catch (e) {
       await page.screenshot({ path: join(shots, "FAILED-scripts.png") }).catch(() => {});

@@ -71,6 +71,8 @@ methods! {
         NoParams => Vec<ProjectInfo>;
     ProjectsRemove = "projects.remove", control, "Forget a project. The repository on disk is never touched; refused while it has workspaces.",
         ProjectNameParams => ProjectInfo;
+    ProjectsPurge = "projects.purge", control, "Remove a project with everything in it: stops its chats and terminals, removes its workspaces (refusing those with uncommitted or unmerged work unless forced), a warning for each failure; the project goes once none is left. The repository is never touched.",
+        ProjectsPurgeParams => ProjectPurgedInfo;
     ProjectsConfig = "projects.config", read, "A project's configuration (.band/config.json, or band's override): scripts, copyFiles, defaults, the scripts' hash and whether it is approved; an invalid one with what is wrong.",
         ProjectNameParams => ProjectConfigInfo;
     ProjectsTrust = "projects.trust", control, "Approve the project's scripts with the hash projects.config showed; refused when they changed since. Scripts run only once approved, and again after each change.",

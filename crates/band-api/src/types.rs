@@ -37,6 +37,28 @@ pub struct ProjectNameParams {
     pub name: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectsPurgeParams {
+    pub name: String,
+    /// Remove workspaces with uncommitted or unmerged work too (a branch with unmerged commits
+    /// is still kept).
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// What removing a project with everything in it did: the workspaces removed, a warning for each
+/// thing that failed, and whether the project itself went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectPurgedInfo {
+    pub name: String,
+    /// Every workspace went and the project was forgotten.
+    pub project_removed: bool,
+    pub removed: Vec<WorkspaceRemoved>,
+    pub warnings: Vec<String>,
+}
+
 // ---- workspaces -----------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

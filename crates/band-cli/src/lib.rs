@@ -103,8 +103,19 @@ enum ProjectsCmd {
     },
     /// List projects.
     List,
-    /// Forget a project (its repository is left untouched).
-    Remove { name: String },
+    /// Forget a project (its repository is left untouched); refused while it has workspaces,
+    /// unless --everything.
+    Remove {
+        name: String,
+        /// Also stop its chats and terminals and remove its workspaces (refusing those with
+        /// uncommitted or unmerged work unless --force), warning for each failure.
+        #[arg(long)]
+        everything: bool,
+        /// With --everything: remove workspaces with uncommitted or unmerged work too (a branch
+        /// with unmerged commits is still kept).
+        #[arg(long)]
+        force: bool,
+    },
     /// Show the project's configuration (.band/config.json, or band's override): scripts,
     /// copyFiles, defaults, and whether its scripts are approved.
     Config {
@@ -293,8 +304,33 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 out.project_added(&p)
             }
             ProjectsCmd::List => out.projects(&call.call::<api::ProjectsList>(api::NoParams {}).await?),
-            ProjectsCmd::Remove { name } => {
+            ProjectsCmd::Remove { everything: false, force: true, .. } => Err(Failure(
+                "--force goes with --everything (it removes workspaces with unsaved work); a project alone is removed without it".into(),
+            )),
+            ProjectsCmd::Remove { name, everything: false, .. } => {
                 out.project_removed(&call.call::<api::ProjectsRemove>(api::ProjectNameParams { name }).await?)
+            }
+            ProjectsCmd::Remove { name, everything: true, force } => {
+                let r = call.call::<api::ProjectsPurge>(api::ProjectsPurgeParams { name, force }).await?;
+                for w in &r.warnings {
+                    eprintln!("warning: {w}");
+                }
+                if !r.project_removed {
+                    return Err(Failure(format!(
+                        "project {} was kept: {} workspace(s) removed, {} warning(s) above; `--force` removes workspaces with uncommitted or unmerged work too",
+                        r.name,
+                        r.removed.len(),
+                        r.warnings.len()
+                    )));
+                }
+                out.show(&r, || {
+                    let mut t = String::new();
+                    for w in &r.removed {
+                        t.push_str(&format!("removed workspace {}/{}\n", w.workspace.project, w.workspace.branch));
+                    }
+                    t.push_str(&format!("removed project {} (its repository is untouched)", r.name));
+                    t
+                })
             }
             ProjectsCmd::Config { project, set, clear } => setup::config(project, set, clear, &call, &out).await,
             ProjectsCmd::Trust { project, hash } => setup::trust(project, hash, &call, &out).await,

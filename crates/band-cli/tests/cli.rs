@@ -637,3 +637,25 @@ async fn facts_archive_gc_and_merge_from_the_command_line() {
     assert!(wt.join("new.txt").is_file());
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_is_removed_with_everything_from_the_command_line() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    text(&env.band(&["projects", "add", repo.path().to_str().expect("utf-8")]).await);
+    env.json(&["workspaces", "create", "app", "clean"]).await;
+    let dirty = env.json(&["workspaces", "create", "app", "dirty"]).await;
+    std::fs::write(Path::new(dirty["path"].as_str().expect("path")).join("w.txt"), "w\n").expect("write");
+    // Kept with a warning each, and exit 1 with nothing on stdout.
+    let out = env.band(&["projects", "remove", "app", "--everything"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: workspace 'app/dirty' was kept") && stderr.contains("`--force`"), "{stderr}");
+    let out = text(&env.band(&["projects", "remove", "app", "--everything", "--force"]).await);
+    assert!(out.contains("removed workspace app/dirty") && out.contains("removed project app"), "{out}");
+    assert!(repo.path().join("README.md").is_file());
+    let msg = error(&env.band(&["projects", "remove", "app", "--force"]).await);
+    assert!(msg.contains("--everything"), "{msg}");
+    env.stop().await;
+}

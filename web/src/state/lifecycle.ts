@@ -75,3 +75,10 @@ export function mergeWorkspace(
 ) {
   return band.rpc.call("workspaces.merge", { workspace: String(id), ...params });
 }
+
+/** Removes a project with everything in it; the lists are loaded again after. */
+export async function purgeProject(band: Band, name: string, force: boolean) {
+  const r = await band.rpc.call("projects.purge", { name, force });
+  await band.reload();
+  return r;
+}

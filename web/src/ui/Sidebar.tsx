@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from "react";
+import type { ProjectInfo } from "../api/types";
 import { useBand, useCan } from "../state/band";
 import { workspaceBadge, workspaceUnread, type AppState } from "../state/app";
 import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
 import { NewWorkspace } from "./NewWorkspace";
+import { RemoveProject } from "./RemoveProject";
 import { navigate } from "./route";
 import { StatusBadge } from "./widgets/StatusBadge";
 
@@ -26,6 +28,7 @@ export function Sidebar({ selected }: { selected: number | null }) {
   );
   const loaded = useStore(band.state, (s) => s.loaded);
   const [creatingIn, setCreatingIn] = useState<string | null>(null);
+  const [removingProject, setRemovingProject] = useState<ProjectInfo | null>(null);
   const control = useCan("control");
 
   return (
@@ -44,6 +47,17 @@ export function Sidebar({ selected }: { selected: number | null }) {
             >
               +
             </button>
+            )}
+            {control && (
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Remove project ${p.name}`}
+                title="Remove the project with its workspaces"
+                onClick={() => setRemovingProject(p)}
+              >
+                ×
+              </button>
             )}
           </div>
           <ul>
@@ -91,6 +105,7 @@ export function Sidebar({ selected }: { selected: number | null }) {
       )}
       {control && <AddProject />}
       {creatingIn !== null && <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />}
+      {removingProject !== null && <RemoveProject project={removingProject} onClose={() => setRemovingProject(null)} />}
     </nav>
   );
 }

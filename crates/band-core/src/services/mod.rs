@@ -20,7 +20,7 @@ pub use layouts::Layouts;
 pub use lifecycle::{GcItem, GcReport, Lifecycle, WorkspaceFacts};
 pub use projects::Projects;
 pub use setup::{ProjectSetup, ScriptEnvSource, SetupPorts, TeardownOutcome};
-pub use teardown::WorkspaceTeardown;
+pub use teardown::{ProjectRemoval, WorkspaceTeardown};
 pub use terminals::{CreateTerminal, TerminalEnvSource, TerminalSubscription, Terminals};
 pub use tunnels::Tunnels;
 pub use workspaces::Workspaces;

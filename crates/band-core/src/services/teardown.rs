@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use super::setup::TeardownOutcome;
-use super::{Chats, ProjectSetup, Terminals, Workspaces};
+use super::{Chats, ProjectSetup, Projects, Terminals, Workspaces};
 use crate::error::{CoreError, Fix, Problem};
-use crate::model::WorkspaceRemoval;
+use crate::model::{Project, WorkspaceRemoval};
 
 #[derive(Clone)]
 pub struct WorkspaceTeardown {
@@ -61,5 +61,60 @@ impl WorkspaceTeardown {
         // Its shells would be left in a directory that no longer exists.
         self.terminals.kill_workspace(workspace.id).await;
         Ok((removal, teardown))
+    }
+}
+
+/// What removing a project with everything in it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRemoval {
+    /// The project, when it was removed (every workspace went).
+    pub project: Option<Project>,
+    pub removed: Vec<(WorkspaceRemoval, TeardownOutcome)>,
+    /// One line for each thing that failed; what could be done was done.
+    pub warnings: Vec<String>,
+}
+
+impl WorkspaceTeardown {
+    /// Removes a project with everything in it: each workspace's chats are stopped (a working
+    /// agent too) and its terminals killed, then it is removed as by [`Self::remove`] (refused
+    /// with uncommitted or unmerged work unless `force`; a branch with unmerged commits is kept
+    /// even then). A failure is a warning and the next one goes on; the project is forgotten
+    /// only when none is left. Its repository is never touched.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown project; store failures.
+    pub async fn remove_project(
+        &self,
+        projects: &Projects,
+        name: &str,
+        force: bool,
+    ) -> Result<ProjectRemoval, CoreError> {
+        let listed = self.workspaces.list(Some(name)).await?;
+        let mut out = ProjectRemoval { project: None, removed: Vec::new(), warnings: Vec::new() };
+        for l in listed {
+            let selector = l.workspace.id.0.to_string();
+            let label = format!("{}/{}", l.project, l.workspace.branch);
+            match self.chats.list(Some(&selector)).await {
+                Ok(chats) => {
+                    for chat in chats.iter().filter(|c| c.status.busy()) {
+                        if let Err(e) = self.chats.stop(chat.id).await {
+                            out.warnings
+                                .push(format!("workspace '{label}': chat {} could not be stopped: {e}", chat.id.0));
+                        }
+                    }
+                }
+                Err(e) => out.warnings.push(format!("workspace '{label}': its chats could not be listed: {e}")),
+            }
+            match self.remove(&selector, force).await {
+                Ok(r) => out.removed.push(r),
+                Err(e) => out.warnings.push(format!("workspace '{label}' was kept: {e}")),
+            }
+        }
+        if out.warnings.is_empty() {
+            out.project = Some(projects.remove(name).await?);
+        } else {
+            out.warnings.push(format!("project '{name}' was kept, as some of its workspaces were"));
+        }
+        Ok(out)
     }
 }

@@ -51,6 +51,24 @@ pub(super) fn projects(m: &mut RpcModule<ApiContext>) -> Reg {
         Ok(c.projects.list().await?.iter().map(project_info).collect())
     })?;
     add::<api::ProjectsRemove, _, _>(m, |c, p| async move { Ok(project_info(&c.projects.remove(&p.name).await?)) })?;
+    add::<api::ProjectsPurge, _, _>(m, |c, p| async move {
+        let r = c.teardown.remove_project(&c.projects, &p.name, p.force).await?;
+        Ok(api::ProjectPurgedInfo {
+            name: p.name,
+            project_removed: r.project.is_some(),
+            removed: r
+                .removed
+                .iter()
+                .map(|(w, t)| api::WorkspaceRemoved {
+                    workspace: workspace_info(w.project.as_str(), &w.workspace, false),
+                    branch_deleted: w.branch_deleted,
+                    branch_kept_because: w.branch_kept_because.clone(),
+                    teardown: teardown_info(w.project.as_str(), t),
+                })
+                .collect(),
+            warnings: r.warnings,
+        })
+    })?;
     add::<api::ProjectsConfig, _, _>(m, |c, p| async move { Ok(config_info(&c.setup.view(&p.name).await?)) })?;
     add::<api::ProjectsTrust, _, _>(
         m,

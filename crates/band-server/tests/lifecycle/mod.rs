@@ -107,3 +107,54 @@ async fn facts_archive_restore_and_gc_never_lose_work() {
     assert_ne!(code, INVALID);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_project_is_removed_with_everything_in_it_warning_for_what_it_keeps() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path(), "name": "app"})).await;
+    s.ok("workspaces.create", json!({"project": "app", "branch": "clean"})).await;
+    let dirty = s.ok("workspaces.create", json!({"project": "app", "branch": "dirty"})).await;
+    let dirty_path = Path::new(dirty["path"].as_str().expect("path")).to_owned();
+    std::fs::write(dirty_path.join("work.txt"), "unsaved\n").expect("write");
+    let unmerged = s.ok("workspaces.create", json!({"project": "app", "branch": "unmerged"})).await;
+    let unmerged_path = Path::new(unmerged["path"].as_str().expect("path")).to_owned();
+    git_in(
+        &unmerged_path,
+        &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "kept"],
+    );
+    let terminal = s.ok("terminals.create", json!({"workspace": "app/clean"})).await;
+    s.ok("chats.create", json!({"workspace": "app/clean"})).await;
+
+    // Without force: what would lose work is kept, with a warning each, and so is the project.
+    let r = s.ok("projects.purge", json!({"name": "app"})).await;
+    assert_eq!(r["projectRemoved"], false, "{r}");
+    let removed: Vec<&str> =
+        r["removed"].as_array().expect("removed").iter().filter_map(|w| w["workspace"]["branch"].as_str()).collect();
+    assert_eq!(removed, ["clean"]);
+    let warnings: Vec<&str> = r["warnings"].as_array().expect("warnings").iter().filter_map(|w| w.as_str()).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(
+        warnings[0].contains("'app/dirty' was kept") && warnings[0].contains("uncommitted change(s) (work.txt)"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("'app/unmerged' was kept") && warnings[1].contains("1 commit(s) not in 'main'"),
+        "{warnings:?}"
+    );
+    assert!(warnings[2].contains("project 'app' was kept"), "{warnings:?}");
+    assert!(dirty_path.join("work.txt").is_file());
+    let t = s.ok("terminals.list", json!({})).await;
+    assert!(t.as_array().expect("terminals").iter().all(|x| x["id"] != terminal["id"]), "its terminal went: {t}");
+
+    // With force: everything goes but the unmerged branch, and the repository is untouched.
+    let r = s.ok("projects.purge", json!({"name": "app", "force": true})).await;
+    assert_eq!((r["projectRemoved"].clone(), r["warnings"].clone()), (json!(true), json!([])), "{r}");
+    assert_eq!(s.ok("projects.list", json!({})).await, json!([]));
+    assert!(!dirty_path.exists() && !unmerged_path.exists());
+    assert!(repo.git(&["branch", "--list", "unmerged"]).contains("unmerged"), "its unmerged branch is kept");
+    assert!(repo.path().join("README.md").is_file());
+    let (code, _) = s.err("projects.purge", json!({"name": "app"})).await;
+    assert_eq!(code, -32001);
+    s.stop().await;
+}
