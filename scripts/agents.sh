@@ -8,8 +8,16 @@
 # The directory is ${BAND_AGENTS_DIR:-$HOME/.cache/band/agents}.
 set -euo pipefail
 
-CLAUDE_VERSION=2.1.197
-CODEX_VERSION=0.169.0
+# One line per agent: bumping a version is changing its line. The contract suite
+# (crates/band-adapters/tests/adapters/contract.rs) runs each of them and says what changed.
+PINS=(
+  "@anthropic-ai/claude-code@2.1.197 claude"
+  "@openai/codex@0.169.0 codex"
+  "@google/gemini-cli@0.61.0 gemini"
+  "opencode-ai@1.18.33 opencode"
+  # npm says node >= 22; it runs on node 20 (checked by the contract suite).
+  "@qwen-code/qwen-code@0.24.4 qwen"
+)
 
 dir="${BAND_AGENTS_DIR:-$HOME/.cache/band/agents}"
 bin="$dir/node_modules/.bin"
@@ -26,21 +34,30 @@ installed() {
     "$dir/node_modules/$1/package.json"
 }
 
-if [ "$(installed @anthropic-ai/claude-code)" = "$CLAUDE_VERSION" ] &&
-  [ "$(installed @openai/codex)" = "$CODEX_VERSION" ] &&
-  [ -x "$bin/claude" ] && [ -x "$bin/codex" ]; then
-  echo "agent CLIs already installed in $dir (claude $CLAUDE_VERSION, codex $CODEX_VERSION)" >&2
+missing=()
+for pin in "${PINS[@]}"; do
+  read -r spec cli <<<"$pin"
+  package="${spec%@*}" version="${spec##*@}"
+  if [ "$(installed "$package")" != "$version" ] || [ ! -x "$bin/$cli" ]; then
+    missing+=("$spec")
+  fi
+done
+
+if [ "${#missing[@]}" = 0 ]; then
+  echo "agent CLIs already installed in $dir" >&2
 else
-  echo "installing claude $CLAUDE_VERSION and codex $CODEX_VERSION into $dir" >&2
+  echo "installing ${missing[*]} into $dir" >&2
   mkdir -p "$dir"
   # A package.json of our own keeps npm from walking up to some parent project.
   [ -f "$dir/package.json" ] || echo '{"name":"band-agents","private":true}' >"$dir/package.json"
+  # --engine-strict=false: Qwen Code declares node >= 22 and runs on 20.
   npm install --prefix "$dir" --no-audit --no-fund --no-update-notifier --loglevel=error \
-    "@anthropic-ai/claude-code@$CLAUDE_VERSION" "@openai/codex@$CODEX_VERSION" >&2
+    --engine-strict=false --save-exact "${missing[@]}" >&2
 fi
 
 # The native binaries must run without network: --version touches nothing remote.
-for cli in claude codex; do
+for pin in "${PINS[@]}"; do
+  read -r _ cli <<<"$pin"
   version="$(DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
     "$bin/$cli" --version 2>&1)" || {
     echo "$bin/$cli --version failed:" >&2

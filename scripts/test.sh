@@ -30,6 +30,13 @@ export BAND_TEST_BORE
 need chromium || { echo "installing Chromium" >&2; apt_install chromium; }
 ./scripts/web.sh
 
+# band-desktop (the desktop shell) links WebKitGTK and GTK, shows its tray through
+# libayatana-appindicator, and is tested in real windows under Xvfb with screenshots
+# (ImageMagick): Debian's packages, installed when missing.
+desktop_pkgs="libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-1 xvfb imagemagick"
+# shellcheck disable=SC2086
+dpkg -s $desktop_pkgs >/dev/null 2>&1 || { echo "installing band-desktop's system packages" >&2; apt_install $desktop_pkgs; }
+
 # The code's form first: formatted, and no clippy warning (the workspace's lints, -D warnings).
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

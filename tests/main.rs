@@ -1,5 +1,7 @@
 //! Workspace-wide tests, one binary: the architecture rules (`tidy`) and the real agent CLIs end
-//! to end through band-server (`agents`).
+//! to end through band-server (`agents`), and the adapter contract suite over every proven agent
+//! (`contract`).
 
 mod agents;
+mod contract;
 mod tidy;

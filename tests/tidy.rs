@@ -97,6 +97,10 @@ fn dependencies_point_inwards() {
             &["band-core", "band-api", "band-adapters", "band-store", "band-git", "band-files", "band-process"],
         ),
         ("band-process", &[]),
+        // A composition root like band-server: it embeds the server, speaks the API to it (the
+        // same client for an embedded and an attached server), and hands agent runtimes
+        // (band-core's port) to the embedded one.
+        ("band-desktop", &["band-core", "band-api", "band-server", "band-process"]),
         ("band-mockmodel", &[]),
         ("band-tests", &[]),
     ];
@@ -236,6 +240,12 @@ const MAY_START_PROCESSES: &[(&str, &str)] = &[
     ("crates/band-process/", "the supervisor itself"),
     ("crates/band-testkit/src/fixtures.rs", "test support: builds git repositories for tests"),
     ("crates/band-mockmodel/", "test support: the mock model, and the real CLIs it records"),
+    (
+        "crates/band-desktop/src/launch.rs",
+        "the person's own editor: it must outlive band, so it is deliberately not in band's scope (a sweep of \
+         band's processes would kill it); detached, reaped, without band's variables",
+    ),
+    ("crates/band-desktop/src/main.rs", "the launcher exec()s the shell: it replaces itself and starts no process"),
 ];
 
 /// Lines of non-test source that start a process, outside `allowed` (paths relative to the root).

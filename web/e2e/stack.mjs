@@ -131,7 +131,12 @@ export async function startStack({ name = "band-e2e", project = "app", scenario,
       },
     },
   };
-  writeFileSync(join(home, "settings.json"), JSON.stringify({ ...settings, ...extra }));
+  // Terminals get a HOME of their own: the machine's rc files (a pyenv hook waiting on a stale
+  // lock, say) are not what these tests are about, as in the Rust tests' isolate_terminals.
+  const shellHome = join(home, "shell-home");
+  mkdirSync(shellHome, { recursive: true });
+  const terminals = { env: { HOME: shellHome } };
+  writeFileSync(join(home, "settings.json"), JSON.stringify({ ...settings, terminals, ...extra }));
 
   // A restart keeps the port: the page's origin, and so its session cookie, stay valid.
   const startServer = async (port = 0) => {

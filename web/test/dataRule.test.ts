@@ -30,6 +30,7 @@ export function viewViolations(source: string): string[] {
     // `band.rpc.call(...)`, `const { rpc } = band`, `band["rpc"]`: any use of the client.
     ...matches(source, /\brpc\b/, "uses the RPC client: call a state/ action or hook instead"),
     ...matches(source, /\bnew\s+(?:WebSocket|EventSource|XMLHttpRequest)\b|\bfetch\s*\(|\bsendBeacon\s*\(/, "opens a connection"),
+    ...matches(source, /\bbandDesktop\b|\bwindow\.ipc\b/, "calls the desktop bridge: use useDesktop from state/desktop instead"),
   ];
 }
 
@@ -90,6 +91,8 @@ test("the checker catches a view that breaks the rule, and lets a view that keep
     'useBand()["rpc"].nudge();',
     "const socket = new WebSocket(url);",
     'const res = await fetch("/rpc", { method: "POST" });',
+    'await window.bandDesktop?.call("pickFolder");',
+    'window.ipc.postMessage("{}");',
   ];
   for (const line of planted) expect(viewViolations(line), line).not.toEqual([]);
 

@@ -48,12 +48,26 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
-    /// A coding agent band can run.
-    Agent, "agent" {
-        /// Claude Code (`claude`, stream-json).
-        ClaudeCode = "claude-code",
-        /// Codex (`codex app-server`).
-        Codex = "codex",
+    /// How band talks to an agent.
+    AgentProtocol, "agent protocol" {
+        /// Claude Code's stream-json with its control protocol.
+        ClaudeStreamJson = "claude-stream-json",
+        /// Codex's `app-server` JSON-RPC.
+        CodexAppServer = "codex-app-server",
+        /// The Agent Client Protocol (JSON-RPC 2.0 over stdio).
+        Acp = "acp",
+        /// An interactive CLI in a terminal (not run by this version of band yet).
+        Terminal = "terminal",
+    }
+}
+
+wire_enum! {
+    /// A transcript's format.
+    ExportFormat, "format" {
+        /// Markdown, for people.
+        Md = "md",
+        /// JSON (a `TranscriptInfo`), for programs.
+        Json = "json",
     }
 }
 
@@ -295,8 +309,8 @@ mod tests {
         assert_eq!("accept-edits".parse::<Mode>(), Ok(Mode::AcceptEdits));
         assert_eq!(serde_json::to_value(Mode::AcceptEdits).ok(), Some(serde_json::json!("accept-edits")));
         assert_eq!("yolo".parse::<Mode>(), Err("unknown mode 'yolo'; use one of: ask, accept-edits, allow-all".into()));
-        for agent in Agent::ALL {
-            assert_eq!(serde_json::from_value::<Agent>(serde_json::json!(agent.as_str())).ok(), Some(*agent));
+        for p in AgentProtocol::ALL {
+            assert_eq!(serde_json::from_value::<AgentProtocol>(serde_json::json!(p.as_str())).ok(), Some(*p));
         }
     }
 }

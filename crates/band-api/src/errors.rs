@@ -81,6 +81,7 @@ pub enum ListOf {
     Chats,
     Terminals,
     Devices,
+    Agents,
 }
 
 impl ListOf {
@@ -91,6 +92,7 @@ impl ListOf {
             Self::Chats => "chats",
             Self::Terminals => "terminals",
             Self::Devices => "devices",
+            Self::Agents => "agents",
         }
     }
 }
@@ -135,6 +137,13 @@ pub enum ErrorFix {
     ApproveScripts { project: String },
     /// The workspace is archived: restore it (workspaces.restore).
     RestoreWorkspace { workspace: i64 },
+    /// An agent's program is missing on band-server's machine: install it (this way, when band
+    /// knows how), or set its path in settings.json (`agents.<agent>.binary`).
+    InstallAgent {
+        agent: crate::AgentId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        install: Option<crate::InstallInfo>,
+    },
 }
 
 impl ErrorFix {
@@ -168,7 +177,18 @@ impl ErrorFix {
             Self::ApproveScripts { project } => {
                 format!("read them with projects.config and approve them with projects.trust (project '{project}')")
             }
+            Self::InstallAgent { agent, install } => install_words(agent, install.as_ref()),
         }
+    }
+}
+
+/// How to make a missing agent available, in words every client can use: how to install it, or
+/// which setting names its binary.
+pub fn install_words(agent: &crate::AgentId, install: Option<&crate::InstallInfo>) -> String {
+    let setting = format!("set agents.{agent}.binary in band's settings.json to its path");
+    match install {
+        Some(i) => format!("install it on band-server's machine ({}), or {setting}", i.words()),
+        None => format!("install it on band-server's machine, or {setting}"),
     }
 }
 

@@ -107,6 +107,8 @@ methods! {
         WorkspaceParams => Vec<ScriptRunInfo>;
     WorkspacesSetup = "workspaces.setup", control, "Run the workspace's setup script (again), once the project's scripts are approved; its output follows on workspaces.subscribe.",
         WorkspaceParams => ScriptRunInfo;
+    AgentsList = "agents.list", read, "Every agent band knows (built in, or from settings.json's agents), installed ones first: its protocol, whether its binary is here and its version, whether band proves it in CI, how to install it.",
+        NoParams => Vec<AgentInfo>;
     ChatsCreate = "chats.create", control, "Start a chat with an agent in a workspace (no message is sent yet).",
         ChatsCreateParams => ChatInfo;
     ChatsList = "chats.list", read, "List chats, of one workspace or of all.",
@@ -129,6 +131,8 @@ methods! {
         ChatsEventsParams => Vec<EventInfo>;
     ChatsTurns = "chats.turns", read, "A chat's turns with their usage, cost, duration and stop reason.",
         ChatParams => Vec<TurnInfo>;
+    ChatsExport = "chats.export", read, "A chat's transcript, turn by turn (prompt, response, tool calls with the decision on each, usage), as Markdown or JSON.",
+        ChatsExportParams => ChatExport;
     ChatsUsage = "chats.usage", read, "Usage totals of a chat or of a workspace's chats.",
         UsageParams => UsageTotalsInfo;
     ChatsQueue = "chats.queue", read, "Messages waiting for a busy chat, in order.",

@@ -105,9 +105,9 @@ pub struct WorkspacesCreateParams {
     /// Start a chat in the workspace with this first message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
-    /// The chat's agent (with `prompt`; default claude-code).
+    /// The chat's agent (with `prompt`; default claude-code): an id from `agents.list`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<Agent>,
+    pub agent: Option<AgentId>,
     /// The chat's model (with `prompt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
@@ -551,6 +551,106 @@ pub struct LayoutInfo {
     pub updated_at: Option<i64>,
 }
 
+// ---- agents ---------------------------------------------------------------------------------
+
+/// An agent's id, as `agents.list` lists them: lowercase letters, digits and single `-` between
+/// them, starting with a letter, at most 40 characters (`claude-code`, `gemini`, `qwen-code`).
+/// Settings add ids of their own (`agents.<id>` in settings.json).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AgentId(pub String);
+
+impl AgentId {
+    /// The ids' pattern (also in the schema).
+    pub const PATTERN: &'static str = "^[a-z][a-z0-9]*(-[a-z0-9]+)*$";
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl JsonSchema for AgentId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AgentId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": Self::PATTERN,
+            "minLength": 1,
+            "maxLength": 40,
+            "description": "An agent's id, as agents.list lists them (claude-code, codex, gemini, opencode, qwen-code...).",
+        })
+    }
+}
+
+impl std::fmt::Display for AgentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl std::str::FromStr for AgentId {
+    type Err = String;
+
+    /// Any text: the server says whether it is an agent it knows.
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// How to install an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InstallInfo {
+    /// `npm install -g <package>`.
+    Npm { package: String },
+    /// The page that says how.
+    Url { url: String },
+}
+
+impl InstallInfo {
+    /// The hint in words any client can show.
+    pub fn words(&self) -> String {
+        match self {
+            Self::Npm { package } => format!("npm install -g {package}"),
+            Self::Url { url } => format!("see {url}"),
+        }
+    }
+}
+
+/// An agent band knows, and whether it is installed on band-server's machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInfo {
+    pub id: AgentId,
+    pub name: String,
+    pub protocol: AgentProtocol,
+    /// The program: a name looked up on the agent's PATH, or an absolute path.
+    pub binary: String,
+    pub args: Vec<String>,
+    /// Its binary was found.
+    pub installed: bool,
+    /// Where, when installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// What its version probe printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Why there is no version (the probe failed or timed out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// band's contract suite runs its real CLI in CI.
+    pub proven: bool,
+    /// settings.json defines or changes it.
+    pub configured: bool,
+    /// band-server runs agents of its protocol (terminal agents are not run yet).
+    pub runnable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install: Option<InstallInfo>,
+}
+
 // ---- chats ----------------------------------------------------------------------------------
 
 /// Token counts and cost of a turn, or summed over turns.
@@ -570,7 +670,7 @@ pub struct UsageInfo {
 pub struct ChatInfo {
     pub id: i64,
     pub workspace_id: i64,
-    pub agent: Agent,
+    pub agent: AgentId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     pub mode: Mode,
@@ -591,9 +691,9 @@ pub struct ChatInfo {
 pub struct ChatsCreateParams {
     /// A workspace selector: id, project/branch, branch or a path inside it.
     pub workspace: String,
-    /// Default claude-code.
+    /// An id from `agents.list`; default claude-code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent: Option<Agent>,
+    pub agent: Option<AgentId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Default ask.
@@ -749,6 +849,10 @@ pub enum EventBody {
     },
     AgentMessageChunk {
         text: String,
+        /// Chunks with the same id are one message; adjacent messages have different ids.
+        /// Absent in logs older than message ids.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
     },
     AgentThoughtChunk {
         text: String,
@@ -772,6 +876,19 @@ pub enum EventBody {
     UsageUpdate {
         usage: UsageInfo,
     },
+    /// The agent's own modes and models, and which are current.
+    SessionInfo {
+        modes: Vec<ChoiceInfo>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current_mode: Option<String>,
+        models: Vec<ChoiceInfo>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current_model: Option<String>,
+    },
+    /// The commands the agent offers (typed as `/name`).
+    AvailableCommandsUpdate {
+        commands: Vec<CommandInfo>,
+    },
     Permission {
         request_id: String,
         tool: String,
@@ -791,6 +908,97 @@ pub enum EventBody {
     Error {
         message: String,
     },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatsExportParams {
+    pub chat: i64,
+    /// Default md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ExportFormat>,
+}
+
+/// A chat's transcript as a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatExport {
+    pub format: ExportFormat,
+    /// The document: Markdown, or a `TranscriptInfo` as JSON text.
+    pub content: String,
+}
+
+/// A chat, turn by turn (what `chats.export` writes as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptInfo {
+    pub chat: ChatInfo,
+    pub turns: Vec<TranscriptTurnInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptTurnInfo {
+    pub prompt: String,
+    pub started_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<i64>,
+    /// The agent's messages, in order.
+    pub response: Vec<String>,
+    pub thoughts: Vec<String>,
+    pub tool_calls: Vec<TranscriptToolInfo>,
+    /// Permission requests no tool call matched.
+    pub permissions: Vec<TranscriptPermissionInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<StopReason>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptToolInfo {
+    pub tool_call_id: String,
+    pub title: String,
+    pub tool_kind: String,
+    pub raw_input: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ToolCallStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_output: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<DecidedBy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptPermissionInfo {
+    pub tool: String,
+    pub raw_input: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<DecidedBy>,
+}
+
+/// One of an agent's modes or models.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceInfo {
+    pub id: String,
+    pub name: String,
+}
+
+/// A command an agent offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandInfo {
+    pub name: String,
+    pub description: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

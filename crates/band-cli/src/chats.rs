@@ -11,9 +11,9 @@ pub enum ChatsCmd {
     /// Start a chat with an agent in a workspace (default: the one containing the current directory).
     Create {
         workspace: Option<String>,
-        /// claude-code (default) or codex.
+        /// An agent id from `band agents list` (default claude-code).
         #[arg(long)]
-        agent: Option<api::Agent>,
+        agent: Option<api::AgentId>,
         #[arg(long)]
         model: Option<String>,
         /// ask (default), accept-edits or allow-all.
@@ -98,6 +98,14 @@ pub enum ChatsCmd {
     },
     /// A chat's turns: usage, cost, duration, stop reason.
     Turns { chat: i64 },
+    /// A chat's transcript, turn by turn (prompt, response, tool calls with their decisions):
+    /// Markdown, or JSON with `--format json`, on stdout.
+    Export {
+        chat: Option<i64>,
+        /// md (default) or json.
+        #[arg(long)]
+        format: Option<api::ExportFormat>,
+    },
     /// Usage totals of a chat, or of a workspace's chats.
     Usage {
         chat: Option<i64>,
@@ -211,6 +219,11 @@ pub async fn run(cmd: ChatsCmd, call: &Caller<'_>, out: &Printer) -> Result<(), 
             }
         },
         ChatsCmd::Turns { chat } => out.turns(&call.call::<api::ChatsTurns>(api::ChatParams { chat }).await?),
+        ChatsCmd::Export { chat, format } => {
+            let chat = chat_or_current(call, chat, false).await?;
+            let export = call.call::<api::ChatsExport>(api::ChatsExportParams { chat, format }).await?;
+            out.show(&export, || export.content.clone())
+        }
         ChatsCmd::Usage { chat, workspace } => {
             let workspace = if chat.is_none() { Some(selector(workspace)?) } else { None };
             out.usage(&call.call::<api::ChatsUsage>(api::UsageParams { chat, workspace }).await?)

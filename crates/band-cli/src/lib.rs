@@ -57,6 +57,9 @@ enum Command {
     /// Git worktrees, one per piece of work.
     #[command(subcommand)]
     Workspaces(WorkspacesCmd),
+    /// The agents band can run: installed or not, their versions, how to install the others.
+    #[command(subcommand)]
+    Agents(AgentsCmd),
     /// Chats: coding agents at work in workspaces.
     #[command(subcommand)]
     Chats(chats::ChatsCmd),
@@ -90,6 +93,12 @@ enum Command {
     /// The tunnel: a public URL for this server (cloudflared or bore).
     #[command(subcommand)]
     Tunnel(tunnel::TunnelCmd),
+}
+
+#[derive(Subcommand)]
+enum AgentsCmd {
+    /// Every agent band knows (built in, or from settings.json), installed ones first.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -156,9 +165,9 @@ enum WorkspacesCmd {
         /// Start a chat in the new workspace with this first message.
         #[arg(long)]
         prompt: Option<String>,
-        /// The chat's agent (with --prompt): claude-code (default) or codex.
+        /// The chat's agent (with --prompt): an id from `band agents list` (default claude-code).
         #[arg(long, requires = "prompt")]
-        agent: Option<api::Agent>,
+        agent: Option<api::AgentId>,
         /// The chat's model (with --prompt).
         #[arg(long, requires = "prompt")]
         model: Option<String>,
@@ -425,6 +434,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 out.gc(&call.call::<api::WorkspacesGc>(api::WorkspacesGcParams { idle_days, apply }).await?)
             }
         },
+        Command::Agents(AgentsCmd::List) => out.agents(&call.call::<api::AgentsList>(api::NoParams {}).await?),
         Command::Chats(cmd) => chats::run(cmd, &call, &out).await,
         Command::Terminals(cmd) => terminals::run(cmd, &call, &out).await,
         Command::Devices(cmd) => devices::devices(cmd, &call, &out).await,
@@ -497,6 +507,7 @@ pub(crate) fn fix_words(fix: &api::ErrorFix) -> String {
         F::NewPairingCode {} => "ask for a new one with `band qr`".into(),
         F::ApproveScripts { project } => format!("read and approve them with `band projects trust {project}`"),
         F::RestoreWorkspace { workspace } => format!("restore it first with `band workspaces restore {workspace}`"),
+        F::InstallAgent { agent, install } => api::errors::install_words(agent, install.as_ref()),
     }
 }
 

@@ -268,6 +268,33 @@ pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
 }
 
 impl Printer {
+    /// Installed agents first, with their versions; then how to install the others.
+    pub fn agents(&self, list: &[api::AgentInfo]) -> Result<(), Failure> {
+        self.show(&list, || {
+            let rows = list
+                .iter()
+                .map(|a| {
+                    let state = match (a.installed, a.runnable) {
+                        (true, true) => a.version.clone().or(a.problem.clone()).unwrap_or_else(|| "installed".into()),
+                        (true, false) => format!("installed, not run by band yet ({})", a.protocol),
+                        (false, _) => match &a.install {
+                            Some(i) => format!("not installed: {}", i.words()),
+                            None => "not installed".into(),
+                        },
+                    };
+                    vec![
+                        a.id.to_string(),
+                        a.name.clone(),
+                        a.protocol.to_string(),
+                        if a.proven { "yes".into() } else { "no".into() },
+                        state,
+                    ]
+                })
+                .collect();
+            table(&["ID", "NAME", "PROTOCOL", "PROVEN", "VERSION / INSTALL"], rows)
+        })
+    }
+
     pub fn chat(&self, c: &api::ChatInfo) -> Result<(), Failure> {
         self.show(c, || {
             let model = c.model.as_deref().unwrap_or("default model");

@@ -290,6 +290,12 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     ]))
     .await;
     band_mockmodel::offline::configure_band_home(home.path(), &mock);
+    // Transcript files on: each finished turn goes to <dir>/chat-<id>.md.
+    let transcripts = home.path().join("transcripts");
+    let settings_path = home.path().join("settings.json");
+    let mut settings: Value = serde_json::from_slice(&std::fs::read(&settings_path).expect("read")).expect("json");
+    settings["transcripts"] = serde_json::json!({"dir": transcripts});
+    std::fs::write(&settings_path, settings.to_string()).expect("write");
     let config = band_server::Config::local(home.path());
     let running = band_server::start(config).await.expect("server");
     let env = Env { url: running.url(), home, running: Some(running) };
@@ -336,6 +342,33 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
 
     let turns = env.json(&["chats", "turns", "1"]).await;
     assert_eq!(turns.as_array().map(Vec::len), Some(2));
+
+    // The transcript: Markdown by default, JSON on request; and the same turns in the file.
+    let md = text(&env.band_in(&wt, &["chats", "export"]).await);
+    assert!(
+        md.starts_with(
+            "# claude-code (claude-code, chat 1)\n\n## Turn 1\n\n**Prompt**\n\n> Write notes and commit them.\n"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("**Tool** `Write: ") && md.contains("allow by the chat's mode"), "{md}");
+    assert!(
+        md.contains("**Response**\n\nAll done.\n") && md.contains("## Turn 2") && md.contains("Second answer."),
+        "{md}"
+    );
+    let export = env.json(&["chats", "export", "1", "--format", "json"]).await;
+    assert_eq!(export["format"], "json");
+    let transcript: Value = serde_json::from_str(export["content"].as_str().expect("content")).expect("JSON content");
+    let turns = transcript["turns"].as_array().expect("turns");
+    assert_eq!((turns.len(), turns[1]["response"][0].as_str()), (2, Some("Second answer.")));
+    let tools = turns[0]["toolCalls"].as_array().expect("tool calls");
+    assert_eq!(
+        (tools.len(), tools[0]["decision"].as_str(), tools[0]["decidedBy"].as_str()),
+        (2, Some("allow"), Some("mode"))
+    );
+    assert!(turns[0]["usage"]["inputTokens"].as_u64().unwrap_or(0) > 0, "{transcript}");
+    let file = std::fs::read_to_string(transcripts.join("chat-1.md")).expect("the transcript file");
+    assert_eq!(file, md, "the file holds what the export says, turn by turn");
     let listed = text(&env.band(&["chats", "list", "--all"]).await);
     assert!(listed.contains("claude-code") && listed.contains("allow-all") && listed.contains("completed"), "{listed}");
     let msg = error(&env.band(&["chats", "respond", "1", "--allow"]).await);
@@ -343,7 +376,31 @@ async fn an_agent_runs_from_the_command_line_and_watch_follows_it_to_the_end() {
     let msg = error(&env.band(&["chats", "create"]).await);
     assert!(msg.contains("is not inside a band workspace"), "{msg}");
     let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "gpt-9"]).await);
-    assert!(msg.contains("unknown agent 'gpt-9'; use one of: claude-code, codex"), "{msg}");
+    assert_eq!(msg, "no agent 'gpt-9' (band knows 22 agents); see `band agents list`");
+    // Refused before anything is made: no workspace for a chat that cannot start.
+    let msg =
+        error(&env.band(&["workspaces", "create", "webapp", "other", "--prompt", "hi", "--agent", "gpt-9"]).await);
+    assert!(msg.starts_with("no agent 'gpt-9'"), "{msg}");
+    let msg =
+        error(&env.band(&["workspaces", "create", "webapp", "other", "--prompt", "hi", "--agent", "aider"]).await);
+    assert_eq!(msg, "the Aider agent ('aider') speaks terminal, which this band-server does not run");
+    let listed = env.json(&["workspaces", "list"]).await;
+    assert!(listed.as_array().expect("list").iter().all(|w| w["branch"] != "other"), "{listed}");
+    let msg = error(&env.band_in(&wt, &["chats", "create", "--agent", "GPT 9"]).await);
+    assert!(msg.starts_with("invalid agent id 'GPT 9': it must start with a lowercase letter"), "{msg}");
+
+    // The agents: installed ones first, with their versions; the others say how to install them.
+    let agents = env.json(&["agents", "list"]).await;
+    let agents = agents.as_array().expect("a list");
+    let claude = agents.iter().find(|a| a["id"] == "claude-code").expect("claude-code");
+    assert_eq!((claude["installed"].as_bool(), claude["proven"].as_bool()), (Some(true), Some(true)), "{claude}");
+    assert!(claude["version"].as_str().is_some_and(|v| v.contains("Claude Code")), "{claude}");
+    let first_missing = agents.iter().position(|a| a["installed"] == false).expect("some are not installed here");
+    assert!(agents[first_missing..].iter().all(|a| a["installed"] == false), "installed ones first");
+    let listed = text(&env.band(&["agents", "list"]).await);
+    let head = listed.lines().next().unwrap_or_default();
+    assert!(head.starts_with("ID") && head.contains("PROTOCOL") && head.contains("PROVEN"), "{listed}");
+    assert!(listed.contains("not installed: see https://aider.chat/docs/install.html"), "{listed}");
     env.stop().await;
     mock.stop().await;
 }

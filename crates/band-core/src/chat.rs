@@ -1,7 +1,8 @@
 //! Chats, their event log, turns and queue: the records. The [`crate::services::Chats`] service
 //! decides; the stores keep.
 
-use crate::model::{AgentKind, ChatId, ChatStatus, Millis, PermissionMode, WorkspaceId};
+use crate::agents::AgentId;
+use crate::model::{ChatId, ChatStatus, Millis, PermissionMode, WorkspaceId};
 use crate::names::{ChatName, LabelKey, Labels, ModelName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -15,7 +16,7 @@ pub struct QueuedId(pub i64);
 pub struct Chat {
     pub id: ChatId,
     pub workspace_id: WorkspaceId,
-    pub agent: AgentKind,
+    pub agent: AgentId,
     pub model: Option<ModelName>,
     pub mode: PermissionMode,
     pub name: ChatName,
@@ -33,7 +34,7 @@ pub struct Chat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewChat {
     pub workspace_id: WorkspaceId,
-    pub agent: AgentKind,
+    pub agent: AgentId,
     pub model: Option<ModelName>,
     pub mode: PermissionMode,
     pub name: ChatName,
@@ -124,11 +125,29 @@ impl std::ops::Add for Usage {
     }
 }
 
+/// A choice an agent offers in a session: one of its modes or models.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentChoice {
+    pub id: String,
+    pub name: String,
+}
+
+/// A command an agent offers (ACP's available commands, typed as `/name`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCommand {
+    pub name: String,
+    pub description: String,
+}
+
 /// What an agent reports, shaped after ACP's `session/update` variants.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgentUpdate {
+    /// A piece of one of the agent's messages; chunks with the same `message_id` are one message
+    /// (adjacent messages with different ids are not run together). `None` where an old log or
+    /// an agent gives none.
     MessageChunk {
         text: String,
+        message_id: Option<String>,
     },
     ThoughtChunk {
         text: String,
@@ -149,6 +168,18 @@ pub enum AgentUpdate {
         entries: Vec<String>,
     },
     Usage(Usage),
+    /// The agent's own modes and models, and which are current (from its session, and each
+    /// change of them).
+    SessionInfo {
+        modes: Vec<AgentChoice>,
+        current_mode: Option<String>,
+        models: Vec<AgentChoice>,
+        current_model: Option<String>,
+    },
+    /// The commands the agent offers now.
+    Commands {
+        commands: Vec<AgentCommand>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +262,8 @@ impl EventPayload {
             Self::Update(AgentUpdate::ToolCallUpdate { .. }) => "tool_call_update",
             Self::Update(AgentUpdate::Plan { .. }) => "plan",
             Self::Update(AgentUpdate::Usage(_)) => "usage_update",
+            Self::Update(AgentUpdate::SessionInfo { .. }) => "session_info",
+            Self::Update(AgentUpdate::Commands { .. }) => "available_commands_update",
             Self::Permission { .. } => "permission",
             Self::PermissionResolved { .. } => "permission_resolved",
             Self::Status { .. } => "status",

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::AgentKind;
+use crate::agents::AgentDefinition;
 
 /// What any process needs to work like it would in the user's shell.
 const COMMON: &[&str] = &[
@@ -40,29 +40,25 @@ const COMMON: &[&str] = &[
     "IS_SANDBOX",
 ];
 
-/// Prefixes of each agent's own variables.
-fn prefixes(kind: AgentKind) -> &'static [&'static str] {
-    match kind {
-        AgentKind::ClaudeCode => &["ANTHROPIC_", "CLAUDE_", "DISABLE_"],
-        AgentKind::Codex => &["OPENAI_", "CODEX_", "DISABLE_"],
-    }
-}
-
 /// The agent's environment: from `base` (band-server's own environment) the allow-listed
-/// common variables (and `LC_*`) plus the agent's own prefixes, then `extras` (per-agent settings)
-/// on top. Nothing named `BAND_*` ever passes, from `base` or `extras`: the agent must not hold
-/// band's token.
+/// common variables (and `LC_*`) plus those starting with one of the agent's own prefixes (its
+/// definition's `env_prefixes`: `ANTHROPIC_` for Claude Code...), then the definition's `env`
+/// (from settings) on top. Nothing named `BAND_*` ever passes, from `base` or settings: the agent
+/// must not hold band's token.
 pub fn agent_env(
     base: impl IntoIterator<Item = (String, String)>,
-    kind: AgentKind,
-    extras: &BTreeMap<String, String>,
+    agent: &AgentDefinition,
 ) -> BTreeMap<String, String> {
-    let own = prefixes(kind);
+    let own = &agent.env_prefixes;
     let mut env: BTreeMap<String, String> = base
         .into_iter()
-        .filter(|(k, _)| COMMON.contains(&k.as_str()) || k.starts_with("LC_") || own.iter().any(|p| k.starts_with(p)))
+        .filter(|(k, _)| {
+            COMMON.contains(&k.as_str())
+                || k.starts_with("LC_")
+                || own.iter().any(|p| !p.is_empty() && k.starts_with(p.as_str()))
+        })
         .collect();
-    env.extend(extras.iter().map(|(k, v)| (k.clone(), v.clone())));
+    env.extend(agent.env.iter().map(|(k, v)| (k.clone(), v.clone())));
     env.retain(|k, _| !k.starts_with("BAND_"));
     env
 }
@@ -148,6 +144,7 @@ pub fn gh_env(base: impl IntoIterator<Item = (String, String)>) -> BTreeMap<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agents::{AgentId, AgentRegistry};
 
     fn base() -> Vec<(String, String)> {
         [
@@ -168,9 +165,13 @@ mod tests {
         .collect()
     }
 
+    fn agent(id: &str) -> AgentDefinition {
+        AgentRegistry::builtin().get(&AgentId::new(id).expect("id")).expect("built in").clone()
+    }
+
     #[test]
     fn claude_gets_the_common_variables_and_its_own_never_bands() {
-        let env = agent_env(base(), AgentKind::ClaudeCode, &BTreeMap::new());
+        let env = agent_env(base(), &agent("claude-code"));
         let keys: Vec<&str> = env.keys().map(String::as_str).collect();
         assert_eq!(keys, ["ANTHROPIC_BASE_URL", "CLAUDE_CODE_X", "DISABLE_TELEMETRY", "HOME", "LC_ALL", "PATH"]);
     }
@@ -179,7 +180,9 @@ mod tests {
     fn codex_gets_its_own_and_extras_but_band_is_filtered_even_from_extras() {
         let extras: BTreeMap<String, String> =
             [("MOCK_API_KEY", "k"), ("BAND_TOKEN", "leak")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        let env = agent_env(base(), AgentKind::Codex, &extras);
+        let mut codex = agent("codex");
+        codex.env = extras;
+        let env = agent_env(base(), &codex);
         assert_eq!(env.get("OPENAI_API_KEY").map(String::as_str), Some("o"));
         assert_eq!(env.get("MOCK_API_KEY").map(String::as_str), Some("k"));
         assert!(!env.contains_key("ANTHROPIC_BASE_URL") && !env.contains_key("RANDOM_THING"));

@@ -94,10 +94,9 @@ pub enum FileError {
 /// Errors of the agent port.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
-    #[error(
-        "the {agent} agent's binary '{binary}' was not found; install it with `npm install -g {package}` or set its path in settings"
-    )]
-    BinaryMissing { agent: &'static str, binary: String, package: &'static str },
+    /// The agent's program is not installed (not on its PATH, or not at the configured path).
+    #[error("the {agent} agent's binary '{binary}' was not found")]
+    BinaryMissing { agent: crate::AgentId, binary: String, install: Option<crate::Install> },
     #[error("the agent process exited: {0}")]
     Exited(String),
     #[error("the agent broke its protocol: {0}")]
@@ -246,6 +245,7 @@ pub enum ListOf {
     Chats,
     Terminals,
     Devices,
+    Agents,
 }
 
 /// What would fix a failure, as a fact the edges word: the CLI names its command or flag, the
@@ -283,6 +283,9 @@ pub enum Fix {
     ApproveScripts { project: String },
     /// The workspace is archived (no worktree): restore it first.
     RestoreWorkspace { workspace: i64 },
+    /// An agent's program is missing: install it this way (when band knows how), or set the
+    /// path of its binary in settings (`agents.<agent>.binary`).
+    InstallAgent { agent: crate::AgentId, install: Option<crate::Install> },
 }
 
 impl From<crate::names::NameError> for CoreError {

@@ -12,6 +12,7 @@
 //!   (band-adapters' `api`, band-store's rows) and convert from these.
 
 mod access;
+mod agents;
 mod chat;
 mod config;
 mod env;
@@ -20,11 +21,14 @@ mod files;
 mod model;
 mod names;
 pub mod ports;
+mod prices;
 pub mod services;
 mod terminal;
+mod transcript;
 mod tunnel;
 
 pub use access::*;
+pub use agents::{AgentDefinition, AgentId, AgentOverride, AgentProtocol, AgentRegistry, Install};
 pub use chat::*;
 pub use config::*;
 pub use env::{ScriptPlace, agent_env, gh_env, script_env, terminal_env, tunnel_env};
@@ -37,5 +41,7 @@ pub use model::*;
 pub use names::{
     BranchName, ChatName, DeviceName, GitRef, LabelKey, Labels, ModelName, NameError, ProjectName, WorkspaceSelector,
 };
+pub use prices::{Price, Prices};
 pub use terminal::*;
+pub use transcript::{Transcript, TranscriptPermission, TranscriptTool, TranscriptTurn};
 pub use tunnel::{TunnelState, TunnelUrl};

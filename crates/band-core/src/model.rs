@@ -182,36 +182,6 @@ pub struct WorkspaceRemoval {
     pub branch_kept_because: Option<String>,
 }
 
-/// The coding agents band can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AgentKind {
-    ClaudeCode,
-    Codex,
-}
-
-impl AgentKind {
-    pub const ALL: [AgentKind; 2] = [AgentKind::ClaudeCode, AgentKind::Codex];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ClaudeCode => "claude-code",
-            Self::Codex => "codex",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// The npm package that provides the agent's binary.
-    pub fn package(self) -> &'static str {
-        match self {
-            Self::ClaudeCode => "@anthropic-ai/claude-code",
-            Self::Codex => "@openai/codex",
-        }
-    }
-}
-
 /// Who decides on an agent's permission requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PermissionMode {

@@ -1,9 +1,12 @@
 //! band-mockmodel: a scripted mock model server, so that band's tests can run the real agent CLIs
 //! (Claude Code, Codex) offline, on 127.0.0.1, with answers decided by the test.
 //!
-//! It speaks two wire APIs on one port: Anthropic Messages (`POST /v1/messages`, streamed as
-//! Anthropic SSE, plus `HEAD /` and `/v1/messages/count_tokens`) and OpenAI Responses
-//! (`POST /v1/responses`, streamed as Responses SSE). Chat Completions is refused with a 404.
+//! It speaks four wire APIs on one port: Anthropic Messages (`POST /v1/messages`, streamed as
+//! Anthropic SSE, plus `HEAD /` and `/v1/messages/count_tokens`), OpenAI Responses
+//! (`POST /v1/responses`, streamed as Responses SSE), OpenAI Chat Completions
+//! (`POST /v1/chat/completions`, streamed as chunks and `[DONE]`) and the Gemini API
+//! (`POST /v1beta/models/<m>:streamGenerateContent?alt=sse` and `:generateContent`). Anything
+//! else is refused with a 404.
 //!
 //! A [`Scenario`] is the model's side of a conversation: one [`MockTurn`] (text and/or tool calls)
 //! per model response. The turn to serve is chosen from the request alone: it is the number of
@@ -24,9 +27,14 @@
 //!
 //! Tool names and inputs are each CLI's own: Claude Code `Write` {file_path, content} and `Bash`
 //! {command}; Codex `exec_command` {cmd} (a function tool) and `apply_patch` (a freeform tool: give
-//! the patch text as a JSON string). `tests/real_agents.rs` runs both CLIs against it.
+//! the patch text as a JSON string); Gemini CLI and Qwen Code `write_file` {file_path, content}
+//! and `run_shell_command` {command}; OpenCode `write` {filePath, content} and `bash` {command,
+//! description}. [`offline::Cli::tools`] has them per CLI. `tests/real_agents.rs` runs the CLIs
+//! against it.
 
 mod anthropic;
+mod chat;
+mod gemini;
 pub mod offline;
 mod openai;
 mod scenario;
@@ -53,7 +61,9 @@ use tokio::sync::{mpsc, oneshot};
 pub enum Api {
     Anthropic,
     OpenAiResponses,
-    /// Anything else (refused with 404, e.g. Chat Completions).
+    OpenAiChat,
+    Gemini,
+    /// Anything else (refused with 404).
     Other,
 }
 
@@ -234,7 +244,8 @@ impl Reply {
     }
 }
 
-/// One server-sent event: its name and JSON data.
+/// One server-sent event: its name (empty: a `data:` line alone, as Chat Completions and Gemini
+/// send them) and its data (JSON; a JSON string is sent as it is, e.g. `[DONE]`).
 type Event = (&'static str, Value);
 
 async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body: Bytes) -> Response {
@@ -281,10 +292,41 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, bod
                 axum::Json(openai::response(&chosen.reply, &tools)).into_response()
             }
         }
+        (&Method::POST, "/v1/chat/completions") => {
+            let chosen = choose(&shared, Api::OpenAiChat, &body, record);
+            if let Some(error) = &chosen.error {
+                return error_response(Api::OpenAiChat, error, chosen.delay).await;
+            }
+            if body.get("stream").and_then(Value::as_bool).unwrap_or(false) {
+                sse(&shared, &chosen, chat::events(&chosen.reply))
+            } else {
+                axum::Json(chat::response(&chosen.reply)).into_response()
+            }
+        }
+        (&Method::POST, p) if p.starts_with("/v1beta/models/") && p.ends_with(":countTokens") => {
+            shared.state().requests.push(record(Api::Gemini, Served::Probe));
+            axum::Json(json!({"totalTokens": scenario::tokens(body.to_string().len())})).into_response()
+        }
+        (&Method::POST, p)
+            if p.starts_with("/v1beta/models/")
+                && (p.ends_with(":streamGenerateContent") || p.ends_with(":generateContent")) =>
+        {
+            let chosen = choose(&shared, Api::Gemini, &body, record);
+            if let Some(error) = &chosen.error {
+                return error_response(Api::Gemini, error, chosen.delay).await;
+            }
+            let schema = if chosen.served == Served::Side { gemini::wanted_schema(&body) } else { None };
+            if p.ends_with(":streamGenerateContent") {
+                sse(&shared, &chosen, gemini::events(&chosen.reply, schema))
+            } else {
+                axum::Json(gemini::response(&chosen.reply, schema)).into_response()
+            }
+        }
         _ => {
             shared.state().requests.push(record(Api::Other, Served::Refused));
             let message = format!(
-                "band-mockmodel serves POST /v1/messages (Anthropic) and POST /v1/responses (OpenAI Responses); \
+                "band-mockmodel serves POST /v1/messages (Anthropic), /v1/responses (OpenAI Responses), \
+                 /v1/chat/completions (Chat Completions) and /v1beta/models/<m>:streamGenerateContent (Gemini); \
                  not {method} {}",
                 uri.path()
             );
@@ -310,12 +352,18 @@ struct Chosen {
 
 /// Decides what a model request is served and records it.
 fn choose(shared: &Shared, api: Api, body: &Value, record: impl Fn(Api, Served) -> RecordedRequest) -> Chosen {
-    let main = body.get("tools").and_then(Value::as_array).is_some_and(|t| !t.is_empty());
+    let main = match api {
+        Api::Gemini => gemini::has_tools(body),
+        _ => body.get("tools").and_then(Value::as_array).is_some_and(|t| !t.is_empty()),
+    };
     let answered = match api {
         Api::Anthropic => anthropic::model_turns(body),
+        Api::OpenAiChat => chat::model_turns(body),
+        Api::Gemini => gemini::model_turns(body),
         _ => openai::model_turns(body),
     };
     let model = body.get("model").and_then(Value::as_str).unwrap_or("mock").to_owned();
+    let model = if api == Api::Gemini { path_model(&record(api, Served::Probe).path).unwrap_or(model) } else { model };
     let input_tokens = scenario::tokens(body.to_string().len());
     let mut state = shared.state();
     let served = if !main {
@@ -361,6 +409,12 @@ fn choose(shared: &Shared, api: Api, body: &Value, record: impl Fn(Api, Served) 
     Chosen { served, reply, index: state.requests.len() - 1, delay, error }
 }
 
+/// The model a Gemini path names: `/v1beta/models/<m>:streamGenerateContent?alt=sse`.
+fn path_model(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/v1beta/models/")?;
+    Some(rest.split(':').next()?.to_owned())
+}
+
 /// An HTTP error in the API's own shape.
 async fn error_response(api: Api, error: &MockError, delay: Option<u64>) -> Response {
     if let Some(ms) = delay {
@@ -380,6 +434,18 @@ async fn error_response(api: Api, error: &MockError, delay: Option<u64>) -> Resp
                 _ => "api_error",
             };
             json!({"type": "error", "error": {"type": kind, "message": error.message}})
+        }
+        Api::Gemini => {
+            let status_name = match error.status {
+                400 => "INVALID_ARGUMENT",
+                401 => "UNAUTHENTICATED",
+                403 => "PERMISSION_DENIED",
+                404 => "NOT_FOUND",
+                429 => "RESOURCE_EXHAUSTED",
+                503 => "UNAVAILABLE",
+                _ => "INTERNAL",
+            };
+            json!({"error": {"code": error.status, "message": error.message, "status": status_name}})
         }
         _ => {
             let kind = if error.status < 500 { "invalid_request_error" } else { "server_error" };
@@ -411,7 +477,12 @@ fn sse(shared: &Arc<Shared>, chosen: &Chosen, events: Vec<Event>) -> Response {
             }
         }
         for (name, data) in events {
-            let frame = format!("event: {name}\ndata: {data}\n\n");
+            let data = match data {
+                Value::String(raw) => raw,
+                other => other.to_string(),
+            };
+            let frame =
+                if name.is_empty() { format!("data: {data}\n\n") } else { format!("event: {name}\ndata: {data}\n\n") };
             if tx.send(Bytes::from(frame)).await.is_err() {
                 return;
             }

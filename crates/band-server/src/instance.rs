@@ -3,7 +3,8 @@
 //! `$BAND_HOME/band.lock` is held with an exclusive `flock` for the server's whole life (the
 //! kernel releases it when the process ends, however it ends, and no child inherits it: the file
 //! is opened close-on-exec). A second server on the same home fails to start, naming the first
-//! one's pid (and port, once it listens).
+//! one's pid (and port, once it listens), after waiting a moment for a lock that is being let
+//! go (a child forked just then shares it until its `exec`).
 //!
 //! The file also records this server's process scope prefix (band-process's
 //! `Supervisor::prefix`, `<pid>.<nonce>`). A server killed with `kill -9` cannot stop what it
@@ -22,6 +23,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use band_process::Supervisor;
 use rustix::fs::{FlockOperation, flock};
@@ -99,7 +101,7 @@ impl Instance {
             .mode(0o600)
             .open(&path)
             .map_err(|e| cannot("open", &e))?;
-        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        match lock_patiently(&file) {
             Ok(()) => {}
             Err(Errno::WOULDBLOCK) => {
                 let other = read(&mut file);
@@ -157,6 +159,23 @@ impl Instance {
     }
 }
 
+/// How long a start waits for a lock that another holder may be about to let go.
+const LOCK_PATIENCE: Duration = Duration::from_secs(1);
+
+/// Takes the lock, waiting up to [`LOCK_PATIENCE`] while it is held. A lock can outlive its
+/// server for a moment: a `fork` (band's own, or another thread's in the same process) shares the
+/// lock's open file until the child's `exec` closes it, and a stopped server's process may still
+/// be exiting. A live server holds it for longer, and is refused after the wait.
+fn lock_patiently(file: &File) -> Result<(), Errno> {
+    let deadline = Instant::now() + LOCK_PATIENCE;
+    loop {
+        match flock(file, FlockOperation::NonBlockingLockExclusive) {
+            Err(Errno::WOULDBLOCK) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            other => return other,
+        }
+    }
+}
+
 /// The record in the lock file; an unreadable file is an empty record.
 fn read(file: &mut File) -> Record {
     let mut text = String::new();
@@ -177,7 +196,6 @@ pub fn recorded(home: &Path) -> Option<Record> {
 mod tests {
     use super::*;
     use band_process::{Spec, Stop};
-    use std::time::{Duration, Instant};
 
     fn sleeper(tag: &str) -> Spec {
         Spec::new("/bin/bash").args(["-c", &format!("exec -a {tag} sleep 1000")])
@@ -221,6 +239,25 @@ mod tests {
         drop(first);
         let again = Instance::acquire(home.path(), &Supervisor::new()).expect("free again once the first is gone");
         drop(again);
+    }
+
+    /// Seen in CI under load: a server stopped and a new one started at once on the same home
+    /// was refused, the lock still shared by a child forked a moment before (it lets go at its
+    /// `exec`). Here the lock is held by another open file of it, let go 200 ms later.
+    #[test]
+    fn a_lock_let_go_a_moment_later_is_waited_for() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let holder = File::create(home.path().join(LOCK_FILE)).expect("open");
+        flock(&holder, FlockOperation::NonBlockingLockExclusive).expect("held");
+        let let_go = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(holder);
+        });
+        let started = Instant::now();
+        let instance = Instance::acquire(home.path(), &Supervisor::new()).expect("taken once let go");
+        assert!(started.elapsed() >= Duration::from_millis(150), "it was not held at all");
+        let_go.join().expect("thread");
+        drop(instance);
     }
 
     #[tokio::test]

@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod session;
 pub mod settings;
 pub mod terminal_ws;
+pub mod transcripts;
 pub mod web;
 
 use std::net::{IpAddr, SocketAddr};
@@ -41,7 +42,7 @@ use band_core::services::{
     ChatPorts, Chats, Files, Layouts, ProjectSetup, Projects, SetupPorts, Terminals, Tunnels, WorkspaceTeardown,
     Workspaces,
 };
-use band_core::{AgentKind, agent_env, terminal_env};
+use band_core::{agent_env, terminal_env};
 use band_process::Supervisor;
 use rpc::notices::Broadcast;
 use rpc::{ApiContext, module};
@@ -250,7 +251,7 @@ impl Band {
     pub async fn open(config: Config) -> Result<Self, StartError> {
         let settings = settings::load_or_create(&config.home)?;
         let supervisor = Supervisor::new();
-        let agents = band_adapters::agents::runtimes(&settings.agent_binaries(), &supervisor);
+        let agents = band_adapters::agents::runtimes(&supervisor);
         Self::wire(config, settings, agents, supervisor).await
     }
 
@@ -292,10 +293,29 @@ impl Band {
             sink.clone(),
             worktrees_dir.clone(),
         ));
-        let extras = settings.agent_env();
-        let env: band_core::services::EnvSource = Arc::new(move |kind: AgentKind| {
-            agent_env(std::env::vars(), kind, extras.get(kind.as_str()).unwrap_or(&Default::default()))
-        });
+        let transcripts: Option<Arc<dyn band_core::ports::TranscriptSink>> = match settings.transcripts.dir.as_deref() {
+            None => None,
+            Some(dir) => {
+                let path = expand_home(dir, &config.home);
+                if !path.is_absolute() {
+                    return Err(StartError::Config(format!(
+                        "transcripts.dir '{dir}' in settings.json must be an absolute path or start with ~/"
+                    )));
+                }
+                Some(Arc::new(transcripts::TranscriptFiles::new(path)))
+            }
+        };
+        let registry =
+            Arc::new(settings.agent_registry().map_err(|e| StartError::Config(format!("{e} (in settings.json)")))?);
+        let env: band_core::services::EnvSource =
+            Arc::new(|agent: &band_core::AgentDefinition| agent_env(std::env::vars(), agent));
+        let runnable = agents.iter().map(|a| a.protocol()).collect();
+        let agents_service = Arc::new(band_core::services::Agents::new(
+            registry.clone(),
+            Arc::new(band_adapters::agents::probe::VersionProbe::new(supervisor.clone())),
+            env.clone(),
+            runnable,
+        ));
         let chats = Chats::new(
             workspaces.clone(),
             ChatPorts {
@@ -305,6 +325,9 @@ impl Band {
                 queue: store.clone(),
                 events: sink.clone(),
                 agents,
+                registry,
+                prices: Arc::new(settings.prices()),
+                transcripts,
                 env,
             },
         );
@@ -413,6 +436,7 @@ impl Band {
             projects: Projects::new(projects_store, workspaces_store, git, sink),
             workspaces: workspaces.clone(),
             chats: chats.clone(),
+            agents: agents_service,
             files: files.clone(),
             layouts,
             terminals: terminals.clone(),

@@ -40,7 +40,8 @@ pub struct Settings {
     pub bind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worktrees_dir: Option<String>,
-    /// Per agent (`claude-code`, `codex`): `binary` (a path) and `env` (extra variables).
+    /// Per agent id (`claude-code`, `gemini`... or a new one): changes to its built-in definition,
+    /// or a whole new agent (`protocol` and `binary` at least). See [`AgentSettings`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub agents: BTreeMap<String, AgentSettings>,
     /// The terminals' `shell` (an absolute path; default `$SHELL`, else /bin/bash) and `env`
@@ -51,6 +52,14 @@ pub struct Settings {
     /// besides loopback, e.g. `["192.168.1.20", "mybox.lan"]`, each on the listening port.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_hosts: Vec<String>,
+    /// Transcript files: `dir` (`~/` expanded), where each finished turn of every chat is
+    /// appended as Markdown; off when absent.
+    #[serde(default, skip_serializing_if = "TranscriptSettings::is_empty")]
+    pub transcripts: TranscriptSettings,
+    /// Model prices in US dollars per million tokens, over the built-in ones:
+    /// `{"gpt-5.5": {"input": 1.25, "output": 10, "cacheRead": 0.125}}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices: BTreeMap<String, PriceSettings>,
     /// The tunnel's provider and each provider's settings.
     #[serde(default, skip_serializing_if = "TunnelSettings::is_empty")]
     pub tunnel: TunnelSettings,
@@ -77,16 +86,67 @@ impl RetentionSettings {
     }
 }
 
-/// One agent's settings.
+/// One agent's settings (`agents.<id>`); every field is optional for a built-in agent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSettings {
-    /// The agent's binary; found on PATH when absent.
+    /// What to call it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `acp`, `claude-stream-json`, `codex-app-server` or `terminal`; required for a new agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The agent's program: a name looked up on its PATH, or an absolute path; required for a
+    /// new agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binary: Option<String>,
+    /// Its arguments (replacing the built-in ones, e.g. `["--acp"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
     /// Extra environment variables for the agent's process.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Prefixes of band-server's own variables to pass on (replacing the built-in ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_prefixes: Option<Vec<String>>,
+    /// The npm package that installs it, or
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub npm: Option<String>,
+    /// a page that says how to install it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_url: Option<String>,
+    /// The arguments that print its version (default `--version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_args: Option<Vec<String>>,
+}
+
+/// `transcripts`: per-turn transcript files, off by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptSettings {
+    /// The directory (`~/` is expanded); never written unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
+}
+
+impl TranscriptSettings {
+    fn is_empty(&self) -> bool {
+        self.dir.is_none()
+    }
+}
+
+/// One model's price (`prices.<model>`), US dollars per million tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PriceSettings {
+    pub input: f64,
+    pub output: f64,
+    /// Default: the input price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_read: Option<f64>,
+    /// Default: the input price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write: Option<f64>,
 }
 
 /// How terminals are started: the server's choice, never a client's.
@@ -170,14 +230,53 @@ impl TerminalSettings {
 }
 
 impl Settings {
-    /// Agent name to configured binary.
-    pub fn agent_binaries(&self) -> BTreeMap<String, String> {
-        self.agents.iter().filter_map(|(k, a)| Some((k.clone(), a.binary.clone()?))).collect()
+    /// The agent registry: the built-in agents with `agents` from the settings over them.
+    ///
+    /// # Errors
+    /// What is wrong in `agents`, naming the setting.
+    pub fn agent_registry(&self) -> Result<band_core::AgentRegistry, String> {
+        let mut overrides = BTreeMap::new();
+        for (key, a) in &self.agents {
+            let id = band_core::AgentId::new(key).map_err(|e| format!("agents.{key}: {e}"))?;
+            let protocol = match a.protocol.as_deref() {
+                None => None,
+                Some(p) => Some(band_core::AgentProtocol::parse(p).ok_or_else(|| {
+                    let all = band_core::AgentProtocol::ALL.map(band_core::AgentProtocol::as_str);
+                    format!("agents.{key}.protocol '{p}' is not a protocol band knows; use one of: {}", all.join(", "))
+                })?),
+            };
+            let install = match (&a.npm, &a.install_url) {
+                (Some(_), Some(_)) => return Err(format!("agents.{key}: give npm or installUrl, not both")),
+                (Some(p), None) => Some(band_core::Install::Npm(p.clone())),
+                (None, Some(u)) => Some(band_core::Install::Url(u.clone())),
+                (None, None) => None,
+            };
+            let o = band_core::AgentOverride {
+                name: a.name.clone(),
+                protocol,
+                binary: a.binary.clone(),
+                args: a.args.clone(),
+                env_prefixes: a.env_prefixes.clone(),
+                env: a.env.clone(),
+                install,
+                version_args: a.version_args.clone(),
+            };
+            overrides.insert(id, o);
+        }
+        band_core::AgentRegistry::with_settings(overrides).map_err(|e| e.to_string())
     }
 
-    /// Agent name to extra environment.
-    pub fn agent_env(&self) -> BTreeMap<String, BTreeMap<String, String>> {
-        self.agents.iter().map(|(k, a)| (k.clone(), a.env.clone())).collect()
+    /// The price table: the built-in prices with `prices` over them.
+    pub fn prices(&self) -> band_core::Prices {
+        band_core::Prices::with_overrides(self.prices.iter().map(|(model, p)| {
+            let price = band_core::Price {
+                input: p.input,
+                output: p.output,
+                cache_read: p.cache_read,
+                cache_write: p.cache_write,
+            };
+            (model.clone(), price)
+        }))
     }
 
     /// The token; present after [`load_or_create`].
@@ -325,6 +424,57 @@ mod tests {
         );
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(text.contains("\"tunnelName\": \"band\"") && text.contains("\"allowedHosts\""), "{text}");
+    }
+
+    #[test]
+    fn agents_in_settings_change_the_registry_and_bad_ones_say_which_setting() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = settings_path(home.path());
+        std::fs::write(
+            &path,
+            r#"{"agents": {"gemini": {"binary": "/opt/gemini", "env": {"GEMINI_API_KEY": "k"}},
+                "my-acp": {"protocol": "acp", "binary": "my-acp", "args": ["--stdio"], "npm": "my-acp"}}}"#,
+        )
+        .expect("write");
+        let s = load_or_create(home.path()).expect("loaded");
+        let registry = s.agent_registry().expect("valid");
+        let mine = registry.get(&band_core::AgentId::new("my-acp").expect("id")).expect("added");
+        assert_eq!(mine.protocol, band_core::AgentProtocol::Acp);
+        assert_eq!(mine.install, Some(band_core::Install::Npm("my-acp".into())));
+        let gemini = registry.get(&band_core::AgentId::new("gemini").expect("id")).expect("built in");
+        assert_eq!((gemini.binary.as_str(), gemini.env["GEMINI_API_KEY"].as_str()), ("/opt/gemini", "k"));
+
+        for (agents, error) in [
+            (r#"{"Bad_Id": {}}"#, "agents.Bad_Id: invalid agent id 'Bad_Id'"),
+            (
+                r#"{"x": {"protocol": "smoke-signals", "binary": "x"}}"#,
+                "agents.x.protocol 'smoke-signals' is not a protocol band knows; use one of: claude-stream-json, codex-app-server, acp, terminal",
+            ),
+            (r#"{"x": {"binary": "x"}}"#, "agents.x is not a built-in agent, so it needs a protocol"),
+            (
+                r#"{"x": {"protocol": "acp", "binary": "x", "npm": "a", "installUrl": "b"}}"#,
+                "agents.x: give npm or installUrl, not both",
+            ),
+        ] {
+            std::fs::write(&path, format!(r#"{{"agents": {agents}}}"#)).expect("write");
+            let e = load_or_create(home.path()).expect("loaded").agent_registry().expect_err(agents);
+            assert!(e.starts_with(error), "{e}");
+        }
+    }
+
+    #[test]
+    fn prices_in_settings_add_to_and_override_the_builtin_table() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let path = settings_path(home.path());
+        std::fs::write(&path, r#"{"prices": {"my-model": {"input": 1, "output": 2, "cacheRead": 0.1}, "gpt-5": {"input": 0, "output": 0}}}"#)
+            .expect("write");
+        let prices = load_or_create(home.path()).expect("loaded").prices();
+        assert_eq!(prices.price("my-model").map(|p| (p.input, p.output, p.cache_read)), Some((1.0, 2.0, Some(0.1))));
+        assert_eq!(prices.price("gpt-5.5").map(|p| p.input), Some(0.0));
+        assert_eq!(prices.price("gemini-2.5-flash").map(|p| p.input), Some(0.3), "the rest stays built in");
+        std::fs::write(&path, r#"{"prices": {"m": {"input": 1, "outptu": 2}}}"#).expect("write");
+        let e = load_or_create(home.path()).expect_err("a misspelt field");
+        assert!(e.to_string().contains("unknown field `outptu`"), "{e}");
     }
 
     #[test]

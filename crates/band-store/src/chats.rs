@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use band_core::ports::ChatStore;
 use band_core::{
-    AgentKind, Chat, ChatId, ChatName, ChatPatch, ChatStatus, Labels, ModelName, NewChat, PermissionMode, StoreError,
+    AgentId, Chat, ChatId, ChatName, ChatPatch, ChatStatus, Labels, ModelName, NewChat, PermissionMode, StoreError,
     WorkspaceId,
 };
 use diesel::prelude::*;
@@ -34,7 +34,7 @@ pub(crate) struct ChatRow {
 #[diesel(table_name = chats)]
 struct NewChatRow {
     workspace_id: i64,
-    agent: &'static str,
+    agent: String,
     model: Option<String>,
     mode: &'static str,
     name: String,
@@ -63,7 +63,10 @@ impl TryFrom<ChatRow> for Chat {
         Ok(Chat {
             id: ChatId(row.id),
             workspace_id: WorkspaceId(row.workspace_id),
-            agent: AgentKind::parse(&row.agent).ok_or_else(|| corrupt("agent", &row.agent))?,
+            // Any valid id: which agents exist is the registry's business, and a chat whose agent
+            // was removed from the settings is still a chat (its next message says why it cannot
+            // start).
+            agent: AgentId::new(&row.agent).map_err(|e| corrupt_row("chats", row.id, e.to_string()))?,
             model: row
                 .model
                 .as_deref()
@@ -124,7 +127,7 @@ impl ChatStore for SqliteStore {
         let at = now();
         let row = NewChatRow {
             workspace_id: new.workspace_id.0,
-            agent: new.agent.as_str(),
+            agent: new.agent.to_string(),
             model: new.model.map(|m| m.to_string()),
             mode: new.mode.as_str(),
             name: new.name.to_string(),

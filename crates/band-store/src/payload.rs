@@ -9,11 +9,14 @@
 //! | `prompt` | `{"text": str, "queued": int \| null}` |
 //! | `turn_started` | `{}` |
 //! | `turn_ended` | `{"stop_reason": StopReason \| null, "error": str \| null, "usage": Usage}` |
-//! | `agent_message_chunk`, `agent_thought_chunk` | `{"text": str}` |
+//! | `agent_message_chunk` | `{"text": str, "message_id"?: str}` (no `message_id` before band 0.2) |
+//! | `agent_thought_chunk` | `{"text": str}` |
 //! | `tool_call` | `{"id": str, "title": str, "kind": str, "input": str}` |
 //! | `tool_call_update` | `{"id": str, "status": ToolCallStatus, "output": str \| null}` |
 //! | `plan` | `{"entries": [str]}` |
 //! | `usage_update` | `Usage` |
+//! | `session_info` | `{"modes": [Choice], "current_mode": str \| null, "models": [Choice], "current_model": str \| null}` |
+//! | `available_commands_update` | `{"commands": [{"name": str, "description": str}]}` |
 //! | `permission` | `{"request_id": str, "tool": str, "input": str}` |
 //! | `permission_resolved` | `{"request_id": str, "decision": "allow" \| "deny", "by": "user" \| "mode"}` |
 //! | `status` | `{"status": ChatStatus}` |
@@ -21,15 +24,15 @@
 //! | `error` | `{"message": str}` |
 //!
 //! `Usage` is `{"input_tokens": int, "output_tokens": int, "cache_read_tokens": int,
-//! "cache_write_tokens": int, "cost_usd": float | null}`; enums are their `as_str` spellings
+//! "cache_write_tokens": int, "cost_usd": float | null}`, `Choice` is `{"id": str, "name": str}`; enums are their `as_str` spellings
 //! (`end_turn`, `in_progress`, `interrupted`...). Unknown fields are ignored when reading, so a
 //! later version may add optional ones.
 
 use std::borrow::Cow;
 
 use band_core::{
-    AgentUpdate, ChatStatus, Decider, EventPayload, PermissionDecision, QueuedId, StopReason, ToolCallStatus,
-    TurnOutcome, Usage,
+    AgentChoice, AgentCommand, AgentUpdate, ChatStatus, Decider, EventPayload, PermissionDecision, QueuedId,
+    StopReason, ToolCallStatus, TurnOutcome, Usage,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -47,9 +50,11 @@ pub(crate) fn encode(payload: &EventPayload) -> Result<String, serde_json::Error
             usage: outcome.usage.into(),
         }),
         EventPayload::Update(update) => match update {
-            AgentUpdate::MessageChunk { text } | AgentUpdate::ThoughtChunk { text } => {
-                serde_json::to_string(&Text { text: text.into() })
-            }
+            AgentUpdate::MessageChunk { text, message_id } => serde_json::to_string(&MessageText {
+                text: text.into(),
+                message_id: message_id.as_deref().map(Cow::Borrowed),
+            }),
+            AgentUpdate::ThoughtChunk { text } => serde_json::to_string(&Text { text: text.into() }),
             AgentUpdate::ToolCall { id, title, kind, input } => serde_json::to_string(&ToolCall {
                 id: id.into(),
                 title: title.into(),
@@ -63,6 +68,20 @@ pub(crate) fn encode(payload: &EventPayload) -> Result<String, serde_json::Error
             }),
             AgentUpdate::Plan { entries } => serde_json::to_string(&Plan { entries: entries.into() }),
             AgentUpdate::Usage(usage) => serde_json::to_string(&UsageJson::from(*usage)),
+            AgentUpdate::SessionInfo { modes, current_mode, models, current_model } => {
+                serde_json::to_string(&SessionInfo {
+                    modes: modes.iter().map(ChoiceJson::from).collect(),
+                    current_mode: current_mode.as_deref().map(Cow::Borrowed),
+                    models: models.iter().map(ChoiceJson::from).collect(),
+                    current_model: current_model.as_deref().map(Cow::Borrowed),
+                })
+            }
+            AgentUpdate::Commands { commands } => serde_json::to_string(&Commands {
+                commands: commands
+                    .iter()
+                    .map(|c| CommandJson { name: (&c.name).into(), description: (&c.description).into() })
+                    .collect(),
+            }),
         },
         EventPayload::Permission { request_id, tool, input } => {
             serde_json::to_string(&Permission { request_id: request_id.into(), tool: tool.into(), input: input.into() })
@@ -103,7 +122,11 @@ pub(crate) fn decode(kind: &str, json: &str) -> Result<EventPayload, String> {
             })
         }
         "agent_message_chunk" => {
-            EventPayload::Update(AgentUpdate::MessageChunk { text: de::<Text>(json)?.text.into_owned() })
+            let m: MessageText = de(json)?;
+            EventPayload::Update(AgentUpdate::MessageChunk {
+                text: m.text.into_owned(),
+                message_id: m.message_id.map(Cow::into_owned),
+            })
         }
         "agent_thought_chunk" => {
             EventPayload::Update(AgentUpdate::ThoughtChunk { text: de::<Text>(json)?.text.into_owned() })
@@ -127,6 +150,28 @@ pub(crate) fn decode(kind: &str, json: &str) -> Result<EventPayload, String> {
         }
         "plan" => EventPayload::Update(AgentUpdate::Plan { entries: de::<Plan>(json)?.entries.into_owned() }),
         "usage_update" => EventPayload::Update(AgentUpdate::Usage(de::<UsageJson>(json)?.into())),
+        "session_info" => {
+            let s: SessionInfo = de(json)?;
+            let choices = |list: Vec<ChoiceJson>| {
+                list.into_iter().map(|c| AgentChoice { id: c.id.into_owned(), name: c.name.into_owned() }).collect()
+            };
+            EventPayload::Update(AgentUpdate::SessionInfo {
+                modes: choices(s.modes),
+                current_mode: s.current_mode.map(Cow::into_owned),
+                models: choices(s.models),
+                current_model: s.current_model.map(Cow::into_owned),
+            })
+        }
+        "available_commands_update" => {
+            let c: Commands = de(json)?;
+            EventPayload::Update(AgentUpdate::Commands {
+                commands: c
+                    .commands
+                    .into_iter()
+                    .map(|c| AgentCommand { name: c.name.into_owned(), description: c.description.into_owned() })
+                    .collect(),
+            })
+        }
         "permission" => {
             let p: Permission = de(json)?;
             EventPayload::Permission {
@@ -174,6 +219,13 @@ struct Text<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
+struct MessageText<'a> {
+    text: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
 struct ToolCall<'a> {
     id: Cow<'a, str>,
     title: Cow<'a, str>,
@@ -191,6 +243,37 @@ struct ToolCallUpdate<'a> {
 #[derive(Serialize, Deserialize)]
 struct Plan<'a> {
     entries: Cow<'a, [String]>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ChoiceJson<'a> {
+    id: Cow<'a, str>,
+    name: Cow<'a, str>,
+}
+
+impl<'a> From<&'a AgentChoice> for ChoiceJson<'a> {
+    fn from(c: &'a AgentChoice) -> Self {
+        Self { id: (&c.id).into(), name: (&c.name).into() }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionInfo<'a> {
+    modes: Vec<ChoiceJson<'a>>,
+    current_mode: Option<Cow<'a, str>>,
+    models: Vec<ChoiceJson<'a>>,
+    current_model: Option<Cow<'a, str>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CommandJson<'a> {
+    name: Cow<'a, str>,
+    description: Cow<'a, str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Commands<'a> {
+    commands: Vec<CommandJson<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -352,7 +435,14 @@ mod tests {
                 }),
                 r#"{"stop_reason":null,"error":"boom","usage":{"input_tokens":0,"output_tokens":0,"cache_read_tokens":0,"cache_write_tokens":0,"cost_usd":null}}"#,
             ),
-            (EventPayload::Update(AgentUpdate::MessageChunk { text: "héllo ✓".into() }), r#"{"text":"héllo ✓"}"#),
+            (
+                EventPayload::Update(AgentUpdate::MessageChunk { text: "héllo ✓".into(), message_id: None }),
+                r#"{"text":"héllo ✓"}"#,
+            ),
+            (
+                EventPayload::Update(AgentUpdate::MessageChunk { text: "a".into(), message_id: Some("msg_1".into()) }),
+                r#"{"text":"a","message_id":"msg_1"}"#,
+            ),
             (EventPayload::Update(AgentUpdate::ThoughtChunk { text: String::new() }), r#"{"text":""}"#),
             (
                 EventPayload::Update(AgentUpdate::ToolCall {
@@ -409,6 +499,21 @@ mod tests {
                 r#"{"request_id":"r2","decision":"allow","by":"mode"}"#,
             ),
             (EventPayload::AgentSession { session_id: "s-1".into() }, r#"{"session_id":"s-1"}"#),
+            (
+                EventPayload::Update(AgentUpdate::SessionInfo {
+                    modes: vec![AgentChoice { id: "default".into(), name: "Default".into() }],
+                    current_mode: Some("default".into()),
+                    models: vec![],
+                    current_model: None,
+                }),
+                r#"{"modes":[{"id":"default","name":"Default"}],"current_mode":"default","models":[],"current_model":null}"#,
+            ),
+            (
+                EventPayload::Update(AgentUpdate::Commands {
+                    commands: vec![AgentCommand { name: "memory".into(), description: "Manage memory.".into() }],
+                }),
+                r#"{"commands":[{"name":"memory","description":"Manage memory."}]}"#,
+            ),
             (EventPayload::Error { message: "the agent exited".into() }, r#"{"message":"the agent exited"}"#),
         ];
         for s in ChatStatus::ALL {
@@ -444,7 +549,7 @@ mod tests {
     fn every_payload_is_stored_as_its_documented_json_and_read_back_the_same() {
         let all = every_payload();
         let kinds: std::collections::BTreeSet<&str> = all.iter().map(|(p, _)| p.kind()).collect();
-        assert_eq!(kinds.len(), 14, "every kind is covered: {kinds:?}");
+        assert_eq!(kinds.len(), 16, "every kind is covered: {kinds:?}");
         for (payload, json) in all {
             let stored = encode(&payload).expect("encodes");
             assert_eq!(stored, json, "the stored shape of {payload:?}");

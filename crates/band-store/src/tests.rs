@@ -191,7 +191,7 @@ async fn workspace(store: &SqliteStore) -> band_core::Workspace {
 fn new_chat(workspace: band_core::WorkspaceId) -> band_core::NewChat {
     band_core::NewChat {
         workspace_id: workspace,
-        agent: band_core::AgentKind::ClaudeCode,
+        agent: band_core::AgentId::default_agent(),
         model: None,
         mode: band_core::PermissionMode::Ask,
         name: band_testkit::names::chat_name("c"),

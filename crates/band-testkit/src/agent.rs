@@ -8,14 +8,14 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use band_core::ports::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
-use band_core::{AgentError, AgentKind, PermissionDecision};
+use band_core::{AgentError, AgentProtocol, PermissionDecision};
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 pub struct FakeRuntime {
-    kind: AgentKind,
+    protocol: AgentProtocol,
     sessions: Mutex<Vec<Arc<FakeSession>>>,
     launches: Mutex<Vec<AgentLaunch>>,
     fail_next: Mutex<Option<AgentError>>,
@@ -23,9 +23,11 @@ pub struct FakeRuntime {
 }
 
 impl FakeRuntime {
-    pub fn new(kind: AgentKind) -> Arc<Self> {
+    /// A runtime for the agents of `protocol` (Claude Code's is
+    /// [`AgentProtocol::ClaudeStreamJson`], the default agent's).
+    pub fn new(protocol: AgentProtocol) -> Arc<Self> {
         Arc::new(Self {
-            kind,
+            protocol,
             sessions: Mutex::new(Vec::new()),
             launches: Mutex::new(Vec::new()),
             fail_next: Mutex::new(None),
@@ -58,8 +60,8 @@ impl FakeRuntime {
 
 #[async_trait]
 impl AgentRuntime for FakeRuntime {
-    fn kind(&self) -> AgentKind {
-        self.kind
+    fn protocol(&self) -> AgentProtocol {
+        self.protocol
     }
 
     async fn launch(

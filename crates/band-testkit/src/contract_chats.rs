@@ -23,7 +23,7 @@ use band_core::ports::{
     WorkspaceStore,
 };
 use band_core::{
-    AgentKind, AgentUpdate, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Decider, EventPayload, NewChat,
+    AgentId, AgentUpdate, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Decider, EventPayload, NewChat,
     PermissionDecision, PermissionMode, QueuedId, QueuedMessage, StopReason, ToolCallStatus, Turn, TurnOutcome, Usage,
     UsageTotals, Workspace, WorkspaceId,
 };
@@ -70,7 +70,7 @@ pub async fn chats_start_idle_with_their_settings<S: FullStore>(store: &S) {
     let ws = workspace(store, "a").await;
     let new = NewChat {
         workspace_id: ws.id,
-        agent: AgentKind::Codex,
+        agent: AgentId::new("codex").expect("id"),
         model: Some(model("gpt-5")),
         mode: PermissionMode::AcceptEdits,
         name: chat_name("fixer"),
@@ -83,8 +83,8 @@ pub async fn chats_start_idle_with_their_settings<S: FullStore>(store: &S) {
 
     assert_ne!(chat.id, plain.id, "each chat gets its own id");
     assert_eq!(
-        (chat.workspace_id, chat.agent, &chat.model, chat.mode, &chat.name, &chat.labels),
-        (new.workspace_id, new.agent, &new.model, new.mode, &new.name, &new.labels),
+        (chat.workspace_id, &chat.agent, &chat.model, chat.mode, &chat.name, &chat.labels),
+        (new.workspace_id, &new.agent, &new.model, new.mode, &new.name, &new.labels),
         "the settings are stored as given"
     );
     assert_eq!((plain.model.as_deref(), plain.labels.as_map().len()), (None, 0));
@@ -614,7 +614,7 @@ pub async fn every_payload_is_read_back_as_written<S: FullStore>(store: &S) {
         EventPayload::Prompt { text: "fix \"this\"\n\ttab ünïcode ✓ \u{0}".into(), queued: None },
         EventPayload::Prompt { text: "queued".into(), queued: Some(q.id) },
         EventPayload::TurnStarted,
-        EventPayload::Update(AgentUpdate::MessageChunk { text: "hello".into() }),
+        EventPayload::Update(AgentUpdate::MessageChunk { text: "hello".into(), message_id: Some("m1".into()) }),
         EventPayload::Update(AgentUpdate::ThoughtChunk { text: String::new() }),
         EventPayload::Update(AgentUpdate::ToolCall {
             id: "t1".into(),
@@ -889,7 +889,7 @@ async fn ten_and_three<S: FullStore>(store: &S) -> (ChatId, ChatId) {
 fn new_chat(workspace_id: WorkspaceId, name: &str) -> NewChat {
     NewChat {
         workspace_id,
-        agent: AgentKind::ClaudeCode,
+        agent: AgentId::default_agent(),
         model: None,
         mode: PermissionMode::Ask,
         name: chat_name(name),
@@ -903,7 +903,7 @@ fn by_id(mut chats: Vec<Chat>) -> Vec<Chat> {
 }
 
 fn chunk(text: &str) -> EventPayload {
-    EventPayload::Update(AgentUpdate::MessageChunk { text: text.into() })
+    EventPayload::Update(AgentUpdate::MessageChunk { text: text.into(), message_id: None })
 }
 
 fn prompt(text: &str) -> EventPayload {

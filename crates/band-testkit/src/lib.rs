@@ -16,3 +16,9 @@ pub mod procs;
 pub mod scripts;
 pub mod terminal;
 pub mod tunnel;
+
+/// A fake ACP agent (a node script; node is there wherever the agent CLIs are): see the script's
+/// header for what it does. Run it as an agent's binary.
+pub fn fake_acp_agent() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fake-acp-agent.mjs")
+}

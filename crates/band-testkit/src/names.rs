@@ -22,3 +22,12 @@ pub fn labels(pairs: &[(&str, &str)]) -> Labels {
 pub fn label_key(key: &str) -> band_core::LabelKey {
     band_core::LabelKey::new(key).expect("a valid label key")
 }
+
+pub fn agent_id(id: &str) -> band_core::AgentId {
+    band_core::AgentId::new(id).expect("a valid agent id")
+}
+
+/// A built-in agent's definition.
+pub fn agent(id: &str) -> band_core::AgentDefinition {
+    band_core::AgentRegistry::builtin().get(&agent_id(id)).expect("a built-in agent").clone()
+}

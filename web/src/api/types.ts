@@ -36,12 +36,12 @@ export type Mode = "ask" | "accept-edits" | "allow-all";
  */
 export type ConfigSourceName = "none" | "repository" | "override";
 /**
- * A coding agent band can run.
+ * An agent's id, as agents.list lists them (claude-code, codex, gemini, opencode, qwen-code...).
  *
  * This interface was referenced by `Api`'s JSON-Schema
- * via the `definition` "Agent".
+ * via the `definition` "AgentId".
  */
-export type Agent = "claude-code" | "codex";
+export type AgentId = string;
 /**
  * The life of a chat.
  *
@@ -108,6 +108,11 @@ export type ErrorFix =
   | {
       type: "restore_workspace";
       workspace: number;
+    }
+  | {
+      agent: AgentId;
+      install?: InstallInfo | null;
+      type: "install_agent";
     };
 /**
  * A list to look something up in.
@@ -115,7 +120,7 @@ export type ErrorFix =
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "ListOf".
  */
-export type ListOf = "projects" | "workspaces" | "chats" | "terminals" | "devices";
+export type ListOf = "projects" | "workspaces" | "chats" | "terminals" | "devices" | "agents";
 /**
  * What a credential may do, on the wire. Ordered: each scope includes the ones before it.
  *
@@ -123,6 +128,21 @@ export type ListOf = "projects" | "workspaces" | "chats" | "terminals" | "device
  * via the `definition` "Scope".
  */
 export type Scope = "read" | "control" | "admin";
+/**
+ * How to install an agent.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "InstallInfo".
+ */
+export type InstallInfo =
+  | {
+      package: string;
+      type: "npm";
+    }
+  | {
+      type: "url";
+      url: string;
+    };
 /**
  * What became of a new workspace's setup script.
  *
@@ -145,6 +165,13 @@ export type ChangeKind =
  * via the `definition` "MergeStrategyName".
  */
 export type MergeStrategyName = "rebase" | "merge";
+/**
+ * How band talks to an agent.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "AgentProtocol".
+ */
+export type AgentProtocol = "claude-stream-json" | "codex-app-server" | "acp" | "terminal";
 /**
  * What `chats.send` did with a message.
  *
@@ -193,6 +220,11 @@ export type EventInfo1 =
       usage: UsageInfo;
     }
   | {
+      /**
+       * Chunks with the same id are one message; adjacent messages have different ids.
+       * Absent in logs older than message ids.
+       */
+      messageId?: string | null;
       text: string;
       type: "agent_message_chunk";
     }
@@ -223,6 +255,17 @@ export type EventInfo1 =
   | {
       type: "usage_update";
       usage: UsageInfo;
+    }
+  | {
+      currentMode?: string | null;
+      currentModel?: string | null;
+      models: ChoiceInfo[];
+      modes: ChoiceInfo[];
+      type: "session_info";
+    }
+  | {
+      commands: CommandInfo[];
+      type: "available_commands_update";
     }
   | {
       rawInput: unknown;
@@ -269,6 +312,13 @@ export type ToolCallStatus = "pending" | "in_progress" | "completed" | "failed";
  * via the `definition` "DecidedBy".
  */
 export type DecidedBy = "user" | "mode";
+/**
+ * A transcript's format.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ExportFormat".
+ */
+export type ExportFormat = "md" | "json";
 /**
  * What a directory entry is.
  *
@@ -501,9 +551,9 @@ export interface Methods {
   "workspaces.create": {
     params: {
       /**
-       * The chat's agent (with `prompt`; default claude-code).
+       * The chat's agent (with `prompt`; default claude-code): an id from `agents.list`.
        */
-      agent?: Agent | null;
+      agent?: AgentId | null;
       /**
        * Defaults to the project's default branch. Ignored when the workspace exists.
        */
@@ -702,14 +752,21 @@ export interface Methods {
     result: ScriptRunInfo;
   };
   /**
+   * Every agent band knows (built in, or from settings.json's agents), installed ones first: its protocol, whether its binary is here and its version, whether band proves it in CI, how to install it.
+   */
+  "agents.list": {
+    params: {};
+    result: AgentInfo[];
+  };
+  /**
    * Start a chat with an agent in a workspace (no message is sent yet).
    */
   "chats.create": {
     params: {
       /**
-       * Default claude-code.
+       * An id from `agents.list`; default claude-code.
        */
-      agent?: Agent | null;
+      agent?: AgentId | null;
       labels?: {
         [k: string]: string | undefined;
       };
@@ -853,6 +910,19 @@ export interface Methods {
       chat: number;
     };
     result: TurnInfo[];
+  };
+  /**
+   * A chat's transcript, turn by turn (prompt, response, tool calls with the decision on each, usage), as Markdown or JSON.
+   */
+  "chats.export": {
+    params: {
+      chat: number;
+      /**
+       * Default md.
+       */
+      format?: ExportFormat | null;
+    };
+    result: ChatExport;
   };
   /**
    * Usage totals of a chat or of a workspace's chats.
@@ -1427,7 +1497,7 @@ export interface WorkspaceCreated {
  * via the `definition` "ChatInfo".
  */
 export interface ChatInfo {
-  agent: Agent;
+  agent: AgentId;
   /**
    * The agent's own session id (resumed on the next message after a restart).
    */
@@ -1648,6 +1718,51 @@ export interface WorkspaceMergedInfo {
   workspace: WorkspaceInfo;
 }
 /**
+ * An agent band knows, and whether it is installed on band-server's machine.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "AgentInfo".
+ */
+export interface AgentInfo {
+  args: string[];
+  /**
+   * The program: a name looked up on the agent's PATH, or an absolute path.
+   */
+  binary: string;
+  /**
+   * settings.json defines or changes it.
+   */
+  configured: boolean;
+  id: AgentId;
+  install?: InstallInfo | null;
+  /**
+   * Its binary was found.
+   */
+  installed: boolean;
+  name: string;
+  /**
+   * Where, when installed.
+   */
+  path?: string | null;
+  /**
+   * Why there is no version (the probe failed or timed out).
+   */
+  problem?: string | null;
+  protocol: AgentProtocol;
+  /**
+   * band's contract suite runs its real CLI in CI.
+   */
+  proven: boolean;
+  /**
+   * band-server runs agents of its protocol (terminal agents are not run yet).
+   */
+  runnable: boolean;
+  /**
+   * What its version probe printed.
+   */
+  version?: string | null;
+}
+/**
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "SendResult".
  */
@@ -1687,6 +1802,26 @@ export interface UsageInfo {
   outputTokens: number;
 }
 /**
+ * One of an agent's modes or models.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChoiceInfo".
+ */
+export interface ChoiceInfo {
+  id: string;
+  name: string;
+}
+/**
+ * A command an agent offers.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommandInfo".
+ */
+export interface CommandInfo {
+  description: string;
+  name: string;
+}
+/**
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "TurnInfo".
  */
@@ -1701,6 +1836,19 @@ export interface TurnInfo {
   startedSeq: number;
   stopReason?: StopReason | null;
   usage: UsageInfo;
+}
+/**
+ * A chat's transcript as a document.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatExport".
+ */
+export interface ChatExport {
+  /**
+   * The document: Markdown, or a `TranscriptInfo` as JSON text.
+   */
+  content: string;
+  format: ExportFormat;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2101,9 +2249,9 @@ export interface ChatParams {
  */
 export interface ChatsCreateParams {
   /**
-   * Default claude-code.
+   * An id from `agents.list`; default claude-code.
    */
-  agent?: Agent | null;
+  agent?: AgentId | null;
   labels?: {
     [k: string]: string | undefined;
   };
@@ -2137,6 +2285,17 @@ export interface ChatsEventsParams {
    * At most this many (default 200, at most 1000).
    */
   limit?: number | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatsExportParams".
+ */
+export interface ChatsExportParams {
+  chat: number;
+  /**
+   * Default md.
+   */
+  format?: ExportFormat | null;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2504,9 +2663,9 @@ export interface WorkspaceParams {
  */
 export interface WorkspacesCreateParams {
   /**
-   * The chat's agent (with `prompt`; default claude-code).
+   * The chat's agent (with `prompt`; default claude-code): an id from `agents.list`.
    */
-  agent?: Agent | null;
+  agent?: AgentId | null;
   /**
    * Defaults to the project's default branch. Ignored when the workspace exists.
    */
@@ -2592,7 +2751,7 @@ export interface WorkspacesRemoveParams {
 }
 
 // The values of each enumeration, in the API's order.
-export const AgentValues: readonly Agent[] = ["claude-code","codex"];
+export const AgentProtocolValues: readonly AgentProtocol[] = ["claude-stream-json","codex-app-server","acp","terminal"];
 export const AuditKindValues: readonly AuditKind[] = ["pairing_started","paired","redeem_failed","signed_in","refused","revoked","token_rotated"];
 export const ChangeKindValues: readonly ChangeKind[] = ["added","modified","deleted","renamed","type-changed","untracked","conflicted"];
 export const ChatStatusValues: readonly ChatStatus[] = ["idle","working","completed","failed","waiting","interrupted"];
@@ -2602,7 +2761,8 @@ export const DecisionValues: readonly Decision[] = ["allow","deny"];
 export const DeviceScopeValues: readonly DeviceScope[] = ["read","control"];
 export const EntryKindValues: readonly EntryKind[] = ["dir","file","symlink","other"];
 export const ErrorKindValues: readonly ErrorKind[] = ["invalid_input","not_found","conflict","refused","forbidden","internal"];
-export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices"];
+export const ExportFormatValues: readonly ExportFormat[] = ["md","json"];
+export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices","agents"];
 export const MergeStrategyNameValues: readonly MergeStrategyName[] = ["rebase","merge"];
 export const ModeValues: readonly Mode[] = ["ask","accept-edits","allow-all"];
 export const ScopeValues: readonly Scope[] = ["read","control","admin"];

@@ -6,7 +6,7 @@
 
 import { createContext, useContext } from "react";
 import { Rpc, type ConnectionState } from "../api/rpc";
-import type { Agent, ChatInfo, Mode, WorkspaceNotice } from "../api/types";
+import type { AgentId, ChatInfo, Mode, WorkspaceNotice } from "../api/types";
 import {
   addProject,
   addWorkspace,
@@ -36,6 +36,7 @@ import {
 } from "./layout";
 import { hasGap, loadScripts } from "./scripts";
 import { createStore, useStore, type Store } from "./store";
+import { announceReady } from "./desktop";
 
 type TurnListener = (chatId: number, workspaceId: number) => void;
 
@@ -105,6 +106,7 @@ export class Band {
       ...setGlobalLayout(loaded(s, projects, workspaces, chats), parseGlobalLayout(global.layout)),
       me,
     }));
+    announceReady(projects.map((p) => p.name));
   }
 
   /** A workspace's remembered layout, fetched once; notices keep it current after that. */
@@ -219,7 +221,7 @@ export class Band {
     direct?: boolean;
     base?: string;
     prompt?: string;
-    agent?: Agent;
+    agent?: AgentId;
     model?: string;
     mode?: Mode;
   }) {

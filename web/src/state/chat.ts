@@ -5,7 +5,7 @@
 // chat on screen.
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { Agent, ChatInfo, EventInfo, Mode, TurnInfo, UsageTotalsInfo } from "../api/types";
+import type { AgentId, ChatInfo, EventInfo, Mode, TurnInfo, UsageTotalsInfo } from "../api/types";
 import { upsertChat } from "./app";
 import { useBand, type Band } from "./band";
 import { ChatLog } from "./chatlog";
@@ -13,7 +13,7 @@ import { ChatLog } from "./chatlog";
 /** Events per page of a chat's log. */
 export const PAGE = 200;
 
-export async function createChat(band: Band, workspaceId: number, agent: Agent, mode: Mode, model?: string) {
+export async function createChat(band: Band, workspaceId: number, agent: AgentId, mode: Mode, model?: string) {
   const chat = await band.rpc.call("chats.create", { workspace: String(workspaceId), agent, mode, model: model || undefined });
   band.state.set((s) => upsertChat(s, chat));
   return chat;

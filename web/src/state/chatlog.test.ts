@@ -48,6 +48,18 @@ test("chunks coalesce into messages, broken by tool calls; thoughts apart from t
   expect(log.status).toBe("completed");
 });
 
+test("adjacent messages with different ids stay apart; chunks of one id come together", () => {
+  const log = new ChatLog(1);
+  log.append([
+    ev({ type: "agent_message_chunk", text: "First ", messageId: "m1" }),
+    ev({ type: "agent_message_chunk", text: "message.", messageId: "m1" }),
+    ev({ type: "agent_message_chunk", text: "Second message.", messageId: "m2" }),
+    ev({ type: "agent_message_chunk", text: " Still second.", messageId: "m2" }),
+  ]);
+  const texts = log.items.map((i) => (i.kind === "message" ? i.text : i.kind));
+  expect(texts).toEqual(["First message.", "Second message. Still second."]);
+});
+
 test("tool calls carry their updates; permissions go from pending to resolved", () => {
   const log = new ChatLog(1);
   const events = turn();

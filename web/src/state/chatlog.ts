@@ -11,7 +11,7 @@ import type { EventInfo, UsageInfo } from "../api/types";
 
 export type Item =
   | { kind: "prompt"; key: string; seq: number; at: number; text: string }
-  | { kind: "message"; key: string; seq: number; text: string; thought: boolean }
+  | { kind: "message"; key: string; seq: number; text: string; thought: boolean; messageId?: string }
   | {
       kind: "tool";
       key: string;
@@ -150,11 +150,14 @@ export class ChatLog {
       case "agent_message_chunk":
       case "agent_thought_chunk": {
         const thought = e.type === "agent_thought_chunk";
+        // Chunks of one message share its id; a new id is a new message even right after
+        // another (logs from before message ids have none: those chunks run together).
+        const messageId = e.type === "agent_message_chunk" ? (e.messageId ?? undefined) : undefined;
         const open = this.openMessage !== undefined ? this.items[this.openMessage] : undefined;
-        if (open && open.kind === "message" && open.thought === thought) {
+        if (open && open.kind === "message" && open.thought === thought && open.messageId === messageId) {
           this.replace(this.openMessage!, { ...open, text: open.text + e.text });
         } else {
-          this.openMessage = this.push({ kind: "message", key, seq: e.seq, text: e.text, thought });
+          this.openMessage = this.push({ kind: "message", key, seq: e.seq, text: e.text, thought, messageId });
         }
         break;
       }
@@ -261,6 +264,8 @@ export class ChatLog {
         this.push({ kind: "error", key, seq: e.seq, message: e.message });
         break;
       case "agent_session":
+      case "session_info":
+      case "available_commands_update":
         break;
     }
   }

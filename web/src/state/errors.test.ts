@@ -25,3 +25,16 @@ test("band's errors are shown by their facts, with the fix in the dashboard's wo
   // Never the CLI's flags or the API's params.
   for (const e of [dirty, busy]) expect(errorText(e)).not.toMatch(/--|force: true|`band /);
 });
+
+test("a missing agent says how to install it", () => {
+  const missing = new RpcError(codes.refused, "x", {
+    kind: "refused",
+    what: "the gemini agent's binary 'gemini' was not found on band-server's machine",
+    fix: { type: "install_agent", agent: "gemini", install: { type: "npm", package: "@google/gemini-cli" } },
+  });
+  expect(errorText(missing)).toBe(
+    "the gemini agent's binary 'gemini' was not found on band-server's machine; install it on the machine running band (npm install -g @google/gemini-cli), or set agents.gemini.binary in band's settings.json",
+  );
+  const unknown = new RpcError(codes.notFound, "x", { kind: "not_found", what: "no agent 'nope'", fix: { type: "see_list", of: "agents" } });
+  expect(errorText(unknown)).toBe("no agent 'nope'; check the agents list");
+});

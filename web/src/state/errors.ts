@@ -4,6 +4,7 @@
 
 import { codes, RpcError } from "../api/rpc";
 import type { ErrorData, ErrorFix } from "../api/types";
+import { installText } from "./agents";
 
 /** The error's data, when the server sent band's (every method error does). */
 export function errorData(e: unknown): ErrorData | null {
@@ -45,6 +46,10 @@ export function fixText(fix: ErrorFix): string {
       return "restore the workspace first (its Restore button)";
     case "approve_scripts":
       return `read the scripts of ${fix.project} and approve them (Review scripts)`;
+    case "install_agent": {
+      const how = fix.install ? ` (${installText(fix.install)})` : "";
+      return `install it on the machine running band${how}, or set agents.${fix.agent}.binary in band's settings.json`;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import type { Agent, Mode } from "../api/types";
+import type { AgentId, Mode } from "../api/types";
 import { useBand } from "../state/band";
 import { errorText } from "../state/errors";
 import { useProjectConfig } from "../state/scripts";
@@ -13,7 +13,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   const info = useStore(band.state, (s) => s.projects.find((p) => p.name === project));
   const [branch, setBranch] = useState("");
   const [base, setBase] = useState("");
-  const [agent, setAgent] = useState<Agent>("claude-code");
+  const [agent, setAgent] = useState<AgentId>("claude-code");
   const [mode, setMode] = useState<Mode>("ask");
   const [model, setModel] = useState("");
   const [prompt, setPrompt] = useState("");
@@ -23,7 +23,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   // The project's configured defaults, once known, until the user picks otherwise.
   const defaults = useProjectConfig(band, project)?.defaults;
   useEffect(() => {
-    if (defaults?.agent === "claude-code" || defaults?.agent === "codex") setAgent(defaults.agent);
+    if (defaults?.agent) setAgent(defaults.agent);
     if (defaults?.mode) setMode(defaults.mode);
     if (defaults?.model) setModel(defaults.model);
   }, [defaults]);

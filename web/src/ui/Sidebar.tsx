@@ -8,6 +8,7 @@ import { NewWorkspace } from "./NewWorkspace";
 import { RemoveProject } from "./RemoveProject";
 import { navigate } from "./route";
 import { StatusBadge } from "./widgets/StatusBadge";
+import { useDesktop } from "../state/desktop";
 
 export function Sidebar({ selected }: { selected: number | null }) {
   const band = useBand();
@@ -112,21 +113,36 @@ export function Sidebar({ selected }: { selected: number | null }) {
 
 function AddProject() {
   const band = useBand();
+  const desktop = useDesktop();
   const [path, setPath] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!path.trim()) return;
+  const add = async (chosen: string) => {
     setBusy(true);
     setError(null);
     try {
-      await band.addProject(path.trim());
+      await band.addProject(chosen);
       setPath("");
     } catch (err) {
+      setPath(chosen);
       setError(errorText(err));
     } finally {
       setBusy(false);
+    }
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!path.trim()) return;
+    await add(path.trim());
+  };
+  // In band-desktop: the native folder dialog, and the chosen folder is added at once.
+  const choose = async () => {
+    if (!desktop) return;
+    try {
+      const chosen = await desktop.pickFolder("Add a project: choose its folder");
+      if (chosen) await add(chosen);
+    } catch (err) {
+      setError(errorText(err));
     }
   };
   return (
@@ -144,6 +160,11 @@ function AddProject() {
         <button type="submit" disabled={busy || !path.trim()}>
           Add
         </button>
+        {desktop && (
+          <button type="button" className="secondary" disabled={busy} onClick={() => void choose()} data-testid="choose-folder">
+            Choose…
+          </button>
+        )}
       </div>
       {error && (
         <p className="error" role="alert">

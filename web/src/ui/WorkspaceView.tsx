@@ -25,6 +25,7 @@ import { navigate, type Route, type Tab } from "./route";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
 import { Modal } from "./widgets/Modal";
 import { StatusBadge } from "./widgets/StatusBadge";
+import { useDesktop } from "../state/desktop";
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
@@ -120,6 +121,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
             {archived ? "Restore" : "Archive"}
           </button>
         )}
+        <DesktopActions workspace={workspace.id} />
         {control && (
           <button type="button" className="secondary danger-text" onClick={() => setRemoving(true)}>
             Remove
@@ -353,5 +355,31 @@ export function RemoveWorkspace({ workspace, onClose }: { workspace: WorkspaceIn
         </div>
       </form>
     </Modal>
+  );
+}
+
+/** In band-desktop only: the workspace in the file manager, or in the person's editor. */
+function DesktopActions({ workspace }: { workspace: number }) {
+  const desktop = useDesktop();
+  const [error, setError] = useState<string | null>(null);
+  if (!desktop) return null;
+  const run = (action: () => Promise<unknown>) => {
+    setError(null);
+    action().catch((err: unknown) => setError(errorText(err)));
+  };
+  return (
+    <div className="desktop-actions" role="group" aria-label="On this computer">
+      <button type="button" className="secondary" data-testid="reveal" onClick={() => run(() => desktop.reveal(workspace))}>
+        Reveal
+      </button>
+      <button type="button" className="secondary" data-testid="open-in-editor" onClick={() => run(() => desktop.openInEditor(workspace))}>
+        Open in editor
+      </button>
+      {error && (
+        <span className="error small" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
   );
 }

@@ -12,14 +12,15 @@
 //! again, one that was not — a synthetic API error — is); `result.usage` is the turn's, but
 //! `total_cost_usd` adds up over the process, so a turn's cost is the difference; an API error
 //! ends as `subtype: success` with `is_error: true`; an interrupt as `error_during_execution`
-//! with `terminal_reason: aborted_streaming`.
+//! with `terminal_reason: aborted_streaming` (while the model streams) or `aborted_tools` (while
+//! a tool runs: verified with 2.1.197 and a running `sleep`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use band_core::ports::{AgentEvent, AgentEvents, AgentHandle, AgentLaunch, AgentRuntime};
-use band_core::{AgentError, AgentKind, AgentUpdate, PermissionDecision, StopReason, ToolCallStatus, Usage};
+use band_core::{AgentError, AgentProtocol, AgentUpdate, PermissionDecision, StopReason, ToolCallStatus, Usage};
 use band_process::Supervisor;
 use serde_json::{Value, json};
 
@@ -27,20 +28,19 @@ use super::process::{self, LineParser, Parsed, Session, Spec};
 use super::{tool_kind, truncate};
 
 pub struct ClaudeRuntime {
-    binary: Option<String>,
     supervisor: Supervisor,
 }
 
 impl ClaudeRuntime {
-    pub fn new(binary: Option<String>, supervisor: Supervisor) -> Self {
-        Self { binary, supervisor }
+    pub fn new(supervisor: Supervisor) -> Self {
+        Self { supervisor }
     }
 }
 
 #[async_trait]
 impl AgentRuntime for ClaudeRuntime {
-    fn kind(&self) -> AgentKind {
-        AgentKind::ClaudeCode
+    fn protocol(&self) -> AgentProtocol {
+        AgentProtocol::ClaudeStreamJson
     }
 
     async fn launch(
@@ -48,25 +48,21 @@ impl AgentRuntime for ClaudeRuntime {
         launch: AgentLaunch,
         events: Arc<dyn AgentEvents>,
     ) -> Result<Arc<dyn AgentHandle>, AgentError> {
-        let program = process::find_binary(
-            "claude-code",
-            "claude",
-            AgentKind::ClaudeCode.package(),
-            self.binary.as_deref(),
-            &launch.env,
-        )?;
-        let mut args: Vec<String> = [
-            "--output-format",
-            "stream-json",
-            "--verbose",
-            "--input-format",
-            "stream-json",
-            "--include-partial-messages",
-            "--permission-prompt-tool",
-            "stdio",
-        ]
-        .map(str::to_owned)
-        .into();
+        let program = process::find_binary(&launch.agent, &launch.env)?;
+        let mut args: Vec<String> = launch.agent.args.clone();
+        args.extend(
+            [
+                "--output-format",
+                "stream-json",
+                "--verbose",
+                "--input-format",
+                "stream-json",
+                "--include-partial-messages",
+                "--permission-prompt-tool",
+                "stdio",
+            ]
+            .map(str::to_owned),
+        );
         if let Some(model) = &launch.model {
             args.extend(["--model".to_owned(), model.to_string()]);
         }
@@ -162,9 +158,9 @@ impl ClaudeParser {
             Some("content_block_delta") => {
                 let delta = &event["delta"];
                 let update = match delta["type"].as_str() {
-                    Some("text_delta") => {
-                        delta["text"].as_str().map(|t| AgentUpdate::MessageChunk { text: t.to_owned() })
-                    }
+                    Some("text_delta") => delta["text"]
+                        .as_str()
+                        .map(|t| AgentUpdate::MessageChunk { text: t.to_owned(), message_id: self.streaming.clone() }),
                     Some("thinking_delta") => {
                         delta["thinking"].as_str().map(|t| AgentUpdate::ThoughtChunk { text: t.to_owned() })
                     }
@@ -187,7 +183,10 @@ impl ClaudeParser {
             match block["type"].as_str() {
                 Some("text") if !streamed => {
                     if let Some(t) = block["text"].as_str().filter(|t| !t.is_empty()) {
-                        out.push(AgentEvent::Update(AgentUpdate::MessageChunk { text: t.to_owned() }));
+                        out.push(AgentEvent::Update(AgentUpdate::MessageChunk {
+                            text: t.to_owned(),
+                            message_id: message["id"].as_str().map(str::to_owned),
+                        }));
                     }
                 }
                 Some("thinking") if !streamed => {
@@ -241,7 +240,7 @@ impl ClaudeParser {
         self.streamed.clear();
         self.shared.lock().unwrap_or_else(|p| p.into_inner()).pending.clear();
         let is_error = r["is_error"].as_bool().unwrap_or(false);
-        if r["terminal_reason"] == "aborted_streaming" {
+        if r["terminal_reason"].as_str().is_some_and(|t| t.starts_with("aborted")) {
             out.push(AgentEvent::TurnEnded { stop_reason: StopReason::Cancelled, usage: Some(usage) });
         } else if is_error || r["subtype"] != "success" {
             let message = r["result"]
@@ -325,5 +324,27 @@ fn content_text(content: &Value) -> String {
         Value::Array(blocks) => blocks.iter().filter_map(|b| b["text"].as_str()).collect::<Vec<_>>().join("\n"),
         Value::Null => String::new(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interrupt_while_a_tool_runs_is_a_cancelled_turn_not_a_failure() {
+        let mut parser = ClaudeParser::new(Arc::default());
+        for reason in ["aborted_tools", "aborted_streaming"] {
+            let line = json!({
+                "type": "result", "subtype": "error_during_execution", "is_error": true, "stop_reason": "tool_use",
+                "terminal_reason": reason, "total_cost_usd": 0.1, "usage": {"input_tokens": 5, "output_tokens": 1},
+                "errors": ["[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=tool_use"],
+            });
+            let events = parser.parse(&line.to_string()).events;
+            assert!(
+                matches!(events.as_slice(), [AgentEvent::TurnEnded { stop_reason: StopReason::Cancelled, .. }]),
+                "{reason}: {events:?}"
+            );
+        }
     }
 }

@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use band_core::ports::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
-use band_core::{AgentError, AgentKind, AgentUpdate, PermissionDecision, StopReason, ToolCallStatus, Usage};
+use band_core::{AgentError, AgentProtocol, AgentUpdate, PermissionDecision, StopReason, ToolCallStatus, Usage};
 use band_process::Supervisor;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -52,20 +52,19 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 const METHOD_NOT_FOUND: i64 = -32601;
 
 pub struct CodexRuntime {
-    binary: Option<String>,
     supervisor: Supervisor,
 }
 
 impl CodexRuntime {
-    pub fn new(binary: Option<String>, supervisor: Supervisor) -> Self {
-        Self { binary, supervisor }
+    pub fn new(supervisor: Supervisor) -> Self {
+        Self { supervisor }
     }
 }
 
 #[async_trait]
 impl AgentRuntime for CodexRuntime {
-    fn kind(&self) -> AgentKind {
-        AgentKind::Codex
+    fn protocol(&self) -> AgentProtocol {
+        AgentProtocol::CodexAppServer
     }
 
     async fn launch(
@@ -73,11 +72,12 @@ impl AgentRuntime for CodexRuntime {
         launch: AgentLaunch,
         events: Arc<dyn AgentEvents>,
     ) -> Result<Arc<dyn AgentHandle>, AgentError> {
-        let program =
-            process::find_binary("codex", "codex", AgentKind::Codex.package(), self.binary.as_deref(), &launch.env)?;
+        let program = process::find_binary(&launch.agent, &launch.env)?;
         let shared = Arc::new(Shared::default());
         let events = Arc::new(ExitWatch { inner: events, shared: shared.clone() });
-        let spec = Spec { program: &program, args: vec!["app-server".to_owned()], cwd: &launch.cwd, env: &launch.env };
+        let mut args = launch.agent.args.clone();
+        args.push("app-server".to_owned());
+        let spec = Spec { program: &program, args, cwd: &launch.cwd, env: &launch.env };
         let session = process::start(&self.supervisor, spec, CodexParser::new(shared.clone()), events).await?;
         let handle = CodexHandle { session, shared };
         if let Err(e) = handle.handshake(&launch).await {
@@ -401,6 +401,15 @@ impl CodexParser {
         let result = &msg["result"];
         if let Some(thread_id) = result["thread"]["id"].as_str() {
             self.thread(thread_id, p);
+            // The model the thread runs, for a cost estimate (codex reports no cost).
+            if let Some(model) = result["model"].as_str() {
+                p.events.push(AgentEvent::Update(AgentUpdate::SessionInfo {
+                    modes: Vec::new(),
+                    current_mode: None,
+                    models: Vec::new(),
+                    current_model: Some(model.to_owned()),
+                }));
+            }
         }
         if let Some(turn_id) = result["turn"]["id"].as_str() {
             self.begin_turn(turn_id);
@@ -513,7 +522,7 @@ impl CodexParser {
                 if self.streamed.contains(&id) || text.is_empty() {
                     return;
                 }
-                AgentUpdate::MessageChunk { text: text.to_owned() }
+                AgentUpdate::MessageChunk { text: text.to_owned(), message_id: Some(id) }
             }
             Some("reasoning") => {
                 let parts = item["summary"].as_array().filter(|s| !s.is_empty()).or_else(|| item["content"].as_array());
@@ -556,7 +565,11 @@ impl CodexParser {
             self.streamed.insert(id.to_owned());
         }
         let text = text.to_owned();
-        let update = if thought { AgentUpdate::ThoughtChunk { text } } else { AgentUpdate::MessageChunk { text } };
+        let update = if thought {
+            AgentUpdate::ThoughtChunk { text }
+        } else {
+            AgentUpdate::MessageChunk { text, message_id: params["itemId"].as_str().map(str::to_owned) }
+        };
         p.events.push(AgentEvent::Update(update));
     }
 

@@ -5,23 +5,29 @@
 //! - [`claude`]: Claude Code, one persistent `claude` process per chat in stream-json mode, its
 //!   permission prompts through the control protocol (`--permission-prompt-tool stdio`).
 //! - [`codex`]: Codex's `codex app-server` JSON-RPC, approvals as server requests.
+//! - [`acp`]: every ACP agent (Gemini CLI, OpenCode, Qwen Code...), JSON-RPC 2.0 over stdio,
+//!   permission requests answered with the agent's own option ids.
+//! - [`probe`]: finds each agent's binary and asks its version, for `agents.list`.
 
+pub mod acp;
 pub mod claude;
 pub mod codex;
+pub mod probe;
 pub mod process;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use band_core::ports::AgentRuntime;
 use band_process::Supervisor;
 
-/// The real agent runtimes, with binaries configured in settings (agent name to path), starting
-/// their processes through `supervisor`.
-pub fn runtimes(binaries: &BTreeMap<String, String>, supervisor: &Supervisor) -> Vec<Arc<dyn AgentRuntime>> {
+/// The real agent runtimes, one per protocol band runs (terminal agents are not run yet),
+/// starting their processes through `supervisor`. Which binary each agent runs is its
+/// registry definition's.
+pub fn runtimes(supervisor: &Supervisor) -> Vec<Arc<dyn AgentRuntime>> {
     vec![
-        Arc::new(claude::ClaudeRuntime::new(binaries.get("claude-code").cloned(), supervisor.clone())),
-        Arc::new(codex::CodexRuntime::new(binaries.get("codex").cloned(), supervisor.clone())),
+        Arc::new(claude::ClaudeRuntime::new(supervisor.clone())),
+        Arc::new(codex::CodexRuntime::new(supervisor.clone())),
+        Arc::new(acp::AcpRuntime::new(supervisor.clone())),
     ]
 }
 

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use band_core::AgentError;
 use band_core::ports::{AgentEvent, AgentEvents, AgentExit};
+use band_core::{AgentDefinition, AgentError};
 use band_process::{Io, Process, Stop, Supervisor};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::ChildStdin;
@@ -34,19 +34,19 @@ pub struct Parsed {
     pub replies: Vec<String>,
 }
 
-/// Finds an agent's binary: the configured path, else `name` on the agent's PATH.
+/// Finds an agent's binary: its definition's absolute path, else its name on the agent's PATH.
 ///
 /// # Errors
-/// [`AgentError::BinaryMissing`] naming the npm package to install.
-pub fn find_binary(
-    agent: &'static str,
-    name: &str,
-    package: &'static str,
-    configured: Option<&str>,
-    env: &BTreeMap<String, String>,
-) -> Result<PathBuf, AgentError> {
-    band_process::find_binary(name, configured.map(Path::new), env.get("PATH").map(OsStr::new))
-        .map_err(|_| AgentError::BinaryMissing { agent, binary: configured.unwrap_or(name).to_owned(), package })
+/// [`AgentError::BinaryMissing`] with the definition's install hint.
+pub fn find_binary(agent: &AgentDefinition, env: &BTreeMap<String, String>) -> Result<PathBuf, AgentError> {
+    let configured = agent.binary.contains('/').then(|| Path::new(&agent.binary));
+    band_process::find_binary(&agent.binary, configured, env.get("PATH").map(OsStr::new)).map_err(|_| {
+        AgentError::BinaryMissing {
+            agent: agent.id.clone(),
+            binary: agent.binary.clone(),
+            install: agent.install.clone(),
+        }
+    })
 }
 
 /// One running agent process.

@@ -31,7 +31,7 @@ fn summary(events: &[AgentEvent]) -> Vec<String> {
     for e in events {
         let item = match e {
             AgentEvent::SessionStarted { .. } => "session".to_owned(),
-            AgentEvent::Update(AgentUpdate::MessageChunk { text }) => {
+            AgentEvent::Update(AgentUpdate::MessageChunk { text, .. }) => {
                 if let Some(last) = out.last_mut().filter(|l| l.starts_with("text:")) {
                     last.push_str(text);
                     continue;
@@ -144,4 +144,30 @@ fn control_requests_band_does_not_serve_get_an_error_reply_and_junk_is_ignored()
     for junk in ["not json", "{}", r#"{"type":"result"}"#, r#"{"type":"assistant","message":null}"#] {
         let _ = parser.parse(junk);
     }
+}
+
+/// The message ids of the chunks, in order, one per run of equal ids.
+fn message_ids(events: &[AgentEvent]) -> Vec<Option<String>> {
+    let mut ids: Vec<Option<String>> = Vec::new();
+    for e in events {
+        if let AgentEvent::Update(AgentUpdate::MessageChunk { message_id, .. }) = e
+            && ids.last() != Some(message_id)
+        {
+            ids.push(message_id.clone());
+        }
+    }
+    ids
+}
+
+#[test]
+fn each_message_has_its_own_id_so_adjacent_messages_stay_apart() {
+    let (events, _) = parse("allow.jsonl");
+    let ids = message_ids(&events);
+    assert_eq!(ids.len(), 3, "Committing., done, second answer: {ids:?}");
+    assert!(ids.iter().all(|id| id.as_deref().is_some_and(|i| i.starts_with("msg_"))), "{ids:?}");
+    let mut unique = ids.clone();
+    unique.dedup();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "{ids:?}");
 }

@@ -15,9 +15,7 @@ use async_trait::async_trait;
 use band_adapters::agents::codex::{CodexParser, CodexRuntime, Shared};
 use band_adapters::agents::process::LineParser;
 use band_core::ports::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
-use band_core::{
-    AgentError, AgentKind, AgentUpdate, PermissionDecision, PermissionMode, StopReason, ToolCallStatus, Usage,
-};
+use band_core::{AgentError, AgentUpdate, PermissionDecision, PermissionMode, StopReason, ToolCallStatus, Usage};
 use band_mockmodel::{MockModel, MockTurn, Scenario};
 use band_process::Supervisor;
 use serde_json::{Value, json};
@@ -54,7 +52,7 @@ fn summary(events: &[AgentEvent]) -> Vec<String> {
     for e in events {
         let item = match e {
             AgentEvent::SessionStarted { session_id } => format!("session:{session_id}"),
-            AgentEvent::Update(AgentUpdate::MessageChunk { text }) => {
+            AgentEvent::Update(AgentUpdate::MessageChunk { text, .. }) => {
                 if let Some(last) = out.last_mut().filter(|l| l.starts_with("text:")) {
                     last.push_str(text);
                     continue;
@@ -75,6 +73,10 @@ fn summary(events: &[AgentEvent]) -> Vec<String> {
             AgentEvent::TurnFailed { message, usage } => {
                 format!("failed:{message}:{}", usage.as_ref().map_or("-".to_owned(), tokens))
             }
+            AgentEvent::Notice { message } => format!("notice:{message}"),
+            // Its model, for a cost estimate: checked on its own below.
+            AgentEvent::Update(AgentUpdate::SessionInfo { .. }) => continue,
+            AgentEvent::Update(AgentUpdate::Commands { commands }) => format!("commands:{}", commands.len()),
         };
         out.push(item);
     }
@@ -332,7 +334,7 @@ impl Sandbox {
 
     fn launch(&self, resume: Option<String>) -> AgentLaunch {
         AgentLaunch {
-            kind: AgentKind::Codex,
+            agent: band_testkit::names::agent("codex"),
             cwd: self.repo(),
             model: Some(band_testkit::names::model("gpt-5.5")),
             mode: PermissionMode::Ask,
@@ -390,7 +392,7 @@ impl Agent {
     async fn launch(sandbox: &Sandbox, resume: Option<String>) -> Agent {
         let (tx, rx) = mpsc::unbounded_channel();
         let started = Instant::now();
-        let runtime = CodexRuntime::new(None, Supervisor::new());
+        let runtime = CodexRuntime::new(Supervisor::new());
         let handle = runtime.launch(sandbox.launch(resume), Arc::new(Recorder(tx))).await.expect("launch");
         eprintln!("codex launch took {:?}", started.elapsed());
         Agent { handle, rx, events: Vec::new() }
@@ -463,7 +465,7 @@ impl Agent {
         self.events
             .iter()
             .filter_map(|e| match e {
-                AgentEvent::Update(AgentUpdate::MessageChunk { text }) => Some(text.as_str()),
+                AgentEvent::Update(AgentUpdate::MessageChunk { text, .. }) => Some(text.as_str()),
                 _ => None,
             })
             .collect()
@@ -649,11 +651,8 @@ async fn resuming_an_unknown_thread_fails_and_leaves_nothing_running() {
     let sandbox = Sandbox::new(&mock);
     let (tx, _rx) = mpsc::unbounded_channel();
     let launch = sandbox.launch(Some("01a203ee-0000-7000-8000-000000000000".into()));
-    let err = CodexRuntime::new(None, Supervisor::new())
-        .launch(launch, Arc::new(Recorder(tx)))
-        .await
-        .err()
-        .expect("an error");
+    let err =
+        CodexRuntime::new(Supervisor::new()).launch(launch, Arc::new(Recorder(tx))).await.err().expect("an error");
     assert!(matches!(err, AgentError::Protocol(ref m) if m.contains("thread/resume")), "{err}");
     assert_eq!(sandbox.processes(), []);
     mock.stop().await;
@@ -663,7 +662,7 @@ async fn resuming_an_unknown_thread_fails_and_leaves_nothing_running() {
 async fn a_missing_binary_names_the_package() {
     let (tx, _rx) = mpsc::unbounded_channel();
     let mut launch = AgentLaunch {
-        kind: AgentKind::Codex,
+        agent: band_testkit::names::agent("codex"),
         cwd: std::env::temp_dir(),
         model: None,
         mode: PermissionMode::Ask,
@@ -671,16 +670,41 @@ async fn a_missing_binary_names_the_package() {
         env: [("PATH".to_owned(), "/nonexistent".to_owned())].into_iter().collect(),
     };
     let events: Arc<dyn AgentEvents> = Arc::new(Recorder(tx));
-    let err = CodexRuntime::new(None, Supervisor::new())
-        .launch(launch.clone(), events.clone())
-        .await
-        .err()
-        .expect("an error");
-    assert!(matches!(err, AgentError::BinaryMissing { package: "@openai/codex", .. }), "{err}");
-    assert!(err.to_string().contains("@openai/codex"), "{err}");
+    let err =
+        CodexRuntime::new(Supervisor::new()).launch(launch.clone(), events.clone()).await.err().expect("an error");
+    let npm = Some(band_core::Install::Npm("@openai/codex".into()));
+    assert!(matches!(err, AgentError::BinaryMissing { ref install, .. } if *install == npm), "{err}");
+    assert_eq!(err.to_string(), "the codex agent's binary 'codex' was not found");
 
     launch.env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
-    let configured = CodexRuntime::new(Some("/nonexistent/codex".into()), Supervisor::new());
-    let err = configured.launch(launch, events).await.err().expect("an error");
+    launch.agent.binary = "/nonexistent/codex".into();
+    let err = CodexRuntime::new(Supervisor::new()).launch(launch, events).await.err().expect("an error");
     assert!(matches!(err, AgentError::BinaryMissing { ref binary, .. } if binary == "/nonexistent/codex"), "{err}");
+}
+
+#[test]
+fn each_message_carries_its_item_id() {
+    let (events, _) = parse("accept.jsonl");
+    let ids: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::Update(AgentUpdate::MessageChunk { message_id, .. }) => message_id.as_deref(),
+            _ => None,
+        })
+        .collect();
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(|id| id.starts_with("msg_")), "{ids:?}");
+}
+
+#[test]
+fn the_threads_model_is_reported_for_a_cost_estimate() {
+    let (events, _) = parse("accept.jsonl");
+    let models: Vec<Option<&str>> = events
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::Update(AgentUpdate::SessionInfo { current_model, .. }) => Some(current_model.as_deref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(models, [Some("gpt-5.5")]);
 }

@@ -51,7 +51,7 @@ struct Lines;
 impl LineParser for Lines {
     fn parse(&mut self, line: &str) -> Parsed {
         Parsed {
-            events: vec![AgentEvent::Update(AgentUpdate::MessageChunk { text: line.to_owned() })],
+            events: vec![AgentEvent::Update(AgentUpdate::MessageChunk { text: line.to_owned(), message_id: None })],
             replies: vec![],
         }
     }
@@ -105,7 +105,7 @@ async fn stop_leaves_nothing_running_not_even_what_left_the_group() {
     assert_eq!(running(&needle), Vec::<i32>::new(), "survivors after stop");
     assert_eq!(
         rec.events.lock().unwrap().as_slice(),
-        [AgentEvent::Update(AgentUpdate::MessageChunk { text: "ready".into() })]
+        [AgentEvent::Update(AgentUpdate::MessageChunk { text: "ready".into(), message_id: None })]
     );
 }
 
@@ -135,15 +135,18 @@ async fn an_agent_that_exits_on_its_own_takes_its_children_with_it() {
 }
 
 #[tokio::test]
-async fn a_missing_binary_names_the_package_to_install() {
+async fn a_missing_binary_carries_how_to_install_it() {
     let env = env();
-    let e =
-        process::find_binary("claude-code", "claude-nonexistent", "@anthropic-ai/claude-code", None, &env).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "the claude-code agent's binary 'claude-nonexistent' was not found; install it with `npm install -g @anthropic-ai/claude-code` or set its path in settings"
-    );
-    let e = process::find_binary("codex", "codex", "@openai/codex", Some("/nope/codex"), &env).unwrap_err();
-    assert!(e.to_string().contains("'/nope/codex' was not found"));
-    assert!(process::find_binary("sh", "sh", "x", None, &env).is_ok());
+    let mut claude = band_testkit::names::agent("claude-code");
+    claude.binary = "claude-nonexistent".into();
+    let e = process::find_binary(&claude, &env).unwrap_err();
+    assert_eq!(e.to_string(), "the claude-code agent's binary 'claude-nonexistent' was not found");
+    let npm = Some(band_core::Install::Npm("@anthropic-ai/claude-code".into()));
+    assert!(matches!(e, band_core::AgentError::BinaryMissing { ref install, .. } if *install == npm), "{e:?}");
+    let mut codex = band_testkit::names::agent("codex");
+    codex.binary = "/nope/codex".into();
+    assert!(process::find_binary(&codex, &env).unwrap_err().to_string().contains("'/nope/codex' was not found"));
+    let mut sh = band_testkit::names::agent("gemini");
+    sh.binary = "sh".into();
+    assert!(process::find_binary(&sh, &env).is_ok());
 }

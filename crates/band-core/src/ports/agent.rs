@@ -11,15 +11,17 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::agents::{AgentDefinition, AgentProtocol};
 use crate::chat::{AgentUpdate, PermissionDecision, StopReason, Usage};
 use crate::error::AgentError;
-use crate::model::{AgentKind, PermissionMode};
+use crate::model::PermissionMode;
 use crate::names::ModelName;
 
 /// How to start an agent for one chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentLaunch {
-    pub kind: AgentKind,
+    /// Which agent, as the registry defines it: its binary, arguments and how to install it.
+    pub agent: AgentDefinition,
     /// The workspace directory the agent works in.
     pub cwd: PathBuf,
     pub model: Option<ModelName>,
@@ -27,7 +29,7 @@ pub struct AgentLaunch {
     /// The agent's own session id from an earlier run, to resume.
     pub resume: Option<String>,
     /// The complete environment of the agent process, already allow-listed (see
-    /// [`crate::agent_env`]).
+    /// [`crate::agent_env`]); the agent's binary is looked up on its `PATH`.
     pub env: BTreeMap<String, String>,
 }
 
@@ -57,6 +59,11 @@ pub enum AgentEvent {
         message: String,
         usage: Option<Usage>,
     },
+    /// Something a person should know that is not the agent's output (a session that could not
+    /// be resumed...); logged as an error event, the turn goes on.
+    Notice {
+        message: String,
+    },
 }
 
 /// How an agent process ended.
@@ -81,16 +88,18 @@ pub trait AgentEvents: Send + Sync {
     async fn on_exit(&self, exit: AgentExit);
 }
 
-/// Starts agents of one kind.
+/// Starts the agents of one protocol (every agent of the registry with that protocol).
 #[async_trait]
 pub trait AgentRuntime: Send + Sync {
-    fn kind(&self) -> AgentKind;
+    fn protocol(&self) -> AgentProtocol;
 
     /// Starts the agent process, in its own process group, ready for a first prompt.
     ///
     /// # Errors
-    /// [`AgentError::BinaryMissing`] naming the package to install when the binary is absent;
-    /// [`AgentError::Exited`] when it dies during its handshake.
+    /// [`AgentError::BinaryMissing`] (with the definition's install hint) when the binary is
+    /// absent; [`AgentError::Exited`] when it dies during its handshake;
+    /// [`AgentError::Protocol`] when it does not answer its handshake in time or answers
+    /// something else.
     async fn launch(
         &self,
         launch: AgentLaunch,
@@ -117,4 +126,28 @@ pub trait AgentHandle: Send + Sync {
 
     /// The process id (also its process group id).
     fn pid(&self) -> Option<u32>;
+}
+
+/// What is known of an agent's program on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentPresence {
+    /// Not on the agent's PATH (or not at its configured path).
+    Missing,
+    Installed {
+        path: PathBuf,
+        /// What its version probe printed (its first line), when it answered in time.
+        version: Option<String>,
+        /// Why there is no version: the probe failed or timed out.
+        problem: Option<String>,
+    },
+}
+
+/// Finds agents' programs and asks their versions.
+#[async_trait]
+pub trait AgentProbe: Send + Sync {
+    /// Looks for `agent`'s binary on `env`'s PATH (or at its absolute path) and runs it with its
+    /// `version_args`, through the process supervisor, for at most a few seconds. MAY cache the
+    /// answer for as long as the binary's path, size and modification time stay the same. Never
+    /// fails: what went wrong is in the presence's `problem`.
+    async fn probe(&self, agent: &AgentDefinition, env: &BTreeMap<String, String>) -> AgentPresence;
 }

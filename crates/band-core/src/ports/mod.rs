@@ -11,10 +11,13 @@ mod git;
 mod project;
 mod store;
 mod terminal;
+mod transcripts;
 mod tunnel;
 
 pub use access::{Background, Clock, MainTokenStore, Secrets};
-pub use agent::{AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime};
+pub use agent::{
+    AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentPresence, AgentProbe, AgentRuntime,
+};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;
@@ -27,4 +30,5 @@ pub use store::{
     WorkspaceStore,
 };
 pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
+pub use transcripts::TranscriptSink;
 pub use tunnel::{HostAllowList, StartedTunnel, TunnelExits, TunnelProcess, TunnelProvider};

@@ -15,21 +15,24 @@ use async_trait::async_trait;
 use futures_util::lock::Mutex as AsyncMutex;
 
 use super::Workspaces;
+use crate::agents::{AgentDefinition, AgentId, AgentProtocol, AgentRegistry};
 use crate::chat::*;
 use crate::error::{AgentError, CoreError, Fix, ListOf, Problem, StoreError};
-use crate::model::{AgentKind, ChatId, ChatStatus, PermissionMode};
+use crate::model::{ChatId, ChatStatus, PermissionMode};
 use crate::names::{ChatName, Labels, ModelName};
 use crate::ports::{
     AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
-    MessageQueue, Notice, TurnLog, UsageScope,
+    MessageQueue, Notice, TranscriptSink, TurnLog, UsageScope,
 };
+use crate::prices::Prices;
+use crate::transcript::Transcript;
 
 /// The largest message band accepts, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
 /// Builds an agent's environment (see [`crate::agent_env`]); supplied by the composition root,
-/// which knows the process environment and the settings.
-pub type EnvSource = Arc<dyn Fn(AgentKind) -> BTreeMap<String, String> + Send + Sync>;
+/// which knows the process environment.
+pub type EnvSource = Arc<dyn Fn(&AgentDefinition) -> BTreeMap<String, String> + Send + Sync>;
 
 /// The ports the chat service needs.
 pub struct ChatPorts {
@@ -38,7 +41,14 @@ pub struct ChatPorts {
     pub turns: Arc<dyn TurnLog>,
     pub queue: Arc<dyn MessageQueue>,
     pub events: Arc<dyn EventSink>,
+    /// One runtime per protocol band runs.
     pub agents: Vec<Arc<dyn AgentRuntime>>,
+    /// The agents chats may name.
+    pub registry: Arc<AgentRegistry>,
+    /// Model prices, for the cost of turns whose agent reports none.
+    pub prices: Arc<Prices>,
+    /// Where each finished turn's transcript goes, when the user asked for that.
+    pub transcripts: Option<Arc<dyn TranscriptSink>>,
     pub env: EnvSource,
 }
 
@@ -47,8 +57,8 @@ pub struct ChatPorts {
 pub struct CreateChat {
     /// A workspace selector.
     pub workspace: String,
-    /// Default: Claude Code.
-    pub agent: Option<AgentKind>,
+    /// Default: Claude Code ([`AgentId::DEFAULT`]).
+    pub agent: Option<AgentId>,
     pub model: Option<ModelName>,
     /// Default: ask.
     pub mode: Option<PermissionMode>,
@@ -74,7 +84,7 @@ pub struct Chats {
 struct Inner {
     workspaces: Arc<Workspaces>,
     ports: ChatPorts,
-    agents: BTreeMap<AgentKind, Arc<dyn AgentRuntime>>,
+    agents: BTreeMap<AgentProtocol, Arc<dyn AgentRuntime>>,
     live: Mutex<HashMap<ChatId, Arc<AsyncMutex<Run>>>>,
     shutting_down: AtomicBool,
 }
@@ -88,6 +98,8 @@ struct Run {
     /// Permission requests waiting for a person, in order.
     pending: Vec<String>,
     session_id: Option<String>,
+    /// The model the agent says it runs (its id and its name), for a cost estimate.
+    models: Vec<String>,
     /// The chat as last read. Only its id and workspace are used from it, for agent updates (the
     /// hot path): those never change. Decisions read the store.
     cached: Option<Chat>,
@@ -95,7 +107,7 @@ struct Run {
 
 impl Chats {
     pub fn new(workspaces: Arc<Workspaces>, ports: ChatPorts) -> Self {
-        let agents = ports.agents.iter().map(|a| (a.kind(), a.clone())).collect();
+        let agents = ports.agents.iter().map(|a| (a.protocol(), a.clone())).collect();
         Self {
             inner: Arc::new(Inner {
                 workspaces,
@@ -108,10 +120,12 @@ impl Chats {
     }
 
     /// # Errors
-    /// `InvalidInput` for an unknown agent or mode or a bad label; `NotFound` for the workspace.
+    /// `NotFound` for the workspace or an agent the registry does not have; `Refused` for an
+    /// agent whose protocol this server does not run.
     pub async fn create(&self, req: CreateChat) -> Result<Chat, CoreError> {
         let (_, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
-        let agent = req.agent.unwrap_or(AgentKind::ClaudeCode);
+        self.check_agent(req.agent.as_ref())?;
+        let agent = req.agent.unwrap_or_else(AgentId::default_agent);
         let mode = req.mode.unwrap_or(PermissionMode::Ask);
         let name = match req.name {
             Some(n) => n,
@@ -126,6 +140,16 @@ impl Chats {
             .await?;
         self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
         Ok(chat)
+    }
+
+    /// Whether a chat could be created with `agent` (the default when `None`): it is in the
+    /// registry and this server runs its protocol.
+    ///
+    /// # Errors
+    /// As [`Chats::create`] for the agent.
+    pub fn check_agent(&self, agent: Option<&AgentId>) -> Result<(), CoreError> {
+        let default = AgentId::default_agent();
+        self.inner.runtime(self.inner.ports.registry.get(agent.unwrap_or(&default))?).map(|_| ())
     }
 
     /// Chats of one workspace (a selector) or of all.
@@ -297,6 +321,13 @@ impl Chats {
         Ok(self.inner.ports.log.events_before(id, before, limit).await?)
     }
 
+    /// The chat's whole log as a transcript, turn by turn.
+    pub async fn transcript(&self, id: ChatId) -> Result<Transcript, CoreError> {
+        let chat = self.inner.chat(id).await?;
+        let events = self.inner.events_from(id, 0).await?;
+        Ok(Transcript::from_events(chat, &events))
+    }
+
     pub async fn turns(&self, id: ChatId) -> Result<Vec<Turn>, CoreError> {
         self.inner.chat(id).await?;
         Ok(self.inner.ports.turns.turns(id).await?)
@@ -411,15 +442,49 @@ impl Inner {
         })
     }
 
-    /// Appends to the log, then announces what was stored.
+    /// Appends to the log, then announces what was stored (and writes the transcript of a turn
+    /// that ended, when transcript files are on).
     async fn append(&self, chat: &Chat, payloads: Vec<EventPayload>) -> Result<Vec<ChatEvent>, CoreError> {
         let status_changed = payloads.iter().any(|p| matches!(p, EventPayload::Status { .. }));
+        let turn_ended = payloads.iter().any(|p| matches!(p, EventPayload::TurnEnded(_)));
         let events = self.ports.log.append_events(vec![(chat.id, payloads)]).await?;
         self.ports.events.publish(Notice::ChatEvents { workspace: chat.workspace_id, events: events.clone().into() });
         if status_changed && let Ok(chat) = self.ports.chats.chat(chat.id).await {
             self.ports.events.publish(Notice::ChatChanged(chat));
         }
+        if turn_ended {
+            self.write_transcript(chat).await;
+        }
         Ok(events)
+    }
+
+    /// Every event of the chat after `after`, in pages.
+    async fn events_from(&self, id: ChatId, mut after: u64) -> Result<Vec<ChatEvent>, CoreError> {
+        const PAGE: usize = 1000;
+        let mut all = Vec::new();
+        loop {
+            let page = self.ports.log.events_after(id, after, PAGE).await?;
+            let full = page.len() == PAGE;
+            after = page.last().map_or(after, |e| e.seq);
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// The newest turn's transcript to the transcript sink, if there is one. A turn that cannot
+    /// be read back is not written; it never fails the turn.
+    async fn write_transcript(&self, chat: &Chat) {
+        let Some(sink) = &self.ports.transcripts else { return };
+        let Ok(turns) = self.ports.turns.turns(chat.id).await else { return };
+        let Some(turn) = turns.last() else { return };
+        // The turn's prompt is the event just before its start.
+        let Ok(events) = self.events_from(chat.id, turn.started_seq.saturating_sub(2)).await else { return };
+        let transcript = Transcript::from_events(chat.clone(), &events);
+        if let Some(t) = transcript.turns.first() {
+            sink.turn_ended(chat, turns.len(), t.to_markdown(turns.len())).await;
+        }
     }
 
     async fn queue_changed(&self, chat: &Chat) {
@@ -462,19 +527,34 @@ impl Inner {
         Ok(Sent::Started { seq: events.first().map(|e| e.seq).unwrap_or_default() })
     }
 
+    /// The runtime of `agent`'s protocol.
+    fn runtime(&self, agent: &AgentDefinition) -> Result<&Arc<dyn AgentRuntime>, CoreError> {
+        self.agents.get(&agent.protocol).ok_or_else(|| {
+            CoreError::Refused(
+                format!(
+                    "the {} agent ('{}') speaks {}, which this band-server does not run",
+                    agent.name,
+                    agent.id,
+                    agent.protocol.as_str()
+                )
+                .into(),
+            )
+        })
+    }
+
     async fn launch(self: &Arc<Self>, run: &mut Run, chat: &Chat) -> Result<Arc<dyn AgentHandle>, CoreError> {
-        let runtime = self.agents.get(&chat.agent).ok_or_else(|| {
-            CoreError::Refused(format!("the {} agent is not available in this band-server", chat.agent.as_str()).into())
-        })?;
+        let agent = self.ports.registry.get(&chat.agent)?.clone();
+        let runtime = self.runtime(&agent)?.clone();
         let (project, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
         super::workspaces::refuse_archived(&project, &workspace)?;
+        let env = (self.ports.env)(&agent);
         let launch = AgentLaunch {
-            kind: chat.agent,
+            agent,
             cwd: workspace.path,
             model: chat.model.clone(),
             mode: chat.mode,
             resume: chat.agent_session_id.clone(),
-            env: (self.ports.env)(chat.agent),
+            env,
         };
         run.generation += 1;
         let receiver = Arc::new(Receiver { inner: Arc::downgrade(self), chat: chat.id, generation: run.generation });
@@ -514,7 +594,14 @@ impl Inner {
                 }
             }
             AgentEvent::Update(update) => {
+                if let AgentUpdate::SessionInfo { models, current_model: Some(current), .. } = &update {
+                    let name = models.iter().find(|m| m.id == *current).map(|m| m.name.clone());
+                    run.models = std::iter::once(current.clone()).chain(name).collect();
+                }
                 self.append(chat, vec![EventPayload::Update(update)]).await?;
+            }
+            AgentEvent::Notice { message } => {
+                self.append(chat, vec![EventPayload::Error { message }]).await?;
             }
             AgentEvent::PermissionRequest { request_id, tool, input, edit } => {
                 let auto = match chat.mode {
@@ -539,16 +626,27 @@ impl Inner {
                 }
             }
             AgentEvent::TurnEnded { stop_reason, usage } => {
-                let outcome =
-                    TurnOutcome { stop_reason: Some(stop_reason), error: None, usage: usage.unwrap_or_default() };
+                let usage = self.priced(run, chat, usage.unwrap_or_default());
+                let outcome = TurnOutcome { stop_reason: Some(stop_reason), error: None, usage };
                 self.end_turn(run, chat, outcome, ChatStatus::Completed).await?;
             }
             AgentEvent::TurnFailed { message, usage } => {
-                let outcome = TurnOutcome { stop_reason: None, error: Some(message), usage: usage.unwrap_or_default() };
+                let usage = self.priced(run, chat, usage.unwrap_or_default());
+                let outcome = TurnOutcome { stop_reason: None, error: Some(message), usage };
                 self.end_turn(run, chat, outcome, ChatStatus::Failed).await?;
             }
         }
         Ok(())
+    }
+
+    /// `usage` with a cost: the agent's own, else estimated from the price of the chat's model or
+    /// of the model the agent said it runs (none when neither has a price).
+    fn priced(&self, run: &Run, chat: &Chat, mut usage: Usage) -> Usage {
+        if usage.cost_usd.is_none() && usage.input_tokens + usage.output_tokens > 0 {
+            let models = chat.model.iter().map(|m| m.as_str()).chain(run.models.iter().map(String::as_str));
+            usage.cost_usd = self.ports.prices.estimate(models, &usage);
+        }
+        usage
     }
 
     /// Closes the turn; after a good end, the next queued message starts the next turn.
@@ -652,6 +750,10 @@ fn status(status: ChatStatus) -> EventPayload {
 fn agent_error(e: AgentError) -> CoreError {
     match e {
         AgentError::Internal(s) => CoreError::Internal(s),
+        AgentError::BinaryMissing { agent, binary, install } => {
+            let what = format!("the {agent} agent's binary '{binary}' was not found on band-server's machine");
+            CoreError::Refused(Problem::new(what).fix(Fix::InstallAgent { agent, install }))
+        }
         e => CoreError::Refused(e.to_string().into()),
     }
 }

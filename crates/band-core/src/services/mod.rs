@@ -1,6 +1,7 @@
 //! Use cases. Each service holds the ports it needs and nothing else.
 
 pub mod access;
+mod agents;
 pub mod chats;
 mod fair;
 mod files;
@@ -14,6 +15,7 @@ mod tunnels;
 mod workspaces;
 
 pub use access::{Access, AccessPorts, Caller, Credential, Pairing};
+pub use agents::{AgentStatus, Agents};
 pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
 pub use files::Files;
 pub use layouts::Layouts;

@@ -249,7 +249,8 @@ impl ProjectSetup {
     /// workspace's project configuration; an invalid configuration gives none.
     ///
     /// # Errors
-    /// `InvalidInput` when the configuration's default agent is not one band knows.
+    /// `InvalidInput` when the configuration's default agent is not an agent id (whether band
+    /// has it is the chat's to say).
     pub async fn with_chat_defaults(&self, mut req: super::CreateChat) -> Result<super::CreateChat, CoreError> {
         if req.agent.is_some() && req.model.is_some() && req.mode.is_some() {
             return Ok(req);
@@ -259,20 +260,12 @@ impl ProjectSetup {
         if req.agent.is_none()
             && let Some(id) = &defaults.agent
         {
-            let Some(kind) = crate::model::AgentKind::parse(id) else {
-                let known: Vec<&str> = crate::model::AgentKind::ALL.iter().map(|k| k.as_str()).collect();
-                return Err(CoreError::InvalidInput(
-                    format!(
-                        "the default agent '{}' of project '{}''s configuration is not an agent band knows ({}); \
-                         name one in the request or fix {CONFIG_FILE}",
-                        crate::names::shown(id),
-                        project.name,
-                        known.join(", ")
-                    )
-                    .into(),
-                ));
-            };
-            req.agent = Some(kind);
+            req.agent = Some(crate::AgentId::new(id).map_err(|e| {
+                CoreError::InvalidInput(
+                    format!("the default agent of project '{}''s configuration ({CONFIG_FILE}): {e}", project.name)
+                        .into(),
+                )
+            })?);
         }
         if req.model.is_none() {
             req.model = defaults.model;

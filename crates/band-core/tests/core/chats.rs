@@ -23,6 +23,18 @@ struct World {
     claude: Arc<FakeRuntime>,
     chats: Chats,
     ws_path: PathBuf,
+    transcripts: Arc<Transcripts>,
+}
+
+/// The turns written to the transcript sink: (chat, turn number, Markdown).
+#[derive(Default)]
+struct Transcripts(std::sync::Mutex<Vec<(ChatId, usize, String)>>);
+
+#[async_trait::async_trait]
+impl band_core::ports::TranscriptSink for Transcripts {
+    async fn turn_ended(&self, chat: &Chat, number: usize, markdown: String) {
+        self.0.lock().expect("lock").push((chat.id, number, markdown));
+    }
 }
 
 async fn world() -> World {
@@ -38,9 +50,10 @@ async fn world() -> World {
         .expect("project");
     let workspaces = Arc::new(Workspaces::new(ps, ws, g, e.clone(), PathBuf::from("/wt")));
     let (w, _) = workspaces.create("app", "feat", None).await.expect("workspace");
-    let claude = FakeRuntime::new(AgentKind::ClaudeCode);
+    let claude = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
+    let transcripts = Arc::new(Transcripts::default());
     let env: band_core::services::EnvSource =
-        Arc::new(|kind| [("AGENT".to_owned(), kind.as_str().to_owned())].into_iter().collect());
+        Arc::new(|agent| [("AGENT".to_owned(), agent.id.to_string())].into_iter().collect());
     let term_host = band_testkit::terminal::FakeTerminalHost::new();
     let terminals =
         band_core::services::Terminals::new(workspaces.clone(), term_host.clone(), Arc::new(Default::default));
@@ -53,12 +66,15 @@ async fn world() -> World {
             queue: store.clone(),
             events: e,
             agents: vec![claude.clone()],
+            registry: Arc::new(AgentRegistry::builtin()),
+            prices: Arc::new(Prices::builtin()),
+            transcripts: Some(transcripts.clone()),
             env,
         },
     );
     let setup = band_testkit::scripts::setup_world(workspaces.clone(), store.clone(), git.clone(), sink.clone()).setup;
     let teardown = band_core::services::WorkspaceTeardown::new(workspaces, chats.clone(), terminals.clone(), setup);
-    World { store, git, terminals, term_host, teardown, sink, claude, chats, ws_path: w.path }
+    World { store, git, terminals, term_host, teardown, sink, claude, chats, ws_path: w.path, transcripts }
 }
 
 impl World {
@@ -78,7 +94,7 @@ impl World {
 }
 
 fn chunk(text: &str) -> AgentEvent {
-    AgentEvent::Update(AgentUpdate::MessageChunk { text: text.into() })
+    AgentEvent::Update(AgentUpdate::MessageChunk { text: text.into(), message_id: None })
 }
 
 fn end(input: u64, output: u64) -> AgentEvent {
@@ -280,13 +296,23 @@ async fn stop_ends_the_turn_and_the_process_and_the_next_message_resumes() {
 async fn bad_requests_change_nothing() {
     let w = world().await;
     let chat = w.chat("ask").await;
+    let install = Some(Install::Npm("@anthropic-ai/claude-code".into()));
+    let claude_code = AgentId::new("claude-code").expect("id");
     w.claude.fail_next_launch(AgentError::BinaryMissing {
-        agent: "claude-code",
+        agent: claude_code.clone(),
         binary: "claude".into(),
-        package: "@anthropic-ai/claude-code",
+        install: install.clone(),
     });
     let e = w.chats.send(chat.id, "hello").await.expect_err("no binary");
-    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("npm install -g @anthropic-ai/claude-code")), "{e}");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == "the claude-code agent's binary 'claude' was not found on band-server's machine"),
+        "{e}"
+    );
+    assert_eq!(
+        e.problem().and_then(|p| p.fix.clone()),
+        Some(Fix::InstallAgent { agent: claude_code, install }),
+        "how to install it, as data"
+    );
     let after = w.chats.get(chat.id).await.expect("chat");
     assert_eq!((after.last_seq, after.status), (0, ChatStatus::Idle), "nothing logged");
 
@@ -296,12 +322,23 @@ async fn bad_requests_change_nothing() {
     let e = w.chats.send(chat.id, &big).await.expect_err("too big");
     assert!(matches!(&e, CoreError::InvalidInput(m) if m.what.contains("the limit is 262144")), "{e}");
 
-    // An unknown agent, a bad label or name cannot reach the service: the edge parses them into
-    // `AgentKind`, `Labels`, `ChatName` (checked in band-core's names and band-server's API tests).
-    let req = CreateChat { workspace: "app/feat".into(), agent: Some(AgentKind::Codex), ..CreateChat::default() };
-    let codex = w.chats.create(req).await.expect("codex chat is created");
-    let e = w.chats.send(codex.id, "hi").await.expect_err("not installed here");
-    assert!(matches!(&e, CoreError::Refused(m) if m.what.contains("codex agent is not available")), "{e}");
+    // A malformed agent id, a bad label or name cannot reach the service: the edge parses them
+    // into `AgentId`, `Labels`, `ChatName` (checked in band-core's names and band-server's API
+    // tests). An id the registry lacks is not found, naming the list; an agent whose protocol
+    // has no runtime here is refused; neither makes a chat.
+    let agent = |id: &str| Some(AgentId::new(id).expect("id"));
+    let before = w.chats.list(None).await.expect("list").len();
+    let req = CreateChat { workspace: "app/feat".into(), agent: agent("nobody"), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("unknown agent");
+    assert!(matches!(&e, CoreError::NotFound(m) if m.what.starts_with("no agent 'nobody'")), "{e}");
+    assert_eq!(e.problem().and_then(|p| p.fix.clone()), Some(Fix::SeeList(ListOf::Agents)));
+    let req = CreateChat { workspace: "app/feat".into(), agent: agent("codex"), ..CreateChat::default() };
+    let e = w.chats.create(req).await.expect_err("no runtime for codex here");
+    assert!(
+        matches!(&e, CoreError::Refused(m) if m.what == "the Codex agent ('codex') speaks codex-app-server, which this band-server does not run"),
+        "{e}"
+    );
+    assert_eq!(w.chats.list(None).await.expect("list").len(), before, "no chat was made");
 
     w.chats.remove(chat.id).await.expect("remove");
     let e = w.chats.send(chat.id, "anyone?").await.expect_err("removed");
@@ -357,6 +394,9 @@ async fn world_sharing(w: &World) -> Chats {
             queue: w.store.clone(),
             events: e,
             agents: vec![],
+            registry: Arc::new(AgentRegistry::builtin()),
+            prices: Arc::new(Prices::builtin()),
+            transcripts: None,
             env,
         },
     )
@@ -456,4 +496,82 @@ async fn interrupt_asks_the_running_agent_and_settings_changes_apply_to_the_next
     let updated = w.chats.update(chat.id, patch).await.expect("update");
     assert!(updated.labels.is_empty());
     assert_eq!((updated.model.as_deref(), updated.name.as_str()), (Some("sonnet"), "renamed"));
+}
+
+#[tokio::test]
+async fn a_turn_without_a_reported_cost_is_priced_from_its_model() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    let turn_cost = |usage: Option<Usage>| AgentEvent::TurnEnded { stop_reason: StopReason::EndTurn, usage };
+    let tokens = Usage { input_tokens: 1_000_000, output_tokens: 100_000, ..Usage::default() };
+
+    // The agent names its model in its session: gpt-5.5 is priced as gpt-5 ($1.25 in, $10 out).
+    w.chats.send(chat.id, "one").await.expect("send");
+    let agent = w.claude.last();
+    let info = AgentUpdate::SessionInfo {
+        modes: vec![],
+        current_mode: None,
+        models: vec![AgentChoice { id: "$runtime|gpt-5.5".into(), name: "gpt-5.5".into() }],
+        current_model: Some("$runtime|gpt-5.5".into()),
+    };
+    agent.emit(AgentEvent::Update(info)).await;
+    agent.emit(turn_cost(Some(tokens))).await;
+    // A cost the agent reports is kept as it is.
+    w.chats.send(chat.id, "two").await.expect("send");
+    agent.emit(turn_cost(Some(Usage { cost_usd: Some(0.5), ..tokens }))).await;
+    // The chat's own model comes first; one without a price gives way to the agent's.
+    for model in ["gemini-2.5-flash", "mystery-model"] {
+        let patch = ChatPatch { model: Some(Some(ModelName::new(model).expect("model"))), ..ChatPatch::default() };
+        w.chats.update(chat.id, patch).await.expect("update");
+        w.chats.send(chat.id, model).await.expect("send");
+        agent.emit(turn_cost(Some(tokens))).await;
+    }
+
+    let costs: Vec<Option<f64>> = w
+        .chats
+        .turns(chat.id)
+        .await
+        .expect("turns")
+        .iter()
+        .map(|t| t.outcome.as_ref().and_then(|o| o.usage.cost_usd))
+        .collect();
+    let near = |c: Option<f64>, x: f64| c.is_some_and(|c| (c - x).abs() < 1e-9);
+    assert_eq!(costs.len(), 4);
+    assert!(near(costs[0], 2.25) && costs[1] == Some(0.5), "{costs:?}");
+    assert!(near(costs[2], 0.3 + 0.25) && near(costs[3], 2.25), "{costs:?}");
+}
+
+#[tokio::test]
+async fn a_chat_exports_turn_by_turn_and_each_ended_turn_goes_to_the_transcript_sink() {
+    let w = world().await;
+    let chat = w.chat("ask").await;
+    w.chats.send(chat.id, "write a").await.expect("send");
+    let agent = w.claude.last();
+    agent.emit(chunk("Writing.")).await;
+    agent
+        .emit(AgentEvent::Update(AgentUpdate::ToolCall {
+            id: "t1".into(),
+            title: "Write a".into(),
+            kind: "edit".into(),
+            input: "{}".into(),
+        }))
+        .await;
+    agent.emit(ask("r1", "Write", true)).await;
+    w.chats.respond(chat.id, None, PermissionDecision::Allow).await.expect("allow");
+    agent.emit(end(10, 5)).await;
+    w.chats.send(chat.id, "and b").await.expect("send");
+    w.chats.stop(chat.id).await.expect("stop");
+
+    let t = w.chats.transcript(chat.id).await.expect("transcript");
+    assert_eq!(t.turns.iter().map(|t| t.prompt.as_str()).collect::<Vec<_>>(), ["write a", "and b"]);
+    assert_eq!(t.turns[0].tools[0].decision, Some((PermissionDecision::Allow, Decider::User)));
+    assert_eq!(t.turns[1].stop_reason, Some(StopReason::Cancelled), "a stopped turn is a turn too");
+    let written = w.transcripts.0.lock().expect("lock").clone();
+    let numbers: Vec<(ChatId, usize)> = written.iter().map(|(c, n, _)| (*c, *n)).collect();
+    assert_eq!(numbers, [(chat.id, 1), (chat.id, 2)]);
+    assert!(written[0].2.starts_with("## Turn 1\n\n**Prompt**\n\n> write a\n"), "{}", written[0].2);
+    assert!(written[0].2.contains("allow by a person"), "{}", written[0].2);
+    assert!(written[1].2.starts_with("## Turn 2\n\n**Prompt**\n\n> and b\n"), "{}", written[1].2);
+    let e = w.chats.transcript(ChatId(999)).await.expect_err("no such chat");
+    assert!(matches!(e, CoreError::NotFound(_)), "{e}");
 }

@@ -238,10 +238,11 @@ async fn anthropic_without_stream_gets_a_json_message_and_helpers_answer() {
     let count = post(&format!("{}/v1/messages/count_tokens?beta=true", mock.url()), json!({"messages": []})).await;
     assert!(serde_json::from_str::<Value>(&count.body).expect("json")["input_tokens"].as_u64().expect("tokens") > 0);
 
-    let refused = post(&format!("{}/v1/chat/completions", mock.url()), json!({"messages": []})).await;
+    let refused = post(&format!("{}/v1/embeddings", mock.url()), json!({"input": "x"})).await;
     assert_eq!(refused.status, 404);
     let error: Value = serde_json::from_str(&refused.body).expect("404 is JSON");
-    assert!(error["error"]["message"].as_str().expect("message").contains("/v1/responses"));
+    let message = error["error"]["message"].as_str().expect("message");
+    assert!(message.contains("/v1/responses") && message.contains("/v1/embeddings"), "{message}");
     let served: Vec<Served> = mock.requests().iter().map(|r| r.served).collect();
     assert_eq!(served, [Served::Turn(0), Served::Probe, Served::Probe, Served::Probe, Served::Refused]);
     mock.stop().await;
@@ -422,5 +423,134 @@ async fn a_scripted_error_uses_the_api_error_shape_and_is_spent() {
     assert_eq!(error["error"]["message"], "scripted failure");
     let recovered = sse(&post(&url, body).await.body);
     assert!(recovered.iter().any(|(n, d)| n == "response.output_text.done" && d["text"] == "recovered"));
+    mock.stop().await;
+}
+
+/// `data:` frames without event names (Chat Completions and Gemini), as JSON values; a frame that
+/// is not JSON (`[DONE]`) as a string.
+fn data_frames(text: &str) -> Vec<Value> {
+    text.split("\n\n")
+        .filter(|frame| !frame.trim().is_empty())
+        .map(|frame| {
+            assert!(!frame.contains("event:"), "no event names: {frame}");
+            let data = frame.strip_prefix("data: ").expect("a data line");
+            serde_json::from_str(data).unwrap_or_else(|_| Value::String(data.to_owned()))
+        })
+        .collect()
+}
+
+fn chat_request(messages: Value) -> Value {
+    json!({
+        "model": "mock-chat",
+        "stream": true,
+        "stream_options": {"include_usage": true},
+        "tools": [{"type": "function", "function": {"name": "bash", "parameters": {"type": "object"}}}],
+        "messages": messages,
+    })
+}
+
+#[tokio::test]
+async fn chat_completions_stream_text_and_tool_calls_then_done() {
+    let turn = MockTurn::text("Let me see.").and_tool("bash", json!({"command": "ls", "description": "list"}));
+    let mock = MockModel::start(Scenario::new([turn, MockTurn::text("done")])).await;
+    let url = format!("{}/v1/chat/completions", mock.url());
+    let reply =
+        post(&url, chat_request(json!([{"role": "system", "content": "s"}, {"role": "user", "content": "go"}]))).await;
+    assert_eq!((reply.status, reply.content_type.as_str()), (200, "text/event-stream"));
+    let frames = data_frames(&reply.body);
+    assert_eq!(frames.last(), Some(&json!("[DONE]")));
+    let chunks = &frames[..frames.len() - 1];
+    assert!(chunks.iter().all(|c| c["object"] == "chat.completion.chunk"));
+    let text: String = chunks.iter().filter_map(|c| c["choices"][0]["delta"]["content"].as_str()).collect();
+    assert_eq!(text, "Let me see.");
+    let calls: Vec<&Value> = chunks.iter().filter_map(|c| c["choices"][0]["delta"]["tool_calls"].get(0)).collect();
+    assert_eq!(calls[0]["function"]["name"], "bash");
+    assert!(calls[0]["id"].as_str().expect("id").starts_with("call_mock_t0"));
+    let arguments: String = calls.iter().filter_map(|c| c["function"]["arguments"].as_str()).collect();
+    assert_eq!(
+        serde_json::from_str::<Value>(&arguments).expect("json"),
+        json!({"command": "ls", "description": "list"})
+    );
+    let finish: Vec<&str> = chunks.iter().filter_map(|c| c["choices"][0]["finish_reason"].as_str()).collect();
+    assert_eq!(finish, ["tool_calls"]);
+    let usage = &chunks.last().expect("usage chunk")["usage"];
+    assert!(
+        usage["prompt_tokens"].as_u64().expect("prompt") > 0 && usage["completion_tokens"].as_u64().expect("out") > 0
+    );
+
+    // The tool's result in the conversation: the next turn. Without tools: a side request.
+    let second = chat_request(json!([
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": null, "tool_calls": [{"id": "call_mock_t0_0", "type": "function", "function": {"name": "bash", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_mock_t0_0", "content": "a.txt"},
+    ]));
+    let reply = post(&url, second).await;
+    let text: String =
+        data_frames(&reply.body).iter().filter_map(|c| c["choices"][0]["delta"]["content"].as_str()).collect();
+    assert_eq!(text, "done");
+    let title = post(&url, json!({"model": "m", "messages": [{"role": "user", "content": "title?"}]})).await;
+    let whole: Value = serde_json::from_str(&title.body).expect("json");
+    assert_eq!(whole["choices"][0]["message"]["content"], SIDE_TEXT);
+    let served: Vec<(Api, Served)> = mock.requests().iter().map(|r| (r.api, r.served)).collect();
+    assert_eq!(
+        served,
+        [(Api::OpenAiChat, Served::Turn(0)), (Api::OpenAiChat, Served::Turn(1)), (Api::OpenAiChat, Served::Side)]
+    );
+    mock.stop().await;
+}
+
+fn gemini_request(contents: Value) -> Value {
+    json!({
+        "contents": contents,
+        "tools": [{"functionDeclarations": [{"name": "write_file", "parameters": {"type": "OBJECT"}}]}],
+        "generationConfig": {"temperature": 0},
+    })
+}
+
+#[tokio::test]
+async fn gemini_streams_parts_and_function_calls_and_answers_json_side_requests() {
+    let turn = MockTurn::tool("write_file", json!({"file_path": "/tmp/x", "content": "x"}));
+    let mock = MockModel::start(Scenario::new([turn, MockTurn::text("written it")])).await;
+    let stream = format!("{}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", mock.url());
+    let reply = post(&stream, gemini_request(json!([{"role": "user", "parts": [{"text": "write"}]}]))).await;
+    assert_eq!((reply.status, reply.content_type.as_str()), (200, "text/event-stream"));
+    let frames = data_frames(&reply.body);
+    let last = frames.last().expect("a chunk");
+    let call = &last["candidates"][0]["content"]["parts"][0]["functionCall"];
+    assert_eq!(
+        (call["name"].as_str(), &call["args"]),
+        (Some("write_file"), &json!({"file_path": "/tmp/x", "content": "x"}))
+    );
+    assert_eq!(last["candidates"][0]["finishReason"], "STOP");
+    assert!(last["usageMetadata"]["promptTokenCount"].as_u64().expect("usage") > 0);
+    assert_eq!(last["modelVersion"], "gemini-2.5-flash");
+
+    let after = gemini_request(json!([
+        {"role": "user", "parts": [{"text": "write"}]},
+        {"role": "model", "parts": [{"functionCall": {"name": "write_file", "args": {}}}]},
+        {"role": "user", "parts": [{"functionResponse": {"name": "write_file", "response": {"output": "ok"}}}]},
+    ]));
+    let text: String = data_frames(&post(&stream, after).await.body)
+        .iter()
+        .flat_map(|c| c["candidates"][0]["content"]["parts"].as_array().cloned().unwrap_or_default())
+        .filter_map(|p| p["text"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(text, "written it");
+
+    // The next-speaker check: JSON in the schema's shape, whole.
+    let check = json!({
+        "contents": [{"role": "user", "parts": [{"text": "who speaks next?"}]}],
+        "generationConfig": {"responseMimeType": "application/json", "responseJsonSchema": {
+            "type": "object",
+            "properties": {"reasoning": {"type": "string"}, "next_speaker": {"type": "string", "enum": ["user", "model"]}},
+            "required": ["reasoning", "next_speaker"],
+        }},
+    });
+    let whole = post(&format!("{}/v1beta/models/gemini-2.5-flash:generateContent", mock.url()), check).await;
+    let body: Value = serde_json::from_str(&whole.body).expect("json");
+    let answer = body["candidates"][0]["content"]["parts"][0]["text"].as_str().expect("text");
+    assert_eq!(serde_json::from_str::<Value>(answer).expect("json text")["next_speaker"], "user");
+    let served: Vec<(Api, Served)> = mock.requests().iter().map(|r| (r.api, r.served)).collect();
+    assert_eq!(served, [(Api::Gemini, Served::Turn(0)), (Api::Gemini, Served::Turn(1)), (Api::Gemini, Served::Side)]);
     mock.stop().await;
 }

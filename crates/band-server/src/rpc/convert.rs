@@ -1,9 +1,11 @@
 //! Domain records to wire types. One function per type; nothing else builds wire values.
 
+use band_core::services::AgentStatus;
 use band_core::{
-    AgentKind, AgentUpdate, ChangeKind, Chat, ChatEvent, ChatStatus, CoreError, Decider, EventPayload, FileBytes,
-    Layout, LayoutScope, Listing, PermissionDecision, PermissionMode, Project, QueuedMessage, Scope, StopReason,
-    Terminal, TerminalOutput, ToolCallStatus, Turn, Usage, UsageTotals, Workspace, WorkspaceId, WorkspacePath,
+    AgentChoice, AgentCommand, AgentId, AgentProtocol, AgentUpdate, ChangeKind, Chat, ChatEvent, ChatStatus, CoreError,
+    Decider, EventPayload, FileBytes, Install, Layout, LayoutScope, Listing, PermissionDecision, PermissionMode,
+    Project, QueuedMessage, Scope, StopReason, Terminal, TerminalOutput, ToolCallStatus, Turn, Usage, UsageTotals,
+    Workspace, WorkspaceId, WorkspacePath,
 };
 use serde_json::Value;
 
@@ -67,7 +69,7 @@ pub fn chat_info(c: &Chat) -> api::ChatInfo {
     api::ChatInfo {
         id: c.id.0,
         workspace_id: c.workspace_id.0,
-        agent: agent_info(c.agent),
+        agent: api::AgentId(c.agent.to_string()),
         model: c.model.as_ref().map(ToString::to_string),
         mode: mode_info(c.mode),
         name: c.name.to_string(),
@@ -136,7 +138,9 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
             usage: usage_info(&o.usage),
         },
         EventPayload::Update(u) => match u {
-            AgentUpdate::MessageChunk { text } => B::AgentMessageChunk { text: text.clone() },
+            AgentUpdate::MessageChunk { text, message_id } => {
+                B::AgentMessageChunk { text: text.clone(), message_id: message_id.clone() }
+            }
             AgentUpdate::ThoughtChunk { text } => B::AgentThoughtChunk { text: text.clone() },
             AgentUpdate::ToolCall { id, title, kind, input } => B::ToolCall {
                 tool_call_id: id.clone(),
@@ -151,6 +155,15 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
             },
             AgentUpdate::Plan { entries } => B::Plan { entries: entries.clone() },
             AgentUpdate::Usage(u) => B::UsageUpdate { usage: usage_info(u) },
+            AgentUpdate::SessionInfo { modes, current_mode, models, current_model } => B::SessionInfo {
+                modes: modes.iter().map(choice_info).collect(),
+                current_mode: current_mode.clone(),
+                models: models.iter().map(choice_info).collect(),
+                current_model: current_model.clone(),
+            },
+            AgentUpdate::Commands { commands } => {
+                B::AvailableCommandsUpdate { commands: commands.iter().map(command_info).collect() }
+            }
         },
         EventPayload::Permission { request_id, tool, input } => {
             B::Permission { request_id: request_id.clone(), tool: tool.clone(), raw_input: raw(input) }
@@ -364,18 +377,119 @@ pub fn tunnel_info(state: &band_core::TunnelState) -> api::TunnelInfo {
 
 // ---- enumerations: one match per direction, so a new variant fails to compile until mapped ----
 
-pub fn agent_info(a: AgentKind) -> api::Agent {
-    match a {
-        AgentKind::ClaudeCode => api::Agent::ClaudeCode,
-        AgentKind::Codex => api::Agent::Codex,
+/// An agent id from a request.
+///
+/// # Errors
+/// `InvalidInput` when it is not an agent id at all (whether band knows it is the service's
+/// question).
+pub fn agent(a: &api::AgentId) -> Result<AgentId, CoreError> {
+    Ok(AgentId::new(a.as_str())?)
+}
+
+pub fn protocol_info(p: AgentProtocol) -> api::AgentProtocol {
+    match p {
+        AgentProtocol::ClaudeStreamJson => api::AgentProtocol::ClaudeStreamJson,
+        AgentProtocol::CodexAppServer => api::AgentProtocol::CodexAppServer,
+        AgentProtocol::Acp => api::AgentProtocol::Acp,
+        AgentProtocol::Terminal => api::AgentProtocol::Terminal,
     }
 }
 
-pub fn agent(a: api::Agent) -> AgentKind {
-    match a {
-        api::Agent::ClaudeCode => AgentKind::ClaudeCode,
-        api::Agent::Codex => AgentKind::Codex,
+pub fn install_info(i: &Install) -> api::InstallInfo {
+    match i {
+        Install::Npm(package) => api::InstallInfo::Npm { package: package.clone() },
+        Install::Url(url) => api::InstallInfo::Url { url: url.clone() },
     }
+}
+
+pub fn agent_status_info(s: &AgentStatus) -> api::AgentInfo {
+    let a = &s.agent;
+    let (installed, path, version, problem) = match &s.presence {
+        band_core::ports::AgentPresence::Missing => (false, None, None, None),
+        band_core::ports::AgentPresence::Installed { path, version, problem } => {
+            (true, Some(path.display().to_string()), version.clone(), problem.clone())
+        }
+    };
+    api::AgentInfo {
+        id: api::AgentId(a.id.to_string()),
+        name: a.name.clone(),
+        protocol: protocol_info(a.protocol),
+        binary: a.binary.clone(),
+        args: a.args.clone(),
+        installed,
+        path,
+        version,
+        problem,
+        proven: a.proven,
+        configured: a.configured,
+        runnable: s.runnable,
+        install: a.install.as_ref().map(install_info),
+    }
+}
+
+pub fn transcript_info(t: &band_core::Transcript) -> api::TranscriptInfo {
+    let decided = |d: &Option<(PermissionDecision, Decider)>| {
+        d.map(|(decision, by)| {
+            let by = match by {
+                Decider::User => api::DecidedBy::User,
+                Decider::Mode => api::DecidedBy::Mode,
+            };
+            (decision_info(decision), by)
+        })
+    };
+    let turns = t
+        .turns
+        .iter()
+        .map(|turn| api::TranscriptTurnInfo {
+            prompt: turn.prompt.clone(),
+            started_at: turn.started_at,
+            ended_at: turn.ended_at,
+            response: turn.response.clone(),
+            thoughts: turn.thoughts.clone(),
+            tool_calls: turn
+                .tools
+                .iter()
+                .map(|tool| {
+                    let d = decided(&tool.decision);
+                    api::TranscriptToolInfo {
+                        tool_call_id: tool.id.clone(),
+                        title: tool.title.clone(),
+                        tool_kind: tool.kind.clone(),
+                        raw_input: raw(&tool.input),
+                        status: tool.status.map(tool_status_info),
+                        raw_output: tool.output.clone(),
+                        decision: d.map(|d| d.0),
+                        decided_by: d.map(|d| d.1),
+                    }
+                })
+                .collect(),
+            permissions: turn
+                .permissions
+                .iter()
+                .map(|p| {
+                    let d = decided(&p.decision);
+                    api::TranscriptPermissionInfo {
+                        tool: p.tool.clone(),
+                        raw_input: raw(&p.input),
+                        decision: d.map(|d| d.0),
+                        decided_by: d.map(|d| d.1),
+                    }
+                })
+                .collect(),
+            stop_reason: turn.stop_reason.map(stop_reason_info),
+            error: turn.error.clone(),
+            usage: turn.usage.as_ref().map(usage_info),
+        })
+        .collect();
+    api::TranscriptInfo { chat: chat_info(&t.chat), turns }
+}
+
+fn choice_info(c: &AgentChoice) -> api::ChoiceInfo {
+    api::ChoiceInfo { id: c.id.clone(), name: c.name.clone() }
+}
+
+fn command_info(c: &AgentCommand) -> api::CommandInfo {
+    api::CommandInfo { name: c.name.clone(), description: c.description.clone() }
 }
 
 pub fn mode_info(m: PermissionMode) -> api::Mode {

@@ -92,6 +92,12 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         if p.prompt.is_none() && (p.agent.is_some() || p.model.is_some() || p.mode.is_some()) {
             return Err(CoreError::InvalidInput("agent, model and mode go with a prompt; add one".into()));
         }
+        // The chat's settings are checked before anything is made: a refused request changes nothing.
+        let agent = p.agent.as_ref().map(agent).transpose()?;
+        let model = p.model.as_deref().map(ModelName::new).transpose()?;
+        if p.prompt.is_some() {
+            c.chats.check_agent(agent.as_ref())?;
+        }
         let (ws, created, provisioned) = match (p.direct, p.branch.as_deref()) {
             (true, None) if p.base.is_none() => {
                 let (ws, created) = c.workspaces.create_direct(&p.project).await?;
@@ -115,8 +121,8 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             Some(prompt) => {
                 let req = CreateChat {
                     workspace: ws.id.0.to_string(),
-                    agent: p.agent.map(agent),
-                    model: p.model.as_deref().map(ModelName::new).transpose()?,
+                    agent,
+                    model,
                     mode: p.mode.map(mode),
                     ..CreateChat::default()
                 };
@@ -238,17 +244,34 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
     )
 }
 
+pub(super) fn agents(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::AgentsList, _, _>(
+        m,
+        |c, _| async move { Ok(c.agents.list().await.iter().map(agent_status_info).collect()) },
+    )
+}
+
 pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ChatsCreate, _, _>(m, |c, p| async move {
         let req = CreateChat {
             workspace: p.workspace,
-            agent: p.agent.map(agent),
+            agent: p.agent.as_ref().map(agent).transpose()?,
             model: p.model.as_deref().map(ModelName::new).transpose()?,
             mode: p.mode.map(mode),
             name: p.name.as_deref().map(ChatName::new).transpose()?,
             labels: Labels::new(p.labels)?,
         };
         Ok(chat_info(&c.chats.create(c.setup.with_chat_defaults(req).await?).await?))
+    })?;
+    add::<api::ChatsExport, _, _>(m, |c, p| async move {
+        let transcript = c.chats.transcript(ChatId(p.chat)).await?;
+        let format = p.format.unwrap_or(api::ExportFormat::Md);
+        let content = match format {
+            api::ExportFormat::Md => transcript.to_markdown(),
+            api::ExportFormat::Json => serde_json::to_string_pretty(&transcript_info(&transcript))
+                .map_err(|e| CoreError::Internal(Box::new(e)))?,
+        };
+        Ok(api::ChatExport { format, content })
     })?;
     add::<api::ChatsList, _, _>(m, |c, p| async move {
         Ok(c.chats.list(p.workspace.as_deref()).await?.iter().map(chat_info).collect())

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::services::{
-    Caller, Chats, Files, Layouts, ProjectSetup, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+    Agents, Caller, Chats, Files, Layouts, ProjectSetup, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
 };
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
@@ -58,6 +58,7 @@ pub struct ApiContext {
     pub projects: Projects,
     pub workspaces: Arc<Workspaces>,
     pub chats: Chats,
+    pub agents: Arc<Agents>,
     pub files: Arc<Files>,
     pub layouts: Layouts,
     pub terminals: Terminals,
@@ -99,6 +100,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     let mut m = RpcModule::new(ctx);
     methods::projects(&mut m)?;
     methods::workspaces(&mut m)?;
+    methods::agents(&mut m)?;
     methods::chats(&mut m)?;
     methods::queue(&mut m)?;
     methods::files(&mut m)?;
@@ -257,6 +259,7 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
                 ListOf::Chats => api::ListOf::Chats,
                 ListOf::Terminals => api::ListOf::Terminals,
                 ListOf::Devices => api::ListOf::Devices,
+                ListOf::Agents => api::ListOf::Agents,
             },
         },
         Fix::ChooseName => F::ChooseName {},
@@ -273,6 +276,10 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
         Fix::NewPairingCode => F::NewPairingCode {},
         Fix::ApproveScripts { project } => F::ApproveScripts { project },
         Fix::RestoreWorkspace { workspace } => F::RestoreWorkspace { workspace },
+        Fix::InstallAgent { agent, install } => F::InstallAgent {
+            agent: api::AgentId(agent.to_string()),
+            install: install.as_ref().map(convert::install_info),
+        },
     }
 }
 

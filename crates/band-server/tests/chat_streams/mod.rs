@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use band_core::ports::AgentEvent;
-use band_core::{AgentKind, AgentUpdate, StopReason};
+use band_core::{AgentProtocol, AgentUpdate, StopReason};
 use band_testkit::agent::FakeRuntime;
 use band_testkit::fixtures::TestRepo;
 use futures_util::SinkExt;
@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::support::{TestServer, Ws, next_json, subscribe, websocket};
 
 async fn with_fake() -> (TestServer, Arc<FakeRuntime>, TestRepo, i64) {
-    let fake = FakeRuntime::new(AgentKind::ClaudeCode);
+    let fake = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
     let s = TestServer::start_with(tempfile::tempdir().expect("tempdir"), Some(vec![fake.clone()])).await;
     let repo = TestRepo::named("app");
     s.ok("projects.add", json!({"path": repo.path()})).await;
@@ -35,7 +35,7 @@ async fn seqs(ws: &mut Ws, n: usize) -> Vec<u64> {
 }
 
 fn chunk(i: usize) -> AgentEvent {
-    AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("c{i} ") })
+    AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("c{i} "), message_id: None })
 }
 
 #[tokio::test]
@@ -139,7 +139,7 @@ async fn shutdown_marks_running_chats_interrupted_and_stops_their_agents() {
     let TestServer { running, home: dir, .. } = s;
     running.expect("running").stop().await.expect("stop");
     assert!(fake.last().stopped(), "the agent was stopped");
-    let s = TestServer::start_with(dir, Some(vec![FakeRuntime::new(AgentKind::ClaudeCode)])).await;
+    let s = TestServer::start_with(dir, Some(vec![FakeRuntime::new(AgentProtocol::ClaudeStreamJson)])).await;
     let c = s.ok("chats.get", json!({"chat": chat})).await;
     assert_eq!(c["status"], "interrupted");
     let turns = s.ok("chats.turns", json!({"chat": chat})).await;
@@ -170,7 +170,9 @@ async fn a_client_that_stops_reading_is_hung_up_on_and_resumes_without_gap_or_du
     let agent = fake.last();
     let text = "x".repeat(8 * 1024);
     for i in 0..N {
-        agent.emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("{i} {text}") })).await;
+        agent
+            .emit(AgentEvent::Update(AgentUpdate::MessageChunk { text: format!("{i} {text}"), message_id: None }))
+            .await;
     }
     let fast_got = tokio::time::timeout(band_server::rpc::SLOW_CLIENT, fast_reader)
         .await

@@ -1,7 +1,7 @@
 //! A project's configuration and scripts through the real server: `.band/config.json` in a real
 //! repository, scripts run by the real `/bin/sh` through band-process, their output on
 //! `workspaces.subscribe`. Scripts run only once approved, and again only after a new approval
-//! when they change (SECURITY.md 21).
+//! when they change (SECURITY.md 22).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -239,7 +239,7 @@ async fn allowed_hosts_are_admitted_on_the_listening_port_only() {
 }
 
 #[test]
-fn bad_tunnel_and_lan_settings_keep_the_server_from_starting() {
+fn bad_start_up_settings_keep_the_server_from_starting() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     for (settings, want) in [
         (json!({"tunnel": {"provider": "ngrok"}}), "tunnel.provider 'ngrok' in settings.json is not a tunnel provider"),
@@ -248,6 +248,15 @@ fn bad_tunnel_and_lan_settings_keep_the_server_from_starting() {
             "'http://x.lan' in allowedHosts in settings.json is not a host name",
         ),
         (json!({"allowedHosts": ["x.lan:80"]}), "'x.lan:80' in allowedHosts"),
+        // Not the tunnel's, but start-up settings all the same: agents and transcripts.
+        (
+            json!({"transcripts": {"dir": "transcripts"}}),
+            "transcripts.dir 'transcripts' in settings.json must be an absolute path or start with ~/",
+        ),
+        (
+            json!({"agents": {"my-agent": {"binary": "my-agent"}}}),
+            "agents.my-agent is not a built-in agent, so it needs a protocol",
+        ),
     ] {
         let home = tempfile::tempdir().expect("tempdir");
         std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");

@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use band_core::ports::{ChatStore, EventLog, ProjectStore, WorkspaceStore};
 use band_core::{
-    AgentKind, BranchName, ChatId, EventPayload, GitRef, NewChat, NewProject, NewWorkspace, PermissionMode, ProjectName,
+    AgentId, BranchName, ChatId, EventPayload, GitRef, NewChat, NewProject, NewWorkspace, PermissionMode, ProjectName,
 };
 use band_store::SqliteStore;
 use diesel::sql_types::Text;
@@ -66,7 +66,7 @@ async fn prepare(path: &Path) -> ChatId {
     let chat = store
         .insert_chat(NewChat {
             workspace_id: workspace.id,
-            agent: AgentKind::ClaudeCode,
+            agent: AgentId::default_agent(),
             model: None,
             mode: PermissionMode::Ask,
             name: band_testkit::names::chat_name("crash"),

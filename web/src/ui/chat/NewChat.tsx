@@ -1,7 +1,7 @@
 // The form that starts a chat in the workspace: agent, mode and an optional first message.
 
 import { useState, type FormEvent } from "react";
-import type { Agent, Mode, WorkspaceInfo } from "../../api/types";
+import type { AgentId, Mode, WorkspaceInfo } from "../../api/types";
 import { useBand } from "../../state/band";
 import { createChat, sendMessage } from "../../state/chat";
 import { errorText } from "../../state/errors";
@@ -11,7 +11,7 @@ import { AgentAndMode } from "../widgets/AgentAndMode";
 export function NewChat({ workspace, onDone, canCancel }: { workspace: WorkspaceInfo; onDone(): void; canCancel: boolean }) {
   const band = useBand();
   const route = useRoute();
-  const [agent, setAgent] = useState<Agent>("claude-code");
+  const [agent, setAgent] = useState<AgentId>("claude-code");
   const [mode, setMode] = useState<Mode>("ask");
   const [message, setMessage] = useState("");
   const [error, setError] = useState<string | null>(null);
