@@ -243,6 +243,81 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// Where a project's configuration in force comes from.
+    ConfigSourceName, "configuration source" {
+        /// Neither a file nor an override: the project has no configuration.
+        None = "none",
+        /// `.band/config.json` in the project's checkout.
+        Repository = "repository",
+        /// band's own override, set with projects.config.set.
+        Override = "override",
+    }
+}
+
+wire_enum! {
+    /// How a workspace's branch takes in its base when merged back.
+    MergeStrategyName, "merge strategy" {
+        /// Replay the branch's commits on the base.
+        Rebase = "rebase",
+        /// Merge the base into the branch.
+        Merge = "merge",
+    }
+}
+
+wire_enum! {
+    /// Which of a project's scripts.
+    ScriptKind, "script kind" {
+        /// Run in each new worktree.
+        Setup = "setup",
+        /// Run in a worktree before it is removed.
+        Teardown = "teardown",
+    }
+}
+
+wire_enum! {
+    /// Where a script run stands.
+    ScriptStatus, "script status" {
+        Running = "running",
+        Succeeded = "succeeded",
+        /// A non-zero exit, a signal, or it could not start.
+        Failed = "failed",
+        /// It ran past its timeout and was stopped.
+        TimedOut = "timed-out",
+        /// It was stopped (its workspace went, or band-server stopped).
+        Stopped = "stopped",
+    }
+}
+
+wire_enum! {
+    /// What became of a new workspace's setup script.
+    SetupState, "setup state" {
+        /// The project has no setup script.
+        None = "none",
+        /// Not a worktree band just made (it existed): nothing was set up.
+        Skipped = "skipped",
+        /// The configuration is invalid: the workspace was made without it.
+        InvalidConfig = "invalid_config",
+        /// The scripts are not approved: nothing ran (see `notice` and `fix`).
+        NotTrusted = "not_trusted",
+        /// It runs now (see `run`; its output follows on workspaces.subscribe).
+        Started = "started",
+    }
+}
+
+wire_enum! {
+    /// What became of a workspace's teardown script before its removal.
+    TeardownState, "teardown state" {
+        /// No teardown script (or no worktree to run it in).
+        None = "none",
+        InvalidConfig = "invalid_config",
+        /// Not approved: it did not run.
+        NotTrusted = "not_trusted",
+        /// It ran (see `run`): succeeded or not, the removal went on.
+        Ran = "ran",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

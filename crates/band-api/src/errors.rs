@@ -134,6 +134,11 @@ pub enum ErrorFix {
     UseMainToken {},
     /// The pairing code is wrong, used or expired: ask for a new one.
     NewPairingCode {},
+    /// The project's scripts are not approved, or changed: read them (projects.config) and
+    /// approve them (projects.trust).
+    ApproveScripts { project: String },
+    /// The workspace is archived: restore it (workspaces.restore).
+    RestoreWorkspace { workspace: i64 },
     /// An agent's program is missing on band-server's machine: install it (this way, when band
     /// knows how), or set its path in settings.json (`agents.<agent>.binary`).
     InstallAgent {
@@ -168,6 +173,12 @@ impl ErrorFix {
             Self::PairAgain { scope } => format!("pair it again with {} access (devices.pair)", scope.as_str()),
             Self::UseMainToken {} => "only the main token (on the machine running band-server) may do that".into(),
             Self::NewPairingCode {} => "ask for a new one (devices.pair)".into(),
+            Self::RestoreWorkspace { workspace } => {
+                format!("restore it first (workspaces.restore, workspace {workspace})")
+            }
+            Self::ApproveScripts { project } => {
+                format!("read them with projects.config and approve them with projects.trust (project '{project}')")
+            }
             Self::InstallAgent { agent, install } => install_words(agent, install.as_ref()),
         }
     }

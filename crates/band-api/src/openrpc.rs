@@ -135,7 +135,8 @@ mod tests {
             vec![
                 ("agent", false),
                 ("base", false),
-                ("branch", true),
+                ("branch", false),
+                ("direct", false),
                 ("mode", false),
                 ("model", false),
                 ("project", true),

@@ -37,6 +37,28 @@ pub struct ProjectNameParams {
     pub name: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectsPurgeParams {
+    pub name: String,
+    /// Remove workspaces with uncommitted or unmerged work too (a branch with unmerged commits
+    /// is still kept).
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// What removing a project with everything in it did: the workspaces removed, a warning for each
+/// thing that failed, and whether the project itself went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectPurgedInfo {
+    pub name: String,
+    /// Every workspace went and the project was forgotten.
+    pub project_removed: bool,
+    pub removed: Vec<WorkspaceRemoved>,
+    pub warnings: Vec<String>,
+}
+
 // ---- workspaces -----------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -56,13 +78,27 @@ pub struct WorkspaceInfo {
     /// workspace can only be removed. Absent means false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub missing: bool,
+    /// The project's own checkout rather than a worktree of band's (direct mode): removing it
+    /// only forgets it, never touching the checkout. Absent means false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
+    /// When it was archived (its worktree removed, its branch and chats kept): restore it with
+    /// workspaces.restore. Absent when it is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkspacesCreateParams {
     pub project: String,
-    pub branch: String,
+    /// The branch of a new worktree; required unless `direct`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// A workspace that is the project's own checkout, on the branch it has checked out (no
+    /// worktree, no branch, no setup script); at most one per project. Not with `branch`/`base`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct: bool,
     /// Defaults to the project's default branch. Ignored when the workspace exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
@@ -93,6 +129,139 @@ pub struct WorkspaceCreated {
     /// The chat started with `prompt`, if one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat: Option<ChatInfo>,
+    /// What was copied in and whether the setup script runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<SetupInfo>,
+}
+
+/// A new workspace's files copied in (copyFiles, `.worktreeinclude`) and its setup script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupInfo {
+    pub state: SetupState,
+    /// The setup run, when it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<ScriptRunInfo>,
+    /// Why nothing ran, when it did not (not approved, an invalid configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// What would let it run, for the client to word.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::errors::ErrorFix>,
+    /// The scripts' hash, when they are not approved (what projects.trust takes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scripts_hash: Option<String>,
+    /// Files copied from the project's checkout, relative to its root.
+    pub copied: Vec<String>,
+    /// Files that matched but were not copied, with why.
+    pub copy_skipped: Vec<CopySkippedInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CopySkippedInfo {
+    pub path: String,
+    pub reason: String,
+}
+
+/// One run of a setup or teardown script, with its output (the last 256 KiB).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptRunInfo {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub kind: ScriptKind,
+    pub status: ScriptStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// Why it failed, in words (a timeout, a failed start, an exit code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Its output so far: stdout and stderr as they came, the last 256 KiB.
+    pub output: String,
+    /// Bytes of output in all (more than `output` holds when its start was dropped): where live
+    /// `script_output` notices continue.
+    pub output_len: u64,
+    /// The hash of the scripts it ran.
+    pub scripts_hash: String,
+    pub started_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<i64>,
+}
+
+/// What became of the teardown script before a workspace's removal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeardownInfo {
+    pub state: TeardownState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<ScriptRunInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+}
+
+// ---- project configuration ------------------------------------------------------------------
+
+/// A project's configuration as band reads it now (`.band/config.json` in its checkout, or
+/// band's override), and whether its scripts are approved. An invalid configuration is shown
+/// with `error`, not refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectConfigInfo {
+    pub project: String,
+    /// The configuration file band reads.
+    pub file: String,
+    pub source: ConfigSourceName,
+    /// The setup script, run with `/bin/sh -c` in each new worktree once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<String>,
+    /// The teardown script, run before a worktree is removed once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teardown: Option<String>,
+    pub script_timeout_seconds: u64,
+    /// Globs of files to copy from the checkout into new worktrees (beside `.worktreeinclude`).
+    pub copy_files: Vec<String>,
+    pub defaults: ConfigDefaultsInfo,
+    /// The hash of exactly the scripts: what projects.trust approves. Absent without scripts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scripts_hash: Option<String>,
+    /// The scripts' hash is approved for this project.
+    pub trusted: bool,
+    /// What is wrong with the configuration; new workspaces are made without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigDefaultsInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_branch: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectTrustParams {
+    pub project: String,
+    /// The scripts' hash as shown by projects.config: approved only if the scripts in force
+    /// still have it.
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectConfigSetParams {
+    pub project: String,
+    /// A configuration (the shape of `.band/config.json`) that replaces the repository's for
+    /// this project; null returns to the repository's.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub config: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -152,6 +321,117 @@ pub struct WorkspacesRemoveParams {
     pub force: bool,
 }
 
+/// What is known of a workspace now: how far it is from its base and its upstream, what is
+/// uncommitted, what its worktree takes on disk, when it was last active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceFactsInfo {
+    pub workspace: WorkspaceInfo,
+    /// Paths with uncommitted changes.
+    pub dirty: Vec<String>,
+    /// Commits the base lacks (absent when the base names no commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<u32>,
+    /// Commits of the base the branch lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behind: Option<u32>,
+    /// Against the branch's upstream, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<RemoteInfo>,
+    /// Bytes of the worktree's own files (objects are shared with the repository and not
+    /// counted); absent without a worktree of band's (archived, missing, direct).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_bytes: Option<u64>,
+    /// Unix ms: the latest of its creation, archiving and its chats' last changes.
+    pub last_activity: i64,
+    /// Commits neither in the base nor pushed: what only this branch holds.
+    pub unsaved_commits: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteInfo {
+    /// The upstream, e.g. `origin/feat`.
+    pub upstream: String,
+    pub ahead: u32,
+    pub behind: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacesGcParams {
+    /// Archive those idle at least this many days (default: `retention.archiveIdleDays`, else 14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<u32>,
+    /// Archive them now; without it, only say what would be archived and reclaimed.
+    #[serde(default)]
+    pub apply: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspacesMergeParams {
+    pub workspace: String,
+    /// The message of the commit made of uncommitted changes (default: drafted from the
+    /// workspace's chats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `rebase` (default) or `merge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<MergeStrategyName>,
+    /// Push the branch to its remote afterwards (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push: Option<bool>,
+}
+
+/// What merging back did: the commit made, the conflicts (then everything was put back), the
+/// base moved forward or why not, the push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceMergedInfo {
+    pub workspace: WorkspaceInfo,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub committed: Option<String>,
+    /// Files in conflict; when there are any, nothing changed (the commit was undone into
+    /// uncommitted changes again).
+    pub conflicts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+    /// The base moved forward (where), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_moved: Option<String>,
+    /// Why the base was left as it is, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_kept_because: Option<String>,
+    /// The remote pushed to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<String>,
+    /// Why the push did not happen, when asked and it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_failed: Option<String>,
+}
+
+/// What a clean-up archives (or would), what it keeps and why, and the bytes it frees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GcReportInfo {
+    pub idle_days: u32,
+    /// Whether `archive` was done, not only proposed.
+    pub applied: bool,
+    pub archive: Vec<GcItemInfo>,
+    pub kept: Vec<GcItemInfo>,
+    /// Bytes the archived worktrees took.
+    pub reclaim_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GcItemInfo {
+    pub facts: WorkspaceFactsInfo,
+    pub why: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceRemoved {
@@ -160,6 +440,9 @@ pub struct WorkspaceRemoved {
     /// Why the branch was kept, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_kept_because: Option<String>,
+    /// The teardown script, when the project has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teardown: Option<TeardownInfo>,
 }
 
 // ---- files ----------------------------------------------------------------------------------
@@ -835,6 +1118,27 @@ pub enum WorkspaceNotice {
     },
     WorkspaceRemoved {
         workspace: WorkspaceInfo,
+    },
+    /// A workspace was archived or restored (as it is now).
+    WorkspaceChanged {
+        workspace: WorkspaceInfo,
+    },
+    /// A setup or teardown script started or ended (with its output as far as kept).
+    ScriptRun {
+        run: ScriptRunInfo,
+    },
+    /// Output of a running script: `text` begins at byte `offset` of the run's output (a gap
+    /// means notices were missed: read the run again with workspaces.scripts).
+    ScriptOutput {
+        workspace_id: i64,
+        run_id: i64,
+        offset: u64,
+        text: String,
+    },
+    /// A project's configuration override or approved scripts changed (read it again with
+    /// projects.config).
+    ProjectConfig {
+        project: String,
     },
     /// A layout was set: the global one (heard by every subscriber) or a workspace's.
     Layout {

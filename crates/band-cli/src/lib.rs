@@ -15,6 +15,7 @@ mod cronjobs;
 mod devices;
 mod notify;
 mod output;
+mod setup;
 mod terminals;
 mod tunnel;
 
@@ -135,8 +136,40 @@ enum ProjectsCmd {
     },
     /// List projects.
     List,
-    /// Forget a project (its repository is left untouched).
-    Remove { name: String },
+    /// Forget a project (its repository is left untouched); refused while it has workspaces,
+    /// unless --everything.
+    Remove {
+        name: String,
+        /// Also stop its chats and terminals and remove its workspaces (refusing those with
+        /// uncommitted or unmerged work unless --force), warning for each failure.
+        #[arg(long)]
+        everything: bool,
+        /// With --everything: remove workspaces with uncommitted or unmerged work too (a branch
+        /// with unmerged commits is still kept).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show the project's configuration (.band/config.json, or band's override): scripts,
+    /// copyFiles, defaults, and whether its scripts are approved.
+    Config {
+        project: String,
+        /// Replace the repository's configuration with this JSON file (band's override).
+        #[arg(long, value_name = "FILE")]
+        set: Option<PathBuf>,
+        /// Return to the repository's configuration.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Show the project's setup and teardown scripts, then approve exactly them: they run in its
+    /// workspaces from then on, until they change (as direnv's allow).
+    Trust {
+        project: String,
+        /// Approve only if the scripts still have this hash (what `band projects config` showed).
+        #[arg(long)]
+        hash: Option<String>,
+    },
+    /// Withdraw every approval of the project's scripts.
+    Untrust { project: String },
 }
 
 #[derive(Subcommand)]
@@ -144,9 +177,15 @@ enum WorkspacesCmd {
     /// Create a worktree on BRANCH (new from --base, default the project's default branch).
     Create {
         project: String,
-        branch: String,
-        #[arg(long)]
+        /// The new worktree's branch (new from --base, or existing).
+        #[arg(required_unless_present = "direct")]
+        branch: Option<String>,
+        #[arg(long, conflicts_with = "direct")]
         base: Option<String>,
+        /// Work in the project's own checkout (on the branch it has checked out) instead of a new
+        /// worktree; removing the workspace never touches the checkout.
+        #[arg(long, conflicts_with = "branch")]
+        direct: bool,
         /// Start a chat in the new workspace with this first message.
         #[arg(long)]
         prompt: Option<String>,
@@ -172,12 +211,51 @@ enum WorkspacesCmd {
     Status { workspace: Option<String> },
     /// Unified diff against the merge base with the workspace's base.
     Diff { workspace: Option<String> },
+    /// Run the workspace's setup script (again) and follow its output to its end.
+    Setup { workspace: Option<String> },
+    /// The workspace's setup and teardown runs, and the last one's output.
+    Scripts {
+        workspace: Option<String>,
+        /// Follow a running script's output to its end.
+        #[arg(long)]
+        follow: bool,
+    },
     /// Remove a workspace's worktree; refused with uncommitted or unmerged work unless --force.
     Remove {
         workspace: Option<String>,
         /// Discard uncommitted changes; a branch with unmerged commits is still kept.
         #[arg(long)]
         force: bool,
+    },
+    /// Merge the workspace back: commit everything, rebase onto (or merge) the base, move the base
+    /// forward in the checkout when safe, push the branch. A conflict lists the files and changes
+    /// nothing.
+    Merge {
+        workspace: Option<String>,
+        /// The commit message for uncommitted changes (default: drafted from the chats).
+        #[arg(short, long)]
+        message: Option<String>,
+        /// rebase (default) or merge.
+        #[arg(long)]
+        strategy: Option<api::MergeStrategyName>,
+        /// Do not push the branch.
+        #[arg(long)]
+        no_push: bool,
+    },
+    /// Ahead/behind the base and the remote, uncommitted files, disk use, last activity.
+    Facts { workspace: Option<String> },
+    /// Remove the worktree but keep the branch and the chats; refused with uncommitted changes.
+    Archive { workspace: Option<String> },
+    /// Make an archived workspace's worktree again.
+    Restore { workspace: String },
+    /// Say what a clean-up would archive and reclaim (idle, nothing uncommitted or unpushed), and
+    /// what it keeps and why; --apply archives them.
+    Gc {
+        /// Idle at least this many days (default: retention.archiveIdleDays, else 14).
+        #[arg(long)]
+        idle_days: Option<u32>,
+        #[arg(long)]
+        apply: bool,
     },
 }
 
@@ -277,13 +355,41 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 out.project_added(&p)
             }
             ProjectsCmd::List => out.projects(&call.call::<api::ProjectsList>(api::NoParams {}).await?),
-            ProjectsCmd::Remove { name } => {
+            ProjectsCmd::Remove { everything: false, force: true, .. } => Err(Failure(
+                "--force goes with --everything (it removes workspaces with unsaved work); a project alone is removed without it".into(),
+            )),
+            ProjectsCmd::Remove { name, everything: false, .. } => {
                 out.project_removed(&call.call::<api::ProjectsRemove>(api::ProjectNameParams { name }).await?)
             }
+            ProjectsCmd::Remove { name, everything: true, force } => {
+                let r = call.call::<api::ProjectsPurge>(api::ProjectsPurgeParams { name, force }).await?;
+                for w in &r.warnings {
+                    eprintln!("warning: {w}");
+                }
+                if !r.project_removed {
+                    return Err(Failure(format!(
+                        "project {} was kept: {} workspace(s) removed, {} warning(s) above; `--force` removes workspaces with uncommitted or unmerged work too",
+                        r.name,
+                        r.removed.len(),
+                        r.warnings.len()
+                    )));
+                }
+                out.show(&r, || {
+                    let mut t = String::new();
+                    for w in &r.removed {
+                        t.push_str(&format!("removed workspace {}/{}\n", w.workspace.project, w.workspace.branch));
+                    }
+                    t.push_str(&format!("removed project {} (its repository is untouched)", r.name));
+                    t
+                })
+            }
+            ProjectsCmd::Config { project, set, clear } => setup::config(project, set, clear, &call, &out).await,
+            ProjectsCmd::Trust { project, hash } => setup::trust(project, hash, &call, &out).await,
+            ProjectsCmd::Untrust { project } => setup::untrust(project, &call, &out).await,
         },
         Command::Workspaces(cmd) => match cmd {
-            WorkspacesCmd::Create { project, branch, base, prompt, agent, model, mode, via } => {
-                let params = api::WorkspacesCreateParams { project, branch, base, prompt, agent, model, mode, via };
+            WorkspacesCmd::Create { project, branch, base, direct, prompt, agent, model, mode, via } => {
+                let params = api::WorkspacesCreateParams { project, branch, direct, base, prompt, agent, model, mode, via };
                 out.workspace_created(&call.call::<api::WorkspacesCreate>(params).await?)
             }
             WorkspacesCmd::List { project } => {
@@ -301,10 +407,73 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let workspace = selector(workspace)?;
                 out.diff(&call.call::<api::WorkspacesDiff>(api::WorkspaceParams { workspace }).await?)
             }
+            WorkspacesCmd::Setup { workspace } => setup::setup(selector(workspace)?, &call, &out).await,
+            WorkspacesCmd::Scripts { workspace, follow } => {
+                setup::scripts(selector(workspace)?, follow, &call, &out).await
+            }
             WorkspacesCmd::Remove { workspace, force } => {
                 let workspace = selector(workspace)?;
                 let p = api::WorkspacesRemoveParams { workspace, force };
                 out.workspace_removed(&call.call::<api::WorkspacesRemove>(p).await?)
+            }
+            WorkspacesCmd::Merge { workspace, message, strategy, no_push } => {
+                let workspace = selector(workspace)?;
+                let p = api::WorkspacesMergeParams { workspace, message, strategy, push: Some(!no_push) };
+                let m = call.call::<api::WorkspacesMerge>(p).await?;
+                if !m.conflicts.is_empty() && !out.json {
+                    return Err(Failure(format!(
+                        "merging {}/{} into {} stopped at conflicts in {} file(s): {}; nothing was changed (the workspace is as it was). Resolve them in the workspace (merge or rebase {} there, or ask the agent), then merge again",
+                        m.workspace.project,
+                        m.workspace.branch,
+                        m.workspace.base,
+                        m.conflicts.len(),
+                        m.conflicts.join(", "),
+                        m.workspace.base
+                    )));
+                }
+                out.show(&m, || {
+                    let mut t =
+                        format!("merged {}/{} onto {}", m.workspace.project, m.workspace.branch, m.workspace.base);
+                    if let Some(c) = &m.committed {
+                        t.push_str(&format!(
+                            "\ncommitted the uncommitted changes as {} ({})",
+                            &c[..c.len().min(12)],
+                            m.message
+                        ));
+                    }
+                    match (&m.base_moved, &m.base_kept_because) {
+                        (Some(w), _) => t.push_str(&format!("\n{w}")),
+                        (None, Some(why)) => t.push_str(&format!("\nbase left as it is: {why}")),
+                        _ => {}
+                    }
+                    match (&m.pushed, &m.push_failed) {
+                        (Some(r), _) => t.push_str(&format!("\npushed {} to {r}", m.workspace.branch)),
+                        (None, Some(why)) => t.push_str(&format!("\nnot pushed: {why}")),
+                        _ => {}
+                    }
+                    t
+                })
+            }
+            WorkspacesCmd::Facts { workspace } => {
+                let workspace = selector(workspace)?;
+                out.facts(&call.call::<api::WorkspacesFacts>(api::WorkspaceParams { workspace }).await?)
+            }
+            WorkspacesCmd::Archive { workspace } => {
+                let workspace = selector(workspace)?;
+                let w = call.call::<api::WorkspacesArchive>(api::WorkspaceParams { workspace }).await?;
+                out.show(&w, || {
+                    format!(
+                        "archived workspace {}/{}: its worktree is removed; branch {} and its chats are kept (`band workspaces restore {}`)",
+                        w.project, w.branch, w.branch, w.id
+                    )
+                })
+            }
+            WorkspacesCmd::Restore { workspace } => {
+                let w = call.call::<api::WorkspacesRestore>(api::WorkspaceParams { workspace }).await?;
+                out.show(&w, || format!("restored workspace {}/{} at {}", w.project, w.branch, w.path))
+            }
+            WorkspacesCmd::Gc { idle_days, apply } => {
+                out.gc(&call.call::<api::WorkspacesGc>(api::WorkspacesGcParams { idle_days, apply }).await?)
             }
         },
         Command::Agents(AgentsCmd::List) => out.agents(&call.call::<api::AgentsList>(api::NoParams {}).await?),
@@ -356,7 +525,7 @@ pub(crate) fn explain(e: ClientError, client: &Client) -> Failure {
 }
 
 /// What would fix a failure, in the CLI's own terms: its commands and flags.
-fn fix_words(fix: &api::ErrorFix) -> String {
+pub(crate) fn fix_words(fix: &api::ErrorFix) -> String {
     use api::ErrorFix as F;
     match fix {
         F::SeeList { of } => format!("see `band {} list`", of.as_str()),
@@ -379,6 +548,8 @@ fn fix_words(fix: &api::ErrorFix) -> String {
         }
         F::UseMainToken {} => "only the main token (on the machine running band-server) may do that".into(),
         F::NewPairingCode {} => "ask for a new one with `band qr`".into(),
+        F::ApproveScripts { project } => format!("read and approve them with `band projects trust {project}`"),
+        F::RestoreWorkspace { workspace } => format!("restore it first with `band workspaces restore {workspace}`"),
         F::InstallAgent { agent, install } => api::errors::install_words(agent, install.as_ref()),
     }
 }

@@ -123,6 +123,16 @@ impl Printer {
                 "{verb} workspace {} {}/{} at {}",
                 w.workspace.id, w.workspace.project, w.workspace.branch, w.workspace.path
             );
+            if w.workspace.direct {
+                t.push_str(
+                    "
+direct: the agent works in the project's checkout itself; removing the workspace never touches it",
+                );
+            }
+            if let Some(setup) = w.setup.as_ref().map(crate::setup::setup_text).filter(|s| !s.is_empty()) {
+                t.push('\n');
+                t.push_str(&setup);
+            }
             if let Some(c) = &w.chat {
                 t.push_str(&format!(
                     "\nstarted chat {} ({}); follow it with `band chats watch {}`",
@@ -142,7 +152,12 @@ impl Printer {
                 &["ID", "WORKSPACE", "BASE", "PATH"],
                 list.iter()
                     .map(|w| {
-                        let path = if w.missing { format!("{} (missing)", w.path) } else { w.path.clone() };
+                        let path = match (w.missing, w.direct) {
+                            _ if w.archived_at.is_some() => format!("{} (archived)", w.path),
+                            (true, _) => format!("{} (missing)", w.path),
+                            (false, true) => format!("{} (direct: the checkout)", w.path),
+                            (false, false) => w.path.clone(),
+                        };
                         vec![w.id.to_string(), format!("{}/{}", w.project, w.branch), w.base.clone(), path]
                     })
                     .collect(),
@@ -153,11 +168,52 @@ impl Printer {
     pub fn workspace(&self, w: &api::WorkspaceInfo) -> Result<(), Failure> {
         self.show(w, || {
             let mut t = format!("{} {}/{} (base {}) at {}", w.id, w.project, w.branch, w.base, w.path);
+            if w.direct {
+                t.push_str(" (direct: the project's checkout itself)");
+            }
             if w.missing {
                 t.push_str(&format!(
                     "\nits worktree is missing; remove the workspace with `band workspaces remove {}`",
                     w.id
                 ));
+            }
+            t
+        })
+    }
+
+    pub fn facts(&self, f: &api::WorkspaceFactsInfo) -> Result<(), Failure> {
+        self.show(f, || facts_text(f))
+    }
+
+    pub fn gc(&self, r: &api::GcReportInfo) -> Result<(), Failure> {
+        self.show(r, || {
+            let verb = if r.applied { "archived" } else { "would archive" };
+            let mut t = if r.archive.is_empty() {
+                format!(
+                    "nothing to archive (idle {} day(s) or more, with nothing uncommitted or unpushed)",
+                    r.idle_days
+                )
+            } else {
+                format!("{verb} {} workspace(s), reclaiming {}:", r.archive.len(), size(r.reclaim_bytes))
+            };
+            for i in &r.archive {
+                let w = &i.facts.workspace;
+                t.push_str(&format!(
+                    "\n  {}/{}  {}  {}",
+                    w.project,
+                    w.branch,
+                    size(i.facts.disk_bytes.unwrap_or(0)),
+                    i.why
+                ));
+            }
+            if !r.kept.is_empty() {
+                t.push_str("\nkept:");
+                for i in &r.kept {
+                    t.push_str(&format!("\n  {}/{}  {}", i.facts.workspace.project, i.facts.workspace.branch, i.why));
+                }
+            }
+            if !r.applied && !r.archive.is_empty() {
+                t.push_str("\narchive them with `band workspaces gc --apply` (branches and chats are kept)");
             }
             t
         })
@@ -189,7 +245,19 @@ impl Printer {
                 (Some(why), _) => format!("branch {} kept: {why}", w.branch),
                 (None, false) => format!("branch {} kept", w.branch),
             };
-            format!("removed workspace {}/{} ({}); {branch}", w.project, w.branch, w.path)
+            let mut t = format!("removed workspace {}/{} ({}); {branch}", w.project, w.branch, w.path);
+            if let Some(td) = &r.teardown {
+                match (&td.run, &td.notice) {
+                    (Some(run), _) => t.push_str(&format!(
+                        "\nteardown script {}{}",
+                        run.status,
+                        run.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+                    )),
+                    (None, Some(n)) => t.push_str(&format!("\n{n}")),
+                    (None, None) => {}
+                }
+            }
+            t
         })
     }
 }
@@ -443,6 +511,56 @@ pub fn when(ms: i64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// Bytes as a person reads them.
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+fn facts_text(f: &api::WorkspaceFactsInfo) -> String {
+    let w = &f.workspace;
+    let mut t = format!("{}/{}", w.project, w.branch);
+    if w.archived_at.is_some() {
+        t.push_str(&format!(" (archived; restore it with `band workspaces restore {}`)", w.id));
+    } else if w.missing {
+        t.push_str(" (its worktree is missing)");
+    } else if w.direct {
+        t.push_str(" (direct: the project's checkout)");
+    }
+    match (f.ahead, f.behind) {
+        (Some(a), Some(b)) => t.push_str(&format!("\nbase {}: {a} ahead, {b} behind", w.base)),
+        _ => t.push_str(&format!("\nbase {}: names no commit", w.base)),
+    }
+    match &f.remote {
+        Some(r) => t.push_str(&format!("\nremote {}: {} ahead, {} behind", r.upstream, r.ahead, r.behind)),
+        None => t.push_str("\nremote: no upstream"),
+    }
+    if f.unsaved_commits > 0 {
+        t.push_str(&format!("\n{} commit(s) only on this branch (neither in the base nor pushed)", f.unsaved_commits));
+    }
+    t.push_str(&format!("\nuncommitted: {} file(s)", f.dirty.len()));
+    for p in f.dirty.iter().take(10) {
+        t.push_str(&format!("\n  {p}"));
+    }
+    if f.dirty.len() > 10 {
+        t.push_str(&format!("\n  and {} more", f.dirty.len() - 10));
+    }
+    if let Some(b) = f.disk_bytes {
+        t.push_str(&format!("\ndisk: {} (objects shared with the repository not counted)", size(b)));
+    }
+    t.push_str(&format!("\nlast activity: {}", when(f.last_activity)));
+    t
 }
 
 #[cfg(test)]

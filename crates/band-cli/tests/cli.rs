@@ -766,3 +766,138 @@ async fn cronjobs_from_the_command_line() {
     env.stop().await;
     mock.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn project_scripts_are_shown_approved_and_followed_from_the_command_line() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    std::fs::create_dir_all(repo.path().join(".band")).expect("mkdir");
+    let config = serde_json::json!({"setup": "echo hello from setup; echo to stderr >&2", "teardown": "echo bye"});
+    std::fs::write(repo.path().join(".band/config.json"), config.to_string()).expect("config");
+    text(&env.band(&["projects", "add", repo.path().to_str().expect("utf-8"), "--name", "app"]).await);
+
+    // Not approved: the workspace is made, and the CLI says why nothing ran and what to run.
+    let out = text(&env.band(&["workspaces", "create", "app", "a"]).await);
+    assert!(out.contains("has not approved its scripts") && out.contains("`band projects trust app`"), "{out}");
+    let shown = text(&env.band(&["projects", "config", "app"]).await);
+    assert!(
+        shown.contains("  | echo hello from setup; echo to stderr >&2") && shown.contains("NOT approved"),
+        "{shown}"
+    );
+    let msg = error(&env.band(&["workspaces", "setup", "app/a"]).await);
+    assert!(msg.contains("are not approved") && msg.contains("band projects trust app"), "{msg}");
+    // A stale hash approves nothing.
+    let msg = error(&env.band(&["projects", "trust", "app", "--hash", "abc"]).await);
+    assert!(msg.contains("changed since they were shown"), "{msg}");
+
+    // trust shows the scripts first, then approves exactly them.
+    let out = text(&env.band(&["projects", "trust", "app"]).await);
+    let (shown, approved) = out.split_once("approved the scripts").expect("approved after showing");
+    assert!(shown.contains("  | echo bye"), "{out}");
+    assert!(approved.contains("of project app (hash "), "{out}");
+    // setup follows the output to the end (stdout and stderr as they came).
+    let out = env.band(&["workspaces", "setup", "app/a"]).await;
+    assert_eq!(text(&out), "hello from setup\nto stderr\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("succeeded"));
+    let runs = env.json(&["workspaces", "scripts", "app/a"]).await;
+    assert_eq!(runs[0]["status"], "succeeded");
+    let removed = text(&env.band(&["workspaces", "remove", "app/a"]).await);
+    assert!(removed.contains("teardown script succeeded"), "{removed}");
+    // Withdrawn: asked again.
+    text(&env.band(&["projects", "untrust", "app"]).await);
+    let view = env.json(&["projects", "config", "app"]).await;
+    assert_eq!(view["trusted"], false);
+    // A bad file for --set is named.
+    let bad = repo.path().join("bad.json");
+    std::fs::write(&bad, "{nope").expect("bad");
+    let msg = error(&env.band(&["projects", "config", "app", "--set", bad.to_str().expect("utf-8")]).await);
+    assert!(msg.contains("bad.json is not valid JSON"), "{msg}");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_direct_workspace_from_the_command_line_is_marked_and_removing_it_leaves_the_checkout() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    text(&env.band(&["projects", "add", repo.path().to_str().expect("utf-8")]).await);
+    let out = text(&env.band(&["workspaces", "create", "app", "--direct"]).await);
+    assert!(out.contains(&format!("app/main at {}", repo.path().display())) && out.contains("direct:"), "{out}");
+    let list = text(&env.band(&["workspaces", "list"]).await);
+    assert!(list.contains("(direct: the checkout)"), "{list}");
+    // Inside the checkout, the workspace argument may be left out.
+    std::fs::write(repo.path().join("wip.txt"), "mine\n").expect("write");
+    let status = text(&env.band_in(repo.path(), &["workspaces", "status"]).await);
+    assert!(status.contains("untracked    wip.txt"), "{status}");
+    let msg = error(&env.band(&["workspaces", "create", "app", "x", "--direct"]).await);
+    assert!(msg.contains("--direct") && msg.contains("cannot be used with"), "{msg}");
+    let removed = text(&env.band(&["workspaces", "remove", "app/main"]).await);
+    assert!(removed.contains("never touches"), "{removed}");
+    assert_eq!(std::fs::read_to_string(repo.path().join("wip.txt")).expect("kept"), "mine\n");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn facts_archive_gc_and_merge_from_the_command_line() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    repo.commit_file("shared.txt", "one\n", "shared");
+    text(&env.band(&["projects", "add", repo.path().to_str().expect("utf-8")]).await);
+    let created = env.json(&["workspaces", "create", "app", "feat"]).await;
+    let wt = Path::new(created["path"].as_str().expect("path")).to_owned();
+    std::fs::write(wt.join("new.txt"), "n\n").expect("write");
+    let facts = text(&env.band(&["workspaces", "facts", "app/feat"]).await);
+    assert!(
+        facts.contains("base main: 0 ahead, 0 behind") && facts.contains("uncommitted: 1 file(s)\n  new.txt"),
+        "{facts}"
+    );
+    assert!(facts.contains("remote: no upstream") && facts.contains("disk: "), "{facts}");
+    let msg = error(&env.band(&["workspaces", "archive", "app/feat"]).await);
+    assert!(msg.contains("commit them first"), "{msg}");
+    let gc = text(&env.band(&["workspaces", "gc", "--idle-days", "0"]).await);
+    assert!(gc.contains("nothing to archive") && gc.contains("app/feat  1 uncommitted change(s)"), "{gc}");
+
+    // A conflict is an error naming the files, and nothing changes.
+    repo.commit_file("shared.txt", "theirs\n", "main changes shared");
+    std::fs::write(wt.join("shared.txt"), "mine\n").expect("write");
+    let msg = error(&env.band(&["workspaces", "merge", "app/feat", "-m", "mine"]).await);
+    assert!(msg.contains("conflicts in 1 file(s): shared.txt") && msg.contains("nothing was changed"), "{msg}");
+    assert_eq!(std::fs::read_to_string(wt.join("shared.txt")).expect("mine"), "mine\n");
+    // Without the clash it merges; there is no remote to push to, and it says so.
+    std::fs::write(wt.join("shared.txt"), "theirs\n").expect("write");
+    let out = text(&env.band(&["workspaces", "merge", "app/feat", "-m", "Add new.txt"]).await);
+    assert!(
+        out.contains("merged app/feat onto main") && out.contains("fast-forwarded in the project's checkout"),
+        "{out}"
+    );
+    assert!(out.contains("not pushed: the repository has no remote"), "{out}");
+    assert!(repo.path().join("new.txt").is_file());
+    // Clean and merged: archived, then restored.
+    let out = text(&env.band(&["workspaces", "archive", "app/feat"]).await);
+    assert!(out.contains("branch feat and its chats are kept"), "{out}");
+    assert!(text(&env.band(&["workspaces", "list"]).await).contains("(archived)"));
+    text(&env.band(&["workspaces", "restore", "app/feat"]).await);
+    assert!(wt.join("new.txt").is_file());
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_project_is_removed_with_everything_from_the_command_line() {
+    let env = Env::start().await;
+    let repo = TestRepo::named("app");
+    text(&env.band(&["projects", "add", repo.path().to_str().expect("utf-8")]).await);
+    env.json(&["workspaces", "create", "app", "clean"]).await;
+    let dirty = env.json(&["workspaces", "create", "app", "dirty"]).await;
+    std::fs::write(Path::new(dirty["path"].as_str().expect("path")).join("w.txt"), "w\n").expect("write");
+    // Kept with a warning each, and exit 1 with nothing on stdout.
+    let out = env.band(&["projects", "remove", "app", "--everything"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: workspace 'app/dirty' was kept") && stderr.contains("`--force`"), "{stderr}");
+    let out = text(&env.band(&["projects", "remove", "app", "--everything", "--force"]).await);
+    assert!(out.contains("removed workspace app/dirty") && out.contains("removed project app"), "{out}");
+    assert!(repo.path().join("README.md").is_file());
+    let msg = error(&env.band(&["projects", "remove", "app", "--force"]).await);
+    assert!(msg.contains("--everything"), "{msg}");
+    env.stop().await;
+}

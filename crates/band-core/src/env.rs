@@ -94,6 +94,53 @@ pub fn tunnel_env(base: impl IntoIterator<Item = (String, String)>) -> BTreeMap<
         .collect()
 }
 
+/// What a project's setup or teardown script learns about where it runs: set by band after the
+/// allow-list, and the only `BAND_*` variables a script sees. Paths and names, never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptPlace {
+    /// The workspace's directory (where the script runs).
+    pub workspace: String,
+    /// The project's own checkout (where gitignored files such as `.env` live).
+    pub project: String,
+    pub branch: String,
+    pub base: String,
+}
+
+/// A setup or teardown script's environment: from `base` the allow-listed common variables and
+/// `LC_*` (no agent's vendor secrets, nothing named `BAND_*`), then `BAND_WORKSPACE_PATH`,
+/// `BAND_PROJECT_PATH`, `BAND_BRANCH` and `BAND_BASE` from `place`.
+pub fn script_env(base: impl IntoIterator<Item = (String, String)>, place: &ScriptPlace) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = base
+        .into_iter()
+        .filter(|(k, _)| (COMMON.contains(&k.as_str()) || k.starts_with("LC_")) && !k.starts_with("BAND_"))
+        .collect();
+    for (k, v) in [
+        ("BAND_WORKSPACE_PATH", &place.workspace),
+        ("BAND_PROJECT_PATH", &place.project),
+        ("BAND_BRANCH", &place.branch),
+        ("BAND_BASE", &place.base),
+    ] {
+        env.insert(k.to_owned(), v.clone());
+    }
+    env
+}
+
+/// The GitHub CLI's environment: from `base` the allow-listed common variables and `LC_*`, plus
+/// its own (`GH_*`, `GITHUB_*`: its host and token), with prompts, colour and update checks off.
+/// Nothing named `BAND_*`.
+pub fn gh_env(base: impl IntoIterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = base
+        .into_iter()
+        .filter(|(k, _)| COMMON.contains(&k.as_str()) || ["LC_", "GH_", "GITHUB_"].iter().any(|p| k.starts_with(p)))
+        .filter(|(k, _)| !k.starts_with("BAND_"))
+        .collect();
+    for (k, v) in [("GH_PROMPT_DISABLED", "1"), ("GH_NO_UPDATE_NOTIFIER", "1"), ("NO_COLOR", "1"), ("GH_PAGER", "cat")]
+    {
+        env.insert(k.to_owned(), v.to_owned());
+    }
+    env
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +197,33 @@ mod tests {
         b.push(("BORE_SECRET".into(), "s".into()));
         let keys: Vec<String> = tunnel_env(b).into_keys().collect();
         assert_eq!(keys, ["BORE_SECRET", "HOME", "LC_ALL", "PATH", "TUNNEL_ORIGIN_CERT"]);
+    }
+
+    #[test]
+    fn a_script_gets_the_common_variables_and_where_it_runs_never_band_or_vendor_secrets() {
+        let place = ScriptPlace {
+            workspace: "/w/app/x".into(),
+            project: "/code/app".into(),
+            branch: "x".into(),
+            base: "main".into(),
+        };
+        let env = script_env(base(), &place);
+        let keys: Vec<&str> = env.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["BAND_BASE", "BAND_BRANCH", "BAND_PROJECT_PATH", "BAND_WORKSPACE_PATH", "HOME", "LC_ALL", "PATH"]
+        );
+        assert!(!env.values().any(|v| v == "secret" || v == "aws" || v == "o"));
+    }
+
+    #[test]
+    fn gh_gets_its_own_token_and_no_prompts_never_band() {
+        let mut b = base();
+        b.push(("GH_TOKEN".into(), "ghp".into()));
+        let env = gh_env(b);
+        assert_eq!(env.get("GH_TOKEN").map(String::as_str), Some("ghp"));
+        assert_eq!(env.get("GH_PROMPT_DISABLED").map(String::as_str), Some("1"));
+        assert!(env.keys().all(|k| !k.starts_with("BAND_")) && !env.contains_key("OPENAI_API_KEY"));
     }
 
     #[test]

@@ -136,6 +136,23 @@ pub enum TunnelError {
     Internal(#[source] Source),
 }
 
+/// Errors of the project configuration port. Each names the source (the file, or band's
+/// override) and says what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{source_name}: {what}")]
+    Invalid { source_name: String, what: String },
+    #[error("reading the project's configuration failed: {0}")]
+    Internal(#[source] Source),
+}
+
+/// Errors of the script runner port.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("the script could not be started: {0}")]
+    NotStarted(String),
+}
+
 /// What a use case reports to its caller. Every variant but `Internal` carries a [`Problem`]: the
 /// facts (what was wrong, with which value, and why) and, where there is one, the [`Fix`] — which
 /// each edge words for its own user, since only it knows its commands, flags or buttons.
@@ -263,6 +280,10 @@ pub enum Fix {
     UseMainToken,
     /// The pairing code is wrong, used or expired: ask for a new one.
     NewPairingCode,
+    /// The project's scripts are not approved (or changed since): review and approve them.
+    ApproveScripts { project: String },
+    /// The workspace is archived (no worktree): restore it first.
+    RestoreWorkspace { workspace: i64 },
     /// An agent's program is missing: install it this way (when band knows how), or set the
     /// path of its binary in settings (`agents.<agent>.binary`).
     InstallAgent { agent: crate::AgentId, install: Option<crate::Install> },

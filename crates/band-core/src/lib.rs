@@ -14,6 +14,7 @@
 mod access;
 mod agents;
 mod chat;
+mod config;
 mod cron;
 mod env;
 mod error;
@@ -33,10 +34,12 @@ pub use agents::{
     TerminalProfile,
 };
 pub use chat::*;
+pub use config::*;
 pub use cron::*;
-pub use env::{agent_env, terminal_env, tunnel_env};
+pub use env::{ScriptPlace, agent_env, gh_env, script_env, terminal_env, tunnel_env};
 pub use error::{
-    AgentError, CoreError, FileError, Fix, GitError, ListOf, Problem, StoreError, TerminalError, TunnelError,
+    AgentError, ConfigError, CoreError, FileError, Fix, GitError, ListOf, Problem, ScriptError, StoreError,
+    TerminalError, TunnelError,
 };
 pub use files::{DirEntry, EntryKind, FileBytes, Listing, WorkspacePath, human_size, is_git_dir_name};
 pub use model::*;

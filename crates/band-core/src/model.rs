@@ -46,6 +46,12 @@ pub struct Workspace {
     /// Whether band created the branch (and so may delete it once merged).
     pub branch_created: bool,
     pub created_at: Millis,
+    /// The project's own checkout rather than a worktree of band's (direct mode): removing it
+    /// only forgets it; git is never touched.
+    pub direct: bool,
+    /// When it was archived: its worktree was removed, its branch and chats kept, until it is
+    /// restored.
+    pub archived_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +61,7 @@ pub struct NewWorkspace {
     pub base: GitRef,
     pub path: PathBuf,
     pub branch_created: bool,
+    pub direct: bool,
 }
 
 /// A workspace as listed: its record, its project's name, and whether its worktree is gone.
@@ -282,4 +289,45 @@ pub struct Layout {
     /// When it was last set; strictly increasing per scope, so a client can tell a newer layout
     /// from one it already has.
     pub updated_at: Millis,
+}
+
+/// How a workspace's branch takes in its base before it goes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeStrategy {
+    /// Replay the branch's commits on the base (a straight history).
+    Rebase,
+    /// Merge the base into the branch (a merge commit when they diverged).
+    Merge,
+}
+
+/// What to merge back, for [`crate::ports::GitRepos::merge_back`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeRequest {
+    /// The project's checkout.
+    pub repo: PathBuf,
+    pub worktree: PathBuf,
+    pub branch: BranchName,
+    pub base: GitRef,
+    /// The message of the commit made of uncommitted changes (if any).
+    pub message: String,
+    pub strategy: MergeStrategy,
+    /// Push the branch to its remote afterwards.
+    pub push: bool,
+}
+
+/// What merging back did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeOutcome {
+    /// The commit made of the uncommitted changes, when there were any.
+    pub committed: Option<String>,
+    /// Files in conflict, one by one; then everything was put back as it was (the commit undone
+    /// into uncommitted changes again) and nothing else happened.
+    pub conflicts: Vec<String>,
+    /// The branch's tip after taking in the base.
+    pub head: Option<String>,
+    /// The base branch moved forward to the tip (`Ok(where)`: in the checkout, or the ref), or
+    /// why it was left (`Err`).
+    pub base_moved: Option<Result<String, String>>,
+    /// Pushed to (`Ok(remote)`), or why not (`Err`); `None` when not asked.
+    pub pushed: Option<Result<String, String>>,
 }

@@ -74,6 +74,8 @@
 //! instead of all, same CPU time); docs/BENCHMARKS.md has the figures.
 
 mod cli;
+mod copy;
+mod merge;
 mod read;
 mod status;
 
@@ -465,6 +467,57 @@ impl GitRepos for Git {
         }
     }
 
+    async fn copy_into_worktree(
+        &self,
+        repo: &Path,
+        worktree: &Path,
+        globs: &[band_core::CopyGlob],
+    ) -> Result<band_core::CopyReport, GitError> {
+        require_absolute(worktree)?;
+        let (dir, globs_owned) = (repo.to_owned(), globs.to_vec());
+        let (root, filters, selection) = blocking(move || {
+            let r = read::open_repo(&dir)?;
+            let root = r.workdir().map(Path::to_owned).unwrap_or(dir);
+            let include = copy::include_patterns(&root);
+            let selection = copy::Selection::new(&root, &globs_owned, &include)?;
+            Ok((root, read::repository_filter_drivers(&r), selection))
+        })
+        .await?;
+        if selection.is_empty() {
+            return Ok(band_core::CopyReport::default());
+        }
+        let list = |ignored: bool| {
+            let mut cmd = self.read_files(&root, &filters).args(["ls-files", "-z", "--others"]);
+            if ignored {
+                cmd = cmd.args(["--ignored", "--exclude-standard"]);
+            }
+            cmd.arg("--")
+        };
+        let split = |out: Vec<u8>| -> Vec<String> {
+            out.split(|b| *b == 0)
+                .filter(|p| !p.is_empty() && !p.ends_with(b"/"))
+                .filter_map(|p| std::str::from_utf8(p).ok().map(str::to_owned))
+                .collect()
+        };
+        let turn = self.heavy_turn().await?;
+        let untracked = split(list(false).run().await.map_err(Failure::refused)?);
+        let ignored: std::collections::HashSet<String> = if selection.wants_ignored() {
+            split(list(true).run().await.map_err(Failure::refused)?).into_iter().collect()
+        } else {
+            Default::default()
+        };
+        drop(turn);
+        let to = worktree.to_owned();
+        blocking(move || {
+            let wanted: Vec<String> = untracked
+                .into_iter()
+                .filter(|p| selection.by_glob(p) || (ignored.contains(p) && selection.by_include(p)))
+                .collect();
+            Ok(copy::copy_all(&root, &to, &wanted))
+        })
+        .await
+    }
+
     async fn worktrees(&self, repo: &Path) -> Result<Vec<WorktreeInfo>, GitError> {
         let repo = repo.to_owned();
         blocking(move || read::worktrees(&read::open_repo(&repo)?)).await
@@ -483,6 +536,28 @@ impl GitRepos for Git {
             .await
             .map(|_| ())
             .map_err(write_failure)
+    }
+
+    async fn merge_back(&self, req: &band_core::MergeRequest) -> Result<band_core::MergeOutcome, GitError> {
+        require_absolute(&req.worktree)?;
+        self.merge_back_impl(req).await
+    }
+
+    async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
+        require_absolute(worktree)?;
+        let dir = worktree.to_owned();
+        blocking(move || {
+            if !dir.is_dir() {
+                return Err(GitError::WorktreeMissing(dir));
+            }
+            read::disk_usage(&dir)
+        })
+        .await
+    }
+
+    async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError> {
+        let dir = worktree.to_owned();
+        blocking(move || read::upstream_divergence(&read::open_existing_worktree(&dir)?)).await
     }
 
     async fn branch_divergence(&self, repo: &Path, branch: &BranchName, base: &GitRef) -> Result<Divergence, GitError> {

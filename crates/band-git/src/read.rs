@@ -239,3 +239,52 @@ pub(crate) fn repository_filter_drivers(repo: &gix::Repository) -> Vec<OsString>
     }
     names
 }
+
+/// The checked-out branch's upstream and the divergence from it (see
+/// [`band_core::ports::GitRepos::upstream_divergence`]).
+pub(crate) fn upstream_divergence(repo: &gix::Repository) -> Result<Option<(String, Divergence)>, GitError> {
+    let Some(head_name) = repo.head_name().map_err(gix_err)? else { return Ok(None) };
+    let Some(branch) = head_name.as_bstr().strip_prefix(b"refs/heads/").map(|b| b.to_vec()) else {
+        return Ok(None);
+    };
+    let branch = String::from_utf8_lossy(&branch).into_owned();
+    let config = repo.config_snapshot();
+    let remote = config.string(format!("branch.{branch}.remote").as_str()).map(|r| r.to_string());
+    let merge = config.string(format!("branch.{branch}.merge").as_str()).map(|m| m.to_string());
+    let upstream = match (remote, merge) {
+        (Some(r), Some(m)) if r != "." => match m.strip_prefix("refs/heads/") {
+            Some(short) => format!("{r}/{short}"),
+            None => return Ok(None),
+        },
+        _ => format!("origin/{branch}"),
+    };
+    let Ok(name) = GitRef::new(&format!("refs/remotes/{upstream}")) else { return Ok(None) };
+    let Ok(theirs) = resolve_commit(repo, &name) else { return Ok(None) };
+    let Some(ours) = head_commit(repo)? else { return Ok(None) };
+    let d = Divergence { ahead: count_exclusive(repo, ours, theirs)?, behind: count_exclusive(repo, theirs, ours)? };
+    Ok(Some((upstream, d)))
+}
+
+/// Bytes of the files under `root`, its top-level `.git` left out, symlinks not followed, hard
+/// links counted once.
+pub(crate) fn disk_usage(root: &std::path::Path) -> Result<u64, GitError> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut total: u64 = 0;
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            if dir == root && entry.file_name() == ".git" {
+                continue;
+            }
+            let Ok(meta) = entry.path().symlink_metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else if meta.is_file() && (meta.nlink() <= 1 || seen.insert((meta.dev(), meta.ino()))) {
+                total = total.saturating_add(meta.len());
+            }
+        }
+    }
+    Ok(total)
+}

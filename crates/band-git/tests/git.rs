@@ -1161,3 +1161,83 @@ async fn status_and_diff_run_without_index_preloading_and_at_most_two_at_once() 
         assert!(argv.contains("\ncore.preloadIndex=false\n"), "git reads every file without preloading: {argv}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Copying untracked files into a new worktree
+
+fn glob(s: &str) -> band_core::CopyGlob {
+    band_core::CopyGlob::new(s).expect("valid glob")
+}
+
+#[tokio::test]
+async fn copy_files_brings_env_and_worktreeinclude_brings_ignored_files_and_nothing_else() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    commit(&repo, ".gitignore", ".env\n.env.*\nsecrets/\nnode_modules/\nbuild/\n", "ignore");
+    commit(&repo, "config/tracked.json", "{\"tracked\": true}\n", "tracked config");
+    commit(&repo, ".worktreeinclude", "# gitignored files to bring along\n.env.*\nsecrets/\n", "include");
+    write(&repo, ".env", "TOKEN=abc\n");
+    write(&repo, ".env.local", "LOCAL=1\n");
+    write(&repo, "secrets/key.pem", "key\n");
+    write(&repo, "node_modules/x/index.js", "module\n");
+    write(&repo, "config/local.json", "{\"local\": true}\n");
+    write(&repo, "config/deep/other.json", "{}\n");
+    write(&repo, "notes.txt", "untracked, not asked for\n");
+    std::os::unix::fs::symlink("/etc/hostname", repo.join("config/link.json")).expect("symlink");
+    std::fs::set_permissions(repo.join(".env"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+
+    let git = Git::new(Supervisor::new());
+    let wt = tmp.join("wt");
+    git.add_worktree(&repo, &wt, &branch("feat"), &gref("main")).await.expect("worktree");
+    // The worktree already has a file there: never overwritten.
+    write(&wt, "config/local.json", "{\"mine\": true}\n");
+
+    let report = git.copy_into_worktree(&repo, &wt, &[glob(".env"), glob("config/*.json")]).await.expect("copy");
+    let mut copied = report.copied.clone();
+    copied.sort();
+    assert_eq!(copied, [".env", ".env.local", "secrets/key.pem"], "{report:?}");
+    assert_eq!(std::fs::read_to_string(wt.join(".env")).expect(".env"), "TOKEN=abc\n");
+    assert_eq!(std::fs::read_to_string(wt.join("secrets/key.pem")).expect("key"), "key\n");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(wt.join(".env")).expect("meta").permissions());
+    assert_eq!(mode & 0o777, 0o600, "the mode is kept");
+    assert_eq!(std::fs::read_to_string(wt.join("config/local.json")).expect("kept"), "{\"mine\": true}\n");
+    let skipped: Vec<(&str, &str)> = report.skipped.iter().map(|(p, w)| (p.as_str(), w.as_str())).collect();
+    assert!(skipped.contains(&("config/local.json", "the worktree already has it")), "{skipped:?}");
+    assert!(skipped.iter().any(|(p, w)| *p == "config/link.json" && w.contains("symlink")), "{skipped:?}");
+    for never in ["node_modules/x/index.js", "notes.txt", "config/deep/other.json"] {
+        assert!(!wt.join(never).exists(), "{never} was copied");
+    }
+    assert_eq!(report.bytes, 10 + 8 + 4);
+    // What was copied is ignored in the worktree too: its status shows only the file written
+    // there by hand.
+    let status = git.status(&wt).await.expect("status");
+    assert_eq!(status, [change("config/local.json", ChangeKind::Untracked)]);
+}
+
+#[tokio::test]
+async fn a_copy_never_leaves_the_worktree_through_a_symlinked_directory() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let outside = tmp.join("outside");
+    std::fs::create_dir(&outside).expect("mkdir");
+    // A tracked symlink to a directory outside the worktree.
+    std::os::unix::fs::symlink(&outside, repo.join("conf")).expect("symlink");
+    git(&repo, &["add", "conf"]);
+    git(&repo, &["commit", "-q", "-m", "link"]);
+    // In the checkout the untracked file sits under a real directory of the same name.
+    git(&repo, &["rm", "-q", "--cached", "conf"]);
+    std::fs::remove_file(repo.join("conf")).expect("rm");
+    write(&repo, "conf/.env", "SECRET=1\n");
+    let git_ = Git::new(Supervisor::new());
+    let wt = tmp.join("wt");
+    git_.add_worktree(&repo, &wt, &branch("feat"), &gref("HEAD~0")).await.expect("worktree");
+    assert!(std::fs::symlink_metadata(wt.join("conf")).expect("conf").file_type().is_symlink());
+    let report = git_.copy_into_worktree(&repo, &wt, &[glob("conf/.env")]).await.expect("copy");
+    assert!(report.copied.is_empty(), "{report:?}");
+    assert!(
+        report.skipped.iter().any(|(p, w)| p == "conf/.env" && w.contains("is a symlink in the worktree")),
+        "{report:?}"
+    );
+    assert!(!outside.join(".env").exists(), "written outside the worktree");
+}

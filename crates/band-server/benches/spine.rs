@@ -100,7 +100,7 @@ fn main() {
             let t = Instant::now();
             let params = api::WorkspacesCreateParams {
                 project: "bench".into(),
-                branch: format!("band-{i}"),
+                branch: Some(format!("band-{i}")),
                 ..Default::default()
             };
             client.call::<api::WorkspacesCreate>(&params).await.expect("workspaces.create");

@@ -42,7 +42,8 @@ use band_api as api;
 use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
 use band_core::services::{
-    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, SetupPorts, Terminals, Tunnels,
+    WorkspaceTeardown, Workspaces,
 };
 use band_core::{agent_env, terminal_env};
 use band_process::Supervisor;
@@ -195,6 +196,10 @@ pub struct Band {
     cronjobs: Cronjobs,
     /// Checked at start; their tasks start with serving.
     webhooks: Vec<webhooks::Webhook>,
+    setup: ProjectSetup,
+    lifecycle: band_core::services::Lifecycle,
+    /// `retention.archiveIdleDays`, when set.
+    retention_days: Option<u32>,
     /// What the guard admits besides loopback: the tunnel's host while it runs, LAN names.
     allowed: Arc<guard::Allowed>,
     allowed_hosts: Vec<String>,
@@ -380,6 +385,25 @@ impl Band {
                 env,
             },
         );
+        let setup = ProjectSetup::new(
+            workspaces.clone(),
+            SetupPorts {
+                projects: projects_store.clone(),
+                configs: Arc::new(band_adapters::project::JsonConfigs),
+                trust: store.clone(),
+                runs: store.clone(),
+                runner: Arc::new(band_adapters::project::ShellScripts::new(supervisor.clone())),
+                git: git.clone(),
+                events: sink.clone(),
+                background: Arc::new(access::TokioBackground),
+                env: Arc::new(|place: &band_core::ScriptPlace| band_core::script_env(std::env::vars(), place)),
+            },
+        );
+        let stopped =
+            setup.recover().await.map_err(|e| StartError::Config(format!("cannot repair script runs: {e}")))?;
+        if stopped > 0 {
+            tracing::warn!(runs = stopped, "setup or teardown scripts left running by the last run are marked stopped");
+        }
         let local_files = band_files::LocalFiles::new(&config.home)
             .map_err(|e| StartError::Config(format!("cannot resolve band's home {}: {e}", config.home.display())))?;
         let files_port: Arc<dyn WorkspaceFiles> = Arc::new(local_files);
@@ -454,6 +478,21 @@ impl Band {
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
         chats.show_terminals_in(terminals.clone());
+        let lifecycle = band_core::services::Lifecycle::new(
+            workspaces.clone(),
+            projects_store.clone(),
+            store.clone(),
+            chats.clone(),
+            terminals.clone(),
+            git.clone(),
+            Arc::new(access::SystemClock),
+        );
+        let retention_days = settings.retention.archive_idle_days;
+        if retention_days == Some(0) {
+            return Err(StartError::Config(
+                "retention.archiveIdleDays in settings.json must be at least 1 (leave it out to never archive)".into(),
+            ));
+        }
         let access_ports = band_core::services::AccessPorts {
             devices: store.clone(),
             audit: store.clone(),
@@ -485,7 +524,10 @@ impl Band {
             files: files.clone(),
             layouts,
             terminals: terminals.clone(),
-            teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone()),
+            teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone(), setup.clone()),
+            setup: setup.clone(),
+            lifecycle: lifecycle.clone(),
+            retention_days,
             tunnels: tunnels.clone(),
             cronjobs: cronjobs.clone(),
             notices: notices.clone(),
@@ -518,6 +560,9 @@ impl Band {
             tunnels,
             cronjobs,
             webhooks,
+            setup,
+            lifecycle,
+            retention_days,
             allowed,
             allowed_hosts,
             notices,
@@ -645,6 +690,25 @@ impl Band {
             self.allowed.allow("http", host, port);
         }
         let idle = self.idle_sweeper();
+        // Retention: at start, then hourly, archive what is idle and loses nothing by it.
+        let retention = self.retention_days.map(|days| {
+            let lifecycle = self.lifecycle.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    tick.tick().await;
+                    match lifecycle.gc(days, true).await {
+                        Ok(r) if !r.archive.is_empty() => tracing::info!(
+                            archived = r.archive.len(),
+                            bytes = r.reclaim_bytes,
+                            "retention archived idle workspaces (branches and chats kept)"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "retention could not run"),
+                    }
+                }
+            })
+        });
         let (stop_handle, server_handle) = jsonrpsee::server::stop_channel();
         let rpc = rpc::transport::RpcState::new(methods.into(), stop_handle, self.auth.clone());
         let terminal_state = terminal_ws::TerminalState { terminals: self.terminals.clone(), auth: self.auth.clone() };
@@ -668,12 +732,15 @@ impl Band {
         if let Some(idle) = idle {
             idle.abort();
         }
+        if let Some(r) = retention {
+            r.abort();
+        }
         // Agents, terminals and the tunnel next, side by side: chats are marked interrupted in one
         // transaction and every agent's process group is stopped; every terminal's shell and
         // what it started are killed (their WebSockets end with them).
         // The tunnel too (SECURITY.md R5): its host is refused, then its process group stopped.
-        let (chats, _terminals, _tunnel) =
-            tokio::join!(self.chats.shutdown(), self.terminals.shutdown(), self.tunnels.stop());
+        let (chats, _terminals, _tunnel, ()) =
+            tokio::join!(self.chats.shutdown(), self.terminals.shutdown(), self.tunnels.stop(), self.setup.shutdown());
         if let Err(e) = chats {
             tracing::error!(error = %e, "marking running chats interrupted failed");
         }

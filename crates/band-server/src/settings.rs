@@ -75,6 +75,10 @@ pub struct Settings {
     /// stops it; the next message starts it again, resuming its session. Default 600; 0 never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_idle_timeout_seconds: Option<u64>,
+    /// `retention.archiveIdleDays`: archive workspaces idle that many days, when nothing would
+    /// be lost (checked at start and hourly); absent, never.
+    #[serde(default, skip_serializing_if = "RetentionSettings::is_empty")]
+    pub retention: RetentionSettings,
     /// Everything else in the file, kept as it is.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -96,6 +100,20 @@ pub struct WebhookSettings {
     /// `cronjob.failed`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<String>,
+}
+
+/// When idle workspaces are archived.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RetentionSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_idle_days: Option<u32>,
+}
+
+impl RetentionSettings {
+    fn is_empty(&self) -> bool {
+        self.archive_idle_days.is_none()
+    }
 }
 
 /// One agent's settings (`agents.<id>`); every field is optional for a built-in agent.

@@ -4,10 +4,14 @@
 mod browser;
 mod chat_streams;
 mod devices;
+mod direct;
 mod files;
 mod layouts;
+mod lifecycle;
 mod limits;
+mod merge;
 mod races;
+mod scripts;
 mod security;
 mod support;
 mod terminals;
@@ -204,8 +208,10 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
     assert_eq!((code, msg.contains("no project named 'ghost'")), (NOT_FOUND, true));
 
     // Malformed params say what is wrong.
+    let (code, msg) = s.err("workspaces.create", json!({"branch": "x"})).await;
+    assert_eq!((code, msg.contains("missing field `project`")), (INVALID, true), "{msg}");
     let (code, msg) = s.err("workspaces.create", json!({"project": "app"})).await;
-    assert_eq!((code, msg.contains("missing field `branch`")), (INVALID, true), "{msg}");
+    assert_eq!((code, msg.contains("give the new workspace's branch, or direct")), (INVALID, true), "{msg}");
     let (code, msg) = s.err("workspaces.create", json!({"project": "app", "branch": "x", "bsae": "main"})).await;
     assert_eq!((code, msg.contains("unknown field `bsae`")), (INVALID, true), "{msg}");
     let (code, msg) = s.err("projects.add", json!(["/tmp"])).await;

@@ -36,6 +36,7 @@ mod payload;
 mod projects;
 mod queue;
 mod schema;
+mod scripts;
 mod workspaces;
 
 use std::path::{Path, PathBuf};

@@ -20,6 +20,8 @@ diesel::table! {
         path -> Text,
         branch_created -> Bool,
         created_at -> BigInt,
+        direct -> Bool,
+        archived_at -> Nullable<BigInt>,
     }
 }
 
@@ -106,7 +108,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     queued_messages,
     layouts,
     devices,
-    audit
+    audit,
+    project_trust,
+    project_config_overrides,
+    script_runs
 );
 
 diesel::table! {
@@ -175,3 +180,42 @@ diesel::table! {
 
 diesel::joinable!(cron_runs -> cron_jobs (job_id));
 diesel::allow_tables_to_appear_in_same_query!(cron_jobs, cron_runs);
+
+
+
+
+diesel::table! {
+    project_trust (project_id, scripts_hash) {
+        project_id -> BigInt,
+        scripts_hash -> Text,
+        approved_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    project_config_overrides (project_id) {
+        project_id -> BigInt,
+        document -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    script_runs (id) {
+        id -> BigInt,
+        workspace_id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        exit_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        output -> Text,
+        output_len -> BigInt,
+        scripts_hash -> Text,
+        started_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(project_trust -> projects (project_id));
+diesel::joinable!(project_config_overrides -> projects (project_id));
+diesel::joinable!(script_runs -> workspaces (workspace_id));

@@ -182,6 +182,7 @@ async fn workspace(store: &SqliteStore) -> band_core::Workspace {
             base: band_core::GitRef::new("main").expect("valid"),
             path: "/wt/feat".into(),
             branch_created: true,
+            direct: false,
         })
         .await
         .expect("workspace")
@@ -391,8 +392,11 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
             "devices",
             "events",
             "layouts",
+            "project_config_overrides",
+            "project_trust",
             "projects",
             "queued_messages",
+            "script_runs",
             "turns",
             "workspaces"
         ]

@@ -21,6 +21,8 @@ struct WorkspaceRow {
     path: String,
     branch_created: bool,
     created_at: i64,
+    direct: bool,
+    archived_at: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -32,6 +34,7 @@ struct NewWorkspaceRow {
     path: String,
     branch_created: bool,
     created_at: i64,
+    direct: bool,
 }
 
 impl TryFrom<WorkspaceRow> for Workspace {
@@ -46,6 +49,8 @@ impl TryFrom<WorkspaceRow> for Workspace {
             path: PathBuf::from(row.path),
             branch_created: row.branch_created,
             created_at: row.created_at,
+            direct: row.direct,
+            archived_at: row.archived_at,
         })
     }
 }
@@ -64,6 +69,7 @@ impl WorkspaceStore for SqliteStore {
             path: path_text(&new.path)?,
             branch_created: new.branch_created,
             created_at: now(),
+            direct: new.direct,
         };
         self.write(move |conn| {
             diesel::insert_into(workspaces::table)
@@ -129,6 +135,20 @@ impl WorkspaceStore for SqliteStore {
             })
             .await?;
         row.map(Workspace::try_from).transpose()
+    }
+
+    async fn set_archived(&self, id: WorkspaceId, at: Option<i64>) -> Result<Workspace, StoreError> {
+        self.write(move |conn| {
+            diesel::update(workspaces::table.find(id.0))
+                .set(workspaces::archived_at.eq(at))
+                .returning(WorkspaceRow::as_returning())
+                .get_result(conn)
+                .optional()
+                .map_err(from_diesel)?
+                .ok_or_else(|| StoreError::NotFound(format!("workspace {}", id.0)))
+        })
+        .await?
+        .try_into()
     }
 
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError> {

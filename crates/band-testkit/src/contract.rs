@@ -27,11 +27,14 @@ mod chats;
 mod cron;
 #[path = "contract_layouts.rs"]
 mod layouts;
+#[path = "contract_scripts.rs"]
+mod scripts;
 
 pub use access::*;
 pub use chats::*;
 pub use cron::*;
 pub use layouts::*;
+pub use scripts::*;
 
 /// Runs every story, each on a new store made by `fresh`.
 pub async fn all<S, F, Fut>(mut fresh: F)
@@ -93,6 +96,11 @@ where
     missing_devices_are_not_found(&fresh().await).await;
     the_audit_log_pages_newest_first(&fresh().await).await;
     the_audit_log_keeps_only_the_newest_entries(&fresh().await).await;
+
+    approvals_are_per_project_and_hash_and_go_with_the_project(&fresh().await).await;
+    an_override_is_kept_replaced_and_cleared(&fresh().await).await;
+    script_runs_start_running_and_end_as_finished(&fresh().await).await;
+    runs_left_running_are_stopped_and_go_with_their_workspace(&fresh().await).await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,8 +205,9 @@ pub async fn workspaces_get_distinct_ids_and_creation_times<S: ProjectStore + Wo
             project_id: app.id,
             branch: branch("fix"),
             base: git_ref("origin/main~2"),
-            path: "/wt/app/fix".into(),
+            path: "/repos/app".into(),
             branch_created: false,
+            direct: true,
         })
         .await);
     let after = now();
@@ -208,6 +217,9 @@ pub async fn workspaces_get_distinct_ids_and_creation_times<S: ProjectStore + Wo
     assert_eq!(created.branch.as_str(), "feat/login");
     assert_eq!(created.base.as_str(), "main");
     assert_eq!(created.path, PathBuf::from("/wt/app/feat-login"));
+    assert!(!created.direct);
+    assert!(existing.direct, "a direct workspace is kept as one");
+    assert!(ok(store.workspace_by_id(existing.id).await).direct);
     assert!(created.branch_created);
     assert_eq!(existing.base.as_str(), "origin/main~2");
     assert!(!existing.branch_created, "branch_created is stored as given");
@@ -403,5 +415,6 @@ fn new_workspace(project: ProjectId, branch_name: &str, path: &str) -> NewWorksp
         base: git_ref("main"),
         path: path.into(),
         branch_created: true,
+        direct: false,
     }
 }

@@ -33,7 +33,17 @@ use crate::names::{chat_name, label_key, labels, model};
 
 /// Every storage port at once: what the whole contract needs of a store.
 pub trait FullStore:
-    ProjectStore + WorkspaceStore + ChatStore + EventLog + TurnLog + MessageQueue + LayoutStore + DeviceStore + AuditLog
+    ProjectStore
+    + WorkspaceStore
+    + ChatStore
+    + EventLog
+    + TurnLog
+    + MessageQueue
+    + LayoutStore
+    + DeviceStore
+    + AuditLog
+    + band_core::ports::ProjectTrustStore
+    + band_core::ports::ScriptRunStore
 {
 }
 
@@ -46,7 +56,9 @@ impl<
         + MessageQueue
         + LayoutStore
         + DeviceStore
-        + AuditLog,
+        + AuditLog
+        + band_core::ports::ProjectTrustStore
+        + band_core::ports::ScriptRunStore,
 > FullStore for S
 {
 }

@@ -29,6 +29,10 @@ struct State {
     /// (repo, branch) -> divergence, kept when its worktree goes.
     branch_divergence: BTreeMap<(PathBuf, String), Divergence>,
     prunes: usize,
+    /// Each copy asked for: the worktree and the globs.
+    copies: Vec<(PathBuf, Vec<String>)>,
+    disk: BTreeMap<PathBuf, u64>,
+    upstream: BTreeMap<PathBuf, (String, Divergence)>,
 }
 
 #[derive(Default)]
@@ -96,6 +100,21 @@ impl FakeGit {
         self.state().worktrees.keys().cloned().collect()
     }
 
+    /// The worktree's files take `bytes`.
+    pub fn set_disk_usage(&self, worktree: &Path, bytes: u64) {
+        self.state().disk.insert(worktree.to_owned(), bytes);
+    }
+
+    /// The worktree's branch tracks `upstream`, diverging by `d`.
+    pub fn set_upstream(&self, worktree: &Path, upstream: &str, d: Divergence) {
+        self.state().upstream.insert(worktree.to_owned(), (upstream.to_owned(), d));
+    }
+
+    /// Each copy asked for so far: the worktree and the globs.
+    pub fn copies(&self) -> Vec<(PathBuf, Vec<String>)> {
+        self.state().copies.clone()
+    }
+
     /// How many times `prune_worktrees` ran.
     pub fn prunes(&self) -> usize {
         self.state().prunes
@@ -155,8 +174,13 @@ impl GitRepos for FakeGit {
         if !s.repos.contains_key(repo) {
             return Err(GitError::NotARepository(repo.to_owned()));
         }
-        let mut out =
-            vec![WorktreeInfo { path: repo.to_owned(), branch: None, is_main: true, missing: false, locked: false }];
+        let mut out = vec![WorktreeInfo {
+            path: repo.to_owned(),
+            branch: s.repos.get(repo).map(|r| r.default_branch.to_string()),
+            is_main: true,
+            missing: false,
+            locked: false,
+        }];
         for (path, w) in &s.worktrees {
             if w.repo == repo {
                 out.push(WorktreeInfo {
@@ -229,5 +253,34 @@ impl GitRepos for FakeGit {
         }
         let removed = s.branches.get_mut(repo).is_some_and(|b| b.remove(branch.as_str()));
         if removed { Ok(()) } else { Err(GitError::RefNotFound(branch.to_string())) }
+    }
+
+    /// Merging needs real git: the fake refuses (band-git's tests and the server's cover it).
+    async fn merge_back(&self, _req: &band_core::MergeRequest) -> Result<band_core::MergeOutcome, GitError> {
+        Err(GitError::Refused("the fake git does not merge".into()))
+    }
+
+    async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
+        let s = self.state();
+        match s.worktrees.get(worktree) {
+            Some(w) if w.missing => Err(GitError::WorktreeMissing(worktree.to_owned())),
+            _ => Ok(s.disk.get(worktree).copied().unwrap_or(0)),
+        }
+    }
+
+    async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError> {
+        Ok(self.state().upstream.get(worktree).cloned())
+    }
+
+    /// Records the globs it was asked to copy with; copies nothing (real copies are band-git's).
+    async fn copy_into_worktree(
+        &self,
+        _repo: &Path,
+        worktree: &Path,
+        globs: &[band_core::CopyGlob],
+    ) -> Result<band_core::CopyReport, GitError> {
+        let mut s = self.state();
+        s.copies.push((worktree.to_owned(), globs.iter().map(|g| g.as_str().to_owned()).collect()));
+        Ok(band_core::CopyReport::default())
     }
 }

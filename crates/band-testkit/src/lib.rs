@@ -14,6 +14,7 @@ pub mod memory;
 mod memory_cron;
 pub mod names;
 pub mod procs;
+pub mod scripts;
 pub mod terminal;
 pub mod tunnel;
 

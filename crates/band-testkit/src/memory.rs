@@ -8,13 +8,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use band_core::ports::{
-    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
-    WorkspaceStore,
+    AuditLog, ChatStore, DeviceStore, EventLog, FinishedRun, LayoutStore, MessageQueue, ProjectStore,
+    ProjectTrustStore, ScriptRunStore, TurnLog, UsageScope, WorkspaceStore,
 };
 use band_core::{
     AUDIT_KEEP, AuditEntry, BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Device, DeviceId, EventPayload,
-    Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewWorkspace, Project, ProjectId,
-    ProjectName, QueuedId, QueuedMessage, StoreError, Turn, TurnId, UsageTotals, Workspace, WorkspaceId,
+    Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewScriptRun, NewWorkspace, Project,
+    ProjectId, ProjectName, QueuedId, QueuedMessage, ScriptRun, ScriptRunId, ScriptStatus, StoreError, Turn, TurnId,
+    UsageTotals, Workspace, WorkspaceId,
 };
 
 /// Projects, workspaces, chats, their event logs, turns and queues, and layouts in memory. Ids start at 1 and
@@ -39,6 +40,10 @@ struct State {
     layouts: BTreeMap<LayoutScope, Layout>,
     devices: BTreeMap<i64, Device>,
     audit: BTreeMap<i64, AuditEntry>,
+    trust: BTreeMap<i64, std::collections::BTreeSet<String>>,
+    overrides: BTreeMap<i64, String>,
+    script_runs: BTreeMap<i64, ScriptRun>,
+    last_script_run_id: i64,
     last_device_id: i64,
     last_audit_id: i64,
     last_project_id: i64,
@@ -168,6 +173,8 @@ impl ProjectStore for MemoryStore {
             ));
         }
         state.projects.remove(&id.0);
+        state.trust.remove(&id.0);
+        state.overrides.remove(&id.0);
         Ok(())
     }
 }
@@ -197,6 +204,8 @@ impl WorkspaceStore for MemoryStore {
             path: new.path,
             branch_created: new.branch_created,
             created_at: now(),
+            direct: new.direct,
+            archived_at: None,
         };
         state.workspaces.insert(workspace.id.0, workspace.clone());
         Ok(workspace)
@@ -219,6 +228,13 @@ impl WorkspaceStore for MemoryStore {
         Ok(self.state().workspaces.values().find(|w| w.project_id == project && &w.branch == branch).cloned())
     }
 
+    async fn set_archived(&self, id: WorkspaceId, at: Option<Millis>) -> Result<Workspace, StoreError> {
+        let mut state = self.state();
+        let w = state.workspaces.get_mut(&id.0).ok_or_else(|| StoreError::NotFound(format!("workspace {}", id.0)))?;
+        w.archived_at = at;
+        Ok(w.clone())
+    }
+
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError> {
         let mut state = self.state();
         if state.workspaces.remove(&id.0).is_none() {
@@ -230,7 +246,99 @@ impl WorkspaceStore for MemoryStore {
             state.remove_chat(chat);
         }
         state.layouts.remove(&LayoutScope::Workspace(id));
+        state.script_runs.retain(|_, r| r.workspace_id != id);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl ProjectTrustStore for MemoryStore {
+    async fn is_trusted(&self, project: ProjectId, hash: &str) -> Result<bool, StoreError> {
+        Ok(self.state().trust.get(&project.0).is_some_and(|t| t.contains(hash)))
+    }
+
+    async fn trust(&self, project: ProjectId, hash: &str) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if !state.projects.contains_key(&project.0) {
+            return Err(StoreError::NotFound(format!("project {}", project.0)));
+        }
+        state.trust.entry(project.0).or_default().insert(hash.to_owned());
+        Ok(())
+    }
+
+    async fn untrust(&self, project: ProjectId) -> Result<usize, StoreError> {
+        Ok(self.state().trust.remove(&project.0).map_or(0, |t| t.len()))
+    }
+
+    async fn config_override(&self, project: ProjectId) -> Result<Option<String>, StoreError> {
+        Ok(self.state().overrides.get(&project.0).cloned())
+    }
+
+    async fn set_config_override(&self, project: ProjectId, document: Option<String>) -> Result<(), StoreError> {
+        let mut state = self.state();
+        if !state.projects.contains_key(&project.0) {
+            return Err(StoreError::NotFound(format!("project {}", project.0)));
+        }
+        match document {
+            Some(d) => state.overrides.insert(project.0, d),
+            None => state.overrides.remove(&project.0),
+        };
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ScriptRunStore for MemoryStore {
+    async fn insert_script_run(&self, new: NewScriptRun) -> Result<ScriptRun, StoreError> {
+        let mut state = self.state();
+        if !state.workspaces.contains_key(&new.workspace_id.0) {
+            return Err(StoreError::NotFound(format!("workspace {}", new.workspace_id.0)));
+        }
+        state.last_script_run_id += 1;
+        let run = ScriptRun {
+            id: ScriptRunId(state.last_script_run_id),
+            workspace_id: new.workspace_id,
+            kind: new.kind,
+            status: ScriptStatus::Running,
+            exit_code: None,
+            error: None,
+            output: String::new(),
+            output_len: 0,
+            scripts_hash: new.scripts_hash,
+            started_at: now(),
+            ended_at: None,
+        };
+        state.script_runs.insert(run.id.0, run.clone());
+        Ok(run)
+    }
+
+    async fn finish_script_run(&self, id: ScriptRunId, end: FinishedRun) -> Result<ScriptRun, StoreError> {
+        let mut state = self.state();
+        let run =
+            state.script_runs.get_mut(&id.0).ok_or_else(|| StoreError::NotFound(format!("script run {}", id.0)))?;
+        run.status = end.status;
+        run.exit_code = end.exit_code;
+        run.error = end.error;
+        run.output = end.output;
+        run.output_len = end.output_len;
+        run.ended_at = Some(now());
+        Ok(run.clone())
+    }
+
+    async fn script_runs(&self, workspace: WorkspaceId) -> Result<Vec<ScriptRun>, StoreError> {
+        Ok(self.state().script_runs.values().filter(|r| r.workspace_id == workspace).cloned().collect())
+    }
+
+    async fn stop_running_scripts(&self) -> Result<usize, StoreError> {
+        let mut state = self.state();
+        let mut n = 0;
+        for run in state.script_runs.values_mut().filter(|r| r.status == ScriptStatus::Running) {
+            run.status = ScriptStatus::Stopped;
+            run.error = Some("band-server stopped while it ran".into());
+            run.ended_at = Some(now());
+            n += 1;
+        }
+        Ok(n)
     }
 }
 

@@ -3,7 +3,17 @@
 // store; workspace notices keep it live, and a reload after every reconnection covers whatever
 // was missed while away.
 
-import type { ChatInfo, ProjectInfo, QueuedInfo, WhoAmI, WorkspaceInfo, WorkspaceNotice } from "../api/types";
+import type {
+  ChatInfo,
+  ProjectConfigInfo,
+  ProjectInfo,
+  QueuedInfo,
+  ScriptRunInfo,
+  WhoAmI,
+  WorkspaceInfo,
+  WorkspaceNotice,
+} from "../api/types";
+import { appendScriptOutput, upsertScriptRun } from "./scripts";
 import {
   parseGlobalLayout,
   parseWorkspaceLayout,
@@ -33,6 +43,10 @@ export interface AppState {
   globalLayout: GlobalLayout | null;
   /** Who this browser is signed in as (its scope, and its device if paired); null until known. */
   me: WhoAmI | null;
+  /** Setup and teardown runs of the workspaces looked at so far (workspaces.scripts), kept live. */
+  scripts: Record<number, ScriptRunInfo[]>;
+  /** Configurations of the projects looked at so far (projects.config); a change drops one. */
+  configs: Record<string, ProjectConfigInfo>;
 }
 
 export const emptyState: AppState = {
@@ -47,6 +61,8 @@ export const emptyState: AppState = {
   nextLayouts: {},
   globalLayout: null,
   me: null,
+  scripts: {},
+  configs: {},
 };
 
 export type { Scope } from "../api/types";
@@ -87,6 +103,9 @@ export function loaded(
     workspaces: [...workspaces].sort(byBranch),
     chats: byId,
     seen,
+    // Whatever was missed while away is fetched again by whoever shows it.
+    scripts: {},
+    configs: {},
   };
 }
 
@@ -108,6 +127,8 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
     case "workspace_created":
       if (s.workspaces.some((w) => w.id === n.workspace.id)) return s;
       return { ...s, workspaces: [...s.workspaces, n.workspace].sort(byBranch) };
+    case "workspace_changed":
+      return { ...s, workspaces: s.workspaces.map((w) => (w.id === n.workspace.id ? n.workspace : w)) };
     case "workspace_removed": {
       const chats = Object.fromEntries(
         Object.entries(s.chats).filter(([, c]) => c.workspaceId !== n.workspace.id),
@@ -120,6 +141,20 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
         : s.layouts[n.workspaceId]
           ? laterLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout))
           : setWorkspaceLayout(s, n.workspaceId, parseWorkspaceLayout(n.layout));
+    case "script_run":
+      return { ...s, scripts: { ...s.scripts, [n.run.workspaceId]: upsertScriptRun(s.scripts[n.run.workspaceId] ?? [], n.run) } };
+    case "script_output": {
+      const runs = s.scripts[n.workspaceId];
+      if (!runs) return s;
+      const next = appendScriptOutput(runs, n.runId, n.offset, n.text);
+      return next === runs ? s : { ...s, scripts: { ...s.scripts, [n.workspaceId]: next } };
+    }
+    case "project_config": {
+      if (!s.configs[n.project]) return s;
+      const configs = { ...s.configs };
+      delete configs[n.project];
+      return { ...s, configs };
+    }
   }
 }
 

@@ -35,6 +35,7 @@ import {
   type GlobalLayout,
   type WorkspaceLayout,
 } from "./layout";
+import { hasGap, loadScripts } from "./scripts";
 import { createStore, useStore, type Store } from "./store";
 import { announceReady } from "./desktop";
 
@@ -168,6 +169,11 @@ export class Band {
 
   private onNotice(n: WorkspaceNotice): void {
     const before = n.type === "chat" ? this.state.get().chats[n.chat.id] : undefined;
+    // Script output past what is known: notices were missed, and the kept output fills the gap.
+    if (n.type === "script_output" && hasGap(this.state.get().scripts[n.workspaceId], n.runId, n.offset)) {
+      void loadScripts(this, n.workspaceId).catch(() => {});
+      return;
+    }
     this.state.set((s) => applyNotice(s, n));
     // A chat that stopped working ended a turn (the Changes pane refreshes on that too).
     if (n.type === "chat" && before?.status === "working" && n.chat.status !== "working") {
@@ -211,7 +217,10 @@ export class Band {
 
   async createWorkspace(params: {
     project: string;
-    branch: string;
+    /** The new worktree's branch; none with `direct`. */
+    branch?: string;
+    /** The project's own checkout instead of a new worktree. */
+    direct?: boolean;
     base?: string;
     prompt?: string;
     agent?: AgentId;
@@ -219,7 +228,7 @@ export class Band {
     mode?: Mode;
   }) {
     const created = await this.rpc.call("workspaces.create", params);
-    const { created: _c, chat, ...workspace } = created;
+    const { created: _c, chat, setup: _s, ...workspace } = created;
     this.state.set((s) => {
       let next = addWorkspace(s, workspace);
       if (chat) next = upsertChat(next, chat);

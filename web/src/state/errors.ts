@@ -42,6 +42,10 @@ export function fixText(fix: ErrorFix): string {
       return "only the main token (on the machine running band-server) may do that";
     case "new_pairing_code":
       return "ask for a new pairing code";
+    case "restore_workspace":
+      return "restore the workspace first (its Restore button)";
+    case "approve_scripts":
+      return `read the scripts of ${fix.project} and approve them (Review scripts)`;
     case "install_agent": {
       const how = fix.install ? ` (${installText(fix.install)})` : "";
       return `install it on the machine running band${how}, or set agents.${fix.agent}.binary in band's settings.json`;

@@ -1,6 +1,7 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useBand } from "../state/band";
 import { errorText } from "../state/errors";
+import { useProjectConfig } from "../state/scripts";
 import { useChatDefaults } from "../state/settings";
 import { useStore } from "../state/store";
 import { navigate } from "./route";
@@ -14,8 +15,16 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   const [base, setBase] = useState("");
   const { agent, mode, model, pickAgent, pickMode, setModel } = useChatDefaults();
   const [prompt, setPrompt] = useState("");
+  const [direct, setDirect] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The project's configured defaults, once known, until the user picks otherwise.
+  const defaults = useProjectConfig(band, project)?.defaults;
+  useEffect(() => {
+    if (defaults?.agent) pickAgent(defaults.agent);
+    if (defaults?.mode) pickMode(defaults.mode);
+    if (defaults?.model) setModel(defaults.model);
+  }, [defaults]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -24,8 +33,9 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
     try {
       const created = await band.createWorkspace({
         project,
-        branch: branch.trim(),
-        base: base.trim() || undefined,
+        branch: direct ? undefined : branch.trim(),
+        direct: direct || undefined,
+        base: direct ? undefined : base.trim() || undefined,
         prompt: prompt.trim() || undefined,
         agent: prompt.trim() ? agent : undefined,
         mode: prompt.trim() ? mode : undefined,
@@ -42,29 +52,40 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
   return (
     <Modal title={`New workspace in ${project}`} onClose={onClose}>
       <form className="form" onSubmit={submit}>
-        <label>
-          Branch
-          <input
-            name="branch"
-            value={branch}
-            onChange={(e) => setBranch(e.target.value)}
-            placeholder="fix-login"
-            required
-            autoComplete="off"
-            spellCheck={false}
-          />
+        <label className="check">
+          <input type="checkbox" name="direct" checked={direct} onChange={(e) => setDirect(e.target.checked)} />
+          <span>
+            Work in the checkout itself (direct): no new worktree or branch; the agent changes{" "}
+            {info?.path ?? "the checkout"} directly, and removing the workspace never touches it
+          </span>
         </label>
-        <label>
-          Base
-          <input
-            name="base"
-            value={base}
-            onChange={(e) => setBase(e.target.value)}
-            placeholder={info?.defaultBranch ?? "the default branch"}
-            autoComplete="off"
-            spellCheck={false}
-          />
-        </label>
+        {!direct && (
+          <>
+            <label>
+              Branch
+              <input
+                name="branch"
+                value={branch}
+                onChange={(e) => setBranch(e.target.value)}
+                placeholder="fix-login"
+                required
+                autoComplete="off"
+                spellCheck={false}
+              />
+            </label>
+            <label>
+              Base
+              <input
+                name="base"
+                value={base}
+                onChange={(e) => setBase(e.target.value)}
+                placeholder={defaults?.baseBranch ?? info?.defaultBranch ?? "the default branch"}
+                autoComplete="off"
+                spellCheck={false}
+              />
+            </label>
+          </>
+        )}
         <label>
           First prompt (optional: starts a chat)
           <textarea name="prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} />
@@ -83,7 +104,7 @@ export function NewWorkspace({ project, onClose }: { project: string; onClose():
           <button type="button" className="secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy || !branch.trim()}>
+          <button type="submit" className="primary" disabled={busy || (!direct && !branch.trim())}>
             {busy ? "Creating…" : "Create workspace"}
           </button>
         </div>

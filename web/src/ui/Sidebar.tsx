@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from "react";
+import type { ProjectInfo } from "../api/types";
 import { useBand, useCan } from "../state/band";
 import { workspaceBadge, workspaceUnread, type AppState } from "../state/app";
 import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
 import { NewWorkspace } from "./NewWorkspace";
+import { RemoveProject } from "./RemoveProject";
 import { navigate } from "./route";
 import { StatusBadge } from "./widgets/StatusBadge";
 import { useDesktop } from "../state/desktop";
@@ -27,6 +29,7 @@ export function Sidebar({ selected }: { selected: number | null }) {
   );
   const loaded = useStore(band.state, (s) => s.loaded);
   const [creatingIn, setCreatingIn] = useState<string | null>(null);
+  const [removingProject, setRemovingProject] = useState<ProjectInfo | null>(null);
   const control = useCan("control");
 
   return (
@@ -46,6 +49,17 @@ export function Sidebar({ selected }: { selected: number | null }) {
               +
             </button>
             )}
+            {control && (
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Remove project ${p.name}`}
+                title="Remove the project with its workspaces"
+                onClick={() => setRemovingProject(p)}
+              >
+                ×
+              </button>
+            )}
           </div>
           <ul>
             {workspaces
@@ -62,6 +76,16 @@ export function Sidebar({ selected }: { selected: number | null }) {
                       onClick={() => navigate({ workspace: w.id, tab: "chat", chat: null })}
                     >
                       <span className="branch">{w.branch}</span>
+                      {w.direct && (
+                        <span className="badge badge-direct" title="The project's own checkout, not a worktree of band's">
+                          direct
+                        </span>
+                      )}
+                      {w.archivedAt != null && (
+                        <span className="badge badge-interrupted" title="Archived: restore it to work in it">
+                          archived
+                        </span>
+                      )}
                       {w.missing && (
                         <span className="badge badge-failed" title="Its worktree is gone: remove the workspace">
                           missing
@@ -83,6 +107,7 @@ export function Sidebar({ selected }: { selected: number | null }) {
       {control && <AddProject />}
       <StatusLegend />
       {creatingIn !== null && <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />}
+      {removingProject !== null && <RemoveProject project={removingProject} onClose={() => setRemovingProject(null)} />}
     </nav>
   );
 }

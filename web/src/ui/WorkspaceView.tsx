@@ -17,6 +17,9 @@ import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout
 import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
+import { ScriptsBar } from "./ScriptsBar";
+import { MergeWorkspace } from "./MergeWorkspace";
+import { archiveWorkspace, factsLine, restoreWorkspace, useFacts } from "../state/lifecycle";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
@@ -42,7 +45,20 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
   const [removing, setRemoving] = useState(false);
   // Each time the person opens the Terminal pane, its shell takes the keyboard (never on load).
   const [terminalAsked, setTerminalAsked] = useState(0);
+  const [merging, setMerging] = useState(false);
+  const [lifecycleError, setLifecycleError] = useState<string | null>(null);
   const control = useCan("control");
+  const facts = useFacts(band, workspace);
+  const archived = workspace.archivedAt != null;
+  const lifecycle = async (what: "archive" | "restore") => {
+    setLifecycleError(null);
+    try {
+      if (what === "archive") await archiveWorkspace(band, workspace.id);
+      else await restoreWorkspace(band, workspace.id);
+    } catch (e) {
+      setLifecycleError(errorText(e));
+    }
+  };
   useEffect(() => void band.loadLayout(workspace.id), [band, workspace.id]);
 
   const choose = (pane: SidePane) => {
@@ -71,11 +87,21 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
         <div className="ws-title">
           <h1>
             <span className="muted">{workspace.project} /</span> {workspace.branch}
+            {workspace.direct && (
+              <span className="badge badge-direct" data-testid="direct" title="The project's own checkout, not a worktree">
+                direct
+              </span>
+            )}
           </h1>
           <div className="ws-sub muted small" title={workspace.path}>
             from {workspace.base} · {workspace.path}
             {workspace.missing && " · its worktree is gone: remove the workspace"}
           </div>
+          {facts && (
+            <div className="ws-facts muted small" data-testid="facts">
+              {factsLine(facts).join(" · ")}
+            </div>
+          )}
         </div>
         <StatusBadge status={badge} />
         {!narrow && layout && (
@@ -91,9 +117,31 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </div>
         )}
         {narrow && <ConnectionBadge />}
+        {control && !workspace.direct && !archived && !workspace.missing && (
+          <button type="button" className="secondary" onClick={() => setMerging(true)}>
+            Merge
+          </button>
+        )}
+        {control && !workspace.direct && (
+          <button type="button" className="secondary" onClick={() => void lifecycle(archived ? "restore" : "archive")}>
+            {archived ? "Restore" : "Archive"}
+          </button>
+        )}
         <DesktopActions workspace={workspace.id} />
         {control && <Menu label="Workspace actions" items={[{ label: "Remove workspace", danger: true, onSelect: () => setRemoving(true) }]} />}
       </header>
+      {archived && (
+        <p className="scripts-line warn pad" data-testid="archived">
+          Archived: its worktree was removed; its branch {workspace.branch} and its chats are kept. Restore it to work in
+          it again.
+        </p>
+      )}
+      {lifecycleError && (
+        <p className="error pad" role="alert">
+          {lifecycleError}
+        </p>
+      )}
+      <ScriptsBar workspace={workspace} />
       {layout ? (
         <Panes
           workspace={workspace}
@@ -106,6 +154,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
       ) : (
         <div className="muted center grow pad">Loading…</div>
       )}
+      {merging && <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />}
       {removing && <RemoveWorkspace workspace={workspace} onClose={() => setRemoving(false)} />}
     </main>
   );
@@ -281,10 +330,17 @@ export function RemoveWorkspace({ workspace, onClose }: { workspace: WorkspaceIn
   return (
     <Modal title={`Remove ${workspace.branch}?`} onClose={onClose}>
       <form className="form" onSubmit={submit}>
-        <p>
-          This removes the worktree at <code>{workspace.path}</code>
-          {working ? " and stops the agents working in it" : ""}. A branch with unmerged commits is kept.
-        </p>
+        {workspace.direct ? (
+          <p>
+            This forgets the workspace{working ? " and stops the agents working in it" : ""}. It is the project's own
+            checkout: <code>{workspace.path}</code>, its files and its branch are left exactly as they are.
+          </p>
+        ) : (
+          <p>
+            This removes the worktree at <code>{workspace.path}</code>
+            {working ? " and stops the agents working in it" : ""}. A branch with unmerged commits is kept.
+          </p>
+        )}
         {refusal !== null && (
           <>
             <p className="error" role="alert" data-testid="refusal">

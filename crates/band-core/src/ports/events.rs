@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use crate::chat::{Chat, ChatEvent, QueuedMessage};
+use crate::config::{ScriptRun, ScriptRunId};
 use crate::cron::{CronJob, CronRun};
 use crate::model::{ChatId, Layout, Project, Workspace, WorkspaceId};
 use crate::names::ProjectName;
@@ -12,6 +13,11 @@ pub enum Notice {
     ProjectAdded(Project),
     ProjectRemoved(Project),
     WorkspaceCreated {
+        project: ProjectName,
+        workspace: Workspace,
+    },
+    /// A workspace was archived or restored (as it is now).
+    WorkspaceChanged {
         project: ProjectName,
         workspace: Workspace,
     },
@@ -44,6 +50,20 @@ pub enum Notice {
     CronJobRemoved(CronJob),
     /// A cronjob's run was recorded or moved on (queued, running, ended, skipped).
     CronRunChanged(CronRun),
+    /// A setup or teardown script started or ended (its output is in `run` as far as kept).
+    ScriptRunChanged {
+        project: ProjectName,
+        run: ScriptRun,
+    },
+    /// Output of a running script: `text` starts at byte `offset` of the run's whole output.
+    ScriptOutput {
+        workspace: WorkspaceId,
+        run: ScriptRunId,
+        offset: u64,
+        text: String,
+    },
+    /// A project's configuration override or its approved scripts changed.
+    ProjectConfigChanged(ProjectName),
     /// Something failed where no caller could be told (storing an agent's event...).
     Fault {
         chat: ChatId,

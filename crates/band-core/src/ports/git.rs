@@ -89,4 +89,34 @@ pub trait GitRepos: Send + Sync {
 
     /// Deletes a local branch, merged or not: the caller has decided.
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError>;
+
+    /// Merges a workspace's branch back: commits every change in the worktree (with the
+    /// message), takes in the base (rebase or merge); on a conflict lists the files, aborts and
+    /// puts everything back as it was (the commit undone into uncommitted changes again).
+    /// Otherwise moves the base branch forward to the tip when that is safe (a fast-forward, and
+    /// where the base is checked out, a checkout without tracked changes) and pushes the branch
+    /// when asked. Hooks never run (see the crate's rules).
+    async fn merge_back(&self, req: &crate::model::MergeRequest) -> Result<crate::model::MergeOutcome, GitError>;
+
+    /// Bytes of the worktree's own files: its `.git` is left out (objects belong to the
+    /// repository and are shared by every worktree, so they are not counted twice), symlinks are
+    /// not followed, and a file hard-linked more than once counts once.
+    async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError>;
+
+    /// The branch checked out in `worktree` against its upstream (the configured tracking
+    /// branch, else `origin/<branch>` when it exists): the upstream's name and how far the branch
+    /// is ahead of and behind it. `None` without an upstream (or on a detached HEAD).
+    async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError>;
+
+    /// Copies files git does not track from the checkout `repo` into the new `worktree`: those
+    /// matching one of `globs` (`*` within a directory, `**` across them) and the gitignored ones
+    /// matching a pattern of `repo`'s `.worktreeinclude` (gitignore syntax), if it has one.
+    /// Only regular files are copied, never over a file the worktree has, never through a
+    /// symlinked directory of the worktree, never from or into `.git`.
+    async fn copy_into_worktree(
+        &self,
+        repo: &Path,
+        worktree: &Path,
+        globs: &[crate::config::CopyGlob],
+    ) -> Result<crate::config::CopyReport, GitError>;
 }

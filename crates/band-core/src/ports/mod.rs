@@ -9,6 +9,7 @@ mod cron;
 mod events;
 mod files;
 mod git;
+mod project;
 mod store;
 mod terminal;
 mod transcripts;
@@ -22,6 +23,10 @@ pub use cron::{CronCalendar, CronStore};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;
+pub use project::{
+    FinishedRun, ProjectConfigs, ProjectTrustStore, ScriptHandle, ScriptOutput, ScriptRunStore, ScriptRunner,
+    ScriptSpec,
+};
 pub use store::{
     AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
     WorkspaceStore,

@@ -63,6 +63,13 @@ pub trait WorkspaceStore: Send + Sync {
         branch: &BranchName,
     ) -> Result<Option<Workspace>, StoreError>;
 
+    /// Marks the workspace archived at `at` (its worktree is gone, its branch and chats kept), or
+    /// restored with `None`; returns it as it is now.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when absent.
+    async fn set_archived(&self, id: WorkspaceId, at: Option<crate::model::Millis>) -> Result<Workspace, StoreError>;
+
     /// Deletes the workspace with its chats (see [`ChatStore::delete_chat`]) and its layout.
     ///
     /// # Errors

@@ -710,7 +710,8 @@ impl Inner {
     async fn launch(self: &Arc<Self>, run: &mut Run, chat: &Chat) -> Result<Arc<dyn AgentHandle>, CoreError> {
         let agent = self.ports.registry.get(&chat.agent)?.clone();
         let runtime = self.runtime(&agent, chat.via)?.clone();
-        let (_, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
+        let (project, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
+        super::workspaces::refuse_archived(&project, &workspace)?;
         let env = (self.ports.env)(&agent);
         let title = format!("{} (chat {})", agent.name, chat.id.0);
         let launch = AgentLaunch {

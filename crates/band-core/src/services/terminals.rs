@@ -123,6 +123,7 @@ impl Terminals {
         };
         let title = req.title.as_deref().map(check_title).transpose()?;
         let (project, workspace) = self.inner.workspaces.resolve(&req.workspace).await?;
+        super::workspaces::refuse_archived(&project, &workspace)?;
         let _creating = self.inner.creating.lock().await;
         self.refuse_during_shutdown()?;
         let name = format!("{}/{}", project.name, workspace.branch);

@@ -122,6 +122,7 @@ impl Workspaces {
             base,
             path: path.clone(),
             branch_created: created,
+            direct: false,
         };
         match self.store.insert_workspace(new).await {
             Ok(ws) => {
@@ -139,6 +140,65 @@ impl Workspaces {
         }
     }
 
+    /// A direct workspace: the project's own checkout, on whatever branch it has checked out,
+    /// measured against the project's default branch. band makes no worktree and no branch for
+    /// it, and removing it only forgets it. Idempotent: a project has at most one, returned with
+    /// `false` when it exists.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown project or a checkout that is gone; `InvalidInput` when the
+    /// checkout's HEAD is detached; `Conflict` when another workspace of the project is on the
+    /// checkout's branch.
+    pub async fn create_direct(&self, project: &str) -> Result<(Workspace, bool), CoreError> {
+        let project = self.project(project).await?;
+        let _turn = self.turns.lock(project.id).await;
+        let records = self.store.list_workspaces(Some(project.id)).await?;
+        if let Some(existing) = records.iter().find(|w| w.direct) {
+            return Ok((existing.clone(), false));
+        }
+        let listed = match self.git.worktrees(&project.path).await {
+            Ok(l) => l,
+            Err(GitError::NotARepository(_) | GitError::NoSuchPath(_)) => {
+                return Err(CoreError::NotFound(
+                    format!("the checkout of project '{}' at {} is gone", project.name, project.path.display()).into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(head) = listed.iter().find(|w| w.is_main).and_then(|w| w.branch.as_deref()) else {
+            return Err(CoreError::InvalidInput(
+                format!(
+                    "the checkout of project '{}' at {} has no branch checked out (a detached HEAD); check one out there first",
+                    project.name,
+                    project.path.display()
+                )
+                .into(),
+            ));
+        };
+        let branch = BranchName::new(head)?;
+        if let Some(other) = records.iter().find(|w| w.branch == branch) {
+            return Err(CoreError::Conflict(
+                format!(
+                    "workspace '{}/{branch}' (at {}) is already on branch '{branch}', which the checkout has checked out now",
+                    project.name,
+                    other.path.display()
+                )
+                .into(),
+            ));
+        }
+        let new = NewWorkspace {
+            project_id: project.id,
+            branch,
+            base: project.default_branch.clone().into(),
+            path: project.path.clone(),
+            branch_created: false,
+            direct: true,
+        };
+        let ws = self.store.insert_workspace(new).await?;
+        self.events.publish(Notice::WorkspaceCreated { project: project.name.clone(), workspace: ws.clone() });
+        Ok((ws, true))
+    }
+
     /// Records a worktree band laid out but does not list. Who made its branch is not known, so
     /// the branch counts as existing before the workspace: removing it never deletes the branch.
     async fn adopt(
@@ -148,7 +208,14 @@ impl Workspaces {
         base: GitRef,
         path: PathBuf,
     ) -> Result<Workspace, CoreError> {
-        let new = NewWorkspace { project_id: project.id, branch: branch.clone(), base, path, branch_created: false };
+        let new = NewWorkspace {
+            project_id: project.id,
+            branch: branch.clone(),
+            base,
+            path,
+            branch_created: false,
+            direct: false,
+        };
         let ws = self.store.insert_workspace(new).await?;
         self.events.publish(Notice::WorkspaceCreated { project: project.name.clone(), workspace: ws.clone() });
         Ok(ws)
@@ -210,7 +277,7 @@ impl Workspaces {
                 (why, _) => done.unknown.push((w.path.clone(), why.unwrap_or_default())),
             }
         }
-        done.missing = records.into_iter().filter(|r| !present(&listed, &r.path)).collect();
+        done.missing = records.into_iter().filter(|r| r.archived_at.is_none() && !present(&listed, &r.path)).collect();
         Ok(done)
     }
 
@@ -229,7 +296,7 @@ impl Workspaces {
             }
             let listed = self.worktrees_of(&p).await;
             for ws in workspaces {
-                let missing = listed.as_ref().is_some_and(|l| !present(l, &ws.path));
+                let missing = ws.archived_at.is_none() && listed.as_ref().is_some_and(|l| !present(l, &ws.path));
                 out.push(ListedWorkspace { project: p.name.clone(), workspace: ws, missing });
             }
         }
@@ -239,6 +306,9 @@ impl Workspaces {
 
     /// Whether the workspace's worktree is gone (see [`ListedWorkspace::missing`]).
     pub async fn missing(&self, workspace: &Workspace) -> Result<bool, CoreError> {
+        if workspace.archived_at.is_some() {
+            return Ok(false);
+        }
         let project = self.projects.project_by_id(workspace.project_id).await?;
         Ok(self.worktrees_of(&project).await.is_some_and(|l| !present(&l, &workspace.path)))
     }
@@ -340,6 +410,22 @@ impl Workspaces {
             Err(StoreError::NotFound(_)) => return Err(no_workspace(selector)),
             Err(e) => return Err(e.into()),
         };
+        if workspace.direct {
+            // The project's own checkout: forgotten, never touched.
+            self.store.delete_workspace(workspace.id).await?;
+            self.events
+                .publish(Notice::WorkspaceRemoved { project: project.name.clone(), workspace: workspace.clone() });
+            let why = format!(
+                "a direct workspace is the project's checkout ({}), which band never touches",
+                project.path.display()
+            );
+            return Ok(WorkspaceRemoval {
+                workspace,
+                project: project.name,
+                branch_deleted: false,
+                branch_kept_because: Some(why),
+            });
+        }
         let name = format!("{}/{}", project.name, workspace.branch);
         let mut worktree = match self.git.worktrees(&project.path).await {
             Ok(list) => match list.iter().find(|w| !w.is_main && w.path == workspace.path) {
@@ -350,25 +436,13 @@ impl Workspaces {
             Err(GitError::NotARepository(_) | GitError::NoSuchPath(_)) => Worktree::RepositoryGone,
             Err(e) => return Err(e.into()),
         };
-        if let Worktree::Present = worktree {
-            match self.git.status(&workspace.path).await {
-                Ok(changes) if !changes.is_empty() && !force => {
-                    let shown: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
-                    let more =
-                        if changes.len() > 5 { format!(" and {} more", changes.len() - 5) } else { String::new() };
-                    return Err(CoreError::Refused(
-                        Problem::new(format!(
-                            "workspace '{name}' has {} uncommitted change(s) ({}{more})",
-                            changes.len(),
-                            shown.join(", ")
-                        ))
-                        .fix(Fix::CommitOrForce),
-                    ));
-                }
-                Ok(_) => {}
+        if let Worktree::Present = worktree
+            && let Err(e) = self.refuse_losing_changes(&name, &workspace, force).await
+        {
+            match e {
                 // Gone since git listed it.
-                Err(GitError::WorktreeMissing(_)) => worktree = Worktree::Stale,
-                Err(e) => return Err(e.into()),
+                Refusal::Missing => worktree = Worktree::Stale,
+                Refusal::Error(e) => return Err(e),
             }
         }
         let (branch_deleted, branch_kept_because) = match worktree {
@@ -381,13 +455,7 @@ impl Workspaces {
                 if let Some(ahead) = unmerged.filter(|a| *a > 0)
                     && !force
                 {
-                    return Err(CoreError::Refused(
-                        Problem::new(format!(
-                            "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'",
-                            workspace.branch, workspace.base
-                        ))
-                        .fix(Fix::MergeOrForce),
-                    ));
+                    return Err(unmerged_error(&name, &workspace, ahead));
                 }
                 self.git.remove_worktree(&project.path, &workspace.path, force).await.map_err(|e| match e {
                     GitError::Concurrent => concurrent(&project, "removed"),
@@ -424,6 +492,182 @@ impl Workspaces {
         Ok(WorkspaceRemoval { workspace, project: project.name, branch_deleted, branch_kept_because })
     }
 
+    /// Archives the workspace: its worktree is removed, its branch, record and chats are kept
+    /// (`archived_at` set) until [`Workspaces::restore`]. Nothing is lost: refused while the
+    /// worktree has uncommitted changes. Idempotent.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a direct workspace (the checkout is never removed); `Refused` with
+    /// uncommitted changes; `Conflict` when another git process changed the worktrees meanwhile.
+    pub async fn archive(&self, selector: &str, now: crate::model::Millis) -> Result<Workspace, CoreError> {
+        let (project, found) = self.resolve(selector).await?;
+        let _turn = self.turns.lock(project.id).await;
+        let workspace = self.reread(selector, found.id).await?;
+        let name = format!("{}/{}", project.name, workspace.branch);
+        if workspace.direct {
+            return Err(CoreError::InvalidInput(
+                format!("workspace '{name}' is direct (the project's own checkout), which band never removes; nothing to archive")
+                    .into(),
+            ));
+        }
+        if workspace.archived_at.is_some() {
+            return Ok(workspace);
+        }
+        let listed = self.git.worktrees(&project.path).await?;
+        if present(&listed, &workspace.path) {
+            match self.refuse_losing_changes(&name, &workspace, false).await {
+                Ok(()) | Err(Refusal::Missing) => {}
+                Err(Refusal::Error(CoreError::Refused(p))) => {
+                    return Err(CoreError::Refused(Problem::new(format!(
+                        "{}; archiving removes the worktree, so commit them first (the branch is kept)",
+                        p.what
+                    ))));
+                }
+                Err(Refusal::Error(e)) => return Err(e),
+            }
+            self.git.remove_worktree(&project.path, &workspace.path, false).await.map_err(|e| match e {
+                GitError::Concurrent => concurrent(&project, "archived"),
+                e => e.into(),
+            })?;
+        } else if listed.iter().any(|w| w.path == workspace.path) {
+            self.git.prune_worktrees(&project.path).await?;
+        }
+        let archived = self.store.set_archived(workspace.id, Some(now)).await?;
+        self.events.publish(Notice::WorkspaceChanged { project: project.name.clone(), workspace: archived.clone() });
+        Ok(archived)
+    }
+
+    /// Restores an archived workspace: its worktree made again on its branch, at its path.
+    /// Idempotent.
+    ///
+    /// # Errors
+    /// `NotFound` when its branch is gone; `Conflict` when the branch is checked out elsewhere or
+    /// the path is taken.
+    pub async fn restore(&self, selector: &str) -> Result<Workspace, CoreError> {
+        let (project, found) = self.resolve(selector).await?;
+        let _turn = self.turns.lock(project.id).await;
+        let workspace = self.reread(selector, found.id).await?;
+        if workspace.archived_at.is_none() {
+            return Ok(workspace);
+        }
+        if !self.git.branches(&project.path).await?.iter().any(|b| b == workspace.branch.as_str()) {
+            return Err(CoreError::NotFound(
+                format!(
+                    "branch '{}' of archived workspace '{}/{}' no longer exists, so there is nothing to restore; remove the workspace",
+                    workspace.branch, project.name, workspace.branch
+                )
+                .into(),
+            ));
+        }
+        self.git.add_worktree(&project.path, &workspace.path, &workspace.branch, &workspace.base).await.map_err(
+            |e| match e {
+                GitError::Concurrent => concurrent(&project, "restored"),
+                e => e.into(),
+            },
+        )?;
+        let restored = self.store.set_archived(workspace.id, None).await?;
+        self.events.publish(Notice::WorkspaceChanged { project: project.name.clone(), workspace: restored.clone() });
+        Ok(restored)
+    }
+
+    /// Merges the workspace's branch back (see [`GitRepos::merge_back`]): everything committed
+    /// with `message`, the base taken in by `strategy` (a conflict lists the files and puts
+    /// everything back), the base branch moved forward when safe, the branch pushed when `push`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a direct, archived or missing workspace or an empty message; `Refused`
+    /// with git's reason when a step fails (what was done before it stays).
+    pub async fn merge(
+        &self,
+        selector: &str,
+        message: &str,
+        strategy: crate::model::MergeStrategy,
+        push: bool,
+    ) -> Result<(Project, Workspace, crate::model::MergeOutcome), CoreError> {
+        let (project, found) = self.resolve(selector).await?;
+        let _turn = self.turns.lock(project.id).await;
+        let workspace = self.reread(selector, found.id).await?;
+        let name = format!("{}/{}", project.name, workspace.branch);
+        let refuse = |why: &str| Err(CoreError::InvalidInput(format!("workspace '{name}' {why}").into()));
+        if workspace.direct {
+            return refuse("is direct (the project's checkout itself): there is no branch of band's to merge back");
+        }
+        if workspace.archived_at.is_some() {
+            return refuse("is archived; restore it first");
+        }
+        if message.trim().is_empty() || message.len() > 10_000 {
+            return refuse("needs a commit message of 1 to 10,000 bytes");
+        }
+        let listed = self.git.worktrees(&project.path).await?;
+        if !present(&listed, &workspace.path) {
+            return refuse("has no worktree (it is missing)");
+        }
+        let req = crate::model::MergeRequest {
+            repo: project.path.clone(),
+            worktree: workspace.path.clone(),
+            branch: workspace.branch.clone(),
+            base: workspace.base.clone(),
+            message: message.to_owned(),
+            strategy,
+            push,
+        };
+        let outcome = self.git.merge_back(&req).await?;
+        Ok((project, workspace, outcome))
+    }
+
+    /// The workspace's record read again (under the project's lock).
+    async fn reread(&self, selector: &str, id: WorkspaceId) -> Result<Workspace, CoreError> {
+        match self.store.workspace_by_id(id).await {
+            Ok(ws) => Ok(ws),
+            Err(StoreError::NotFound(_)) => Err(no_workspace(selector)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether removing the workspace now would be refused, without removing anything: what
+    /// [`Workspaces::remove`] checks first (uncommitted changes, then commits the base lacks,
+    /// unless `force`). A teardown script runs only once this passes.
+    pub async fn check_removal(&self, selector: &str, force: bool) -> Result<(), CoreError> {
+        let (project, workspace) = self.resolve(selector).await?;
+        let name = format!("{}/{}", project.name, workspace.branch);
+        if workspace.direct || !self.worktrees_of(&project).await.is_some_and(|l| present(&l, &workspace.path)) {
+            return Ok(());
+        }
+        match self.refuse_losing_changes(&name, &workspace, force).await {
+            Ok(()) | Err(Refusal::Missing) => {}
+            Err(Refusal::Error(e)) => return Err(e),
+        }
+        if force {
+            return Ok(());
+        }
+        match self.git.divergence(&workspace.path, &workspace.base).await {
+            Ok(d) if d.ahead > 0 => Err(unmerged_error(&name, &workspace, d.ahead)),
+            Ok(_) | Err(GitError::RefNotFound(_) | GitError::WorktreeMissing(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Refuses when the worktree has uncommitted changes, unless `force`.
+    async fn refuse_losing_changes(&self, name: &str, workspace: &Workspace, force: bool) -> Result<(), Refusal> {
+        match self.git.status(&workspace.path).await {
+            Ok(changes) if !changes.is_empty() && !force => {
+                let shown: Vec<&str> = changes.iter().take(5).map(|c| c.path.as_str()).collect();
+                let more = if changes.len() > 5 { format!(" and {} more", changes.len() - 5) } else { String::new() };
+                Err(Refusal::Error(CoreError::Refused(
+                    Problem::new(format!(
+                        "workspace '{name}' has {} uncommitted change(s) ({}{more})",
+                        changes.len(),
+                        shown.join(", ")
+                    ))
+                    .fix(Fix::CommitOrForce),
+                )))
+            }
+            Ok(_) => Ok(()),
+            Err(GitError::WorktreeMissing(_)) => Err(Refusal::Missing),
+            Err(e) => Err(Refusal::Error(e.into())),
+        }
+    }
+
     /// Deletes the workspace's branch when band created it and the base has all its commits
     /// (`unmerged` is how many it has that the base lacks, `None` when unknown); else says why
     /// it is kept.
@@ -453,13 +697,46 @@ impl Workspaces {
     }
 }
 
+/// Refuses work in an archived workspace: it has no worktree until it is restored.
+pub(crate) fn refuse_archived(project: &Project, workspace: &Workspace) -> Result<(), CoreError> {
+    if workspace.archived_at.is_none() {
+        return Ok(());
+    }
+    Err(CoreError::Refused(
+        Problem::new(format!(
+            "workspace '{}/{}' is archived: its worktree was removed (its branch and chats are kept)",
+            project.name, workspace.branch
+        ))
+        .fix(Fix::RestoreWorkspace { workspace: workspace.id.0 }),
+    ))
+}
+
+/// Why a check of a worktree's changes did not pass.
+enum Refusal {
+    /// The worktree is gone.
+    Missing,
+    Error(CoreError),
+}
+
+fn unmerged_error(name: &str, workspace: &Workspace, ahead: u32) -> CoreError {
+    CoreError::Refused(
+        Problem::new(format!(
+            "branch '{}' of workspace '{name}' has {ahead} commit(s) not in '{}'",
+            workspace.branch, workspace.base
+        ))
+        .fix(Fix::MergeOrForce),
+    )
+}
+
 fn no_workspace(selector: &str) -> CoreError {
     CoreError::NotFound(Problem::new(format!("no workspace '{selector}'")).fix(Fix::SeeList(ListOf::Workspaces)))
 }
 
 /// Whether git lists a worktree at `path` whose directory is there.
+/// Whether git lists a worktree at `path` whose directory is there (the main one counts: a
+/// direct workspace is the checkout).
 fn present(listed: &[WorktreeInfo], path: &Path) -> bool {
-    listed.iter().any(|w| !w.is_main && !w.missing && w.path == path)
+    listed.iter().any(|w| !w.missing && w.path == path)
 }
 
 /// Whether `w` is a worktree band laid out for `branch` at `path` and may adopt: on that branch,

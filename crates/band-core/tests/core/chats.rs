@@ -72,7 +72,8 @@ async fn world() -> World {
             env,
         },
     );
-    let teardown = band_core::services::WorkspaceTeardown::new(workspaces, chats.clone(), terminals.clone());
+    let setup = band_testkit::scripts::setup_world(workspaces.clone(), store.clone(), git.clone(), sink.clone()).setup;
+    let teardown = band_core::services::WorkspaceTeardown::new(workspaces, chats.clone(), terminals.clone(), setup);
     World { store, git, terminals, term_host, teardown, sink, claude, chats, ws_path: w.path, transcripts }
 }
 
@@ -520,7 +521,7 @@ async fn a_workspace_is_not_removed_while_an_agent_works_in_it_and_takes_its_cha
     let idle_agent = w.claude.last();
     assert!(!idle_agent.stopped());
     w.sink.take();
-    let removed = w.teardown.remove("app/feat", false).await.expect("removed");
+    let (removed, _) = w.teardown.remove("app/feat", false).await.expect("removed");
     assert_eq!(removed.workspace.path, w.ws_path);
     assert!(w.git.worktree_paths().is_empty());
     for id in [chat.id, idle.id] {

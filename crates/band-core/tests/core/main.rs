@@ -4,5 +4,6 @@ mod access;
 mod chats;
 mod cronjobs;
 mod services;
+mod setup;
 mod terminals;
 mod tunnels;

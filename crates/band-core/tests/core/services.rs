@@ -101,6 +101,9 @@ impl WorkspaceStore for FailingInserts {
     async fn workspace_by_branch(&self, p: ProjectId, b: &BranchName) -> Result<Option<Workspace>, StoreError> {
         self.0.workspace_by_branch(p, b).await
     }
+    async fn set_archived(&self, id: WorkspaceId, at: Option<Millis>) -> Result<Workspace, StoreError> {
+        self.0.set_archived(id, at).await
+    }
     async fn delete_workspace(&self, id: WorkspaceId) -> Result<(), StoreError> {
         self.0.delete_workspace(id).await
     }
@@ -347,6 +350,23 @@ impl GitRepos for GatedGit {
     }
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {
         self.fake.delete_branch(repo, branch).await
+    }
+    async fn copy_into_worktree(
+        &self,
+        repo: &Path,
+        worktree: &Path,
+        globs: &[CopyGlob],
+    ) -> Result<CopyReport, GitError> {
+        self.fake.copy_into_worktree(repo, worktree, globs).await
+    }
+    async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
+        self.fake.disk_usage(worktree).await
+    }
+    async fn merge_back(&self, req: &MergeRequest) -> Result<MergeOutcome, GitError> {
+        self.fake.merge_back(req).await
+    }
+    async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError> {
+        self.fake.upstream_divergence(worktree).await
     }
 }
 

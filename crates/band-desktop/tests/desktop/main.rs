@@ -107,7 +107,7 @@ fn a_working_agent_shows_in_the_tray_notifies_and_quitting_asks_then_leaves_noth
                 let ws = api
                     .call::<band_api::WorkspacesCreate>(&band_api::WorkspacesCreateParams {
                         project: p.name,
-                        branch: "feature".into(),
+                        branch: Some("feature".into()),
                         ..Default::default()
                     })
                     .await

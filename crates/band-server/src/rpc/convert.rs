@@ -32,6 +32,36 @@ pub fn workspace_info(project: &str, w: &Workspace, missing: bool) -> api::Works
         path: w.path.display().to_string(),
         branch_created: w.branch_created,
         created_at: w.created_at,
+        direct: w.direct,
+        archived_at: w.archived_at,
+    }
+}
+
+pub fn facts_info(f: &band_core::services::WorkspaceFacts) -> api::WorkspaceFactsInfo {
+    api::WorkspaceFactsInfo {
+        workspace: workspace_info(f.project.as_str(), &f.workspace, f.missing),
+        dirty: f.dirty.clone(),
+        ahead: f.base.map(|d| d.ahead),
+        behind: f.base.map(|d| d.behind),
+        remote: f.remote.as_ref().map(|(upstream, d)| api::RemoteInfo {
+            upstream: upstream.clone(),
+            ahead: d.ahead,
+            behind: d.behind,
+        }),
+        disk_bytes: f.disk_bytes,
+        last_activity: f.last_activity,
+        unsaved_commits: f.unsaved_commits(),
+    }
+}
+
+pub fn gc_info(days: u32, r: &band_core::services::GcReport) -> api::GcReportInfo {
+    let item = |i: &band_core::services::GcItem| api::GcItemInfo { facts: facts_info(&i.facts), why: i.why.clone() };
+    api::GcReportInfo {
+        idle_days: days,
+        applied: r.applied,
+        archive: r.archive.iter().map(item).collect(),
+        kept: r.kept.iter().map(item).collect(),
+        reclaim_bytes: r.reclaim_bytes,
     }
 }
 
@@ -607,6 +637,127 @@ pub fn scope_info(s: Scope) -> api::Scope {
         Scope::Control => api::Scope::Control,
         Scope::Admin => api::Scope::Admin,
     }
+}
+
+// ---- project configuration and scripts ------------------------------------------------------
+
+pub fn script_run_info(r: &band_core::ScriptRun) -> api::ScriptRunInfo {
+    api::ScriptRunInfo {
+        id: r.id.0,
+        workspace_id: r.workspace_id.0,
+        kind: match r.kind {
+            band_core::ScriptKind::Setup => api::ScriptKind::Setup,
+            band_core::ScriptKind::Teardown => api::ScriptKind::Teardown,
+        },
+        status: match r.status {
+            band_core::ScriptStatus::Running => api::ScriptStatus::Running,
+            band_core::ScriptStatus::Succeeded => api::ScriptStatus::Succeeded,
+            band_core::ScriptStatus::Failed => api::ScriptStatus::Failed,
+            band_core::ScriptStatus::TimedOut => api::ScriptStatus::TimedOut,
+            band_core::ScriptStatus::Stopped => api::ScriptStatus::Stopped,
+        },
+        exit_code: r.exit_code,
+        error: r.error.clone(),
+        output: r.output.clone(),
+        output_len: r.output_len,
+        scripts_hash: r.scripts_hash.clone(),
+        started_at: r.started_at,
+        ended_at: r.ended_at,
+    }
+}
+
+pub fn config_info(v: &band_core::ConfigView) -> api::ProjectConfigInfo {
+    let c = v.config.as_ref();
+    api::ProjectConfigInfo {
+        project: v.project.to_string(),
+        file: v.file.display().to_string(),
+        source: match c.map(|c| &c.source) {
+            None => api::ConfigSourceName::None,
+            Some(band_core::ConfigSource::Repository(_)) => api::ConfigSourceName::Repository,
+            Some(band_core::ConfigSource::Override) => api::ConfigSourceName::Override,
+        },
+        setup: c.and_then(|c| c.setup.clone()),
+        teardown: c.and_then(|c| c.teardown.clone()),
+        script_timeout_seconds: c.map_or(band_core::DEFAULT_SCRIPT_TIMEOUT_SECS, |c| c.script_timeout_secs),
+        copy_files: c.map(|c| c.copy_files.iter().map(|g| g.as_str().to_owned()).collect()).unwrap_or_default(),
+        defaults: c
+            .map(|c| api::ConfigDefaultsInfo {
+                agent: c.defaults.agent.clone(),
+                model: c.defaults.model.as_ref().map(|m| m.as_str().to_owned()),
+                mode: c.defaults.mode.map(mode_info),
+                base_branch: c.defaults.base_branch.as_ref().map(|b| b.as_str().to_owned()),
+            })
+            .unwrap_or_default(),
+        scripts_hash: c.and_then(|c| c.scripts_hash.clone()),
+        trusted: v.trusted,
+        error: v.error.clone(),
+    }
+}
+
+/// Why a script did not run, in the facts' words; the fix goes beside it as data.
+fn not_trusted_notice(kind: &str, project: &str, hash: &str) -> String {
+    format!(
+        "the {kind} script was not run: project '{project}' has not approved its scripts (hash {hash}); band runs a \
+         repository's scripts only once you have read and approved them"
+    )
+}
+
+pub fn setup_info(project: &str, p: &band_core::Provisioned) -> api::SetupInfo {
+    let copied = p.copy.copied.clone();
+    let copy_skipped = p
+        .copy
+        .skipped
+        .iter()
+        .map(|(path, reason)| api::CopySkippedInfo { path: path.clone(), reason: reason.clone() })
+        .collect();
+    let mut info = api::SetupInfo {
+        state: api::SetupState::None,
+        run: None,
+        notice: None,
+        fix: None,
+        scripts_hash: None,
+        copied,
+        copy_skipped,
+    };
+    match &p.setup {
+        band_core::SetupState::NoScript => {}
+        band_core::SetupState::Skipped => info.state = api::SetupState::Skipped,
+        band_core::SetupState::InvalidConfig(e) => {
+            info.state = api::SetupState::InvalidConfig;
+            info.notice = Some(format!("the workspace was made without the project's configuration: {e}"));
+        }
+        band_core::SetupState::NotTrusted { hash } => {
+            info.state = api::SetupState::NotTrusted;
+            info.notice = Some(not_trusted_notice("setup", project, hash));
+            info.fix = Some(api::ErrorFix::ApproveScripts { project: project.to_owned() });
+            info.scripts_hash = Some(hash.clone());
+        }
+        band_core::SetupState::Started(run) => {
+            info.state = api::SetupState::Started;
+            info.run = Some(script_run_info(run));
+        }
+    }
+    info
+}
+
+pub fn teardown_info(project: &str, t: &band_core::services::TeardownOutcome) -> Option<api::TeardownInfo> {
+    use band_core::services::TeardownOutcome as T;
+    Some(match t {
+        T::None => return None,
+        T::InvalidConfig(e) => api::TeardownInfo {
+            state: api::TeardownState::InvalidConfig,
+            run: None,
+            notice: Some(format!("the teardown script was not run: {e}")),
+        },
+        T::NotTrusted { hash } => api::TeardownInfo {
+            state: api::TeardownState::NotTrusted,
+            run: None,
+            notice: Some(not_trusted_notice("teardown", project, hash)),
+        },
+        T::Ran(run) => {
+            api::TeardownInfo { state: api::TeardownState::Ran, run: Some(script_run_info(run)), notice: None }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -50,7 +50,41 @@ pub(super) fn projects(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ProjectsList, _, _>(m, |c, _| async move {
         Ok(c.projects.list().await?.iter().map(project_info).collect())
     })?;
-    add::<api::ProjectsRemove, _, _>(m, |c, p| async move { Ok(project_info(&c.projects.remove(&p.name).await?)) })
+    add::<api::ProjectsRemove, _, _>(m, |c, p| async move { Ok(project_info(&c.projects.remove(&p.name).await?)) })?;
+    add::<api::ProjectsPurge, _, _>(m, |c, p| async move {
+        let r = c.teardown.remove_project(&c.projects, &p.name, p.force).await?;
+        Ok(api::ProjectPurgedInfo {
+            name: p.name,
+            project_removed: r.project.is_some(),
+            removed: r
+                .removed
+                .iter()
+                .map(|(w, t)| api::WorkspaceRemoved {
+                    workspace: workspace_info(w.project.as_str(), &w.workspace, false),
+                    branch_deleted: w.branch_deleted,
+                    branch_kept_because: w.branch_kept_because.clone(),
+                    teardown: teardown_info(w.project.as_str(), t),
+                })
+                .collect(),
+            warnings: r.warnings,
+        })
+    })?;
+    add::<api::ProjectsConfig, _, _>(m, |c, p| async move { Ok(config_info(&c.setup.view(&p.name).await?)) })?;
+    add::<api::ProjectsTrust, _, _>(
+        m,
+        |c, p| async move { Ok(config_info(&c.setup.trust(&p.project, &p.hash).await?)) },
+    )?;
+    add::<api::ProjectsUntrust, _, _>(m, |c, p| async move { Ok(config_info(&c.setup.untrust(&p.name).await?)) })?;
+    add::<api::ProjectsConfigSet, _, _>(m, |c, p| async move {
+        let document = match p.config {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v @ serde_json::Value::Object(_)) => {
+                Some(serde_json::to_string(&v).map_err(|e| CoreError::Internal(Box::new(e)))?)
+            }
+            Some(_) => return Err(CoreError::InvalidInput("config must be a JSON object, or null".into())),
+        };
+        Ok(config_info(&c.setup.set_override(&p.project, document).await?))
+    })
 }
 
 pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
@@ -67,27 +101,43 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         if p.prompt.is_some() {
             c.chats.check_agent(agent.as_ref(), p.via.map(via_from))?;
         }
-        let (ws, created) = c.workspaces.create(&p.project, &p.branch, p.base.as_deref()).await?;
+        let (ws, created, provisioned) = match (p.direct, p.branch.as_deref()) {
+            (true, None) if p.base.is_none() => {
+                let (ws, created) = c.workspaces.create_direct(&p.project).await?;
+                (ws, created, band_core::Provisioned::skipped())
+            }
+            (true, _) => {
+                return Err(CoreError::InvalidInput(
+                    "a direct workspace is the checkout on the branch it has checked out: give no branch or base with direct"
+                        .into(),
+                ));
+            }
+            (false, Some(branch)) => c.setup.create_workspace(&p.project, branch, p.base.as_deref()).await?,
+            (false, None) => {
+                return Err(CoreError::InvalidInput(
+                    "give the new workspace's branch, or direct: true to work in the project's checkout".into(),
+                ));
+            }
+        };
         let chat = match p.prompt {
             None => None,
             Some(prompt) => {
-                let chat = c
-                    .chats
-                    .create(CreateChat {
-                        workspace: ws.id.0.to_string(),
-                        agent,
-                        model,
-                        mode: chat_mode.map(mode),
-                        via: p.via.map(via_from),
-                        ..CreateChat::default()
-                    })
-                    .await?;
+                let req = CreateChat {
+                    workspace: ws.id.0.to_string(),
+                    agent,
+                    model,
+                    mode: chat_mode.map(mode),
+                    via: p.via.map(via_from),
+                    ..CreateChat::default()
+                };
+                let chat = c.chats.create(c.setup.with_chat_defaults(req).await?).await?;
                 c.chats.send(chat.id, &prompt).await?;
                 Some(chat_info(&c.chats.get(chat.id).await?))
             }
         };
         let missing = !created && c.workspaces.missing(&ws).await?;
-        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws, missing), created, chat })
+        let setup = created.then(|| setup_info(&p.project, &provisioned));
+        Ok(api::WorkspaceCreated { workspace: workspace_info(&p.project, &ws, missing), created, chat, setup })
     })?;
     add::<api::WorkspacesList, _, _>(m, |c, p| async move {
         let list = c.workspaces.list(p.project.as_deref()).await?;
@@ -121,13 +171,81 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         })
     })?;
     add::<api::WorkspacesRemove, _, _>(m, |c, p| async move {
-        let r = c.teardown.remove(&p.workspace, p.force).await?;
+        let (r, teardown) = c.teardown.remove(&p.workspace, p.force).await?;
         Ok(api::WorkspaceRemoved {
             workspace: workspace_info(r.project.as_str(), &r.workspace, false),
             branch_deleted: r.branch_deleted,
             branch_kept_because: r.branch_kept_because,
+            teardown: teardown_info(r.project.as_str(), &teardown),
         })
-    })
+    })?;
+    add::<api::WorkspacesFacts, _, _>(
+        m,
+        |c, p| async move { Ok(facts_info(&c.lifecycle.facts(&p.workspace).await?)) },
+    )?;
+    add::<api::WorkspacesArchive, _, _>(m, |c, p| async move {
+        let ws = c.lifecycle.archive(&p.workspace).await?;
+        let (project, _) = c.workspaces.resolve(&ws.id.0.to_string()).await?;
+        Ok(workspace_info(project.name.as_str(), &ws, false))
+    })?;
+    add::<api::WorkspacesRestore, _, _>(m, |c, p| async move {
+        let ws = c.lifecycle.restore(&p.workspace).await?;
+        let (project, _) = c.workspaces.resolve(&ws.id.0.to_string()).await?;
+        Ok(workspace_info(project.name.as_str(), &ws, false))
+    })?;
+    add::<api::WorkspacesGc, _, _>(m, |c, p| async move {
+        let days = p.idle_days.or(c.retention_days).unwrap_or(14);
+        Ok(gc_info(days, &c.lifecycle.gc(days, p.apply).await?))
+    })?;
+    add::<api::WorkspacesMerge, _, _>(m, |c, p| async move {
+        let message = match p.message {
+            Some(m) => m,
+            None => {
+                // Drafted from the chats: their names say what the work was.
+                let (_, ws) = c.workspaces.resolve(&p.workspace).await?;
+                let chats = c.chats.list(Some(&ws.id.0.to_string())).await?;
+                let names: Vec<String> = chats.iter().map(|c| c.name.to_string()).collect();
+                if names.is_empty() {
+                    format!("{}: work from band", ws.branch)
+                } else {
+                    format!("{}: {}", ws.branch, names.join("; "))
+                }
+            }
+        };
+        let strategy = match p.strategy {
+            Some(api::MergeStrategyName::Merge) => band_core::MergeStrategy::Merge,
+            _ => band_core::MergeStrategy::Rebase,
+        };
+        let (project, ws, o) = c.workspaces.merge(&p.workspace, &message, strategy, p.push.unwrap_or(true)).await?;
+        let (base_moved, base_kept_because) = match o.base_moved {
+            Some(Ok(w)) => (Some(w), None),
+            Some(Err(w)) => (None, Some(w)),
+            None => (None, None),
+        };
+        let (pushed, push_failed) = match o.pushed {
+            Some(Ok(r)) => (Some(r), None),
+            Some(Err(w)) => (None, Some(w)),
+            None => (None, None),
+        };
+        Ok(api::WorkspaceMergedInfo {
+            workspace: workspace_info(project.name.as_str(), &ws, false),
+            message,
+            committed: o.committed,
+            conflicts: o.conflicts,
+            head: o.head,
+            base_moved,
+            base_kept_because,
+            pushed,
+            push_failed,
+        })
+    })?;
+    add::<api::WorkspacesScripts, _, _>(m, |c, p| async move {
+        Ok(c.setup.runs(&p.workspace).await?.iter().map(script_run_info).collect())
+    })?;
+    add::<api::WorkspacesSetup, _, _>(
+        m,
+        |c, p| async move { Ok(script_run_info(&c.setup.run_setup(&p.workspace).await?)) },
+    )
 }
 
 pub(super) fn agents(m: &mut RpcModule<ApiContext>) -> Reg {
@@ -149,7 +267,7 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
             labels: Labels::new(p.labels)?,
             via: p.via.map(via_from),
         };
-        Ok(chat_info(&c.chats.create(req).await?))
+        Ok(chat_info(&c.chats.create(c.setup.with_chat_defaults(req).await?).await?))
     })?;
     add::<api::ChatsExport, _, _>(m, |c, p| async move {
         let transcript = c.chats.transcript(ChatId(p.chat)).await?;

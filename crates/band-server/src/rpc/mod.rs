@@ -40,7 +40,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::services::{
-    Agents, Caller, Chats, Cronjobs, Files, Layouts, Projects, Terminals, Tunnels, WorkspaceTeardown, Workspaces,
+    Agents, Caller, Chats, Cronjobs, Files, Layouts, ProjectSetup, Projects, Terminals, Tunnels, WorkspaceTeardown,
+    Workspaces,
 };
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
@@ -65,6 +66,12 @@ pub struct ApiContext {
     pub layouts: Layouts,
     pub terminals: Terminals,
     pub teardown: WorkspaceTeardown,
+    /// Project configuration, approvals, and setup and teardown scripts.
+    pub setup: ProjectSetup,
+    /// Facts, archive and restore, clean-up.
+    pub lifecycle: band_core::services::Lifecycle,
+    /// `retention.archiveIdleDays` (what workspaces.gc uses when not told).
+    pub retention_days: Option<u32>,
     pub tunnels: Tunnels,
     pub cronjobs: Cronjobs,
     pub notices: Arc<Broadcast>,
@@ -277,6 +284,8 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
         Fix::PairAgain { scope } => F::PairAgain { scope: convert::scope_info(scope) },
         Fix::UseMainToken => F::UseMainToken {},
         Fix::NewPairingCode => F::NewPairingCode {},
+        Fix::ApproveScripts { project } => F::ApproveScripts { project },
+        Fix::RestoreWorkspace { workspace } => F::RestoreWorkspace { workspace },
         Fix::InstallAgent { agent, install } => F::InstallAgent {
             agent: api::AgentId(agent.to_string()),
             install: install.as_ref().map(convert::install_info),

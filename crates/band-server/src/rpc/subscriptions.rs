@@ -171,8 +171,20 @@ pub(super) async fn subscribe_workspaces(
                     Notice::WorkspaceCreated { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
                         api::WorkspaceNotice::WorkspaceCreated { workspace: workspace_info(project.as_str(), &workspace, false) }
                     }
+                    Notice::WorkspaceChanged { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
+                        api::WorkspaceNotice::WorkspaceChanged { workspace: workspace_info(project.as_str(), &workspace, false) }
+                    }
                     Notice::WorkspaceRemoved { project, workspace } if only.is_none_or(|w| w == workspace.id) => {
                         api::WorkspaceNotice::WorkspaceRemoved { workspace: workspace_info(project.as_str(), &workspace, false) }
+                    }
+                    Notice::ScriptRunChanged { run, .. } if only.is_none_or(|w| w == run.workspace_id) => {
+                        api::WorkspaceNotice::ScriptRun { run: script_run_info(&run) }
+                    }
+                    Notice::ScriptOutput { workspace, run, offset, text } if only.is_none_or(|w| w == workspace) => {
+                        api::WorkspaceNotice::ScriptOutput { workspace_id: workspace.0, run_id: run.0, offset, text }
+                    }
+                    Notice::ProjectConfigChanged(project) => {
+                        api::WorkspaceNotice::ProjectConfig { project: project.to_string() }
                     }
                     Notice::LayoutChanged(layout)
                         if match layout.scope {

@@ -26,6 +26,7 @@ fn new_workspace(project: band_core::ProjectId, branch: &str) -> NewWorkspace {
         base: GitRef::new("main").expect("a valid ref"),
         path: format!("/wt/{}/{branch}", project.0).into(),
         branch_created: true,
+        direct: false,
     }
 }
 

@@ -59,6 +59,7 @@ async fn prepare(path: &Path) -> ChatId {
             base: GitRef::new("main").expect("ref"),
             path: "/wt/app/feat".into(),
             branch_created: true,
+            direct: false,
         })
         .await
         .expect("workspace");

@@ -1,0 +1,2 @@
+ALTER TABLE workspaces DROP COLUMN archived_at;
+ALTER TABLE workspaces DROP COLUMN direct;
