@@ -86,6 +86,9 @@ pub struct Reconciled {
     /// Worktrees in the project's part of band's directory that band neither lists nor adopted,
     /// with why; left exactly as they are.
     pub unknown: Vec<(PathBuf, String)>,
+    /// Worktrees whose `git worktree add` was killed midway ([`WorktreeInfo::cut_off`]): removed,
+    /// their branches kept.
+    pub discarded: Vec<PathBuf>,
     /// git's entries of worktrees whose directories are gone were dropped.
     pub pruned: bool,
 }
@@ -112,6 +115,10 @@ pub struct WorktreeInfo {
     pub missing: bool,
     /// Locked (`git worktree lock`, or by a `git worktree add` still making it): prune keeps it.
     pub locked: bool,
+    /// Locked by a `git worktree add` that never finished: the lock's reason is git's own
+    /// `initializing`, which git removes as its last step. When no git can be running on it (band's
+    /// start, once the last server's processes are swept), its add was killed midway.
+    pub cut_off: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

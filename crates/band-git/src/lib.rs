@@ -687,6 +687,22 @@ impl GitRepos for Git {
         }
     }
 
+    async fn discard_cut_off_worktree(&self, repo: &Path, worktree: &Path) -> Result<(), GitError> {
+        require_absolute(worktree)?;
+        let dir = repo.to_owned();
+        let (root, filters) = blocking(move || {
+            let r = read::open_repo(&dir)?;
+            Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
+        })
+        .await?;
+        // `--force` twice: a locked worktree is removed too (its lock is the add's own).
+        let cmd = self.git(&root, Access::Write, &filters).args(["worktree", "remove", "--force", "--force", "--"]);
+        let turn = self.heavy_turn().await?;
+        let ran = cmd.arg(worktree).run().await;
+        drop(turn);
+        ran.map(|_| ()).map_err(write_failure)
+    }
+
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {
         let dir = repo.to_owned();
         let (root, filters) = blocking(move || {

@@ -130,6 +130,7 @@ pub(crate) fn worktrees(repo: &gix::Repository) -> Result<Vec<WorktreeInfo>, Git
             is_main: true,
             missing: false,
             locked: false,
+            cut_off: false,
         };
         out.push(info);
     }
@@ -139,8 +140,11 @@ pub(crate) fn worktrees(repo: &gix::Repository) -> Result<Vec<WorktreeInfo>, Git
         // What git's prune looks at: the worktree's `.git` file, which its entry points to.
         let missing = std::fs::symlink_metadata(base.join(".git")).is_err();
         let locked = proxy.is_locked();
+        // git writes `initializing` (untranslated: band runs git in the C locale) as an add's
+        // first step and removes it as its last.
+        let cut_off = locked && proxy.lock_reason().is_some_and(|r| r.trim_ascii() == b"initializing");
         let branch = proxy.into_repo_with_possibly_inaccessible_worktree().ok().and_then(|wt| branch_of(&wt));
-        linked.push(WorktreeInfo { path: canonical(base), branch, is_main: false, missing, locked });
+        linked.push(WorktreeInfo { path: canonical(base), branch, is_main: false, missing, locked, cut_off });
     }
     linked.sort_by(|a, b| a.path.cmp(&b.path));
     out.extend(linked);

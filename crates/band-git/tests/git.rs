@@ -260,6 +260,7 @@ async fn worktrees_lists_the_main_one_first() {
         is_main,
         missing: false,
         locked: false,
+        cut_off: false,
     };
     let expected = [
         wt(repo.clone(), Some("main"), true),

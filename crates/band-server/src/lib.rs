@@ -176,6 +176,12 @@ async fn reconcile(workspaces: &Workspaces) {
                 "a worktree in band's directory is not a workspace; left as it is"
             );
         }
+        for path in &done.discarded {
+            tracing::warn!(
+                project = %project, path = %path.display(),
+                "removed a worktree whose git worktree add was cut off (the last run stopped in between); its branch is kept"
+            );
+        }
         if done.pruned {
             tracing::info!(project = %project, "dropped git's entries of worktrees whose directories are gone");
         }

@@ -181,9 +181,6 @@ diesel::table! {
 diesel::joinable!(cron_runs -> cron_jobs (job_id));
 diesel::allow_tables_to_appear_in_same_query!(cron_jobs, cron_runs);
 
-
-
-
 diesel::table! {
     project_trust (project_id, scripts_hash) {
         project_id -> BigInt,

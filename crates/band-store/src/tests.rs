@@ -358,6 +358,22 @@ async fn corrupt_chat_rows_are_reported_not_guessed() {
     );
 }
 
+/// diesel knows a migration by the part of its directory's name before the first `_`: two
+/// with the same version and only one runs (three branches each added a `2026-12-02-000000_`
+/// migration, and a merged server lacked `chats.via`).
+#[test]
+fn every_migration_has_a_version_of_its_own() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut versions = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for entry in std::fs::read_dir(&dir).expect("migrations") {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let version = name.split_once('_').map_or(name.clone(), |(v, _)| v.to_owned());
+        versions.entry(version).or_default().push(name);
+    }
+    let shared: Vec<_> = versions.values().filter(|names| names.len() > 1).collect();
+    assert!(shared.is_empty(), "migrations sharing a version (give each its own): {shared:?}");
+}
+
 #[tokio::test]
 async fn the_migrations_revert_cleanly_and_apply_again() {
     use diesel_migrations::MigrationHarness;

@@ -180,6 +180,7 @@ impl GitRepos for FakeGit {
             is_main: true,
             missing: false,
             locked: false,
+            cut_off: false,
         }];
         for (path, w) in &s.worktrees {
             if w.repo == repo {
@@ -189,6 +190,7 @@ impl GitRepos for FakeGit {
                     is_main: false,
                     missing: w.missing,
                     locked: w.locked,
+                    cut_off: false,
                 });
             }
         }
@@ -241,6 +243,13 @@ impl GitRepos for FakeGit {
         if !force && s.changes.get(worktree).is_some_and(|c| !c.is_empty()) {
             return Err(GitError::Refused("contains modified or untracked files".into()));
         }
+        s.worktrees.remove(worktree);
+        s.changes.remove(worktree);
+        Ok(())
+    }
+
+    async fn discard_cut_off_worktree(&self, _repo: &Path, worktree: &Path) -> Result<(), GitError> {
+        let mut s = self.state();
         s.worktrees.remove(worktree);
         s.changes.remove(worktree);
         Ok(())

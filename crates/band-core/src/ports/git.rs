@@ -87,6 +87,10 @@ pub trait GitRepos: Send + Sync {
     /// uncommitted changes is refused ([`GitError::Refused`]).
     async fn remove_worktree(&self, repo: &Path, worktree: &Path, force: bool) -> Result<(), GitError>;
 
+    /// Removes a worktree whose `git worktree add` was killed midway ([`WorktreeInfo::cut_off`]):
+    /// its lock, its half-written files and its administrative entry. Its branch is kept.
+    async fn discard_cut_off_worktree(&self, repo: &Path, worktree: &Path) -> Result<(), GitError>;
+
     /// Deletes a local branch, merged or not: the caller has decided.
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError>;
 

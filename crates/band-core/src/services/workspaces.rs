@@ -227,7 +227,8 @@ impl Workspaces {
     /// worktree band laid out (`<worktrees_dir>/<project>/<branch>`, on that branch, not locked)
     /// that it does not list; reports the workspaces whose worktree is gone (they are listed as
     /// missing and can be removed) and any other worktree in the project's part of band's
-    /// directory. Nothing is ever deleted: no directory, no branch, no record.
+    /// directory. Nothing is ever deleted — no directory, no branch, no record — but a worktree
+    /// whose `git worktree add` was killed midway, which nobody was ever given (its branch stays).
     ///
     /// A project that cannot be reconciled (its repository is gone...) is reported with the
     /// error; the others are still done.
@@ -253,6 +254,17 @@ impl Workspaces {
         let ours = self.worktrees_dir.join(project.name.as_str());
         for w in listed.iter().filter(|w| !w.is_main && w.path.starts_with(&ours)) {
             if records.iter().any(|r| r.path == w.path) {
+                continue;
+            }
+            // An add killed midway (band's last run died while git made it): nobody was ever
+            // given this worktree, and git cannot finish it. It goes; its branch stays.
+            if w.cut_off {
+                match self.git.discard_cut_off_worktree(&project.path, &w.path).await {
+                    Ok(()) => done.discarded.push(w.path.clone()),
+                    Err(e) => {
+                        done.unknown.push((w.path.clone(), format!("its add was cut off, and removing it failed: {e}")))
+                    }
+                }
                 continue;
             }
             let branch = w.branch.as_deref().and_then(|b| BranchName::new(b).ok());

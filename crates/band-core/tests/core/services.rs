@@ -348,6 +348,9 @@ impl GitRepos for GatedGit {
     async fn remove_worktree(&self, repo: &Path, worktree: &Path, force: bool) -> Result<(), GitError> {
         self.fake.remove_worktree(repo, worktree, force).await
     }
+    async fn discard_cut_off_worktree(&self, repo: &Path, worktree: &Path) -> Result<(), GitError> {
+        self.fake.discard_cut_off_worktree(repo, worktree).await
+    }
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {
         self.fake.delete_branch(repo, branch).await
     }

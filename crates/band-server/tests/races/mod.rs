@@ -418,7 +418,8 @@ async fn a_git_race_reaches_the_user_as_a_clear_conflict() {
 /// A crash between git and the database leaves a worktree band does not list (an orphan); one
 /// between removing a worktree and forgetting it, a workspace whose worktree is gone. The next
 /// start adopts the orphan (its uncommitted work intact), marks the other missing and drops
-/// git's stale entry; a worktree under band's directory that band did not lay out is left alone.
+/// git's stale entry; a worktree under band's directory that band did not lay out is left alone,
+/// and one whose add was killed midway is removed (its branch kept).
 #[tokio::test]
 async fn the_next_start_adopts_orphans_and_marks_missing_workspaces() {
     let s = TestServer::start().await;
@@ -433,6 +434,10 @@ async fn the_next_start_adopts_orphans_and_marks_missing_workspaces() {
     std::fs::write(worktrees.join("app/orphan/work.txt"), "uncommitted\n").expect("work");
     repo.git(&["worktree", "add", "-q", "-b", "live", &at("live"), "main"]);
     repo.git(&["worktree", "add", "-q", "-b", "other", &at("odd"), "main"]);
+    // What a `git worktree add` killed midway leaves (seen in CI: the race test's kill -9 landing
+    // while git made a worktree): still locked with git's own reason. A person's lock is another.
+    repo.git(&["worktree", "add", "-q", "--lock", "--reason", "initializing", "-b", "cut", &at("cut"), "main"]);
+    repo.git(&["worktree", "add", "-q", "--lock", "--reason", "mine", "-b", "held", &at("held"), "main"]);
 
     // While it runs: asking for the orphan's branch adopts it.
     let live = s.ok("workspaces.create", json!({"project": "app", "branch": "live"})).await;
@@ -452,6 +457,10 @@ async fn the_next_start_adopts_orphans_and_marks_missing_workspaces() {
     assert_eq!(std::fs::read_to_string(worktrees.join("app/orphan/work.txt")).expect("work"), "uncommitted\n");
     assert!(worktrees.join("app/odd/README.md").is_file(), "a worktree band did not lay out is left alone");
     assert!(!repo.git(&["worktree", "list"]).contains("/gone"), "git's stale entry was pruned");
+    let in_git = git_worktrees(&repo, &worktrees);
+    assert!(!in_git.contains(&worktrees.join("app/cut")), "a cut-off add is removed: {in_git:?}");
+    assert!(!worktrees.join("app/cut").exists() && git_branches(&repo).contains("cut"), "its branch is kept");
+    assert!(in_git.contains(&worktrees.join("app/held")), "a person's lock is left alone: {in_git:?}");
 
     // The orphan's branch can be asked for again: its adopted workspace.
     let again = s.ok("workspaces.create", json!({"project": "app", "branch": "orphan"})).await;
