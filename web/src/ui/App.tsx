@@ -3,7 +3,6 @@ import { useBand, useCan } from "../state/band";
 import { useStore } from "../state/store";
 import { useMedia } from "./media";
 import { browserNotifier, notificationsWanted, setNotificationsWanted, watchWaiting } from "./notify";
-import { RemotePanel } from "./RemotePanel";
 import { navigate, useRoute } from "./route";
 import { Sidebar } from "./Sidebar";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
@@ -11,7 +10,8 @@ import { WorkspaceView } from "./WorkspaceView";
 
 // The Settings page loads on demand: it is not in the first download.
 const SettingsPanel = lazy(() => import("./SettingsPanel"));
-// The Schedules page loads on demand too: the first download stays under its budget.
+// The Schedules and Remote pages load on demand too: the first download stays under its budget.
+const RemotePanel = lazy(() => import("./RemotePanel").then((m) => ({ default: m.RemotePanel })));
 const SchedulesPanel = lazy(() => import("./SchedulesPanel").then((m) => ({ default: m.SchedulesPanel })));
 
 /**
@@ -157,7 +157,11 @@ export function App() {
           </main>
         )
       )}
-      {remote && <RemotePanel onClose={() => setRemote(false)} />}
+      {remote && (
+        <Suspense fallback={null}>
+          <RemotePanel onClose={() => setRemote(false)} />
+        </Suspense>
+      )}
       {schedules && (
         <Suspense fallback={null}>
           <SchedulesPanel onClose={() => setSchedules(false)} />

@@ -1,14 +1,16 @@
-import { useState, type FormEvent } from "react";
+import { lazy, Suspense, useState, type FormEvent } from "react";
 import type { ProjectInfo } from "../api/types";
 import { useBand, useCan } from "../state/band";
 import { workspaceBadge, workspaceUnread, type AppState } from "../state/app";
 import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
 import { NewWorkspace } from "./NewWorkspace";
-import { RemoveProject } from "./RemoveProject";
 import { navigate } from "./route";
 import { StatusBadge } from "./widgets/StatusBadge";
 import { useDesktop } from "../state/desktop";
+
+// Removing a project is rare: its dialog loads on demand (the first download's budget).
+const RemoveProject = lazy(() => import("./RemoveProject").then((m) => ({ default: m.RemoveProject })));
 
 export function Sidebar({ selected }: { selected: number | null }) {
   const band = useBand();
@@ -107,7 +109,11 @@ export function Sidebar({ selected }: { selected: number | null }) {
       {control && <AddProject />}
       <StatusLegend />
       {creatingIn !== null && <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />}
-      {removingProject !== null && <RemoveProject project={removingProject} onClose={() => setRemovingProject(null)} />}
+      {removingProject !== null && (
+        <Suspense fallback={null}>
+          <RemoveProject project={removingProject} onClose={() => setRemovingProject(null)} />
+        </Suspense>
+      )}
     </nav>
   );
 }

@@ -17,7 +17,6 @@ import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout
 import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
-import { ScriptsBar } from "./ScriptsBar";
 import { MergeWorkspace } from "./MergeWorkspace";
 import { archiveWorkspace, factsLine, restoreWorkspace, useFacts } from "../state/lifecycle";
 import { useMedia } from "./media";
@@ -27,6 +26,9 @@ import { Menu } from "./widgets/Menu";
 import { Modal } from "./widgets/Modal";
 import { StatusBadge } from "./widgets/StatusBadge";
 import { useDesktop } from "../state/desktop";
+
+// The scripts bar (setup and teardown) loads just after the workspace: the first download's budget.
+const ScriptsBar = lazy(() => import("./ScriptsBar").then((m) => ({ default: m.ScriptsBar })));
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
@@ -141,7 +143,9 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           {lifecycleError}
         </p>
       )}
-      <ScriptsBar workspace={workspace} />
+      <Suspense fallback={null}>
+        <ScriptsBar workspace={workspace} />
+      </Suspense>
       {layout ? (
         <Panes
           workspace={workspace}
