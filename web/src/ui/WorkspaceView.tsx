@@ -73,6 +73,8 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
     }
   };
 
+  const canMerge = control && !workspace.direct && !archived && !workspace.missing;
+  const canArchive = control && !workspace.direct;
   return (
     <main className="workspace" data-testid="workspace-view">
       <header className="ws-head">
@@ -119,18 +121,30 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </div>
         )}
         {narrow && <ConnectionBadge />}
-        {control && !workspace.direct && !archived && !workspace.missing && (
+        {!narrow && canMerge && (
           <button type="button" className="secondary" onClick={() => setMerging(true)}>
             Merge
           </button>
         )}
-        {control && !workspace.direct && (
+        {!narrow && canArchive && (
           <button type="button" className="secondary" onClick={() => void lifecycle(archived ? "restore" : "archive")}>
             {archived ? "Restore" : "Archive"}
           </button>
         )}
         <DesktopActions workspace={workspace.id} />
-        {control && <Menu label="Workspace actions" items={[{ label: "Remove workspace", danger: true, onSelect: () => setRemoving(true) }]} />}
+        {control && (
+          <Menu
+            label="Workspace actions"
+            items={[
+              // On a phone the header keeps the branch whole: Merge and Archive live in the menu.
+              ...(narrow && canMerge ? [{ label: "Merge…", onSelect: () => setMerging(true) }] : []),
+              ...(narrow && canArchive
+                ? [{ label: archived ? "Restore" : "Archive", onSelect: () => void lifecycle(archived ? "restore" : "archive") }]
+                : []),
+              { label: "Remove workspace", danger: true, onSelect: () => setRemoving(true) },
+            ]}
+          />
+        )}
       </header>
       {archived && (
         <p className="scripts-line warn pad" data-testid="archived">
