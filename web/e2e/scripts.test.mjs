@@ -92,7 +92,9 @@ test("approve a setup script and watch its output", { timeout: 120_000 }, async 
       await page.locator('[data-testid="workspace-view"] [data-testid="direct"]').waitFor();
       assert.match(await page.locator(".ws-sub").innerText(), new RegExp(stack.repo.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
       await page.screenshot({ path: join(shots, "direct-workspace.png") });
-      await page.getByRole("button", { name: "Remove", exact: true }).click();
+      // Remove lives in the workspace's menu.
+      await page.getByRole("button", { name: "Workspace actions" }).click();
+      await page.getByRole("menuitem", { name: "Remove workspace" }).click();
       const remove = page.getByRole("dialog");
       assert.match(await remove.innerText(), /left exactly as they are/);
       await remove.getByRole("button", { name: "Remove", exact: true }).click();
