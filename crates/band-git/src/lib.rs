@@ -690,9 +690,10 @@ impl GitRepos for Git {
     async fn discard_cut_off_worktree(&self, repo: &Path, worktree: &Path) -> Result<(), GitError> {
         require_absolute(worktree)?;
         let dir = repo.to_owned();
-        let (root, filters) = blocking(move || {
+        let (root, filters, common) = blocking(move || {
             let r = read::open_repo(&dir)?;
-            Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r)))
+            let common = r.common_dir().to_owned();
+            Ok((r.workdir().map(Path::to_owned).unwrap_or(dir), read::repository_filter_drivers(&r), common))
         })
         .await?;
         // `--force` twice: a locked worktree is removed too (its lock is the add's own).
@@ -700,7 +701,33 @@ impl GitRepos for Git {
         let turn = self.heavy_turn().await?;
         let ran = cmd.arg(worktree).run().await;
         drop(turn);
-        ran.map(|_| ()).map_err(write_failure)
+        if ran.is_ok() {
+            return Ok(());
+        }
+        // git refuses one cut off before it wrote the worktree's `.git` file ("is not a .git
+        // file"): undo the add by hand. Its entry's lock goes, then its directory, and prune drops
+        // the entry.
+        let path = worktree.to_owned();
+        blocking(move || {
+            let wanted =
+                [path.join(".git"), std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()).join(".git")];
+            for entry in std::fs::read_dir(common.join("worktrees")).into_iter().flatten().flatten() {
+                let gitdir = std::fs::read_to_string(entry.path().join("gitdir")).unwrap_or_default();
+                if wanted.iter().any(|w| Path::new(gitdir.trim()) == w.as_path()) {
+                    let _ = std::fs::remove_file(entry.path().join("locked"));
+                }
+            }
+            std::fs::remove_dir_all(&path)
+                .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
+                .map_err(|e| GitError::Internal(Box::new(e)))
+        })
+        .await?;
+        self.git(&root, Access::Write, &filters)
+            .args(["worktree", "prune"])
+            .run()
+            .await
+            .map(|_| ())
+            .map_err(write_failure)
     }
 
     async fn delete_branch(&self, repo: &Path, branch: &BranchName) -> Result<(), GitError> {

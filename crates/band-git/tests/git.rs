@@ -935,6 +935,37 @@ async fn remove_worktree_of_a_deleted_directory_prunes_it() {
     assert!(!git.add_worktree(&repo, &wt, &branch("topic"), &gref("main")).await.expect("re-add"));
 }
 
+/// What a `git worktree add` killed midway leaves, early and late: locked with git's reason
+/// `initializing`, the worktree's `.git` file written or not yet. Both are removed, the branch
+/// kept (seen in CI: git refused the early one, "is not a .git file").
+#[tokio::test]
+async fn a_cut_off_add_is_discarded_whether_or_not_its_git_file_was_written() {
+    let tmp = Tmp::new();
+    let repo = tmp.repo("app", "main");
+    let git = Git::new(Supervisor::new());
+    for (name, early) in [("late", false), ("early", true)] {
+        let wt = tmp.join(name);
+        let cmd = ["worktree", "add", "-q", "--lock", "--reason", "initializing", "-b", name];
+        std::process::Command::new("git")
+            .current_dir(&repo)
+            .args(cmd)
+            .arg(&wt)
+            .arg("main")
+            .status()
+            .expect("git worktree add");
+        if early {
+            std::fs::remove_file(wt.join(".git")).expect("before git wrote the .git file");
+        }
+        let listed = git.worktrees(&repo).await.expect("worktrees");
+        assert!(listed.iter().any(|w| w.path == wt && w.cut_off), "{name}: {listed:?}");
+        git.discard_cut_off_worktree(&repo, &wt).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!wt.exists(), "{name}: its directory is gone");
+        assert!(!cli_worktrees(&repo).contains(&wt), "{name}: git no longer lists it");
+        assert!(cli_branches(&repo).contains(&name.to_owned()), "{name}: its branch is kept");
+    }
+    assert_eq!(admin_entries(&repo), 0);
+}
+
 #[tokio::test]
 async fn remove_worktree_refuses_a_directory_that_is_not_a_worktree() {
     let tmp = Tmp::new();

@@ -747,13 +747,25 @@ async fn a_second_server_on_the_same_home_is_a_clear_error() {
 
 /// Starts the real binary on `home`; its address and the child (stdout drained).
 async fn spawn_server(home: &std::path::Path) -> (std::net::SocketAddr, tokio::process::Child) {
+    spawn_server_logging(home, None).await
+}
+
+/// As [`spawn_server`], its log (at info) appended to `log` when given.
+async fn spawn_server_logging(
+    home: &std::path::Path,
+    log: Option<&std::path::Path>,
+) -> (std::net::SocketAddr, tokio::process::Child) {
     use tokio::io::AsyncBufReadExt;
+    let stderr = match log {
+        Some(path) => std::fs::OpenOptions::new().create(true).append(true).open(path).expect("log file").into(),
+        None => std::process::Stdio::null(),
+    };
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_band-server"))
         .args(["--port", "0"])
         .env("BAND_HOME", home)
-        .env("BAND_LOG", "warn")
+        .env("BAND_LOG", if log.is_some() { "info" } else { "warn" })
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .expect("spawn band-server");

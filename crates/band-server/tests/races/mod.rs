@@ -12,7 +12,7 @@ use band_testkit::fixtures::TestRepo;
 use serde_json::{Value, json};
 
 use super::support::{TestServer, try_rpc};
-use super::{CONFLICT, REFUSED, spawn_server};
+use super::{CONFLICT, REFUSED, spawn_server_logging};
 
 /// Linked worktrees under `under`, as the git CLI lists them (the main one never is).
 fn git_worktrees(repo: &TestRepo, under: &Path) -> BTreeSet<PathBuf> {
@@ -228,6 +228,18 @@ async fn worker(
     }
 }
 
+/// Prints a file when dropped during a panic: a failed test shows the log it names.
+struct PrintOnPanic(std::path::PathBuf);
+
+impl Drop for PrintOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let text = std::fs::read_to_string(&self.0).unwrap_or_default();
+            println!("--- {} ---\n{text}--- end of the log ---", self.0.display());
+        }
+    }
+}
+
 /// `kill -9` of band-server at a random point of concurrent creates and removes, ten times,
 /// starting it again each time: the database is sound, every confirmed change is there, git and
 /// band agree (no worktree under band's directory that band does not list, no workspace whose
@@ -242,8 +254,11 @@ async fn kill_9_amid_creates_and_removes_loses_nothing_and_the_next_start_reconc
     let mut rng = Rng(seed);
     let home = tempfile::tempdir().expect("tempdir");
     super::support::isolate_terminals(home.path());
+    // The servers' logs, printed if the test fails (what reconciliation and git said).
+    let log = home.path().join("servers.log");
+    let _log_on_failure = PrintOnPanic(log.clone());
     let repo = TestRepo::named("app");
-    let (mut addr, mut child) = spawn_server(home.path()).await;
+    let (mut addr, mut child) = spawn_server_logging(home.path(), Some(&log)).await;
     let token = token_of(home.path());
     let worktrees = std::fs::canonicalize(home.path().join("worktrees")).expect("worktrees");
     try_rpc(addr, &token, "projects.add", json!({"path": repo.path()})).await.expect("projects.add");
@@ -299,7 +314,7 @@ async fn kill_9_amid_creates_and_removes_loses_nothing_and_the_next_start_reconc
         assert_eq!(store.integrity_check().await.expect("integrity_check"), Vec::<String>::new(), "round {round}");
         drop(store);
 
-        (addr, child) = spawn_server(home.path()).await;
+        (addr, child) = spawn_server_logging(home.path(), Some(&log)).await;
         let band = listed(addr, &token).await;
         let context = format!("round {round} (seed {seed}), killed {delay:?} after {kill_after} confirmations");
         // Git and band agree: every worktree under band's directory is a workspace, and every
