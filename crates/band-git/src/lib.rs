@@ -61,9 +61,11 @@
 //! when git says another process made that branch. git's own race messages ("failed to read
 //! .git/worktrees/x/commondir", a `.lock` that exists, a branch or reference that appeared or
 //! vanished meanwhile) become [`GitError::Concurrent`], never git's raw text or a wrong cause.
-//! `worktree add --quiet` writes nothing on success, so a band killed meanwhile does not take git
-//! down with SIGPIPE half-way; git finishes, and the next start adopts the worktree. A new branch
-//! starts `--no-track` at the resolved base commit.
+//! `worktree add --quiet` writes nothing on success, so git is never taken down by SIGPIPE. A band
+//! killed meanwhile takes git with it (band-process's parent-death signal): a worktree git
+//! finished is adopted at the next start, and one it did not (still locked with git's own reason
+//! `initializing`) is discarded there by [`GitRepos::discard_cut_off_worktree`], its branch kept.
+//! A new branch starts `--no-track` at the resolved base commit.
 //!
 //! # Heavy commands
 //!
