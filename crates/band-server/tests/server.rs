@@ -245,6 +245,14 @@ async fn a_first_prompt_for_a_missing_agent_is_refused_before_anything_is_made()
     assert_eq!(s.ok("workspaces.list", json!({})).await, json!([]), "no workspace");
     assert_eq!(s.ok("chats.list", json!({})).await, json!([]), "no chat");
     assert_eq!(repo.git(&["branch", "--list"]), "* main", "no branch was created");
+    // The same in a terminal (--via terminal): its binary is checked first too.
+    let (code, msg) = s
+        .err("workspaces.create", json!({"project": "app", "branch": "feat", "prompt": "hello", "via": "terminal"}))
+        .await;
+    assert_eq!(code, REFUSED, "{msg}");
+    assert!(msg.contains("'/nonexistent/claude' was not found"), "{msg}");
+    assert_eq!(s.ok("workspaces.list", json!({})).await, json!([]), "no workspace");
+    assert_eq!(repo.git(&["branch", "--list"]), "* main", "no branch was created");
     // Without a prompt no agent is needed.
     s.ok("workspaces.create", json!({"project": "app", "branch": "feat"})).await;
     s.stop().await;

@@ -186,6 +186,14 @@ impl AgentRuntime for TerminalRuntime {
         AgentProtocol::Terminal
     }
 
+    fn check(
+        &self,
+        agent: &band_core::AgentDefinition,
+        env: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), AgentError> {
+        process::find_binary(agent, env).map(|_| ())
+    }
+
     async fn launch(
         &self,
         launch: AgentLaunch,
