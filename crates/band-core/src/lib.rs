@@ -21,6 +21,7 @@ mod error;
 mod files;
 mod model;
 mod names;
+mod policy;
 pub mod ports;
 mod prices;
 pub mod services;
@@ -46,6 +47,10 @@ pub use model::*;
 pub use names::{
     BranchName, ChatName, DeviceName, GitRef, LabelKey, Labels, ModelName, NameError, ProjectName, WorkspaceSelector,
     shown,
+};
+pub use policy::{
+    EffectiveRule, Glob, Policy, PolicyAssignment, PolicyKey, PolicyRules, PolicyScope, PolicyValue, PolicyValueKind,
+    Refusal, ToolAction, ToolCall, check_tightens, mentions_git_push,
 };
 pub use prices::{Price, Prices};
 pub use terminal::*;
