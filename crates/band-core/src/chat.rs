@@ -213,6 +213,11 @@ pub enum Decider {
     User,
     /// The chat's permission mode, without asking.
     Mode,
+    /// A policy rule, before anyone was asked (the rule is in the chat's next `Error` event and in
+    /// the audit).
+    Policy,
+    /// A budget (reserved for budgets: not decided by this service yet).
+    Budget,
 }
 
 /// How a turn ended.

@@ -228,6 +228,8 @@ fn decider(by: Decider) -> &'static str {
     match by {
         Decider::User => "a person",
         Decider::Mode => "the chat's mode",
+        Decider::Policy => "a policy",
+        Decider::Budget => "a budget",
     }
 }
 

@@ -130,6 +130,13 @@ pub trait AgentHandle: Send + Sync {
     /// [`AgentError::Protocol`] when no such request is pending.
     async fn respond(&self, request_id: &str, decision: PermissionDecision) -> Result<(), AgentError>;
 
+    /// Denies a pending permission request, telling the agent why (a policy's rule), where its
+    /// protocol carries a reason; by default a plain deny.
+    async fn refuse(&self, request_id: &str, reason: &str) -> Result<(), AgentError> {
+        let _ = reason;
+        self.respond(request_id, PermissionDecision::Deny).await
+    }
+
     /// Asks the agent to end the current turn early; the process lives on.
     async fn interrupt(&self) -> Result<(), AgentError>;
 

@@ -9,6 +9,7 @@ mod cron;
 mod events;
 mod files;
 mod git;
+mod policy;
 mod project;
 mod store;
 mod terminal;
@@ -23,6 +24,7 @@ pub use cron::{CronCalendar, CronStore};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;
+pub use policy::{ActionAudit, ActionEntry, ActionFilter, ActionKind, NewAction, PolicyStore, ToolClassifier};
 pub use project::{
     FinishedRun, ProjectConfigs, ProjectTrustStore, ScriptHandle, ScriptOutput, ScriptRunStore, ScriptRunner,
     ScriptSpec,

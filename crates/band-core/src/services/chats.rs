@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, Weak};
 use async_trait::async_trait;
 use futures_util::lock::Mutex as AsyncMutex;
 
-use super::{Terminals, Workspaces};
+use super::{Policies, Terminals, Workspaces};
 use crate::agents::{AgentDefinition, AgentId, AgentProtocol, AgentRegistry};
 use crate::chat::*;
 use crate::error::{AgentError, CoreError, Fix, ListOf, Problem, StoreError};
@@ -22,8 +22,9 @@ use crate::model::{ChatId, ChatStatus, ChatVia, PermissionMode};
 use crate::names::{ChatName, Labels, ModelName};
 use crate::ports::{
     AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
-    MessageQueue, Notice, TranscriptSink, TurnLog, UsageScope,
+    ActionKind, MessageQueue, NewAction, Notice, TranscriptSink, TurnLog, UsageScope,
 };
+use crate::policy::{Refusal, ToolCall};
 use crate::prices::Prices;
 use crate::terminal::TerminalId;
 use crate::transcript::Transcript;
@@ -92,6 +93,8 @@ struct Inner {
     shutting_down: AtomicBool,
     /// Where terminal agents' terminals are listed, for people to watch and type into.
     terminals: std::sync::OnceLock<Terminals>,
+    /// The policies judged before anyone is asked, and the audit of agent actions.
+    policies: std::sync::OnceLock<Policies>,
 }
 
 /// A chat's live part: its agent process, if any.
@@ -114,6 +117,10 @@ struct Run {
     cached: Option<Chat>,
     /// A terminal agent's terminal, as listed by [`Terminals`].
     terminal: Option<TerminalId>,
+    /// The workspace's directory the agent runs in, for classifying its tool calls.
+    cwd: Option<std::path::PathBuf>,
+    /// Pending requests' calls, for the audit of a person's answer.
+    asked: HashMap<String, ToolCall>,
 }
 
 impl Chats {
@@ -127,8 +134,15 @@ impl Chats {
                 live: Mutex::new(HashMap::new()),
                 shutting_down: AtomicBool::new(false),
                 terminals: std::sync::OnceLock::new(),
+                policies: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Judges every tool call by `policies` before the chat's mode or a person is asked, records
+    /// every decision in their audit, and refuses turns beyond `maxTurns`.
+    pub fn enforce(&self, policies: Policies) {
+        let _ = self.inner.policies.set(policies);
     }
 
     /// Lists terminal agents' terminals in `terminals` (beside the workspace's shells), so
@@ -281,6 +295,7 @@ impl Chats {
                     .await?;
             }
             run.pending.clear();
+            run.asked.clear();
             run.generation += 1;
             (run.handle.take(), run.terminal.take())
         };
@@ -351,6 +366,9 @@ impl Chats {
             .ok_or_else(|| CoreError::Refused(format!("chat {} has no agent running", id.0).into()))?;
         handle.respond(&request, decision).await.map_err(agent_error)?;
         run.pending.retain(|p| *p != request);
+        if let (Some(call), Some(p)) = (run.asked.remove(&request), self.inner.policies.get()) {
+            p.record_call(&chat, &call, decision, Decider::User, None).await;
+        }
         let mut events = vec![EventPayload::PermissionResolved { request_id: request, decision, by: Decider::User }];
         if run.pending.is_empty() {
             events.push(status(ChatStatus::Working));
@@ -560,6 +578,7 @@ impl Chats {
                 }
                 run.generation += 1;
                 run.pending.clear();
+                run.asked.clear();
                 run.handle.take()
             };
             if let Some(h) = handle {
@@ -657,6 +676,9 @@ impl Inner {
         text: &str,
         queued: Option<QueuedId>,
     ) -> Result<Sent, CoreError> {
+        if let Some(why) = self.turn_limit(chat).await? {
+            return Err(CoreError::Refused(Problem::new(why)));
+        }
         let handle = match &run.handle {
             Some(h) => h.clone(),
             None => self.launch(run, chat).await?,
@@ -681,6 +703,47 @@ impl Inner {
             return Err(CoreError::Refused(message.into()));
         }
         Ok(Sent::Started { seq: events.first().map(|e| e.seq).unwrap_or_default() })
+    }
+
+    /// Why the chat may not start another turn (its policy's `maxTurns` reached), if so.
+    async fn turn_limit(&self, chat: &Chat) -> Result<Option<String>, CoreError> {
+        let Some(policies) = self.policies.get() else { return Ok(None) };
+        let Some((max, scope)) = policies.for_chat(chat).await?.max_turns() else { return Ok(None) };
+        let ran = self.ports.turns.turns(chat.id).await?.len();
+        if ran < max as usize {
+            return Ok(None);
+        }
+        let why = format!("chat {} has run {ran} turn(s): maxTurns={max} ({scope})", chat.id.0);
+        policies
+            .record(NewAction {
+                kind: ActionKind::TurnRefused,
+                chat: Some(chat.id),
+                workspace: Some(chat.workspace_id),
+                tool: None,
+                decision: Some(PermissionDecision::Deny),
+                decider: Some(Decider::Policy),
+                rule: Some(format!("maxTurns={max} ({scope})")),
+                detail: why.clone(),
+            })
+            .await;
+        Ok(Some(why))
+    }
+
+    /// Judges a permission request by the chat's policy: `Err` with the refusal when a rule
+    /// forbids it (then nobody is asked).
+    async fn police(
+        &self,
+        run: &Run,
+        chat: &Chat,
+        tool: &str,
+        input: &str,
+        edit: bool,
+    ) -> Result<Option<(Policies, ToolCall, Option<Refusal>)>, CoreError> {
+        let Some(policies) = self.policies.get() else { return Ok(None) };
+        let cwd = run.cwd.as_deref().unwrap_or(std::path::Path::new(""));
+        let call = policies.classify(tool, input, edit, cwd);
+        let refusal = policies.for_chat(chat).await?.check(&call).err();
+        Ok(Some((policies.clone(), call, refusal)))
     }
 
     /// The runtime that runs `agent` `via` its protocol or a terminal.
@@ -724,6 +787,7 @@ impl Inner {
             env,
         };
         run.generation += 1;
+        run.cwd = Some(launch.cwd.clone());
         let receiver = Arc::new(Receiver { inner: Arc::downgrade(self), chat: chat.id, generation: run.generation });
         let handle = runtime.launch(launch, receiver).await.map_err(agent_error)?;
         run.handle = Some(handle.clone());
@@ -775,6 +839,26 @@ impl Inner {
                 self.append(chat, vec![EventPayload::Error { message }]).await?;
             }
             AgentEvent::PermissionRequest { request_id, tool, input, edit } => {
+                let policed = self.police(run, chat, &tool, &input, edit).await?;
+                if let Some((policies, call, Some(refusal))) = &policed {
+                    let reason = format!("Denied by policy: {refusal}");
+                    let events = vec![
+                        EventPayload::Permission { request_id: request_id.clone(), tool, input },
+                        EventPayload::PermissionResolved {
+                            request_id: request_id.clone(),
+                            decision: PermissionDecision::Deny,
+                            by: Decider::Policy,
+                        },
+                        EventPayload::Error { message: reason.clone() },
+                    ];
+                    self.append(chat, events).await?;
+                    if let Some(h) = &run.handle {
+                        h.refuse(&request_id, &reason).await.map_err(agent_error)?;
+                    }
+                    let rule = Some(refusal.to_string());
+                    policies.record_call(chat, call, PermissionDecision::Deny, Decider::Policy, rule).await;
+                    return Ok(());
+                }
                 let auto = match chat.mode {
                     PermissionMode::AllowAll => true,
                     PermissionMode::AcceptEdits => edit,
@@ -791,7 +875,13 @@ impl Inner {
                     if let Some(h) = &run.handle {
                         h.respond(&request_id, PermissionDecision::Allow).await.map_err(agent_error)?;
                     }
+                    if let Some((policies, call, _)) = &policed {
+                        policies.record_call(chat, call, PermissionDecision::Allow, Decider::Mode, None).await;
+                    }
                 } else {
+                    if let Some((_, call, _)) = policed {
+                        run.asked.insert(request_id.clone(), call);
+                    }
                     run.pending.push(request_id);
                     self.append(chat, vec![asked, status(ChatStatus::Waiting)]).await?;
                 }
@@ -832,6 +922,7 @@ impl Inner {
             return Ok(()); // already ended (stopped, or interrupted at shutdown)
         }
         run.pending.clear();
+        run.asked.clear();
         self.append(chat, vec![EventPayload::TurnEnded(outcome), status(next)]).await?;
         if next == ChatStatus::Completed {
             self.next_if_free(run, chat.id).await?;
@@ -848,6 +939,10 @@ impl Inner {
         if chat.status.busy() || matches!(chat.status, ChatStatus::Failed | ChatStatus::Interrupted) {
             return Ok(());
         }
+        // A chat at its maxTurns keeps its queue (the limit may be raised).
+        if self.turn_limit(&chat).await?.is_some() {
+            return Ok(());
+        }
         if let Some(first) = self.ports.queue.queued(id).await?.into_iter().next()
             && !run.held.contains_key(&first.id)
         {
@@ -861,6 +956,7 @@ impl Inner {
         // Its terminal stays listed (exited), so people can read how it ended, until the chat
         // is stopped or its agent started again.
         run.pending.clear();
+        run.asked.clear();
         run.generation += 1;
         if self.shutting_down.load(Ordering::SeqCst) || exit.requested {
             return Ok(());

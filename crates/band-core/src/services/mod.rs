@@ -7,6 +7,7 @@ mod cronjobs;
 mod fair;
 mod files;
 mod layouts;
+pub mod policies;
 pub mod lifecycle;
 mod projects;
 pub mod setup;
@@ -22,6 +23,7 @@ pub use cronjobs::{CronPatch, CronPorts, CronSpec, Cronjobs, ScheduleSpec, Targe
 pub use files::Files;
 pub use layouts::Layouts;
 pub use lifecycle::{GcItem, GcReport, Lifecycle, WorkspaceFacts};
+pub use policies::{ACTIONS_KEEP, EffectivePolicy, Policies, PolicyPorts};
 pub use projects::Projects;
 pub use setup::{ProjectSetup, ScriptEnvSource, SetupPorts, TeardownOutcome};
 pub use teardown::{ProjectRemoval, WorkspaceTeardown};
