@@ -33,6 +33,7 @@ mod errors;
 mod events;
 mod layouts;
 mod payload;
+mod policies;
 mod projects;
 mod queue;
 mod schema;

@@ -373,7 +373,7 @@ macro_rules! mirror {
 mirror!(StopReasonJson, StopReason { EndTurn, MaxTokens, MaxTurnRequests, Refusal, Cancelled });
 mirror!(ToolCallStatusJson, ToolCallStatus { Pending, InProgress, Completed, Failed });
 mirror!(DecisionJson, PermissionDecision { Allow, Deny });
-mirror!(DeciderJson, Decider { User, Mode });
+mirror!(DeciderJson, Decider { User, Mode, Policy, Budget });
 mirror!(ChatStatusJson, ChatStatus { Idle, Working, Waiting, Completed, Failed, Interrupted });
 
 #[cfg(test)]

@@ -109,6 +109,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     layouts,
     devices,
     audit,
+    policies,
+    agent_actions,
     project_trust,
     project_config_overrides,
     script_runs
@@ -123,6 +125,29 @@ diesel::table! {
         created_at -> BigInt,
         last_seen_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    policies (scope) {
+        scope -> Text,
+        rules -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    agent_actions (id) {
+        id -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        chat_id -> Nullable<BigInt>,
+        workspace_id -> Nullable<BigInt>,
+        tool -> Nullable<Text>,
+        decision -> Nullable<Text>,
+        decider -> Nullable<Text>,
+        rule -> Nullable<Text>,
+        detail -> Text,
     }
 }
 

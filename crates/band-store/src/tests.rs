@@ -456,3 +456,42 @@ async fn a_database_from_before_layouts_is_upgraded_with_its_data() {
     store.put_layout(scope, "{}".into()).await.expect("layouts work after the upgrade");
     assert_eq!(store.layout(scope).await.expect("read").map(|l| l.document), Some("{}".into()));
 }
+
+#[tokio::test]
+async fn policies_round_trip_per_scope_and_the_action_audit_is_filtered_and_bounded() {
+    use band_core::ports::{ActionAudit, ActionFilter, ActionKind, NewAction, PolicyStore};
+    use band_core::{ChatId, Decider, PermissionDecision, PolicyAssignment, PolicyRules, PolicyScope};
+    let (_dir, store) = open().await;
+    let mut rules = PolicyRules::default();
+    rules.apply(&[
+        PolicyAssignment::parse("canRunCommands=false").expect("ok"),
+        PolicyAssignment::parse("denyPaths=secrets/**,.env").expect("ok"),
+        PolicyAssignment::parse("maxTurns=3").expect("ok"),
+    ]);
+    store.put_policy(PolicyScope::Chat(ChatId(7)), rules.clone()).await.expect("put");
+    assert_eq!(store.policy(PolicyScope::Chat(ChatId(7))).await.expect("get"), rules);
+    assert!(store.policy(PolicyScope::Global).await.expect("global").is_empty());
+    store.put_policy(PolicyScope::Chat(ChatId(7)), PolicyRules::default()).await.expect("clear");
+    assert!(store.policy(PolicyScope::Chat(ChatId(7))).await.expect("get").is_empty());
+
+    let action = |chat: i64, decider| NewAction {
+        kind: ActionKind::ToolCall,
+        chat: Some(ChatId(chat)),
+        workspace: None,
+        tool: Some("Bash".into()),
+        decision: Some(PermissionDecision::Deny),
+        decider: Some(decider),
+        rule: Some("canRunCommands=false (global)".into()),
+        detail: "ls".into(),
+    };
+    for i in 0..5 {
+        store.append_action(action(i % 2, if i == 4 { Decider::Policy } else { Decider::User }), 3).await.expect("append");
+    }
+    let all = store.actions(ActionFilter { limit: 100, ..ActionFilter::default() }).await.expect("list");
+    assert_eq!(all.len(), 3, "bounded to keep");
+    assert_eq!(all[0].action, action(0, Decider::Policy));
+    let by = ActionFilter { decider: Some(Decider::Policy), limit: 100, ..ActionFilter::default() };
+    assert_eq!(store.actions(by).await.expect("list").len(), 1);
+    let chat = ActionFilter { chat: Some(ChatId(1)), limit: 100, ..ActionFilter::default() };
+    assert_eq!(store.actions(chat).await.expect("list").len(), 1);
+}

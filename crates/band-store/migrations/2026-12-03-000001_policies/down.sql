@@ -1,0 +1,2 @@
+DROP TABLE agent_actions;
+DROP TABLE policies;
