@@ -80,8 +80,9 @@ impl AgentRuntime for ClaudeRuntime {
             .map(str::to_owned),
         );
         // Ask mode means band decides every call: Claude Code's own allow-list (read-only
-        // commands such as `echo`, and reads) would otherwise run without asking anyone.
-        if launch.mode == PermissionMode::Ask {
+        // commands such as `echo`, and reads) would otherwise run without asking anyone. So does
+        // a policy, whatever the mode: band judges each call, then the mode answers.
+        if launch.mode == PermissionMode::Ask || launch.ask_every_call {
             args.extend(["--settings".to_owned(), ASK_EVERY_CALL.to_owned()]);
         }
         if let Some(model) = &launch.model {
@@ -112,6 +113,26 @@ struct ClaudeHandle {
 }
 
 impl ClaudeHandle {
+    /// Answers a `can_use_tool` request; a deny carries `message` to the model.
+    async fn answer(&self, request_id: &str, decision: PermissionDecision, message: &str) -> Result<(), AgentError> {
+        let input = self
+            .shared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pending
+            .remove(request_id)
+            .ok_or_else(|| AgentError::Protocol(format!("no pending permission request '{request_id}'")))?;
+        let response = match decision {
+            PermissionDecision::Allow => json!({"behavior": "allow", "updatedInput": input}),
+            PermissionDecision::Deny => json!({"behavior": "deny", "message": message}),
+        };
+        let line = json!({
+            "type": "control_response",
+            "response": {"subtype": "success", "request_id": request_id, "response": response},
+        });
+        self.session.write_line(&line.to_string()).await
+    }
+
     async fn control(&self, request_id: &str, request: Value) -> Result<(), AgentError> {
         let line = json!({"type": "control_request", "request_id": request_id, "request": request});
         self.session.write_line(&line.to_string()).await
@@ -126,22 +147,11 @@ impl AgentHandle for ClaudeHandle {
     }
 
     async fn respond(&self, request_id: &str, decision: PermissionDecision) -> Result<(), AgentError> {
-        let input = self
-            .shared
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pending
-            .remove(request_id)
-            .ok_or_else(|| AgentError::Protocol(format!("no pending permission request '{request_id}'")))?;
-        let response = match decision {
-            PermissionDecision::Allow => json!({"behavior": "allow", "updatedInput": input}),
-            PermissionDecision::Deny => json!({"behavior": "deny", "message": "The user denied this in band."}),
-        };
-        let line = json!({
-            "type": "control_response",
-            "response": {"subtype": "success", "request_id": request_id, "response": response},
-        });
-        self.session.write_line(&line.to_string()).await
+        self.answer(request_id, decision, "The user denied this in band.").await
+    }
+
+    async fn refuse(&self, request_id: &str, reason: &str) -> Result<(), AgentError> {
+        self.answer(request_id, PermissionDecision::Deny, reason).await
     }
 
     async fn interrupt(&self) -> Result<(), AgentError> {

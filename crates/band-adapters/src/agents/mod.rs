@@ -14,6 +14,7 @@
 pub mod acp;
 pub mod claude;
 pub mod codex;
+pub mod policy;
 pub mod probe;
 pub mod process;
 pub mod terminal;

@@ -289,6 +289,7 @@ impl AgentRuntime for TerminalRuntime {
             screen_patterns: profile.screen.clone(),
             allow_keys: profile.allow_keys.clone(),
             deny_keys: profile.deny_keys.clone(),
+            ask_every_call: launch.ask_every_call,
             size: Mutex::new(size),
             screen: Mutex::new(ScreenState::new(size, &pty.output(0), true)),
             pending: Mutex::new(HashMap::new()),
@@ -398,6 +399,8 @@ struct Agent {
     screen_patterns: ScreenPatterns,
     allow_keys: String,
     deny_keys: String,
+    /// A policy judges calls: reads and searches go through band too.
+    ask_every_call: bool,
     size: Mutex<TerminalSize>,
     screen: Mutex<ScreenState>,
     /// Permission requests band has not answered yet: a hook waiting for its decision, or a
@@ -415,7 +418,8 @@ struct Agent {
 }
 
 enum Pending {
-    Hook(oneshot::Sender<PermissionDecision>),
+    /// A PreToolUse hook waiting for the decision and, for a deny, the reason told to the agent.
+    Hook(oneshot::Sender<(PermissionDecision, Option<String>)>),
     Screen,
 }
 
@@ -730,7 +734,9 @@ impl Agent {
                 // message a person typed into the terminal themselves (no turn of band's): they
                 // answer its dialog where they typed.
                 let in_turn = self.screen().turn.is_some();
-                if matches!(kind, "read" | "search" | "think") || tool == "TodoWrite" || !in_turn {
+                // With a policy in force, reads and searches are judged too (denyPaths, denyTools).
+                let unasked = matches!(kind, "read" | "search" | "think") && !self.ask_every_call;
+                if unasked || tool == "TodoWrite" || !in_turn {
                     return Ok(None);
                 }
                 let request = if id.is_empty() {
@@ -742,10 +748,12 @@ impl Agent {
                 self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(request.clone(), Pending::Hook(tx));
                 self.send(AgentEvent::PermissionRequest { request_id: request, tool, input, edit: kind == "edit" });
                 // A stop (or the end of the turn) drops the sender: deny.
-                let decision = rx.await.unwrap_or(PermissionDecision::Deny);
+                let (decision, why) = rx.await.unwrap_or((PermissionDecision::Deny, None));
                 let (word, reason) = match decision {
-                    PermissionDecision::Allow => ("allow", "allowed in band"),
-                    PermissionDecision::Deny => ("deny", "The user denied this in band."),
+                    PermissionDecision::Allow => ("allow", "allowed in band".to_owned()),
+                    PermissionDecision::Deny => {
+                        ("deny", why.unwrap_or_else(|| "The user denied this in band.".to_owned()))
+                    }
                 };
                 return Ok(Some(json!({
                     "hookSpecificOutput": {
@@ -830,6 +838,33 @@ struct Handle {
     agent: Arc<Agent>,
 }
 
+impl Handle {
+    async fn answer(&self, request_id: &str, decision: PermissionDecision, why: Option<String>) -> Result<(), AgentError> {
+        let pending = self.agent.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(request_id);
+        match pending {
+            Some(Pending::Hook(tx)) => {
+                let _ = tx.send((decision, why));
+                Ok(())
+            }
+            Some(Pending::Screen) => {
+                let keys = match decision {
+                    PermissionDecision::Allow => &self.agent.allow_keys,
+                    PermissionDecision::Deny => &self.agent.deny_keys,
+                };
+                if let Some(t) = &mut self.agent.screen().turn {
+                    t.asked = None;
+                }
+                self.agent
+                    .pty
+                    .write(keys.as_bytes())
+                    .await
+                    .map_err(|e| AgentError::Protocol(format!("the agent's terminal did not take the answer: {e}")))
+            }
+            None => Err(AgentError::Protocol(format!("no pending permission request '{request_id}'"))),
+        }
+    }
+}
+
 #[async_trait]
 impl AgentHandle for Handle {
     async fn prompt(&self, text: &str) -> Result<(), AgentError> {
@@ -853,30 +888,12 @@ impl AgentHandle for Handle {
     }
 
     async fn respond(&self, request_id: &str, decision: PermissionDecision) -> Result<(), AgentError> {
-        let pending = self.agent.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(request_id);
-        match pending {
-            Some(Pending::Hook(tx)) => {
-                let _ = tx.send(decision);
-                Ok(())
-            }
-            Some(Pending::Screen) => {
-                let keys = match decision {
-                    PermissionDecision::Allow => &self.agent.allow_keys,
-                    PermissionDecision::Deny => &self.agent.deny_keys,
-                };
-                if let Some(t) = &mut self.agent.screen().turn {
-                    t.asked = None;
-                }
-                self.agent
-                    .pty
-                    .write(keys.as_bytes())
-                    .await
-                    .map_err(|e| AgentError::Protocol(format!("the agent's terminal did not take the answer: {e}")))
-            }
-            None => Err(AgentError::Protocol(format!("no pending permission request '{request_id}'"))),
-        }
+        self.answer(request_id, decision, None).await
     }
 
+    async fn refuse(&self, request_id: &str, reason: &str) -> Result<(), AgentError> {
+        self.answer(request_id, PermissionDecision::Deny, Some(reason.to_owned())).await
+    }
     async fn interrupt(&self) -> Result<(), AgentError> {
         if let Some(t) = &mut self.agent.screen().turn {
             t.interrupted = true;

@@ -55,6 +55,7 @@ fn launch(name: &str, fake: &str, resume: Option<&str>) -> AgentLaunch {
         mode: PermissionMode::Ask,
         resume: resume.map(str::to_owned),
         env,
+        ask_every_call: false,
     }
 }
 

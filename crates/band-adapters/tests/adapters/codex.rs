@@ -342,6 +342,7 @@ impl Sandbox {
             mode: PermissionMode::Ask,
             resume,
             env: self.env(),
+            ask_every_call: false,
         }
     }
 
@@ -671,6 +672,7 @@ async fn a_missing_binary_names_the_package() {
         mode: PermissionMode::Ask,
         resume: None,
         env: [("PATH".to_owned(), "/nonexistent".to_owned())].into_iter().collect(),
+        ask_every_call: false,
     };
     let events: Arc<dyn AgentEvents> = Arc::new(Recorder(tx));
     let err =

@@ -34,6 +34,9 @@ pub struct AgentLaunch {
     /// The complete environment of the agent process, already allow-listed (see
     /// [`crate::agent_env`]); the agent's binary is looked up on its `PATH`.
     pub env: BTreeMap<String, String>,
+    /// A policy judges tool calls: the agent must ask band for every call it can route through
+    /// band, whatever `mode` says (its own allow-lists would otherwise skip band).
+    pub ask_every_call: bool,
 }
 
 /// What an agent says.

@@ -776,6 +776,10 @@ impl Inner {
         let (project, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
         super::workspaces::refuse_archived(&project, &workspace)?;
         let env = (self.ports.env)(&agent);
+        let ask_every_call = match self.policies.get() {
+            Some(p) => p.for_chat(chat).await?.judges_calls(),
+            None => false,
+        };
         let title = format!("{} (chat {})", agent.name, chat.id.0);
         let launch = AgentLaunch {
             chat: chat.id,
@@ -785,6 +789,7 @@ impl Inner {
             mode: chat.mode,
             resume: chat.agent_session_id.clone(),
             env,
+            ask_every_call,
         };
         run.generation += 1;
         run.cwd = Some(launch.cwd.clone());
