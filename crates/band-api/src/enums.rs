@@ -165,6 +165,24 @@ wire_enum! {
         User = "user",
         /// The chat's mode.
         Mode = "mode",
+        /// A policy rule, before anyone was asked.
+        Policy = "policy",
+        /// A budget.
+        Budget = "budget",
+    }
+}
+
+wire_enum! {
+    /// What an entry of the audit of agent actions is about.
+    ActionKind, "action kind" {
+        /// A tool call and its decision.
+        ToolCall = "tool_call",
+        /// A cronjob run.
+        CronRun = "cron_run",
+        /// A policy change.
+        PolicyChange = "policy_change",
+        /// A turn refused by maxTurns.
+        TurnRefused = "turn_refused",
     }
 }
 

@@ -206,6 +206,12 @@ methods! {
         DevicesRevokeParams => DeviceInfo;
     AuditList = "audit.list", admin, "The audit log of pairing, sign-ins, refusals, revocations and token rotations, newest first.",
         AuditListParams => Vec<AuditEntryInfo>;
+    PolicyShow = "policy.show", read, "A scope's effective policy (global without params; or a project, workspace or chat), with where each rule came from.",
+        PolicyScopeParams => PolicyInfo;
+    PolicySet = "policy.set", admin, "Set or remove (KEY=) policy rules at one scope; a narrower scope can only tighten, a loosening is refused naming the broader rule.",
+        PolicySetParams => PolicyInfo;
+    AuditActions = "audit.actions", admin, "The audit of agent actions, newest first: tool calls with their decision and who or what decided, cronjob runs, policy changes, refused turns; filtered.",
+        AuditActionsParams => Vec<ActionInfo>;
     AuthWhoami = "auth.whoami", read, "The caller's access: its scope (read, control or admin) and, for a paired device, which one.",
         NoParams => WhoAmI;
     TokenRotate = "token.rotate", admin, "Replace the main token: every browser session and every socket opened with the old token ends. Device tokens stay valid.",

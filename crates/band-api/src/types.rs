@@ -1513,3 +1513,115 @@ pub struct Redeemed {
     pub token: String,
     pub device: DeviceInfo,
 }
+
+// ---- policies and the audit of agent actions -----------------------------------------------
+
+/// Which scope: none of the three for global; at most one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyScopeParams {
+    /// A project's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// A workspace: its id or `project/branch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicySetParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
+    /// `KEY=VALUE` each: true/false, a whole number, or comma-separated globs; `KEY=` removes the
+    /// key from this scope. Keys: canCreateFiles, canEditFiles, canRunCommands, canPushGit,
+    /// allowCommands, denyCommands, allowPaths, denyPaths, allowTools, denyTools, maxTurns.
+    pub set: Vec<String>,
+}
+
+/// A rule: its key, its value as text, and the scope that set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRuleInfo {
+    pub key: String,
+    pub value: String,
+    /// `global`, `project NAME`, `workspace PROJECT/BRANCH`, `chat ID`.
+    pub from: String,
+}
+
+/// What one scope sets itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyLayerInfo {
+    pub scope: String,
+    pub rules: Vec<PolicyRuleInfo>,
+}
+
+/// A scope's effective policy: the merge (a narrower scope only tightens) and where each rule
+/// came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyInfo {
+    pub scope: String,
+    /// The effective rules (deny lists of several scopes are listed per scope; each scope's
+    /// allow list must match).
+    pub effective: Vec<PolicyRuleInfo>,
+    /// Broadest first; the last is the scope itself.
+    pub layers: Vec<PolicyLayerInfo>,
+    /// Every key, for forms.
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditActionsParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ActionKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
+    /// A workspace: its id or `project/branch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decider: Option<DecidedBy>,
+    /// Unix milliseconds: entries at or after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+    /// Only entries older than this entry id (for paging back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+    /// At most this many (default 100, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// An agent action: a tool call and who or what decided it, a cronjob run, a policy change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionInfo {
+    pub id: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub kind: ActionKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decider: Option<DecidedBy>,
+    /// The rule that decided, with its scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// A command line, paths, a policy change, a job's run.
+    pub detail: String,
+}

@@ -484,6 +484,26 @@ impl Band {
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
         chats.show_terminals_in(terminals.clone());
+        let keep_actions = match settings.retention.audit_actions {
+            Some(0) => {
+                return Err(StartError::Config(
+                    "retention.auditActions in settings.json must be at least 1 (leave it out for 100000)".into(),
+                ));
+            }
+            Some(n) => n as usize,
+            None => band_core::services::ACTIONS_KEEP,
+        };
+        let policies = band_core::services::Policies::new(
+            workspaces.clone(),
+            band_core::services::PolicyPorts {
+                store: store.clone(),
+                audit: store.clone(),
+                classifier: Arc::new(band_adapters::agents::policy::Classifier),
+                chats: store.clone(),
+                keep: keep_actions,
+            },
+        );
+        chats.enforce(policies.clone());
         let lifecycle = band_core::services::Lifecycle::new(
             workspaces.clone(),
             projects_store.clone(),
@@ -536,6 +556,7 @@ impl Band {
             retention_days,
             tunnels: tunnels.clone(),
             cronjobs: cronjobs.clone(),
+            policies: policies.clone(),
             notices: notices.clone(),
             settings: api::SettingsInfo {
                 home: config.home.display().to_string(),

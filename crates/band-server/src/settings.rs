@@ -102,17 +102,20 @@ pub struct WebhookSettings {
     pub events: Vec<String>,
 }
 
-/// When idle workspaces are archived.
+/// When idle workspaces are archived, and how many agent actions the audit keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RetentionSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_idle_days: Option<u32>,
+    /// The audit of agent actions keeps this many entries, the oldest go first (default 100000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_actions: Option<u32>,
 }
 
 impl RetentionSettings {
     fn is_empty(&self) -> bool {
-        self.archive_idle_days.is_none()
+        self.archive_idle_days.is_none() && self.audit_actions.is_none()
     }
 }
 

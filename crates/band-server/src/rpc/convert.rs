@@ -190,6 +190,8 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
             by: match by {
                 Decider::User => api::DecidedBy::User,
                 Decider::Mode => api::DecidedBy::Mode,
+                Decider::Policy => api::DecidedBy::Policy,
+                Decider::Budget => api::DecidedBy::Budget,
             },
         },
         EventPayload::Status { status } => B::Status { status: status_info(*status) },
@@ -450,6 +452,8 @@ pub fn transcript_info(t: &band_core::Transcript) -> api::TranscriptInfo {
             let by = match by {
                 Decider::User => api::DecidedBy::User,
                 Decider::Mode => api::DecidedBy::Mode,
+                Decider::Policy => api::DecidedBy::Policy,
+                Decider::Budget => api::DecidedBy::Budget,
             };
             (decision_info(decision), by)
         })

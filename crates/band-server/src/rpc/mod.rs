@@ -27,6 +27,7 @@
 
 mod convert;
 mod cronjobs;
+mod policies;
 mod methods;
 pub mod notices;
 mod subscriptions;
@@ -74,6 +75,8 @@ pub struct ApiContext {
     pub retention_days: Option<u32>,
     pub tunnels: Tunnels,
     pub cronjobs: Cronjobs,
+    /// Policies and the audit of agent actions.
+    pub policies: band_core::services::Policies,
     pub notices: Arc<Broadcast>,
     pub settings: api::SettingsInfo,
     /// What settings.set changes while the server runs.
@@ -114,6 +117,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::terminals(&mut m)?;
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;
+    policies::methods(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.live.info(&c.settings)) })?;
     add::<api::SettingsSet, _, _>(&mut m, |c, p| async move { c.live.set(&p.key, &p.value) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
