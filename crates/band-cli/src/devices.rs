@@ -57,8 +57,7 @@ pub async fn rotate(call: &Caller<'_>, out: &Printer) -> Result<(), Failure> {
     })
 }
 
-pub async fn audit(before: Option<i64>, limit: Option<u32>, call: &Caller<'_>, out: &Printer) -> Result<(), Failure> {
-    let list = call.call::<api::AuditList>(api::AuditListParams { before, limit }).await?;
+pub fn show_audit(list: &[api::AuditEntryInfo], out: &Printer) -> Result<(), Failure> {
     out.show(&list, || {
         let rows = list
             .iter()

@@ -15,6 +15,7 @@ mod cronjobs;
 mod devices;
 mod notify;
 mod output;
+mod policy;
 mod setup;
 mod terminals;
 mod tunnel;
@@ -100,15 +101,19 @@ enum Command {
     /// The main token (main token only).
     #[command(subcommand)]
     Token(devices::TokenCmd),
-    /// The audit log of sign-ins, pairings, refusals, revocations and rotations, newest first.
+    /// The audit, newest first: sign-ins, pairings, refusals, revocations and rotations
+    /// (`--kind access`, the default), or agent actions (tool calls with their decision and who or
+    /// what decided, cronjob runs, policy changes, refused turns) with the filters. `export`
+    /// prints every matching entry as JSON lines.
     Audit {
-        /// Only entries older than this id.
-        #[arg(long)]
-        before: Option<i64>,
-        /// At most this many (default 100).
-        #[arg(long)]
-        limit: Option<u32>,
+        #[command(subcommand)]
+        cmd: Option<policy::AuditCmd>,
+        #[command(flatten)]
+        filters: policy::AuditArgs,
     },
+    /// Policies: rules band applies to every agent's tool calls before anyone is asked.
+    #[command(subcommand)]
+    Policy(policy::PolicyCmd),
     /// The tunnel: a public URL for this server (cloudflared or bore).
     #[command(subcommand)]
     Tunnel(tunnel::TunnelCmd),
@@ -491,7 +496,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Audit { before, limit } => devices::audit(before, limit, &call, &out).await,
+        Command::Audit { cmd: None, filters } => policy::audit(filters, &call, &out).await,
+        Command::Audit { cmd: Some(policy::AuditCmd::Export { filters }), .. } => policy::export(filters, &call).await,
+        Command::Policy(cmd) => policy::run(cmd, &call, &out).await,
         Command::Tunnel(cmd) => tunnel::run(cmd, &call, &out).await,
     }
 }
