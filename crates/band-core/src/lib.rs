@@ -50,7 +50,7 @@ pub use names::{
 };
 pub use policy::{
     EffectiveRule, Glob, Policy, PolicyAssignment, PolicyKey, PolicyRules, PolicyScope, PolicyValue, PolicyValueKind,
-    Refusal, ToolAction, ToolCall, check_tightens, mentions_git_push,
+    PUSH_REFUSED_URL, Refusal, ToolAction, ToolCall, check_tightens, mentions_git_push, refuse_git_push,
 };
 pub use prices::{Price, Prices};
 pub use terminal::*;

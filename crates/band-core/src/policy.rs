@@ -614,6 +614,25 @@ pub fn mentions_git_push(command: &str) -> bool {
     false
 }
 
+/// Where a refused `git push` goes: a path under `/proc/self`, where nobody can create a
+/// repository, named so that git's error says why.
+pub const PUSH_REFUSED_URL: &str = "/proc/self/band-policy-canPushGit-false/";
+
+/// Makes every `git push` of a process with this environment fail (`canPushGit=false`), in
+/// whatever form it runs (directly, in a pipeline, in a script file, through an alias): git's
+/// environment configuration (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, after
+/// any the environment already has) sets `url.<PUSH_REFUSED_URL>.pushInsteadOf` to the empty
+/// prefix, which every remote URL starts with, so each push is rewritten to a path that cannot
+/// exist; fetches are untouched. Limits (SECURITY.md 24): a remote with its own `pushurl`, a
+/// longer `pushInsteadOf` the agent sets itself, or a process that clears its environment pushes
+/// anyway; the real bound is credentials the agent does not have.
+pub fn refuse_git_push(env: &mut BTreeMap<String, String>) {
+    let n: usize = env.get("GIT_CONFIG_COUNT").and_then(|c| c.parse().ok()).unwrap_or(0);
+    env.insert(format!("GIT_CONFIG_KEY_{n}"), format!("url.{PUSH_REFUSED_URL}.pushInsteadOf"));
+    env.insert(format!("GIT_CONFIG_VALUE_{n}"), String::new());
+    env.insert("GIT_CONFIG_COUNT".to_owned(), (n + 1).to_string());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -725,6 +744,15 @@ mod tests {
         assert!(Policy::default().is_empty());
         assert!(p.judges_calls());
         assert!(!Policy::merge(&[(PolicyScope::Global, rules(&["maxTurns=1"]))]).judges_calls());
+    }
+
+    #[test]
+    fn push_refusal_appends_to_the_environment_git_config() {
+        let mut env = BTreeMap::from([("GIT_CONFIG_COUNT".to_owned(), "1".to_owned())]);
+        refuse_git_push(&mut env);
+        assert_eq!(env["GIT_CONFIG_COUNT"], "2");
+        assert_eq!(env["GIT_CONFIG_KEY_1"], format!("url.{PUSH_REFUSED_URL}.pushInsteadOf"));
+        assert_eq!(env["GIT_CONFIG_VALUE_1"], "");
     }
 
     #[test]

@@ -504,6 +504,8 @@ impl Band {
             },
         );
         chats.enforce(policies.clone());
+        terminals.enforce(policies.clone());
+        setup.enforce(policies.clone());
         let lifecycle = band_core::services::Lifecycle::new(
             workspaces.clone(),
             projects_store.clone(),

@@ -775,9 +775,15 @@ impl Inner {
         let runtime = self.runtime(&agent, chat.via)?.clone();
         let (project, workspace) = self.workspaces.resolve(&chat.workspace_id.0.to_string()).await?;
         super::workspaces::refuse_archived(&project, &workspace)?;
-        let env = (self.ports.env)(&agent);
+        let mut env = (self.ports.env)(&agent);
         let ask_every_call = match self.policies.get() {
-            Some(p) => p.for_chat(chat).await?.judges_calls(),
+            Some(p) => {
+                let policy = p.for_chat(chat).await?;
+                if policy.push_refused().is_some() {
+                    crate::policy::refuse_git_push(&mut env);
+                }
+                policy.judges_calls()
+            }
             None => false,
         };
         let title = format!("{} (chat {})", agent.name, chat.id.0);

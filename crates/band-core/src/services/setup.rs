@@ -56,6 +56,8 @@ struct Inner {
     workspaces: Arc<Workspaces>,
     /// The script running in each workspace (one at a time).
     live: Mutex<HashMap<WorkspaceId, Live>>,
+    /// Policies: a workspace whose policy says `canPushGit=false` runs scripts where git cannot push.
+    policies: std::sync::OnceLock<super::Policies>,
 }
 
 struct Live {
@@ -125,7 +127,13 @@ pub enum TeardownOutcome {
 
 impl ProjectSetup {
     pub fn new(workspaces: Arc<Workspaces>, ports: SetupPorts) -> Self {
-        Self { inner: Arc::new(Inner { ports, workspaces, live: Mutex::new(HashMap::new()) }) }
+        let policies = std::sync::OnceLock::new();
+        Self { inner: Arc::new(Inner { ports, workspaces, live: Mutex::new(HashMap::new()), policies }) }
+    }
+
+    /// Applies `policies` to the scripts run from now on (`canPushGit=false`).
+    pub fn enforce(&self, policies: super::Policies) {
+        let _ = self.inner.policies.set(policies);
     }
 
     fn ports(&self) -> &SetupPorts {
@@ -376,10 +384,16 @@ impl ProjectSetup {
             branch: workspace.branch.to_string(),
             base: workspace.base.to_string(),
         };
+        let mut env = (self.ports().env)(&place);
+        if let Some(p) = self.inner.policies.get()
+            && p.effective(crate::policy::PolicyScope::Workspace(workspace.id)).await?.policy.push_refused().is_some()
+        {
+            crate::policy::refuse_git_push(&mut env);
+        }
         let spec = ScriptSpec {
             script,
             dir: workspace.path.clone(),
-            env: (self.ports().env)(&place),
+            env,
             timeout: Duration::from_secs(config.script_timeout_secs),
         };
         self.ports().events.publish(Notice::ScriptRunChanged { project: project.name.clone(), run: run.clone() });

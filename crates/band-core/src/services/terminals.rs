@@ -64,6 +64,8 @@ struct Inner {
     creating: AsyncMutex<()>,
     next_id: AtomicI64,
     shutting_down: AtomicBool,
+    /// Policies: a workspace whose policy says `canPushGit=false` gets shells where git cannot push.
+    policies: std::sync::OnceLock<super::Policies>,
 }
 
 #[derive(Clone)]
@@ -103,8 +105,14 @@ impl Terminals {
                 creating: AsyncMutex::new(()),
                 next_id: AtomicI64::new(1),
                 shutting_down: AtomicBool::new(false),
+                policies: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Applies `policies` to the shells started from now on (`canPushGit=false`).
+    pub fn enforce(&self, policies: super::Policies) {
+        let _ = self.inner.policies.set(policies);
     }
 
     /// Starts a shell in the workspace's directory.
@@ -128,7 +136,13 @@ impl Terminals {
         self.refuse_during_shutdown()?;
         let name = format!("{}/{}", project.name, workspace.branch);
         self.make_room(workspace.id, &name)?;
-        let spawn = TerminalSpawn { cwd: workspace.path.clone(), size, env: (self.inner.env)() };
+        let mut env = (self.inner.env)();
+        if let Some(p) = self.inner.policies.get()
+            && p.effective(crate::policy::PolicyScope::Workspace(workspace.id)).await?.policy.push_refused().is_some()
+        {
+            crate::policy::refuse_git_push(&mut env);
+        }
+        let spawn = TerminalSpawn { cwd: workspace.path.clone(), size, env };
         let process = self.inner.host.spawn(spawn).await.map_err(|e| match e {
             TerminalError::Missing(path) => CoreError::Refused(
                 Problem::new(format!("the worktree of workspace '{name}' is missing ({})", path.display()))
