@@ -676,7 +676,7 @@ impl Inner {
         text: &str,
         queued: Option<QueuedId>,
     ) -> Result<Sent, CoreError> {
-        if let Some(why) = self.turn_limit(chat).await? {
+        if let Some(why) = self.turn_limit(chat, true).await? {
             return Err(CoreError::Refused(Problem::new(why)));
         }
         let handle = match &run.handle {
@@ -705,8 +705,9 @@ impl Inner {
         Ok(Sent::Started { seq: events.first().map(|e| e.seq).unwrap_or_default() })
     }
 
-    /// Why the chat may not start another turn (its policy's `maxTurns` reached), if so.
-    async fn turn_limit(&self, chat: &Chat) -> Result<Option<String>, CoreError> {
+    /// Why the chat may not start another turn (its policy's `maxTurns` reached), if so; recorded
+    /// in the audit when `record`.
+    async fn turn_limit(&self, chat: &Chat, record: bool) -> Result<Option<String>, CoreError> {
         let Some(policies) = self.policies.get() else { return Ok(None) };
         let Some((max, scope)) = policies.for_chat(chat).await?.max_turns() else { return Ok(None) };
         let ran = self.ports.turns.turns(chat.id).await?.len();
@@ -714,6 +715,9 @@ impl Inner {
             return Ok(None);
         }
         let why = format!("chat {} has run {ran} turn(s): maxTurns={max} ({scope})", chat.id.0);
+        if !record {
+            return Ok(Some(why));
+        }
         policies
             .record(NewAction {
                 kind: ActionKind::TurnRefused,
@@ -950,13 +954,13 @@ impl Inner {
         if chat.status.busy() || matches!(chat.status, ChatStatus::Failed | ChatStatus::Interrupted) {
             return Ok(());
         }
-        // A chat at its maxTurns keeps its queue (the limit may be raised).
-        if self.turn_limit(&chat).await?.is_some() {
-            return Ok(());
-        }
         if let Some(first) = self.ports.queue.queued(id).await?.into_iter().next()
             && !run.held.contains_key(&first.id)
         {
+            // A chat at its maxTurns keeps its queue (the limit may be raised).
+            if self.turn_limit(&chat, false).await?.is_some() {
+                return Ok(());
+            }
             self.start_turn(run, &chat, &first.text, Some(first.id)).await?;
         }
         Ok(())

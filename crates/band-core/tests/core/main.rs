@@ -3,6 +3,7 @@
 mod access;
 mod chats;
 mod cronjobs;
+mod policies;
 mod services;
 mod setup;
 mod terminals;
