@@ -5,5 +5,6 @@
 mod agents;
 mod contract;
 mod cronjobs;
+mod policies;
 mod terminal;
 mod tidy;

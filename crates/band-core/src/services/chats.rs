@@ -714,6 +714,7 @@ impl Inner {
         if ran < max as usize {
             return Ok(None);
         }
+        let scope = policies.label(chat, scope).await;
         let why = format!("chat {} has run {ran} turn(s): maxTurns={max} ({scope})", chat.id.0);
         if !record {
             return Ok(Some(why));
@@ -856,7 +857,8 @@ impl Inner {
             AgentEvent::PermissionRequest { request_id, tool, input, edit } => {
                 let policed = self.police(run, chat, &tool, &input, edit).await?;
                 if let Some((policies, call, Some(refusal))) = &policed {
-                    let reason = format!("Denied by policy: {refusal}");
+                    let rule = policies.explain(chat, refusal).await;
+                    let reason = format!("Denied by policy: {rule}");
                     let events = vec![
                         EventPayload::Permission { request_id: request_id.clone(), tool, input },
                         EventPayload::PermissionResolved {
@@ -870,8 +872,7 @@ impl Inner {
                     if let Some(h) = &run.handle {
                         h.refuse(&request_id, &reason).await.map_err(agent_error)?;
                     }
-                    let rule = Some(refusal.to_string());
-                    policies.record_call(chat, call, PermissionDecision::Deny, Decider::Policy, rule).await;
+                    policies.record_call(chat, call, PermissionDecision::Deny, Decider::Policy, Some(rule)).await;
                     return Ok(());
                 }
                 let auto = match chat.mode {

@@ -12,7 +12,7 @@ use super::Workspaces;
 use crate::chat::{Chat, Decider, PermissionDecision};
 use crate::error::{CoreError, Problem, StoreError};
 use crate::model::{ChatId, WorkspaceId};
-use crate::policy::{Policy, PolicyAssignment, PolicyRules, PolicyScope, ToolCall, check_tightens};
+use crate::policy::{Policy, PolicyAssignment, PolicyRules, PolicyScope, Refusal, ToolCall, check_tightens};
 use crate::ports::{
     ActionAudit, ActionEntry, ActionFilter, ActionKind, ChatStore, NewAction, PolicyStore, ToolClassifier,
 };
@@ -160,6 +160,26 @@ impl Policies {
         })
         .await;
         self.effective(scope).await
+    }
+
+    /// A scope that applies to `chat` in words: `global`, `project app`, `workspace app/feat`,
+    /// `chat 3` (ids when the names cannot be read).
+    pub async fn label(&self, chat: &Chat, scope: PolicyScope) -> String {
+        let names = self.inner.workspaces.resolve(&chat.workspace_id.0.to_string()).await.ok();
+        match (scope, names) {
+            (PolicyScope::Project(id), Some((p, _))) if p.id == id => format!("project {}", p.name),
+            (PolicyScope::Workspace(id), Some((p, w))) if w.id == id => format!("workspace {}/{}", p.name, w.branch),
+            (scope, _) => scope.to_string(),
+        }
+    }
+
+    /// A refusal in words, its scope named (`canRunCommands=false (project app)`).
+    pub async fn explain(&self, chat: &Chat, refusal: &Refusal) -> String {
+        let mut out = format!("{} ({})", refusal.rule, self.label(chat, refusal.scope).await);
+        if let Some(s) = &refusal.subject {
+            out.push_str(&format!(" for {s}"));
+        }
+        out
     }
 
     /// Classifies an agent's permission request (see [`ToolClassifier`]).
