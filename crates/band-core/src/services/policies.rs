@@ -5,8 +5,10 @@
 //! would loosen a broader one, records every change and decision in the [`ActionAudit`], and
 //! answers [`Policies::for_chat`] for the chat service's permission path.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::Workspaces;
 use crate::chat::{Chat, Decider, PermissionDecision};
@@ -47,11 +49,16 @@ pub struct Policies {
 struct Inner {
     workspaces: Arc<Workspaces>,
     ports: PolicyPorts,
+    /// Each chat's merged policy, as the permission path needs it on every tool call. This
+    /// service is the only writer of policies (one server per band home), so a change clears it.
+    compiled: Mutex<HashMap<ChatId, Arc<Policy>>>,
+    /// Bumped by every change, so a merge read before it is not kept after it.
+    generation: AtomicU64,
 }
 
 impl Policies {
     pub fn new(workspaces: Arc<Workspaces>, ports: PolicyPorts) -> Self {
-        Self { inner: Arc::new(Inner { workspaces, ports }) }
+        Self { inner: Arc::new(Inner { workspaces, ports, compiled: Mutex::new(HashMap::new()), generation: AtomicU64::new(0) }) }
     }
 
     /// `scope` and every broader scope, broadest first.
@@ -106,7 +113,11 @@ impl Policies {
     ///
     /// # Errors
     /// Store failures.
-    pub async fn for_chat(&self, chat: &Chat) -> Result<Policy, CoreError> {
+    pub async fn for_chat(&self, chat: &Chat) -> Result<Arc<Policy>, CoreError> {
+        if let Some(p) = self.inner.compiled.lock().unwrap_or_else(|p| p.into_inner()).get(&chat.id) {
+            return Ok(p.clone());
+        }
+        let generation = self.inner.generation.load(Ordering::SeqCst);
         let project = self.inner.workspaces.resolve(&chat.workspace_id.0.to_string()).await?.1.project_id;
         let mut layers = Vec::with_capacity(4);
         for s in [
@@ -117,7 +128,12 @@ impl Policies {
         ] {
             layers.push((s, self.inner.ports.store.policy(s).await?));
         }
-        Ok(Policy::merge(&layers))
+        let policy = Arc::new(Policy::merge(&layers));
+        let mut compiled = self.inner.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if self.inner.generation.load(Ordering::SeqCst) == generation {
+            compiled.insert(chat.id, policy.clone());
+        }
+        Ok(policy)
     }
 
     /// Applies assignments at `scope` (a `None` value removes the key), refusing any that would
@@ -138,6 +154,11 @@ impl Policies {
         let mut rules = current.layers.last().map(|(_, r)| r.clone()).unwrap_or_default();
         rules.apply(assignments);
         self.inner.ports.store.put_policy(scope, rules).await?;
+        {
+            let mut compiled = self.inner.compiled.lock().unwrap_or_else(|p| p.into_inner());
+            self.inner.generation.fetch_add(1, Ordering::SeqCst);
+            compiled.clear();
+        }
         let detail = assignments
             .iter()
             .map(|a| format!("{}={}", a.key, a.value.as_ref().map(ToString::to_string).unwrap_or_default()))
