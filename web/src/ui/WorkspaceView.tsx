@@ -131,7 +131,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
             {archived ? "Restore" : "Archive"}
           </button>
         )}
-        <DesktopActions workspace={workspace.id} />
+        <DesktopActions workspace={workspace.id} path={workspace.path} />
         {control && (
           <Menu
             label="Workspace actions"
@@ -394,10 +394,12 @@ export function RemoveWorkspace({ workspace, onClose }: { workspace: WorkspaceIn
   );
 }
 
-/** In band-desktop only: the workspace in the file manager, or in the person's editor. */
-function DesktopActions({ workspace }: { workspace: number }) {
+/** In band-desktop only: the workspace in the file manager, in the person's editor, or its
+ * path on the clipboard. */
+function DesktopActions({ workspace, path }: { workspace: number; path: string }) {
   const desktop = useDesktop();
   const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
   if (!desktop) return null;
   const run = (action: () => Promise<unknown>) => {
     setError(null);
@@ -410,6 +412,21 @@ function DesktopActions({ workspace }: { workspace: number }) {
       </button>
       <button type="button" className="secondary" data-testid="open-in-editor" onClick={() => run(() => desktop.openInEditor(workspace))}>
         Open in editor
+      </button>
+      <button
+        type="button"
+        className="secondary"
+        data-testid="copy-path"
+        title={path}
+        onClick={() =>
+          run(async () => {
+            await desktop.copy(path);
+            setCopied(true);
+            setTimeout(() => setCopied(false), 1500);
+          })
+        }
+      >
+        {copied ? "Copied" : "Copy path"}
       </button>
       {error && (
         <span className="error small" role="alert">
