@@ -449,7 +449,10 @@ fn wait_opened(opened: &Path, needle: &str) {
 
 #[test]
 fn the_bridge_reveals_copies_and_opens_links_through_the_desktop() {
-    let (_desktop, env) = recording_desktop();
+    let (_desktop, mut env) = recording_desktop();
+    let (_editor_dir, editor, edited) = recording_editor();
+    env.push(("VISUAL", editor));
+    env.push(("BAND_TEST_OPENED", edited));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     in_child_with("the_bridge_reveals_copies_and_opens_links_through_the_desktop", &env, || {
         // (The recorder of the parent's desktop: the child runs this function again.)
@@ -528,6 +531,23 @@ fn the_bridge_reveals_copies_and_opens_links_through_the_desktop() {
             wait_until("the path on the clipboard", SOON, || paste() == ws.path);
             assert_eq!(bridge_call(probe, "copy", "{text: 'band copied this ✓'}"), "\"ok\"");
             wait_until("the text on the clipboard", SOON, || paste() == "band copied this ✓");
+            // A file in the Files pane opens in the editor (a new window with its raw page would go
+            // nowhere in the shell).
+            probe
+                .eval(&format!(
+                    "history.pushState(null, '', '/w/{}?tab=files'); dispatchEvent(new PopStateEvent('popstate')); true",
+                    ws.id
+                ))
+                .expect("eval");
+            let readme = "[...document.querySelectorAll('button')].find(b => b.textContent.includes('README.md'))";
+            wait_eval(probe, &format!("!!{readme}"), "true", SOON);
+            probe.eval(&format!("{readme}.click(); true")).expect("click");
+            wait_eval(probe, "!!document.querySelector('[data-testid=open-file-in-editor]')", "true", SOON);
+            probe.eval("document.querySelector('[data-testid=open-file-in-editor]').click(); true").expect("click");
+            let edited = std::env::var("BAND_TEST_OPENED").expect("BAND_TEST_OPENED");
+            wait_until("the file in the editor", SOON, || {
+                std::fs::read_to_string(&edited).is_ok_and(|said| said.contains(&format!("{}/README.md", ws.path)))
+            });
         });
     });
 }
