@@ -15,9 +15,7 @@ import { chatsOf, workspaceBadge } from "../state/app";
 import { errorText, isRefused } from "../state/errors";
 import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout";
 import { useStore } from "../state/store";
-import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
-import { MergeWorkspace } from "./MergeWorkspace";
 import { archiveWorkspace, factsLine, restoreWorkspace, useFacts } from "../state/lifecycle";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
@@ -31,6 +29,9 @@ import { useDesktop } from "../state/desktop";
 const ScriptsBar = lazy(() => import("./ScriptsBar").then((m) => ({ default: m.ScriptsBar })));
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
+// Loaded on demand too, to keep the first download under its budget (web/e2e/budget.test.mjs).
+const ChangesPane = lazy(() => import("./ChangesPane").then((m) => ({ default: m.ChangesPane })));
+const MergeWorkspace = lazy(() => import("./MergeWorkspace").then((m) => ({ default: m.MergeWorkspace })));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
 
 const SIDE: readonly [SidePane, string][] = [
@@ -172,7 +173,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
       ) : (
         <div className="muted center grow pad">Loading…</div>
       )}
-      {merging && <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />}
+      {merging && (
+        <Suspense fallback={null}>
+          <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />
+        </Suspense>
+      )}
       {removing && <RemoveWorkspace workspace={workspace} onClose={() => setRemoving(false)} />}
     </main>
   );
@@ -215,7 +220,9 @@ function Panes(props: {
   const chat = <ChatPane workspace={workspace} chatId={route.chat ?? layout.chat} />;
   const side =
     shown === "changes" ? (
-      <ChangesPane workspace={workspace} />
+      <Suspense fallback={loading}>
+        <ChangesPane workspace={workspace} />
+      </Suspense>
     ) : shown === "files" ? (
       <Suspense fallback={loading}>
         <FilesPane workspace={workspace} narrow={narrow} />
