@@ -35,8 +35,9 @@ need tmux || { echo "installing tmux (terminal agents inside tmux)" >&2; apt_ins
 
 # band-desktop (the desktop shell) links WebKitGTK and GTK, shows its tray through
 # libayatana-appindicator, and is tested in real windows under Xvfb with screenshots
-# (ImageMagick): Debian's packages, installed when missing.
-desktop_pkgs="libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-1 xvfb imagemagick"
+# (ImageMagick), the clipboard read back by another X client (xclip): Debian's packages,
+# installed when missing.
+desktop_pkgs="libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-1 xvfb imagemagick xclip"
 # shellcheck disable=SC2086
 dpkg -s $desktop_pkgs >/dev/null 2>&1 || { echo "installing band-desktop's system packages" >&2; apt_install $desktop_pkgs; }
 

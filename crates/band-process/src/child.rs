@@ -72,11 +72,13 @@ pub struct Child {
     inner: tokio::process::Child,
     /// The runtime it was started on, which runs its waiter.
     runtime: Handle,
+    /// Its stdout and stderr as one stream ([`crate::Io::Merged`]).
+    pub(crate) merged: Option<tokio::net::unix::pipe::Receiver>,
 }
 
 impl Child {
     pub(crate) fn new(inner: tokio::process::Child, runtime: Handle, scope: String, tree: Tree) -> Self {
-        Self { pid: inner.id().unwrap_or_default(), scope, tree, inner, runtime }
+        Self { pid: inner.id().unwrap_or_default(), scope, tree, inner, runtime, merged: None }
     }
 
     pub fn pid(&self) -> u32 {
@@ -100,6 +102,11 @@ impl Child {
         self.inner.stderr.take()
     }
 
+    /// Its stdout and stderr as they were written, interleaved (started with [`crate::Io::Merged`]).
+    pub fn take_output(&mut self) -> Option<tokio::net::unix::pipe::Receiver> {
+        self.merged.take()
+    }
+
     /// Waits for it to exit, collecting its piped stdout and stderr, then KILLs what it left in
     /// its process group. For short commands (git) that run no code of anyone else's, so no
     /// sweep by marker: that would scan `/proc` after every command. The marker still finds
@@ -120,7 +127,7 @@ impl Child {
     /// everything of its scope that is left, so that nothing it started outlives it. The waiter
     /// runs on the runtime the process was started on.
     pub fn watch(self) -> Process {
-        let Child { pid, scope, tree, mut inner, runtime } = self;
+        let Child { pid, scope, tree, mut inner, runtime, merged: _ } = self;
         let (exit_tx, exit) = watch::channel(None);
         let (done_tx, done) = watch::channel(false);
         let shared = Arc::new(Shared { pid, scope, tree, exit, done, stopping: tokio::sync::Mutex::new(()) });

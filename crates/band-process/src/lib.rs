@@ -108,9 +108,25 @@ impl Supervisor {
         let mut cmd = spec.command(&scope);
         cmd.process_group(0);
         let program = spec.program.clone();
+        let merged = if spec.stdout == Io::Merged || spec.stderr == Io::Merged {
+            // Both ends of the child's stdout and stderr are one pipe's write end; the command
+            // holds the only other copies, and is dropped once the child is forked.
+            let merged = (|| {
+                let (writer, reader) = tokio::net::unix::pipe::pipe()?;
+                let writer = writer.into_blocking_fd()?;
+                cmd.stdout(writer.try_clone()?).stderr(writer);
+                Ok(reader)
+            })()
+            .map_err(|source| SpawnError { program: program.clone(), source })?;
+            Some(merged)
+        } else {
+            None
+        };
         let (child, runtime) =
             spawner::spawn(spawner::Job::Group(cmd)).await.map_err(|source| SpawnError { program, source })?;
-        Ok(Child::new(child, runtime, scope, child::Tree::Group))
+        let mut child = Child::new(child, runtime, scope, child::Tree::Group);
+        child.merged = merged;
+        Ok(child)
     }
 
     /// Starts `spec` as the leader of a new session whose controlling terminal is `pts`, with the
@@ -135,13 +151,16 @@ pub enum Io {
     Null,
     /// A pipe to band ([`Child::take_stdin`]...).
     Piped,
+    /// For stdout and stderr together: one pipe that both write to, so band reads them in the
+    /// order they were written ([`Child::take_output`]). Set on either, it applies to both.
+    Merged,
 }
 
 impl Io {
     fn stdio(self) -> std::process::Stdio {
         match self {
             Io::Null => std::process::Stdio::null(),
-            Io::Piped => std::process::Stdio::piped(),
+            Io::Piped | Io::Merged => std::process::Stdio::piped(),
         }
     }
 }

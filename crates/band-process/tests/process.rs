@@ -414,3 +414,21 @@ fn kill_everything_started_here_ends_every_supervisors_processes() {
     assert_eq!(running(&format!("{tag}-mine")).len(), 1);
     drop(mine);
 }
+
+#[tokio::test]
+async fn merged_output_is_read_in_the_order_written_and_ends_with_the_process() {
+    use tokio::io::AsyncReadExt;
+    let sup = Supervisor::new();
+    // Alternating writes to stdout and stderr, each flushed by the shell as it goes.
+    let script = "for i in $(seq 1 200); do echo out-$i; echo err-$i >&2; done";
+    let mut child = sup.spawn(bash(script).stdout(Io::Merged).stderr(Io::Merged)).await.unwrap();
+    assert!(child.take_stdout().is_none() && child.take_stderr().is_none(), "one stream, not two");
+    let mut output = child.take_output().expect("the merged stream");
+    let mut text = String::new();
+    // EOF comes when the process is done: band holds no copy of the write end.
+    tokio::time::timeout(Duration::from_secs(20), output.read_to_string(&mut text)).await.unwrap().unwrap();
+    let want: String = (1..=200).map(|i| format!("out-{i}\nerr-{i}\n")).collect();
+    assert_eq!(text, want);
+    let process = child.watch();
+    assert_eq!(process.exited().await.code, Some(0));
+}

@@ -892,7 +892,11 @@ async fn notify_hook(State(state): State<NotifyState>, req: Request) -> Response
             format!("a hook notification is at most {} KiB", MAX_HOOK_BYTES / 1024),
         );
     };
-    let request: api::NotifyRequest = match serde_json::from_slice(&body) {
+    // An object, as `band notify` sends: serde would also read the fields from a JSON array.
+    let object = serde_json::from_slice::<serde_json::Value>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|v| if v.is_object() { Ok(v) } else { Err("the body is not a JSON object".to_owned()) });
+    let request: api::NotifyRequest = match object.and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string())) {
         Ok(r) => r,
         Err(e) => {
             return refuse(

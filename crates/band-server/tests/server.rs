@@ -258,6 +258,43 @@ async fn a_first_prompt_for_a_missing_agent_is_refused_before_anything_is_made()
     s.stop().await;
 }
 
+/// A project's configured defaults are narrower than the settings' and win over them; and its
+/// default agent is the one checked before a workspace with a first prompt is made (the check
+/// used to run on the settings' default, so a missing agent left a workspace behind: defect 5
+/// by another way).
+#[tokio::test]
+async fn a_projects_defaults_outrank_the_settings_and_its_agent_is_checked_first() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let settings = json!({
+        "defaults": {"mode": "allow-all"},
+        "agents": {"codex": {"binary": "/nonexistent/codex"}},
+    });
+    std::fs::write(home.path().join("settings.json"), settings.to_string()).expect("settings");
+    let s = TestServer::start_in(home).await;
+    let repo = TestRepo::named("app");
+    repo.commit_file(".band/config.json", r#"{"defaults": {"agent": "codex", "mode": "ask"}}"#, "config");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    let (code, msg) = s.err("workspaces.create", json!({"project": "app", "branch": "feat", "prompt": "hello"})).await;
+    assert_eq!(code, REFUSED, "{msg}");
+    assert!(msg.contains("'/nonexistent/codex' was not found"), "the project's agent is checked: {msg}");
+    assert_eq!(s.ok("workspaces.list", json!({})).await, json!([]), "no workspace");
+    assert_eq!(repo.git(&["branch", "--list"]), "* main", "no branch was created");
+    // The project's mode beats the settings'; the request's own agent and mode beat both.
+    s.ok("workspaces.create", json!({"project": "app", "branch": "w"})).await;
+    let chat = s.ok("chats.create", json!({"workspace": "app/w", "agent": "claude-code"})).await;
+    assert_eq!(chat["mode"], "ask", "the project's default, not the settings' allow-all");
+    let chat =
+        s.ok("chats.create", json!({"workspace": "app/w", "agent": "claude-code", "mode": "accept-edits"})).await;
+    assert_eq!(chat["mode"], "accept-edits", "a request's own mode wins");
+    // A project without defaults takes the settings'.
+    let plain = TestRepo::named("plain");
+    s.ok("projects.add", json!({"path": plain.path()})).await;
+    s.ok("workspaces.create", json!({"project": "plain", "branch": "w"})).await;
+    let chat = s.ok("chats.create", json!({"workspace": "plain/w"})).await;
+    assert_eq!(chat["mode"], "allow-all");
+    s.stop().await;
+}
+
 /// Issue 13: settings.set changes one validated key in settings.json, never the token; the
 /// defaults apply to the next chat at once; what needs a restart says so.
 #[tokio::test]

@@ -15,9 +15,7 @@ import { chatsOf, workspaceBadge } from "../state/app";
 import { errorText, isRefused } from "../state/errors";
 import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout";
 import { useStore } from "../state/store";
-import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
-import { MergeWorkspace } from "./MergeWorkspace";
 import { archiveWorkspace, factsLine, restoreWorkspace, useFacts } from "../state/lifecycle";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
@@ -31,6 +29,9 @@ import { useDesktop } from "../state/desktop";
 const ScriptsBar = lazy(() => import("./ScriptsBar").then((m) => ({ default: m.ScriptsBar })));
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
+// Loaded on demand too, to keep the first download under its budget (web/e2e/budget.test.mjs).
+const ChangesPane = lazy(() => import("./ChangesPane").then((m) => ({ default: m.ChangesPane })));
+const MergeWorkspace = lazy(() => import("./MergeWorkspace").then((m) => ({ default: m.MergeWorkspace })));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
 
 const SIDE: readonly [SidePane, string][] = [
@@ -131,7 +132,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
             {archived ? "Restore" : "Archive"}
           </button>
         )}
-        <DesktopActions workspace={workspace.id} />
+        <DesktopActions workspace={workspace.id} path={workspace.path} />
         {control && (
           <Menu
             label="Workspace actions"
@@ -172,7 +173,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
       ) : (
         <div className="muted center grow pad">Loading…</div>
       )}
-      {merging && <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />}
+      {merging && (
+        <Suspense fallback={null}>
+          <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />
+        </Suspense>
+      )}
       {removing && <RemoveWorkspace workspace={workspace} onClose={() => setRemoving(false)} />}
     </main>
   );
@@ -215,7 +220,9 @@ function Panes(props: {
   const chat = <ChatPane workspace={workspace} chatId={route.chat ?? layout.chat} />;
   const side =
     shown === "changes" ? (
-      <ChangesPane workspace={workspace} />
+      <Suspense fallback={loading}>
+        <ChangesPane workspace={workspace} />
+      </Suspense>
     ) : shown === "files" ? (
       <Suspense fallback={loading}>
         <FilesPane workspace={workspace} narrow={narrow} />
@@ -394,10 +401,12 @@ export function RemoveWorkspace({ workspace, onClose }: { workspace: WorkspaceIn
   );
 }
 
-/** In band-desktop only: the workspace in the file manager, or in the person's editor. */
-function DesktopActions({ workspace }: { workspace: number }) {
+/** In band-desktop only: the workspace in the file manager, in the person's editor, or its
+ * path on the clipboard. */
+function DesktopActions({ workspace, path }: { workspace: number; path: string }) {
   const desktop = useDesktop();
   const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
   if (!desktop) return null;
   const run = (action: () => Promise<unknown>) => {
     setError(null);
@@ -410,6 +419,21 @@ function DesktopActions({ workspace }: { workspace: number }) {
       </button>
       <button type="button" className="secondary" data-testid="open-in-editor" onClick={() => run(() => desktop.openInEditor(workspace))}>
         Open in editor
+      </button>
+      <button
+        type="button"
+        className="secondary"
+        data-testid="copy-path"
+        title={path}
+        onClick={() =>
+          run(async () => {
+            await desktop.copy(path);
+            setCopied(true);
+            setTimeout(() => setCopied(false), 1500);
+          })
+        }
+      >
+        {copied ? "Copied" : "Copy path"}
       </button>
       {error && (
         <span className="error small" role="alert">

@@ -1,7 +1,7 @@
 //! [`ShellScripts`]: band-core's [`ScriptRunner`] on `/bin/sh -c <script>`, started by
 //! band-process's [`Supervisor`] in its own process group with exactly the environment given
-//! (plus the scope marker), stdin empty, stdout and stderr read as they come. The script text is
-//! one argument: band never splices anything into it. A timeout, a stop or the server's end
+//! (plus the scope marker), stdin empty, stdout and stderr one pipe (read in the order written).
+//! The script text is one argument: band never splices anything into it. A timeout, a stop or the server's end
 //! stops it with [`Stop::TERM`] (TERM to the group and everything carrying its marker, a grace
 //! period, KILL); when it exits on its own, what it left is killed at once, so nothing a script
 //! starts outlives it.
@@ -122,16 +122,15 @@ impl ScriptRunner for ShellScripts {
             .cwd(&spec.dir)
             .envs(&spec.env)
             .stdin(Io::Null)
-            .stdout(Io::Piped)
-            .stderr(Io::Piped);
+            .stdout(Io::Merged)
+            .stderr(Io::Merged);
         let mut child = self
             .supervisor
             .spawn(process_spec)
             .await
             .map_err(|e| ScriptError::NotStarted(format!("{}: {}", self.shell.display(), e.source)))?;
         let (tx, mut text) = mpsc::unbounded_channel();
-        read_text(child.take_stdout(), tx.clone());
-        read_text(child.take_stderr(), tx);
+        read_text(child.take_output(), tx);
         let process = Arc::new(child.watch());
         let stopped = Arc::new(AtomicBool::new(false));
         let (end_tx, end) = watch::channel(None);

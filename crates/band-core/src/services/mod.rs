@@ -25,7 +25,7 @@ pub use layouts::Layouts;
 pub use lifecycle::{GcItem, GcReport, Lifecycle, WorkspaceFacts};
 pub use policies::{ACTIONS_KEEP, EffectivePolicy, Policies, PolicyPorts};
 pub use projects::Projects;
-pub use setup::{ProjectSetup, ScriptEnvSource, SetupPorts, TeardownOutcome};
+pub use setup::{ChatDefaults, ProjectSetup, ScriptEnvSource, SetupPorts, TeardownOutcome};
 pub use teardown::{ProjectRemoval, WorkspaceTeardown};
 pub use terminals::{CreateTerminal, TerminalEnvSource, TerminalSubscription, Terminals};
 pub use tunnels::Tunnels;

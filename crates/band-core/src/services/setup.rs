@@ -112,6 +112,15 @@ impl ScriptOutput for OutputBuffer {
     }
 }
 
+/// A new chat's agent, model and mode, where its request names none (band's settings, or those
+/// with a project's configuration over them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatDefaults {
+    pub agent: Option<crate::AgentId>,
+    pub model: Option<crate::names::ModelName>,
+    pub mode: Option<crate::model::PermissionMode>,
+}
+
 /// What became of a workspace's teardown script before its removal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TeardownOutcome {
@@ -253,34 +262,54 @@ impl ProjectSetup {
         Ok(self.config_of(project).await?.ok().flatten().map(|c| c.defaults).unwrap_or_default())
     }
 
-    /// `req` with what it leaves out (agent, model, mode) taken from the defaults of its
-    /// workspace's project configuration; an invalid configuration gives none.
+    /// What a new chat in `project` gets where its request says nothing: the project's
+    /// configured defaults, then `fallback` (band's settings) for what those leave out. The
+    /// narrower scope wins.
     ///
     /// # Errors
-    /// `InvalidInput` when the configuration's default agent is not an agent id (whether band
-    /// has it is the chat's to say).
-    pub async fn with_chat_defaults(&self, mut req: super::CreateChat) -> Result<super::CreateChat, CoreError> {
-        if req.agent.is_some() && req.model.is_some() && req.mode.is_some() {
-            return Ok(req);
-        }
-        let (project, _) = self.inner.workspaces.resolve(&req.workspace).await?;
-        let defaults = self.defaults(&project).await?;
-        if req.agent.is_none()
-            && let Some(id) = &defaults.agent
-        {
-            req.agent = Some(crate::AgentId::new(id).map_err(|e| {
+    /// `NotFound` for an unknown project; `InvalidInput` when the configuration's default agent
+    /// is not an agent id (whether band has it is the chat's to say).
+    pub async fn chat_defaults(&self, project: &str, fallback: ChatDefaults) -> Result<ChatDefaults, CoreError> {
+        let project = self.project(project).await?;
+        self.chat_defaults_of(&project, fallback).await
+    }
+
+    async fn chat_defaults_of(&self, project: &Project, fallback: ChatDefaults) -> Result<ChatDefaults, CoreError> {
+        let defaults = self.defaults(project).await?;
+        let agent = match &defaults.agent {
+            Some(id) => Some(crate::AgentId::new(id).map_err(|e| {
                 CoreError::InvalidInput(
                     format!("the default agent of project '{}''s configuration ({CONFIG_FILE}): {e}", project.name)
                         .into(),
                 )
-            })?);
+            })?),
+            None => None,
+        };
+        Ok(ChatDefaults {
+            agent: agent.or(fallback.agent),
+            model: defaults.model.or(fallback.model),
+            mode: defaults.mode.or(fallback.mode),
+        })
+    }
+
+    /// `req` with what it leaves out (agent, model, mode) taken from [`Self::chat_defaults`] of
+    /// its workspace's project; an invalid configuration gives only `fallback`'s.
+    ///
+    /// # Errors
+    /// As [`Self::chat_defaults`].
+    pub async fn with_chat_defaults(
+        &self,
+        mut req: super::CreateChat,
+        fallback: ChatDefaults,
+    ) -> Result<super::CreateChat, CoreError> {
+        if req.agent.is_some() && req.model.is_some() && req.mode.is_some() {
+            return Ok(req);
         }
-        if req.model.is_none() {
-            req.model = defaults.model;
-        }
-        if req.mode.is_none() {
-            req.mode = defaults.mode;
-        }
+        let (project, _) = self.inner.workspaces.resolve(&req.workspace).await?;
+        let defaults = self.chat_defaults_of(&project, fallback).await?;
+        req.agent = req.agent.or(defaults.agent);
+        req.model = req.model.or(defaults.model);
+        req.mode = req.mode.or(defaults.mode);
         Ok(req)
     }
 

@@ -152,28 +152,45 @@ async fn a_failed_or_unstartable_setup_is_recorded_and_the_workspace_stays() {
 
 #[tokio::test]
 async fn a_chat_takes_the_projects_default_agent_model_and_mode_unless_it_names_its_own() {
-    use band_core::services::CreateChat;
+    use band_core::services::{ChatDefaults, CreateChat};
     let w = world().await;
     w.setup.create_workspace("app", "a", None).await.expect("create");
     let bare = || CreateChat { workspace: "app/a".into(), ..CreateChat::default() };
     // No configuration: nothing filled in.
-    let req = w.setup.with_chat_defaults(bare()).await.expect("defaults");
+    let req = w.setup.with_chat_defaults(bare(), ChatDefaults::default()).await.expect("defaults");
     assert_eq!((req.agent, req.model, req.mode), (None, None, None));
     let mut config = config_with(None, None);
     config.defaults.agent = Some("codex".into());
     config.defaults.model = Some(ModelName::new("gpt-5").expect("model"));
     config.defaults.mode = Some(PermissionMode::AcceptEdits);
     w.configs.set(Path::new(REPO), Some(config));
-    let req = w.setup.with_chat_defaults(bare()).await.expect("defaults");
+    let req = w.setup.with_chat_defaults(bare(), ChatDefaults::default()).await.expect("defaults");
     assert_eq!(req.agent.as_ref().map(|a| a.as_str()), Some("codex"));
     assert_eq!(req.model.as_ref().map(ModelName::as_str), Some("gpt-5"));
     assert_eq!(req.mode, Some(PermissionMode::AcceptEdits));
     // The request wins.
     let own =
         CreateChat { agent: Some(AgentId::new("claude-code").expect("id")), mode: Some(PermissionMode::Ask), ..bare() };
-    let req = w.setup.with_chat_defaults(own).await.expect("defaults");
+    let req = w.setup.with_chat_defaults(own, ChatDefaults::default()).await.expect("defaults");
     assert_eq!((req.agent.as_ref().map(|a| a.as_str()), req.mode), (Some("claude-code"), Some(PermissionMode::Ask)));
-    // An invalid configuration gives no defaults, and no error.
+    // The project's defaults are narrower than band's settings (the fallback): they win, and
+    // the settings fill in only what the project leaves out.
+    let settings = ChatDefaults {
+        agent: Some(AgentId::new("gemini").expect("id")),
+        model: Some(ModelName::new("opus").expect("model")),
+        mode: Some(PermissionMode::AllowAll),
+    };
+    let mut config = config_with(None, None);
+    config.defaults.mode = Some(PermissionMode::Ask);
+    w.configs.set(Path::new(REPO), Some(config));
+    let req = w.setup.with_chat_defaults(bare(), settings.clone()).await.expect("defaults");
+    assert_eq!(req.mode, Some(PermissionMode::Ask), "the project's mode");
+    assert_eq!(req.agent.as_ref().map(|a| a.as_str()), Some("gemini"), "the settings' agent");
+    assert_eq!(req.model.as_ref().map(ModelName::as_str), Some("opus"));
+    let named = w.setup.chat_defaults("app", settings.clone()).await.expect("defaults");
+    assert_eq!((named.mode, named.agent), (req.mode, req.agent));
+    // An invalid configuration gives no defaults, and no error: only the settings'.
     w.configs.set_invalid(Path::new(REPO), "not JSON");
-    assert_eq!(w.setup.with_chat_defaults(bare()).await.expect("defaults").agent, None);
+    assert_eq!(w.setup.with_chat_defaults(bare(), ChatDefaults::default()).await.expect("defaults").agent, None);
+    assert_eq!(w.setup.with_chat_defaults(bare(), settings.clone()).await.expect("defaults").mode, settings.mode);
 }

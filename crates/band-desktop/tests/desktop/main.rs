@@ -20,6 +20,7 @@ use band_api::client::Client;
 use band_core::AgentProtocol;
 use band_core::ports::AgentEvent;
 use band_desktop::os::ChatRef;
+use band_desktop::shell::Probe;
 use band_testkit::agent::FakeRuntime;
 use band_testkit::fixtures::TestRepo;
 use support::*;
@@ -384,4 +385,169 @@ fn an_unwritable_home_and_a_missing_webview_library_get_clear_messages() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("needs WebKitGTK 4.1") && err.contains("sudo apt install libwebkit2gtk-4.1-0"), "{err}");
+}
+
+/// A desktop of the test's own for GIO: a "browser" and "file manager" (one recording script,
+/// the default for https links and folders through XDG's mimeapps.list) that write down what
+/// they were asked to open. With no session bus (the tests remove it), reveal falls back to the
+/// folder's default handler, as on a desktop without a FileManager1 service.
+fn recording_desktop() -> (tempfile::TempDir, Vec<(&'static str, String)>) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opened = dir.path().join("opened");
+    let script = dir.path().join("recorder");
+    std::fs::write(&script, format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display())).expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let apps = dir.path().join("data/applications");
+    std::fs::create_dir_all(&apps).expect("mkdir");
+    std::fs::write(
+        apps.join("band-recorder.desktop"),
+        format!(
+            "[Desktop Entry]\nType=Application\nName=Recorder\nExec={} %u\nMimeType=x-scheme-handler/https;inode/directory;\n",
+            script.display()
+        ),
+    )
+    .expect("write");
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).expect("mkdir");
+    std::fs::write(
+        config.join("mimeapps.list"),
+        "[Default Applications]\nx-scheme-handler/https=band-recorder.desktop\ninode/directory=band-recorder.desktop\n",
+    )
+    .expect("write");
+    let env = vec![
+        ("XDG_DATA_HOME", dir.path().join("data").display().to_string()),
+        ("XDG_CONFIG_HOME", config.display().to_string()),
+    ];
+    (dir, env)
+}
+
+/// Calls the bridge from the page as the dashboard does; waits for its answer.
+fn bridge_call(probe: &Probe, method: &str, params: &str) -> String {
+    probe
+        .eval(&format!(
+            "window.__answer = null; window.bandDesktop.call('{method}', {params}).then(\
+             function () {{ window.__answer = 'ok'; }}, function (e) {{ window.__answer = 'refused: ' + e.message; }}); true"
+        ))
+        .expect("eval");
+    let deadline = Instant::now() + SOON;
+    loop {
+        let got = probe.eval("window.__answer").unwrap_or_else(|e| e);
+        if got != "null" {
+            return got;
+        }
+        assert!(Instant::now() < deadline, "the bridge never answered {method}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn wait_opened(opened: &Path, needle: &str) {
+    wait_until(&format!("{needle} opened"), SOON, || {
+        std::fs::read_to_string(opened).unwrap_or_default().contains(needle)
+    });
+}
+
+#[test]
+fn the_bridge_reveals_copies_and_opens_links_through_the_desktop() {
+    let (_desktop, mut env) = recording_desktop();
+    let (_editor_dir, editor, edited) = recording_editor();
+    env.push(("VISUAL", editor));
+    env.push(("BAND_TEST_OPENED", edited));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    in_child_with("the_bridge_reveals_copies_and_opens_links_through_the_desktop", &env, || {
+        // (The recorder of the parent's desktop: the child runs this function again.)
+        let opened = std::path::PathBuf::from(std::env::var("XDG_CONFIG_HOME").expect("config"))
+            .parent()
+            .expect("parent")
+            .join("opened");
+        let home = tempfile::tempdir().expect("tempdir");
+        let repo = TestRepo::named("desk-reveal");
+        repo.commit_file("README.md", "hello\n", "first");
+        let home_path = home.path().to_owned();
+        let repo_path = repo.path().to_owned();
+        run_shell(home.path(), Doubles::new().os(), None, move |probe| {
+            let o = probe.wait_for("the dashboard", STARTUP, |o| o.ready.is_some()).expect("ready");
+            let api = Client::new(&o.url, Some(token(&home_path))).expect("client");
+            let ws = block_on(async {
+                let p = api
+                    .call::<band_api::ProjectsAdd>(&band_api::ProjectsAddParams {
+                        path: repo_path.display().to_string(),
+                        name: None,
+                    })
+                    .await
+                    .expect("project");
+                api.call::<band_api::WorkspacesCreate>(&band_api::WorkspacesCreateParams {
+                    project: p.name,
+                    branch: Some("reveal-me".into()),
+                    ..Default::default()
+                })
+                .await
+                .expect("workspace")
+                .workspace
+            });
+            // The workspace's header in the window has the desktop's buttons. Reveal: the
+            // workspace's folder goes to the file manager (here, the recorder).
+            probe
+                .eval(&format!(
+                    "history.pushState(null, '', '/w/{}'); dispatchEvent(new PopStateEvent('popstate')); true",
+                    ws.id
+                ))
+                .expect("eval");
+            wait_eval(probe, "!!document.querySelector('[data-testid=reveal]')", "true", SOON);
+            probe.eval("document.querySelector('[data-testid=reveal]').click(); true").expect("click");
+            let folder = std::fs::canonicalize(&ws.path).expect("worktree");
+            // (GIO hands a local folder to the handler's %u as its path.)
+            wait_opened(&opened, &folder.display().to_string());
+            // A file outside the workspace is refused, and nothing is opened for it.
+            let outside = bridge_call(probe, "reveal", &format!("{{workspace: {}, file: '../../etc'}}", ws.id));
+            assert!(outside.starts_with("\"refused"), "{outside}");
+            // Links: https to the default browser; anything else refused.
+            assert_eq!(bridge_call(probe, "openLink", "{url: 'https://example.com/band?x=1'}"), "\"ok\"");
+            wait_opened(&opened, "https://example.com/band?x=1");
+            let plain = bridge_call(probe, "openLink", "{url: 'file:///etc/passwd'}");
+            assert!(plain.starts_with("\"refused"), "{plain}");
+            // A link the page opens in a new window (a chat's markdown link) goes there too.
+            probe
+                .eval(
+                    "var a = document.createElement('a'); a.href = 'https://example.com/from-a-chat'; \
+                     a.target = '_blank'; a.rel = 'noopener'; document.body.appendChild(a); a.click(); true",
+                )
+                .expect("eval");
+            wait_opened(&opened, "https://example.com/from-a-chat");
+            assert!(!std::fs::read_to_string(&opened).unwrap_or_default().contains("passwd"));
+            // The clipboard: the workspace's path from its header, then any text the page
+            // copies; another X client reads it.
+            probe.eval("document.querySelector('[data-testid=copy-path]').click(); true").expect("click");
+            wait_eval(probe, "document.querySelector('[data-testid=copy-path]').textContent", "\"Copied\"", SOON);
+            let display = std::env::var("DISPLAY").expect("DISPLAY");
+            let paste = || {
+                let out = Command::new("xclip")
+                    .args(["-o", "-selection", "clipboard"])
+                    .env("DISPLAY", &display)
+                    .output()
+                    .expect("xclip runs (scripts/test.sh installs it)");
+                String::from_utf8_lossy(&out.stdout).into_owned()
+            };
+            wait_until("the path on the clipboard", SOON, || paste() == ws.path);
+            assert_eq!(bridge_call(probe, "copy", "{text: 'band copied this ✓'}"), "\"ok\"");
+            wait_until("the text on the clipboard", SOON, || paste() == "band copied this ✓");
+            // A file in the Files pane opens in the editor (a new window with its raw page would go
+            // nowhere in the shell).
+            probe
+                .eval(&format!(
+                    "history.pushState(null, '', '/w/{}?tab=files'); dispatchEvent(new PopStateEvent('popstate')); true",
+                    ws.id
+                ))
+                .expect("eval");
+            let readme = "[...document.querySelectorAll('button')].find(b => b.textContent.includes('README.md'))";
+            wait_eval(probe, &format!("!!{readme}"), "true", SOON);
+            probe.eval(&format!("{readme}.click(); true")).expect("click");
+            wait_eval(probe, "!!document.querySelector('[data-testid=open-file-in-editor]')", "true", SOON);
+            probe.eval("document.querySelector('[data-testid=open-file-in-editor]').click(); true").expect("click");
+            let edited = std::env::var("BAND_TEST_OPENED").expect("BAND_TEST_OPENED");
+            wait_until("the file in the editor", SOON, || {
+                std::fs::read_to_string(&edited).is_ok_and(|said| said.contains(&format!("{}/README.md", ws.path)))
+            });
+        });
+    });
 }

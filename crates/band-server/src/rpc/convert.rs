@@ -401,6 +401,15 @@ pub fn tunnel_info(state: &band_core::TunnelState) -> api::TunnelInfo {
 /// # Errors
 /// `InvalidInput` when it is not an agent id at all (whether band knows it is the service's
 /// question).
+/// The settings' defaults for a new chat, as band-core's (each checked as a request's would be).
+pub fn settings_defaults(d: &api::SettingsDefaults) -> Result<band_core::services::ChatDefaults, CoreError> {
+    Ok(band_core::services::ChatDefaults {
+        agent: d.agent.as_ref().map(agent).transpose()?,
+        model: d.model.as_deref().map(band_core::ModelName::new).transpose()?,
+        mode: d.mode.map(mode),
+    })
+}
+
 pub fn agent(a: &api::AgentId) -> Result<AgentId, CoreError> {
     Ok(AgentId::new(a.as_str())?)
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use band_core::ports::UsageScope;
-use band_core::services::{CreateChat, CreateTerminal, Files, Sent};
+use band_core::services::{ChatDefaults, CreateChat, CreateTerminal, Files, Sent};
 use band_core::{
     ChatId, ChatName, ChatPatch, CoreError, DeviceName, LabelKey, Labels, LayoutScope, ModelName, QueuedId, TerminalId,
 };
@@ -93,13 +93,20 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             return Err(CoreError::InvalidInput("agent, model, mode and via go with a prompt; add one".into()));
         }
         // The chat's settings are checked before anything is made: a refused request changes nothing.
-        // What the request does not name comes from the settings' defaults.
-        let defaults = c.live.defaults();
-        let agent = p.agent.as_ref().or(defaults.agent.as_ref()).map(agent).transpose()?;
-        let model = p.model.as_deref().or(defaults.model.as_deref()).map(ModelName::new).transpose()?;
-        let chat_mode = p.mode.or(defaults.mode);
+        // What the request does not name comes from the project's defaults, then the settings'.
+        let mut chosen = ChatDefaults {
+            agent: p.agent.as_ref().map(agent).transpose()?,
+            model: p.model.as_deref().map(ModelName::new).transpose()?,
+            mode: p.mode.map(mode),
+        };
         if p.prompt.is_some() {
-            c.chats.check_agent(agent.as_ref(), p.via.map(via_from))?;
+            let defaults = c.setup.chat_defaults(&p.project, settings_defaults(&c.live.defaults())?).await?;
+            chosen = ChatDefaults {
+                agent: chosen.agent.or(defaults.agent),
+                model: chosen.model.or(defaults.model),
+                mode: chosen.mode.or(defaults.mode),
+            };
+            c.chats.check_agent(chosen.agent.as_ref(), p.via.map(via_from))?;
         }
         let (ws, created, provisioned) = match (p.direct, p.branch.as_deref()) {
             (true, None) if p.base.is_none() => {
@@ -124,13 +131,13 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             Some(prompt) => {
                 let req = CreateChat {
                     workspace: ws.id.0.to_string(),
-                    agent,
-                    model,
-                    mode: chat_mode.map(mode),
+                    agent: chosen.agent,
+                    model: chosen.model,
+                    mode: chosen.mode,
                     via: p.via.map(via_from),
                     ..CreateChat::default()
                 };
-                let chat = c.chats.create(c.setup.with_chat_defaults(req).await?).await?;
+                let chat = c.chats.create(req).await?;
                 c.chats.send(chat.id, &prompt).await?;
                 Some(chat_info(&c.chats.get(chat.id).await?))
             }
@@ -257,17 +264,17 @@ pub(super) fn agents(m: &mut RpcModule<ApiContext>) -> Reg {
 
 pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::ChatsCreate, _, _>(m, |c, p| async move {
-        let defaults = c.live.defaults();
         let req = CreateChat {
             workspace: p.workspace,
-            agent: p.agent.as_ref().or(defaults.agent.as_ref()).map(agent).transpose()?,
-            model: p.model.as_deref().or(defaults.model.as_deref()).map(ModelName::new).transpose()?,
-            mode: p.mode.or(defaults.mode).map(mode),
+            agent: p.agent.as_ref().map(agent).transpose()?,
+            model: p.model.as_deref().map(ModelName::new).transpose()?,
+            mode: p.mode.map(mode),
             name: p.name.as_deref().map(ChatName::new).transpose()?,
             labels: Labels::new(p.labels)?,
             via: p.via.map(via_from),
         };
-        Ok(chat_info(&c.chats.create(c.setup.with_chat_defaults(req).await?).await?))
+        let req = c.setup.with_chat_defaults(req, settings_defaults(&c.live.defaults())?).await?;
+        Ok(chat_info(&c.chats.create(req).await?))
     })?;
     add::<api::ChatsExport, _, _>(m, |c, p| async move {
         let transcript = c.chats.transcript(ChatId(p.chat)).await?;

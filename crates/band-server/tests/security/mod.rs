@@ -1,4 +1,4 @@
-//! The security suite (SECURITY.md 2-13, 15-16): one walkable table of hostile requests against a real
+//! The security suite (SECURITY.md 2-13, 15-16, 22): one walkable table of hostile requests against a real
 //! server, with a real git repository and a real SQLite file.
 //!
 //! Every [`Case`] is sent over a raw HTTP/1.1 writer on a `TcpStream` (so duplicated, empty and
@@ -11,7 +11,7 @@
 //! The table crosses `band_server::ROUTES` with credential, Host and Origin variants (on plain
 //! HTTP and on WebSocket upgrades, refused before upgrading), then covers cookie-borne state
 //! changes, device scopes, sign-in redirects, path traversal, hostile branch names, a repository
-//! rigged to run code when git touches it, and terminal abuse.
+//! rigged to run code when git touches it, terminal abuse and the terminal agents' hook route.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -36,7 +36,7 @@ const FORBIDDEN: i64 = -32004;
 const INVALID: i64 = -32602;
 
 /// The fewest cases the suite may have; raise it when adding cases.
-const MIN_CASES: usize = 800;
+const MIN_CASES: usize = 900;
 
 /// What a wrong, used or expired pairing code gets.
 const BAD_CODE: &str = "this pairing code is wrong, was already used or has expired (codes last 10 minutes); ask for a new one (devices.pair)";
@@ -1092,6 +1092,104 @@ fn branch_cases(w: &World) -> Vec<Case> {
 }
 
 /// Terminal abuse over JSON-RPC and the terminal socket's URL.
+/// `POST /notify`, the terminal agents' hook route: public, so the chat's notify secret is its
+/// only credential (SECURITY.md 22). No token of band's stands in for a secret, no secret is
+/// guessed from an empty, short or foreign one, and a body that is not a hook notification is
+/// refused for what it is before any chat is looked at.
+fn notify_cases(w: &World) -> Vec<Case> {
+    const C: &str = "notify hooks";
+    let post = |body: String| {
+        Req::new("POST", "/notify").header("host", w.host()).header("content-type", "application/json").body(body)
+    };
+    let shape = "send {\"chat\": <id>, \"secret\": \"<BAND_NOTIFY_SECRET>\", \"hook\": {...}}";
+    let no_agent = |chat: i64| http(401, format!("chat {chat} has no terminal agent running with this notify secret"));
+    let hook = json!({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": "git push"}});
+    let mut cases = vec![
+        case(
+            C,
+            "text/plain",
+            Req::new("POST", "/notify").header("host", w.host()).header("content-type", "text/plain").body("{}"),
+            http(415, "send a JSON body with `Content-Type: application/json`"),
+        ),
+        case(
+            C,
+            "two content types",
+            post("{}".into()).header("content-type", "text/plain"),
+            http(415, "send a JSON body with `Content-Type: application/json`"),
+        ),
+        case(
+            C,
+            "a form body",
+            Req::new("POST", "/notify")
+                .header("host", w.host())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("chat=1&secret=x"),
+            http(415, "send a JSON body with `Content-Type: application/json`"),
+        ),
+        case(C, "not JSON", post("{chat: 1".into()), http(400, shape)),
+        case(C, "a JSON array", post("[1, \"x\", {}]".into()), http(400, shape)),
+        case(C, "no secret", post(json!({"chat": 1, "hook": hook}).to_string()), http(400, shape)),
+        case(C, "no chat", post(json!({"secret": "x", "hook": hook}).to_string()), http(400, shape)),
+        case(C, "no hook", post(json!({"chat": 1, "secret": "x"}).to_string()), http(400, shape)),
+        case(
+            C,
+            "a chat id as text",
+            post(json!({"chat": "1", "secret": "x", "hook": hook}).to_string()),
+            http(400, shape),
+        ),
+        case(
+            C,
+            "a chat id past i64",
+            post(format!(r#"{{"chat": 99999999999999999999, "secret": "x", "hook": {hook}}}"#)),
+            http(400, shape),
+        ),
+        case(
+            C,
+            "an unknown field",
+            post(json!({"chat": 1, "secret": "x", "hook": hook, "token": w.token}).to_string()),
+            http(400, shape),
+        ),
+        case(
+            C,
+            "more than 1 MiB",
+            post(json!({"chat": 1, "secret": "x", "hook": {"pad": "x".repeat(1024 * 1024)}}).to_string()),
+            http(413, "a hook notification is at most 1024 KiB"),
+        ),
+    ];
+    // No credential of band's is a notify secret, on the workspace's chat or any other.
+    for (name, secret) in [
+        ("an empty secret", String::new()),
+        ("the main token as the secret", w.token.clone()),
+        ("a read device's token as the secret", w.read_token.clone()),
+        ("a control device's token as the secret", w.control_token.clone()),
+        ("a guessed secret", "00".repeat(32)),
+        ("a secret of 10 KiB", "a".repeat(10 * 1024)),
+    ] {
+        for chat in [1, 0, -1, i64::MAX] {
+            cases.push(case(
+                C,
+                format!("{name}, chat {chat}"),
+                post(json!({"chat": chat, "secret": secret, "hook": hook}).to_string()),
+                no_agent(chat),
+            ));
+        }
+    }
+    // A bearer token beside a wrong secret adds nothing.
+    cases.push(case(
+        C,
+        "the main token in Authorization, a wrong secret",
+        post(json!({"chat": 1, "secret": "x", "hook": hook}).to_string()).header("authorization", w.bearer()),
+        no_agent(1),
+    ));
+    cases.push(case(
+        C,
+        "the main token's session cookie, a wrong secret",
+        post(json!({"chat": 1, "secret": "x", "hook": hook}).to_string()).header("cookie", w.cookie.clone()),
+        no_agent(1),
+    ));
+    cases
+}
+
 fn terminal_cases(w: &World) -> Vec<Case> {
     const C: &str = "terminal abuse";
     let t = w.terminal;
@@ -1413,6 +1511,7 @@ async fn security_suite_refuses_every_hostile_request_exactly() {
     suite.run(traversal_cases(&w, outside.path())).await;
     suite.run(branch_cases(&w)).await;
     suite.run(terminal_cases(&w)).await;
+    suite.run(notify_cases(&w)).await;
     terminal_socket(&mut suite, &w, s.addr).await;
     rigged_repository(&mut suite, &s).await;
 

@@ -7,6 +7,7 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type UIEvent } from "react";
 import type { FileContentInfo, FileEntryInfo, FileListing, WorkspaceInfo } from "../../api/types";
 import { useBand } from "../../state/band";
+import { useDesktop } from "../../state/desktop";
 import { errorText } from "../../state/errors";
 import { listFiles, readFile, workspaceStatus } from "../../state/files";
 import { useStore } from "../../state/store";
@@ -270,8 +271,10 @@ function Entry(props: {
 function FileView(props: { workspace: number; path: string; generation: number; onClose(): void; narrow: boolean }) {
   const { workspace, path, generation, onClose, narrow } = props;
   const band = useBand();
+  const desktop = useDesktop();
   const [content, setContent] = useState<FileContentInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -302,15 +305,36 @@ function FileView(props: { workspace: number; path: string; generation: number; 
           {path}
         </span>
         {content && <span className="small muted">{size(content.size)}</span>}
-        <a className="small" href={rawUrl(workspace, path)} target="_blank" rel="noopener noreferrer">
-          Raw
-        </a>
+        {desktop ? (
+          // In band-desktop a new window is never opened (the raw page would go nowhere): the file
+          // goes to the person's editor instead.
+          <button
+            type="button"
+            className="secondary small"
+            data-testid="open-file-in-editor"
+            onClick={() => {
+              setActionError(null);
+              desktop.openInEditor(workspace, path).catch((err: unknown) => setActionError(errorText(err)));
+            }}
+          >
+            Open in editor
+          </button>
+        ) : (
+          <a className="small" href={rawUrl(workspace, path)} target="_blank" rel="noopener noreferrer">
+            Raw
+          </a>
+        )}
         {!narrow && (
           <button type="button" className="icon-button" aria-label="Close the file" onClick={onClose}>
             ×
           </button>
         )}
       </div>
+      {actionError && (
+        <p className="error pad small" role="alert">
+          {actionError}
+        </p>
+      )}
       {error ? (
         <p className="error pad" role="alert">
           {error}
@@ -320,9 +344,15 @@ function FileView(props: { workspace: number; path: string; generation: number; 
       ) : content.binary || !lines ? (
         <p className="muted pad">
           A binary file ({size(content.size)}).{" "}
-          <a href={rawUrl(workspace, path)} target="_blank" rel="noopener noreferrer">
-            Open it raw
-          </a>
+          {desktop ? (
+            <button type="button" className="link" onClick={() => void desktop.reveal(workspace, path).catch((err: unknown) => setActionError(errorText(err)))}>
+              Show it in the file manager
+            </button>
+          ) : (
+            <a href={rawUrl(workspace, path)} target="_blank" rel="noopener noreferrer">
+              Open it raw
+            </a>
+          )}
           .
         </p>
       ) : (
