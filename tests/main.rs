@@ -3,6 +3,7 @@
 //! (`contract`).
 
 mod agents;
+mod budgets;
 mod contract;
 mod cronjobs;
 mod policies;

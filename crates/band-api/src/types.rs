@@ -1541,7 +1541,8 @@ pub struct PolicySetParams {
     pub chat: Option<i64>,
     /// `KEY=VALUE` each: true/false, a whole number, or comma-separated globs; `KEY=` removes the
     /// key from this scope. Keys: canCreateFiles, canEditFiles, canRunCommands, canPushGit,
-    /// allowCommands, denyCommands, allowPaths, denyPaths, allowTools, denyTools, maxTurns.
+    /// allowCommands, denyCommands, allowPaths, denyPaths, allowTools, denyTools, maxTurns, and
+    /// the budgets maxCostUsd (dollars), maxTokens, dailyMaxCostUsd and dailyMaxTokens (global).
     pub set: Vec<String>,
 }
 

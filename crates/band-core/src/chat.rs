@@ -216,7 +216,7 @@ pub enum Decider {
     /// A policy rule, before anyone was asked (the rule is in the chat's next `Error` event and in
     /// the audit).
     Policy,
-    /// A budget (reserved for budgets: not decided by this service yet).
+    /// A budget of the chat's (recorded in the audit when a turn is refused or interrupted).
     Budget,
 }
 

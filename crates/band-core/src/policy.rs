@@ -56,6 +56,12 @@ pub enum PolicyKey {
     AllowTools,
     DenyTools,
     MaxTurns,
+    /// Budgets: what the scope's turns may cost, and use in tokens; the daily ones are the whole
+    /// server's per day (UTC), set at the global scope only.
+    MaxCostUsd,
+    MaxTokens,
+    DailyMaxCostUsd,
+    DailyMaxTokens,
 }
 
 /// The kind of value a key takes.
@@ -64,10 +70,14 @@ pub enum PolicyValueKind {
     Bool,
     Globs,
     Count,
+    /// An amount in US dollars, kept in millionths.
+    Dollars,
+    /// A number of tokens above 0.
+    Tokens,
 }
 
 impl PolicyKey {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 15] = [
         Self::CanCreateFiles,
         Self::CanEditFiles,
         Self::CanRunCommands,
@@ -79,6 +89,10 @@ impl PolicyKey {
         Self::AllowTools,
         Self::DenyTools,
         Self::MaxTurns,
+        Self::MaxCostUsd,
+        Self::MaxTokens,
+        Self::DailyMaxCostUsd,
+        Self::DailyMaxTokens,
     ];
 
     pub fn name(self) -> &'static str {
@@ -94,6 +108,10 @@ impl PolicyKey {
             Self::AllowTools => "allowTools",
             Self::DenyTools => "denyTools",
             Self::MaxTurns => "maxTurns",
+            Self::MaxCostUsd => "maxCostUsd",
+            Self::MaxTokens => "maxTokens",
+            Self::DailyMaxCostUsd => "dailyMaxCostUsd",
+            Self::DailyMaxTokens => "dailyMaxTokens",
         }
     }
 
@@ -103,6 +121,8 @@ impl PolicyKey {
                 PolicyValueKind::Bool
             }
             Self::MaxTurns => PolicyValueKind::Count,
+            Self::MaxCostUsd | Self::DailyMaxCostUsd => PolicyValueKind::Dollars,
+            Self::MaxTokens | Self::DailyMaxTokens => PolicyValueKind::Tokens,
             _ => PolicyValueKind::Globs,
         }
     }
@@ -116,10 +136,7 @@ impl PolicyKey {
     /// `InvalidInput` naming the valid keys.
     pub fn parse(s: &str) -> Result<Self, CoreError> {
         Self::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            CoreError::InvalidInput(Problem::new(format!(
-                "unknown policy key '{s}'; the keys are {}",
-                Self::names()
-            )))
+            CoreError::InvalidInput(Problem::new(format!("unknown policy key '{s}'; the keys are {}", Self::names())))
         })
     }
 }
@@ -194,6 +211,9 @@ pub enum PolicyValue {
     Bool(bool),
     Globs(Vec<Glob>),
     Count(u32),
+    /// Millionths of a dollar.
+    Dollars(u64),
+    Tokens(u64),
 }
 
 impl PolicyValue {
@@ -214,12 +234,16 @@ impl PolicyValue {
                 _ => Err(bad("true or false")),
             },
             PolicyValueKind::Count => text.parse().map(Self::Count).map_err(|_| bad("a whole number from 0")),
+            PolicyValueKind::Dollars => dollars(text)
+                .map(Self::Dollars)
+                .ok_or_else(|| bad("an amount in US dollars above 0 and at most 1000000, such as 0.50 or 20")),
+            PolicyValueKind::Tokens => match text.replace('_', "").parse::<u64>() {
+                Ok(n) if n > 0 => Ok(Self::Tokens(n)),
+                _ => Err(bad("a whole number of tokens above 0")),
+            },
             PolicyValueKind::Globs => {
-                let globs = text
-                    .split(',')
-                    .filter(|g| !g.trim().is_empty())
-                    .map(Glob::new)
-                    .collect::<Result<Vec<_>, _>>()?;
+                let globs =
+                    text.split(',').filter(|g| !g.trim().is_empty()).map(Glob::new).collect::<Result<Vec<_>, _>>()?;
                 if globs.is_empty() {
                     return Err(bad("comma-separated glob patterns"));
                 }
@@ -234,6 +258,8 @@ impl fmt::Display for PolicyValue {
         match self {
             Self::Bool(b) => write!(f, "{b}"),
             Self::Count(n) => write!(f, "{n}"),
+            Self::Dollars(m) => f.write_str(&usd(*m)),
+            Self::Tokens(n) => write!(f, "{n}"),
             Self::Globs(g) => f.write_str(&g.iter().map(Glob::as_str).collect::<Vec<_>>().join(",")),
         }
     }
@@ -391,6 +417,8 @@ pub struct Policy {
     allow_commands: Vec<(Vec<Glob>, PolicyScope)>,
     allow_paths: Vec<(Vec<Glob>, PolicyScope)>,
     allow_tools: Vec<(Vec<Glob>, PolicyScope)>,
+    /// Every scope's budgets: each counts its own scope's turns, so none replaces another.
+    budgets: Vec<(PolicyKey, u64, PolicyScope)>,
 }
 
 impl Policy {
@@ -424,6 +452,12 @@ impl Policy {
                     (PolicyKey::AllowCommands, PolicyValue::Globs(g)) => p.allow_commands.push((g.clone(), scope)),
                     (PolicyKey::AllowPaths, PolicyValue::Globs(g)) => p.allow_paths.push((g.clone(), scope)),
                     (PolicyKey::AllowTools, PolicyValue::Globs(g)) => p.allow_tools.push((g.clone(), scope)),
+                    (PolicyKey::MaxCostUsd | PolicyKey::DailyMaxCostUsd, PolicyValue::Dollars(m)) => {
+                        p.budgets.push((*key, *m, scope));
+                    }
+                    (PolicyKey::MaxTokens | PolicyKey::DailyMaxTokens, PolicyValue::Tokens(n)) => {
+                        p.budgets.push((*key, *n, scope));
+                    }
                     // A value of the wrong kind cannot be parsed; a store that returns one is
                     // corrupt, and the key is left out rather than guessed.
                     _ => {}
@@ -446,13 +480,21 @@ impl Policy {
             && self.allow_commands.is_empty()
             && self.allow_paths.is_empty()
             && self.allow_tools.is_empty()
+            && self.budgets.is_empty()
     }
 
     /// Whether a tool-call rule is in force (everything but `maxTurns`).
     pub fn judges_calls(&self) -> bool {
         let mut calls = self.clone();
         calls.max_turns = None;
+        calls.budgets.clear();
         !calls.is_empty()
+    }
+
+    /// Every budget in force: its key, its limit (millionths of a dollar, or tokens) and the
+    /// scope whose turns it counts.
+    pub fn budgets(&self) -> &[(PolicyKey, u64, PolicyScope)] {
+        &self.budgets
     }
 
     /// The most turns a chat may run, and where that was set.
@@ -478,16 +520,20 @@ impl Policy {
         flag(&mut out, PolicyKey::CanEditFiles, self.edit);
         flag(&mut out, PolicyKey::CanRunCommands, self.run);
         flag(&mut out, PolicyKey::CanPushGit, self.push);
-        for (key, list) in
-            [(PolicyKey::AllowCommands, &self.allow_commands), (PolicyKey::AllowPaths, &self.allow_paths), (PolicyKey::AllowTools, &self.allow_tools)]
-        {
+        for (key, list) in [
+            (PolicyKey::AllowCommands, &self.allow_commands),
+            (PolicyKey::AllowPaths, &self.allow_paths),
+            (PolicyKey::AllowTools, &self.allow_tools),
+        ] {
             for (globs, scope) in list {
                 out.push(EffectiveRule { key, value: PolicyValue::Globs(globs.clone()), scope: *scope });
             }
         }
-        for (key, list) in
-            [(PolicyKey::DenyCommands, &self.deny_commands), (PolicyKey::DenyPaths, &self.deny_paths), (PolicyKey::DenyTools, &self.deny_tools)]
-        {
+        for (key, list) in [
+            (PolicyKey::DenyCommands, &self.deny_commands),
+            (PolicyKey::DenyPaths, &self.deny_paths),
+            (PolicyKey::DenyTools, &self.deny_tools),
+        ] {
             let mut by_scope: BTreeMap<PolicyScope, Vec<Glob>> = BTreeMap::new();
             for (g, s) in list {
                 by_scope.entry(*s).or_default().push(g.clone());
@@ -498,6 +544,13 @@ impl Policy {
         }
         if let Some((n, scope)) = self.max_turns {
             out.push(EffectiveRule { key: PolicyKey::MaxTurns, value: PolicyValue::Count(n), scope });
+        }
+        for (key, limit, scope) in &self.budgets {
+            let value = match key {
+                PolicyKey::MaxCostUsd | PolicyKey::DailyMaxCostUsd => PolicyValue::Dollars(*limit),
+                _ => PolicyValue::Tokens(*limit),
+            };
+            out.push(EffectiveRule { key: *key, value, scope: *scope });
         }
         out
     }
@@ -534,7 +587,12 @@ impl Policy {
                 }
                 let line = command.trim();
                 if let Some((g, s)) = self.deny_commands.iter().find(|(g, _)| g.matches(line, true)) {
-                    return Err(refuse(PolicyKey::DenyCommands, format!("denyCommands={}", g.as_str()), *s, Some(line)));
+                    return Err(refuse(
+                        PolicyKey::DenyCommands,
+                        format!("denyCommands={}", g.as_str()),
+                        *s,
+                        Some(line),
+                    ));
                 }
                 for (globs, s) in &self.allow_commands {
                     if !globs.iter().any(|g| g.matches(line, true)) {
@@ -633,6 +691,32 @@ pub fn refuse_git_push(env: &mut BTreeMap<String, String>) {
     env.insert("GIT_CONFIG_COUNT".to_owned(), (n + 1).to_string());
 }
 
+/// How the chat says a budget's 80 % warning (an `error` event of its log starting so).
+pub const BUDGET_WARNING: &str = "Budget warning: ";
+/// How the chat says a budget is spent.
+pub const BUDGET_REACHED: &str = "Budget reached: ";
+
+/// Dollars as text (`0.50`, `$12`) in millionths of a dollar; `None` unless above 0 and at most
+/// a million.
+fn dollars(text: &str) -> Option<u64> {
+    let text = text.trim_start_matches('$');
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    if (whole.is_empty() && frac.is_empty()) || frac.len() > 6 || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let frac: u64 = format!("{frac:0<6}").parse().ok()?;
+    let micros = whole.checked_mul(1_000_000)?.checked_add(frac)?;
+    (micros > 0 && whole <= 1_000_000).then_some(micros)
+}
+
+/// Millionths of a dollar as text, without trailing zeros (`0.5`, `12`).
+pub fn usd(micros: u64) -> String {
+    let whole = micros / 1_000_000;
+    let frac = micros % 1_000_000;
+    if frac == 0 { whole.to_string() } else { format!("{whole}.{}", format!("{frac:06}").trim_end_matches('0')) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,6 +738,25 @@ mod tests {
             action: if exists { ToolAction::EditFile } else { ToolAction::CreateFile },
             paths: vec![path.into()],
         }
+    }
+
+    #[test]
+    fn budgets_parse_as_dollars_and_tokens_and_every_scopes_count() {
+        let global = rules(&["dailyMaxCostUsd=$20", "maxTokens=1_000_000"]);
+        let chat = rules(&["maxCostUsd=0.50", "maxTokens=5000"]);
+        assert_eq!(chat.values[&PolicyKey::MaxCostUsd], PolicyValue::Dollars(500_000));
+        assert_eq!(chat.values[&PolicyKey::MaxCostUsd].to_string(), "0.5");
+        for bad in ["maxCostUsd=cheap", "maxCostUsd=0", "maxCostUsd=1.0000001", "maxTokens=-3", "maxTokens=0"] {
+            assert!(PolicyAssignment::parse(bad).is_err(), "{bad}");
+        }
+        let p = Policy::merge(&[(PolicyScope::Global, global), (PolicyScope::Chat(ChatId(3)), chat)]);
+        // A budget counts its own scope's turns: a narrower one never replaces a broader one.
+        assert_eq!(p.budgets().len(), 4);
+        assert!(p.budgets().contains(&(PolicyKey::MaxTokens, 1_000_000, PolicyScope::Global)));
+        assert!(p.budgets().contains(&(PolicyKey::MaxTokens, 5000, PolicyScope::Chat(ChatId(3)))));
+        assert!(!p.judges_calls(), "budgets judge turns, not calls");
+        assert!(!p.is_empty());
+        assert_eq!(usd(10_000), "0.01");
     }
 
     #[test]

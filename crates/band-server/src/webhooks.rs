@@ -32,7 +32,8 @@ use crate::rpc::notices::Broadcast;
 use crate::settings::WebhookSettings;
 
 /// The events a webhook can ask for.
-pub const EVENTS: [&str; 4] = ["chat.waiting", "turn.completed", "turn.failed", "cronjob.failed"];
+pub const EVENTS: [&str; 6] =
+    ["chat.waiting", "turn.completed", "turn.failed", "cronjob.failed", "budget.warning", "budget.stopped"];
 /// Tries per event.
 pub const ATTEMPTS: u32 = 6;
 /// The pause after the first failed try; it doubles after each (0.5, 1, 2, 4, 8 s).
@@ -225,6 +226,12 @@ async fn event_of(
                 },
             });
             Some(("cronjob.failed", body.to_string().into_bytes()))
+        }
+        Notice::Budget { chat, stopped, text } => {
+            let event = if stopped { "budget.stopped" } else { "budget.warning" };
+            let text = format!("band: chat {}: {text}", chat.0);
+            let body = json!({"event": event, "at": at, "text": text, "content": text, "chat": {"id": chat.0}});
+            Some((event, body.to_string().into_bytes()))
         }
         _ => None,
     }

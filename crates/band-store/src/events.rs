@@ -18,7 +18,7 @@ use band_core::{
 use diesel::prelude::*;
 
 use crate::errors::{corrupt_row, from_diesel, internal};
-use crate::schema::{chats, events, turns};
+use crate::schema::{chats, events, turns, workspaces};
 use crate::{SqliteStore, now, payload, queue, to_i64, to_u64, transaction};
 
 #[derive(Queryable, Selectable)]
@@ -437,6 +437,18 @@ impl TurnLog for SqliteStore {
                             turns::chat_id.eq_any(chats::table.filter(chats::workspace_id.eq(w.0)).select(chats::id)),
                         )
                         .load(conn),
+                    UsageScope::Project(p) => ended
+                        .filter(
+                            turns::chat_id.eq_any(
+                                chats::table
+                                    .filter(chats::workspace_id.eq_any(
+                                        workspaces::table.filter(workspaces::project_id.eq(p.0)).select(workspaces::id),
+                                    ))
+                                    .select(chats::id),
+                            ),
+                        )
+                        .load(conn),
+                    UsageScope::Since(at) => ended.filter(turns::started_at.ge(at)).load(conn),
                 }
                 .map_err(from_diesel)
             })

@@ -757,6 +757,13 @@ pub async fn usage_totals_add_up_ended_turns<S: FullStore>(store: &S) {
     assert_eq!(tw, expected(&w_turns));
     let tv = totals(UsageScope::Workspace(v.id)).await;
     assert_eq!((tv.turns, tv.usage), (1, usage(1000, Some(100.0))), "and only of that workspace");
+    // A project's: its workspaces' (one workspace each here); since a time: every chat's turns
+    // started then or later.
+    assert_eq!(totals(UsageScope::Project(w.project_id)).await, tw, "the project of w");
+    assert_eq!(totals(UsageScope::Project(v.project_id)).await, tv, "the project of v");
+    let all = totals(UsageScope::Since(0)).await;
+    assert_eq!((all.turns, all.usage.input_tokens), (6, 122 + 1000), "every ended turn");
+    assert_eq!(totals(UsageScope::Since(now() + 60_000)).await, UsageTotals::default(), "none started later");
 }
 
 // ---------------------------------------------------------------------------------------------

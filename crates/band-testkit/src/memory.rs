@@ -521,6 +521,12 @@ impl TurnLog for MemoryStore {
         let in_scope = |t: &Turn| match scope {
             UsageScope::Chat(c) => t.chat_id == c,
             UsageScope::Workspace(w) => state.chats.get(&t.chat_id.0).is_some_and(|c| c.workspace_id == w),
+            UsageScope::Project(p) => state
+                .chats
+                .get(&t.chat_id.0)
+                .and_then(|c| state.workspaces.get(&c.workspace_id.0))
+                .is_some_and(|w| w.project_id == p),
+            UsageScope::Since(at) => t.started_at >= at,
         };
         // In turn order, as band-store adds them up: float sums depend on the order.
         let mut totals = UsageTotals::default();

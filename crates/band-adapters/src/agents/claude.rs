@@ -176,11 +176,14 @@ pub struct ClaudeParser {
     streamed: HashSet<String>,
     /// `total_cost_usd` at the end of the previous turn of this process.
     cost_so_far: f64,
+    /// The turn's model responses so far, by message id, with their usage: what the turn has
+    /// used before it ends (for budgets), sent as an update after each response.
+    responses: Vec<(String, Usage)>,
 }
 
 impl ClaudeParser {
     pub fn new(shared: Arc<Mutex<Shared>>) -> Self {
-        Self { shared, streaming: None, streamed: HashSet::new(), cost_so_far: 0.0 }
+        Self { shared, streaming: None, streamed: HashSet::new(), cost_so_far: 0.0, responses: Vec::new() }
     }
 
     fn stream_event(&mut self, event: &Value, out: &mut Vec<AgentEvent>) {
@@ -210,6 +213,33 @@ impl ClaudeParser {
 
     fn assistant(&mut self, message: &Value, out: &mut Vec<AgentEvent>) {
         let streamed = message["id"].as_str().is_some_and(|id| self.streamed.contains(id));
+        // Each model response's usage (repeated on every line of the same message): the turn's
+        // usage so far, without a cost (band prices it).
+        if let (Some(id), Some(u)) = (message["id"].as_str(), message["usage"].as_object()) {
+            let n = |k: &str| u.get(k).and_then(Value::as_u64).unwrap_or(0);
+            let usage = Usage {
+                input_tokens: n("input_tokens"),
+                output_tokens: n("output_tokens"),
+                cache_read_tokens: n("cache_read_input_tokens"),
+                cache_write_tokens: n("cache_creation_input_tokens"),
+                cost_usd: None,
+            };
+            let changed = match self.responses.iter_mut().find(|(m, _)| m == id) {
+                Some((_, seen)) if *seen == usage => false,
+                Some((_, seen)) => {
+                    *seen = usage;
+                    true
+                }
+                None => {
+                    self.responses.push((id.to_owned(), usage));
+                    true
+                }
+            };
+            let total = self.responses.iter().fold(Usage::default(), |a, (_, u)| a + *u);
+            if changed && total.input_tokens + total.output_tokens > 0 {
+                out.push(AgentEvent::Update(AgentUpdate::Usage(total)));
+            }
+        }
         for block in message["content"].as_array().into_iter().flatten() {
             match block["type"].as_str() {
                 Some("text") if !streamed => {
@@ -269,6 +299,7 @@ impl ClaudeParser {
         };
         self.streaming = None;
         self.streamed.clear();
+        self.responses.clear();
         self.shared.lock().unwrap_or_else(|p| p.into_inner()).pending.clear();
         let is_error = r["is_error"].as_bool().unwrap_or(false);
         if r["terminal_reason"].as_str().is_some_and(|t| t.starts_with("aborted")) {
@@ -306,6 +337,15 @@ impl LineParser for ClaudeParser {
             Some("system") if v["subtype"] == "init" => {
                 if let Some(id) = v["session_id"].as_str() {
                     out.push(AgentEvent::SessionStarted { session_id: id.to_owned() });
+                }
+                // The model it runs: band prices a turn's usage with it before the turn ends.
+                if let Some(model) = v["model"].as_str().filter(|m| !m.is_empty()) {
+                    out.push(AgentEvent::Update(AgentUpdate::SessionInfo {
+                        modes: Vec::new(),
+                        current_mode: None,
+                        models: Vec::new(),
+                        current_model: Some(model.to_owned()),
+                    }));
                 }
             }
             Some("stream_event") => self.stream_event(&v["event"], &mut out),

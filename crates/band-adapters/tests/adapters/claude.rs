@@ -43,6 +43,8 @@ fn summary(events: &[AgentEvent]) -> Vec<String> {
             AgentEvent::PermissionRequest { tool, edit, .. } => format!("ask:{tool}:{edit}"),
             AgentEvent::TurnEnded { stop_reason, .. } => format!("end:{}", stop_reason.as_str()),
             AgentEvent::TurnFailed { message, .. } => format!("failed:{message}"),
+            // The turn's usage so far (checked on its own below), and the model it runs.
+            AgentEvent::Update(AgentUpdate::Usage(_) | AgentUpdate::SessionInfo { .. }) => continue,
             other => format!("{other:?}"),
         };
         out.push(item);
@@ -86,6 +88,18 @@ fn a_turn_with_two_tools_and_a_second_turn() {
         .collect();
     assert_eq!(ends.len(), 2);
     assert_eq!((ends[0].0, ends[0].1), (66138, 51));
+    // Before a turn ends, each model response's usage adds to the turn's so far (for budgets):
+    // it only grows, and stays within what the turn ends with.
+    let first_end = events.iter().position(|e| matches!(e, AgentEvent::TurnEnded { .. })).expect("an end");
+    let so_far: Vec<u64> = events[..first_end]
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::Update(AgentUpdate::Usage(u)) => Some(u.input_tokens + u.output_tokens + u.cache_read_tokens),
+            _ => None,
+        })
+        .collect();
+    assert!(so_far.len() >= 2, "{so_far:?}");
+    assert!(so_far.windows(2).all(|w| w[0] < w[1]), "{so_far:?}");
     assert!((ends[0].2 - 0.331965).abs() < 1e-9, "{}", ends[0].2);
     assert!((ends[1].2 - (0.443005 - 0.331965)).abs() < 1e-9, "{}", ends[1].2);
 }

@@ -32,6 +32,12 @@ pub enum Notice {
     },
     /// A chat was created, or its settings or status changed.
     ChatChanged(Chat),
+    /// A budget of a chat's reached 80 % (`stopped`: 100 %), as its log says in `text`.
+    Budget {
+        chat: ChatId,
+        stopped: bool,
+        text: String,
+    },
     ChatRemoved(Chat),
     QueueChanged {
         workspace: WorkspaceId,

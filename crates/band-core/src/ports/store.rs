@@ -149,6 +149,9 @@ pub trait TurnLog: Send + Sync {
 pub enum UsageScope {
     Chat(ChatId),
     Workspace(WorkspaceId),
+    Project(crate::ProjectId),
+    /// Every chat's turns started at or after this time.
+    Since(crate::Millis),
 }
 
 /// Messages waiting for a busy chat, in order.

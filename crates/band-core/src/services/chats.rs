@@ -20,11 +20,11 @@ use crate::chat::*;
 use crate::error::{AgentError, CoreError, Fix, ListOf, Problem, StoreError};
 use crate::model::{ChatId, ChatStatus, ChatVia, PermissionMode};
 use crate::names::{ChatName, Labels, ModelName};
+use crate::policy::{PolicyKey, PolicyScope, Refusal, ToolCall};
 use crate::ports::{
-    AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
-    ActionKind, MessageQueue, NewAction, Notice, TranscriptSink, TurnLog, UsageScope,
+    ActionKind, AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog,
+    EventSink, MessageQueue, NewAction, Notice, TranscriptSink, TurnLog, UsageScope,
 };
-use crate::policy::{Refusal, ToolCall};
 use crate::prices::Prices;
 use crate::terminal::TerminalId;
 use crate::transcript::Transcript;
@@ -121,6 +121,10 @@ struct Run {
     cwd: Option<std::path::PathBuf>,
     /// Pending requests' calls, for the audit of a person's answer.
     asked: HashMap<String, ToolCall>,
+    /// The budgets warned of during this turn (by rule and scope), so each warning is said once.
+    budget_warned: std::collections::HashSet<String>,
+    /// This turn was interrupted because a budget was spent.
+    budget_stopped: bool,
 }
 
 impl Chats {
@@ -679,6 +683,9 @@ impl Inner {
         if let Some(why) = self.turn_limit(chat, true).await? {
             return Err(CoreError::Refused(Problem::new(why)));
         }
+        self.check_budgets(chat).await?;
+        run.budget_warned.clear();
+        run.budget_stopped = false;
         let handle = match &run.handle {
             Some(h) => h.clone(),
             None => self.launch(run, chat).await?,
@@ -732,6 +739,112 @@ impl Inner {
             })
             .await;
         Ok(Some(why))
+    }
+
+    /// The budgets in force for `chat`, with what each has spent in its scope's ended turns.
+    async fn budget_states(&self, chat: &Chat) -> Result<Vec<(Budget, u64)>, CoreError> {
+        let Some(policies) = self.policies.get() else { return Ok(Vec::new()) };
+        let policy = policies.for_chat(chat).await?;
+        let mut out = Vec::new();
+        for &(key, limit, scope) in policy.budgets() {
+            let daily = matches!(key, PolicyKey::DailyMaxCostUsd | PolicyKey::DailyMaxTokens);
+            let usage = match (scope, daily) {
+                (PolicyScope::Global, true) => UsageScope::Since(start_of_today()),
+                (_, true) => continue, // set only globally (policies.set refuses it elsewhere)
+                (PolicyScope::Global, false) => UsageScope::Since(0),
+                (PolicyScope::Project(p), false) => UsageScope::Project(p),
+                (PolicyScope::Workspace(w), false) => UsageScope::Workspace(w),
+                (PolicyScope::Chat(c), false) => UsageScope::Chat(c),
+            };
+            let cost = matches!(key, PolicyKey::MaxCostUsd | PolicyKey::DailyMaxCostUsd);
+            let budget = Budget { key, limit, cost, label: policies.label(chat, scope).await };
+            let spent = budget.measure(&self.ports.turns.usage_totals(usage).await?.usage);
+            out.push((budget, spent));
+        }
+        Ok(out)
+    }
+
+    /// Refuses a turn while a budget in force is spent, naming it (and records the refusal).
+    async fn check_budgets(&self, chat: &Chat) -> Result<(), CoreError> {
+        for (b, spent) in self.budget_states(chat).await? {
+            if spent >= b.limit {
+                let why = format!(
+                    "the budget {} of {} is spent ({} used); raise or unset it in that scope's policy to go on",
+                    b.rule(),
+                    b.label,
+                    b.shown(spent)
+                );
+                self.record_budget(chat, &b, why.clone()).await;
+                return Err(CoreError::Refused(Problem::new(why)));
+            }
+        }
+        Ok(())
+    }
+
+    async fn record_budget(&self, chat: &Chat, b: &Budget, detail: String) {
+        if let Some(policies) = self.policies.get() {
+            policies
+                .record(NewAction {
+                    kind: ActionKind::TurnRefused,
+                    chat: Some(chat.id),
+                    workspace: Some(chat.workspace_id),
+                    tool: None,
+                    decision: Some(PermissionDecision::Deny),
+                    decider: Some(Decider::Budget),
+                    rule: Some(format!("{} ({})", b.rule(), b.label)),
+                    detail,
+                })
+                .await;
+        }
+    }
+
+    /// Judges the budgets against the turn under way, which has used `used` so far (`ended`: all
+    /// of it): at 80 % of one, a warning (once); at 100 %, the turn is interrupted (or, at its
+    /// end, the chat says the next turns are refused).
+    async fn judge_budgets(&self, run: &mut Run, chat: &Chat, used: Usage, ended: bool) -> Result<(), CoreError> {
+        let mut said = Vec::new();
+        let mut stop = false;
+        for (b, before) in self.budget_states(chat).await? {
+            let now = before + b.measure(&used);
+            let key = format!("{} {}", b.rule(), b.label);
+            if now >= b.limit && before < b.limit {
+                if !run.budget_stopped {
+                    run.budget_stopped = true;
+                    stop = !ended;
+                    let what = if ended { "new turns are refused" } else { "the turn is interrupted" };
+                    let text = format!(
+                        "{}{} of {} ({} used): {what} until it is raised",
+                        crate::BUDGET_REACHED,
+                        b.rule(),
+                        b.label,
+                        b.shown(now)
+                    );
+                    self.record_budget(chat, &b, text.clone()).await;
+                    said.push(text);
+                }
+            } else if now * 5 >= b.limit * 4 && before * 5 < b.limit * 4 && run.budget_warned.insert(key) {
+                said.push(format!(
+                    "{}80 % of {} of {} is used ({})",
+                    crate::BUDGET_WARNING,
+                    b.rule(),
+                    b.label,
+                    b.shown(now)
+                ));
+            }
+        }
+        if !said.is_empty() {
+            let events: Vec<EventPayload> =
+                said.iter().map(|message| EventPayload::Error { message: message.clone() }).collect();
+            self.append(chat, events).await?;
+            for text in said {
+                let stopped = text.starts_with(crate::BUDGET_REACHED);
+                self.ports.events.publish(Notice::Budget { chat: chat.id, stopped, text });
+            }
+        }
+        if stop && let Some(h) = &run.handle {
+            h.interrupt().await.map_err(agent_error)?;
+        }
+        Ok(())
     }
 
     /// Judges a permission request by the chat's policy: `Err` with the refusal when a rule
@@ -849,7 +962,14 @@ impl Inner {
                     let name = models.iter().find(|m| m.id == *current).map(|m| m.name.clone());
                     run.models = std::iter::once(current.clone()).chain(name).collect();
                 }
+                let so_far = match &update {
+                    AgentUpdate::Usage(u) => Some(self.priced(run, chat, *u)),
+                    _ => None,
+                };
                 self.append(chat, vec![EventPayload::Update(update)]).await?;
+                if let Some(used) = so_far {
+                    self.judge_budgets(run, chat, used, false).await?;
+                }
             }
             AgentEvent::Notice { message } => {
                 self.append(chat, vec![EventPayload::Error { message }]).await?;
@@ -904,11 +1024,13 @@ impl Inner {
             }
             AgentEvent::TurnEnded { stop_reason, usage } => {
                 let usage = self.priced(run, chat, usage.unwrap_or_default());
+                self.judge_budgets(run, chat, usage, true).await?;
                 let outcome = TurnOutcome { stop_reason: Some(stop_reason), error: None, usage };
                 self.end_turn(run, chat, outcome, ChatStatus::Completed).await?;
             }
             AgentEvent::TurnFailed { message, usage } => {
                 let usage = self.priced(run, chat, usage.unwrap_or_default());
+                self.judge_budgets(run, chat, usage, true).await?;
                 let outcome = TurnOutcome { stop_reason: None, error: Some(message), usage };
                 self.end_turn(run, chat, outcome, ChatStatus::Failed).await?;
             }
@@ -962,7 +1084,16 @@ impl Inner {
             if self.turn_limit(&chat, false).await?.is_some() {
                 return Ok(());
             }
-            self.start_turn(run, &chat, &first.text, Some(first.id)).await?;
+            match self.start_turn(run, &chat, &first.text, Some(first.id)).await {
+                // A limit (maxTurns, a budget) holds: the message stays queued, and the chat says why.
+                Err(CoreError::Refused(why)) => {
+                    let message = format!("The queued message waits: {why}");
+                    self.append(&chat, vec![EventPayload::Error { message }]).await?;
+                }
+                other => {
+                    other?;
+                }
+            }
         }
         Ok(())
     }
@@ -1067,4 +1198,45 @@ fn check_message(text: &str) -> Result<(), CoreError> {
         ).into()));
     }
     Ok(())
+}
+
+/// A budget in force for a chat, as [`Chats`] measures it.
+struct Budget {
+    key: PolicyKey,
+    /// Millionths of a dollar for a cost, else tokens.
+    limit: u64,
+    cost: bool,
+    /// How messages name its scope (`workspace app/fix`).
+    label: String,
+}
+
+impl Budget {
+    /// The limit as the rule reads (`maxCostUsd=0.5`).
+    fn rule(&self) -> String {
+        let limit = if self.cost { crate::usd(self.limit) } else { self.limit.to_string() };
+        format!("{}={limit}", self.key)
+    }
+
+    /// `spent` in the budget's unit, as a person reads it (`$0.0123`, `1234 tokens`).
+    fn shown(&self, spent: u64) -> String {
+        if self.cost { format!("${}", crate::usd(spent)) } else { format!("{spent} tokens") }
+    }
+
+    /// What a usage counts against this budget: its cost in millionths of a dollar (none
+    /// known counts nothing), or every token (in, out, cache read and written).
+    fn measure(&self, u: &Usage) -> u64 {
+        if self.cost {
+            u.cost_usd.map_or(0, |c| (c.max(0.0) * 1e6).round() as u64)
+        } else {
+            u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens
+        }
+    }
+}
+
+/// Midnight UTC today, in milliseconds since the epoch (the day of daily budgets).
+fn start_of_today() -> crate::Millis {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    now - now.rem_euclid(86_400_000)
 }

@@ -14,7 +14,7 @@ use super::Workspaces;
 use crate::chat::{Chat, Decider, PermissionDecision};
 use crate::error::{CoreError, Problem, StoreError};
 use crate::model::{ChatId, WorkspaceId};
-use crate::policy::{Policy, PolicyAssignment, PolicyRules, PolicyScope, Refusal, ToolCall, check_tightens};
+use crate::policy::{Policy, PolicyAssignment, PolicyKey, PolicyRules, PolicyScope, Refusal, ToolCall, check_tightens};
 use crate::ports::{
     ActionAudit, ActionEntry, ActionFilter, ActionKind, ChatStore, NewAction, PolicyStore, ToolClassifier,
 };
@@ -58,7 +58,14 @@ struct Inner {
 
 impl Policies {
     pub fn new(workspaces: Arc<Workspaces>, ports: PolicyPorts) -> Self {
-        Self { inner: Arc::new(Inner { workspaces, ports, compiled: Mutex::new(HashMap::new()), generation: AtomicU64::new(0) }) }
+        Self {
+            inner: Arc::new(Inner {
+                workspaces,
+                ports,
+                compiled: Mutex::new(HashMap::new()),
+                generation: AtomicU64::new(0),
+            }),
+        }
     }
 
     /// `scope` and every broader scope, broadest first.
@@ -89,9 +96,9 @@ impl Policies {
     async fn chat_workspace(&self, id: ChatId) -> Result<WorkspaceId, CoreError> {
         match self.inner.ports.chats.chat(id).await {
             Ok(chat) => Ok(chat.workspace_id),
-            Err(StoreError::NotFound(_)) => {
-                Err(CoreError::NotFound(Problem::new(format!("no chat {}", id.0)).fix(crate::Fix::SeeList(crate::ListOf::Chats))))
-            }
+            Err(StoreError::NotFound(_)) => Err(CoreError::NotFound(
+                Problem::new(format!("no chat {}", id.0)).fix(crate::Fix::SeeList(crate::ListOf::Chats)),
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -142,11 +149,24 @@ impl Policies {
     /// # Errors
     /// `Refused` naming the broader rule; `InvalidInput` for no assignment; `NotFound` for a
     /// scope that is gone.
-    pub async fn set(&self, scope: PolicyScope, assignments: &[PolicyAssignment]) -> Result<EffectivePolicy, CoreError> {
+    pub async fn set(
+        &self,
+        scope: PolicyScope,
+        assignments: &[PolicyAssignment],
+    ) -> Result<EffectivePolicy, CoreError> {
         if assignments.is_empty() {
             return Err(CoreError::InvalidInput(Problem::new(format!(
                 "no KEY=VALUE given; the keys are {}",
                 crate::policy::PolicyKey::names()
+            ))));
+        }
+        if scope != PolicyScope::Global
+            && let Some(a) =
+                assignments.iter().find(|a| matches!(a.key, PolicyKey::DailyMaxCostUsd | PolicyKey::DailyMaxTokens))
+        {
+            return Err(CoreError::InvalidInput(Problem::new(format!(
+                "{} is a budget of the whole server per day: set it without a project, workspace or chat",
+                a.key
             ))));
         }
         let current = self.effective(scope).await?;

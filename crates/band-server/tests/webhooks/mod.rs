@@ -183,6 +183,55 @@ async fn webhooks_get_each_event_in_order_through_failures_and_a_dead_receiver_b
     s.stop().await;
 }
 
+/// A budget's 80 % warning and its stop reach webhooks that ask for them (and only those).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_budgets_warning_and_stop_are_sent_to_webhooks() {
+    let (all, all_got) = receiver(0, false).await;
+    let (waits, waits_got) = receiver(0, false).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    crate::support::isolate_terminals(home.path());
+    let path = home.path().join("settings.json");
+    let mut settings: Value = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    settings["webhooks"] = json!([
+        {"url": all, "events": ["budget.warning", "budget.stopped"]},
+        {"url": waits, "events": ["chat.waiting"]},
+    ]);
+    std::fs::write(&path, settings.to_string()).expect("write");
+    let fake = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
+    let s = TestServer::start_with(home, Some(vec![fake.clone()])).await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    s.ok("workspaces.create", json!({"project": "app", "branch": "w"})).await;
+    let chat = s.ok("chats.create", json!({"workspace": "app/w"})).await["id"].as_i64().expect("id");
+    s.ok("policy.set", json!({"chat": chat, "set": ["maxTokens=100"]})).await;
+    s.ok("chats.send", json!({"chat": chat, "message": "go"})).await;
+    let agent = fake.last();
+    let used =
+        |n: u64| AgentEvent::Update(band_core::AgentUpdate::Usage(Usage { input_tokens: n, ..Usage::default() }));
+    agent.emit(used(50)).await;
+    agent.emit(used(85)).await;
+    agent.emit(used(90)).await;
+    agent.emit(used(120)).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while delivered(&all_got).len() < 2 {
+        if Instant::now() > deadline {
+            let events = s.ok("chats.events", json!({"chat": chat, "after": 0})).await;
+            panic!("delivered: {:#?}; the chat: {events:#}", all_got.lock().expect("lock"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let got = delivered(&all_got);
+    let events: Vec<&str> = got.iter().map(|r| r.body["event"].as_str().unwrap_or("")).collect();
+    assert_eq!(events, ["budget.warning", "budget.stopped"], "the warning once, then the stop");
+    assert_eq!(got[0].body["chat"]["id"], chat);
+    let warning = got[0].body["text"].as_str().unwrap_or_default();
+    assert!(warning.contains(&format!("80 % of maxTokens=100 of chat {chat} is used (85 tokens)")), "{warning}");
+    let stop = got[1].body["text"].as_str().unwrap_or_default();
+    assert!(stop.contains("maxTokens=100") && stop.contains("the turn is interrupted"), "{stop}");
+    assert!(waits_got.lock().expect("lock").is_empty(), "a webhook gets only the events it asked for");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn a_bad_webhook_setting_keeps_the_server_from_starting_with_the_setting_named() {
     let home = tempfile::tempdir().expect("tempdir");
