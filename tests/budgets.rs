@@ -68,6 +68,15 @@ async fn claude_code_turns_are_warned_then_interrupted_by_their_budget() {
     let warned = said_with(&events, "Budget warning: 80 % of maxTokens=");
     assert_eq!(warned.len(), 1, "{warned:?}");
     assert!(warned[0].contains("of workspace app/feat"), "{warned:?}");
+    // The status is in the API (and so in band policy show chat:N and the dashboard).
+    let shown = band.call("policy.show", json!({"chat": chat})).await;
+    let budget = &shown["budgets"][0];
+    assert_eq!(
+        (budget["rule"].as_str(), budget["state"].as_str()),
+        (Some(&*format!("maxTokens={limit}")), Some("warning")),
+        "{shown}"
+    );
+    assert_eq!(budget["scope"], "workspace app/feat");
     // The third turn runs two commands; the budget is spent at its first model response.
     band.call("chats.send", json!({"chat": chat, "message": "Run both."})).await;
     band.wait_status(chat, &["completed", "interrupted"], PATIENCE).await;
@@ -80,6 +89,8 @@ async fn claude_code_turns_are_warned_then_interrupted_by_their_budget() {
     let refused = band.client.call_raw("chats.send", json!({"chat": chat, "message": "More?"})).await;
     let message = refused.expect_err("refused").to_string();
     assert!(message.contains(&format!("the budget maxTokens={limit} of workspace app/feat is spent")), "{message}");
+    let shown = band.call("policy.show", json!({"chat": chat})).await;
+    assert_eq!(shown["budgets"][0]["state"], "spent", "{shown}");
     // Raised (here: unset), the chat goes on.
     band.call("policy.set", json!({"workspace": "app/feat", "set": ["maxTokens="]})).await;
     band.call("chats.send", json!({"chat": chat, "message": "Go on."})).await;

@@ -1577,6 +1577,26 @@ pub struct PolicyInfo {
     pub layers: Vec<PolicyLayerInfo>,
     /// Every key, for forms.
     pub keys: Vec<String>,
+    /// For a chat: each budget in force with what its scope has spent (empty otherwise).
+    #[serde(default)]
+    pub budgets: Vec<BudgetStatusInfo>,
+}
+
+/// A budget in force for a chat, and what its scope has spent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetStatusInfo {
+    /// As the rule reads: `maxCostUsd=0.5`, `dailyMaxTokens=100000`.
+    pub rule: String,
+    /// The scope whose turns it counts: `global`, `project app`, `workspace app/fix`, `chat 3`.
+    pub scope: String,
+    /// Millionths of a dollar for a cost budget, else tokens; `spent` in the same unit.
+    pub limit: u64,
+    pub spent: u64,
+    /// `ok`, `warning` (80 % or more) or `spent` (new turns are refused).
+    pub state: String,
+    /// Spent of limit as a person reads it: `$0.012 of $0.5`, `900 tokens of 1000 tokens`.
+    pub shown: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -2608,6 +2608,10 @@ export interface AuditEntryInfo {
  */
 export interface PolicyInfo {
   /**
+   * For a chat: each budget in force with what its scope has spent (empty otherwise).
+   */
+  budgets?: BudgetStatusInfo[];
+  /**
    * The effective rules (deny lists of several scopes are listed per scope; each scope's
    * allow list must match).
    */
@@ -2621,6 +2625,35 @@ export interface PolicyInfo {
    */
   layers: PolicyLayerInfo[];
   scope: string;
+}
+/**
+ * A budget in force for a chat, and what its scope has spent.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "BudgetStatusInfo".
+ */
+export interface BudgetStatusInfo {
+  /**
+   * Millionths of a dollar for a cost budget, else tokens; `spent` in the same unit.
+   */
+  limit: number;
+  /**
+   * As the rule reads: `maxCostUsd=0.5`, `dailyMaxTokens=100000`.
+   */
+  rule: string;
+  /**
+   * The scope whose turns it counts: `global`, `project app`, `workspace app/fix`, `chat 3`.
+   */
+  scope: string;
+  /**
+   * Spent of limit as a person reads it: `$0.012 of $0.5`, `900 tokens of 1000 tokens`.
+   */
+  shown: string;
+  spent: number;
+  /**
+   * `ok`, `warning` (80 % or more) or `spent` (new turns are refused).
+   */
+  state: string;
 }
 /**
  * A rule: its key, its value as text, and the scope that set it.

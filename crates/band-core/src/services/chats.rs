@@ -284,6 +284,28 @@ impl Chats {
         sent
     }
 
+    /// The budgets in force for a chat, each with what its scope has spent (ended turns).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown chat; store failures.
+    pub async fn budgets(&self, id: ChatId) -> Result<Vec<BudgetStatus>, CoreError> {
+        let chat = self.inner.chat(id).await?;
+        Ok(self
+            .inner
+            .budget_states(&chat)
+            .await?
+            .into_iter()
+            .map(|(b, spent)| BudgetStatus {
+                rule: b.rule(),
+                scope: b.label.clone(),
+                limit: b.limit,
+                spent,
+                cost: b.cost,
+                shown: format!("{} of {}", b.shown(spent), b.shown(b.limit)),
+            })
+            .collect())
+    }
+
     /// Ends the current turn, if any, and the agent's process group. The next message starts
     /// the agent again, resuming its session.
     pub async fn stop(&self, id: ChatId) -> Result<Chat, CoreError> {
@@ -1239,4 +1261,19 @@ fn start_of_today() -> crate::Millis {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     now - now.rem_euclid(86_400_000)
+}
+
+/// A budget in force for a chat, with what its scope has spent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetStatus {
+    /// As the rule reads (`maxCostUsd=0.5`).
+    pub rule: String,
+    /// The scope whose turns it counts (`workspace app/fix`).
+    pub scope: String,
+    /// Millionths of a dollar for a cost, else tokens; `spent` in the same unit.
+    pub limit: u64,
+    pub spent: u64,
+    pub cost: bool,
+    /// Spent of limit, as a person reads it (`$0.012 of $0.5`).
+    pub shown: String,
 }

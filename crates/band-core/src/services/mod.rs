@@ -7,8 +7,8 @@ mod cronjobs;
 mod fair;
 mod files;
 mod layouts;
-pub mod policies;
 pub mod lifecycle;
+pub mod policies;
 mod projects;
 pub mod setup;
 mod teardown;
@@ -18,7 +18,7 @@ mod workspaces;
 
 pub use access::{Access, AccessPorts, Caller, Credential, Pairing};
 pub use agents::{AgentStatus, Agents};
-pub use chats::{ChatPorts, Chats, CreateChat, EnvSource, Sent};
+pub use chats::{BudgetStatus, ChatPorts, Chats, CreateChat, EnvSource, Sent};
 pub use cronjobs::{CronPatch, CronPorts, CronSpec, Cronjobs, ScheduleSpec, TargetSpec};
 pub use files::Files;
 pub use layouts::Layouts;

@@ -14,7 +14,31 @@ use band_api::{self as api};
 pub(super) fn methods(m: &mut RpcModule<ApiContext>) -> Reg {
     add::<api::PolicyShow, _, _>(m, |c, p| async move {
         let scope = scope(&c, p.project.as_deref(), p.workspace.as_deref(), p.chat).await?;
-        info(&c, c.policies.effective(scope).await?).await
+        let mut shown = info(&c, c.policies.effective(scope).await?).await?;
+        if let PolicyScope::Chat(chat) = scope {
+            shown.budgets = c
+                .chats
+                .budgets(chat)
+                .await?
+                .into_iter()
+                .map(|b| api::BudgetStatusInfo {
+                    state: if b.spent >= b.limit {
+                        "spent"
+                    } else if b.spent * 5 >= b.limit * 4 {
+                        "warning"
+                    } else {
+                        "ok"
+                    }
+                    .to_owned(),
+                    rule: b.rule,
+                    scope: b.scope,
+                    limit: b.limit,
+                    spent: b.spent,
+                    shown: b.shown,
+                })
+                .collect();
+        }
+        Ok(shown)
     })?;
     add::<api::PolicySet, _, _>(m, |c, p| async move {
         let scope = scope(&c, p.project.as_deref(), p.workspace.as_deref(), p.chat).await?;
@@ -82,7 +106,10 @@ async fn scope_name(c: &ApiContext, scope: PolicyScope) -> String {
 async fn info(c: &ApiContext, e: EffectivePolicy) -> Result<api::PolicyInfo, CoreError> {
     let mut layers = Vec::new();
     for (scope, rules) in &e.layers {
-        layers.push(api::PolicyLayerInfo { scope: scope_name(c, *scope).await, rules: rule_infos(c, *scope, rules).await });
+        layers.push(api::PolicyLayerInfo {
+            scope: scope_name(c, *scope).await,
+            rules: rule_infos(c, *scope, rules).await,
+        });
     }
     let mut effective = Vec::new();
     for r in e.policy.rules() {
@@ -97,6 +124,7 @@ async fn info(c: &ApiContext, e: EffectivePolicy) -> Result<api::PolicyInfo, Cor
         effective,
         layers,
         keys: PolicyKey::ALL.iter().map(|k| k.name().to_owned()).collect(),
+        budgets: Vec::new(),
     })
 }
 
