@@ -323,7 +323,7 @@ export type ToolCallStatus = "pending" | "in_progress" | "completed" | "failed";
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "DecidedBy".
  */
-export type DecidedBy = "user" | "mode";
+export type DecidedBy = "user" | "mode" | "policy" | "budget";
 /**
  * A transcript's format.
  *
@@ -403,6 +403,13 @@ export type DeviceScope = "read" | "control";
  */
 export type AuditKind =
   "pairing_started" | "paired" | "redeem_failed" | "signed_in" | "refused" | "revoked" | "token_rotated";
+/**
+ * What an entry of the audit of agent actions is about.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ActionKind".
+ */
+export type ActionKind = "tool_call" | "cron_run" | "policy_change" | "turn_refused";
 /**
  * What a workspace subscription carries.
  *
@@ -1520,6 +1527,67 @@ export interface Methods {
     result: AuditEntryInfo[];
   };
   /**
+   * A scope's effective policy (global without params; or a project, workspace or chat), with where each rule came from.
+   */
+  "policy.show": {
+    params: {
+      chat?: number | null;
+      /**
+       * A project's name.
+       */
+      project?: string | null;
+      /**
+       * A workspace: its id or `project/branch`.
+       */
+      workspace?: string | null;
+    };
+    result: PolicyInfo;
+  };
+  /**
+   * Set or remove (KEY=) policy rules at one scope; a narrower scope can only tighten, a loosening is refused naming the broader rule.
+   */
+  "policy.set": {
+    params: {
+      chat?: number | null;
+      project?: string | null;
+      /**
+       * `KEY=VALUE` each: true/false, a whole number, or comma-separated globs; `KEY=` removes the
+       * key from this scope. Keys: canCreateFiles, canEditFiles, canRunCommands, canPushGit,
+       * allowCommands, denyCommands, allowPaths, denyPaths, allowTools, denyTools, maxTurns.
+       */
+      set: string[];
+      workspace?: string | null;
+    };
+    result: PolicyInfo;
+  };
+  /**
+   * The audit of agent actions, newest first: tool calls with their decision and who or what decided, cronjob runs, policy changes, refused turns; filtered.
+   */
+  "audit.actions": {
+    params: {
+      /**
+       * Only entries older than this entry id (for paging back).
+       */
+      before?: number | null;
+      chat?: number | null;
+      decider?: DecidedBy | null;
+      kind?: ActionKind | null;
+      /**
+       * At most this many (default 100, at most 1000).
+       */
+      limit?: number | null;
+      /**
+       * Unix milliseconds: entries at or after.
+       */
+      since?: number | null;
+      /**
+       * A workspace: its id or `project/branch`.
+       */
+      workspace?: string | null;
+    };
+    result: ActionInfo[];
+  };
+  /**
    * The caller's access: its scope (read, control or admin) and, for a paired device, which one.
    */
   "auth.whoami": {
@@ -2531,6 +2599,80 @@ export interface AuditEntryInfo {
   remote?: string | null;
 }
 /**
+ * A scope's effective policy: the merge (a narrower scope only tightens) and where each rule
+ * came from.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PolicyInfo".
+ */
+export interface PolicyInfo {
+  /**
+   * The effective rules (deny lists of several scopes are listed per scope; each scope's
+   * allow list must match).
+   */
+  effective: PolicyRuleInfo[];
+  /**
+   * Every key, for forms.
+   */
+  keys: string[];
+  /**
+   * Broadest first; the last is the scope itself.
+   */
+  layers: PolicyLayerInfo[];
+  scope: string;
+}
+/**
+ * A rule: its key, its value as text, and the scope that set it.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PolicyRuleInfo".
+ */
+export interface PolicyRuleInfo {
+  /**
+   * `global`, `project NAME`, `workspace PROJECT/BRANCH`, `chat ID`.
+   */
+  from: string;
+  key: string;
+  value: string;
+}
+/**
+ * What one scope sets itself.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PolicyLayerInfo".
+ */
+export interface PolicyLayerInfo {
+  rules: PolicyRuleInfo[];
+  scope: string;
+}
+/**
+ * An agent action: a tool call and who or what decided it, a cronjob run, a policy change.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ActionInfo".
+ */
+export interface ActionInfo {
+  /**
+   * Unix milliseconds.
+   */
+  at: number;
+  chat?: number | null;
+  decider?: DecidedBy | null;
+  decision?: Decision | null;
+  /**
+   * A command line, paths, a policy change, a job's run.
+   */
+  detail: string;
+  id: number;
+  kind: ActionKind;
+  /**
+   * The rule that decided, with its scope.
+   */
+  rule?: string | null;
+  tool?: string | null;
+  workspace?: number | null;
+}
+/**
  * Who the caller is: what its credential may do, and which device it is.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2658,6 +2800,31 @@ export interface Notifications {
   "terminals.data": TerminalStreamItem;
   "tunnel.state": TunnelInfo;
   "cronjobs.tick": CronNotice;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "AuditActionsParams".
+ */
+export interface AuditActionsParams {
+  /**
+   * Only entries older than this entry id (for paging back).
+   */
+  before?: number | null;
+  chat?: number | null;
+  decider?: DecidedBy | null;
+  kind?: ActionKind | null;
+  /**
+   * At most this many (default 100, at most 1000).
+   */
+  limit?: number | null;
+  /**
+   * Unix milliseconds: entries at or after.
+   */
+  since?: number | null;
+  /**
+   * A workspace: its id or `project/branch`.
+   */
+  workspace?: string | null;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -3031,6 +3198,38 @@ export interface LayoutSetParams {
   workspace?: string | null;
 }
 /**
+ * Which scope: none of the three for global; at most one.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PolicyScopeParams".
+ */
+export interface PolicyScopeParams {
+  chat?: number | null;
+  /**
+   * A project's name.
+   */
+  project?: string | null;
+  /**
+   * A workspace: its id or `project/branch`.
+   */
+  workspace?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PolicySetParams".
+ */
+export interface PolicySetParams {
+  chat?: number | null;
+  project?: string | null;
+  /**
+   * `KEY=VALUE` each: true/false, a whole number, or comma-separated globs; `KEY=` removes the
+   * key from this scope. Keys: canCreateFiles, canEditFiles, canRunCommands, canPushGit,
+   * allowCommands, denyCommands, allowPaths, denyPaths, allowTools, denyTools, maxTurns.
+   */
+  set: string[];
+  workspace?: string | null;
+}
+/**
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "ProjectConfigSetParams".
  */
@@ -3370,6 +3569,7 @@ export interface WorkspacesRemoveParams {
 }
 
 // The values of each enumeration, in the API's order.
+export const ActionKindValues: readonly ActionKind[] = ["tool_call","cron_run","policy_change","turn_refused"];
 export const AgentProtocolValues: readonly AgentProtocol[] = ["claude-stream-json","codex-app-server","acp","terminal"];
 export const AuditKindValues: readonly AuditKind[] = ["pairing_started","paired","redeem_failed","signed_in","refused","revoked","token_rotated"];
 export const ChangeKindValues: readonly ChangeKind[] = ["added","modified","deleted","renamed","type-changed","untracked","conflicted"];
@@ -3378,7 +3578,7 @@ export const ConfigSourceNameValues: readonly ConfigSourceName[] = ["none","repo
 export const CronOutcomeValues: readonly CronOutcome[] = ["completed","queued","running","failed","interrupted","skipped","cancelled"];
 export const CronTargetKindValues: readonly CronTargetKind[] = ["chat","workspace","new_workspace"];
 export const CronTriggerValues: readonly CronTrigger[] = ["schedule","manual","missed"];
-export const DecidedByValues: readonly DecidedBy[] = ["user","mode"];
+export const DecidedByValues: readonly DecidedBy[] = ["user","mode","policy","budget"];
 export const DecisionValues: readonly Decision[] = ["allow","deny"];
 export const DeviceScopeValues: readonly DeviceScope[] = ["read","control"];
 export const EntryKindValues: readonly EntryKind[] = ["dir","file","symlink","other"];
