@@ -128,8 +128,8 @@ function Policies() {
           </tbody>
         </table>
       )}
-      <form onSubmit={submit} className="form-row">
-        <label className="form-row">
+      <form onSubmit={submit} className="policy-form">
+        <label>
           Set rules (KEY=VALUE, space-separated; KEY= removes)
           <input aria-label="Rules" value={rules} placeholder="canRunCommands=false denyPaths=secrets/**" onChange={(e) => setRules(e.target.value)} />
         </label>
