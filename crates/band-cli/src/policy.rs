@@ -167,7 +167,8 @@ pub fn since(s: &str, now_ms: i64) -> Result<i64, Failure> {
     }
     let parts: Vec<&str> = s.split('-').collect();
     let [y, m, d] = parts.as_slice() else { return Err(bad()) };
-    let (y, m, d): (i64, i64, i64) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    let (y, m, d): (i64, i64, i64) =
+        (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || y.to_string().len() != 4 {
         return Err(bad());
     }
@@ -240,8 +241,7 @@ pub async fn export(args: AuditArgs, call: &Caller<'_>) -> Result<(), Failure> {
             let since = args.since.as_deref().map(|s| since(s, now_ms())).transpose()?;
             let mut before = args.before;
             loop {
-                let list =
-                    call.call::<api::AuditList>(api::AuditListParams { before, limit: Some(page) }).await?;
+                let list = call.call::<api::AuditList>(api::AuditListParams { before, limit: Some(page) }).await?;
                 for e in list.iter().filter(|e| since.is_none_or(|s| e.at >= s)) {
                     writeln!(stdout, "{}", serde_json::to_string(e)?)?;
                 }

@@ -49,8 +49,8 @@ pub use names::{
     shown,
 };
 pub use policy::{
-    EffectiveRule, Glob, Policy, PolicyAssignment, PolicyKey, PolicyRules, PolicyScope, PolicyValue, PolicyValueKind,
-    PUSH_REFUSED_URL, Refusal, ToolAction, ToolCall, check_tightens, mentions_git_push, refuse_git_push,
+    EffectiveRule, Glob, PUSH_REFUSED_URL, Policy, PolicyAssignment, PolicyKey, PolicyRules, PolicyScope, PolicyValue,
+    PolicyValueKind, Refusal, ToolAction, ToolCall, check_tightens, mentions_git_push, refuse_git_push,
 };
 pub use prices::{Price, Prices};
 pub use terminal::*;

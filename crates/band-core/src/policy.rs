@@ -116,10 +116,7 @@ impl PolicyKey {
     /// `InvalidInput` naming the valid keys.
     pub fn parse(s: &str) -> Result<Self, CoreError> {
         Self::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-            CoreError::InvalidInput(Problem::new(format!(
-                "unknown policy key '{s}'; the keys are {}",
-                Self::names()
-            )))
+            CoreError::InvalidInput(Problem::new(format!("unknown policy key '{s}'; the keys are {}", Self::names())))
         })
     }
 }
@@ -215,11 +212,8 @@ impl PolicyValue {
             },
             PolicyValueKind::Count => text.parse().map(Self::Count).map_err(|_| bad("a whole number from 0")),
             PolicyValueKind::Globs => {
-                let globs = text
-                    .split(',')
-                    .filter(|g| !g.trim().is_empty())
-                    .map(Glob::new)
-                    .collect::<Result<Vec<_>, _>>()?;
+                let globs =
+                    text.split(',').filter(|g| !g.trim().is_empty()).map(Glob::new).collect::<Result<Vec<_>, _>>()?;
                 if globs.is_empty() {
                     return Err(bad("comma-separated glob patterns"));
                 }
@@ -407,10 +401,8 @@ impl Policy {
                     (PolicyKey::CanEditFiles, PolicyValue::Bool(b)) => and(&mut p.edit, *b, scope),
                     (PolicyKey::CanRunCommands, PolicyValue::Bool(b)) => and(&mut p.run, *b, scope),
                     (PolicyKey::CanPushGit, PolicyValue::Bool(b)) => and(&mut p.push, *b, scope),
-                    (PolicyKey::MaxTurns, PolicyValue::Count(n)) => {
-                        if p.max_turns.is_none_or(|(m, _)| *n < m) {
-                            p.max_turns = Some((*n, scope));
-                        }
+                    (PolicyKey::MaxTurns, PolicyValue::Count(n)) if p.max_turns.is_none_or(|(m, _)| *n < m) => {
+                        p.max_turns = Some((*n, scope));
                     }
                     (PolicyKey::DenyCommands, PolicyValue::Globs(g)) => {
                         p.deny_commands.extend(g.iter().map(|g| (g.clone(), scope)));
@@ -478,16 +470,20 @@ impl Policy {
         flag(&mut out, PolicyKey::CanEditFiles, self.edit);
         flag(&mut out, PolicyKey::CanRunCommands, self.run);
         flag(&mut out, PolicyKey::CanPushGit, self.push);
-        for (key, list) in
-            [(PolicyKey::AllowCommands, &self.allow_commands), (PolicyKey::AllowPaths, &self.allow_paths), (PolicyKey::AllowTools, &self.allow_tools)]
-        {
+        for (key, list) in [
+            (PolicyKey::AllowCommands, &self.allow_commands),
+            (PolicyKey::AllowPaths, &self.allow_paths),
+            (PolicyKey::AllowTools, &self.allow_tools),
+        ] {
             for (globs, scope) in list {
                 out.push(EffectiveRule { key, value: PolicyValue::Globs(globs.clone()), scope: *scope });
             }
         }
-        for (key, list) in
-            [(PolicyKey::DenyCommands, &self.deny_commands), (PolicyKey::DenyPaths, &self.deny_paths), (PolicyKey::DenyTools, &self.deny_tools)]
-        {
+        for (key, list) in [
+            (PolicyKey::DenyCommands, &self.deny_commands),
+            (PolicyKey::DenyPaths, &self.deny_paths),
+            (PolicyKey::DenyTools, &self.deny_tools),
+        ] {
             let mut by_scope: BTreeMap<PolicyScope, Vec<Glob>> = BTreeMap::new();
             for (g, s) in list {
                 by_scope.entry(*s).or_default().push(g.clone());
@@ -534,7 +530,12 @@ impl Policy {
                 }
                 let line = command.trim();
                 if let Some((g, s)) = self.deny_commands.iter().find(|(g, _)| g.matches(line, true)) {
-                    return Err(refuse(PolicyKey::DenyCommands, format!("denyCommands={}", g.as_str()), *s, Some(line)));
+                    return Err(refuse(
+                        PolicyKey::DenyCommands,
+                        format!("denyCommands={}", g.as_str()),
+                        *s,
+                        Some(line),
+                    ));
                 }
                 for (globs, s) in &self.allow_commands {
                     if !globs.iter().any(|g| g.matches(line, true)) {

@@ -20,11 +20,11 @@ use crate::chat::*;
 use crate::error::{AgentError, CoreError, Fix, ListOf, Problem, StoreError};
 use crate::model::{ChatId, ChatStatus, ChatVia, PermissionMode};
 use crate::names::{ChatName, Labels, ModelName};
-use crate::ports::{
-    AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog, EventSink,
-    ActionKind, MessageQueue, NewAction, Notice, TranscriptSink, TurnLog, UsageScope,
-};
 use crate::policy::{Refusal, ToolCall};
+use crate::ports::{
+    ActionKind, AgentEvent, AgentEvents, AgentExit, AgentHandle, AgentLaunch, AgentRuntime, ChatStore, EventLog,
+    EventSink, MessageQueue, NewAction, Notice, TranscriptSink, TurnLog, UsageScope,
+};
 use crate::prices::Prices;
 use crate::terminal::TerminalId;
 use crate::transcript::Transcript;

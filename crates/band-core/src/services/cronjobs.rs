@@ -429,13 +429,8 @@ impl Inner {
     /// A run in the audit of agent actions: when it is recorded, and when it ends.
     async fn audit(&self, run: &CronRun) {
         let Some(policies) = self.audit.get() else { return };
-        let mut detail = format!(
-            "cronjob {} run {}: {}, {}",
-            run.job_id.0,
-            run.id.0,
-            run.trigger.as_str(),
-            run.outcome.as_str()
-        );
+        let mut detail =
+            format!("cronjob {} run {}: {}, {}", run.job_id.0, run.id.0, run.trigger.as_str(), run.outcome.as_str());
         if let Some(d) = &run.detail {
             detail.push_str(&format!(" ({d})"));
         }

@@ -58,7 +58,14 @@ struct Inner {
 
 impl Policies {
     pub fn new(workspaces: Arc<Workspaces>, ports: PolicyPorts) -> Self {
-        Self { inner: Arc::new(Inner { workspaces, ports, compiled: Mutex::new(HashMap::new()), generation: AtomicU64::new(0) }) }
+        Self {
+            inner: Arc::new(Inner {
+                workspaces,
+                ports,
+                compiled: Mutex::new(HashMap::new()),
+                generation: AtomicU64::new(0),
+            }),
+        }
     }
 
     /// `scope` and every broader scope, broadest first.
@@ -89,9 +96,9 @@ impl Policies {
     async fn chat_workspace(&self, id: ChatId) -> Result<WorkspaceId, CoreError> {
         match self.inner.ports.chats.chat(id).await {
             Ok(chat) => Ok(chat.workspace_id),
-            Err(StoreError::NotFound(_)) => {
-                Err(CoreError::NotFound(Problem::new(format!("no chat {}", id.0)).fix(crate::Fix::SeeList(crate::ListOf::Chats))))
-            }
+            Err(StoreError::NotFound(_)) => Err(CoreError::NotFound(
+                Problem::new(format!("no chat {}", id.0)).fix(crate::Fix::SeeList(crate::ListOf::Chats)),
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -142,7 +149,11 @@ impl Policies {
     /// # Errors
     /// `Refused` naming the broader rule; `InvalidInput` for no assignment; `NotFound` for a
     /// scope that is gone.
-    pub async fn set(&self, scope: PolicyScope, assignments: &[PolicyAssignment]) -> Result<EffectivePolicy, CoreError> {
+    pub async fn set(
+        &self,
+        scope: PolicyScope,
+        assignments: &[PolicyAssignment],
+    ) -> Result<EffectivePolicy, CoreError> {
         if assignments.is_empty() {
             return Err(CoreError::InvalidInput(Problem::new(format!(
                 "no KEY=VALUE given; the keys are {}",

@@ -82,7 +82,10 @@ async fn scope_name(c: &ApiContext, scope: PolicyScope) -> String {
 async fn info(c: &ApiContext, e: EffectivePolicy) -> Result<api::PolicyInfo, CoreError> {
     let mut layers = Vec::new();
     for (scope, rules) in &e.layers {
-        layers.push(api::PolicyLayerInfo { scope: scope_name(c, *scope).await, rules: rule_infos(c, *scope, rules).await });
+        layers.push(api::PolicyLayerInfo {
+            scope: scope_name(c, *scope).await,
+            rules: rule_infos(c, *scope, rules).await,
+        });
     }
     let mut effective = Vec::new();
     for r in e.policy.rules() {
