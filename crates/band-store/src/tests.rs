@@ -401,6 +401,7 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
     assert_eq!(
         all,
         [
+            "agent_actions",
             "audit",
             "chats",
             "cron_jobs",
@@ -408,6 +409,7 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
             "devices",
             "events",
             "layouts",
+            "policies",
             "project_config_overrides",
             "project_trust",
             "projects",
