@@ -99,6 +99,10 @@ async fn a_job_every_two_seconds_fires_into_its_chat_and_records_each_run() {
         .collect::<Vec<_>>()
         .join("|");
     assert!(text.starts_with("Report on the build.|Report on the build."), "{text}");
+    // Each run is in the audit of agent actions, started and ended.
+    let audited = band.call("audit.actions", json!({"kind": "cron_run", "chat": chat, "limit": 1000})).await;
+    let details: Vec<&str> = audited.as_array().expect("list").iter().filter_map(|a| a["detail"].as_str()).collect();
+    assert!(details.iter().filter(|d| d.contains(": schedule, completed")).count() >= 2, "{details:?}");
 
     // The subscription saw the job and its runs move on.
     let mut kinds = std::collections::BTreeSet::new();

@@ -54,7 +54,8 @@ async fn refused_calls_are_denied_without_asking_anyone_and_audited(cli: Cli) {
     assert!(!wt.join("secret/key.txt").exists() && !wt.join("ran.txt").exists(), "{}: a refused call ran", cli.id);
     let events = band.events(chat).await;
     assert!(!events.iter().any(|e| e["type"] == "status" && e["status"] == "waiting"), "{}: someone was asked", cli.id);
-    let shown: Vec<&str> = events.iter().filter(|e| e["type"] == "error").filter_map(|e| e["message"].as_str()).collect();
+    let shown: Vec<&str> =
+        events.iter().filter(|e| e["type"] == "error").filter_map(|e| e["message"].as_str()).collect();
     assert!(shown.iter().any(|m| m.starts_with("Denied by policy: denyPaths=secret/** (project app)")), "{shown:?}");
     assert!(shown.contains(&"Denied by policy: canRunCommands=false (project app)"), "{}: {shown:?}", cli.id);
     let audit = band.call("audit.actions", json!({"decider": "policy", "chat": chat})).await;
@@ -107,7 +108,8 @@ async fn can_push_git_false_keeps_the_remote_unchanged_direct_in_a_pipeline_and_
     let all = Value::Array(events.clone()).to_string();
     // The script ran (the text of its command names no push) and git itself refused.
     assert!(all.contains("band-policy-canPushGit-false"), "the script's push was not rewritten: {all}");
-    let shown: Vec<&str> = events.iter().filter(|e| e["type"] == "error").filter_map(|e| e["message"].as_str()).collect();
+    let shown: Vec<&str> =
+        events.iter().filter(|e| e["type"] == "error").filter_map(|e| e["message"].as_str()).collect();
     assert_eq!(shown.iter().filter(|m| m.starts_with("Denied by policy: canPushGit=false")).count(), 2, "{shown:?}");
     assert_eq!(remote_branches(&repo, &remote), before, "the remote changed");
     band.stop().await;

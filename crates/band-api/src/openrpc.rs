@@ -95,7 +95,15 @@ mod tests {
             assert!(["read", "control", "admin"].contains(&m["x-scope"].as_str().unwrap_or_default()), "{}", m["name"]);
         }
         let scope = |name: &str| METHODS.iter().find(|m| m.name == name).map(|m| m.scope);
-        for admin in ["devices.pair", "devices.list", "devices.revoke", "audit.list", "audit.actions", "policy.set", "token.rotate"] {
+        for admin in [
+            "devices.pair",
+            "devices.list",
+            "devices.revoke",
+            "audit.list",
+            "audit.actions",
+            "policy.set",
+            "token.rotate",
+        ] {
             assert_eq!(scope(admin), Some(Scope::Admin), "{admin}");
         }
         for control in ["chats.send", "chats.respond", "chats.stop", "terminals.create", "terminals.send", "layout.set"]

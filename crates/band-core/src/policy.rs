@@ -435,10 +435,8 @@ impl Policy {
                     (PolicyKey::CanEditFiles, PolicyValue::Bool(b)) => and(&mut p.edit, *b, scope),
                     (PolicyKey::CanRunCommands, PolicyValue::Bool(b)) => and(&mut p.run, *b, scope),
                     (PolicyKey::CanPushGit, PolicyValue::Bool(b)) => and(&mut p.push, *b, scope),
-                    (PolicyKey::MaxTurns, PolicyValue::Count(n)) => {
-                        if p.max_turns.is_none_or(|(m, _)| *n < m) {
-                            p.max_turns = Some((*n, scope));
-                        }
+                    (PolicyKey::MaxTurns, PolicyValue::Count(n)) if p.max_turns.is_none_or(|(m, _)| *n < m) => {
+                        p.max_turns = Some((*n, scope));
                     }
                     (PolicyKey::DenyCommands, PolicyValue::Globs(g)) => {
                         p.deny_commands.extend(g.iter().map(|g| (g.clone(), scope)));

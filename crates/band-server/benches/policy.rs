@@ -39,9 +39,25 @@ fn main() {
     let n = if full { 200_000 } else { 500 };
     println!("band policy check benchmark ({} run): {n} calls per figure", if full { "full" } else { "smoke" });
     let layers = vec![
-        (PolicyScope::Global, rules(&["canPushGit=false", "denyCommands=*rm -rf*,*curl *|*sh*,*sudo *,*mkfs*,*dd if=*", "denyTools=mcp__evil__*,WebFetch"])),
-        (PolicyScope::Project(ProjectId(1)), rules(&["denyPaths=secrets/**,.env,**/*.pem,**/*.key,.git/**", "allowCommands=cargo *,git *,npm *,ls*,cat *,echo *,sh *,make *"])),
-        (PolicyScope::Workspace(WorkspaceId(1)), rules(&["allowPaths=src/**,tests/**,docs/**,*.md,Cargo.*,p.sh,**/*.rs", "maxTurns=50"])),
+        (
+            PolicyScope::Global,
+            rules(&[
+                "canPushGit=false",
+                "denyCommands=*rm -rf*,*curl *|*sh*,*sudo *,*mkfs*,*dd if=*",
+                "denyTools=mcp__evil__*,WebFetch",
+            ]),
+        ),
+        (
+            PolicyScope::Project(ProjectId(1)),
+            rules(&[
+                "denyPaths=secrets/**,.env,**/*.pem,**/*.key,.git/**",
+                "allowCommands=cargo *,git *,npm *,ls*,cat *,echo *,sh *,make *",
+            ]),
+        ),
+        (
+            PolicyScope::Workspace(WorkspaceId(1)),
+            rules(&["allowPaths=src/**,tests/**,docs/**,*.md,Cargo.*,p.sh,**/*.rs", "maxTurns=50"]),
+        ),
         (PolicyScope::Chat(ChatId(1)), rules(&["canCreateFiles=true", "denyPaths=src/generated/**"])),
     ];
     let dir = tempfile::tempdir().expect("tempdir");
@@ -49,9 +65,15 @@ fn main() {
     std::fs::create_dir_all(ws.join("src")).expect("ws");
     std::fs::write(ws.join("src/lib.rs"), "").expect("file");
     let requests: Vec<(&str, String)> = vec![
-        ("Bash", serde_json::json!({"command": "cargo test -p band-core --lib policy", "description": "test"}).to_string()),
+        (
+            "Bash",
+            serde_json::json!({"command": "cargo test -p band-core --lib policy", "description": "test"}).to_string(),
+        ),
         ("Write", serde_json::json!({"file_path": ws.join("src/new.rs"), "content": "fn main() {}\n"}).to_string()),
-        ("Edit", serde_json::json!({"file_path": ws.join("src/lib.rs"), "old_string": "a", "new_string": "b"}).to_string()),
+        (
+            "Edit",
+            serde_json::json!({"file_path": ws.join("src/lib.rs"), "old_string": "a", "new_string": "b"}).to_string(),
+        ),
         ("mcp__band__echo", serde_json::json!({"text": "hi"}).to_string()),
     ];
     let classifier = Classifier;
@@ -97,32 +119,41 @@ fn main() {
         }
         // The service, on a real store with a project, workspace and chat.
         let store = std::sync::Arc::new(store);
-        let project = band_core::ports::ProjectStore::insert_project(&*store, band_core::NewProject {
-            name: band_core::ProjectName::new("app").expect("name"),
-            path: dir.path().join("app"),
-            default_branch: band_core::BranchName::new("main").expect("branch"),
-        })
+        let project = band_core::ports::ProjectStore::insert_project(
+            &*store,
+            band_core::NewProject {
+                name: band_core::ProjectName::new("app").expect("name"),
+                path: dir.path().join("app"),
+                default_branch: band_core::BranchName::new("main").expect("branch"),
+            },
+        )
         .await
         .expect("project");
-        let workspace = band_core::ports::WorkspaceStore::insert_workspace(&*store, band_core::NewWorkspace {
-            project_id: project.id,
-            branch: band_core::BranchName::new("feat").expect("branch"),
-            base: band_core::GitRef::new("main").expect("ref"),
-            path: ws.clone(),
-            branch_created: true,
-            direct: false,
-        })
+        let workspace = band_core::ports::WorkspaceStore::insert_workspace(
+            &*store,
+            band_core::NewWorkspace {
+                project_id: project.id,
+                branch: band_core::BranchName::new("feat").expect("branch"),
+                base: band_core::GitRef::new("main").expect("ref"),
+                path: ws.clone(),
+                branch_created: true,
+                direct: false,
+            },
+        )
         .await
         .expect("workspace");
-        let chat = band_core::ports::ChatStore::insert_chat(&*store, band_core::NewChat {
-            workspace_id: workspace.id,
-            agent: band_core::AgentId::new("claude-code").expect("agent"),
-            model: None,
-            mode: band_core::PermissionMode::Ask,
-            name: band_core::ChatName::new("bench").expect("name"),
-            labels: band_core::Labels::default(),
-            via: band_core::ChatVia::Protocol,
-        })
+        let chat = band_core::ports::ChatStore::insert_chat(
+            &*store,
+            band_core::NewChat {
+                workspace_id: workspace.id,
+                agent: band_core::AgentId::new("claude-code").expect("agent"),
+                model: None,
+                mode: band_core::PermissionMode::Ask,
+                name: band_core::ChatName::new("bench").expect("name"),
+                labels: band_core::Labels::default(),
+                via: band_core::ChatVia::Protocol,
+            },
+        )
         .await
         .expect("chat");
         for (scope, r) in [

@@ -506,6 +506,7 @@ impl Band {
         chats.enforce(policies.clone());
         terminals.enforce(policies.clone());
         setup.enforce(policies.clone());
+        cronjobs.audit_in(policies.clone());
         let lifecycle = band_core::services::Lifecycle::new(
             workspaces.clone(),
             projects_store.clone(),

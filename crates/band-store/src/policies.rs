@@ -29,7 +29,8 @@ fn rules_text(rules: &PolicyRules) -> String {
 fn parse_rules(scope: &str, text: &str) -> Result<PolicyRules, StoreError> {
     let mut rules = PolicyRules::default();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let a = PolicyAssignment::parse(line).map_err(|e| corrupt_row("policies", 0, format!("scope '{scope}': {e}")))?;
+        let a =
+            PolicyAssignment::parse(line).map_err(|e| corrupt_row("policies", 0, format!("scope '{scope}': {e}")))?;
         rules.apply(&[a]);
     }
     Ok(rules)

@@ -401,6 +401,7 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
     assert_eq!(
         all,
         [
+            "agent_actions",
             "audit",
             "chats",
             "cron_jobs",
@@ -408,6 +409,7 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
             "devices",
             "events",
             "layouts",
+            "policies",
             "project_config_overrides",
             "project_trust",
             "projects",
@@ -485,7 +487,10 @@ async fn policies_round_trip_per_scope_and_the_action_audit_is_filtered_and_boun
         detail: "ls".into(),
     };
     for i in 0..5 {
-        store.append_action(action(i % 2, if i == 4 { Decider::Policy } else { Decider::User }), 3).await.expect("append");
+        store
+            .append_action(action(i % 2, if i == 4 { Decider::Policy } else { Decider::User }), 3)
+            .await
+            .expect("append");
     }
     let all = store.actions(ActionFilter { limit: 100, ..ActionFilter::default() }).await.expect("list");
     assert_eq!(all.len(), 3, "bounded to keep");

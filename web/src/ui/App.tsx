@@ -13,6 +13,7 @@ const SettingsPanel = lazy(() => import("./SettingsPanel"));
 // The Schedules and Remote pages load on demand too: the first download stays under its budget.
 const RemotePanel = lazy(() => import("./RemotePanel").then((m) => ({ default: m.RemotePanel })));
 const SchedulesPanel = lazy(() => import("./SchedulesPanel").then((m) => ({ default: m.SchedulesPanel })));
+const GovernancePanel = lazy(() => import("./GovernancePanel").then((m) => ({ default: m.GovernancePanel })));
 
 /**
  * This browser's credential ended (its device revoked, the token rotated): it says so and how to
@@ -56,6 +57,7 @@ export function App() {
   const me = useStore(band.state, (s) => s.me);
   const [remote, setRemote] = useState(false);
   const [schedules, setSchedules] = useState(false);
+  const [governance, setGovernance] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const notifier = useMemo(() => browserNotifier(), []);
   const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
@@ -128,6 +130,11 @@ export function App() {
               </button>
             )}
             {admin && (
+              <button type="button" className="secondary small-button" onClick={() => setGovernance(true)}>
+                Policies
+              </button>
+            )}
+            {admin && (
               <button type="button" className="secondary small-button" onClick={() => setRemote(true)}>
                 Remote
               </button>
@@ -165,6 +172,11 @@ export function App() {
       {schedules && (
         <Suspense fallback={null}>
           <SchedulesPanel onClose={() => setSchedules(false)} />
+        </Suspense>
+      )}
+      {governance && (
+        <Suspense fallback={null}>
+          <GovernancePanel onClose={() => setGovernance(false)} />
         </Suspense>
       )}
       {settingsOpen && (

@@ -85,7 +85,8 @@ fn acp_kind(tool: &str, v: &Value) -> &'static str {
     }
     if ["run_shell_command", "bash", "shell", "terminal", "execute"].contains(&named.as_str()) {
         "execute"
-    } else if ["write_file", "write", "edit", "replace", "patch", "multiedit", "delete", "move"].contains(&named.as_str())
+    } else if ["write_file", "write", "edit", "replace", "patch", "multiedit", "delete", "move"]
+        .contains(&named.as_str())
     {
         "edit"
     } else {

@@ -839,7 +839,12 @@ struct Handle {
 }
 
 impl Handle {
-    async fn answer(&self, request_id: &str, decision: PermissionDecision, why: Option<String>) -> Result<(), AgentError> {
+    async fn answer(
+        &self,
+        request_id: &str,
+        decision: PermissionDecision,
+        why: Option<String>,
+    ) -> Result<(), AgentError> {
         let pending = self.agent.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(request_id);
         match pending {
             Some(Pending::Hook(tx)) => {

@@ -100,11 +100,19 @@ struct Inner {
     chats: Chats,
     workspaces: Arc<Workspaces>,
     lock: AsyncMutex<()>,
+    /// The audit of agent actions, where each run is recorded when it starts and when it ends.
+    audit: std::sync::OnceLock<super::Policies>,
 }
 
 impl Cronjobs {
     pub fn new(ports: CronPorts, chats: Chats, workspaces: Arc<Workspaces>) -> Self {
-        Self { inner: Arc::new(Inner { ports, chats, workspaces, lock: AsyncMutex::new(()) }) }
+        let audit = std::sync::OnceLock::new();
+        Self { inner: Arc::new(Inner { ports, chats, workspaces, lock: AsyncMutex::new(()), audit }) }
+    }
+
+    /// Records every run in `policies`' audit of agent actions.
+    pub fn audit_in(&self, policies: super::Policies) {
+        let _ = self.inner.audit.set(policies);
     }
 
     /// Every job, by key.
@@ -414,12 +422,40 @@ impl Inner {
     async fn insert_run(&self, run: CronRun) -> Result<CronRun, CoreError> {
         let run = self.ports.store.insert_cron_run(run).await?;
         self.ports.events.publish(Notice::CronRunChanged(run.clone()));
+        self.audit(&run).await;
         Ok(run)
+    }
+
+    /// A run in the audit of agent actions: when it is recorded, and when it ends.
+    async fn audit(&self, run: &CronRun) {
+        let Some(policies) = self.audit.get() else { return };
+        let mut detail =
+            format!("cronjob {} run {}: {}, {}", run.job_id.0, run.id.0, run.trigger.as_str(), run.outcome.as_str());
+        if let Some(d) = &run.detail {
+            detail.push_str(&format!(" ({d})"));
+        }
+        policies
+            .record(crate::ports::NewAction {
+                kind: crate::ports::ActionKind::CronRun,
+                chat: run.chat_id,
+                workspace: run.workspace_id,
+                tool: None,
+                decision: None,
+                decider: None,
+                rule: None,
+                detail,
+            })
+            .await;
     }
 
     async fn save_run(&self, run: &CronRun) {
         match self.ports.store.save_cron_run(run).await {
-            Ok(run) => self.ports.events.publish(Notice::CronRunChanged(run)),
+            Ok(run) => {
+                if run.ended_at.is_some() {
+                    self.audit(&run).await;
+                }
+                self.ports.events.publish(Notice::CronRunChanged(run));
+            }
             Err(e) => {
                 let chat = run.chat_id.unwrap_or(ChatId(0));
                 self.ports.events.publish(Notice::Fault { chat, message: format!("recording cronjob run: {e}") });

@@ -88,7 +88,10 @@ async fn world() -> World {
     let (ps, ws): (Arc<dyn ProjectStore>, Arc<dyn WorkspaceStore>) = (store.clone(), store.clone());
     let (g, e): (Arc<dyn GitRepos>, Arc<dyn EventSink>) = (git.clone(), sink.clone());
     git.add_repo(Path::new("/code/app"), "main", false);
-    Projects::new(ps.clone(), ws.clone(), g.clone(), e.clone()).add(Path::new("/code/app"), None).await.expect("project");
+    Projects::new(ps.clone(), ws.clone(), g.clone(), e.clone())
+        .add(Path::new("/code/app"), None)
+        .await
+        .expect("project");
     let workspaces = Arc::new(Workspaces::new(ps, ws, g, e.clone(), PathBuf::from("/wt")));
     workspaces.create("app", "feat", None).await.expect("workspace");
     let claude = FakeRuntime::new(AgentProtocol::ClaudeStreamJson);
@@ -154,7 +157,10 @@ async fn a_refused_call_is_denied_before_the_mode_or_a_person_with_its_rule_show
     agent.emit(ask("r1", "Bash", "ls")).await;
     assert_eq!(agent.responses(), [("r1".to_owned(), PermissionDecision::Deny)]);
     let events = w.events(chat.id).await;
-    assert!(events.iter().any(|e| matches!(e, EventPayload::PermissionResolved { by: Decider::Policy, decision: PermissionDecision::Deny, .. })));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        EventPayload::PermissionResolved { by: Decider::Policy, decision: PermissionDecision::Deny, .. }
+    )));
     assert!(
         events.iter().any(|e| matches!(e, EventPayload::Error { message } if message == "Denied by policy: canRunCommands=false (global)")),
         "{events:?}"
@@ -166,7 +172,10 @@ async fn a_refused_call_is_denied_before_the_mode_or_a_person_with_its_rule_show
 
     let filter = ActionFilter { kind: Some(ActionKind::ToolCall), limit: 10, ..ActionFilter::default() };
     let calls = w.policies.actions(filter).await.expect("audit");
-    let got: Vec<_> = calls.iter().map(|e| (e.action.tool.clone(), e.action.decision, e.action.decider, e.action.rule.clone())).collect();
+    let got: Vec<_> = calls
+        .iter()
+        .map(|e| (e.action.tool.clone(), e.action.decision, e.action.decider, e.action.rule.clone()))
+        .collect();
     assert_eq!(
         got,
         [
@@ -197,7 +206,10 @@ async fn a_person_still_decides_what_the_policy_allows_and_their_answer_is_audit
     w.chats.respond(chat.id, Some("r2"), PermissionDecision::Allow).await.expect("respond");
     let all = w.policies.actions(ActionFilter { limit: 10, ..ActionFilter::default() }).await.expect("audit");
     assert_eq!(all[0].action.decider, Some(Decider::User));
-    assert_eq!(all[1].action.rule.as_deref(), Some(format!("denyPaths=secrets/** (chat {}) for secrets/key", chat.id.0).as_str()));
+    assert_eq!(
+        all[1].action.rule.as_deref(),
+        Some(format!("denyPaths=secrets/** (chat {}) for secrets/key", chat.id.0).as_str())
+    );
 }
 
 #[tokio::test]

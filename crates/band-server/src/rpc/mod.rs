@@ -27,9 +27,9 @@
 
 mod convert;
 mod cronjobs;
-mod policies;
 mod methods;
 pub mod notices;
+mod policies;
 mod subscriptions;
 pub mod transport;
 
