@@ -48,6 +48,16 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
+    /// Which side of a diff a review comment's lines count on.
+    DiffSide, "diff side" {
+        /// The base's lines (removed ones).
+        Old = "old",
+        /// The workspace's lines (added or unchanged ones).
+        New = "new",
+    }
+}
+
+wire_enum! {
     /// How band talks to an agent.
     AgentProtocol, "agent protocol" {
         /// Claude Code's stream-json with its control protocol.

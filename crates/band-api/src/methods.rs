@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 
 use crate::cronjobs::*;
+use crate::reviews::*;
 use crate::types::*;
 use crate::{Method, NoParams, Scope};
 
@@ -108,6 +109,14 @@ methods! {
         WorkspaceParams => Vec<ScriptRunInfo>;
     WorkspacesSetup = "workspaces.setup", control, "Run the workspace's setup script (again), once the project's scripts are approved; its output follows on workspaces.subscribe.",
         WorkspaceParams => ScriptRunInfo;
+    WorkspacesComments = "workspaces.comments", read, "A workspace's review comments on its diff (file, side, lines, quoted code, comment), oldest first; resolved ones too with all.",
+        CommentsListParams => Vec<ReviewCommentInfo>;
+    WorkspacesCommentsAdd = "workspaces.comments.add", control, "Comment on a line or a range of a file of the workspace's diff; it stays until resolved.",
+        CommentsAddParams => ReviewCommentInfo;
+    WorkspacesCommentsResolve = "workspaces.comments.resolve", control, "Resolve a review comment, or open it again (resolved: false; it will be sent again).",
+        CommentsResolveParams => ReviewCommentInfo;
+    WorkspacesCommentsSend = "workspaces.comments.send", control, "Send every unresolved, unsent review comment of the workspace as one message (file, lines, quoted code, comment) to a chat of it (default: the one active last); queued when the chat is busy.",
+        CommentsSendParams => CommentsSentInfo;
     AgentsList = "agents.list", read, "Every agent band knows (built in, or from settings.json's agents), installed ones first: its protocol, whether its binary is here and its version, whether band proves it in CI, how to install it.",
         NoParams => Vec<AgentInfo>;
     ChatsCreate = "chats.create", control, "Start a chat with an agent in a workspace (no message is sent yet).",

@@ -1102,6 +1102,11 @@ pub struct WorkspacesSubscribeParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum WorkspaceNotice {
+    /// The workspace's review comments changed (added, resolved, reopened or sent): read them
+    /// again with `workspaces.comments`.
+    Comments {
+        workspace_id: i64,
+    },
     /// A chat was created, or its settings or status changed.
     Chat {
         chat: ChatInfo,

@@ -23,6 +23,7 @@ mod model;
 mod names;
 pub mod ports;
 mod prices;
+mod review;
 pub mod services;
 mod terminal;
 mod transcript;
@@ -48,6 +49,7 @@ pub use names::{
     shown,
 };
 pub use prices::{Price, Prices};
+pub use review::{DiffSide, LineRange, NewReviewComment, ReviewComment, ReviewCommentId, review_message};
 pub use terminal::*;
 pub use transcript::{Transcript, TranscriptPermission, TranscriptTool, TranscriptTurn};
 pub use tunnel::{TunnelState, TunnelUrl};

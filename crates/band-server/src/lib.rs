@@ -42,7 +42,7 @@ use band_api as api;
 use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
 use band_core::services::{
-    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, SetupPorts, Terminals, Tunnels,
+    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, Reviews, SetupPorts, Terminals, Tunnels,
     WorkspaceTeardown, Workspaces,
 };
 use band_core::{agent_env, terminal_env};
@@ -523,12 +523,13 @@ impl Band {
         let api = ApiContext {
             live,
             auth: auth.clone(),
-            projects: Projects::new(projects_store, workspaces_store, git, sink),
+            projects: Projects::new(projects_store, workspaces_store, git, sink.clone()),
             workspaces: workspaces.clone(),
             chats: chats.clone(),
             agents: agents_service,
             files: files.clone(),
             layouts,
+            reviews: Reviews::new(store.clone(), workspaces.clone(), chats.clone(), sink.clone()),
             terminals: terminals.clone(),
             teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone(), setup.clone()),
             setup: setup.clone(),

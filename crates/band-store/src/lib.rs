@@ -35,6 +35,7 @@ mod layouts;
 mod payload;
 mod projects;
 mod queue;
+mod reviews;
 mod schema;
 mod scripts;
 mod workspaces;

@@ -38,6 +38,8 @@ pub enum Notice {
         chat: ChatId,
         queue: Vec<QueuedMessage>,
     },
+    /// A workspace's review comments changed (added, resolved, reopened or sent).
+    ReviewChanged { workspace: WorkspaceId },
     /// A layout was set (another device may follow it).
     LayoutChanged(Layout),
     /// The tunnel started, stopped or failed (its host is already allowed or refused).

@@ -28,8 +28,8 @@ pub use project::{
     ScriptSpec,
 };
 pub use store::{
-    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
-    WorkspaceStore,
+    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, ReviewStore, TurnLog,
+    UsageScope, WorkspaceStore,
 };
 pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
 pub use transcripts::TranscriptSink;

@@ -4,9 +4,10 @@
 use std::path::Path;
 
 use band_core::ports::UsageScope;
-use band_core::services::{CreateChat, CreateTerminal, Files, Sent};
+use band_core::services::{CommentSpec, CreateChat, CreateTerminal, Files};
 use band_core::{
-    ChatId, ChatName, ChatPatch, CoreError, DeviceName, LabelKey, Labels, LayoutScope, ModelName, QueuedId, TerminalId,
+    ChatId, ChatName, ChatPatch, CoreError, DeviceName, LabelKey, Labels, LayoutScope, ModelName, QueuedId,
+    ReviewCommentId, TerminalId,
 };
 use jsonrpsee::RpcModule;
 
@@ -284,14 +285,7 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
     })?;
     add::<api::ChatsGet, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?)) })?;
     add::<api::ChatsSend, _, _>(m, |c, p| async move {
-        Ok(match c.chats.send(ChatId(p.chat), &p.message).await? {
-            Sent::Started { seq } => {
-                api::SendResult { outcome: api::SendOutcome::Started, seq: Some(seq), queued: None }
-            }
-            Sent::Queued(q) => {
-                api::SendResult { outcome: api::SendOutcome::Queued, seq: None, queued: Some(queued_info(&q)) }
-            }
-        })
+        Ok(send_result(&c.chats.send(ChatId(p.chat), &p.message).await?))
     })?;
     add::<api::ChatsStop, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.stop(ChatId(p.chat)).await?)) })?;
     add::<api::ChatsInterrupt, _, _>(m, |c, p| async move {
@@ -403,6 +397,40 @@ pub(super) fn layout(m: &mut RpcModule<ApiContext>) -> Reg {
         let document = layout_document(&p.layout)?;
         let (ws, layout) = c.layouts.set(p.workspace.as_deref(), document).await?;
         layout_info(scope_of(ws.as_ref()), Some(&layout))
+    })
+}
+
+pub(super) fn reviews(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::WorkspacesComments, _, _>(m, |c, p| async move {
+        let (_, comments) = c.reviews.list(&p.workspace, p.all).await?;
+        Ok(comments.iter().map(review_comment_info).collect())
+    })?;
+    add::<api::WorkspacesCommentsAdd, _, _>(m, |c, p| async move {
+        let spec = CommentSpec {
+            path: p.path,
+            side: p.side.map(|s| s.as_str().to_owned()),
+            start: p.start_line,
+            end: p.end_line,
+            quote: p.quote,
+            body: p.body,
+        };
+        let (_, comment) = c.reviews.add(&p.workspace, spec).await?;
+        Ok(review_comment_info(&comment))
+    })?;
+    add::<api::WorkspacesCommentsResolve, _, _>(m, |c, p| async move {
+        let comment = c.reviews.resolve(ReviewCommentId(p.comment), p.resolved.unwrap_or(true)).await?;
+        Ok(review_comment_info(&comment))
+    })?;
+    add::<api::WorkspacesCommentsSend, _, _>(m, |c, p| async move {
+        use band_core::ports::Clock;
+        let now = crate::access::SystemClock.now_ms();
+        let (_, sent) = c.reviews.send(&p.workspace, p.chat.map(ChatId), now).await?;
+        Ok(api::CommentsSentInfo {
+            chat_id: sent.chat.0,
+            sent: send_result(&sent.sent),
+            message: band_core::review_message(&sent.comments),
+            comments: sent.comments.iter().map(review_comment_info).collect(),
+        })
     })
 }
 

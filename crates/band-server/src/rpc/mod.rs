@@ -40,8 +40,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::services::{
-    Agents, Caller, Chats, Cronjobs, Files, Layouts, ProjectSetup, Projects, Terminals, Tunnels, WorkspaceTeardown,
-    Workspaces,
+    Agents, Caller, Chats, Cronjobs, Files, Layouts, ProjectSetup, Projects, Reviews, Terminals, Tunnels,
+    WorkspaceTeardown, Workspaces,
 };
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
@@ -64,6 +64,8 @@ pub struct ApiContext {
     pub agents: Arc<Agents>,
     pub files: Arc<Files>,
     pub layouts: Layouts,
+    /// Review comments on workspaces' diffs, and their delivery to a chat.
+    pub reviews: Reviews,
     pub terminals: Terminals,
     pub teardown: WorkspaceTeardown,
     /// Project configuration, approvals, and setup and teardown scripts.
@@ -111,6 +113,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::queue(&mut m)?;
     methods::files(&mut m)?;
     methods::layout(&mut m)?;
+    methods::reviews(&mut m)?;
     methods::terminals(&mut m)?;
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;

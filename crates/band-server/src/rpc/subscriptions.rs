@@ -183,6 +183,9 @@ pub(super) async fn subscribe_workspaces(
                     Notice::ScriptOutput { workspace, run, offset, text } if only.is_none_or(|w| w == workspace) => {
                         api::WorkspaceNotice::ScriptOutput { workspace_id: workspace.0, run_id: run.0, offset, text }
                     }
+                    Notice::ReviewChanged { workspace } if only.is_none_or(|w| w == workspace) => {
+                        api::WorkspaceNotice::Comments { workspace_id: workspace.0 }
+                    }
                     Notice::ProjectConfigChanged(project) => {
                         api::WorkspaceNotice::ProjectConfig { project: project.to_string() }
                     }
