@@ -11,6 +11,7 @@
 //! never reads band's database or runs git itself.
 
 mod chats;
+mod comments;
 mod cronjobs;
 mod devices;
 mod notify;
@@ -242,6 +243,9 @@ enum WorkspacesCmd {
         #[arg(long)]
         no_push: bool,
     },
+    /// Review comments on the workspace's diff: list, add, resolve, send to the agent.
+    #[command(subcommand)]
+    Comments(comments::CommentsCmd),
     /// Ahead/behind the base and the remote, uncommitted files, disk use, last activity.
     Facts { workspace: Option<String> },
     /// Remove the worktree but keep the branch and the chats; refused with uncommitted changes.
@@ -454,6 +458,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     t
                 })
             }
+            WorkspacesCmd::Comments(cmd) => comments::run(cmd, &call, &out).await,
             WorkspacesCmd::Facts { workspace } => {
                 let workspace = selector(workspace)?;
                 out.facts(&call.call::<api::WorkspacesFacts>(api::WorkspaceParams { workspace }).await?)

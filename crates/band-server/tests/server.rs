@@ -11,6 +11,7 @@ mod lifecycle;
 mod limits;
 mod merge;
 mod races;
+mod reviews;
 mod scripts;
 mod security;
 mod support;
