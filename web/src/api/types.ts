@@ -173,12 +173,12 @@ export type ChangeKind =
  */
 export type MergeStrategyName = "rebase" | "merge";
 /**
- * How band talks to an agent.
+ * Which side of a diff a review comment's lines count on.
  *
  * This interface was referenced by `Api`'s JSON-Schema
- * via the `definition` "AgentProtocol".
+ * via the `definition` "DiffSide".
  */
-export type AgentProtocol = "claude-stream-json" | "codex-app-server" | "acp" | "terminal";
+export type DiffSide = "old" | "new";
 /**
  * What `chats.send` did with a message.
  *
@@ -186,6 +186,13 @@ export type AgentProtocol = "claude-stream-json" | "codex-app-server" | "acp" | 
  * via the `definition` "SendOutcome".
  */
 export type SendOutcome = "started" | "queued";
+/**
+ * How band talks to an agent.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "AgentProtocol".
+ */
+export type AgentProtocol = "claude-stream-json" | "codex-app-server" | "acp" | "terminal";
 /**
  * An answer to a permission request.
  *
@@ -410,6 +417,10 @@ export type AuditKind =
  * via the `definition` "WorkspaceNotice".
  */
 export type WorkspaceNotice =
+  | {
+      type: "comments";
+      workspaceId: number;
+    }
   | {
       chat: ChatInfo;
       type: "chat";
@@ -823,6 +834,82 @@ export interface Methods {
     result: ScriptRunInfo;
   };
   /**
+   * A workspace's review comments on its diff (file, side, lines, quoted code, comment), oldest first; resolved ones too with all.
+   */
+  "workspaces.comments": {
+    params: {
+      /**
+       * Resolved comments too (default: only the open ones).
+       */
+      all?: boolean;
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: ReviewCommentInfo[];
+  };
+  /**
+   * Comment on a line or a range of a file of the workspace's diff; it stays until resolved.
+   */
+  "workspaces.comments.add": {
+    params: {
+      /**
+       * The comment (up to 16 KiB).
+       */
+      body: string;
+      /**
+       * Last line (default: `startLine`).
+       */
+      endLine?: number | null;
+      /**
+       * The file, relative to the workspace (as `workspaces.diff` names it).
+       */
+      path: string;
+      /**
+       * The commented code, as shown (up to 32 KiB).
+       */
+      quote?: string;
+      /**
+       * `new` (default: the workspace's lines) or `old` (the base's, for removed lines).
+       */
+      side?: DiffSide | null;
+      /**
+       * First line, counting from 1 on that side.
+       */
+      startLine: number;
+      workspace: string;
+    };
+    result: ReviewCommentInfo;
+  };
+  /**
+   * Resolve a review comment, or open it again (resolved: false; it will be sent again).
+   */
+  "workspaces.comments.resolve": {
+    params: {
+      comment: number;
+      /**
+       * false opens it again (it will be sent again); default true.
+       */
+      resolved?: boolean | null;
+    };
+    result: ReviewCommentInfo;
+  };
+  /**
+   * Send every unresolved, unsent review comment of the workspace as one message (file, lines, quoted code, comment) to a chat of it (default: the one active last); queued when the chat is busy.
+   */
+  "workspaces.comments.send": {
+    params: {
+      /**
+       * The chat to send them to (default: the workspace's chat active last).
+       */
+      chat?: number | null;
+      workspace: string;
+    };
+    result: CommentsSentInfo;
+  };
+  /**
    * Every agent band knows (built in, or from settings.json's agents), installed ones first: its protocol, whether its binary is here and its version, whether band proves it in CI, how to install it.
    */
   "agents.list": {
@@ -887,7 +974,7 @@ export interface Methods {
       chat: number;
       message: string;
     };
-    result: SendResult;
+    result: SendResult1;
   };
   /**
    * End the current turn and the agent's process group; the next message resumes the session.
@@ -1995,6 +2082,87 @@ export interface WorkspaceMergedInfo {
   workspace: WorkspaceInfo;
 }
 /**
+ * A review comment on lines of a workspace's diff.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ReviewCommentInfo".
+ */
+export interface ReviewCommentInfo {
+  body: string;
+  createdAt: number;
+  /**
+   * Last line (equal to `startLine` for one line).
+   */
+  endLine: number;
+  id: number;
+  /**
+   * The file, relative to the workspace.
+   */
+  path: string;
+  /**
+   * The commented code as the user saw it.
+   */
+  quote: string;
+  resolved: boolean;
+  /**
+   * When it was last sent to an agent (ms since the epoch); absent while unsent.
+   */
+  sentAt?: number | null;
+  /**
+   * The chat it was sent to.
+   */
+  sentChatId?: number | null;
+  side: DiffSide;
+  /**
+   * First line (1-based) on that side.
+   */
+  startLine: number;
+  workspaceId: number;
+}
+/**
+ * What `workspaces.comments.send` did.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsSentInfo".
+ */
+export interface CommentsSentInfo {
+  chatId: number;
+  /**
+   * The comments it carried, now marked sent.
+   */
+  comments: ReviewCommentInfo[];
+  /**
+   * The message the agent received.
+   */
+  message: string;
+  sent: SendResult;
+}
+/**
+ * Started a turn, or queued behind the chat's current one.
+ */
+export interface SendResult {
+  outcome: SendOutcome;
+  /**
+   * The queued message, when queued.
+   */
+  queued?: QueuedInfo | null;
+  /**
+   * Sequence number of the `prompt` event, when started.
+   */
+  seq?: number | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "QueuedInfo".
+ */
+export interface QueuedInfo {
+  chatId: number;
+  createdAt: number;
+  id: number;
+  position: number;
+  text: string;
+}
+/**
  * An agent band knows, and whether it is installed on band-server's machine.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2043,7 +2211,7 @@ export interface AgentInfo {
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "SendResult".
  */
-export interface SendResult {
+export interface SendResult1 {
   outcome: SendOutcome;
   /**
    * The queued message, when queued.
@@ -2053,17 +2221,6 @@ export interface SendResult {
    * Sequence number of the `prompt` event, when started.
    */
   seq?: number | null;
-}
-/**
- * This interface was referenced by `Api`'s JSON-Schema
- * via the `definition` "QueuedInfo".
- */
-export interface QueuedInfo {
-  chatId: number;
-  createdAt: number;
-  id: number;
-  position: number;
-  text: string;
 }
 /**
  * Token counts and cost of a turn, or summed over turns.
@@ -2815,6 +2972,74 @@ export interface ChatsUpdateParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsAddParams".
+ */
+export interface CommentsAddParams {
+  /**
+   * The comment (up to 16 KiB).
+   */
+  body: string;
+  /**
+   * Last line (default: `startLine`).
+   */
+  endLine?: number | null;
+  /**
+   * The file, relative to the workspace (as `workspaces.diff` names it).
+   */
+  path: string;
+  /**
+   * The commented code, as shown (up to 32 KiB).
+   */
+  quote?: string;
+  /**
+   * `new` (default: the workspace's lines) or `old` (the base's, for removed lines).
+   */
+  side?: DiffSide | null;
+  /**
+   * First line, counting from 1 on that side.
+   */
+  startLine: number;
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsListParams".
+ */
+export interface CommentsListParams {
+  /**
+   * Resolved comments too (default: only the open ones).
+   */
+  all?: boolean;
+  /**
+   * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+   * inside the workspace.
+   */
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsResolveParams".
+ */
+export interface CommentsResolveParams {
+  comment: number;
+  /**
+   * false opens it again (it will be sent again); default true.
+   */
+  resolved?: boolean | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsSendParams".
+ */
+export interface CommentsSendParams {
+  /**
+   * The chat to send them to (default: the workspace's chat active last).
+   */
+  chat?: number | null;
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "CronjobKeyParams".
  */
 export interface CronjobKeyParams {
@@ -3381,6 +3606,7 @@ export const CronTriggerValues: readonly CronTrigger[] = ["schedule","manual","m
 export const DecidedByValues: readonly DecidedBy[] = ["user","mode"];
 export const DecisionValues: readonly Decision[] = ["allow","deny"];
 export const DeviceScopeValues: readonly DeviceScope[] = ["read","control"];
+export const DiffSideValues: readonly DiffSide[] = ["old","new"];
 export const EntryKindValues: readonly EntryKind[] = ["dir","file","symlink","other"];
 export const ErrorKindValues: readonly ErrorKind[] = ["invalid_input","not_found","conflict","refused","forbidden","internal"];
 export const ExportFormatValues: readonly ExportFormat[] = ["md","json"];

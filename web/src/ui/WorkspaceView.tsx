@@ -15,7 +15,6 @@ import { chatsOf, workspaceBadge } from "../state/app";
 import { errorText, isRefused } from "../state/errors";
 import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout";
 import { useStore } from "../state/store";
-import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
 import { MergeWorkspace } from "./MergeWorkspace";
 import { archiveWorkspace, factsLine, restoreWorkspace, useFacts } from "../state/lifecycle";
@@ -31,6 +30,8 @@ import { useDesktop } from "../state/desktop";
 const ScriptsBar = lazy(() => import("./ScriptsBar").then((m) => ({ default: m.ScriptsBar })));
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
+// The Changes pane (diff and review comments) loads when opened: the first download's budget.
+const ChangesPane = lazy(() => import("./ChangesPane").then((m) => ({ default: m.ChangesPane })));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
 
 const SIDE: readonly [SidePane, string][] = [
@@ -215,7 +216,9 @@ function Panes(props: {
   const chat = <ChatPane workspace={workspace} chatId={route.chat ?? layout.chat} />;
   const side =
     shown === "changes" ? (
-      <ChangesPane workspace={workspace} />
+      <Suspense fallback={loading}>
+        <ChangesPane workspace={workspace} />
+      </Suspense>
     ) : shown === "files" ? (
       <Suspense fallback={loading}>
         <FilesPane workspace={workspace} narrow={narrow} />
