@@ -48,6 +48,25 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
+    /// Where a pull request stands.
+    PullStateName, "pull request state" {
+        Open = "open",
+        Closed = "closed",
+        Merged = "merged",
+    }
+}
+
+wire_enum! {
+    /// How a pull request's check came out.
+    CheckOutcomeName, "check outcome" {
+        Pending = "pending",
+        Passed = "passed",
+        Failed = "failed",
+        Skipped = "skipped",
+    }
+}
+
+wire_enum! {
     /// Which side of a diff a review comment's lines count on.
     DiffSide, "diff side" {
         /// The base's lines (removed ones).

@@ -21,6 +21,7 @@ mod enums;
 pub mod errors;
 pub mod methods;
 mod openrpc;
+mod pulls;
 mod reviews;
 pub mod types;
 
@@ -32,6 +33,7 @@ pub use enums::*;
 pub use errors::{ErrorData, ErrorFix, ErrorKind, ListOf, codes};
 pub use methods::*;
 pub use openrpc::openrpc;
+pub use pulls::*;
 pub use reviews::*;
 pub use types::*;
 

@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 
 use crate::cronjobs::*;
+use crate::pulls::*;
 use crate::reviews::*;
 use crate::types::*;
 use crate::{Method, NoParams, Scope};
@@ -117,6 +118,14 @@ methods! {
         CommentsResolveParams => ReviewCommentInfo;
     WorkspacesCommentsSend = "workspaces.comments.send", control, "Send every unresolved, unsent review comment of the workspace as one message (file, lines, quoted code, comment) to a chat of it (default: the one active last); queued when the chat is busy.",
         CommentsSendParams => CommentsSentInfo;
+    WorkspacesPr = "workspaces.pr", control, "Open a pull request for the workspace's branch into its base through the GitHub CLI (gh), pushing the branch first; title and body drafted from its chats unless given. A branch with an open one gets it back.",
+        WorkspacesPrParams => PullCreatedInfo;
+    WorkspacesPrStatus = "workspaces.pr.status", read, "The workspace's pull request (of its branch) with its state and checks, through the GitHub CLI; none when the branch has none.",
+        WorkspaceParams => PullStatusInfo;
+    WorkspacesPrDraft = "workspaces.pr.draft", read, "The title and body a new pull request of the workspace would get (drafted from its chats), to edit before workspaces.pr.",
+        WorkspaceParams => PullDraftInfo;
+    ProjectsPrs = "projects.prs", read, "A project's open pull requests through the GitHub CLI, newest first, with their checks.",
+        ProjectNameParams => Vec<PullInfo>;
     AgentsList = "agents.list", read, "Every agent band knows (built in, or from settings.json's agents), installed ones first: its protocol, whether its binary is here and its version, whether band proves it in CI, how to install it.",
         NoParams => Vec<AgentInfo>;
     ChatsCreate = "chats.create", control, "Start a chat with an agent in a workspace (no message is sent yet).",

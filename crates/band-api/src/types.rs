@@ -117,6 +117,11 @@ pub struct WorkspacesCreateParams {
     /// How the chat's agent runs (with `prompt`; default its protocol).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<Via>,
+    /// A pull request of the project's repository (its number, or its URL): the workspace is
+    /// made on its branch, fetched first when the repository does not have it. Not with
+    /// `branch`, `base` or `direct`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

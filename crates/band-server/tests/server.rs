@@ -10,6 +10,7 @@ mod layouts;
 mod lifecycle;
 mod limits;
 mod merge;
+mod pulls;
 mod races;
 mod reviews;
 mod scripts;

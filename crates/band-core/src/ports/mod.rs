@@ -10,6 +10,7 @@ mod events;
 mod files;
 mod git;
 mod project;
+mod pulls;
 mod store;
 mod terminal;
 mod transcripts;
@@ -23,6 +24,7 @@ pub use cron::{CronCalendar, CronStore};
 pub use events::{EventSink, Notice};
 pub use files::WorkspaceFiles;
 pub use git::GitRepos;
+pub use pulls::PullRequests;
 pub use project::{
     FinishedRun, ProjectConfigs, ProjectTrustStore, ScriptHandle, ScriptOutput, ScriptRunStore, ScriptRunner,
     ScriptSpec,

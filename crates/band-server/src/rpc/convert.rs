@@ -310,6 +310,36 @@ pub fn send_result(sent: &band_core::services::Sent) -> api::SendResult {
     }
 }
 
+pub fn pull_info(p: &band_core::PullRequest) -> api::PullInfo {
+    use band_core::{CheckOutcome, PullState};
+    api::PullInfo {
+        number: p.number,
+        url: p.url.clone(),
+        title: p.title.clone(),
+        state: match p.state {
+            PullState::Open => api::PullStateName::Open,
+            PullState::Closed => api::PullStateName::Closed,
+            PullState::Merged => api::PullStateName::Merged,
+        },
+        draft: p.draft,
+        head: p.head.clone(),
+        base: p.base.clone(),
+        checks: p
+            .checks
+            .iter()
+            .map(|c| api::CheckInfo {
+                name: c.name.clone(),
+                outcome: match c.outcome {
+                    CheckOutcome::Pending => api::CheckOutcomeName::Pending,
+                    CheckOutcome::Passed => api::CheckOutcomeName::Passed,
+                    CheckOutcome::Failed => api::CheckOutcomeName::Failed,
+                    CheckOutcome::Skipped => api::CheckOutcomeName::Skipped,
+                },
+            })
+            .collect(),
+    }
+}
+
 pub fn review_comment_info(c: &band_core::ReviewComment) -> api::ReviewCommentInfo {
     api::ReviewCommentInfo {
         id: c.id.0,

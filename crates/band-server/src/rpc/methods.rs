@@ -102,7 +102,20 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         if p.prompt.is_some() {
             c.chats.check_agent(agent.as_ref(), p.via.map(via_from))?;
         }
+        // A pull request's branch, fetched when the repository lacks it, with its base.
+        let from_pr = match (&p.pr, p.direct, &p.branch, &p.base) {
+            (None, ..) => None,
+            (Some(pr), false, None, None) => Some(c.pulls.branch_of(&p.project, pr).await?),
+            (Some(_), ..) => {
+                return Err(CoreError::InvalidInput(
+                    "a workspace from a pull request is made on its branch, from its base: give no branch, base or direct with pr".into(),
+                ));
+            }
+        };
         let (ws, created, provisioned) = match (p.direct, p.branch.as_deref()) {
+            (false, None) if let Some((branch, base)) = &from_pr => {
+                c.setup.create_workspace(&p.project, branch.as_str(), Some(base.as_str())).await?
+            }
             (true, None) if p.base.is_none() => {
                 let (ws, created) = c.workspaces.create_direct(&p.project).await?;
                 (ws, created, band_core::Provisioned::skipped())
@@ -431,6 +444,31 @@ pub(super) fn reviews(m: &mut RpcModule<ApiContext>) -> Reg {
             message: band_core::review_message(&sent.comments),
             comments: sent.comments.iter().map(review_comment_info).collect(),
         })
+    })
+}
+
+pub(super) fn pulls(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::WorkspacesPr, _, _>(m, |c, p| async move {
+        let made = c.pulls.create(&p.workspace, p.title, p.body, p.draft).await?;
+        Ok(api::PullCreatedInfo {
+            workspace_id: made.workspace.id.0,
+            pull: pull_info(&made.pull),
+            pushed_to: made.pushed_to,
+            created: made.created,
+        })
+    })?;
+    add::<api::WorkspacesPrStatus, _, _>(m, |c, p| async move {
+        let (ws, pull) = c.pulls.status(&p.workspace).await?;
+        Ok(api::PullStatusInfo { workspace_id: ws.id.0, pull: pull.as_ref().map(pull_info) })
+    })?;
+    add::<api::WorkspacesPrDraft, _, _>(m, |c, p| async move {
+        let (_, ws) = c.workspaces.resolve(&p.workspace).await?;
+        let (title, body) = c.pulls.draft(&ws).await?;
+        Ok(api::PullDraftInfo { title, body })
+    })?;
+    add::<api::ProjectsPrs, _, _>(m, |c, p| async move {
+        let (_, pulls) = c.pulls.list(&p.name).await?;
+        Ok(pulls.iter().map(pull_info).collect())
     })
 }
 

@@ -40,7 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::services::{
-    Agents, Caller, Chats, Cronjobs, Files, Layouts, ProjectSetup, Projects, Reviews, Terminals, Tunnels,
+    Agents, Caller, Chats, Cronjobs, Files, Layouts, ProjectSetup, Projects, Pulls, Reviews, Terminals, Tunnels,
     WorkspaceTeardown, Workspaces,
 };
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
@@ -66,6 +66,8 @@ pub struct ApiContext {
     pub layouts: Layouts,
     /// Review comments on workspaces' diffs, and their delivery to a chat.
     pub reviews: Reviews,
+    /// Pull requests through the GitHub CLI.
+    pub pulls: Pulls,
     pub terminals: Terminals,
     pub teardown: WorkspaceTeardown,
     /// Project configuration, approvals, and setup and teardown scripts.
@@ -114,6 +116,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::files(&mut m)?;
     methods::layout(&mut m)?;
     methods::reviews(&mut m)?;
+    methods::pulls(&mut m)?;
     methods::terminals(&mut m)?;
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;
@@ -289,6 +292,7 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
         Fix::NewPairingCode => F::NewPairingCode {},
         Fix::ApproveScripts { project } => F::ApproveScripts { project },
         Fix::RestoreWorkspace { workspace } => F::RestoreWorkspace { workspace },
+        Fix::SetUpGh { signed_out } => F::SetUpGh { signed_out },
         Fix::InstallAgent { agent, install } => F::InstallAgent {
             agent: api::AgentId(agent.to_string()),
             install: install.as_ref().map(convert::install_info),
