@@ -117,6 +117,10 @@ export type ErrorFix =
       workspace: number;
     }
   | {
+      signedOut: boolean;
+      type: "set_up_gh";
+    }
+  | {
       agent: AgentId;
       install?: InstallInfo | null;
       type: "install_agent";
@@ -186,6 +190,20 @@ export type DiffSide = "old" | "new";
  * via the `definition` "SendOutcome".
  */
 export type SendOutcome = "started" | "queued";
+/**
+ * How a pull request's check came out.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CheckOutcomeName".
+ */
+export type CheckOutcomeName = "pending" | "passed" | "failed" | "skipped";
+/**
+ * Where a pull request stands.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullStateName".
+ */
+export type PullStateName = "open" | "closed" | "merged";
 /**
  * How band talks to an agent.
  *
@@ -653,6 +671,12 @@ export interface Methods {
        * The chat's model (with `prompt`).
        */
       model?: string | null;
+      /**
+       * A pull request of the project's repository (its number, or its URL): the workspace is
+       * made on its branch, fetched first when the repository does not have it. Not with
+       * `branch`, `base` or `direct`.
+       */
+      pr?: string | null;
       project: string;
       /**
        * Start a chat in the workspace with this first message.
@@ -908,6 +932,66 @@ export interface Methods {
       workspace: string;
     };
     result: CommentsSentInfo;
+  };
+  /**
+   * Open a pull request for the workspace's branch into its base through the GitHub CLI (gh), pushing the branch first; title and body drafted from its chats unless given. A branch with an open one gets it back.
+   */
+  "workspaces.pr": {
+    params: {
+      /**
+       * Default: drafted from the workspace's chats.
+       */
+      body?: string | null;
+      /**
+       * Open it as a draft.
+       */
+      draft?: boolean;
+      /**
+       * Default: drafted from the workspace's chats (see workspaces.pr.draft).
+       */
+      title?: string | null;
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: PullCreatedInfo;
+  };
+  /**
+   * The workspace's pull request (of its branch) with its state and checks, through the GitHub CLI; none when the branch has none.
+   */
+  "workspaces.pr.status": {
+    params: {
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: PullStatusInfo;
+  };
+  /**
+   * The title and body a new pull request of the workspace would get (drafted from its chats), to edit before workspaces.pr.
+   */
+  "workspaces.pr.draft": {
+    params: {
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: PullDraftInfo;
+  };
+  /**
+   * A project's open pull requests through the GitHub CLI, newest first, with their checks.
+   */
+  "projects.prs": {
+    params: {
+      name: string;
+    };
+    result: PullInfo[];
   };
   /**
    * Every agent band knows (built in, or from settings.json's agents), installed ones first: its protocol, whether its binary is here and its version, whether band proves it in CI, how to install it.
@@ -2161,6 +2245,76 @@ export interface QueuedInfo {
   id: number;
   position: number;
   text: string;
+}
+/**
+ * What `workspaces.pr` did.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullCreatedInfo".
+ */
+export interface PullCreatedInfo {
+  /**
+   * False when the branch already had an open pull request (returned as it is).
+   */
+  created: boolean;
+  pull: PullInfo;
+  /**
+   * The remote the branch was pushed to.
+   */
+  pushedTo: string;
+  workspaceId: number;
+}
+/**
+ * A pull request as the GitHub CLI reports it.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullInfo".
+ */
+export interface PullInfo {
+  /**
+   * The branch it goes into.
+   */
+  base: string;
+  checks: CheckInfo[];
+  draft: boolean;
+  /**
+   * The branch it proposes.
+   */
+  head: string;
+  number: number;
+  state: PullStateName;
+  title: string;
+  url: string;
+}
+/**
+ * One check (a CI check run or a commit status) on a pull request's head.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CheckInfo".
+ */
+export interface CheckInfo {
+  name: string;
+  outcome: CheckOutcomeName;
+}
+/**
+ * A workspace's pull request, if its branch has one.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullStatusInfo".
+ */
+export interface PullStatusInfo {
+  pull?: PullInfo | null;
+  workspaceId: number;
+}
+/**
+ * The title and body a new pull request of the workspace would get.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullDraftInfo".
+ */
+export interface PullDraftInfo {
+  body: string;
+  title: string;
 }
 /**
  * An agent band knows, and whether it is installed on band-server's machine.
@@ -3527,6 +3681,12 @@ export interface WorkspacesCreateParams {
    * The chat's model (with `prompt`).
    */
   model?: string | null;
+  /**
+   * A pull request of the project's repository (its number, or its URL): the workspace is
+   * made on its branch, fetched first when the repository does not have it. Not with
+   * `branch`, `base` or `direct`.
+   */
+  pr?: string | null;
   project: string;
   /**
    * Start a chat in the workspace with this first message.
@@ -3583,6 +3743,29 @@ export interface WorkspacesMergeParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WorkspacesPrParams".
+ */
+export interface WorkspacesPrParams {
+  /**
+   * Default: drafted from the workspace's chats.
+   */
+  body?: string | null;
+  /**
+   * Open it as a draft.
+   */
+  draft?: boolean;
+  /**
+   * Default: drafted from the workspace's chats (see workspaces.pr.draft).
+   */
+  title?: string | null;
+  /**
+   * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+   * inside the workspace.
+   */
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "WorkspacesRemoveParams".
  */
 export interface WorkspacesRemoveParams {
@@ -3599,6 +3782,7 @@ export const AgentProtocolValues: readonly AgentProtocol[] = ["claude-stream-jso
 export const AuditKindValues: readonly AuditKind[] = ["pairing_started","paired","redeem_failed","signed_in","refused","revoked","token_rotated"];
 export const ChangeKindValues: readonly ChangeKind[] = ["added","modified","deleted","renamed","type-changed","untracked","conflicted"];
 export const ChatStatusValues: readonly ChatStatus[] = ["idle","working","completed","failed","waiting","interrupted"];
+export const CheckOutcomeNameValues: readonly CheckOutcomeName[] = ["pending","passed","failed","skipped"];
 export const ConfigSourceNameValues: readonly ConfigSourceName[] = ["none","repository","override"];
 export const CronOutcomeValues: readonly CronOutcome[] = ["completed","queued","running","failed","interrupted","skipped","cancelled"];
 export const CronTargetKindValues: readonly CronTargetKind[] = ["chat","workspace","new_workspace"];
@@ -3615,6 +3799,7 @@ export const IfMissedValues: readonly IfMissed[] = ["skip","run-once"];
 export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices","agents","cronjobs"];
 export const MergeStrategyNameValues: readonly MergeStrategyName[] = ["rebase","merge"];
 export const ModeValues: readonly Mode[] = ["ask","accept-edits","allow-all"];
+export const PullStateNameValues: readonly PullStateName[] = ["open","closed","merged"];
 export const ScopeValues: readonly Scope[] = ["read","control","admin"];
 export const ScriptKindValues: readonly ScriptKind[] = ["setup","teardown"];
 export const ScriptStatusValues: readonly ScriptStatus[] = ["running","succeeded","failed","timed-out","stopped"];
