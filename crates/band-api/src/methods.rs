@@ -301,5 +301,22 @@ pub const CRONJOBS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     item: schema::<CronNotice>,
 };
 
-pub const SUBSCRIPTIONS: &[SubscriptionDoc] =
-    &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE, TERMINALS_SUBSCRIBE, TUNNEL_SUBSCRIBE, CRONJOBS_SUBSCRIBE];
+/// A workspace's files as they change on disk, while someone looks.
+pub const WORKSPACES_WATCH: SubscriptionDoc = SubscriptionDoc {
+    name: "workspaces.watch",
+    notification: "workspaces.files",
+    unsubscribe: "workspaces.unwatch",
+    summary: "Follow a workspace's files changing on disk (edits made outside band), debounced; the workspace is watched only while someone follows it. degraded says when live refresh stopped or is partial (refresh by hand then).",
+    scope: Scope::Read,
+    params: schema::<WorkspaceParams>,
+    item: schema::<FilesChangedInfo>,
+};
+
+pub const SUBSCRIPTIONS: &[SubscriptionDoc] = &[
+    CHATS_SUBSCRIBE,
+    WORKSPACES_SUBSCRIBE,
+    TERMINALS_SUBSCRIBE,
+    TUNNEL_SUBSCRIBE,
+    CRONJOBS_SUBSCRIBE,
+    WORKSPACES_WATCH,
+];

@@ -1103,6 +1103,18 @@ pub struct WorkspacesSubscribeParams {
     pub workspace: Option<String>,
 }
 
+/// Files of a watched workspace that changed on disk (`workspaces.watch`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FilesChangedInfo {
+    pub workspace_id: i64,
+    /// Relative to the workspace; empty with `degraded`.
+    pub paths: Vec<String>,
+    /// Why live refresh stopped or is partial (the watch limit was reached...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub degraded: Option<String>,
+}
+
 /// What a workspace subscription carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]

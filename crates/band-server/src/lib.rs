@@ -42,7 +42,7 @@ use band_api as api;
 use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
 use band_core::services::{
-    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, Pulls, Reviews, SetupPorts, Terminals, Tunnels,
+    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, Pulls, Reviews, Watches, SetupPorts, Terminals, Tunnels,
     WorkspaceTeardown, Workspaces,
 };
 use band_core::{agent_env, terminal_env};
@@ -530,6 +530,7 @@ impl Band {
             files: files.clone(),
             layouts,
             reviews: Reviews::new(store.clone(), workspaces.clone(), chats.clone(), sink.clone()),
+            watches: Watches::new(workspaces.clone(), Arc::new(band_files::NotifyWatcher::default()), sink.clone()),
             pulls: Pulls::new(
                 workspaces.clone(),
                 git.clone(),

@@ -18,6 +18,7 @@ mod security;
 mod support;
 mod terminals;
 mod tunnel;
+mod watch;
 mod webhooks;
 
 use band_testkit::fixtures::TestRepo;

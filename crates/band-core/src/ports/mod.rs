@@ -22,7 +22,7 @@ pub use agent::{
 };
 pub use cron::{CronCalendar, CronStore};
 pub use events::{EventSink, Notice};
-pub use files::WorkspaceFiles;
+pub use files::{FileWatcher, WatchEvent, WatchSink, Watching, WorkspaceFiles};
 pub use git::GitRepos;
 pub use pulls::PullRequests;
 pub use project::{

@@ -15,6 +15,7 @@ pub mod setup;
 mod teardown;
 pub mod terminals;
 mod tunnels;
+mod watches;
 mod workspaces;
 
 pub use access::{Access, AccessPorts, Caller, Credential, Pairing};
@@ -31,4 +32,5 @@ pub use setup::{ProjectSetup, ScriptEnvSource, SetupPorts, TeardownOutcome};
 pub use teardown::{ProjectRemoval, WorkspaceTeardown};
 pub use terminals::{CreateTerminal, TerminalEnvSource, TerminalSubscription, Terminals};
 pub use tunnels::Tunnels;
+pub use watches::{WatchLease, Watches};
 pub use workspaces::Workspaces;

@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use band_core::services::{
     Agents, Caller, Chats, Cronjobs, Files, Layouts, ProjectSetup, Projects, Pulls, Reviews, Terminals, Tunnels,
-    WorkspaceTeardown, Workspaces,
+    Watches, WorkspaceTeardown, Workspaces,
 };
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
@@ -68,6 +68,8 @@ pub struct ApiContext {
     pub reviews: Reviews,
     /// Pull requests through the GitHub CLI.
     pub pulls: Pulls,
+    /// Live watches of workspaces' files, while someone follows them.
+    pub watches: Watches,
     pub terminals: Terminals,
     pub teardown: WorkspaceTeardown,
     /// Project configuration, approvals, and setup and teardown scripts.
@@ -127,6 +129,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     subscription(&mut m, &api::CHATS_SUBSCRIBE, subscriptions::subscribe_chat)?;
     subscription(&mut m, &api::WORKSPACES_SUBSCRIBE, subscriptions::subscribe_workspaces)?;
     subscription(&mut m, &api::TUNNEL_SUBSCRIBE, subscriptions::subscribe_tunnel)?;
+    subscription(&mut m, &api::WORKSPACES_WATCH, subscriptions::watch_workspace)?;
     subscription(&mut m, &api::TERMINALS_SUBSCRIBE, subscriptions::subscribe_terminal)?;
     subscription(&mut m, &api::CRONJOBS_SUBSCRIBE, cronjobs::subscribe)?;
     Ok(m)
