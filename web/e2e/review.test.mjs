@@ -1,5 +1,6 @@
 // Review comments in the browser against the real band-server and the real Claude Code CLI on
-// the mock model: a comment on a diff line is kept across a reload, "Send to agent" delivers it
+// the mock model: an edit made on disk outside band shows in the Changes pane live (the file
+// watcher), a comment on a diff line is kept across a reload, "Send to agent" delivers it
 // as one message that the agent receives (its next turn answers, and Claude Code's own session
 // log holds the file, line, quoted code and comment), and a resolved comment goes away.
 // Desktop and phone sizes.
@@ -52,8 +53,6 @@ for (const size of ["desktop", "phone"]) {
         await dialog.waitFor({ state: "detached" });
         await page.getByText("Ready for review.").waitFor({ timeout: TIMEOUT });
 
-        // An edit to review (made as an editor would).
-        writeFileSync(join(stack.worktree("feat"), "app.js"), 'export function greet(name) {\n  return "yo " + name;\n}\n');
         const openChanges = async () => {
           if (phone) await act(page.getByRole("navigation", { name: "Panes" }).getByRole("button", { name: "Changes" }));
           // On a wide screen the side pane shows Changes unless another pane was chosen (it loads on demand).
@@ -61,7 +60,9 @@ for (const size of ["desktop", "phone"]) {
           await page.locator('[data-testid="changes"]').waitFor();
         };
         await openChanges();
-        await act(page.locator('[data-testid="changes"]').getByRole("button", { name: "Refresh" }));
+        await page.getByText("No changes against main yet.").waitFor({ timeout: TIMEOUT });
+        // An edit made outside band (as an editor would): the pane shows it live, no reload, no Refresh.
+        writeFileSync(join(stack.worktree("feat"), "app.js"), 'export function greet(name) {\n  return "yo " + name;\n}\n');
         const file = page.locator('[data-testid="file-diff"][data-path="app.js"]');
         await file.waitFor({ timeout: TIMEOUT });
 
@@ -89,7 +90,12 @@ for (const size of ["desktop", "phone"]) {
         const user = page.locator(".msg-user").last();
         assert.match(await user.innerText(), /app\.js line 2[\s\S]*return "yo " \+ name;[\s\S]*Comment: Say hello, not yo\./);
         // The real CLI got it: its own session log holds the comment with its place and code.
-        const logs = allText(join(stack.home, "agent-home", ".claude", "projects"));
+        // (It writes that log as it goes: give it a moment.)
+        let logs = "";
+        for (let i = 0; i < 50 && !(logs.includes("app.js line 2") && logs.includes("Say hello, not yo.")); i++) {
+          await new Promise((r) => setTimeout(r, 200));
+          logs = allText(join(stack.home, "agent-home", ".claude", "projects"));
+        }
         assert.ok(logs.includes("app.js line 2") && logs.includes("Say hello, not yo."), "the comment is in Claude Code's session log");
         const [comment] = await stack.call("workspaces.comments", { workspace: "app/feat" });
         assert.equal(typeof comment.sentChatId, "number");

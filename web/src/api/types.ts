@@ -2913,6 +2913,14 @@ export interface Subscriptions {
     item: CronNotice;
     notification: "cronjobs.tick";
   };
+  /**
+   * Follow a workspace's files changing on disk (edits made outside band), debounced; the workspace is watched only while someone follows it. degraded says when live refresh stopped or is partial (refresh by hand then).
+   */
+  "workspaces.watch": {
+    params: WorkspaceParams;
+    item: FilesChangedInfo;
+    notification: "workspaces.files";
+  };
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2963,12 +2971,41 @@ export interface CronjobsSubscribeParams {
    */
   key?: string | null;
 }
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WorkspaceParams".
+ */
+export interface WorkspaceParams {
+  /**
+   * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+   * inside the workspace.
+   */
+  workspace: string;
+}
+/**
+ * Files of a watched workspace that changed on disk (`workspaces.watch`).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FilesChangedInfo".
+ */
+export interface FilesChangedInfo {
+  /**
+   * Why live refresh stopped or is partial (the watch limit was reached...).
+   */
+  degraded?: string | null;
+  /**
+   * Relative to the workspace; empty with `degraded`.
+   */
+  paths: string[];
+  workspaceId: number;
+}
 export interface Notifications {
   "chats.event": EventInfo;
   "workspaces.notice": WorkspaceNotice;
   "terminals.data": TerminalStreamItem;
   "tunnel.state": TunnelInfo;
   "cronjobs.tick": CronNotice;
+  "workspaces.files": FilesChangedInfo;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -3639,17 +3676,6 @@ export interface UsageParams {
    * a workspace selector.
    */
   workspace?: string | null;
-}
-/**
- * This interface was referenced by `Api`'s JSON-Schema
- * via the `definition` "WorkspaceParams".
- */
-export interface WorkspaceParams {
-  /**
-   * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
-   * inside the workspace.
-   */
-  workspace: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

@@ -50,6 +50,16 @@ export function ChangesPane({ workspace }: { workspace: WorkspaceInfo }) {
     // After every agent turn in this workspace.
     return band.onTurnEnded((_chat, ws) => ws === workspace.id && void load());
   }, [band, load, workspace.id]);
+  // And when files change on disk outside band: the server watches while this pane is open.
+  const [watchNote, setWatchNote] = useState<string | null>(null);
+  useEffect(
+    () =>
+      band.rpc.subscribeFiles(workspace.id, (c) => {
+        if (c.degraded) setWatchNote(c.degraded);
+        else void load();
+      }),
+    [band, load, workspace.id],
+  );
 
   // Review comments: loaded with the pane, read again whenever they change (any client).
   const [comments, setComments] = useState<ReviewCommentInfo[]>([]);
@@ -122,6 +132,11 @@ export function ChangesPane({ workspace }: { workspace: WorkspaceInfo }) {
         <ReviewBar workspace={workspace} comments={comments} onSent={loadReview} />
       )}
       <div className="changes-body">
+        {watchNote && (
+          <p className="muted small" role="status" data-testid="watch-note">
+            {watchNote}
+          </p>
+        )}
         {reviewError && (
           <p className="error" role="alert">
             {reviewError}
