@@ -125,9 +125,8 @@ impl PullRequests for GhCli {
     }
 
     async fn create(&self, dir: &Path, new: &NewPullRequest) -> Result<String, PullError> {
-        let mut args = vec![
-            "pr", "create", "--head", &new.head, "--base", &new.base, "--title", &new.title, "--body", &new.body,
-        ];
+        let mut args =
+            vec!["pr", "create", "--head", &new.head, "--base", &new.base, "--title", &new.title, "--body", &new.body];
         if new.draft {
             args.push("--draft");
         }
@@ -137,7 +136,9 @@ impl PullRequests for GhCli {
             .map(str::trim)
             .rfind(|l| l.starts_with("https://") || l.starts_with("http://"))
             .map(str::to_owned)
-            .ok_or_else(|| PullError::Failed(format!("gh did not print the new pull request's URL: {}", last_lines(&out))))
+            .ok_or_else(|| {
+                PullError::Failed(format!("gh did not print the new pull request's URL: {}", last_lines(&out)))
+            })
     }
 
     async fn view(&self, dir: &Path, branch_or_number: &str) -> Result<Option<PullRequest>, PullError> {

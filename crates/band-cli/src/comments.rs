@@ -52,7 +52,8 @@ pub enum CommentsCmd {
 
 /// `N` or `N-M` as (first, last).
 fn lines(value: &str) -> Result<(u32, Option<u32>), Failure> {
-    let bad = || Failure(format!("--line '{value}' is not a line or a range: give N or FIRST-LAST, such as 12 or 12-18"));
+    let bad =
+        || Failure(format!("--line '{value}' is not a line or a range: give N or FIRST-LAST, such as 12 or 12-18"));
     let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
     match value.split_once('-') {
         None => Ok((number(value)?, None)),
@@ -61,11 +62,8 @@ fn lines(value: &str) -> Result<(u32, Option<u32>), Failure> {
 }
 
 fn where_(c: &api::ReviewCommentInfo) -> String {
-    let lines = if c.start_line == c.end_line {
-        c.start_line.to_string()
-    } else {
-        format!("{}-{}", c.start_line, c.end_line)
-    };
+    let lines =
+        if c.start_line == c.end_line { c.start_line.to_string() } else { format!("{}-{}", c.start_line, c.end_line) };
     let side = if c.side == api::DiffSide::Old { " (old)" } else { "" };
     format!("{}:{lines}{side}", c.path)
 }
@@ -89,7 +87,9 @@ pub async fn run(cmd: CommentsCmd, call: &Caller<'_>, out: &Printer) -> Result<(
                 }
                 let rows = list
                     .iter()
-                    .map(|c| vec![c.id.to_string(), where_(c), state(c), c.body.lines().next().unwrap_or("").to_owned()])
+                    .map(|c| {
+                        vec![c.id.to_string(), where_(c), state(c), c.body.lines().next().unwrap_or("").to_owned()]
+                    })
                     .collect();
                 table(&["ID", "WHERE", "STATE", "COMMENT"], rows)
             })
@@ -99,7 +99,9 @@ pub async fn run(cmd: CommentsCmd, call: &Caller<'_>, out: &Printer) -> Result<(
             let workspace = selector(workspace)?;
             let p = api::CommentsAddParams { workspace, path: file, side, start_line, end_line, quote, body };
             let c = call.call::<api::WorkspacesCommentsAdd>(p).await?;
-            out.show(&c, || format!("comment {} on {} (send it with `band workspaces comments send`)", c.id, where_(&c)))
+            out.show(&c, || {
+                format!("comment {} on {} (send it with `band workspaces comments send`)", c.id, where_(&c))
+            })
         }
         CommentsCmd::Resolve { comment, reopen } => {
             let p = api::CommentsResolveParams { comment, resolved: Some(!reopen) };

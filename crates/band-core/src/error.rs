@@ -156,7 +156,9 @@ pub enum PullError {
 impl From<PullError> for CoreError {
     fn from(e: PullError) -> Self {
         match e {
-            PullError::NotInstalled => Self::Refused(Problem::new(e.to_string()).fix(Fix::SetUpGh { signed_out: false })),
+            PullError::NotInstalled => {
+                Self::Refused(Problem::new(e.to_string()).fix(Fix::SetUpGh { signed_out: false }))
+            }
             PullError::SignedOut => Self::Refused(Problem::new(e.to_string()).fix(Fix::SetUpGh { signed_out: true })),
             PullError::NoPullRequest(m) => Self::NotFound(m.into()),
             PullError::Failed(_) => Self::Refused(e.to_string().into()),

@@ -73,9 +73,7 @@ impl PullRef {
         let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://")).ok_or_else(bad)?;
         let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
         match parts.as_slice() {
-            [host, owner, repo, "pull", n, ..]
-                if !host.is_empty() && !owner.is_empty() && !repo.is_empty() =>
-            {
+            [host, owner, repo, "pull", n, ..] if !host.is_empty() && !owner.is_empty() && !repo.is_empty() => {
                 let number = n.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(bad)?;
                 Ok(Self::Url { repository: format!("{}/{}", owner, repo.trim_end_matches(".git")), number })
             }
@@ -102,7 +100,14 @@ mod tests {
             PullRef::parse("https://github.com/acme/app/pull/12/files").ok(),
             Some(PullRef::Url { repository: "acme/app".into(), number: 12 })
         );
-        for bad in ["0", "", "abc", "https://github.com/acme/app/issues/3", "https://github.com/acme/app/pull/x", "ftp://h/a/b/pull/1"] {
+        for bad in [
+            "0",
+            "",
+            "abc",
+            "https://github.com/acme/app/issues/3",
+            "https://github.com/acme/app/pull/x",
+            "ftp://h/a/b/pull/1",
+        ] {
             assert!(PullRef::parse(bad).is_err(), "{bad}");
         }
     }

@@ -71,9 +71,7 @@ fn main() {
     let (tx, rx) = channel();
     let watcher = band_files::NotifyWatcher::default();
     let t = Instant::now();
-    let watching = watcher
-        .watch(root.path(), Arc::new(move |e| drop(tx.send(e))))
-        .expect("watch");
+    let watching = watcher.watch(root.path(), Arc::new(move |e| drop(tx.send(e)))).expect("watch");
     // Ready when an edit in the last directory the walk reaches is seen.
     let last: PathBuf = root.path().join(format!("src/m{:03}/d{}", (dirs - 1) % 100, dirs - 1));
     let rel = last.strip_prefix(root.path()).expect("inside").join("probe.txt");
@@ -90,7 +88,12 @@ fn main() {
         dirs + 102,
         ready.as_secs_f64() * 1000.0
     );
-    println!("RSS {} KiB before, {} KiB after ({} KiB more); kernel: one inotify watch per directory", before, after, after.saturating_sub(before));
+    println!(
+        "RSS {} KiB before, {} KiB after ({} KiB more); kernel: one inotify watch per directory",
+        before,
+        after,
+        after.saturating_sub(before)
+    );
 
     let mut times = Vec::new();
     for i in 0..if full { 20 } else { 3 } {

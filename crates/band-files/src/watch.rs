@@ -14,7 +14,7 @@
 //!   its thread sees the channel close and ends.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -131,7 +131,7 @@ impl FileWatcher for NotifyWatcher {
 }
 
 fn run(
-    root: &PathBuf,
+    root: &Path,
     weak: &Weak<Mutex<notify::RecommendedWatcher>>,
     rx: &std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
     sink: &WatchSink,

@@ -42,8 +42,8 @@ use band_api as api;
 use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
 use band_core::services::{
-    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, Pulls, Reviews, Watches, SetupPorts, Terminals, Tunnels,
-    WorkspaceTeardown, Workspaces,
+    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, Pulls, Reviews, SetupPorts,
+    Terminals, Tunnels, Watches, WorkspaceTeardown, Workspaces,
 };
 use band_core::{agent_env, terminal_env};
 use band_process::Supervisor;
@@ -534,7 +534,10 @@ impl Band {
             pulls: Pulls::new(
                 workspaces.clone(),
                 git.clone(),
-                Arc::new(band_adapters::github::GhCli::new(supervisor.clone(), settings.gh_binary.clone().map(PathBuf::from))),
+                Arc::new(band_adapters::github::GhCli::new(
+                    supervisor.clone(),
+                    settings.gh_binary.clone().map(PathBuf::from),
+                )),
                 chats.clone(),
             ),
             terminals: terminals.clone(),

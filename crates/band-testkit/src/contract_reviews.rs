@@ -22,12 +22,17 @@ pub async fn review_comments_are_kept_resolved_sent_and_reopened<S: FullStore>(s
     let b = ok(store.insert_workspace(new_workspace(p.id, "b", "/wt/app/b")).await);
     let before = now();
     let first = ok(store.add_comment(comment(a.id, "src/main.rs", (3, 5), "rename this")).await);
-    let second = ok(store.add_comment(NewReviewComment { side: DiffSide::Old, ..comment(a.id, "old.txt", (1, 1), "why?") }).await);
+    let second = ok(store
+        .add_comment(NewReviewComment { side: DiffSide::Old, ..comment(a.id, "old.txt", (1, 1), "why?") })
+        .await);
     let other = ok(store.add_comment(comment(b.id, "x", (2, 2), "b's")).await);
     assert!(first.id != second.id && second.id != other.id, "each comment gets its own id");
     assert!((before..=now()).contains(&first.created_at));
     assert_eq!((first.resolved, first.sent), (false, None), "a new comment is open and unsent");
-    assert_eq!((first.path.as_str(), first.lines.to_string(), first.quote.as_str()), ("src/main.rs", "3-5".into(), "let x = 1;\n"));
+    assert_eq!(
+        (first.path.as_str(), first.lines.to_string(), first.quote.as_str()),
+        ("src/main.rs", "3-5".into(), "let x = 1;\n")
+    );
     assert_eq!(second.side, DiffSide::Old);
     assert_eq!(ok(store.comments(a.id).await), vec![first.clone(), second.clone()], "per workspace, oldest first");
     assert_eq!(ok(store.comment(other.id).await), other);

@@ -13,9 +13,9 @@ use band_core::ports::{
 };
 use band_core::{
     AUDIT_KEEP, AuditEntry, BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Device, DeviceId, EventPayload,
-    Layout, LayoutScope, Millis, NewReviewComment, ReviewComment, ReviewCommentId, NewAuditEntry, NewChat, NewDevice, NewProject, NewScriptRun, NewWorkspace, Project,
-    ProjectId, ProjectName, QueuedId, QueuedMessage, ScriptRun, ScriptRunId, ScriptStatus, StoreError, Turn, TurnId,
-    UsageTotals, Workspace, WorkspaceId,
+    Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewReviewComment, NewScriptRun,
+    NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, ReviewComment, ReviewCommentId, ScriptRun,
+    ScriptRunId, ScriptStatus, StoreError, Turn, TurnId, UsageTotals, Workspace, WorkspaceId,
 };
 
 /// Projects, workspaces, chats, their event logs, turns and queues, and layouts in memory. Ids start at 1 and

@@ -24,11 +24,11 @@ pub use cron::{CronCalendar, CronStore};
 pub use events::{EventSink, Notice};
 pub use files::{FileWatcher, WatchEvent, WatchSink, Watching, WorkspaceFiles};
 pub use git::GitRepos;
-pub use pulls::PullRequests;
 pub use project::{
     FinishedRun, ProjectConfigs, ProjectTrustStore, ScriptHandle, ScriptOutput, ScriptRunStore, ScriptRunner,
     ScriptSpec,
 };
+pub use pulls::PullRequests;
 pub use store::{
     AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, ReviewStore, TurnLog,
     UsageScope, WorkspaceStore,

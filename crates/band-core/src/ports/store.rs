@@ -7,8 +7,8 @@ use crate::model::{
     ChatId, ChatStatus, Layout, LayoutScope, Millis, NewProject, NewWorkspace, Project, ProjectId, Workspace,
     WorkspaceId,
 };
-use crate::review::{NewReviewComment, ReviewComment, ReviewCommentId};
 use crate::names::{BranchName, ProjectName};
+use crate::review::{NewReviewComment, ReviewComment, ReviewCommentId};
 
 /// Durable storage of projects.
 ///

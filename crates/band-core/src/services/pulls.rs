@@ -58,15 +58,19 @@ impl Pulls {
         let base = base_branch(&ws);
         if ws.branch.as_str() == base {
             return Err(CoreError::Refused(
-                format!("workspace '{}/{}' is on its base branch '{base}': a pull request needs a branch of its own", project.name, ws.branch)
-                    .into(),
+                format!(
+                    "workspace '{}/{}' is on its base branch '{base}': a pull request needs a branch of its own",
+                    project.name, ws.branch
+                )
+                .into(),
             ));
         }
         if let Some(t) = &title
             && (t.trim().is_empty() || t.len() > Self::MAX_TITLE_BYTES)
         {
             return Err(CoreError::InvalidInput(
-                format!("a pull request's title is 1 to {} bytes, not {}", Self::MAX_TITLE_BYTES, t.trim().len()).into(),
+                format!("a pull request's title is 1 to {} bytes, not {}", Self::MAX_TITLE_BYTES, t.trim().len())
+                    .into(),
             ));
         }
         if body.as_ref().is_some_and(|b| b.len() > Self::MAX_BODY_BYTES) {
@@ -178,8 +182,9 @@ impl Pulls {
         let pr = self.gh.view(&project.path, &number.to_string()).await?.ok_or_else(|| {
             CoreError::NotFound(format!("no pull request #{number} in project '{}'", project.name).into())
         })?;
-        let branch = BranchName::new(&pr.head)
-            .map_err(|e| CoreError::InvalidInput(format!("pull request #{number}'s branch '{}': {e}", pr.head).into()))?;
+        let branch = BranchName::new(&pr.head).map_err(|e| {
+            CoreError::InvalidInput(format!("pull request #{number}'s branch '{}': {e}", pr.head).into())
+        })?;
         let have = self.git.branches(&project.path).await?;
         if !have.iter().any(|b| b == branch.as_str()) {
             self.git.fetch_pull(&project.path, number, &branch).await?;

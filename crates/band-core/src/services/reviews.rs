@@ -1,11 +1,11 @@
 use std::sync::Arc;
 
 use super::{Chats, Sent, Workspaces};
+use crate::WorkspacePath;
 use crate::error::CoreError;
 use crate::model::{ChatId, Millis, Workspace};
 use crate::ports::{EventSink, Notice, ReviewStore};
 use crate::review::{DiffSide, LineRange, NewReviewComment, ReviewComment, ReviewCommentId, review_message};
-use crate::WorkspacePath;
 
 /// Review comments on a workspace's diff, and their delivery to an agent.
 ///
@@ -82,7 +82,9 @@ impl Reviews {
         let side = match spec.side.as_deref() {
             None => DiffSide::New,
             Some(s) => DiffSide::parse(s).ok_or_else(|| {
-                CoreError::InvalidInput(format!("side '{s}' is neither 'new' (the workspace's lines) nor 'old' (the base's)").into())
+                CoreError::InvalidInput(
+                    format!("side '{s}' is neither 'new' (the workspace's lines) nor 'old' (the base's)").into(),
+                )
             })?,
         };
         let end = spec.end.unwrap_or(spec.start);
@@ -155,8 +157,11 @@ impl Reviews {
                 let chat = self.chats.get(id).await?;
                 if chat.workspace_id != ws.id {
                     return Err(CoreError::InvalidInput(
-                        format!("chat {} is in another workspace; review comments go to a chat of workspace {}", id.0, ws.id.0)
-                            .into(),
+                        format!(
+                            "chat {} is in another workspace; review comments go to a chat of workspace {}",
+                            id.0, ws.id.0
+                        )
+                        .into(),
                     ));
                 }
                 chat

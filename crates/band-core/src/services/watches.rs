@@ -73,7 +73,9 @@ impl Watches {
             let sink: WatchSink = Arc::new(move |e| {
                 events.publish(match e {
                     WatchEvent::Changed(paths) => Notice::FilesChanged { workspace: id, paths, degraded: None },
-                    WatchEvent::Degraded(why) => Notice::FilesChanged { workspace: id, paths: Vec::new(), degraded: Some(why) },
+                    WatchEvent::Degraded(why) => {
+                        Notice::FilesChanged { workspace: id, paths: Vec::new(), degraded: Some(why) }
+                    }
                 });
             });
             let watching = self.watcher.watch(&ws.path, sink)?;

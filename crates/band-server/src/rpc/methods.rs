@@ -297,9 +297,10 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
         Ok(c.chats.list(p.workspace.as_deref()).await?.iter().map(chat_info).collect())
     })?;
     add::<api::ChatsGet, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?)) })?;
-    add::<api::ChatsSend, _, _>(m, |c, p| async move {
-        Ok(send_result(&c.chats.send(ChatId(p.chat), &p.message).await?))
-    })?;
+    add::<api::ChatsSend, _, _>(
+        m,
+        |c, p| async move { Ok(send_result(&c.chats.send(ChatId(p.chat), &p.message).await?)) },
+    )?;
     add::<api::ChatsStop, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.stop(ChatId(p.chat)).await?)) })?;
     add::<api::ChatsInterrupt, _, _>(m, |c, p| async move {
         c.chats.interrupt(ChatId(p.chat)).await?;

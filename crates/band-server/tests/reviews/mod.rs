@@ -31,7 +31,13 @@ async fn comments_are_kept_until_resolved_and_sent_once_as_one_message() {
         )
         .await;
     assert_eq!(
-        (a["path"].as_str(), a["side"].as_str(), a["startLine"].as_u64(), a["endLine"].as_u64(), a["resolved"].as_bool()),
+        (
+            a["path"].as_str(),
+            a["side"].as_str(),
+            a["startLine"].as_u64(),
+            a["endLine"].as_u64(),
+            a["resolved"].as_bool()
+        ),
         (Some("src/lib.rs"), Some("new"), Some(3), Some(4), Some(false))
     );
     let v = next_json(&mut notices).await;
@@ -46,15 +52,23 @@ async fn comments_are_kept_until_resolved_and_sent_once_as_one_message() {
     // Bad input: named, nothing stored.
     for (params, what) in [
         (json!({"workspace": "app/w", "path": "a", "startLine": 0, "body": "x"}), "lines 0-0 are not a range"),
-        (json!({"workspace": "app/w", "path": "a", "startLine": 5, "endLine": 2, "body": "x"}), "lines 5-2 are not a range"),
+        (
+            json!({"workspace": "app/w", "path": "a", "startLine": 5, "endLine": 2, "body": "x"}),
+            "lines 5-2 are not a range",
+        ),
         (json!({"workspace": "app/w", "path": "../etc/passwd", "startLine": 1, "body": "x"}), "file '../etc/passwd'"),
         (json!({"workspace": "app/w", "path": "a", "startLine": 1, "body": "  "}), "the comment is empty"),
-        (json!({"workspace": "app/w", "path": "a", "startLine": 1, "side": "left", "body": "x"}), "unknown variant `left`"),
+        (
+            json!({"workspace": "app/w", "path": "a", "startLine": 1, "side": "left", "body": "x"}),
+            "unknown variant `left`",
+        ),
     ] {
         let (code, msg) = s.err("workspaces.comments.add", params.clone()).await;
         assert_eq!((code, msg.contains(what)), (INVALID, true), "{params}: {msg}");
     }
-    let (code, _) = s.err("workspaces.comments.add", json!({"workspace": "app/nope", "path": "a", "startLine": 1, "body": "x"})).await;
+    let (code, _) = s
+        .err("workspaces.comments.add", json!({"workspace": "app/nope", "path": "a", "startLine": 1, "body": "x"}))
+        .await;
     assert_eq!(code, NOT_FOUND);
     let (code, msg) = s.err("workspaces.comments.send", json!({"workspace": "app/w"})).await;
     assert_eq!((code, msg.contains("no chat to send the comments to")), (INVALID, true), "{msg}");
@@ -72,7 +86,13 @@ async fn comments_are_kept_until_resolved_and_sent_once_as_one_message() {
     assert_eq!((sent["chatId"].as_i64(), sent["sent"]["outcome"].as_str()), (Some(chat), Some("queued")), "{sent}");
     assert_ne!(Some(older), sent["chatId"].as_i64());
     let message = sent["message"].as_str().expect("message").to_owned();
-    for part in ["src/lib.rs lines 3-4", "fn add(a: i32) -> i32 {\n    a + 1", "Comment: handle overflow", "README.md line 1 (removed lines", "Comment: keep this line"] {
+    for part in [
+        "src/lib.rs lines 3-4",
+        "fn add(a: i32) -> i32 {\n    a + 1",
+        "Comment: handle overflow",
+        "README.md line 1 (removed lines",
+        "Comment: keep this line",
+    ] {
         assert!(message.contains(part), "{part:?} in {message}");
     }
     assert_eq!(sent["sent"]["queued"]["text"].as_str(), Some(message.as_str()), "one message carries them all");
@@ -96,7 +116,10 @@ async fn comments_are_kept_until_resolved_and_sent_once_as_one_message() {
     assert!(listed.as_array().expect("list").iter().all(|c| c["sentChatId"].as_i64() == Some(chat)), "{listed}");
     s.ok("workspaces.comments.resolve", json!({"comment": a["id"]})).await;
     assert_eq!(s.ok("workspaces.comments", json!({"workspace": "app/w"})).await.as_array().map(Vec::len), Some(1));
-    assert_eq!(s.ok("workspaces.comments", json!({"workspace": "app/w", "all": true})).await.as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        s.ok("workspaces.comments", json!({"workspace": "app/w", "all": true})).await.as_array().map(Vec::len),
+        Some(2)
+    );
     s.ok("workspaces.comments.resolve", json!({"comment": b["id"], "resolved": false})).await;
     let again = s.ok("workspaces.comments.send", json!({"workspace": "app/w", "chat": older})).await;
     assert_eq!((again["chatId"].as_i64(), again["comments"].as_array().map(Vec::len)), (Some(older), Some(1)));

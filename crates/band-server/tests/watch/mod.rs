@@ -58,6 +58,10 @@ async fn a_file_written_outside_band_is_announced_to_a_watcher() {
     let req = json!({"jsonrpc": "2.0", "id": 1, "method": "workspaces.watch", "params": {"workspace": "app/nope"}});
     bad.send(Message::text(req.to_string())).await.expect("send");
     let reply: Value = next_json(&mut bad).await;
-    assert_eq!(reply["error"]["message"].as_str().map(|m| m.contains("no workspace 'app/nope'")), Some(true), "{reply}");
+    assert_eq!(
+        reply["error"]["message"].as_str().map(|m| m.contains("no workspace 'app/nope'")),
+        Some(true),
+        "{reply}"
+    );
     s.stop().await;
 }
