@@ -4,6 +4,7 @@
 //! - [`terminals`]: shells on PTYs behind band-core's terminal port: scrollback, fan-out to any
 //!   number of clients, and nothing left running after a kill.
 //! - [`tunnels`]: cloudflared (quick and named) and bore behind band-core's tunnel port.
+//! - [`github`]: pull requests through the user's own GitHub CLI (`gh`).
 //! - [`project`]: a project's `.band/config.json`, and its approved setup and teardown scripts
 //!   run through band-process.
 //!
@@ -13,6 +14,7 @@
 //! band-process's `Supervisor`, which the composition root hands to each adapter's constructor.
 
 pub mod agents;
+pub mod github;
 pub mod project;
 pub mod terminals;
 pub mod tunnels;

@@ -48,6 +48,35 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
+    /// Where a pull request stands.
+    PullStateName, "pull request state" {
+        Open = "open",
+        Closed = "closed",
+        Merged = "merged",
+    }
+}
+
+wire_enum! {
+    /// How a pull request's check came out.
+    CheckOutcomeName, "check outcome" {
+        Pending = "pending",
+        Passed = "passed",
+        Failed = "failed",
+        Skipped = "skipped",
+    }
+}
+
+wire_enum! {
+    /// Which side of a diff a review comment's lines count on.
+    DiffSide, "diff side" {
+        /// The base's lines (removed ones).
+        Old = "old",
+        /// The workspace's lines (added or unchanged ones).
+        New = "new",
+    }
+}
+
+wire_enum! {
     /// How band talks to an agent.
     AgentProtocol, "agent protocol" {
         /// Claude Code's stream-json with its control protocol.

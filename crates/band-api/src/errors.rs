@@ -139,6 +139,9 @@ pub enum ErrorFix {
     ApproveScripts { project: String },
     /// The workspace is archived: restore it (workspaces.restore).
     RestoreWorkspace { workspace: i64 },
+    /// The GitHub CLI is missing on band-server's machine (install it, then sign in), or
+    /// signed out (sign in).
+    SetUpGh { signed_out: bool },
     /// An agent's program is missing on band-server's machine: install it (this way, when band
     /// knows how), or set its path in settings.json (`agents.<agent>.binary`).
     InstallAgent {
@@ -180,7 +183,17 @@ impl ErrorFix {
                 format!("read them with projects.config and approve them with projects.trust (project '{project}')")
             }
             Self::InstallAgent { agent, install } => install_words(agent, install.as_ref()),
+            Self::SetUpGh { signed_out } => gh_words(*signed_out),
         }
+    }
+}
+
+/// How to make the GitHub CLI usable, in words every client can use (they are gh's commands).
+pub fn gh_words(signed_out: bool) -> String {
+    if signed_out {
+        "sign it in on band-server's machine: run `gh auth login`".into()
+    } else {
+        "install it on band-server's machine (https://cli.github.com), then run `gh auth login`".into()
     }
 }
 

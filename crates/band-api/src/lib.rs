@@ -21,6 +21,8 @@ mod enums;
 pub mod errors;
 pub mod methods;
 mod openrpc;
+mod pulls;
+mod reviews;
 pub mod types;
 
 #[cfg(feature = "client")]
@@ -31,6 +33,8 @@ pub use enums::*;
 pub use errors::{ErrorData, ErrorFix, ErrorKind, ListOf, codes};
 pub use methods::*;
 pub use openrpc::openrpc;
+pub use pulls::*;
+pub use reviews::*;
 pub use types::*;
 
 use schemars::JsonSchema;

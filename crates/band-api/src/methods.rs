@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 
 use crate::cronjobs::*;
+use crate::pulls::*;
+use crate::reviews::*;
 use crate::types::*;
 use crate::{Method, NoParams, Scope};
 
@@ -108,6 +110,22 @@ methods! {
         WorkspaceParams => Vec<ScriptRunInfo>;
     WorkspacesSetup = "workspaces.setup", control, "Run the workspace's setup script (again), once the project's scripts are approved; its output follows on workspaces.subscribe.",
         WorkspaceParams => ScriptRunInfo;
+    WorkspacesComments = "workspaces.comments", read, "A workspace's review comments on its diff (file, side, lines, quoted code, comment), oldest first; resolved ones too with all.",
+        CommentsListParams => Vec<ReviewCommentInfo>;
+    WorkspacesCommentsAdd = "workspaces.comments.add", control, "Comment on a line or a range of a file of the workspace's diff; it stays until resolved.",
+        CommentsAddParams => ReviewCommentInfo;
+    WorkspacesCommentsResolve = "workspaces.comments.resolve", control, "Resolve a review comment, or open it again (resolved: false; it will be sent again).",
+        CommentsResolveParams => ReviewCommentInfo;
+    WorkspacesCommentsSend = "workspaces.comments.send", control, "Send every unresolved, unsent review comment of the workspace as one message (file, lines, quoted code, comment) to a chat of it (default: the one active last); queued when the chat is busy.",
+        CommentsSendParams => CommentsSentInfo;
+    WorkspacesPr = "workspaces.pr", control, "Open a pull request for the workspace's branch into its base through the GitHub CLI (gh), pushing the branch first; title and body drafted from its chats unless given. A branch with an open one gets it back.",
+        WorkspacesPrParams => PullCreatedInfo;
+    WorkspacesPrStatus = "workspaces.pr.status", read, "The workspace's pull request (of its branch) with its state and checks, through the GitHub CLI; none when the branch has none.",
+        WorkspaceParams => PullStatusInfo;
+    WorkspacesPrDraft = "workspaces.pr.draft", read, "The title and body a new pull request of the workspace would get (drafted from its chats), to edit before workspaces.pr.",
+        WorkspaceParams => PullDraftInfo;
+    ProjectsPrs = "projects.prs", read, "A project's open pull requests through the GitHub CLI, newest first, with their checks.",
+        ProjectNameParams => Vec<PullInfo>;
     AgentsList = "agents.list", read, "Every agent band knows (built in, or from settings.json's agents), installed ones first: its protocol, whether its binary is here and its version, whether band proves it in CI, how to install it.",
         NoParams => Vec<AgentInfo>;
     ChatsCreate = "chats.create", control, "Start a chat with an agent in a workspace (no message is sent yet).",
@@ -289,5 +307,22 @@ pub const CRONJOBS_SUBSCRIBE: SubscriptionDoc = SubscriptionDoc {
     item: schema::<CronNotice>,
 };
 
-pub const SUBSCRIPTIONS: &[SubscriptionDoc] =
-    &[CHATS_SUBSCRIBE, WORKSPACES_SUBSCRIBE, TERMINALS_SUBSCRIBE, TUNNEL_SUBSCRIBE, CRONJOBS_SUBSCRIBE];
+/// A workspace's files as they change on disk, while someone looks.
+pub const WORKSPACES_WATCH: SubscriptionDoc = SubscriptionDoc {
+    name: "workspaces.watch",
+    notification: "workspaces.files",
+    unsubscribe: "workspaces.unwatch",
+    summary: "Follow a workspace's files changing on disk (edits made outside band), debounced; the workspace is watched only while someone follows it. degraded says when live refresh stopped or is partial (refresh by hand then).",
+    scope: Scope::Read,
+    params: schema::<WorkspaceParams>,
+    item: schema::<FilesChangedInfo>,
+};
+
+pub const SUBSCRIPTIONS: &[SubscriptionDoc] = &[
+    CHATS_SUBSCRIBE,
+    WORKSPACES_SUBSCRIBE,
+    TERMINALS_SUBSCRIBE,
+    TUNNEL_SUBSCRIBE,
+    CRONJOBS_SUBSCRIBE,
+    WORKSPACES_WATCH,
+];

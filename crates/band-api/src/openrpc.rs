@@ -147,6 +147,7 @@ mod tests {
                 ("direct", false),
                 ("mode", false),
                 ("model", false),
+                ("pr", false),
                 ("project", true),
                 ("prompt", false),
                 ("via", false)

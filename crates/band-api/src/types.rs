@@ -117,6 +117,11 @@ pub struct WorkspacesCreateParams {
     /// How the chat's agent runs (with `prompt`; default its protocol).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<Via>,
+    /// A pull request of the project's repository (its number, or its URL): the workspace is
+    /// made on its branch, fetched first when the repository does not have it. Not with
+    /// `branch`, `base` or `direct`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1098,10 +1103,27 @@ pub struct WorkspacesSubscribeParams {
     pub workspace: Option<String>,
 }
 
+/// Files of a watched workspace that changed on disk (`workspaces.watch`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FilesChangedInfo {
+    pub workspace_id: i64,
+    /// Relative to the workspace; empty with `degraded`.
+    pub paths: Vec<String>,
+    /// Why live refresh stopped or is partial (the watch limit was reached...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub degraded: Option<String>,
+}
+
 /// What a workspace subscription carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum WorkspaceNotice {
+    /// The workspace's review comments changed (added, resolved, reopened or sent): read them
+    /// again with `workspaces.comments`.
+    Comments {
+        workspace_id: i64,
+    },
     /// A chat was created, or its settings or status changed.
     Chat {
         chat: ChatInfo,

@@ -11,11 +11,13 @@
 //! never reads band's database or runs git itself.
 
 mod chats;
+mod comments;
 mod cronjobs;
 mod devices;
 mod notify;
 mod output;
 mod policy;
+mod pulls;
 mod setup;
 mod terminals;
 mod tunnel;
@@ -175,6 +177,8 @@ enum ProjectsCmd {
     },
     /// Withdraw every approval of the project's scripts.
     Untrust { project: String },
+    /// The project's open pull requests with their checks (through band-server's `gh`).
+    Prs { project: String },
 }
 
 #[derive(Subcommand)]
@@ -183,10 +187,14 @@ enum WorkspacesCmd {
     Create {
         project: String,
         /// The new worktree's branch (new from --base, or existing).
-        #[arg(required_unless_present = "direct")]
+        #[arg(required_unless_present_any = ["direct", "pr"])]
         branch: Option<String>,
-        #[arg(long, conflicts_with = "direct")]
+        #[arg(long, conflicts_with_all = ["direct", "pr"])]
         base: Option<String>,
+        /// A pull request of the project's repository (its number or URL): the workspace is made
+        /// on its branch, fetched first if needed.
+        #[arg(long, conflicts_with_all = ["direct", "branch"])]
+        pr: Option<String>,
         /// Work in the project's own checkout (on the branch it has checked out) instead of a new
         /// worktree; removing the workspace never touches the checkout.
         #[arg(long, conflicts_with = "branch")]
@@ -247,6 +255,24 @@ enum WorkspacesCmd {
         #[arg(long)]
         no_push: bool,
     },
+    /// Open a pull request for the workspace's branch (pushed first; title and body drafted from
+    /// its chats unless given), or with --status show its state and checks.
+    Pr {
+        workspace: Option<String>,
+        /// Show the workspace's pull request and its checks instead.
+        #[arg(long, conflicts_with_all = ["title", "body", "draft"])]
+        status: bool,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        body: Option<String>,
+        /// Open it as a draft.
+        #[arg(long)]
+        draft: bool,
+    },
+    /// Review comments on the workspace's diff: list, add, resolve, send to the agent.
+    #[command(subcommand)]
+    Comments(comments::CommentsCmd),
     /// Ahead/behind the base and the remote, uncommitted files, disk use, last activity.
     Facts { workspace: Option<String> },
     /// Remove the worktree but keep the branch and the chats; refused with uncommitted changes.
@@ -391,10 +417,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             ProjectsCmd::Config { project, set, clear } => setup::config(project, set, clear, &call, &out).await,
             ProjectsCmd::Trust { project, hash } => setup::trust(project, hash, &call, &out).await,
             ProjectsCmd::Untrust { project } => setup::untrust(project, &call, &out).await,
+            ProjectsCmd::Prs { project } => pulls::prs(project, &call, &out).await,
         },
         Command::Workspaces(cmd) => match cmd {
-            WorkspacesCmd::Create { project, branch, base, direct, prompt, agent, model, mode, via } => {
-                let params = api::WorkspacesCreateParams { project, branch, direct, base, prompt, agent, model, mode, via };
+            WorkspacesCmd::Create { project, branch, base, pr, direct, prompt, agent, model, mode, via } => {
+                let params =
+                    api::WorkspacesCreateParams { project, branch, direct, base, prompt, agent, model, mode, via, pr };
                 out.workspace_created(&call.call::<api::WorkspacesCreate>(params).await?)
             }
             WorkspacesCmd::List { project } => {
@@ -459,6 +487,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     t
                 })
             }
+            WorkspacesCmd::Pr { workspace, status, title, body, draft } => {
+                pulls::pr(workspace, status, title, body, draft, &call, &out).await
+            }
+            WorkspacesCmd::Comments(cmd) => comments::run(cmd, &call, &out).await,
             WorkspacesCmd::Facts { workspace } => {
                 let workspace = selector(workspace)?;
                 out.facts(&call.call::<api::WorkspacesFacts>(api::WorkspaceParams { workspace }).await?)
@@ -558,6 +590,7 @@ pub(crate) fn fix_words(fix: &api::ErrorFix) -> String {
         F::ApproveScripts { project } => format!("read and approve them with `band projects trust {project}`"),
         F::RestoreWorkspace { workspace } => format!("restore it first with `band workspaces restore {workspace}`"),
         F::InstallAgent { agent, install } => api::errors::install_words(agent, install.as_ref()),
+        F::SetUpGh { signed_out } => api::errors::gh_words(*signed_out),
     }
 }
 

@@ -136,6 +136,36 @@ pub enum TunnelError {
     Internal(#[source] Source),
 }
 
+/// Errors of the pull-request port (the GitHub CLI). Each message is fit to show a person.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    /// `gh` is not installed (or not where band looks for it).
+    #[error("the GitHub CLI (gh) is not installed on band-server's machine")]
+    NotInstalled,
+    /// `gh` runs but is signed in to no GitHub host.
+    #[error("the GitHub CLI (gh) is not signed in to GitHub")]
+    SignedOut,
+    /// No pull request matched (a branch without one, an unknown number).
+    #[error("{0}")]
+    NoPullRequest(String),
+    /// gh failed; the message is its own (its last lines).
+    #[error("gh failed: {0}")]
+    Failed(String),
+}
+
+impl From<PullError> for CoreError {
+    fn from(e: PullError) -> Self {
+        match e {
+            PullError::NotInstalled => {
+                Self::Refused(Problem::new(e.to_string()).fix(Fix::SetUpGh { signed_out: false }))
+            }
+            PullError::SignedOut => Self::Refused(Problem::new(e.to_string()).fix(Fix::SetUpGh { signed_out: true })),
+            PullError::NoPullRequest(m) => Self::NotFound(m.into()),
+            PullError::Failed(_) => Self::Refused(e.to_string().into()),
+        }
+    }
+}
+
 /// Errors of the project configuration port. Each names the source (the file, or band's
 /// override) and says what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -282,6 +312,8 @@ pub enum Fix {
     NewPairingCode,
     /// The project's scripts are not approved (or changed since): review and approve them.
     ApproveScripts { project: String },
+    /// The GitHub CLI is missing (install it, then sign in) or signed out (sign in).
+    SetUpGh { signed_out: bool },
     /// The workspace is archived (no worktree): restore it first.
     RestoreWorkspace { workspace: i64 },
     /// An agent's program is missing: install it this way (when band knows how), or set the

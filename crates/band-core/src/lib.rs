@@ -24,6 +24,8 @@ mod names;
 mod policy;
 pub mod ports;
 mod prices;
+mod pulls;
+mod review;
 pub mod services;
 mod terminal;
 mod transcript;
@@ -39,7 +41,7 @@ pub use config::*;
 pub use cron::*;
 pub use env::{ScriptPlace, agent_env, gh_env, script_env, terminal_env, tunnel_env};
 pub use error::{
-    AgentError, ConfigError, CoreError, FileError, Fix, GitError, ListOf, Problem, ScriptError, StoreError,
+    AgentError, ConfigError, CoreError, FileError, Fix, GitError, ListOf, Problem, PullError, ScriptError, StoreError,
     TerminalError, TunnelError,
 };
 pub use files::{DirEntry, EntryKind, FileBytes, Listing, WorkspacePath, human_size, is_git_dir_name};
@@ -54,6 +56,8 @@ pub use policy::{
     mentions_git_push, refuse_git_push, usd,
 };
 pub use prices::{Price, Prices};
+pub use pulls::{CheckOutcome, NewPullRequest, PullCheck, PullRef, PullRequest, PullState};
+pub use review::{DiffSide, LineRange, NewReviewComment, ReviewComment, ReviewCommentId, review_message};
 pub use terminal::*;
 pub use transcript::{Transcript, TranscriptPermission, TranscriptTool, TranscriptTurn};
 pub use tunnel::{TunnelState, TunnelUrl};

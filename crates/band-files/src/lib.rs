@@ -44,6 +44,10 @@
 //!
 //! Everything here blocks and runs in `spawn_blocking`.
 
+mod watch;
+
+pub use watch::{NotifyWatcher, SKIPPED_DIRS};
+
 use std::ffi::CStr;
 use std::fs::{File, Metadata};
 use std::io::{self, Read};

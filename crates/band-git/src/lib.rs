@@ -545,6 +545,16 @@ impl GitRepos for Git {
         self.merge_back_impl(req).await
     }
 
+    async fn push_branch(&self, worktree: &Path, branch: &BranchName) -> Result<String, GitError> {
+        require_absolute(worktree)?;
+        self.push_branch_impl(worktree, branch.as_str()).await
+    }
+
+    async fn fetch_pull(&self, repo: &Path, number: u64, branch: &BranchName) -> Result<(), GitError> {
+        require_absolute(repo)?;
+        self.fetch_pull_impl(repo, number, branch.as_str()).await
+    }
+
     async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
         require_absolute(worktree)?;
         let dir = worktree.to_owned();

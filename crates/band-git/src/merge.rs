@@ -26,6 +26,27 @@ impl Git {
         Ok(String::from_utf8_lossy(&out).trim().to_owned())
     }
 
+    pub(crate) async fn push_branch_impl(&self, wt: &Path, branch: &str) -> Result<String, GitError> {
+        let dir = wt.to_owned();
+        let filters =
+            crate::blocking(move || Ok(read::repository_filter_drivers(&read::open_existing_worktree(&dir)?))).await?;
+        self.push(wt, branch, &filters).await.map_err(GitError::Refused)
+    }
+
+    /// Fetches pull request `number`'s head from `origin` into a new local `branch`.
+    pub(crate) async fn fetch_pull_impl(&self, repo: &Path, number: u64, branch: &str) -> Result<(), GitError> {
+        self.stdout(self.merge_cmd(repo, &[]).args([
+            "fetch",
+            "-q",
+            "--end-of-options",
+            "origin",
+            &format!("+refs/pull/{number}/head:refs/heads/{branch}"),
+        ]))
+        .await
+        .map(|_| ())
+        .map_err(|e| GitError::Refused(format!("fetching pull request {number} from origin failed: {e}")))
+    }
+
     pub(crate) async fn merge_back_impl(&self, req: &MergeRequest) -> Result<MergeOutcome, GitError> {
         let dir = req.worktree.clone();
         let filters =
@@ -86,7 +107,7 @@ impl Git {
 
         // 4. Push.
         if req.push {
-            outcome.pushed = Some(self.push(req, &filters).await);
+            outcome.pushed = Some(self.push(wt, req.branch.as_str(), &filters).await);
         }
         Ok(outcome)
     }
@@ -152,9 +173,9 @@ impl Git {
         }
     }
 
-    async fn push(&self, req: &MergeRequest, filters: &[OsString]) -> Result<String, String> {
-        let wt = req.worktree.as_path();
-        let branch = req.branch.as_str();
+    /// Pushes `branch` (checked out in `wt`) to the remote it tracks, else `origin`, else the
+    /// first remote, and sets its upstream; returns the remote's name.
+    pub(crate) async fn push(&self, wt: &Path, branch: &str, filters: &[OsString]) -> Result<String, String> {
         let configured = self
             .stdout(self.git(wt, Access::Read, filters).args(["config", "--get", &format!("branch.{branch}.remote")]))
             .await

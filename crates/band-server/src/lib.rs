@@ -42,8 +42,8 @@ use band_api as api;
 use band_core::ports::TunnelProvider;
 use band_core::ports::{AgentRuntime, EventSink, GitRepos, ProjectStore, WorkspaceFiles, WorkspaceStore};
 use band_core::services::{
-    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, SetupPorts, Terminals, Tunnels,
-    WorkspaceTeardown, Workspaces,
+    ChatPorts, Chats, CronPorts, Cronjobs, Files, Layouts, ProjectSetup, Projects, Pulls, Reviews, SetupPorts,
+    Terminals, Tunnels, Watches, WorkspaceTeardown, Workspaces,
 };
 use band_core::{agent_env, terminal_env};
 use band_process::Supervisor;
@@ -480,7 +480,7 @@ impl Band {
         let terminal_extras = settings.terminals.env.clone();
         let terminals = Terminals::new(
             workspaces.clone(),
-            Arc::new(band_adapters::terminals::PtyHost::new(shell, supervisor)),
+            Arc::new(band_adapters::terminals::PtyHost::new(shell, supervisor.clone())),
             Arc::new(move || terminal_env(std::env::vars(), &terminal_extras)),
         );
         chats.show_terminals_in(terminals.clone());
@@ -546,12 +546,23 @@ impl Band {
         let api = ApiContext {
             live,
             auth: auth.clone(),
-            projects: Projects::new(projects_store, workspaces_store, git, sink),
+            projects: Projects::new(projects_store, workspaces_store, git.clone(), sink.clone()),
             workspaces: workspaces.clone(),
             chats: chats.clone(),
             agents: agents_service,
             files: files.clone(),
             layouts,
+            reviews: Reviews::new(store.clone(), workspaces.clone(), chats.clone(), sink.clone()),
+            watches: Watches::new(workspaces.clone(), Arc::new(band_files::NotifyWatcher::default()), sink.clone()),
+            pulls: Pulls::new(
+                workspaces.clone(),
+                git.clone(),
+                Arc::new(band_adapters::github::GhCli::new(
+                    supervisor.clone(),
+                    settings.gh_binary.clone().map(PathBuf::from),
+                )),
+                chats.clone(),
+            ),
             terminals: terminals.clone(),
             teardown: WorkspaceTeardown::new(workspaces.clone(), chats.clone(), terminals.clone(), setup.clone()),
             setup: setup.clone(),

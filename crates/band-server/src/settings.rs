@@ -44,6 +44,9 @@ pub struct Settings {
     /// or a whole new agent (`protocol` and `binary` at least). See [`AgentSettings`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub agents: BTreeMap<String, AgentSettings>,
+    /// The GitHub CLI band runs for pull requests: its absolute path (default `gh` on PATH).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gh_binary: Option<String>,
     /// The terminals' `shell` (an absolute path; default `$SHELL`, else /bin/bash) and `env`
     /// (extra variables for it).
     #[serde(default, skip_serializing_if = "TerminalSettings::is_empty")]

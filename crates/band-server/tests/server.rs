@@ -10,12 +10,15 @@ mod layouts;
 mod lifecycle;
 mod limits;
 mod merge;
+mod pulls;
 mod races;
+mod reviews;
 mod scripts;
 mod security;
 mod support;
 mod terminals;
 mod tunnel;
+mod watch;
 mod webhooks;
 
 use band_testkit::fixtures::TestRepo;

@@ -36,6 +36,7 @@ mod payload;
 mod policies;
 mod projects;
 mod queue;
+mod reviews;
 mod schema;
 mod scripts;
 mod workspaces;

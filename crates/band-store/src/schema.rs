@@ -92,7 +92,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    review_comments (id) {
+        id -> BigInt,
+        workspace_id -> BigInt,
+        path -> Text,
+        side -> Text,
+        start_line -> BigInt,
+        end_line -> BigInt,
+        quote -> Text,
+        body -> Text,
+        resolved -> Bool,
+        sent_at -> Nullable<BigInt>,
+        sent_chat_id -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(workspaces -> projects (project_id));
+diesel::joinable!(review_comments -> workspaces (workspace_id));
 diesel::joinable!(chats -> workspaces (workspace_id));
 diesel::joinable!(turns -> chats (chat_id));
 diesel::joinable!(events -> chats (chat_id));
@@ -107,6 +125,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     queued_messages,
     layouts,
+    review_comments,
     devices,
     audit,
     policies,

@@ -27,6 +27,8 @@ mod chats;
 mod cron;
 #[path = "contract_layouts.rs"]
 mod layouts;
+#[path = "contract_reviews.rs"]
+mod reviews;
 #[path = "contract_scripts.rs"]
 mod scripts;
 
@@ -34,6 +36,7 @@ pub use access::*;
 pub use chats::*;
 pub use cron::*;
 pub use layouts::*;
+pub use reviews::*;
 pub use scripts::*;
 
 /// Runs every story, each on a new store made by `fresh`.
@@ -88,6 +91,8 @@ where
     setting_a_layout_replaces_it_and_its_time_moves_forward(&fresh().await).await;
     layouts_need_an_existing_workspace(&fresh().await).await;
     deleting_a_workspace_deletes_its_layout(&fresh().await).await;
+
+    review_comments_are_kept_resolved_sent_and_reopened(&fresh().await).await;
 
     devices_are_stored_with_their_hash_and_scope(&fresh().await).await;
     a_token_hash_belongs_to_one_device(&fresh().await).await;

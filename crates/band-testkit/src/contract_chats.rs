@@ -44,6 +44,7 @@ pub trait FullStore:
     + AuditLog
     + band_core::ports::ProjectTrustStore
     + band_core::ports::ScriptRunStore
+    + band_core::ports::ReviewStore
 {
 }
 
@@ -58,6 +59,7 @@ impl<
         + DeviceStore
         + AuditLog
         + band_core::ports::ProjectTrustStore
+        + band_core::ports::ReviewStore
         + band_core::ports::ScriptRunStore,
 > FullStore for S
 {

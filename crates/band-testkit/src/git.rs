@@ -269,6 +269,14 @@ impl GitRepos for FakeGit {
         Err(GitError::Refused("the fake git does not merge".into()))
     }
 
+    async fn push_branch(&self, _worktree: &Path, _branch: &BranchName) -> Result<String, GitError> {
+        Err(GitError::Refused("the fake git has no remote".into()))
+    }
+
+    async fn fetch_pull(&self, _repo: &Path, number: u64, _branch: &BranchName) -> Result<(), GitError> {
+        Err(GitError::Refused(format!("the fake git has no remote to fetch pull request {number} from")))
+    }
+
     async fn disk_usage(&self, worktree: &Path) -> Result<u64, GitError> {
         let s = self.state();
         match s.worktrees.get(worktree) {

@@ -9,6 +9,7 @@ pub mod agent;
 pub mod contract;
 pub mod events;
 pub mod fixtures;
+pub mod gh;
 pub mod git;
 pub mod memory;
 mod memory_cron;

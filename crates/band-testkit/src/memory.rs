@@ -9,13 +9,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use band_core::ports::{
     AuditLog, ChatStore, DeviceStore, EventLog, FinishedRun, LayoutStore, MessageQueue, ProjectStore,
-    ProjectTrustStore, ScriptRunStore, TurnLog, UsageScope, WorkspaceStore,
+    ProjectTrustStore, ReviewStore, ScriptRunStore, TurnLog, UsageScope, WorkspaceStore,
 };
 use band_core::{
     AUDIT_KEEP, AuditEntry, BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Device, DeviceId, EventPayload,
-    Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewScriptRun, NewWorkspace, Project,
-    ProjectId, ProjectName, QueuedId, QueuedMessage, ScriptRun, ScriptRunId, ScriptStatus, StoreError, Turn, TurnId,
-    UsageTotals, Workspace, WorkspaceId,
+    Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewReviewComment, NewScriptRun,
+    NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, ReviewComment, ReviewCommentId, ScriptRun,
+    ScriptRunId, ScriptStatus, StoreError, Turn, TurnId, UsageTotals, Workspace, WorkspaceId,
 };
 
 /// Projects, workspaces, chats, their event logs, turns and queues, and layouts in memory. Ids start at 1 and
@@ -43,6 +43,8 @@ struct State {
     trust: BTreeMap<i64, std::collections::BTreeSet<String>>,
     overrides: BTreeMap<i64, String>,
     script_runs: BTreeMap<i64, ScriptRun>,
+    reviews: BTreeMap<i64, ReviewComment>,
+    last_review_id: i64,
     last_script_run_id: i64,
     last_device_id: i64,
     last_audit_id: i64,
@@ -247,6 +249,7 @@ impl WorkspaceStore for MemoryStore {
         }
         state.layouts.remove(&LayoutScope::Workspace(id));
         state.script_runs.retain(|_, r| r.workspace_id != id);
+        state.reviews.retain(|_, c| c.workspace_id != id);
         Ok(())
     }
 }
@@ -339,6 +342,60 @@ impl ScriptRunStore for MemoryStore {
             n += 1;
         }
         Ok(n)
+    }
+}
+
+#[async_trait]
+impl ReviewStore for MemoryStore {
+    async fn add_comment(&self, new: NewReviewComment) -> Result<ReviewComment, StoreError> {
+        let mut state = self.state();
+        if !state.workspaces.contains_key(&new.workspace_id.0) {
+            return Err(StoreError::NotFound(format!("workspace {}", new.workspace_id.0)));
+        }
+        state.last_review_id += 1;
+        let comment = ReviewComment {
+            id: ReviewCommentId(state.last_review_id),
+            workspace_id: new.workspace_id,
+            path: new.path,
+            side: new.side,
+            lines: new.lines,
+            quote: new.quote,
+            body: new.body,
+            resolved: false,
+            sent: None,
+            created_at: now(),
+        };
+        state.reviews.insert(comment.id.0, comment.clone());
+        Ok(comment)
+    }
+
+    async fn comments(&self, workspace: WorkspaceId) -> Result<Vec<ReviewComment>, StoreError> {
+        Ok(self.state().reviews.values().filter(|c| c.workspace_id == workspace).cloned().collect())
+    }
+
+    async fn comment(&self, id: ReviewCommentId) -> Result<ReviewComment, StoreError> {
+        self.state().reviews.get(&id.0).cloned().ok_or_else(|| StoreError::NotFound(format!("review comment {}", id.0)))
+    }
+
+    async fn set_resolved(&self, id: ReviewCommentId, resolved: bool) -> Result<ReviewComment, StoreError> {
+        let mut state = self.state();
+        let comment =
+            state.reviews.get_mut(&id.0).ok_or_else(|| StoreError::NotFound(format!("review comment {}", id.0)))?;
+        comment.resolved = resolved;
+        if !resolved {
+            comment.sent = None;
+        }
+        Ok(comment.clone())
+    }
+
+    async fn mark_sent(&self, ids: &[ReviewCommentId], chat: ChatId, at: Millis) -> Result<(), StoreError> {
+        let mut state = self.state();
+        for id in ids {
+            if let Some(c) = state.reviews.get_mut(&id.0) {
+                c.sent = Some((at, chat));
+            }
+        }
+        Ok(())
     }
 }
 

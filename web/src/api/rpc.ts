@@ -9,7 +9,7 @@
 // it delivered, and anything at or below it is dropped, so its listener sees every event once,
 // in order, across reconnects.
 
-import type { CronNotice, EventInfo, Methods, TerminalStreamItem, TunnelInfo, WorkspaceNotice } from "./types";
+import type { CronNotice, EventInfo, FilesChangedInfo, Methods, TerminalStreamItem, TunnelInfo, WorkspaceNotice } from "./types";
 
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = Methods[M]["params"];
@@ -241,6 +241,18 @@ export class Rpc {
       unsubscribe: "tunnel.unsubscribe",
       params: () => ({}),
       deliver: (item) => onState(item as TunnelInfo),
+      closed: false,
+    });
+  }
+
+  /** Follows a workspace's files changing on disk (it is watched while someone follows it). */
+  subscribeFiles(workspace: number, onChange: (c: FilesChangedInfo) => void): () => void {
+    return this.subscribe({
+      method: "workspaces.watch",
+      notification: "workspaces.files",
+      unsubscribe: "workspaces.unwatch",
+      params: () => ({ workspace: String(workspace) }),
+      deliver: (item) => onChange(item as FilesChangedInfo),
       closed: false,
     });
   }

@@ -117,6 +117,10 @@ export type ErrorFix =
       workspace: number;
     }
   | {
+      signedOut: boolean;
+      type: "set_up_gh";
+    }
+  | {
       agent: AgentId;
       install?: InstallInfo | null;
       type: "install_agent";
@@ -173,12 +177,12 @@ export type ChangeKind =
  */
 export type MergeStrategyName = "rebase" | "merge";
 /**
- * How band talks to an agent.
+ * Which side of a diff a review comment's lines count on.
  *
  * This interface was referenced by `Api`'s JSON-Schema
- * via the `definition` "AgentProtocol".
+ * via the `definition` "DiffSide".
  */
-export type AgentProtocol = "claude-stream-json" | "codex-app-server" | "acp" | "terminal";
+export type DiffSide = "old" | "new";
 /**
  * What `chats.send` did with a message.
  *
@@ -186,6 +190,27 @@ export type AgentProtocol = "claude-stream-json" | "codex-app-server" | "acp" | 
  * via the `definition` "SendOutcome".
  */
 export type SendOutcome = "started" | "queued";
+/**
+ * How a pull request's check came out.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CheckOutcomeName".
+ */
+export type CheckOutcomeName = "pending" | "passed" | "failed" | "skipped";
+/**
+ * Where a pull request stands.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullStateName".
+ */
+export type PullStateName = "open" | "closed" | "merged";
+/**
+ * How band talks to an agent.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "AgentProtocol".
+ */
+export type AgentProtocol = "claude-stream-json" | "codex-app-server" | "acp" | "terminal";
 /**
  * An answer to a permission request.
  *
@@ -418,6 +443,10 @@ export type ActionKind = "tool_call" | "cron_run" | "policy_change" | "turn_refu
  */
 export type WorkspaceNotice =
   | {
+      type: "comments";
+      workspaceId: number;
+    }
+  | {
       chat: ChatInfo;
       type: "chat";
     }
@@ -649,6 +678,12 @@ export interface Methods {
        * The chat's model (with `prompt`).
        */
       model?: string | null;
+      /**
+       * A pull request of the project's repository (its number, or its URL): the workspace is
+       * made on its branch, fetched first when the repository does not have it. Not with
+       * `branch`, `base` or `direct`.
+       */
+      pr?: string | null;
       project: string;
       /**
        * Start a chat in the workspace with this first message.
@@ -830,6 +865,142 @@ export interface Methods {
     result: ScriptRunInfo;
   };
   /**
+   * A workspace's review comments on its diff (file, side, lines, quoted code, comment), oldest first; resolved ones too with all.
+   */
+  "workspaces.comments": {
+    params: {
+      /**
+       * Resolved comments too (default: only the open ones).
+       */
+      all?: boolean;
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: ReviewCommentInfo[];
+  };
+  /**
+   * Comment on a line or a range of a file of the workspace's diff; it stays until resolved.
+   */
+  "workspaces.comments.add": {
+    params: {
+      /**
+       * The comment (up to 16 KiB).
+       */
+      body: string;
+      /**
+       * Last line (default: `startLine`).
+       */
+      endLine?: number | null;
+      /**
+       * The file, relative to the workspace (as `workspaces.diff` names it).
+       */
+      path: string;
+      /**
+       * The commented code, as shown (up to 32 KiB).
+       */
+      quote?: string;
+      /**
+       * `new` (default: the workspace's lines) or `old` (the base's, for removed lines).
+       */
+      side?: DiffSide | null;
+      /**
+       * First line, counting from 1 on that side.
+       */
+      startLine: number;
+      workspace: string;
+    };
+    result: ReviewCommentInfo;
+  };
+  /**
+   * Resolve a review comment, or open it again (resolved: false; it will be sent again).
+   */
+  "workspaces.comments.resolve": {
+    params: {
+      comment: number;
+      /**
+       * false opens it again (it will be sent again); default true.
+       */
+      resolved?: boolean | null;
+    };
+    result: ReviewCommentInfo;
+  };
+  /**
+   * Send every unresolved, unsent review comment of the workspace as one message (file, lines, quoted code, comment) to a chat of it (default: the one active last); queued when the chat is busy.
+   */
+  "workspaces.comments.send": {
+    params: {
+      /**
+       * The chat to send them to (default: the workspace's chat active last).
+       */
+      chat?: number | null;
+      workspace: string;
+    };
+    result: CommentsSentInfo;
+  };
+  /**
+   * Open a pull request for the workspace's branch into its base through the GitHub CLI (gh), pushing the branch first; title and body drafted from its chats unless given. A branch with an open one gets it back.
+   */
+  "workspaces.pr": {
+    params: {
+      /**
+       * Default: drafted from the workspace's chats.
+       */
+      body?: string | null;
+      /**
+       * Open it as a draft.
+       */
+      draft?: boolean;
+      /**
+       * Default: drafted from the workspace's chats (see workspaces.pr.draft).
+       */
+      title?: string | null;
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: PullCreatedInfo;
+  };
+  /**
+   * The workspace's pull request (of its branch) with its state and checks, through the GitHub CLI; none when the branch has none.
+   */
+  "workspaces.pr.status": {
+    params: {
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: PullStatusInfo;
+  };
+  /**
+   * The title and body a new pull request of the workspace would get (drafted from its chats), to edit before workspaces.pr.
+   */
+  "workspaces.pr.draft": {
+    params: {
+      /**
+       * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+       * inside the workspace.
+       */
+      workspace: string;
+    };
+    result: PullDraftInfo;
+  };
+  /**
+   * A project's open pull requests through the GitHub CLI, newest first, with their checks.
+   */
+  "projects.prs": {
+    params: {
+      name: string;
+    };
+    result: PullInfo[];
+  };
+  /**
    * Every agent band knows (built in, or from settings.json's agents), installed ones first: its protocol, whether its binary is here and its version, whether band proves it in CI, how to install it.
    */
   "agents.list": {
@@ -894,7 +1065,7 @@ export interface Methods {
       chat: number;
       message: string;
     };
-    result: SendResult;
+    result: SendResult1;
   };
   /**
    * End the current turn and the agent's process group; the next message resumes the session.
@@ -2064,6 +2235,157 @@ export interface WorkspaceMergedInfo {
   workspace: WorkspaceInfo;
 }
 /**
+ * A review comment on lines of a workspace's diff.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ReviewCommentInfo".
+ */
+export interface ReviewCommentInfo {
+  body: string;
+  createdAt: number;
+  /**
+   * Last line (equal to `startLine` for one line).
+   */
+  endLine: number;
+  id: number;
+  /**
+   * The file, relative to the workspace.
+   */
+  path: string;
+  /**
+   * The commented code as the user saw it.
+   */
+  quote: string;
+  resolved: boolean;
+  /**
+   * When it was last sent to an agent (ms since the epoch); absent while unsent.
+   */
+  sentAt?: number | null;
+  /**
+   * The chat it was sent to.
+   */
+  sentChatId?: number | null;
+  side: DiffSide;
+  /**
+   * First line (1-based) on that side.
+   */
+  startLine: number;
+  workspaceId: number;
+}
+/**
+ * What `workspaces.comments.send` did.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsSentInfo".
+ */
+export interface CommentsSentInfo {
+  chatId: number;
+  /**
+   * The comments it carried, now marked sent.
+   */
+  comments: ReviewCommentInfo[];
+  /**
+   * The message the agent received.
+   */
+  message: string;
+  sent: SendResult;
+}
+/**
+ * Started a turn, or queued behind the chat's current one.
+ */
+export interface SendResult {
+  outcome: SendOutcome;
+  /**
+   * The queued message, when queued.
+   */
+  queued?: QueuedInfo | null;
+  /**
+   * Sequence number of the `prompt` event, when started.
+   */
+  seq?: number | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "QueuedInfo".
+ */
+export interface QueuedInfo {
+  chatId: number;
+  createdAt: number;
+  id: number;
+  position: number;
+  text: string;
+}
+/**
+ * What `workspaces.pr` did.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullCreatedInfo".
+ */
+export interface PullCreatedInfo {
+  /**
+   * False when the branch already had an open pull request (returned as it is).
+   */
+  created: boolean;
+  pull: PullInfo;
+  /**
+   * The remote the branch was pushed to.
+   */
+  pushedTo: string;
+  workspaceId: number;
+}
+/**
+ * A pull request as the GitHub CLI reports it.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullInfo".
+ */
+export interface PullInfo {
+  /**
+   * The branch it goes into.
+   */
+  base: string;
+  checks: CheckInfo[];
+  draft: boolean;
+  /**
+   * The branch it proposes.
+   */
+  head: string;
+  number: number;
+  state: PullStateName;
+  title: string;
+  url: string;
+}
+/**
+ * One check (a CI check run or a commit status) on a pull request's head.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CheckInfo".
+ */
+export interface CheckInfo {
+  name: string;
+  outcome: CheckOutcomeName;
+}
+/**
+ * A workspace's pull request, if its branch has one.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullStatusInfo".
+ */
+export interface PullStatusInfo {
+  pull?: PullInfo | null;
+  workspaceId: number;
+}
+/**
+ * The title and body a new pull request of the workspace would get.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PullDraftInfo".
+ */
+export interface PullDraftInfo {
+  body: string;
+  title: string;
+}
+/**
  * An agent band knows, and whether it is installed on band-server's machine.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2112,7 +2434,7 @@ export interface AgentInfo {
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "SendResult".
  */
-export interface SendResult {
+export interface SendResult1 {
   outcome: SendOutcome;
   /**
    * The queued message, when queued.
@@ -2122,17 +2444,6 @@ export interface SendResult {
    * Sequence number of the `prompt` event, when started.
    */
   seq?: number | null;
-}
-/**
- * This interface was referenced by `Api`'s JSON-Schema
- * via the `definition` "QueuedInfo".
- */
-export interface QueuedInfo {
-  chatId: number;
-  createdAt: number;
-  id: number;
-  position: number;
-  text: string;
 }
 /**
  * Token counts and cost of a turn, or summed over turns.
@@ -2778,6 +3089,14 @@ export interface Subscriptions {
     item: CronNotice;
     notification: "cronjobs.tick";
   };
+  /**
+   * Follow a workspace's files changing on disk (edits made outside band), debounced; the workspace is watched only while someone follows it. degraded says when live refresh stopped or is partial (refresh by hand then).
+   */
+  "workspaces.watch": {
+    params: WorkspaceParams;
+    item: FilesChangedInfo;
+    notification: "workspaces.files";
+  };
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2828,12 +3147,41 @@ export interface CronjobsSubscribeParams {
    */
   key?: string | null;
 }
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WorkspaceParams".
+ */
+export interface WorkspaceParams {
+  /**
+   * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+   * inside the workspace.
+   */
+  workspace: string;
+}
+/**
+ * Files of a watched workspace that changed on disk (`workspaces.watch`).
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FilesChangedInfo".
+ */
+export interface FilesChangedInfo {
+  /**
+   * Why live refresh stopped or is partial (the watch limit was reached...).
+   */
+  degraded?: string | null;
+  /**
+   * Relative to the workspace; empty with `degraded`.
+   */
+  paths: string[];
+  workspaceId: number;
+}
 export interface Notifications {
   "chats.event": EventInfo;
   "workspaces.notice": WorkspaceNotice;
   "terminals.data": TerminalStreamItem;
   "tunnel.state": TunnelInfo;
   "cronjobs.tick": CronNotice;
+  "workspaces.files": FilesChangedInfo;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -3013,6 +3361,74 @@ export interface ChatsUpdateParams {
   setLabels?: {
     [k: string]: string | undefined;
   };
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsAddParams".
+ */
+export interface CommentsAddParams {
+  /**
+   * The comment (up to 16 KiB).
+   */
+  body: string;
+  /**
+   * Last line (default: `startLine`).
+   */
+  endLine?: number | null;
+  /**
+   * The file, relative to the workspace (as `workspaces.diff` names it).
+   */
+  path: string;
+  /**
+   * The commented code, as shown (up to 32 KiB).
+   */
+  quote?: string;
+  /**
+   * `new` (default: the workspace's lines) or `old` (the base's, for removed lines).
+   */
+  side?: DiffSide | null;
+  /**
+   * First line, counting from 1 on that side.
+   */
+  startLine: number;
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsListParams".
+ */
+export interface CommentsListParams {
+  /**
+   * Resolved comments too (default: only the open ones).
+   */
+  all?: boolean;
+  /**
+   * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+   * inside the workspace.
+   */
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsResolveParams".
+ */
+export interface CommentsResolveParams {
+  comment: number;
+  /**
+   * false opens it again (it will be sent again); default true.
+   */
+  resolved?: boolean | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "CommentsSendParams".
+ */
+export interface CommentsSendParams {
+  /**
+   * The chat to send them to (default: the workspace's chat active last).
+   */
+  chat?: number | null;
+  workspace: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
@@ -3497,17 +3913,6 @@ export interface UsageParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
- * via the `definition` "WorkspaceParams".
- */
-export interface WorkspaceParams {
-  /**
-   * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
-   * inside the workspace.
-   */
-  workspace: string;
-}
-/**
- * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "WorkspacesCreateParams".
  */
 export interface WorkspacesCreateParams {
@@ -3536,6 +3941,12 @@ export interface WorkspacesCreateParams {
    * The chat's model (with `prompt`).
    */
   model?: string | null;
+  /**
+   * A pull request of the project's repository (its number, or its URL): the workspace is
+   * made on its branch, fetched first when the repository does not have it. Not with
+   * `branch`, `base` or `direct`.
+   */
+  pr?: string | null;
   project: string;
   /**
    * Start a chat in the workspace with this first message.
@@ -3592,6 +4003,29 @@ export interface WorkspacesMergeParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "WorkspacesPrParams".
+ */
+export interface WorkspacesPrParams {
+  /**
+   * Default: drafted from the workspace's chats.
+   */
+  body?: string | null;
+  /**
+   * Open it as a draft.
+   */
+  draft?: boolean;
+  /**
+   * Default: drafted from the workspace's chats (see workspaces.pr.draft).
+   */
+  title?: string | null;
+  /**
+   * A workspace id, `project/branch`, a branch unique across projects, or an absolute path
+   * inside the workspace.
+   */
+  workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "WorkspacesRemoveParams".
  */
 export interface WorkspacesRemoveParams {
@@ -3609,6 +4043,7 @@ export const AgentProtocolValues: readonly AgentProtocol[] = ["claude-stream-jso
 export const AuditKindValues: readonly AuditKind[] = ["pairing_started","paired","redeem_failed","signed_in","refused","revoked","token_rotated"];
 export const ChangeKindValues: readonly ChangeKind[] = ["added","modified","deleted","renamed","type-changed","untracked","conflicted"];
 export const ChatStatusValues: readonly ChatStatus[] = ["idle","working","completed","failed","waiting","interrupted"];
+export const CheckOutcomeNameValues: readonly CheckOutcomeName[] = ["pending","passed","failed","skipped"];
 export const ConfigSourceNameValues: readonly ConfigSourceName[] = ["none","repository","override"];
 export const CronOutcomeValues: readonly CronOutcome[] = ["completed","queued","running","failed","interrupted","skipped","cancelled"];
 export const CronTargetKindValues: readonly CronTargetKind[] = ["chat","workspace","new_workspace"];
@@ -3616,6 +4051,7 @@ export const CronTriggerValues: readonly CronTrigger[] = ["schedule","manual","m
 export const DecidedByValues: readonly DecidedBy[] = ["user","mode","policy","budget"];
 export const DecisionValues: readonly Decision[] = ["allow","deny"];
 export const DeviceScopeValues: readonly DeviceScope[] = ["read","control"];
+export const DiffSideValues: readonly DiffSide[] = ["old","new"];
 export const EntryKindValues: readonly EntryKind[] = ["dir","file","symlink","other"];
 export const ErrorKindValues: readonly ErrorKind[] = ["invalid_input","not_found","conflict","refused","forbidden","internal"];
 export const ExportFormatValues: readonly ExportFormat[] = ["md","json"];
@@ -3624,6 +4060,7 @@ export const IfMissedValues: readonly IfMissed[] = ["skip","run-once"];
 export const ListOfValues: readonly ListOf[] = ["projects","workspaces","chats","terminals","devices","agents","cronjobs"];
 export const MergeStrategyNameValues: readonly MergeStrategyName[] = ["rebase","merge"];
 export const ModeValues: readonly Mode[] = ["ask","accept-edits","allow-all"];
+export const PullStateNameValues: readonly PullStateName[] = ["open","closed","merged"];
 export const ScopeValues: readonly Scope[] = ["read","control","admin"];
 export const ScriptKindValues: readonly ScriptKind[] = ["setup","teardown"];
 export const ScriptStatusValues: readonly ScriptStatus[] = ["running","succeeded","failed","timed-out","stopped"];

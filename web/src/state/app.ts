@@ -149,6 +149,9 @@ export function applyNotice(s: AppState, n: WorkspaceNotice): AppState {
       const next = appendScriptOutput(runs, n.runId, n.offset, n.text);
       return next === runs ? s : { ...s, scripts: { ...s.scripts, [n.workspaceId]: next } };
     }
+    case "comments":
+      // Review comments live in the Changes pane, which reads them again (band.onComments).
+      return s;
     case "project_config": {
       if (!s.configs[n.project]) return s;
       const configs = { ...s.configs };

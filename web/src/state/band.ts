@@ -46,6 +46,7 @@ export class Band {
   readonly connection: Store<ConnectionState>;
   private turnListeners = new Set<TurnListener>();
   private waitingListeners = new Set<(chat: ChatInfo) => void>();
+  private commentListeners = new Set<(workspaceId: number) => void>();
   private stopNotices: (() => void) | null = null;
   private layoutWriters = new Map<number | null, LayoutWriter<object>>();
   private layoutsLoading = new Map<number, Promise<WorkspaceLayout>>();
@@ -175,6 +176,7 @@ export class Band {
       return;
     }
     this.state.set((s) => applyNotice(s, n));
+    if (n.type === "comments") for (const l of this.commentListeners) l(n.workspaceId);
     // A chat that stopped working ended a turn (the Changes pane refreshes on that too).
     if (n.type === "chat" && before?.status === "working" && n.chat.status !== "working") {
       this.turnEnded(n.chat.id, n.chat.workspaceId);
@@ -183,6 +185,12 @@ export class Band {
     if (n.type === "chat" && n.chat.status === "waiting" && before?.status !== "waiting") {
       for (const l of this.waitingListeners) l(n.chat);
     }
+  }
+
+  /** Calls `l` each time a workspace's review comments change (added, resolved, sent). */
+  onComments(l: (workspaceId: number) => void): () => void {
+    this.commentListeners.add(l);
+    return () => this.commentListeners.delete(l);
   }
 
   /** Calls `l` each time a chat starts waiting for a decision. */

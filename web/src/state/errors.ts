@@ -50,6 +50,10 @@ export function fixText(fix: ErrorFix): string {
       const how = fix.install ? ` (${installText(fix.install)})` : "";
       return `install it on the machine running band${how}, or set agents.${fix.agent}.binary in band's settings.json`;
     }
+    case "set_up_gh":
+      return fix.signedOut
+        ? "sign it in on the machine running band: run `gh auth login`"
+        : "install it on the machine running band (https://cli.github.com), then run `gh auth login`";
   }
 }
 

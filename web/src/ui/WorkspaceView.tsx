@@ -29,9 +29,13 @@ import { useDesktop } from "../state/desktop";
 const ScriptsBar = lazy(() => import("./ScriptsBar").then((m) => ({ default: m.ScriptsBar })));
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
-// Loaded on demand too, to keep the first download under its budget (web/e2e/budget.test.mjs).
+// Loaded on demand too, to keep the first download under its budget (web/e2e/budget.test.mjs):
+// the Changes pane (diff and review comments), the merge dialog, pull requests (the header's
+// badge and the dialog).
 const ChangesPane = lazy(() => import("./ChangesPane").then((m) => ({ default: m.ChangesPane })));
 const MergeWorkspace = lazy(() => import("./MergeWorkspace").then((m) => ({ default: m.MergeWorkspace })));
+const PullBadge = lazy(() => import("./PullRequest").then((m) => ({ default: m.PullBadge })));
+const PullRequestDialog = lazy(() => import("./PullRequest").then((m) => ({ default: m.PullRequestDialog })));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
 
 const SIDE: readonly [SidePane, string][] = [
@@ -49,6 +53,8 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
   // Each time the person opens the Terminal pane, its shell takes the keyboard (never on load).
   const [terminalAsked, setTerminalAsked] = useState(0);
   const [merging, setMerging] = useState(false);
+  const [pulling, setPulling] = useState(false);
+  const [pullVersion, setPullVersion] = useState(0);
   const [lifecycleError, setLifecycleError] = useState<string | null>(null);
   const control = useCan("control");
   const facts = useFacts(band, workspace);
@@ -122,6 +128,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
           </div>
         )}
         {narrow && <ConnectionBadge />}
+        {!narrow && !workspace.direct && (
+          <Suspense fallback={null}>
+            <PullBadge workspace={workspace} version={pullVersion} onOpen={() => setPulling(true)} />
+          </Suspense>
+        )}
         {!narrow && canMerge && (
           <button type="button" className="secondary" onClick={() => setMerging(true)}>
             Merge
@@ -139,6 +150,7 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
             items={[
               // On a phone the header keeps the branch whole: Merge and Archive live in the menu.
               ...(narrow && canMerge ? [{ label: "Merge…", onSelect: () => setMerging(true) }] : []),
+              ...(!workspace.direct ? [{ label: "Pull request…", onSelect: () => setPulling(true) }] : []),
               ...(narrow && canArchive
                 ? [{ label: archived ? "Restore" : "Archive", onSelect: () => void lifecycle(archived ? "restore" : "archive") }]
                 : []),
@@ -176,6 +188,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
       {merging && (
         <Suspense fallback={null}>
           <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />
+        </Suspense>
+      )}
+      {pulling && (
+        <Suspense fallback={null}>
+          <PullRequestDialog workspace={workspace} onClose={() => setPulling(false)} onChanged={() => setPullVersion((v) => v + 1)} />
         </Suspense>
       )}
       {removing && <RemoveWorkspace workspace={workspace} onClose={() => setRemoving(false)} />}

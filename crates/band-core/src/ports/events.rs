@@ -44,6 +44,17 @@ pub enum Notice {
         chat: ChatId,
         queue: Vec<QueuedMessage>,
     },
+    /// Files of a watched workspace changed on disk (`paths`), or its watch degraded (`degraded`:
+    /// why live refresh stopped or is partial).
+    FilesChanged {
+        workspace: WorkspaceId,
+        paths: Vec<crate::files::WorkspacePath>,
+        degraded: Option<String>,
+    },
+    /// A workspace's review comments changed (added, resolved, reopened or sent).
+    ReviewChanged {
+        workspace: WorkspaceId,
+    },
     /// A layout was set (another device may follow it).
     LayoutChanged(Layout),
     /// The tunnel started, stopped or failed (its host is already allowed or refused).

@@ -50,3 +50,33 @@ pub trait WorkspaceFiles: Send + Sync {
     /// [`FileError::SymlinkLoop`].
     async fn read(&self, root: &Path, file: &WorkspacePath, limit: u64) -> Result<FileBytes, FileError>;
 }
+
+/// What a [`FileWatcher`] reports about a workspace's files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchEvent {
+    /// Files changed on disk (debounced: one event for a burst), relative to the root; paths
+    /// that are no [`WorkspacePath`] (`.git` internals) are never reported.
+    Changed(Vec<WorkspacePath>),
+    /// Live watching stopped or is partial (the watch limit was reached, the root went away):
+    /// why, in words fit to show. Clients refresh by hand from then on.
+    Degraded(String),
+}
+
+/// Where a watcher's events go (called from the watcher's own thread).
+pub type WatchSink = std::sync::Arc<dyn Fn(WatchEvent) + Send + Sync>;
+
+/// A live watch; dropping it stops watching and frees its watches.
+pub type Watching = Box<dyn std::any::Any + Send + Sync>;
+
+/// Watching a workspace's files for changes made outside band (an editor, a terminal).
+///
+/// Implementations MUST debounce (a burst of writes is one [`WatchEvent::Changed`]), MUST bound
+/// the kernel watches one root may use and say so with [`WatchEvent::Degraded`] when the bound
+/// or the system's limit is reached, MUST NOT watch `.git` internals nor directories no one
+/// edits by hand (`node_modules`, `target`), and MUST stop everything when the [`Watching`] is
+/// dropped.
+pub trait FileWatcher: Send + Sync {
+    /// # Errors
+    /// [`FileError::RootMissing`] when `root` is not a directory; any other failure to start.
+    fn watch(&self, root: &Path, sink: WatchSink) -> Result<Watching, FileError>;
+}

@@ -102,6 +102,20 @@ pub trait GitRepos: Send + Sync {
     /// when asked. Hooks never run (see the crate's rules).
     async fn merge_back(&self, req: &crate::model::MergeRequest) -> Result<crate::model::MergeOutcome, GitError>;
 
+    /// Pushes `branch`, checked out in `worktree`, to the remote it tracks (else `origin`, else
+    /// the first remote) and makes that its upstream; returns the remote's name. Hooks never run.
+    ///
+    /// # Errors
+    /// [`GitError::Refused`] with git's words when there is no remote or the push fails.
+    async fn push_branch(&self, worktree: &Path, branch: &BranchName) -> Result<String, GitError>;
+
+    /// Fetches pull request `number`'s head (`refs/pull/<number>/head` on `origin`) into the
+    /// local `branch` (created, or moved to it).
+    ///
+    /// # Errors
+    /// [`GitError::Refused`] with git's words when the fetch fails.
+    async fn fetch_pull(&self, repo: &Path, number: u64, branch: &BranchName) -> Result<(), GitError>;
+
     /// Bytes of the worktree's own files: its `.git` is left out (objects belong to the
     /// repository and are shared by every worktree, so they are not counted twice), symlinks are
     /// not followed, and a file hard-linked more than once counts once.

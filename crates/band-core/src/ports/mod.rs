@@ -11,6 +11,7 @@ mod files;
 mod git;
 mod policy;
 mod project;
+mod pulls;
 mod store;
 mod terminal;
 mod transcripts;
@@ -22,16 +23,17 @@ pub use agent::{
 };
 pub use cron::{CronCalendar, CronStore};
 pub use events::{EventSink, Notice};
-pub use files::WorkspaceFiles;
+pub use files::{FileWatcher, WatchEvent, WatchSink, Watching, WorkspaceFiles};
 pub use git::GitRepos;
 pub use policy::{ActionAudit, ActionEntry, ActionFilter, ActionKind, NewAction, PolicyStore, ToolClassifier};
 pub use project::{
     FinishedRun, ProjectConfigs, ProjectTrustStore, ScriptHandle, ScriptOutput, ScriptRunStore, ScriptRunner,
     ScriptSpec,
 };
+pub use pulls::PullRequests;
 pub use store::{
-    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, TurnLog, UsageScope,
-    WorkspaceStore,
+    AuditLog, ChatStore, DeviceStore, EventLog, LayoutStore, MessageQueue, ProjectStore, ReviewStore, TurnLog,
+    UsageScope, WorkspaceStore,
 };
 pub use terminal::{OutputFeed, TerminalHost, TerminalProcess, TerminalSpawn};
 pub use transcripts::TranscriptSink;

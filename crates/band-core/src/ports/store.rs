@@ -4,9 +4,11 @@ use crate::access::{AuditEntry, Device, DeviceId, NewAuditEntry, NewDevice};
 use crate::chat::{Chat, ChatEvent, ChatPatch, EventPayload, NewChat, QueuedId, QueuedMessage, Turn, UsageTotals};
 use crate::error::StoreError;
 use crate::model::{
-    ChatId, ChatStatus, Layout, LayoutScope, NewProject, NewWorkspace, Project, ProjectId, Workspace, WorkspaceId,
+    ChatId, ChatStatus, Layout, LayoutScope, Millis, NewProject, NewWorkspace, Project, ProjectId, Workspace,
+    WorkspaceId,
 };
 use crate::names::{BranchName, ProjectName};
+use crate::review::{NewReviewComment, ReviewComment, ReviewCommentId};
 
 /// Durable storage of projects.
 ///
@@ -192,6 +194,35 @@ pub trait LayoutStore: Send + Sync {
     /// [`StoreError::NotFound`] ("workspace N") when the scope's workspace does not exist;
     /// nothing is written then.
     async fn put_layout(&self, scope: LayoutScope, document: String) -> Result<Layout, StoreError>;
+}
+
+/// Review comments on workspaces' diffs, kept until resolved.
+#[async_trait]
+pub trait ReviewStore: Send + Sync {
+    /// Stores a new comment, unresolved and unsent, and assigns its id and creation time.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] ("workspace N") when the workspace does not exist.
+    async fn add_comment(&self, comment: NewReviewComment) -> Result<ReviewComment, StoreError>;
+
+    /// The workspace's comments, oldest first. Comments are deleted with their workspace.
+    async fn comments(&self, workspace: WorkspaceId) -> Result<Vec<ReviewComment>, StoreError>;
+
+    /// One comment.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] ("review comment N") when there is none.
+    async fn comment(&self, id: ReviewCommentId) -> Result<ReviewComment, StoreError>;
+
+    /// Marks a comment resolved, or open again (which also clears its sent mark, so it is sent
+    /// again), and returns it.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] ("review comment N") when there is none.
+    async fn set_resolved(&self, id: ReviewCommentId, resolved: bool) -> Result<ReviewComment, StoreError>;
+
+    /// Records that these comments were sent to `chat` at `at`; ids that are gone are skipped.
+    async fn mark_sent(&self, ids: &[ReviewCommentId], chat: ChatId, at: Millis) -> Result<(), StoreError>;
 }
 
 /// Paired devices. A device's token is never stored, only its hash.

@@ -700,7 +700,7 @@ impl Workspaces {
         })
     }
 
-    async fn project(&self, name: &str) -> Result<Project, CoreError> {
+    pub(crate) async fn project(&self, name: &str) -> Result<Project, CoreError> {
         let name = ProjectName::new(name)?;
         self.projects.project_by_name(&name).await.map_err(|e| match e {
             StoreError::NotFound(_) => unknown_project(&name),

@@ -368,6 +368,12 @@ impl GitRepos for GatedGit {
     async fn merge_back(&self, req: &MergeRequest) -> Result<MergeOutcome, GitError> {
         self.fake.merge_back(req).await
     }
+    async fn push_branch(&self, worktree: &Path, branch: &band_core::BranchName) -> Result<String, GitError> {
+        self.fake.push_branch(worktree, branch).await
+    }
+    async fn fetch_pull(&self, repo: &Path, number: u64, branch: &band_core::BranchName) -> Result<(), GitError> {
+        self.fake.fetch_pull(repo, number, branch).await
+    }
     async fn upstream_divergence(&self, worktree: &Path) -> Result<Option<(String, Divergence)>, GitError> {
         self.fake.upstream_divergence(worktree).await
     }

@@ -300,6 +300,68 @@ pub fn language_of(path: &WorkspacePath) -> Option<&'static str> {
     })
 }
 
+/// What `chats.send` (or a send of review comments) did.
+pub fn send_result(sent: &band_core::services::Sent) -> api::SendResult {
+    match sent {
+        band_core::services::Sent::Started { seq } => {
+            api::SendResult { outcome: api::SendOutcome::Started, seq: Some(*seq), queued: None }
+        }
+        band_core::services::Sent::Queued(q) => {
+            api::SendResult { outcome: api::SendOutcome::Queued, seq: None, queued: Some(queued_info(q)) }
+        }
+    }
+}
+
+pub fn pull_info(p: &band_core::PullRequest) -> api::PullInfo {
+    use band_core::{CheckOutcome, PullState};
+    api::PullInfo {
+        number: p.number,
+        url: p.url.clone(),
+        title: p.title.clone(),
+        state: match p.state {
+            PullState::Open => api::PullStateName::Open,
+            PullState::Closed => api::PullStateName::Closed,
+            PullState::Merged => api::PullStateName::Merged,
+        },
+        draft: p.draft,
+        head: p.head.clone(),
+        base: p.base.clone(),
+        checks: p
+            .checks
+            .iter()
+            .map(|c| api::CheckInfo {
+                name: c.name.clone(),
+                outcome: match c.outcome {
+                    CheckOutcome::Pending => api::CheckOutcomeName::Pending,
+                    CheckOutcome::Passed => api::CheckOutcomeName::Passed,
+                    CheckOutcome::Failed => api::CheckOutcomeName::Failed,
+                    CheckOutcome::Skipped => api::CheckOutcomeName::Skipped,
+                },
+            })
+            .collect(),
+    }
+}
+
+pub fn review_comment_info(c: &band_core::ReviewComment) -> api::ReviewCommentInfo {
+    api::ReviewCommentInfo {
+        id: c.id.0,
+        workspace_id: c.workspace_id.0,
+        path: c.path.as_str().to_owned(),
+        side: match c.side {
+            band_core::DiffSide::Old => api::DiffSide::Old,
+            band_core::DiffSide::New => api::DiffSide::New,
+        },
+        start_line: c.lines.start(),
+        end_line: c.lines.end(),
+        quote: c.quote.clone(),
+        body: c.body.clone(),
+        resolved: c.resolved,
+        sent_at: c.sent.map(|(at, _)| at),
+        sent_chat_id: c.sent.map(|(_, chat)| chat.0),
+        created_at: c.created_at,
+    }
+}
+
 /// A stored layout as the API shows it (`None`: never set).
 ///
 /// # Errors

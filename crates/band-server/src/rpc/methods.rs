@@ -4,9 +4,10 @@
 use std::path::Path;
 
 use band_core::ports::UsageScope;
-use band_core::services::{ChatDefaults, CreateChat, CreateTerminal, Files, Sent};
+use band_core::services::{ChatDefaults, CommentSpec, CreateChat, CreateTerminal, Files, Sent};
 use band_core::{
-    ChatId, ChatName, ChatPatch, CoreError, DeviceName, LabelKey, Labels, LayoutScope, ModelName, QueuedId, TerminalId,
+    ChatId, ChatName, ChatPatch, CoreError, DeviceName, LabelKey, Labels, LayoutScope, ModelName, QueuedId,
+    ReviewCommentId, TerminalId,
 };
 use jsonrpsee::RpcModule;
 
@@ -108,7 +109,20 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
             };
             c.chats.check_agent(chosen.agent.as_ref(), p.via.map(via_from))?;
         }
+        // A pull request's branch, fetched when the repository lacks it, with its base.
+        let from_pr = match (&p.pr, p.direct, &p.branch, &p.base) {
+            (None, ..) => None,
+            (Some(pr), false, None, None) => Some(c.pulls.branch_of(&p.project, pr).await?),
+            (Some(_), ..) => {
+                return Err(CoreError::InvalidInput(
+                    "a workspace from a pull request is made on its branch, from its base: give no branch, base or direct with pr".into(),
+                ));
+            }
+        };
         let (ws, created, provisioned) = match (p.direct, p.branch.as_deref()) {
+            (false, None) if let Some((branch, base)) = &from_pr => {
+                c.setup.create_workspace(&p.project, branch.as_str(), Some(base.as_str())).await?
+            }
             (true, None) if p.base.is_none() => {
                 let (ws, created) = c.workspaces.create_direct(&p.project).await?;
                 (ws, created, band_core::Provisioned::skipped())
@@ -290,16 +304,10 @@ pub(super) fn chats(m: &mut RpcModule<ApiContext>) -> Reg {
         Ok(c.chats.list(p.workspace.as_deref()).await?.iter().map(chat_info).collect())
     })?;
     add::<api::ChatsGet, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.get(ChatId(p.chat)).await?)) })?;
-    add::<api::ChatsSend, _, _>(m, |c, p| async move {
-        Ok(match c.chats.send(ChatId(p.chat), &p.message).await? {
-            Sent::Started { seq } => {
-                api::SendResult { outcome: api::SendOutcome::Started, seq: Some(seq), queued: None }
-            }
-            Sent::Queued(q) => {
-                api::SendResult { outcome: api::SendOutcome::Queued, seq: None, queued: Some(queued_info(&q)) }
-            }
-        })
-    })?;
+    add::<api::ChatsSend, _, _>(
+        m,
+        |c, p| async move { Ok(send_result(&c.chats.send(ChatId(p.chat), &p.message).await?)) },
+    )?;
     add::<api::ChatsStop, _, _>(m, |c, p| async move { Ok(chat_info(&c.chats.stop(ChatId(p.chat)).await?)) })?;
     add::<api::ChatsInterrupt, _, _>(m, |c, p| async move {
         c.chats.interrupt(ChatId(p.chat)).await?;
@@ -410,6 +418,65 @@ pub(super) fn layout(m: &mut RpcModule<ApiContext>) -> Reg {
         let document = layout_document(&p.layout)?;
         let (ws, layout) = c.layouts.set(p.workspace.as_deref(), document).await?;
         layout_info(scope_of(ws.as_ref()), Some(&layout))
+    })
+}
+
+pub(super) fn reviews(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::WorkspacesComments, _, _>(m, |c, p| async move {
+        let (_, comments) = c.reviews.list(&p.workspace, p.all).await?;
+        Ok(comments.iter().map(review_comment_info).collect())
+    })?;
+    add::<api::WorkspacesCommentsAdd, _, _>(m, |c, p| async move {
+        let spec = CommentSpec {
+            path: p.path,
+            side: p.side.map(|s| s.as_str().to_owned()),
+            start: p.start_line,
+            end: p.end_line,
+            quote: p.quote,
+            body: p.body,
+        };
+        let (_, comment) = c.reviews.add(&p.workspace, spec).await?;
+        Ok(review_comment_info(&comment))
+    })?;
+    add::<api::WorkspacesCommentsResolve, _, _>(m, |c, p| async move {
+        let comment = c.reviews.resolve(ReviewCommentId(p.comment), p.resolved.unwrap_or(true)).await?;
+        Ok(review_comment_info(&comment))
+    })?;
+    add::<api::WorkspacesCommentsSend, _, _>(m, |c, p| async move {
+        use band_core::ports::Clock;
+        let now = crate::access::SystemClock.now_ms();
+        let (_, sent) = c.reviews.send(&p.workspace, p.chat.map(ChatId), now).await?;
+        Ok(api::CommentsSentInfo {
+            chat_id: sent.chat.0,
+            sent: send_result(&sent.sent),
+            message: band_core::review_message(&sent.comments),
+            comments: sent.comments.iter().map(review_comment_info).collect(),
+        })
+    })
+}
+
+pub(super) fn pulls(m: &mut RpcModule<ApiContext>) -> Reg {
+    add::<api::WorkspacesPr, _, _>(m, |c, p| async move {
+        let made = c.pulls.create(&p.workspace, p.title, p.body, p.draft).await?;
+        Ok(api::PullCreatedInfo {
+            workspace_id: made.workspace.id.0,
+            pull: pull_info(&made.pull),
+            pushed_to: made.pushed_to,
+            created: made.created,
+        })
+    })?;
+    add::<api::WorkspacesPrStatus, _, _>(m, |c, p| async move {
+        let (ws, pull) = c.pulls.status(&p.workspace).await?;
+        Ok(api::PullStatusInfo { workspace_id: ws.id.0, pull: pull.as_ref().map(pull_info) })
+    })?;
+    add::<api::WorkspacesPrDraft, _, _>(m, |c, p| async move {
+        let (_, ws) = c.workspaces.resolve(&p.workspace).await?;
+        let (title, body) = c.pulls.draft(&ws).await?;
+        Ok(api::PullDraftInfo { title, body })
+    })?;
+    add::<api::ProjectsPrs, _, _>(m, |c, p| async move {
+        let (_, pulls) = c.pulls.list(&p.name).await?;
+        Ok(pulls.iter().map(pull_info).collect())
     })
 }
 

@@ -41,8 +41,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use band_core::services::{
-    Agents, Caller, Chats, Cronjobs, Files, Layouts, ProjectSetup, Projects, Terminals, Tunnels, WorkspaceTeardown,
-    Workspaces,
+    Agents, Caller, Chats, Cronjobs, Files, Layouts, ProjectSetup, Projects, Pulls, Reviews, Terminals, Tunnels,
+    Watches, WorkspaceTeardown, Workspaces,
 };
 use band_core::{CoreError, Fix, ListOf, Problem, Scope};
 use jsonrpsee::core::SubscriptionResult;
@@ -65,6 +65,12 @@ pub struct ApiContext {
     pub agents: Arc<Agents>,
     pub files: Arc<Files>,
     pub layouts: Layouts,
+    /// Review comments on workspaces' diffs, and their delivery to a chat.
+    pub reviews: Reviews,
+    /// Pull requests through the GitHub CLI.
+    pub pulls: Pulls,
+    /// Live watches of workspaces' files, while someone follows them.
+    pub watches: Watches,
     pub terminals: Terminals,
     pub teardown: WorkspaceTeardown,
     /// Project configuration, approvals, and setup and teardown scripts.
@@ -114,6 +120,8 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::queue(&mut m)?;
     methods::files(&mut m)?;
     methods::layout(&mut m)?;
+    methods::reviews(&mut m)?;
+    methods::pulls(&mut m)?;
     methods::terminals(&mut m)?;
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;
@@ -125,6 +133,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     subscription(&mut m, &api::CHATS_SUBSCRIBE, subscriptions::subscribe_chat)?;
     subscription(&mut m, &api::WORKSPACES_SUBSCRIBE, subscriptions::subscribe_workspaces)?;
     subscription(&mut m, &api::TUNNEL_SUBSCRIBE, subscriptions::subscribe_tunnel)?;
+    subscription(&mut m, &api::WORKSPACES_WATCH, subscriptions::watch_workspace)?;
     subscription(&mut m, &api::TERMINALS_SUBSCRIBE, subscriptions::subscribe_terminal)?;
     subscription(&mut m, &api::CRONJOBS_SUBSCRIBE, cronjobs::subscribe)?;
     Ok(m)
@@ -290,6 +299,7 @@ pub fn fix_info(fix: Fix) -> api::ErrorFix {
         Fix::NewPairingCode => F::NewPairingCode {},
         Fix::ApproveScripts { project } => F::ApproveScripts { project },
         Fix::RestoreWorkspace { workspace } => F::RestoreWorkspace { workspace },
+        Fix::SetUpGh { signed_out } => F::SetUpGh { signed_out },
         Fix::InstallAgent { agent, install } => F::InstallAgent {
             agent: api::AgentId(agent.to_string()),
             install: install.as_ref().map(convert::install_info),

@@ -183,6 +183,9 @@ pub(super) async fn subscribe_workspaces(
                     Notice::ScriptOutput { workspace, run, offset, text } if only.is_none_or(|w| w == workspace) => {
                         api::WorkspaceNotice::ScriptOutput { workspace_id: workspace.0, run_id: run.0, offset, text }
                     }
+                    Notice::ReviewChanged { workspace } if only.is_none_or(|w| w == workspace) => {
+                        api::WorkspaceNotice::Comments { workspace_id: workspace.0 }
+                    }
                     Notice::ProjectConfigChanged(project) => {
                         api::WorkspaceNotice::ProjectConfig { project: project.to_string() }
                     }
@@ -201,6 +204,55 @@ pub(super) async fn subscribe_workspaces(
                         }
                     }
                     _ => continue,
+                };
+                if !notify(&sink, &item).await {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// A workspace's files as they change on disk: the workspace is watched while this
+/// subscription (or another on it) lasts; its lease goes with the sink.
+pub(super) async fn watch_workspace(
+    params: Params<'static>,
+    pending: PendingSubscriptionSink,
+    ctx: Arc<ApiContext>,
+) -> SubscriptionResult {
+    const NAME: &str = api::WORKSPACES_WATCH.name;
+    let p: api::WorkspaceParams = match parse_params(NAME, &params) {
+        Ok(p) => p,
+        Err(e) => {
+            pending.reject(e).await;
+            return Ok(());
+        }
+    };
+    // Joined before the watch starts, so no change falls between the two.
+    let mut live = ctx.notices.subscribe();
+    let (ws, lease) = match ctx.watches.follow(&p.workspace).await {
+        Ok(l) => l,
+        Err(e) => {
+            pending.reject(error_object(NAME, e)).await;
+            return Ok(());
+        }
+    };
+    let sink = pending.accept().await?;
+    let _lease = lease;
+    loop {
+        tokio::select! {
+            () = sink.closed() => return Ok(()),
+            notice = live.recv() => {
+                let item = match notice {
+                    Ok(Notice::FilesChanged { workspace, paths, degraded }) if workspace == ws.id => api::FilesChangedInfo {
+                        workspace_id: workspace.0,
+                        paths: paths.iter().map(|p| p.to_string()).collect(),
+                        degraded,
+                    },
+                    Ok(_) => continue,
+                    // Missed changes: say the whole workspace may have changed.
+                    Err(RecvError::Lagged(_)) => api::FilesChangedInfo { workspace_id: ws.id.0, paths: Vec::new(), degraded: None },
+                    Err(RecvError::Closed) => return Ok(()),
                 };
                 if !notify(&sink, &item).await {
                     return Ok(());

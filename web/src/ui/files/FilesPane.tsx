@@ -105,6 +105,8 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
     for (const path of openKey.split("\n")) void list(path);
   }, [list, openKey, generation]);
   useEffect(() => band.onTurnEnded((_c, w) => w === workspace.id && setGeneration((g) => g + 1)), [band, workspace.id]);
+  // And when files change on disk (an editor, a terminal): the server watches while this pane is open.
+  useEffect(() => band.rpc.subscribeFiles(workspace.id, () => setGeneration((g) => g + 1)), [band, workspace.id]);
 
   const toggle = (path: string) =>
     setOpen((o) => {
