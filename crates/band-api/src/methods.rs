@@ -140,6 +140,8 @@ methods! {
         ChatsExportParams => ChatExport;
     ChatsUsage = "chats.usage", read, "Usage totals of a chat or of a workspace's chats.",
         UsageParams => UsageTotalsInfo;
+    ChatsOverview = "chats.overview", read, "Every chat of every workspace at a glance, those that need someone first: its status, the permissions it waits on (tool and a summary of the input), its last message, since when it is in its state, its tokens and cost.",
+        NoParams => Vec<ChatOverviewInfo>;
     ChatsQueue = "chats.queue", read, "Messages waiting for a busy chat, in order.",
         ChatParams => Vec<QueuedInfo>;
     ChatsQueueEdit = "chats.queue.edit", control, "Change the text of a queued message.",

@@ -1070,6 +1070,35 @@ pub struct UsageTotalsInfo {
     pub duration_ms: i64,
 }
 
+/// One chat on the overview (`chats.overview`): what it is doing and what it waits on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatOverviewInfo {
+    pub chat: ChatInfo,
+    /// Its workspace's project and branch (empty for a direct workspace's branch-less checkout).
+    pub project: String,
+    pub branch: String,
+    /// Permission requests waiting for an answer, oldest first.
+    pub pending: Vec<PendingPermissionInfo>,
+    /// The last message of the agent (or the last prompt, before any answer), cut to 300 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<String>,
+    /// Unix milliseconds: when its current turn started while it works or waits, else its last change.
+    pub since: i64,
+    /// Usage of its finished turns, plus the one under way as far as reported.
+    pub usage: UsageTotalsInfo,
+}
+
+/// A permission request waiting for an answer, as the overview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingPermissionInfo {
+    pub request_id: String,
+    pub tool: String,
+    /// The input's gist: a command, a path, a URL or a pattern, else compact JSON; cut to 200 characters.
+    pub summary: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UsageParams {

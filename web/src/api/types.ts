@@ -1042,6 +1042,13 @@ export interface Methods {
     result: UsageTotalsInfo;
   };
   /**
+   * Every chat of every workspace at a glance, those that need someone first: its status, the permissions it waits on (tool and a summary of the input), its last message, since when it is in its state, its tokens and cost.
+   */
+  "chats.overview": {
+    params: {};
+    result: ChatOverviewInfo[];
+  };
+  /**
    * Messages waiting for a busy chat, in order.
    */
   "chats.queue": {
@@ -2132,6 +2139,55 @@ export interface ChatExport {
  * via the `definition` "UsageTotalsInfo".
  */
 export interface UsageTotalsInfo {
+  durationMs: number;
+  turns: number;
+  usage: UsageInfo;
+}
+/**
+ * One chat on the overview (`chats.overview`): what it is doing and what it waits on.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatOverviewInfo".
+ */
+export interface ChatOverviewInfo {
+  branch: string;
+  chat: ChatInfo;
+  /**
+   * The last message of the agent (or the last prompt, before any answer), cut to 300 characters.
+   */
+  lastMessage?: string | null;
+  /**
+   * Permission requests waiting for an answer, oldest first.
+   */
+  pending: PendingPermissionInfo[];
+  /**
+   * Its workspace's project and branch (empty for a direct workspace's branch-less checkout).
+   */
+  project: string;
+  /**
+   * Unix milliseconds: when its current turn started while it works or waits, else its last change.
+   */
+  since: number;
+  usage: UsageTotalsInfo1;
+}
+/**
+ * A permission request waiting for an answer, as the overview shows it.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PendingPermissionInfo".
+ */
+export interface PendingPermissionInfo {
+  requestId: string;
+  /**
+   * The input's gist: a command, a path, a URL or a pattern, else compact JSON; cut to 200 characters.
+   */
+  summary: string;
+  tool: string;
+}
+/**
+ * Usage of its finished turns, plus the one under way as far as reported.
+ */
+export interface UsageTotalsInfo1 {
   durationMs: number;
   turns: number;
   usage: UsageInfo;

@@ -28,6 +28,7 @@
 mod convert;
 mod cronjobs;
 mod methods;
+mod overview;
 pub mod notices;
 mod subscriptions;
 pub mod transport;
@@ -114,6 +115,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::terminals(&mut m)?;
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;
+    overview::methods(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.live.info(&c.settings)) })?;
     add::<api::SettingsSet, _, _>(&mut m, |c, p| async move { c.live.set(&p.key, &p.value) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
