@@ -13,6 +13,8 @@ const SettingsPanel = lazy(() => import("./SettingsPanel"));
 // The Schedules and Remote pages load on demand too: the first download stays under its budget.
 const RemotePanel = lazy(() => import("./RemotePanel").then((m) => ({ default: m.RemotePanel })));
 const SchedulesPanel = lazy(() => import("./SchedulesPanel").then((m) => ({ default: m.SchedulesPanel })));
+// Every agent at a glance: the start page (desktop) and the Agents tab (phone), on demand.
+const Overview = lazy(() => import("./Overview"));
 
 /**
  * This browser's credential ended (its device revoked, the token rotated): it says so and how to
@@ -57,6 +59,8 @@ export function App() {
   const [remote, setRemote] = useState(false);
   const [schedules, setSchedules] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  // Phones show the workspace list or the overview of every agent, one at a time.
+  const [phoneView, setPhoneView] = useState<"workspaces" | "agents">("workspaces");
   const notifier = useMemo(() => browserNotifier(), []);
   const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
   const [notifyNote, setNotifyNote] = useState<string | null>(null);
@@ -134,7 +138,34 @@ export function App() {
             )}
             <ConnectionBadge />
           </header>
-          <Sidebar selected={route.workspace} />
+          <div className="view-tabs" role="tablist" aria-label="View">
+            <button
+              type="button"
+              role="tab"
+              className="secondary small-button"
+              aria-selected={narrow ? phoneView === "workspaces" : route.workspace !== null}
+              onClick={() => (narrow ? setPhoneView("workspaces") : undefined)}
+              hidden={!narrow}
+            >
+              Workspaces
+            </button>
+            <button
+              type="button"
+              role="tab"
+              className="secondary small-button"
+              aria-selected={narrow ? phoneView === "agents" : route.workspace === null}
+              onClick={() => (narrow ? setPhoneView("agents") : navigate({ workspace: null, tab: "chat", chat: null }))}
+            >
+              All agents{waiting > 0 ? ` (${waiting} waiting)` : ""}
+            </button>
+          </div>
+          {narrow && phoneView === "agents" ? (
+            <Suspense fallback={<p className="muted small">Loading…</p>}>
+              <Overview />
+            </Suspense>
+          ) : (
+            <Sidebar selected={route.workspace} />
+          )}
           {notifier && (
             <div className="notify-toggle">
               <button type="button" className="link" aria-pressed={notify} onClick={() => void toggleNotify()}>
@@ -149,11 +180,17 @@ export function App() {
         <WorkspaceView key={workspace.id} workspace={workspace} route={route} narrow={narrow} />
       ) : (
         !narrow && (
-          <main className="empty-main">
-            <div>
-              <h1>band</h1>
-              <p>{isLoaded ? "Choose a workspace, or add a project and create one." : "Loading…"}</p>
-            </div>
+          <main className={isLoaded ? "overview-main" : "empty-main"}>
+            {isLoaded ? (
+              <Suspense fallback={null}>
+                <Overview />
+              </Suspense>
+            ) : (
+              <div>
+                <h1>band</h1>
+                <p>Loading…</p>
+              </div>
+            )}
           </main>
         )
       )}
