@@ -135,6 +135,12 @@ async fn claude_writes_and_commits_a_file_when_a_person_allows_it() {
         let events = band.events(chat).await;
         let ask = events.iter().rev().find(|e| e["type"] == "permission").expect("a permission event");
         assert_eq!(ask["tool"], tool);
+        // The overview shows what it waits on, in a person's words, at the top.
+        let overview = band.call("chats.overview", json!({})).await;
+        assert_eq!(overview[0]["chat"]["id"], chat, "{overview}");
+        assert_eq!(overview[0]["pending"][0]["tool"], tool, "{overview}");
+        let summary = overview[0]["pending"][0]["summary"].as_str().unwrap_or_default();
+        assert!(summary.contains(if tool == "Write" { "hello.txt" } else { "git add hello.txt" }), "{overview}");
         band.call("chats.respond", json!({"chat": chat, "decision": "allow"})).await;
     }
     let done = band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
@@ -170,6 +176,11 @@ async fn claude_writes_and_commits_a_file_when_a_person_allows_it() {
     assert_eq!(turns[0]["stopReason"], "end_turn");
     let totals = band.call("chats.usage", json!({"workspace": "app/feat"})).await;
     assert_eq!(totals["turns"], 1);
+    let overview = band.call("chats.overview", json!({})).await;
+    assert_eq!(overview[0]["pending"], json!([]), "{overview}");
+    assert_eq!(overview[0]["lastMessage"], "done", "{overview}");
+    assert_eq!(overview[0]["branch"], "feat", "{overview}");
+    assert!(overview[0]["usage"]["usage"]["costUsd"].as_f64().unwrap_or(0.0) > 0.0, "{overview}");
     band.stop().await;
     mock.stop().await;
 }

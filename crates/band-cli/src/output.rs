@@ -405,6 +405,36 @@ impl Printer {
         })
     }
 
+    pub fn overview(&self, chats: &[api::ChatOverviewInfo]) -> Result<(), Failure> {
+        self.show(&chats, || {
+            if chats.is_empty() {
+                return "no chats yet".into();
+            }
+            table(
+                &["CHAT", "STATUS", "WHERE", "AGENT", "TOKENS", "COST", "WAITS ON / LAST MESSAGE"],
+                chats
+                    .iter()
+                    .map(|o| {
+                        let u = &o.usage.usage;
+                        let gist = match o.pending.first() {
+                            Some(p) => format!("{} {} (request {})", p.tool, p.summary, p.request_id),
+                            None => o.last_message.clone().unwrap_or_default(),
+                        };
+                        vec![
+                            o.chat.id.to_string(),
+                            o.chat.status.to_string(),
+                            format!("{}/{}", o.project, o.branch),
+                            o.chat.agent.0.clone(),
+                            (u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens).to_string(),
+                            u.cost_usd.map(|c| format!("${c:.4}")).unwrap_or("-".into()),
+                            gist.replace('\n', " ").chars().take(70).collect(),
+                        ]
+                    })
+                    .collect(),
+            )
+        })
+    }
+
     pub fn usage(&self, u: &api::UsageTotalsInfo) -> Result<(), Failure> {
         self.show(u, || {
             format!(
