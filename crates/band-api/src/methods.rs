@@ -196,7 +196,7 @@ methods! {
         CronjobsRunsParams => Vec<CronRunInfo>;
     SettingsGet = "settings.get", read, "The server's settings (without the token).",
         NoParams => SettingsInfo;
-    SettingsSet = "settings.set", admin, "Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds (applied at once), worktreesDir, terminals.shell (after a restart).",
+    SettingsSet = "settings.set", admin, "Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds, maxLiveAgents (applied at once), worktreesDir, terminals.shell (after a restart).",
         SettingsSetParams => SettingChanged;
     Discover = "rpc.discover", read, "This API described as an OpenRPC 1.3 document.",
         NoParams => serde_json::Value;

@@ -1354,6 +1354,9 @@ pub struct SettingsInfo {
     /// Seconds a free chat's agent process is kept (0: kept).
     #[serde(default)]
     pub agent_idle_timeout_seconds: u64,
+    /// The most agent processes kept at once (`maxLiveAgents`; 0: no limit).
+    #[serde(default)]
+    pub max_live_agents: u64,
     /// The terminals' shell as set (`terminals.shell`; none: `$SHELL`, else /bin/bash).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_shell: Option<String>,
@@ -1378,7 +1381,7 @@ pub struct SettingsDefaults {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsSetParams {
     /// One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
-    /// worktreesDir, terminals.shell.
+    /// maxLiveAgents, worktreesDir, terminals.shell.
     pub key: String,
     /// The new value as text; empty returns to the default.
     pub value: String,

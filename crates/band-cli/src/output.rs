@@ -33,7 +33,7 @@ impl Printer {
         self.show(s, || {
             format!(
                 "home:          {}\nport:          {}\nbind:          {}\nworktrees dir: {}\nversion:       {}\n\
-                 default agent: {}\ndefault mode:  {}\nidle agents:   stopped after {} s{}",
+                 default agent: {}\ndefault mode:  {}\nidle agents:   stopped after {} s\nlive agents:   {}{}",
                 s.home,
                 s.web_server_port,
                 s.bind,
@@ -42,6 +42,7 @@ impl Printer {
                 s.defaults.agent.as_ref().map_or("claude-code", |a| a.0.as_str()),
                 s.defaults.mode.map_or("ask", |m| m.as_str()),
                 s.agent_idle_timeout_seconds,
+                if s.max_live_agents == 0 { "no limit".to_owned() } else { format!("at most {}", s.max_live_agents) },
                 if s.restart_needed.is_empty() {
                     String::new()
                 } else {

@@ -1452,13 +1452,13 @@ export interface Methods {
     result: SettingsInfo;
   };
   /**
-   * Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds (applied at once), worktreesDir, terminals.shell (after a restart).
+   * Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds, maxLiveAgents (applied at once), worktreesDir, terminals.shell (after a restart).
    */
   "settings.set": {
     params: {
       /**
        * One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
-       * worktreesDir, terminals.shell.
+       * maxLiveAgents, worktreesDir, terminals.shell.
        */
       key: string;
       /**
@@ -2481,6 +2481,10 @@ export interface SettingsInfo {
    */
   home: string;
   /**
+   * The most agent processes kept at once (`maxLiveAgents`; 0: no limit).
+   */
+  maxLiveAgents?: number;
+  /**
    * Keys changed since the server started that take effect only after a restart.
    */
   restartNeeded?: string[];
@@ -3204,7 +3208,7 @@ export interface SettingsDefaults1 {
 export interface SettingsSetParams {
   /**
    * One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
-   * worktreesDir, terminals.shell.
+   * maxLiveAgents, worktreesDir, terminals.shell.
    */
   key: string;
   /**
