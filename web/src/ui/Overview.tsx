@@ -124,6 +124,11 @@ function OverviewRow({ o, now, onAnswered }: { o: ChatOverviewInfo; now: number;
         <span title={new Date(o.since).toLocaleString()}>{elapsed(o.since, now)}</span>
         <span>{usageText(o)}</span>
       </div>
+      {o.chat.labels.queued && (
+        <p className="small overview-queued" data-testid="overview-queued">
+          Queued: {o.chat.labels.queued}. It starts when an agent is free.
+        </p>
+      )}
       {o.lastMessage && <p className="overview-message small">{o.lastMessage}</p>}
       {o.pending.map((p) => (
         <div key={p.requestId} className="overview-pending" data-testid="overview-permission">
