@@ -4,6 +4,7 @@ import { useStore } from "../state/store";
 import { useMedia } from "./media";
 import { browserNotifier, notificationsWanted, setNotificationsWanted, watchWaiting } from "./notify";
 import { navigate, useRoute } from "./route";
+import { listenKeys } from "./keys";
 import { Sidebar } from "./Sidebar";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
 import { WorkspaceView } from "./WorkspaceView";
@@ -15,6 +16,9 @@ const RemotePanel = lazy(() => import("./RemotePanel").then((m) => ({ default: m
 const SchedulesPanel = lazy(() => import("./SchedulesPanel").then((m) => ({ default: m.SchedulesPanel })));
 // Every agent at a glance: the start page (desktop) and the Agents tab (phone), on demand.
 const Overview = lazy(() => import("./Overview"));
+// The command palette and the keys' help load on the first Ctrl/Cmd+K or `?`.
+const Palette = lazy(() => import("./Palette"));
+const KeyHelp = lazy(() => import("./Palette").then((m) => ({ default: m.KeyHelp })));
 
 /**
  * This browser's credential ended (its device revoked, the token rotated): it says so and how to
@@ -61,6 +65,10 @@ export function App() {
   const [settingsOpen, setSettingsOpen] = useState(false);
   // Phones show the workspace list or the overview of every agent, one at a time.
   const [phoneView, setPhoneView] = useState<"workspaces" | "agents">("workspaces");
+  const [keysOpen, setKeysOpen] = useState<"palette" | "help" | null>(null);
+  const routeNow = useRef(route);
+  routeNow.current = route;
+  useEffect(() => listenKeys(band, () => routeNow.current, setKeysOpen), [band]);
   const notifier = useMemo(() => browserNotifier(), []);
   const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
   const [notifyNote, setNotifyNote] = useState<string | null>(null);
@@ -207,6 +215,11 @@ export function App() {
       {settingsOpen && (
         <Suspense fallback={null}>
           <SettingsPanel onClose={() => setSettingsOpen(false)} />
+        </Suspense>
+      )}
+      {keysOpen && (
+        <Suspense fallback={null}>
+          {keysOpen === "palette" ? <Palette onClose={() => setKeysOpen(null)} /> : <KeyHelp onClose={() => setKeysOpen(null)} />}
         </Suspense>
       )}
       <SignedOut />

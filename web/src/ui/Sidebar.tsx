@@ -4,12 +4,13 @@ import { useBand, useCan } from "../state/band";
 import { workspaceBadge, workspaceUnread, type AppState } from "../state/app";
 import { errorText } from "../state/errors";
 import { useStore } from "../state/store";
-import { NewWorkspace } from "./NewWorkspace";
 import { navigate } from "./route";
 import { StatusBadge } from "./widgets/StatusBadge";
 import { useDesktop } from "../state/desktop";
 
 // Removing a project is rare: its dialog loads on demand (the first download's budget).
+// So is the new-workspace dialog.
+const NewWorkspace = lazy(() => import("./NewWorkspace").then((m) => ({ default: m.NewWorkspace })));
 const RemoveProject = lazy(() => import("./RemoveProject").then((m) => ({ default: m.RemoveProject })));
 
 export function Sidebar({ selected }: { selected: number | null }) {
@@ -108,7 +109,11 @@ export function Sidebar({ selected }: { selected: number | null }) {
       )}
       {control && <AddProject />}
       <StatusLegend />
-      {creatingIn !== null && <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />}
+      {creatingIn !== null && (
+        <Suspense fallback={null}>
+          <NewWorkspace project={creatingIn} onClose={() => setCreatingIn(null)} />
+        </Suspense>
+      )}
       {removingProject !== null && (
         <Suspense fallback={null}>
           <RemoveProject project={removingProject} onClose={() => setRemovingProject(null)} />

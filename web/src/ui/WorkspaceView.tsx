@@ -17,7 +17,6 @@ import { clampSplit, type SidePane, type WorkspaceLayout } from "../state/layout
 import { useStore } from "../state/store";
 import { ChangesPane } from "./ChangesPane";
 import { ChatPane } from "./chat/ChatPane";
-import { MergeWorkspace } from "./MergeWorkspace";
 import { archiveWorkspace, factsLine, restoreWorkspace, useFacts } from "../state/lifecycle";
 import { useMedia } from "./media";
 import { navigate, type Route, type Tab } from "./route";
@@ -32,6 +31,8 @@ const ScriptsBar = lazy(() => import("./ScriptsBar").then((m) => ({ default: m.S
 
 const FilesPane = lazy(() => import("./files/FilesPane"));
 const TerminalPane = lazy(() => import("./terminal/TerminalPane"));
+// Merging is rare: its dialog loads on demand (the first download's budget).
+const MergeWorkspace = lazy(() => import("./MergeWorkspace").then((m) => ({ default: m.MergeWorkspace })));
 
 const SIDE: readonly [SidePane, string][] = [
   ["changes", "Changes"],
@@ -172,7 +173,11 @@ export function WorkspaceView({ workspace, route, narrow }: { workspace: Workspa
       ) : (
         <div className="muted center grow pad">Loading…</div>
       )}
-      {merging && <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />}
+      {merging && (
+        <Suspense fallback={null}>
+          <MergeWorkspace workspace={workspace} onClose={() => setMerging(false)} />
+        </Suspense>
+      )}
       {removing && <RemoveWorkspace workspace={workspace} onClose={() => setRemoving(false)} />}
     </main>
   );
