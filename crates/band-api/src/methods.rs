@@ -194,6 +194,8 @@ methods! {
         CronjobKeyParams => CronRunInfo;
     CronjobsRuns = "cronjobs.runs", read, "A cronjob's runs, newest first: when, why, which chat and turn, outcome, tokens, cost, duration.",
         CronjobsRunsParams => Vec<CronRunInfo>;
+    FsComplete = "fs.complete", admin, "Directories completing a path typed on this machine (`~` expanded; hidden ones only when the name typed starts with a dot; at most 50), each saying whether it is a git repository and whether that has commits. Names only, never file contents; the main token only.",
+        FsCompleteParams => FsCompletion;
     SettingsGet = "settings.get", read, "The server's settings (without the token).",
         NoParams => SettingsInfo;
     SettingsSet = "settings.set", admin, "Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds, maxLiveAgents (applied at once), worktreesDir, terminals.shell (after a restart).",

@@ -1387,6 +1387,36 @@ pub struct SettingsSetParams {
     pub value: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FsCompleteParams {
+    /// What was typed: an absolute path or one starting with `~`.
+    pub prefix: String,
+}
+
+/// Directories completing a typed path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FsCompletion {
+    /// The directory listed, `~` expanded.
+    pub dir: String,
+    pub entries: Vec<FsEntryInfo>,
+    /// More matched than were returned.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FsEntryInfo {
+    /// Absolute path of the directory.
+    pub path: String,
+    /// It holds a `.git`: a repository (or a worktree of one).
+    pub git: bool,
+    /// A repository whose current branch has no commit yet (band needs one to branch from).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_commits: bool,
+}
+
 /// What `settings.set` did.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

@@ -1445,6 +1445,18 @@ export interface Methods {
     result: CronRunInfo[];
   };
   /**
+   * Directories completing a path typed on this machine (`~` expanded; hidden ones only when the name typed starts with a dot; at most 50), each saying whether it is a git repository and whether that has commits. Names only, never file contents; the main token only.
+   */
+  "fs.complete": {
+    params: {
+      /**
+       * What was typed: an absolute path or one starting with `~`.
+       */
+      prefix: string;
+    };
+    result: FsCompletion;
+  };
+  /**
    * The server's settings (without the token).
    */
   "settings.get": {
@@ -2464,6 +2476,41 @@ export interface CronRunInfo {
   workspaceId?: number | null;
 }
 /**
+ * Directories completing a typed path.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FsCompletion".
+ */
+export interface FsCompletion {
+  /**
+   * The directory listed, `~` expanded.
+   */
+  dir: string;
+  entries: FsEntryInfo[];
+  /**
+   * More matched than were returned.
+   */
+  truncated: boolean;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FsEntryInfo".
+ */
+export interface FsEntryInfo {
+  /**
+   * It holds a `.git`: a repository (or a worktree of one).
+   */
+  git: boolean;
+  /**
+   * A repository whose current branch has no commit yet (band needs one to branch from).
+   */
+  noCommits?: boolean;
+  /**
+   * Absolute path of the directory.
+   */
+  path: string;
+}
+/**
  * The server's settings as clients may see them: never the token.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -3062,6 +3109,16 @@ export interface FilesReadParams {
    * A workspace selector.
    */
   workspace: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FsCompleteParams".
+ */
+export interface FsCompleteParams {
+  /**
+   * What was typed: an absolute path or one starting with `~`.
+   */
+  prefix: string;
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema

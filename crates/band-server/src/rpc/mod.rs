@@ -28,6 +28,7 @@
 mod convert;
 mod cronjobs;
 mod methods;
+mod fs;
 mod overview;
 pub mod notices;
 mod subscriptions;
@@ -116,6 +117,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;
     overview::methods(&mut m)?;
+    fs::methods(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.live.info(&c.settings)) })?;
     add::<api::SettingsSet, _, _>(&mut m, |c, p| async move { c.live.set(&p.key, &p.value) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;
