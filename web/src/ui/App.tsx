@@ -16,6 +16,8 @@ const RemotePanel = lazy(() => import("./RemotePanel").then((m) => ({ default: m
 const SchedulesPanel = lazy(() => import("./SchedulesPanel").then((m) => ({ default: m.SchedulesPanel })));
 // Every agent at a glance: the start page (desktop) and the Agents tab (phone), on demand.
 const Overview = lazy(() => import("./Overview"));
+// The empty dashboard's welcome (phones show it above the workspace list; desktops on the overview).
+const Onboarding = lazy(() => import("./Onboarding"));
 // The command palette and the keys' help load on the first Ctrl/Cmd+K or `?`.
 const Palette = lazy(() => import("./Palette"));
 const KeyHelp = lazy(() => import("./Palette").then((m) => ({ default: m.KeyHelp })));
@@ -51,6 +53,7 @@ export function App() {
     route.workspace === null ? undefined : s.workspaces.find((w) => w.id === route.workspace),
   );
   const isLoaded = useStore(band.state, (s) => s.loaded);
+  const noProjects = useStore(band.state, (s) => s.projects.length === 0);
 
   const workspaceId = workspace?.id;
   // A tab in the background still says when agents wait for someone.
@@ -172,7 +175,16 @@ export function App() {
               <Overview />
             </Suspense>
           ) : (
-            <Sidebar selected={route.workspace} />
+            <>
+              {narrow && isLoaded && noProjects && (
+                <Suspense fallback={null}>
+                  <div className="overview onboarding-phone">
+                    <Onboarding />
+                  </div>
+                </Suspense>
+              )}
+              <Sidebar selected={route.workspace} />
+            </>
           )}
           {notifier && (
             <div className="notify-toggle">

@@ -3,7 +3,7 @@
 // first; filtered by project, status, agent and text; a waiting permission answered here. The
 // start page on desktops and the Agents tab on phones; loaded on demand.
 
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import type { ChatOverviewInfo } from "../api/types";
 import { badgeOf } from "../state/app";
 import { useBand, useCan } from "../state/band";
@@ -13,6 +13,10 @@ import { elapsed, filterOverview, noFilter, usageText, useOverview, type Overvie
 import { navigate } from "./route";
 import { StatusBadge } from "./widgets/StatusBadge";
 import "./overview.css";
+import { useStore } from "../state/store";
+
+// What band is, the agents, a first project: shown while there is no project.
+const Onboarding = lazy(() => import("./Onboarding"));
 
 const STATUSES = ["waiting", "failed", "working", "interrupted", "idle"];
 
@@ -30,9 +34,16 @@ export default function Overview() {
   const shown = filterOverview(all, filter);
   const waiting = all.filter((o) => o.chat.status === "waiting").length;
   const set = (change: Partial<OverviewFilter>) => setFilter((f) => ({ ...f, ...change }));
+  const band = useBand();
+  const noProjects = useStore(band.state, (s) => s.loaded && s.projects.length === 0);
 
   return (
     <section className="overview" data-testid="overview" aria-label="All agents">
+      {noProjects && (
+        <Suspense fallback={null}>
+          <Onboarding />
+        </Suspense>
+      )}
       <header className="overview-head">
         <h1>All agents</h1>
         <span className="muted small">
