@@ -36,7 +36,8 @@ for (const size of ["desktop", "phone"]) {
         const welcome = page.locator('[data-testid="onboarding"]');
         await welcome.getByText("band runs AI coding agents").waitFor();
         await welcome.locator('[data-testid="onboarding-agents"] li', { hasText: /^Claude Code installed/ }).waitFor({ timeout: 30_000 });
-        await welcome.locator('[data-testid="onboarding-agents"] li', { hasText: "npm install -g" }).first().waitFor();
+        await act(welcome.getByText(/^How to install another agent/));
+        await welcome.locator('[data-testid="onboarding-more-agents"] li', { hasText: "npm install -g" }).first().waitFor();
 
         // Completion: the directories under the typed prefix, repositories marked, files never.
         const field = welcome.locator("#onboarding-path");

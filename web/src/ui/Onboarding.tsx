@@ -39,12 +39,18 @@ export default function Onboarding() {
             </li>
           ))}
           {installed.length === 0 && <li>No agent CLI is installed on the machine running band yet: install one of these.</li>}
-          {missing.map((a) => (
-            <li key={a.id}>
-              {a.name}: <code>{installText(a.install)}</code>
-            </li>
-          ))}
+          {installed.length === 0 && missing.map((a) => <Missing key={a.id} a={a} />)}
         </ul>
+      )}
+      {agents !== null && installed.length > 0 && missing.length > 0 && (
+        <details className="small">
+          <summary>How to install another agent ({missing.length})</summary>
+          <ul data-testid="onboarding-more-agents">
+            {missing.map((a) => (
+              <Missing key={a.id} a={a} />
+            ))}
+          </ul>
+        </details>
       )}
       <h3>2. A project</h3>
       {control ? (
@@ -55,6 +61,14 @@ export default function Onboarding() {
       <h3>3. A workspace</h3>
       <p className="small">Then press + beside the project: a new branch in its own worktree, and a first prompt for its agent.</p>
     </section>
+  );
+}
+
+function Missing({ a }: { a: AgentInfo }) {
+  return (
+    <li>
+      {a.name}: <code>{installText(a.install)}</code>
+    </li>
   );
 }
 
