@@ -38,9 +38,7 @@ pub fn complete(prefix: &str, home: Option<&Path>) -> Result<api::FsCompletion, 
         (None, _) => typed.to_owned(),
     };
     if !expanded.starts_with('/') {
-        return Err(CoreError::InvalidInput(
-            format!("'{typed}' is not an absolute path: start with / or ~/").into(),
-        ));
+        return Err(CoreError::InvalidInput(format!("'{typed}' is not an absolute path: start with / or ~/").into()));
     }
     // "/a/b/" lists /a/b; "/a/b/pr" lists /a/b for names starting with "pr".
     let (dir, start) = match expanded.rfind('/') {
@@ -106,7 +104,11 @@ mod tests {
         std::fs::create_dir_all(r.join("other")).expect("mkdir");
 
         let got = complete(&format!("{}/proj", r.display()), None).expect("complete");
-        let names: Vec<_> = got.entries.iter().map(|e| (e.path.rsplit('/').next().unwrap_or("").to_owned(), e.git, e.no_commits)).collect();
+        let names: Vec<_> = got
+            .entries
+            .iter()
+            .map(|e| (e.path.rsplit('/').next().unwrap_or("").to_owned(), e.git, e.no_commits))
+            .collect();
         assert_eq!(names, vec![("proj-a".into(), true, false), ("proj-empty".into(), true, true)]);
         let home = complete("~/", Some(r)).expect("home");
         assert_eq!(home.dir, format!("{}/", r.display()));

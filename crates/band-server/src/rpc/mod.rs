@@ -27,10 +27,10 @@
 
 mod convert;
 mod cronjobs;
-mod methods;
 mod fs;
-mod overview;
+mod methods;
 pub mod notices;
+mod overview;
 mod subscriptions;
 pub mod transport;
 
