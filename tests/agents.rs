@@ -135,6 +135,12 @@ async fn claude_writes_and_commits_a_file_when_a_person_allows_it() {
         let events = band.events(chat).await;
         let ask = events.iter().rev().find(|e| e["type"] == "permission").expect("a permission event");
         assert_eq!(ask["tool"], tool);
+        // The overview shows what it waits on, in a person's words, at the top.
+        let overview = band.call("chats.overview", json!({})).await;
+        assert_eq!(overview[0]["chat"]["id"], chat, "{overview}");
+        assert_eq!(overview[0]["pending"][0]["tool"], tool, "{overview}");
+        let summary = overview[0]["pending"][0]["summary"].as_str().unwrap_or_default();
+        assert!(summary.contains(if tool == "Write" { "hello.txt" } else { "git add hello.txt" }), "{overview}");
         band.call("chats.respond", json!({"chat": chat, "decision": "allow"})).await;
     }
     let done = band.wait_status(chat, &["completed"], Duration::from_secs(60)).await;
@@ -170,6 +176,11 @@ async fn claude_writes_and_commits_a_file_when_a_person_allows_it() {
     assert_eq!(turns[0]["stopReason"], "end_turn");
     let totals = band.call("chats.usage", json!({"workspace": "app/feat"})).await;
     assert_eq!(totals["turns"], 1);
+    let overview = band.call("chats.overview", json!({})).await;
+    assert_eq!(overview[0]["pending"], json!([]), "{overview}");
+    assert_eq!(overview[0]["lastMessage"], "done", "{overview}");
+    assert_eq!(overview[0]["branch"], "feat", "{overview}");
+    assert!(overview[0]["usage"]["usage"]["costUsd"].as_f64().unwrap_or(0.0) > 0.0, "{overview}");
     band.stop().await;
     mock.stop().await;
 }
@@ -504,6 +515,75 @@ async fn an_idle_claude_is_stopped_and_the_next_message_resumes_its_session() {
         .filter_map(|e| e["text"].as_str())
         .collect();
     assert_eq!(text, "notedit was PINEAPPLE");
+    band.stop().await;
+    mock.stop().await;
+}
+
+/// Issue 13, `maxLiveAgents` (1 here, set live through settings.set): with the real Claude Code
+/// CLI, a second chat's start while the only live agent waits on a permission is queued, its
+/// `queued` label saying "1 live agents, limit 1"; once the first chat's turn ends, its agent is
+/// stopped and the queued chat starts. Then a message to the first chat stops the (free, oldest)
+/// second agent and resumes the first chat's session: the mock is sent the earlier conversation.
+#[tokio::test(flavor = "multi_thread")]
+async fn max_live_agents_queues_starts_and_stops_the_oldest_free_agent() {
+    let repo = TestRepo::named("app");
+    let (home, _) = new_home();
+    let mock = MockModel::start(Scenario::new([
+        MockTurn::tool("Bash", json!({"command": "echo one", "description": "say one"})),
+        MockTurn::text("first done"),
+        MockTurn::text("second done"),
+    ]))
+    .await;
+    configure(home.path(), &mock);
+    let band = Band::start(home).await;
+    band.call("settings.set", json!({"key": "maxLiveAgents", "value": "1"})).await;
+    assert_eq!(band.call("settings.get", json!({})).await["maxLiveAgents"], 1);
+    let a = project_with_workspace(&band, &repo, "Run it.", "claude-code", "ask").await;
+    band.wait_status(a, &["waiting"], Duration::from_secs(60)).await;
+    let chats = band.running.as_ref().expect("running").chats.clone();
+    let (_, pid_a) = chats.agent_pids().await.first().copied().expect("a's agent runs");
+
+    // Every live agent is busy: the second chat's start waits in line, and says why.
+    let created = band
+        .call(
+            "workspaces.create",
+            json!({"project": "app", "branch": "other", "prompt": "Run it too.", "agent": "claude-code", "mode": "allow-all"}),
+        )
+        .await;
+    let b = created["chat"]["id"].as_i64().expect("a second chat");
+    let queued = band.chat(b).await;
+    assert_eq!(queued["labels"]["queued"], "1 live agents, limit 1", "{queued}");
+    assert_ne!(queued["status"], "working", "{queued}");
+    assert_eq!(band.call("chats.queue", json!({"chat": b})).await[0]["text"], "Run it too.");
+    assert_eq!(chats.agent_pids().await.len(), 1, "still one live agent");
+
+    // The first turn ends: its agent gives its slot to the chat waiting.
+    band.call("chats.respond", json!({"chat": a, "decision": "allow"})).await;
+    band.wait_status(a, &["completed"], Duration::from_secs(60)).await;
+    let done = band.wait_status(b, &["completed"], Duration::from_secs(90)).await;
+    assert!(done["labels"].get("queued").is_none(), "{done}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid_a}")).exists() {
+        assert!(Instant::now() < deadline, "a's agent {pid_a} is still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let live = chats.agent_pids().await;
+    assert_eq!(live.iter().map(|(c, _)| c.0).collect::<Vec<_>>(), vec![b], "only b's agent lives");
+    let pid_b = live[0].1;
+
+    // A new start stops the oldest free agent first (b's) and resumes a's session.
+    let session = band.chat(a).await["agentSessionId"].as_str().expect("a session").to_owned();
+    band.call("chats.send", json!({"chat": a, "message": "And again."})).await;
+    let again = band.wait_status(a, &["completed"], Duration::from_secs(60)).await;
+    assert_eq!(again["agentSessionId"].as_str(), Some(session.as_str()), "the same session");
+    let last = mock.main_requests().last().cloned().expect("a request").body.to_string();
+    assert!(last.contains("Run it.") && last.contains("And again."), "{last}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Path::new(&format!("/proc/{pid_b}")).exists() {
+        assert!(Instant::now() < deadline, "b's agent {pid_b} is still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(chats.agent_pids().await.iter().map(|(c, _)| c.0).collect::<Vec<_>>(), vec![a]);
     band.stop().await;
     mock.stop().await;
 }

@@ -158,6 +158,8 @@ methods! {
         ChatsExportParams => ChatExport;
     ChatsUsage = "chats.usage", read, "Usage totals of a chat or of a workspace's chats.",
         UsageParams => UsageTotalsInfo;
+    ChatsOverview = "chats.overview", read, "Every chat of every workspace at a glance, those that need someone first: its status, the permissions it waits on (tool and a summary of the input), its last message, since when it is in its state, its tokens and cost.",
+        NoParams => Vec<ChatOverviewInfo>;
     ChatsQueue = "chats.queue", read, "Messages waiting for a busy chat, in order.",
         ChatParams => Vec<QueuedInfo>;
     ChatsQueueEdit = "chats.queue.edit", control, "Change the text of a queued message.",
@@ -210,9 +212,11 @@ methods! {
         CronjobKeyParams => CronRunInfo;
     CronjobsRuns = "cronjobs.runs", read, "A cronjob's runs, newest first: when, why, which chat and turn, outcome, tokens, cost, duration.",
         CronjobsRunsParams => Vec<CronRunInfo>;
+    FsComplete = "fs.complete", admin, "Directories completing a path typed on this machine (`~` expanded; hidden ones only when the name typed starts with a dot; at most 50), each saying whether it is a git repository and whether that has commits. Names only, never file contents; the main token only.",
+        FsCompleteParams => FsCompletion;
     SettingsGet = "settings.get", read, "The server's settings (without the token).",
         NoParams => SettingsInfo;
-    SettingsSet = "settings.set", admin, "Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds (applied at once), worktreesDir, terminals.shell (after a restart).",
+    SettingsSet = "settings.set", admin, "Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds, maxLiveAgents (applied at once), worktreesDir, terminals.shell (after a restart).",
         SettingsSetParams => SettingChanged;
     Discover = "rpc.discover", read, "This API described as an OpenRPC 1.3 document.",
         NoParams => serde_json::Value;

@@ -1075,6 +1075,35 @@ pub struct UsageTotalsInfo {
     pub duration_ms: i64,
 }
 
+/// One chat on the overview (`chats.overview`): what it is doing and what it waits on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatOverviewInfo {
+    pub chat: ChatInfo,
+    /// Its workspace's project and branch (empty for a direct workspace's branch-less checkout).
+    pub project: String,
+    pub branch: String,
+    /// Permission requests waiting for an answer, oldest first.
+    pub pending: Vec<PendingPermissionInfo>,
+    /// The last message of the agent (or the last prompt, before any answer), cut to 300 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<String>,
+    /// Unix milliseconds: when its current turn started while it works or waits, else its last change.
+    pub since: i64,
+    /// Usage of its finished turns, plus the one under way as far as reported.
+    pub usage: UsageTotalsInfo,
+}
+
+/// A permission request waiting for an answer, as the overview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingPermissionInfo {
+    pub request_id: String,
+    pub tool: String,
+    /// The input's gist: a command, a path, a URL or a pattern, else compact JSON; cut to 200 characters.
+    pub summary: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UsageParams {
@@ -1347,6 +1376,9 @@ pub struct SettingsInfo {
     /// Seconds a free chat's agent process is kept (0: kept).
     #[serde(default)]
     pub agent_idle_timeout_seconds: u64,
+    /// The most agent processes kept at once (`maxLiveAgents`; 0: no limit).
+    #[serde(default)]
+    pub max_live_agents: u64,
     /// The terminals' shell as set (`terminals.shell`; none: `$SHELL`, else /bin/bash).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_shell: Option<String>,
@@ -1371,10 +1403,40 @@ pub struct SettingsDefaults {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsSetParams {
     /// One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
-    /// worktreesDir, terminals.shell.
+    /// maxLiveAgents, worktreesDir, terminals.shell.
     pub key: String,
     /// The new value as text; empty returns to the default.
     pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FsCompleteParams {
+    /// What was typed: an absolute path or one starting with `~`.
+    pub prefix: String,
+}
+
+/// Directories completing a typed path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FsCompletion {
+    /// The directory listed, `~` expanded.
+    pub dir: String,
+    pub entries: Vec<FsEntryInfo>,
+    /// More matched than were returned.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FsEntryInfo {
+    /// Absolute path of the directory.
+    pub path: String,
+    /// It holds a `.git`: a repository (or a worktree of one).
+    pub git: bool,
+    /// A repository whose current branch has no commit yet (band needs one to branch from).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_commits: bool,
 }
 
 /// What `settings.set` did.

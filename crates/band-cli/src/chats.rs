@@ -119,6 +119,9 @@ pub enum ChatsCmd {
         #[arg(long)]
         format: Option<api::ExportFormat>,
     },
+    /// Every chat of every workspace, those waiting for you first: status, what it waits on,
+    /// its last message, tokens and cost.
+    Overview,
     /// Usage totals of a chat, or of a workspace's chats.
     Usage {
         chat: Option<i64>,
@@ -244,6 +247,7 @@ pub async fn run(cmd: ChatsCmd, call: &Caller<'_>, out: &Printer) -> Result<(), 
             let export = call.call::<api::ChatsExport>(api::ChatsExportParams { chat, format }).await?;
             out.show(&export, || export.content.clone())
         }
+        ChatsCmd::Overview => out.overview(&call.call::<api::ChatsOverview>(api::NoParams {}).await?),
         ChatsCmd::Usage { chat, workspace } => {
             let workspace = if chat.is_none() { Some(selector(workspace)?) } else { None };
             out.usage(&call.call::<api::ChatsUsage>(api::UsageParams { chat, workspace }).await?)

@@ -51,7 +51,7 @@ enum Format {
 #[derive(Subcommand)]
 enum SettingsCmd {
     /// Change one setting (main token only): defaults.agent, defaults.mode, defaults.model,
-    /// agentIdleTimeoutSeconds, worktreesDir, terminals.shell. An empty value returns to the
+    /// agentIdleTimeoutSeconds, maxLiveAgents, worktreesDir, terminals.shell. An empty value returns to the
     /// default.
     Set {
         #[arg(value_name = "KEY=VALUE")]

@@ -33,7 +33,7 @@ impl Printer {
         self.show(s, || {
             format!(
                 "home:          {}\nport:          {}\nbind:          {}\nworktrees dir: {}\nversion:       {}\n\
-                 default agent: {}\ndefault mode:  {}\nidle agents:   stopped after {} s{}",
+                 default agent: {}\ndefault mode:  {}\nidle agents:   stopped after {} s\nlive agents:   {}{}",
                 s.home,
                 s.web_server_port,
                 s.bind,
@@ -42,6 +42,7 @@ impl Printer {
                 s.defaults.agent.as_ref().map_or("claude-code", |a| a.0.as_str()),
                 s.defaults.mode.map_or("ask", |m| m.as_str()),
                 s.agent_idle_timeout_seconds,
+                if s.max_live_agents == 0 { "no limit".to_owned() } else { format!("at most {}", s.max_live_agents) },
                 if s.restart_needed.is_empty() {
                     String::new()
                 } else {
@@ -398,6 +399,36 @@ impl Printer {
                             t.usage.cost_usd.map(|c| format!("${c:.4}")).unwrap_or("-".into()),
                             t.duration_ms.map(|d| d.to_string()).unwrap_or("-".into()),
                             t.prompt.chars().take(60).collect(),
+                        ]
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    pub fn overview(&self, chats: &[api::ChatOverviewInfo]) -> Result<(), Failure> {
+        self.show(&chats, || {
+            if chats.is_empty() {
+                return "no chats yet".into();
+            }
+            table(
+                &["CHAT", "STATUS", "WHERE", "AGENT", "TOKENS", "COST", "WAITS ON / LAST MESSAGE"],
+                chats
+                    .iter()
+                    .map(|o| {
+                        let u = &o.usage.usage;
+                        let gist = match o.pending.first() {
+                            Some(p) => format!("{} {} (request {})", p.tool, p.summary, p.request_id),
+                            None => o.last_message.clone().unwrap_or_default(),
+                        };
+                        vec![
+                            o.chat.id.to_string(),
+                            o.chat.status.to_string(),
+                            format!("{}/{}", o.project, o.branch),
+                            o.chat.agent.0.clone(),
+                            (u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens).to_string(),
+                            u.cost_usd.map(|c| format!("${c:.4}")).unwrap_or("-".into()),
+                            gist.replace('\n', " ").chars().take(70).collect(),
                         ]
                     })
                     .collect(),

@@ -448,6 +448,14 @@ impl Band {
             }
             None => band_adapters::terminals::default_shell(std::env::var_os("SHELL").as_deref()),
         };
+        if let Some(n) = settings.max_live_agents
+            && n > live::MAX_LIVE_AGENTS
+        {
+            return Err(StartError::Config(format!(
+                "maxLiveAgents {n} in settings.json is more than {}; use 0 for no limit",
+                live::MAX_LIVE_AGENTS
+            )));
+        }
         if let Some(n) = settings.agent_idle_timeout_seconds
             && n > live::MAX_IDLE_SECONDS
         {
@@ -541,6 +549,7 @@ impl Band {
             registry_for_settings,
             &settings,
             settings.agent_idle_timeout_seconds.unwrap_or(DEFAULT_AGENT_IDLE_TIMEOUT_SECONDS),
+            chats.live_limit(),
         ));
         let idle_seconds = live.idle_seconds.clone();
         let api = ApiContext {
@@ -582,6 +591,7 @@ impl Band {
                 // The live ones come from `live` (settings.get merges them).
                 defaults: api::SettingsDefaults::default(),
                 agent_idle_timeout_seconds: 0,
+                max_live_agents: 0,
                 terminal_shell: None,
                 restart_needed: Vec::new(),
             },

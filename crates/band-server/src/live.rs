@@ -4,13 +4,16 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use band_api as api;
 use band_core::{AgentId, AgentRegistry, CoreError, ModelName};
 
 use crate::settings::{self, Settings};
+
+/// The highest `maxLiveAgents` accepted.
+pub const MAX_LIVE_AGENTS: u64 = 1000;
 
 /// The longest idle timeout accepted (30 days).
 pub const MAX_IDLE_SECONDS: u64 = 30 * 24 * 3600;
@@ -21,6 +24,8 @@ pub struct LiveSettings {
     defaults: RwLock<api::SettingsDefaults>,
     /// `agentIdleTimeoutSeconds`, read by the idle sweeper on each round.
     pub idle_seconds: Arc<AtomicU64>,
+    /// `maxLiveAgents`, shared with the chats service (0: no limit).
+    max_live: Arc<AtomicUsize>,
     terminal_shell: RwLock<Option<String>>,
     restart_needed: Mutex<BTreeSet<String>>,
     /// One `settings.set` at a time: each reads, changes and writes the whole file.
@@ -28,12 +33,20 @@ pub struct LiveSettings {
 }
 
 impl LiveSettings {
-    pub fn new(home: &Path, registry: Arc<AgentRegistry>, settings: &Settings, idle_seconds: u64) -> Self {
+    pub fn new(
+        home: &Path,
+        registry: Arc<AgentRegistry>,
+        settings: &Settings,
+        idle_seconds: u64,
+        max_live: Arc<AtomicUsize>,
+    ) -> Self {
+        max_live.store(usize::try_from(settings.max_live_agents.unwrap_or(0)).unwrap_or(usize::MAX), Ordering::Relaxed);
         Self {
             home: home.to_owned(),
             registry,
             defaults: RwLock::new(settings.defaults.clone()),
             idle_seconds: Arc::new(AtomicU64::new(idle_seconds)),
+            max_live,
             terminal_shell: RwLock::new(settings.terminals.shell.clone()),
             restart_needed: Mutex::new(BTreeSet::new()),
             writing: Mutex::new(()),
@@ -50,6 +63,7 @@ impl LiveSettings {
         api::SettingsInfo {
             defaults: self.defaults(),
             agent_idle_timeout_seconds: self.idle_seconds.load(Ordering::Relaxed),
+            max_live_agents: self.max_live.load(Ordering::Relaxed) as u64,
             terminal_shell: self.terminal_shell.read().unwrap_or_else(|p| p.into_inner()).clone(),
             restart_needed: self.restart_needed.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect(),
             ..base.clone()
@@ -115,6 +129,20 @@ impl LiveSettings {
                 self.idle_seconds
                     .store(seconds.unwrap_or(crate::DEFAULT_AGENT_IDLE_TIMEOUT_SECONDS), Ordering::Relaxed);
             }
+            "maxLiveAgents" => {
+                let n = if empty {
+                    None
+                } else {
+                    let n: u64 = value.parse().ok().filter(|n| *n <= MAX_LIVE_AGENTS).ok_or_else(|| {
+                        invalid(format!(
+                            "maxLiveAgents '{value}' is not a whole number from 0 (no limit) to {MAX_LIVE_AGENTS}"
+                        ))
+                    })?;
+                    Some(n)
+                };
+                file.max_live_agents = n;
+                self.max_live.store(usize::try_from(n.unwrap_or(0)).unwrap_or(usize::MAX), Ordering::Relaxed);
+            }
             "worktreesDir" => {
                 if !(empty || value.starts_with('/') || value.starts_with("~/")) {
                     return Err(invalid(format!("worktreesDir '{value}' must be an absolute path (or start with ~/)")));
@@ -139,7 +167,7 @@ impl LiveSettings {
             other => {
                 return Err(invalid(format!(
                     "'{other}' is not a setting band changes from here; use one of: defaults.agent, defaults.mode, \
-                     defaults.model, agentIdleTimeoutSeconds, worktreesDir, terminals.shell (edit settings.json for the rest)"
+                     defaults.model, agentIdleTimeoutSeconds, maxLiveAgents, worktreesDir, terminals.shell (edit settings.json for the rest)"
                 )));
             }
         }

@@ -78,6 +78,10 @@ pub struct Settings {
     /// stops it; the next message starts it again, resuming its session. Default 600; 0 never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_idle_timeout_seconds: Option<u64>,
+    /// The most agent processes kept alive at once; a start beyond it stops the oldest free
+    /// agent (resumable), or waits in line while all are busy. Absent or 0: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_live_agents: Option<u64>,
     /// `retention.archiveIdleDays`: archive workspaces idle that many days, when nothing would
     /// be lost (checked at start and hourly); absent, never.
     #[serde(default, skip_serializing_if = "RetentionSettings::is_empty")]

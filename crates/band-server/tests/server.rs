@@ -315,17 +315,21 @@ async fn settings_set_validates_writes_and_applies_defaults_at_once() {
     let chat = s.ok("chats.create", json!({"workspace": "app/w", "mode": "ask"})).await;
     assert_eq!(chat["mode"], "ask", "a request's own mode wins");
     s.ok("settings.set", json!({"key": "agentIdleTimeoutSeconds", "value": "90"})).await;
+    let changed = s.ok("settings.set", json!({"key": "maxLiveAgents", "value": "4"})).await;
+    assert_eq!(changed["restartNeeded"], false, "applied at once");
     let changed = s.ok("settings.set", json!({"key": "worktreesDir", "value": "~/elsewhere"})).await;
     assert_eq!(changed["restartNeeded"], true);
     let got = s.ok("settings.get", json!({})).await;
     assert_eq!(got["defaults"], json!({"mode": "allow-all"}));
     assert_eq!(got["agentIdleTimeoutSeconds"], 90);
+    assert_eq!(got["maxLiveAgents"], 4);
     assert_eq!(got["restartNeeded"], json!(["worktreesDir"]));
 
     let file: Value =
         serde_json::from_slice(&std::fs::read(s.home.path().join("settings.json")).expect("read")).expect("json");
     assert_eq!(file["defaults"], json!({"mode": "allow-all"}));
     assert_eq!(file["agentIdleTimeoutSeconds"], 90);
+    assert_eq!(file["maxLiveAgents"], 4);
     assert_eq!(file["worktreesDir"], "~/elsewhere");
     let token: Value = serde_json::from_str(&token_before).expect("json");
     assert_eq!(file["tokenSecret"], token["tokenSecret"], "the token is kept");
@@ -337,6 +341,8 @@ async fn settings_set_validates_writes_and_applies_defaults_at_once() {
         ("defaults.agent", "gpt-9", "no agent 'gpt-9'"),
         ("agentIdleTimeoutSeconds", "soon", "is not a whole number of seconds"),
         ("agentIdleTimeoutSeconds", "99999999", "is more than 30 days"),
+        ("maxLiveAgents", "-1", "is not a whole number from 0 (no limit) to 1000"),
+        ("maxLiveAgents", "5000", "is not a whole number from 0 (no limit) to 1000"),
         ("worktreesDir", "relative/dir", "must be an absolute path"),
         ("terminals.shell", "/nonexistent/sh", "is not an absolute path to an executable"),
         ("tokenSecret", "x", "the token is not a setting"),

@@ -1220,6 +1220,13 @@ export interface Methods {
     result: UsageTotalsInfo;
   };
   /**
+   * Every chat of every workspace at a glance, those that need someone first: its status, the permissions it waits on (tool and a summary of the input), its last message, since when it is in its state, its tokens and cost.
+   */
+  "chats.overview": {
+    params: {};
+    result: ChatOverviewInfo[];
+  };
+  /**
    * Messages waiting for a busy chat, in order.
    */
   "chats.queue": {
@@ -1616,6 +1623,18 @@ export interface Methods {
     result: CronRunInfo[];
   };
   /**
+   * Directories completing a path typed on this machine (`~` expanded; hidden ones only when the name typed starts with a dot; at most 50), each saying whether it is a git repository and whether that has commits. Names only, never file contents; the main token only.
+   */
+  "fs.complete": {
+    params: {
+      /**
+       * What was typed: an absolute path or one starting with `~`.
+       */
+      prefix: string;
+    };
+    result: FsCompletion;
+  };
+  /**
    * The server's settings (without the token).
    */
   "settings.get": {
@@ -1623,13 +1642,13 @@ export interface Methods {
     result: SettingsInfo;
   };
   /**
-   * Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds (applied at once), worktreesDir, terminals.shell (after a restart).
+   * Change one setting in settings.json (validated; never the token): defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds, maxLiveAgents (applied at once), worktreesDir, terminals.shell (after a restart).
    */
   "settings.set": {
     params: {
       /**
        * One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
-       * worktreesDir, terminals.shell.
+       * maxLiveAgents, worktreesDir, terminals.shell.
        */
       key: string;
       /**
@@ -2517,6 +2536,55 @@ export interface UsageTotalsInfo {
   usage: UsageInfo;
 }
 /**
+ * One chat on the overview (`chats.overview`): what it is doing and what it waits on.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ChatOverviewInfo".
+ */
+export interface ChatOverviewInfo {
+  branch: string;
+  chat: ChatInfo;
+  /**
+   * The last message of the agent (or the last prompt, before any answer), cut to 300 characters.
+   */
+  lastMessage?: string | null;
+  /**
+   * Permission requests waiting for an answer, oldest first.
+   */
+  pending: PendingPermissionInfo[];
+  /**
+   * Its workspace's project and branch (empty for a direct workspace's branch-less checkout).
+   */
+  project: string;
+  /**
+   * Unix milliseconds: when its current turn started while it works or waits, else its last change.
+   */
+  since: number;
+  usage: UsageTotalsInfo1;
+}
+/**
+ * A permission request waiting for an answer, as the overview shows it.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "PendingPermissionInfo".
+ */
+export interface PendingPermissionInfo {
+  requestId: string;
+  /**
+   * The input's gist: a command, a path, a URL or a pattern, else compact JSON; cut to 200 characters.
+   */
+  summary: string;
+  tool: string;
+}
+/**
+ * Usage of its finished turns, plus the one under way as far as reported.
+ */
+export interface UsageTotalsInfo1 {
+  durationMs: number;
+  turns: number;
+  usage: UsageInfo;
+}
+/**
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "FileListing".
  */
@@ -2788,6 +2856,41 @@ export interface CronRunInfo {
   workspaceId?: number | null;
 }
 /**
+ * Directories completing a typed path.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FsCompletion".
+ */
+export interface FsCompletion {
+  /**
+   * The directory listed, `~` expanded.
+   */
+  dir: string;
+  entries: FsEntryInfo[];
+  /**
+   * More matched than were returned.
+   */
+  truncated: boolean;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FsEntryInfo".
+ */
+export interface FsEntryInfo {
+  /**
+   * It holds a `.git`: a repository (or a worktree of one).
+   */
+  git: boolean;
+  /**
+   * A repository whose current branch has no commit yet (band needs one to branch from).
+   */
+  noCommits?: boolean;
+  /**
+   * Absolute path of the directory.
+   */
+  path: string;
+}
+/**
  * The server's settings as clients may see them: never the token.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -2804,6 +2907,10 @@ export interface SettingsInfo {
    * band's home directory (`BAND_HOME`, default `~/.band`).
    */
   home: string;
+  /**
+   * The most agent processes kept at once (`maxLiveAgents`; 0: no limit).
+   */
+  maxLiveAgents?: number;
   /**
    * Keys changed since the server started that take effect only after a restart.
    */
@@ -3622,6 +3729,16 @@ export interface FilesReadParams {
 }
 /**
  * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "FsCompleteParams".
+ */
+export interface FsCompleteParams {
+  /**
+   * What was typed: an absolute path or one starting with `~`.
+   */
+  prefix: string;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "LayoutParams".
  */
 export interface LayoutParams {
@@ -3798,7 +3915,7 @@ export interface SettingsDefaults1 {
 export interface SettingsSetParams {
   /**
    * One of: defaults.agent, defaults.mode, defaults.model, agentIdleTimeoutSeconds,
-   * worktreesDir, terminals.shell.
+   * maxLiveAgents, worktreesDir, terminals.shell.
    */
   key: string;
   /**

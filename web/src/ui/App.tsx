@@ -4,6 +4,7 @@ import { useStore } from "../state/store";
 import { useMedia } from "./media";
 import { browserNotifier, notificationsWanted, setNotificationsWanted, watchWaiting } from "./notify";
 import { navigate, useRoute } from "./route";
+import { listenKeys } from "./keys";
 import { Sidebar } from "./Sidebar";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
 import { WorkspaceView } from "./WorkspaceView";
@@ -14,6 +15,13 @@ const SettingsPanel = lazy(() => import("./SettingsPanel"));
 const RemotePanel = lazy(() => import("./RemotePanel").then((m) => ({ default: m.RemotePanel })));
 const SchedulesPanel = lazy(() => import("./SchedulesPanel").then((m) => ({ default: m.SchedulesPanel })));
 const GovernancePanel = lazy(() => import("./GovernancePanel").then((m) => ({ default: m.GovernancePanel })));
+// Every agent at a glance: the start page (desktop) and the Agents tab (phone), on demand.
+const Overview = lazy(() => import("./Overview"));
+// The empty dashboard's welcome (phones show it above the workspace list; desktops on the overview).
+const Onboarding = lazy(() => import("./Onboarding"));
+// The command palette and the keys' help load on the first Ctrl/Cmd+K or `?`.
+const Palette = lazy(() => import("./Palette"));
+const KeyHelp = lazy(() => import("./Palette").then((m) => ({ default: m.KeyHelp })));
 
 /**
  * This browser's credential ended (its device revoked, the token rotated): it says so and how to
@@ -46,6 +54,7 @@ export function App() {
     route.workspace === null ? undefined : s.workspaces.find((w) => w.id === route.workspace),
   );
   const isLoaded = useStore(band.state, (s) => s.loaded);
+  const noProjects = useStore(band.state, (s) => s.projects.length === 0);
 
   const workspaceId = workspace?.id;
   // A tab in the background still says when agents wait for someone.
@@ -59,6 +68,12 @@ export function App() {
   const [schedules, setSchedules] = useState(false);
   const [governance, setGovernance] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  // Phones show the workspace list or the overview of every agent, one at a time.
+  const [phoneView, setPhoneView] = useState<"workspaces" | "agents">("workspaces");
+  const [keysOpen, setKeysOpen] = useState<"palette" | "help" | null>(null);
+  const routeNow = useRef(route);
+  routeNow.current = route;
+  useEffect(() => listenKeys(band, () => routeNow.current, setKeysOpen), [band]);
   const notifier = useMemo(() => browserNotifier(), []);
   const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
   const [notifyNote, setNotifyNote] = useState<string | null>(null);
@@ -141,7 +156,43 @@ export function App() {
             )}
             <ConnectionBadge />
           </header>
-          <Sidebar selected={route.workspace} />
+          <div className="view-tabs" role="tablist" aria-label="View">
+            <button
+              type="button"
+              role="tab"
+              className="secondary small-button"
+              aria-selected={narrow ? phoneView === "workspaces" : route.workspace !== null}
+              onClick={() => (narrow ? setPhoneView("workspaces") : undefined)}
+              hidden={!narrow}
+            >
+              Workspaces
+            </button>
+            <button
+              type="button"
+              role="tab"
+              className="secondary small-button"
+              aria-selected={narrow ? phoneView === "agents" : route.workspace === null}
+              onClick={() => (narrow ? setPhoneView("agents") : navigate({ workspace: null, tab: "chat", chat: null }))}
+            >
+              All agents{waiting > 0 ? ` (${waiting} waiting)` : ""}
+            </button>
+          </div>
+          {narrow && phoneView === "agents" ? (
+            <Suspense fallback={<p className="muted small">Loading…</p>}>
+              <Overview />
+            </Suspense>
+          ) : (
+            <>
+              {narrow && isLoaded && noProjects && (
+                <Suspense fallback={null}>
+                  <div className="overview onboarding-phone">
+                    <Onboarding />
+                  </div>
+                </Suspense>
+              )}
+              <Sidebar selected={route.workspace} />
+            </>
+          )}
           {notifier && (
             <div className="notify-toggle">
               <button type="button" className="link" aria-pressed={notify} onClick={() => void toggleNotify()}>
@@ -156,11 +207,17 @@ export function App() {
         <WorkspaceView key={workspace.id} workspace={workspace} route={route} narrow={narrow} />
       ) : (
         !narrow && (
-          <main className="empty-main">
-            <div>
-              <h1>band</h1>
-              <p>{isLoaded ? "Choose a workspace, or add a project and create one." : "Loading…"}</p>
-            </div>
+          <main className={isLoaded ? "overview-main" : "empty-main"}>
+            {isLoaded ? (
+              <Suspense fallback={null}>
+                <Overview />
+              </Suspense>
+            ) : (
+              <div>
+                <h1>band</h1>
+                <p>Loading…</p>
+              </div>
+            )}
           </main>
         )
       )}
@@ -182,6 +239,11 @@ export function App() {
       {settingsOpen && (
         <Suspense fallback={null}>
           <SettingsPanel onClose={() => setSettingsOpen(false)} />
+        </Suspense>
+      )}
+      {keysOpen && (
+        <Suspense fallback={null}>
+          {keysOpen === "palette" ? <Palette onClose={() => setKeysOpen(null)} /> : <KeyHelp onClose={() => setKeysOpen(null)} />}
         </Suspense>
       )}
       <SignedOut />

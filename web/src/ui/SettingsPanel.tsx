@@ -47,6 +47,13 @@ export default function SettingsPanel({ onClose }: { onClose(): void }) {
               inputMode="numeric"
               onSaved={reload}
             />
+            <Setting
+              label="Live agents at most (0: no limit; beyond it the oldest free agent stops, or starts wait in line)"
+              name="maxLiveAgents"
+              value={String(settings.maxLiveAgents ?? 0)}
+              inputMode="numeric"
+              onSaved={reload}
+            />
             <div data-testid="agent-list">
               <ul className="agent-list small">
                 {choices

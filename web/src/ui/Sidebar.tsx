@@ -8,7 +8,8 @@ import { navigate } from "./route";
 import { StatusBadge } from "./widgets/StatusBadge";
 import { useDesktop } from "../state/desktop";
 
-// Removing a project is rare: its dialog loads on demand (the first download's budget).
+// Removing a project and making a workspace are rare: their dialogs load on demand (the first
+// download's budget).
 const NewWorkspace = lazy(() => import("./NewWorkspace").then((m) => ({ default: m.NewWorkspace })));
 const RemoveProject = lazy(() => import("./RemoveProject").then((m) => ({ default: m.RemoveProject })));
 

@@ -7,8 +7,8 @@
 //! each other. The adapter's reader task delivers the agent's events one at a time
 //! ([`AgentEvents`]), so a chat's log keeps the agent's order.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
@@ -95,7 +95,17 @@ struct Inner {
     terminals: std::sync::OnceLock<Terminals>,
     /// The policies judged before anyone is asked, and the audit of agent actions.
     policies: std::sync::OnceLock<Policies>,
+    /// Chats whose agent process runs now (their `Run::handle` is set).
+    alive: Mutex<HashSet<ChatId>>,
+    /// `maxLiveAgents`: the most agent processes kept at once (0: no limit).
+    max_live: Arc<AtomicUsize>,
+    /// Chats whose next turn waits for an agent slot, first come first served; their message
+    /// waits in their queue.
+    waiting_slot: Mutex<VecDeque<ChatId>>,
 }
+
+/// The label a chat waiting for an agent slot carries, saying why ("3 live agents, limit 3").
+pub const QUEUED_LABEL: &str = "queued";
 
 /// A chat's live part: its agent process, if any.
 #[derive(Default)]
@@ -139,6 +149,9 @@ impl Chats {
                 shutting_down: AtomicBool::new(false),
                 terminals: std::sync::OnceLock::new(),
                 policies: std::sync::OnceLock::new(),
+                alive: Mutex::new(HashSet::new()),
+                max_live: Arc::new(AtomicUsize::new(0)),
+                waiting_slot: Mutex::new(VecDeque::new()),
             }),
         }
     }
@@ -241,6 +254,7 @@ impl Chats {
         self.inner.ports.events.publish(Notice::ChatChanged(chat.clone()));
         if mode_changed && !chat.status.busy() && run.handle.is_some() {
             run.generation += 1;
+            self.inner.set_alive(id, false);
             if let Some(h) = run.handle.take() {
                 h.stop().await.map_err(agent_error)?;
             }
@@ -323,10 +337,13 @@ impl Chats {
             run.pending.clear();
             run.asked.clear();
             run.generation += 1;
+            self.inner.set_alive(id, false);
+            self.inner.unqueue_slot(id);
             (run.handle.take(), run.terminal.take())
         };
         if let Some(h) = handle.0 {
             h.stop().await.map_err(agent_error)?;
+            self.inner.admit_next().await;
         }
         self.inner.release_terminal(handle.1);
         self.inner.chat(id).await
@@ -605,14 +622,22 @@ impl Chats {
                 run.generation += 1;
                 run.pending.clear();
                 run.asked.clear();
+                self.inner.set_alive(id, false);
                 run.handle.take()
             };
             if let Some(h) = handle {
                 let _ = h.stop().await;
                 stopped.push(id);
+                self.inner.admit_next().await;
             }
         }
         stopped
+    }
+
+    /// `maxLiveAgents`, shared with whoever changes it (0: no limit). A start beyond it stops
+    /// the oldest free agent first, or waits in line while every live agent is busy.
+    pub fn live_limit(&self) -> Arc<AtomicUsize> {
+        self.inner.max_live.clone()
     }
 
     /// Process ids of the agents running now (for diagnostics and tests).
@@ -630,6 +655,158 @@ impl Chats {
 }
 
 impl Inner {
+    fn set_alive(&self, id: ChatId, alive: bool) {
+        let mut set = self.alive.lock().unwrap_or_else(|p| p.into_inner());
+        if alive {
+            set.insert(id);
+        } else {
+            set.remove(&id);
+        }
+    }
+
+    fn unqueue_slot(&self, id: ChatId) {
+        self.waiting_slot.lock().unwrap_or_else(|p| p.into_inner()).retain(|c| *c != id);
+    }
+
+    /// Some chat waits for an agent slot.
+    fn slot_wanted(&self) -> bool {
+        !self.waiting_slot.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
+    /// Whether `id` may start an agent now: under the limit, or once the oldest free agent is
+    /// stopped (resumable, as the idle timeout does). `Some(why)` when every live agent is busy.
+    async fn no_slot(&self, id: ChatId) -> Option<String> {
+        let limit = self.max_live.load(Ordering::Relaxed);
+        if limit == 0 {
+            return None;
+        }
+        loop {
+            let others: Vec<ChatId> =
+                self.alive.lock().unwrap_or_else(|p| p.into_inner()).iter().copied().filter(|c| *c != id).collect();
+            if others.len() < limit {
+                return None;
+            }
+            // The free ones, oldest first.
+            let mut free = Vec::new();
+            for other in &others {
+                if let Ok(chat) = self.chat(*other).await
+                    && !chat.status.busy()
+                {
+                    free.push((chat.updated_at, *other));
+                }
+            }
+            free.sort();
+            let mut stopped = false;
+            for (_, other) in free {
+                // Never wait on another chat's lock here (its holder may be waiting on ours).
+                let cell = self.live.lock().unwrap_or_else(|p| p.into_inner()).get(&other).cloned();
+                let Some(mut run) = cell.as_ref().and_then(|r| r.try_lock()) else { continue };
+                let Ok(chat) = self.chat(other).await else { continue };
+                if chat.status.busy() || run.handle.is_none() {
+                    continue;
+                }
+                run.generation += 1;
+                run.pending.clear();
+                self.set_alive(other, false);
+                if let Some(h) = run.handle.take() {
+                    drop(run);
+                    let _ = h.stop().await;
+                }
+                stopped = true;
+                break;
+            }
+            if !stopped {
+                return Some(format!("{} live agents, limit {limit}", others.len()));
+            }
+        }
+    }
+
+    /// Every live agent is busy: the message waits in the chat's queue, the chat in line for a
+    /// slot, and its `queued` label says why.
+    async fn wait_for_slot(
+        &self,
+        chat: &Chat,
+        text: &str,
+        queued: Option<QueuedId>,
+        why: String,
+    ) -> Result<Sent, CoreError> {
+        {
+            let mut line = self.waiting_slot.lock().unwrap_or_else(|p| p.into_inner());
+            if !line.contains(&chat.id) {
+                line.push_back(chat.id);
+            }
+        }
+        self.set_queued_label(chat, Some(why)).await;
+        let message = match queued {
+            // Already queued (its turn came, the slot did not): it stays first.
+            Some(q) => self.ports.queue.queued(chat.id).await?.into_iter().find(|m| m.id == q),
+            None => None,
+        };
+        let message = match message {
+            Some(m) => m,
+            None => {
+                let m = self.ports.queue.enqueue(chat.id, text.to_owned()).await?;
+                self.queue_changed(chat).await;
+                m
+            }
+        };
+        Ok(Sent::Queued(message))
+    }
+
+    /// Sets (or, with `None`, removes) the label saying why the chat waits for a slot.
+    async fn set_queued_label(&self, chat: &Chat, why: Option<String>) {
+        let Ok(now) = self.chat(chat.id).await else { return };
+        let has = now.labels.as_map().get(QUEUED_LABEL);
+        if has == why.as_ref() {
+            return;
+        }
+        let patch = match why {
+            Some(why) => {
+                let Ok(labels) = Labels::new([(QUEUED_LABEL.to_owned(), why)].into()) else { return };
+                ChatPatch { set_labels: labels, ..ChatPatch::default() }
+            }
+            None => {
+                let Ok(key) = crate::names::LabelKey::new(QUEUED_LABEL) else { return };
+                ChatPatch { remove_labels: vec![key], ..ChatPatch::default() }
+            }
+        };
+        if let Ok(chat) = self.ports.chats.update_chat(chat.id, patch).await {
+            self.ports.events.publish(Notice::ChatChanged(chat));
+        }
+    }
+
+    /// A slot came free: the chat waiting longest starts its queued message.
+    async fn admit_next(self: &Arc<Self>) {
+        let next = self.waiting_slot.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+        let Some(next) = next else { return };
+        let run = self.run(next);
+        let mut run = run.lock().await;
+        if let Err(e) = self.start_waiting(&mut run, next).await {
+            self.ports.events.publish(Notice::Fault { chat: next, message: e.to_string() });
+        }
+    }
+
+    /// Starts the first queued message of a chat that waited for a slot (whatever its last
+    /// turn's outcome: the message was sent after it).
+    async fn start_waiting(self: &Arc<Self>, run: &mut Run, id: ChatId) -> Result<(), CoreError> {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let chat = self.chat(id).await?;
+        if chat.status.busy() || run.handle.is_some() {
+            return Ok(());
+        }
+        match self.ports.queue.queued(id).await?.into_iter().next() {
+            Some(first) if !run.held.contains_key(&first.id) => {
+                self.start_turn(run, &chat, &first.text, Some(first.id)).await?;
+            }
+            // Nothing left to start (cancelled meanwhile): it no longer waits.
+            None => self.set_queued_label(&chat, None).await,
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
     fn run(&self, id: ChatId) -> Arc<AsyncMutex<Run>> {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).entry(id).or_default().clone()
     }
@@ -710,7 +887,15 @@ impl Inner {
         run.budget_stopped = false;
         let handle = match &run.handle {
             Some(h) => h.clone(),
-            None => self.launch(run, chat).await?,
+            None => {
+                if let Some(why) = self.no_slot(chat.id).await {
+                    return self.wait_for_slot(chat, text, queued, why).await;
+                }
+                self.unqueue_slot(chat.id);
+                let handle = self.launch(run, chat).await?;
+                self.set_queued_label(chat, None).await;
+                handle
+            }
         };
         let events = self
             .append(
@@ -942,6 +1127,7 @@ impl Inner {
         let receiver = Arc::new(Receiver { inner: Arc::downgrade(self), chat: chat.id, generation: run.generation });
         let handle = runtime.launch(launch, receiver).await.map_err(agent_error)?;
         run.handle = Some(handle.clone());
+        self.set_alive(chat.id, true);
         run.session_id = chat.agent_session_id.clone();
         self.release_terminal(run.terminal.take());
         if let (Some(process), Some(terminals)) = (handle.terminal(), self.terminals.get()) {
@@ -1087,6 +1273,15 @@ impl Inner {
         if next == ChatStatus::Completed {
             self.next_if_free(run, chat.id).await?;
         }
+        // Free now (nothing of its own queued): its slot goes to the chat waiting longest.
+        if !self.chat(chat.id).await?.status.busy() && self.slot_wanted() {
+            run.generation += 1;
+            self.set_alive(chat.id, false);
+            if let Some(h) = run.handle.take() {
+                let _ = h.stop().await;
+            }
+            self.admit_next().await;
+        }
         Ok(())
     }
 
@@ -1120,8 +1315,12 @@ impl Inner {
         Ok(())
     }
 
-    async fn on_exit(&self, run: &mut Run, chat: &Chat, exit: AgentExit) -> Result<(), CoreError> {
+    async fn on_exit(self: &Arc<Self>, run: &mut Run, chat: &Chat, exit: AgentExit) -> Result<(), CoreError> {
         run.handle = None;
+        self.set_alive(chat.id, false);
+        if !self.shutting_down.load(Ordering::SeqCst) {
+            self.admit_next().await;
+        }
         // Its terminal stays listed (exited), so people can read how it ended, until the chat
         // is stopped or its agent started again.
         run.pending.clear();

@@ -27,9 +27,11 @@
 
 mod convert;
 mod cronjobs;
+mod fs;
 mod methods;
 pub mod notices;
 mod policies;
+mod overview;
 mod subscriptions;
 pub mod transport;
 
@@ -126,6 +128,8 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;
     policies::methods(&mut m)?;
+    overview::methods(&mut m)?;
+    fs::methods(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.live.info(&c.settings)) })?;
     add::<api::SettingsSet, _, _>(&mut m, |c, p| async move { c.live.set(&p.key, &p.value) })?;
     add::<api::Discover, _, _>(&mut m, |_, _| async move { Ok(api::openrpc()) })?;

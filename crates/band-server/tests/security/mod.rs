@@ -791,6 +791,7 @@ fn scope_cases(w: &World) -> Vec<Case> {
         ("token.rotate", json!({})),
         ("tunnel.start", json!({})),
         ("tunnel.stop", json!({})),
+        ("fs.complete", json!({"prefix": "/"})),
     ];
     let denied = |who: &str, scope: &str, method: &str, needs: &str| {
         let fix = if needs == "admin" {

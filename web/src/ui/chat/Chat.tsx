@@ -58,6 +58,11 @@ export function Chat({ chat, workspace, onNew }: { chat: ChatInfo; workspace: Wo
           <span className={`status-dot status-${chat.status}`} /> {chat.status === "waiting" ? "Waiting for you" : "Working…"}
         </div>
       )}
+      {!working && chat.labels.queued && (
+        <div className="working-line small muted" aria-live="polite" data-testid="queued-for-slot">
+          queued: {chat.labels.queued}
+        </div>
+      )}
       {queue && queue.length > 0 && <Queue chat={chat.id} queue={queue} />}
       {control ? (
         <Composer chat={chat} />

@@ -92,6 +92,13 @@ export default function TerminalPane({
     }
     forget(id);
   };
+  // A terminal the server no longer has (band-server restarted, or it was closed elsewhere): said,
+  // with a way to start a new one, never a pane that just empties.
+  const [lost, setLost] = useState<string | null>(null);
+  const gone = (t: { id: number; title: string }) => {
+    setLost(t.title);
+    forget(t.id);
+  };
   const forget = (id: number) => {
     setTerminals((list) => {
       const next = (list ?? []).filter((t) => t.id !== id);
@@ -146,6 +153,27 @@ export default function TerminalPane({
           {error}
         </p>
       )}
+      {lost && (
+        <div className="term-lost pad small" role="status" data-testid="terminal-lost">
+          The shell in “{lost}” has ended: it exited, or band-server stopped or restarted (which ends every shell), or it was
+          closed elsewhere.{" "}
+          {control && (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setLost(null);
+                void create();
+              }}
+            >
+              Start a new terminal
+            </button>
+          )}
+          <button type="button" className="link" onClick={() => setLost(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
       <div className="term-body">
         {terminals === null && <p className="muted pad">Opening a terminal…</p>}
         {terminals?.length === 0 && !error && (
@@ -153,7 +181,7 @@ export default function TerminalPane({
         )}
         {(terminals ?? []).map((t) => (
           <XtermView
-            key={t.id}
+            key={`${t.id}@${t.createdAt}`}
             terminal={t}
             visible={visible && t.id === selected}
             focus={!narrow}
@@ -165,7 +193,8 @@ export default function TerminalPane({
               else connections.current.delete(t.id);
               setAttached((n) => n + 1);
             }}
-            onGone={() => forget(t.id)}
+            onGone={() => gone(t)}
+            onExited={() => setLost(t.title)}
           />
         ))}
       </div>
@@ -193,6 +222,8 @@ export function XtermView(props: {
   readOnly: boolean;
   onConnection(c: TerminalConnection | null): void;
   onGone(): void;
+  /** Its shell ended (it exited, or band-server stopped, which ends every shell). */
+  onExited?(): void;
 }) {
   const { terminal, visible, focus, focusRequest, readOnly } = props;
   const focused = useRef(0);
@@ -255,6 +286,7 @@ export function XtermView(props: {
         setState(s);
         setNote(detail);
         if (s === "gone") latest.current.onGone();
+        if (s === "exited") latest.current.onExited?.();
       },
       exit: exitNote,
     });
