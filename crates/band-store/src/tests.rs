@@ -414,6 +414,7 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
             "project_trust",
             "projects",
             "queued_messages",
+            "review_comments",
             "script_runs",
             "turns",
             "workspaces"

@@ -19,6 +19,7 @@ import {
   unsent,
   type Selection,
 } from "../state/reviews";
+import { watchFiles } from "../state/pulls";
 import { useStore } from "../state/store";
 
 type View = "unified" | "split";
@@ -54,7 +55,7 @@ export function ChangesPane({ workspace }: { workspace: WorkspaceInfo }) {
   const [watchNote, setWatchNote] = useState<string | null>(null);
   useEffect(
     () =>
-      band.rpc.subscribeFiles(workspace.id, (c) => {
+      watchFiles(band, workspace.id, (c) => {
         if (c.degraded) setWatchNote(c.degraded);
         else void load();
       }),

@@ -7,6 +7,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import type { PullInfo, WorkspaceInfo } from "../api/types";
 import { useBand, useCan } from "../state/band";
 import { errorText } from "../state/errors";
+import { openPull, projectPulls, pullDraft, pullStatus, workspaceFromPull } from "../state/pulls";
 import { navigate } from "./route";
 import { Modal } from "./widgets/Modal";
 
@@ -27,8 +28,7 @@ export function PullBadge({ workspace, version, onOpen }: { workspace: Workspace
   const [pull, setPull] = useState<PullInfo | null>(null);
   useEffect(() => {
     let live = true;
-    band.rpc
-      .call("workspaces.pr.status", { workspace: String(workspace.id) })
+    pullStatus(band, workspace.id)
       .then((s) => live && setPull(s.pull ?? null))
       // No gh, or signed out: the dialog says so when opened; the header stays quiet.
       .catch(() => live && setPull(null));
@@ -62,15 +62,13 @@ export function PullRequestDialog({ workspace, onClose, onChanged }: { workspace
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [open, setOpen] = useState<PullInfo[] | null>(null);
-  const ws = String(workspace.id);
 
   useEffect(() => {
-    band.rpc
-      .call("workspaces.pr.status", { workspace: ws })
+    pullStatus(band, workspace.id)
       .then(async (s) => {
         setPull(s.pull ?? null);
         if (!s.pull) {
-          const d = await band.rpc.call("workspaces.pr.draft", { workspace: ws });
+          const d = await pullDraft(band, workspace.id);
           setTitle(d.title);
           setBody(d.body);
         }
@@ -79,18 +77,17 @@ export function PullRequestDialog({ workspace, onClose, onChanged }: { workspace
         setPull(null);
         setError(errorText(e));
       });
-    band.rpc
-      .call("projects.prs", { name: workspace.project })
+    projectPulls(band, workspace.project)
       .then(setOpen)
       .catch(() => setOpen([]));
-  }, [band, ws, workspace.project]);
+  }, [band, workspace.id, workspace.project]);
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const made = await band.rpc.call("workspaces.pr", { workspace: ws, title: title.trim() || undefined, body, draft });
+      const made = await openPull(band, workspace.id, { title: title.trim() || undefined, body, draft });
       setPull(made.pull);
       onChanged();
     } catch (err) {
@@ -103,7 +100,7 @@ export function PullRequestDialog({ workspace, onClose, onChanged }: { workspace
     setBusy(true);
     setError(null);
     try {
-      const w = await band.rpc.call("workspaces.create", { project: workspace.project, pr: String(p.number) });
+      const w = await workspaceFromPull(band, workspace.project, p.number);
       onClose();
       navigate({ workspace: w.id, tab: "chat", chat: null });
     } catch (err) {

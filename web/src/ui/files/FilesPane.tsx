@@ -10,6 +10,7 @@ import { useBand } from "../../state/band";
 import { useDesktop } from "../../state/desktop";
 import { errorText } from "../../state/errors";
 import { listFiles, readFile, workspaceStatus } from "../../state/files";
+import { watchFiles } from "../../state/pulls";
 import { useStore } from "../../state/store";
 import { highlight, type Line } from "./highlight";
 
@@ -106,7 +107,7 @@ export default function FilesPane({ workspace, narrow }: { workspace: WorkspaceI
   }, [list, openKey, generation]);
   useEffect(() => band.onTurnEnded((_c, w) => w === workspace.id && setGeneration((g) => g + 1)), [band, workspace.id]);
   // And when files change on disk (an editor, a terminal): the server watches while this pane is open.
-  useEffect(() => band.rpc.subscribeFiles(workspace.id, () => setGeneration((g) => g + 1)), [band, workspace.id]);
+  useEffect(() => watchFiles(band, workspace.id, () => setGeneration((g) => g + 1)), [band, workspace.id]);
 
   const toggle = (path: string) =>
     setOpen((o) => {
