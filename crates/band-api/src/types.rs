@@ -1670,6 +1670,10 @@ pub struct PolicyInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BudgetStatusInfo {
+    /// `maxCostUsd`, `maxTokens`, `dailyMaxCostUsd` or `dailyMaxTokens`.
+    pub key: String,
+    /// The scope that sets it, as `policy.set` names it (none: global): raising it goes there.
+    pub at: PolicyScopeParams,
     /// As the rule reads: `maxCostUsd=0.5`, `dailyMaxTokens=100000`.
     pub rule: String,
     /// The scope whose turns it counts: `global`, `project app`, `workspace app/fix`, `chat 3`.

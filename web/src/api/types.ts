@@ -3051,6 +3051,11 @@ export interface PolicyInfo {
  * via the `definition` "BudgetStatusInfo".
  */
 export interface BudgetStatusInfo {
+  at: PolicyScopeParams;
+  /**
+   * `maxCostUsd`, `maxTokens`, `dailyMaxCostUsd` or `dailyMaxTokens`.
+   */
+  key: string;
   /**
    * Millionths of a dollar for a cost budget, else tokens; `spent` in the same unit.
    */
@@ -3072,6 +3077,20 @@ export interface BudgetStatusInfo {
    * `ok`, `warning` (80 % or more) or `spent` (new turns are refused).
    */
   state: string;
+}
+/**
+ * The scope that sets it, as `policy.set` names it (none: global): raising it goes there.
+ */
+export interface PolicyScopeParams {
+  chat?: number | null;
+  /**
+   * A project's name.
+   */
+  project?: string | null;
+  /**
+   * A workspace: its id or `project/branch`.
+   */
+  workspace?: string | null;
 }
 /**
  * A rule: its key, its value as text, and the scope that set it.
@@ -3770,7 +3789,7 @@ export interface LayoutSetParams {
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "PolicyScopeParams".
  */
-export interface PolicyScopeParams {
+export interface PolicyScopeParams1 {
   chat?: number | null;
   /**
    * A project's name.

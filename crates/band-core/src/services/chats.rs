@@ -310,6 +310,8 @@ impl Chats {
             .await?
             .into_iter()
             .map(|(b, spent)| BudgetStatus {
+                key: b.key,
+                at: b.at,
                 rule: b.rule(),
                 scope: b.label.clone(),
                 limit: b.limit,
@@ -964,7 +966,7 @@ impl Inner {
                 (PolicyScope::Chat(c), false) => UsageScope::Chat(c),
             };
             let cost = matches!(key, PolicyKey::MaxCostUsd | PolicyKey::DailyMaxCostUsd);
-            let budget = Budget { key, limit, cost, label: policies.label(chat, scope).await };
+            let budget = Budget { key, limit, cost, at: scope, label: policies.label(chat, scope).await };
             let spent = budget.measure(&self.ports.turns.usage_totals(usage).await?.usage);
             out.push((budget, spent));
         }
@@ -1427,6 +1429,8 @@ struct Budget {
     /// Millionths of a dollar for a cost, else tokens.
     limit: u64,
     cost: bool,
+    /// The scope that sets it.
+    at: PolicyScope,
     /// How messages name its scope (`workspace app/fix`).
     label: String,
 }
@@ -1465,6 +1469,9 @@ fn start_of_today() -> crate::Millis {
 /// A budget in force for a chat, with what its scope has spent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetStatus {
+    pub key: PolicyKey,
+    /// The scope that sets it (where raising it goes).
+    pub at: PolicyScope,
     /// As the rule reads (`maxCostUsd=0.5`).
     pub rule: String,
     /// The scope whose turns it counts (`workspace app/fix`).

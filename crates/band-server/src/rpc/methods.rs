@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use band_core::ports::UsageScope;
-use band_core::services::{ChatDefaults, CommentSpec, CreateChat, CreateTerminal, Files, Sent};
+use band_core::services::{ChatDefaults, CommentSpec, CreateChat, CreateTerminal, Files};
 use band_core::{
     ChatId, ChatName, ChatPatch, CoreError, DeviceName, LabelKey, Labels, LayoutScope, ModelName, QueuedId,
     ReviewCommentId, TerminalId,

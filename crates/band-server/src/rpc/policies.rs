@@ -16,12 +16,10 @@ pub(super) fn methods(m: &mut RpcModule<ApiContext>) -> Reg {
         let scope = scope(&c, p.project.as_deref(), p.workspace.as_deref(), p.chat).await?;
         let mut shown = info(&c, c.policies.effective(scope).await?).await?;
         if let PolicyScope::Chat(chat) = scope {
-            shown.budgets = c
-                .chats
-                .budgets(chat)
-                .await?
-                .into_iter()
-                .map(|b| api::BudgetStatusInfo {
+            for b in c.chats.budgets(chat).await? {
+                shown.budgets.push(api::BudgetStatusInfo {
+                    key: b.key.name().to_owned(),
+                    at: scope_params(&c, b.at).await?,
                     state: if b.spent >= b.limit {
                         "spent"
                     } else if b.spent * 5 >= b.limit * 4 {
@@ -35,8 +33,8 @@ pub(super) fn methods(m: &mut RpcModule<ApiContext>) -> Reg {
                     limit: b.limit,
                     spent: b.spent,
                     shown: b.shown,
-                })
-                .collect();
+                });
+            }
         }
         Ok(shown)
     })?;
@@ -82,6 +80,23 @@ async fn scope(
             "name one scope: project, workspace or chat (or none for the global policy)",
         ))),
     }
+}
+
+/// A scope as `policy.set` names it.
+async fn scope_params(c: &ApiContext, scope: PolicyScope) -> Result<api::PolicyScopeParams, CoreError> {
+    let mut params = api::PolicyScopeParams::default();
+    match scope {
+        PolicyScope::Global => {}
+        PolicyScope::Project(id) => {
+            let list = c.projects.list().await?;
+            let project = list.iter().find(|p| p.id == id);
+            let project = project.ok_or_else(|| CoreError::NotFound(Problem::new(format!("project {} is gone", id.0))))?;
+            params.project = Some(project.name.to_string());
+        }
+        PolicyScope::Workspace(id) => params.workspace = Some(id.0.to_string()),
+        PolicyScope::Chat(id) => params.chat = Some(id.0),
+    }
+    Ok(params)
 }
 
 /// A scope in words: `global`, `project app`, `workspace app/feature`, `chat 3`.

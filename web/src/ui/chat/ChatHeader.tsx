@@ -1,7 +1,7 @@
 // The chat's header: its agent, mode and model (changeable with control access), the usage of all
 // its turns, Stop while the agent works, and "+ Chat".
 
-import { useEffect, useState } from "react";
+import { Suspense, lazy, useEffect, useState } from "react";
 import type { ChatInfo, Mode, UsageTotalsInfo } from "../../api/types";
 import { useBand, useCan } from "../../state/band";
 import { deleteChat, renameChat, stopChat, updateChat } from "../../state/chat";
@@ -12,6 +12,10 @@ import { Menu } from "../widgets/Menu";
 import { Modal } from "../widgets/Modal";
 import { navigate, useRoute } from "../route";
 
+// A chat's budgets: the badge and its dialog load on demand (the first download's budget).
+const BudgetBadge = lazy(() => import("./BudgetBadge"));
+const BudgetDialog = lazy(() => import("./BudgetBadge").then((m) => ({ default: m.BudgetDialog })));
+
 export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: UsageTotalsInfo | null; onNew(): void }) {
   const band = useBand();
   const [model, setModel] = useState(chat.model ?? "");
@@ -20,7 +24,9 @@ export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: Us
     updateChat(band, chat.id, change).catch((e) => alert(errorText(e)));
   const busy = chat.status === "working" || chat.status === "waiting";
   const control = useCan("control");
-  const [dialog, setDialog] = useState<"rename" | "delete" | null>(null);
+  const admin = useCan("admin");
+  const [dialog, setDialog] = useState<"rename" | "delete" | "budget" | null>(null);
+  const [budgetVersion, setBudgetVersion] = useState(0);
   return (
     <div className="chat-controls">
       <span className="agent" title="Agent">
@@ -49,6 +55,9 @@ export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: Us
           ? `${totals.turns} turn${totals.turns === 1 ? "" : "s"} · ${compact(totals.usage.inputTokens)} in · ${compact(totals.usage.outputTokens)} out${totals.usage.costUsd != null ? ` · ${usd(totals.usage.costUsd)}` : ""}`
           : ""}
       </span>
+      <Suspense fallback={null}>
+        <BudgetBadge chat={chat} turns={totals?.turns ?? 0} version={budgetVersion} onOpen={() => setDialog("budget")} />
+      </Suspense>
       {busy && control && (
         <button type="button" className="danger" onClick={() => stopChat(band, chat.id).catch((e) => alert(errorText(e)))}>
           Stop
@@ -64,12 +73,24 @@ export function ChatHeader({ chat, totals, onNew }: { chat: ChatInfo; totals: Us
           label="Chat actions"
           items={[
             { label: "Rename chat", onSelect: () => setDialog("rename") },
+            ...(admin ? [{ label: "Budgets…", onSelect: () => setDialog("budget") }] : []),
             { label: "Delete chat", danger: true, onSelect: () => setDialog("delete") },
           ]}
         />
       )}
       {dialog === "rename" && <RenameChat chat={chat} onClose={() => setDialog(null)} />}
       {dialog === "delete" && <DeleteChat chat={chat} onClose={() => setDialog(null)} />}
+      {dialog === "budget" && (
+        <Suspense fallback={null}>
+          <BudgetDialog
+            chat={chat}
+            onClose={(changed) => {
+              setDialog(null);
+              if (changed) setBudgetVersion((v) => v + 1);
+            }}
+          />
+        </Suspense>
+      )}
     </div>
   );
 }
