@@ -43,6 +43,11 @@ impl Band {
         Self { home, running: Some(running), client }
     }
 
+    /// Its home (`BAND_HOME` for the `band` CLI).
+    pub(crate) fn home(&self) -> &Path {
+        self.home.path()
+    }
+
     /// Where `project/branch` will be checked out.
     fn worktree(&self, project: &str, branch: &str) -> PathBuf {
         std::fs::canonicalize(self.home.path()).expect("home").join("worktrees").join(project).join(branch)

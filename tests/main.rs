@@ -9,3 +9,4 @@ mod cronjobs;
 mod policies;
 mod terminal;
 mod tidy;
+mod usage;

@@ -216,6 +216,21 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// What a usage report groups ended turns by.
+    UsageBy, "usage grouping" {
+        Chat = "chat",
+        Workspace = "workspace",
+        Project = "project",
+        Agent = "agent",
+        Model = "model",
+        /// The UTC day a turn ended.
+        Day = "day",
+        /// The cronjob whose run started it.
+        Cronjob = "cronjob",
+    }
+}
+
+wire_enum! {
     /// Where a tool call stands.
     ToolCallStatus, "tool call status" {
         Pending = "pending",

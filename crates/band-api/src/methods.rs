@@ -234,6 +234,10 @@ methods! {
         PolicySetParams => PolicyInfo;
     AuditActions = "audit.actions", admin, "The audit of agent actions, newest first: tool calls with their decision and who or what decided, cronjob runs, policy changes, refused turns; filtered.",
         AuditActionsParams => Vec<ActionInfo>;
+    UsageReport = "usage.report", read, "Usage of ended turns (tokens in, out and cached, cost, duration) grouped by chat, workspace, project, agent, model, day or cronjob, with the same turns' tool calls by tool (MCP servers named); filtered by days (UTC), project, workspace or chat.",
+        UsageReportParams => UsageReportInfo;
+    UsageTurns = "usage.turns", read, "Ended turns one by one, newest first, with their usage, model and tool calls; filtered as usage.report, paged with before.",
+        UsageTurnsParams => Vec<TurnUsageInfo>;
     AuthWhoami = "auth.whoami", read, "The caller's access: its scope (read, control or admin) and, for a paired device, which one.",
         NoParams => WhoAmI;
     TokenRotate = "token.rotate", admin, "Replace the main token: every browser session and every socket opened with the old token ends. Device tokens stay valid.",

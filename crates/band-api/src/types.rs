@@ -904,6 +904,10 @@ pub enum EventBody {
         /// The tool's kind (read, edit, execute, ...), as the agent reports it.
         tool_kind: String,
         raw_input: serde_json::Value,
+        /// The tool's name as the agent calls it (`Bash`, `mcp__github__create_issue`); absent
+        /// in events stored before band kept it.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        tool_name: String,
     },
     ToolCallUpdate {
         tool_call_id: String,
@@ -1733,4 +1737,106 @@ pub struct ActionInfo {
     pub rule: Option<String>,
     /// A command line, paths, a policy change, a job's run.
     pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// Which ended turns a usage report counts (days are UTC), and how it groups them.
+pub struct UsageReportParams {
+    /// Default `day`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<UsageBy>,
+    /// The first day: `YYYY-MM-DD`, or a number of days back (`7d`: the last 7 days, today
+    /// included; `1d`: today).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// The last day (included): `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// A project's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// A workspace: its id or `project/branch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
+}
+
+/// Usage of ended turns grouped one way, with its total and the same turns' tool calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageReportInfo {
+    pub by: UsageBy,
+    /// The days counted (`YYYY-MM-DD`), when bounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_day: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_day: Option<String>,
+    /// Most cost first (then most tokens); days in order.
+    pub groups: Vec<UsageGroupInfo>,
+    pub total: UsageTotalsInfo,
+    /// Most called first.
+    pub tools: Vec<ToolUseInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageGroupInfo {
+    /// A chat, workspace, project or cronjob id; an agent or model name (empty: the agent's
+    /// default model); a day `YYYY-MM-DD`.
+    pub key: String,
+    /// As people read it: `app/feature · fix tests`, `app/feature`, `app`, `default`.
+    pub label: String,
+    pub totals: UsageTotalsInfo,
+}
+
+/// Calls of one tool: its name as the agent calls it, and the MCP server for an MCP tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolUseInfo {
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcp_server: Option<String>,
+    pub calls: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UsageTurnsParams {
+    /// The first day: `YYYY-MM-DD`, or a number of days back (`7d`: the last 7 days, today
+    /// included; `1d`: today).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// The last day (included): `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// A project's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// A workspace: its id or `project/branch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<i64>,
+    /// At most this many (default 50, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Turns before this turn id (the last of the previous page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
+}
+
+/// One ended turn's usage, where it ran and the tools it called.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnUsageInfo {
+    pub chat: i64,
+    pub workspace_id: i64,
+    pub agent: String,
+    /// The model it ran on (none: the agent's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub turn: TurnInfo,
+    pub tools: Vec<ToolUseInfo>,
 }

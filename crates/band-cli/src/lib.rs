@@ -21,6 +21,7 @@ mod pulls;
 mod setup;
 mod terminals;
 mod tunnel;
+mod usage;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -116,6 +117,10 @@ enum Command {
     /// Policies: rules band applies to every agent's tool calls before anyone is asked.
     #[command(subcommand)]
     Policy(policy::PolicyCmd),
+    /// Usage of ended turns (tokens in, out and cached, cost, duration) grouped by day (or
+    /// --by agent, model, project, workspace, chat, cronjob), with their tool calls; --turns
+    /// lists them one by one.
+    Usage(usage::UsageArgs),
     /// The tunnel: a public URL for this server (cloudflared or bore).
     #[command(subcommand)]
     Tunnel(tunnel::TunnelCmd),
@@ -531,6 +536,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit { cmd: None, filters } => policy::audit(filters, &call, &out).await,
         Command::Audit { cmd: Some(policy::AuditCmd::Export { filters }), .. } => policy::export(filters, &call).await,
         Command::Policy(cmd) => policy::run(cmd, &call, &out).await,
+        Command::Usage(args) => usage::run(args, &call, &out).await,
         Command::Tunnel(cmd) => tunnel::run(cmd, &call, &out).await,
     }
 }

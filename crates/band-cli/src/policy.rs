@@ -34,7 +34,8 @@ pub async fn run(cmd: PolicyCmd, call: &Caller<'_>, out: &Printer) -> Result<(),
                 if !r.contains('=') {
                     return Err(Failure(format!(
                         "'{r}' is not KEY=VALUE; the keys are canCreateFiles, canEditFiles, canRunCommands, \
-                         canPushGit, allowCommands, denyCommands, allowPaths, denyPaths, allowTools, denyTools, maxTurns"
+                         canPushGit, allowCommands, denyCommands, allowPaths, denyPaths, allowTools, denyTools, maxTurns, \
+                         maxCostUsd, maxTokens, dailyMaxCostUsd, dailyMaxTokens"
                     )));
                 }
             }

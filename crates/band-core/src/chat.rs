@@ -161,6 +161,10 @@ pub enum AgentUpdate {
         title: String,
         kind: String,
         input: String,
+        /// The tool's name as the agent calls it (`Bash`, `mcp__github__create_issue`, Codex's
+        /// `shell`; an ACP agent's kind when it names none): what usage counts calls by. Empty
+        /// in events stored before it was kept.
+        tool: String,
     },
     ToolCallUpdate {
         id: String,
@@ -308,6 +312,9 @@ pub struct Turn {
     pub ended_seq: Option<u64>,
     pub ended_at: Option<Millis>,
     pub outcome: Option<TurnOutcome>,
+    /// The model it ran on: the one the agent reported (its session's current model), else the
+    /// chat's; `None` for the agent's default.
+    pub model: Option<String>,
 }
 
 impl Turn {
@@ -322,6 +329,179 @@ pub struct UsageTotals {
     pub turns: u64,
     pub usage: Usage,
     pub duration_ms: i64,
+}
+
+/// What a usage report groups turns by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UsageBy {
+    Chat,
+    Workspace,
+    Project,
+    Agent,
+    Model,
+    /// The UTC day a turn ended.
+    Day,
+    /// The cronjob whose run started it (turns no cronjob started are left out).
+    Cronjob,
+}
+
+impl UsageBy {
+    pub const ALL: [Self; 7] =
+        [Self::Chat, Self::Workspace, Self::Project, Self::Agent, Self::Model, Self::Day, Self::Cronjob];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chat => "chat",
+            Self::Workspace => "workspace",
+            Self::Project => "project",
+            Self::Agent => "agent",
+            Self::Model => "model",
+            Self::Day => "day",
+            Self::Cronjob => "cronjob",
+        }
+    }
+}
+
+/// Which ended turns a usage report counts: those that ended on the UTC days `from_day` to
+/// `to_day` (days since 1970-01-01, both included; `None`: no bound), of one project, workspace
+/// or chat when named.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UsageFilter {
+    pub from_day: Option<i64>,
+    pub to_day: Option<i64>,
+    pub project: Option<crate::model::ProjectId>,
+    pub workspace: Option<WorkspaceId>,
+    pub chat: Option<ChatId>,
+}
+
+/// The system clock in milliseconds since the epoch.
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The UTC day (since 1970-01-01) a time falls on.
+pub fn utc_day(at: Millis) -> i64 {
+    at.div_euclid(86_400_000)
+}
+
+/// A day (since 1970-01-01) as `YYYY-MM-DD`, proleptic Gregorian (as SQLite's `date()`).
+pub fn day_date(day: i64) -> String {
+    // Howard Hinnant's civil_from_days.
+    let z = day + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The day (since 1970-01-01) of a `YYYY-MM-DD` date; `None` for anything else, a day that
+/// does not exist (`2026-02-30`) included.
+pub fn date_day(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |s: &str| s.bytes().all(|c| c.is_ascii_digit()).then(|| s.parse::<i64>().ok()).flatten();
+    let (y, m, d) = (num(&text[..4])?, num(&text[5..7])?, num(&text[8..])?);
+    if !(1..=12).contains(&m) || d < 1 {
+        return None;
+    }
+    // Hinnant's days_from_civil.
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let day = era * 146_097 + doe - 719_468;
+    // Out-of-range days (the 30th of February) come back as another date.
+    (day_date(day) == text).then_some(day)
+}
+
+/// One group of a usage report: its key (an id, a name or a day, `YYYY-MM-DD`), how people
+/// read it, and what its turns used. `usage.cost_usd` is `None` when no turn of it reported a
+/// cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageGroup {
+    pub key: String,
+    pub label: String,
+    pub totals: UsageTotals,
+}
+
+/// Tool calls counted by the tool's name as its agent calls it (`mcp__server__tool` for MCP).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ToolUse {
+    pub tool: String,
+    pub calls: u64,
+}
+
+impl ToolUse {
+    /// The MCP server of an MCP tool (`mcp__github__create_issue` -> `github`).
+    pub fn mcp_server(&self) -> Option<&str> {
+        let rest = self.tool.strip_prefix("mcp__")?;
+        rest.split_once("__").map(|(server, _)| server).filter(|s| !s.is_empty())
+    }
+}
+
+/// Usage grouped one way, its total, and the tool calls of the same turns (most called first).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UsageReport {
+    pub groups: Vec<UsageGroup>,
+    pub total: UsageTotals,
+    pub tools: Vec<ToolUse>,
+}
+
+/// One ended turn's usage with where it ran and the tools it called.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnUsage {
+    pub turn: Turn,
+    pub workspace_id: WorkspaceId,
+    pub agent: String,
+    pub tools: Vec<ToolUse>,
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::{date_day, day_date, utc_day};
+
+    #[test]
+    fn days_and_dates_go_both_ways() {
+        assert_eq!(day_date(0), "1970-01-01");
+        assert_eq!(day_date(-1), "1969-12-31");
+        assert_eq!(date_day("2026-12-03"), Some(20_790));
+        assert_eq!(day_date(20_790), "2026-12-03");
+        assert_eq!(date_day("2024-02-29").map(day_date).as_deref(), Some("2024-02-29"));
+        for day in [-700_000, -1, 0, 59, 60, 11_016, 20_790, 2_932_896] {
+            assert_eq!(date_day(&day_date(day)), Some(day), "{day}");
+        }
+        assert_eq!(utc_day(86_400_000 - 1), 0);
+        assert_eq!(utc_day(-1), -1);
+    }
+
+    #[test]
+    fn dates_that_do_not_exist_are_refused() {
+        for bad in [
+            "2026-02-30",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "26-01-01",
+            "2026/01/01",
+            "",
+            "2026-01-0x",
+            "+026-01-01",
+        ] {
+            assert_eq!(date_day(bad), None, "{bad}");
+        }
+    }
 }
 
 /// A message waiting for its chat to be free.

@@ -84,7 +84,7 @@ impl Transcript {
                     last = Last::Thought;
                     continue;
                 }
-                EventPayload::Update(AgentUpdate::ToolCall { id, title, kind, input }) => {
+                EventPayload::Update(AgentUpdate::ToolCall { id, title, kind, input, .. }) => {
                     if let Some(t) = turn.tools.iter_mut().find(|t| t.id == *id) {
                         (t.title, t.kind, t.input) = (title.clone(), kind.clone(), input.clone());
                     } else {
@@ -302,6 +302,7 @@ mod tests {
                 title: "Write a".into(),
                 kind: "edit".into(),
                 input: r#"{"path":"a"}"#.into(),
+                tool: "Write".into(),
             }),
             EventPayload::Permission { request_id: "r1".into(), tool: "write_file".into(), input: "{}".into() },
             EventPayload::PermissionResolved {

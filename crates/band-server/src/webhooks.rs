@@ -167,9 +167,7 @@ async fn event_of(
     cronjobs: &Cronjobs,
     workspaces: &Workspaces,
 ) -> Option<(&'static str, Vec<u8>)> {
-    let at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let at = band_core::now_millis();
     match notice {
         Notice::ChatChanged(chat) => {
             let before = last.insert(chat.id, chat.status);

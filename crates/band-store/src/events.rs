@@ -13,13 +13,14 @@ use std::collections::hash_map::Entry;
 use async_trait::async_trait;
 use band_core::ports::{EventLog, TurnLog, UsageScope};
 use band_core::{
-    ChatEvent, ChatId, ChatStatus, EventPayload, StopReason, StoreError, Turn, TurnId, TurnOutcome, Usage, UsageTotals,
+    AgentUpdate, ChatEvent, ChatId, ChatStatus, EventPayload, StopReason, StoreError, Turn, TurnId, TurnOutcome,
+    TurnUsage, Usage, UsageBy, UsageFilter, UsageReport, UsageTotals,
 };
 use diesel::prelude::*;
 
 use crate::errors::{corrupt_row, from_diesel, internal};
 use crate::schema::{chats, events, turns, workspaces};
-use crate::{SqliteStore, now, payload, queue, to_i64, to_u64, transaction};
+use crate::{SqliteStore, now, payload, queue, to_i64, to_u64, transaction, usage};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = events, check_for_backend(diesel::sqlite::Sqlite))]
@@ -68,6 +69,7 @@ struct TurnRow {
     cost_usd: Option<f64>,
     started_at: i64,
     ended_at: Option<i64>,
+    model: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -77,6 +79,7 @@ struct NewTurnRow<'a> {
     started_seq: i64,
     prompt: &'a str,
     started_at: i64,
+    model: Option<&'a str>,
 }
 
 #[derive(AsChangeset)]
@@ -135,6 +138,7 @@ impl TryFrom<TurnRow> for Turn {
             ended_seq: row.ended_seq.map(to_u64),
             ended_at: row.ended_at,
             outcome,
+            model: row.model,
         })
     }
 }
@@ -277,8 +281,15 @@ fn project(
         }
         EventPayload::TurnStarted => {
             let prompt = state.prompt.as_deref().unwrap_or_default();
+            let model = usage::model_of_new_turn(conn, chat)?;
             diesel::insert_into(turns::table)
-                .values(&NewTurnRow { chat_id: chat, started_seq: seq, prompt, started_at: at })
+                .values(&NewTurnRow {
+                    chat_id: chat,
+                    started_seq: seq,
+                    prompt,
+                    started_at: at,
+                    model: model.as_deref(),
+                })
                 .execute(conn)
                 .map_err(from_diesel)?;
         }
@@ -287,11 +298,11 @@ fn project(
             let newest = turns::table
                 .filter(turns::chat_id.eq(chat))
                 .order(turns::id.desc())
-                .select((turns::id, turns::ended_seq, turns::started_at))
-                .first::<(i64, Option<i64>, i64)>(conn)
+                .select((turns::id, turns::ended_seq, turns::started_at, turns::model))
+                .first::<(i64, Option<i64>, i64, Option<String>)>(conn)
                 .optional()
                 .map_err(from_diesel)?;
-            if let Some((id, None, started_at)) = newest {
+            if let Some((id, None, started_at, model)) = newest {
                 let usage = outcome.usage;
                 let end = TurnEndRow {
                     ended_seq: seq,
@@ -306,7 +317,14 @@ fn project(
                     cost_usd: usage.cost_usd,
                 };
                 diesel::update(turns::table.find(id)).set(&end).execute(conn).map_err(from_diesel)?;
+                usage::add_turn(conn, chat, at, model.as_deref().unwrap_or_default(), &usage, at - started_at)?;
             }
+        }
+        EventPayload::Update(AgentUpdate::ToolCall { tool, kind, .. }) => {
+            usage::add_tool_call(conn, chat, at, if tool.is_empty() { kind } else { tool })?;
+        }
+        EventPayload::Update(AgentUpdate::SessionInfo { current_model: Some(model), .. }) => {
+            usage::set_open_turn_model(conn, chat, model)?;
         }
         EventPayload::Status { status } => state.status = Some(*status),
         EventPayload::AgentSession { session_id } => state.agent_session_id = Some(session_id.clone()),
@@ -465,6 +483,19 @@ impl TurnLog for SqliteStore {
             }
         }
         Ok(totals)
+    }
+
+    async fn usage_report(&self, by: UsageBy, filter: UsageFilter) -> Result<UsageReport, StoreError> {
+        self.read(move |conn| usage::report(conn, by, filter)).await
+    }
+
+    async fn turn_usage(
+        &self,
+        filter: UsageFilter,
+        limit: usize,
+        before: Option<TurnId>,
+    ) -> Result<Vec<TurnUsage>, StoreError> {
+        self.read(move |conn| usage::turns(conn, filter, limit, before)).await
     }
 }
 

@@ -39,6 +39,7 @@ mod queue;
 mod reviews;
 mod schema;
 mod scripts;
+mod usage;
 mod workspaces;
 
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 //! | `turn_ended` | `{"stop_reason": StopReason \| null, "error": str \| null, "usage": Usage}` |
 //! | `agent_message_chunk` | `{"text": str, "message_id"?: str}` (no `message_id` before band 0.2) |
 //! | `agent_thought_chunk` | `{"text": str}` |
-//! | `tool_call` | `{"id": str, "title": str, "kind": str, "input": str}` |
+//! | `tool_call` | `{"id": str, "title": str, "kind": str, "input": str, "tool": str}` (`tool` absent in older rows) |
 //! | `tool_call_update` | `{"id": str, "status": ToolCallStatus, "output": str \| null}` |
 //! | `plan` | `{"entries": [str]}` |
 //! | `usage_update` | `Usage` |
@@ -56,11 +56,12 @@ pub(crate) fn encode(payload: &EventPayload) -> Result<String, serde_json::Error
                 message_id: message_id.as_deref().map(Cow::Borrowed),
             }),
             AgentUpdate::ThoughtChunk { text } => serde_json::to_string(&Text { text: text.into() }),
-            AgentUpdate::ToolCall { id, title, kind, input } => serde_json::to_string(&ToolCall {
+            AgentUpdate::ToolCall { id, title, kind, input, tool } => serde_json::to_string(&ToolCall {
                 id: id.into(),
                 title: title.into(),
                 kind: kind.into(),
                 input: input.into(),
+                tool: tool.into(),
             }),
             AgentUpdate::ToolCallUpdate { id, status, output } => serde_json::to_string(&ToolCallUpdate {
                 id: id.into(),
@@ -142,6 +143,7 @@ pub(crate) fn decode(kind: &str, json: &str) -> Result<EventPayload, String> {
                 title: t.title.into_owned(),
                 kind: t.kind.into_owned(),
                 input: t.input.into_owned(),
+                tool: t.tool.into_owned(),
             })
         }
         "tool_call_update" => {
@@ -239,6 +241,9 @@ struct ToolCall<'a> {
     title: Cow<'a, str>,
     kind: Cow<'a, str>,
     input: Cow<'a, str>,
+    /// Absent in events stored before it was kept.
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    tool: Cow<'a, str>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -464,8 +469,9 @@ mod tests {
                     title: "Read".into(),
                     kind: "read".into(),
                     input: r#"{"path":"a.rs"}"#.into(),
+                    tool: "Read".into(),
                 }),
-                r#"{"id":"t1","title":"Read","kind":"read","input":"{\"path\":\"a.rs\"}"}"#,
+                r#"{"id":"t1","title":"Read","kind":"read","input":"{\"path\":\"a.rs\"}","tool":"Read"}"#,
             ),
             (
                 EventPayload::Update(AgentUpdate::ToolCallUpdate {

@@ -60,6 +60,7 @@ diesel::table! {
         duration_ms -> Nullable<BigInt>,
         started_at -> BigInt,
         ended_at -> Nullable<BigInt>,
+        model -> Nullable<Text>,
     }
 }
 

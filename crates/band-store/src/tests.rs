@@ -416,7 +416,9 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
             "queued_messages",
             "review_comments",
             "script_runs",
+            "tool_daily",
             "turns",
+            "usage_daily",
             "workspaces"
         ]
     );

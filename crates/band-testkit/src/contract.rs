@@ -82,6 +82,7 @@ where
     events_before_pages_backwards(&fresh().await).await;
     every_payload_is_read_back_as_written(&fresh().await).await;
     usage_totals_add_up_ended_turns(&fresh().await).await;
+    usage_reports_group_ended_turns(&fresh().await).await;
     messages_are_queued_in_order(&fresh().await).await;
     queued_messages_can_be_edited(&fresh().await).await;
     queued_messages_move_and_the_others_shift(&fresh().await).await;

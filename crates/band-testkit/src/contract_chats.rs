@@ -24,8 +24,8 @@ use band_core::ports::{
 };
 use band_core::{
     AgentId, AgentUpdate, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Decider, EventPayload, NewChat,
-    PermissionDecision, PermissionMode, QueuedId, QueuedMessage, StopReason, ToolCallStatus, Turn, TurnOutcome, Usage,
-    UsageTotals, Workspace, WorkspaceId,
+    PermissionDecision, PermissionMode, QueuedId, QueuedMessage, StopReason, ToolCallStatus, ToolUse, Turn,
+    TurnOutcome, Usage, UsageBy, UsageFilter, UsageReport, UsageTotals, Workspace, WorkspaceId,
 };
 
 use super::{assert_not_found, new_project, new_workspace, now, ok};
@@ -628,6 +628,7 @@ pub async fn every_payload_is_read_back_as_written<S: FullStore>(store: &S) {
             title: "Read a.rs".into(),
             kind: "read".into(),
             input: r#"{"path":"a.rs","n":[1,2]}"#.into(),
+            tool: "Read".into(),
         }),
         EventPayload::Update(AgentUpdate::Plan { entries: vec!["one".into(), "two".into()] }),
         EventPayload::Update(AgentUpdate::Plan { entries: vec![] }),
@@ -766,6 +767,162 @@ pub async fn usage_totals_add_up_ended_turns<S: FullStore>(store: &S) {
     let all = totals(UsageScope::Since(0)).await;
     assert_eq!((all.turns, all.usage.input_tokens), (6, 122 + 1000), "every ended turn");
     assert_eq!(totals(UsageScope::Since(now() + 60_000)).await, UsageTotals::default(), "none started later");
+}
+
+/// Usage reports group ended turns by chat, workspace, project, agent, model and day, count tool
+/// calls by name (a call without one by its kind), round each turn's cost to a millionth of a
+/// dollar, and list turns newest first with their tool calls.
+pub async fn usage_reports_group_ended_turns<S: FullStore>(store: &S) {
+    let w = workspace(store, "w").await;
+    let v = workspace(store, "v").await;
+    let a = ok(store.insert_chat(new_chat(w.id, "a")).await);
+    let b = ok(store.insert_chat(new_chat(w.id, "b")).await);
+    let c = ok(store
+        .insert_chat(NewChat {
+            agent: crate::names::agent_id("codex"),
+            model: Some(model("gpt-5")),
+            ..new_chat(v.id, "c")
+        })
+        .await);
+    let usage = |n: u64, cost: Option<f64>| Usage {
+        input_tokens: n,
+        output_tokens: 2 * n,
+        cache_read_tokens: 3 * n,
+        cache_write_tokens: 4 * n,
+        cost_usd: cost,
+    };
+    let end = |u: Usage| {
+        EventPayload::TurnEnded(TurnOutcome { stop_reason: Some(StopReason::EndTurn), error: None, usage: u })
+    };
+    let call = |tool: &str, kind: &str| {
+        EventPayload::Update(AgentUpdate::ToolCall {
+            id: "t".into(),
+            title: "a call".into(),
+            kind: kind.into(),
+            input: "{}".into(),
+            tool: tool.into(),
+        })
+    };
+    let session = EventPayload::Update(AgentUpdate::SessionInfo {
+        modes: vec![],
+        current_mode: None,
+        models: vec![],
+        current_model: Some("claude-x".into()),
+    });
+    ok(store
+        .append_events(vec![(
+            a.id,
+            turn(
+                "a1",
+                vec![
+                    session,
+                    call("Bash", "execute"),
+                    call("Bash", "execute"),
+                    call("mcp__gh__issue", "other"),
+                    end(usage(10, Some(0.25))),
+                ],
+            ),
+        )])
+        .await);
+    // Less than half a millionth of a dollar rounds to none, but the turn had a cost.
+    ok(store.append_events(vec![(a.id, turn("a2", vec![end(usage(1, Some(0.000_000_4)))]))]).await);
+    ok(store.append_events(vec![(b.id, turn("b1", vec![call("", "read"), end(usage(100, None))]))]).await);
+    ok(store.append_events(vec![(c.id, turn("c1", vec![end(usage(1000, Some(1.5)))]))]).await);
+    ok(store.append_events(vec![(c.id, turn("c2, still open", vec![call("shell", "execute")]))]).await);
+
+    let report = |by, filter| async move { ok(store.usage_report(by, filter).await) };
+    let all = UsageFilter::default();
+    let groups = |r: &UsageReport| {
+        r.groups.iter().map(|g| (g.key.clone(), g.label.clone(), g.totals.turns, g.totals.usage)).collect::<Vec<_>>()
+    };
+
+    let by_model = report(UsageBy::Model, all).await;
+    assert_eq!(
+        groups(&by_model),
+        [
+            ("gpt-5".into(), "gpt-5".into(), 1, usage(1000, Some(1.5))),
+            ("claude-x".into(), "claude-x".into(), 2, usage(11, Some(0.25))),
+            (String::new(), "default".into(), 1, usage(100, None)),
+        ],
+        "the agent's report wins over the chat's model and carries over to the next turn; most cost first"
+    );
+    assert_eq!((by_model.total.turns, by_model.total.usage), (4, usage(1111, Some(1.75))), "ended turns only");
+    assert_eq!(
+        by_model.tools,
+        [
+            ToolUse { tool: "Bash".into(), calls: 2 },
+            ToolUse { tool: "mcp__gh__issue".into(), calls: 1 },
+            ToolUse { tool: "read".into(), calls: 1 },
+            ToolUse { tool: "shell".into(), calls: 1 },
+        ],
+        "every call of the day, an open turn's too, by name, most called first"
+    );
+    assert_eq!((by_model.tools[0].mcp_server(), by_model.tools[1].mcp_server()), (None, Some("gh")));
+
+    let by_agent = report(UsageBy::Agent, all).await;
+    assert_eq!(
+        by_agent.groups.iter().map(|g| (g.key.as_str(), g.totals.turns)).collect::<Vec<_>>(),
+        [("codex", 1), (AgentId::default_agent().as_str(), 3)]
+    );
+    let by_project = report(UsageBy::Project, all).await;
+    assert_eq!(
+        by_project.groups.iter().map(|g| (g.key.clone(), g.label.as_str(), g.totals.turns)).collect::<Vec<_>>(),
+        [(v.project_id.0.to_string(), "v", 1), (w.project_id.0.to_string(), "w", 3)]
+    );
+    let by_workspace = report(UsageBy::Workspace, UsageFilter { project: Some(w.project_id), ..all }).await;
+    assert_eq!(
+        by_workspace.groups.iter().map(|g| (g.key.clone(), g.label.as_str())).collect::<Vec<_>>(),
+        [(w.id.0.to_string(), "w/feat")],
+        "a project's only"
+    );
+    assert_eq!(by_workspace.tools.iter().map(|t| t.calls).sum::<u64>(), 4, "and its tool calls only");
+    let by_chat = report(UsageBy::Chat, UsageFilter { workspace: Some(w.id), ..all }).await;
+    assert_eq!(
+        by_chat.groups.iter().map(|g| (g.key.clone(), g.label.as_str(), g.totals.turns)).collect::<Vec<_>>(),
+        [(a.id.0.to_string(), "w/feat · a", 2), (b.id.0.to_string(), "w/feat · b", 1)],
+        "a costs something, b nothing"
+    );
+
+    let today = band_core::utc_day(now());
+    let by_day = report(UsageBy::Day, all).await;
+    assert_eq!(by_day.groups.len(), 1, "{:?}", by_day.groups);
+    let key = &by_day.groups[0].key;
+    assert!(key.len() == 10 && key.as_bytes()[4] == b'-' && key.as_bytes()[7] == b'-', "YYYY-MM-DD: {key}");
+    assert_eq!(by_day.total, by_model.total);
+    let later = report(UsageBy::Day, UsageFilter { from_day: Some(today + 1), ..all }).await;
+    assert_eq!((later.groups.len(), later.tools.len()), (0, 0), "nothing after today");
+    let earlier = report(UsageBy::Day, UsageFilter { to_day: Some(today - 1), ..all }).await;
+    assert_eq!(earlier, UsageReport::default(), "nothing before today");
+    let chat_a =
+        report(UsageBy::Chat, UsageFilter { chat: Some(a.id), from_day: Some(today), to_day: Some(today), ..all })
+            .await;
+    assert_eq!((chat_a.total.turns, chat_a.tools.len()), (2, 2));
+
+    let turns = ok(store.turn_usage(all, 10, None).await);
+    assert_eq!(
+        turns.iter().map(|t| (t.turn.prompt.as_str(), t.agent.as_str(), t.turn.model.as_deref())).collect::<Vec<_>>(),
+        [
+            ("c1", "codex", Some("gpt-5")),
+            ("b1", AgentId::default_agent().as_str(), None),
+            ("a2", AgentId::default_agent().as_str(), Some("claude-x")),
+            ("a1", AgentId::default_agent().as_str(), Some("claude-x")),
+        ],
+        "ended turns, newest first"
+    );
+    assert_eq!(
+        turns[3].tools,
+        [ToolUse { tool: "Bash".into(), calls: 2 }, ToolUse { tool: "mcp__gh__issue".into(), calls: 1 }]
+    );
+    assert_eq!(turns[2].tools, []);
+    assert_eq!(turns[1].tools, [ToolUse { tool: "read".into(), calls: 1 }]);
+    assert_eq!(
+        (turns[0].workspace_id, turns[0].turn.outcome.as_ref().map(|o| o.usage)),
+        (v.id, Some(usage(1000, Some(1.5))))
+    );
+    let page = ok(store.turn_usage(all, 2, Some(turns[1].turn.id)).await);
+    assert_eq!(page.iter().map(|t| t.turn.prompt.as_str()).collect::<Vec<_>>(), ["a2", "a1"], "a page before a turn");
+    let of_b = ok(store.turn_usage(UsageFilter { chat: Some(b.id), ..all }, 10, None).await);
+    assert_eq!(of_b.len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------

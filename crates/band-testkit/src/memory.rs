@@ -12,11 +12,14 @@ use band_core::ports::{
     ProjectTrustStore, ReviewStore, ScriptRunStore, TurnLog, UsageScope, WorkspaceStore,
 };
 use band_core::{
-    AUDIT_KEEP, AuditEntry, BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Device, DeviceId, EventPayload,
-    Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewReviewComment, NewScriptRun,
-    NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, ReviewComment, ReviewCommentId, ScriptRun,
-    ScriptRunId, ScriptStatus, StoreError, Turn, TurnId, UsageTotals, Workspace, WorkspaceId,
+    AUDIT_KEEP, AgentUpdate, AuditEntry, BranchName, Chat, ChatEvent, ChatId, ChatPatch, ChatStatus, Device, DeviceId,
+    EventPayload, Layout, LayoutScope, Millis, NewAuditEntry, NewChat, NewDevice, NewProject, NewReviewComment,
+    NewScriptRun, NewWorkspace, Project, ProjectId, ProjectName, QueuedId, QueuedMessage, ReviewComment,
+    ReviewCommentId, ScriptRun, ScriptRunId, ScriptStatus, StoreError, Turn, TurnId, TurnUsage, UsageBy, UsageFilter,
+    UsageReport, UsageTotals, Workspace, WorkspaceId,
 };
+
+mod usage;
 
 /// Projects, workspaces, chats, their event logs, turns and queues, and layouts in memory. Ids start at 1 and
 /// are never reused, as in SQLite with `AUTOINCREMENT`. Every operation holds one lock for its
@@ -512,6 +515,18 @@ impl EventLog for MemoryStore {
                     }
                     EventPayload::TurnStarted => {
                         state.last_turn_id += 1;
+                        // The previous turn's model (the agent's report outlives a turn), else
+                        // the chat's configured one, as band-store.
+                        let previous =
+                            state.turns.values().rev().find(|t| t.chat_id == chat_id).map(|t| t.model.clone());
+                        let model = match previous {
+                            Some(Some(m)) => Some(m),
+                            _ => state
+                                .chats
+                                .get(&chat_id.0)
+                                .and_then(|c| c.model.as_ref())
+                                .map(|m| m.as_str().to_owned()),
+                        };
                         let turn = Turn {
                             id: TurnId(state.last_turn_id),
                             chat_id,
@@ -521,6 +536,7 @@ impl EventLog for MemoryStore {
                             ended_seq: None,
                             ended_at: None,
                             outcome: None,
+                            model,
                         };
                         state.turns.insert(turn.id.0, turn);
                     }
@@ -532,6 +548,11 @@ impl EventLog for MemoryStore {
                             turn.ended_seq = Some(seq);
                             turn.ended_at = Some(at);
                             turn.outcome = Some(outcome.clone());
+                        }
+                    }
+                    EventPayload::Update(AgentUpdate::SessionInfo { current_model: Some(model), .. }) => {
+                        for turn in state.turns.values_mut().filter(|t| t.chat_id == chat_id && t.ended_seq.is_none()) {
+                            turn.model = Some(model.clone());
                         }
                     }
                     EventPayload::Update(_)
@@ -595,6 +616,20 @@ impl TurnLog for MemoryStore {
             }
         }
         Ok(totals)
+    }
+
+    async fn usage_report(&self, by: UsageBy, filter: UsageFilter) -> Result<UsageReport, StoreError> {
+        let runs = self.cron_runs();
+        Ok(usage::report(&self.state(), &runs, by, filter))
+    }
+
+    async fn turn_usage(
+        &self,
+        filter: UsageFilter,
+        limit: usize,
+        before: Option<TurnId>,
+    ) -> Result<Vec<TurnUsage>, StoreError> {
+        Ok(usage::turns(&self.state(), filter, limit, before))
     }
 }
 

@@ -17,6 +17,15 @@ pub(crate) struct CronState {
 }
 
 impl MemoryStore {
+    /// Every run with its job's key, for usage reports (`memory_usage.rs`).
+    pub(crate) fn cron_runs(&self) -> Vec<(CronRun, String)> {
+        let s = self.cron();
+        s.runs
+            .values()
+            .map(|r| (r.clone(), s.jobs.get(&r.job_id.0).map(|j| j.key.to_string()).unwrap_or_default()))
+            .collect()
+    }
+
     fn cron(&self) -> std::sync::MutexGuard<'_, CronState> {
         self.cron.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -594,6 +594,7 @@ impl AcpParser {
                 title: tool.title.clone(),
                 kind: tool.kind.clone(),
                 input: "{}".to_owned(),
+                tool: tool.name.clone().unwrap_or_else(|| tool.kind.clone()),
             }));
         }
     }
@@ -624,6 +625,10 @@ impl AcpParser {
             title: if tool.title.is_empty() { id.to_owned() } else { tool.title.clone() },
             kind: if tool.kind.is_empty() { "other".to_owned() } else { tool.kind.clone() },
             input: input.to_string(),
+            tool: tool
+                .name
+                .clone()
+                .unwrap_or_else(|| if tool.kind.is_empty() { "other".to_owned() } else { tool.kind.clone() }),
         }));
     }
 

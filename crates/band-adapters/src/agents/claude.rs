@@ -262,6 +262,7 @@ impl ClaudeParser {
                         title: tool_title(name, &block["input"]),
                         kind: tool_kind(name).to_owned(),
                         input: block["input"].to_string(),
+                        tool: name.to_owned(),
                     }));
                 }
                 _ => {}

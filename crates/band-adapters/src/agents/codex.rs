@@ -493,29 +493,36 @@ impl CodexParser {
 
     fn item_started(&mut self, item: &Value, p: &mut Parsed) {
         let id = item["id"].as_str().unwrap_or_default().to_owned();
-        let call = |title: String, tool: &str, input: Value| {
+        // `name` is what usage counts calls by: Codex's own tool names, MCP tools as Claude Code
+        // spells them (`mcp__server__tool`).
+        let call = |title: String, tool: &str, input: Value, name: String| {
             AgentEvent::Update(AgentUpdate::ToolCall {
                 id: id.clone(),
                 title,
                 kind: tool_kind(tool).to_owned(),
                 input: input.to_string(),
+                tool: name,
             })
         };
         let event = match item["type"].as_str() {
-            Some("commandExecution") => call(command_title(item), "exec_command", command_input(item)),
+            Some("commandExecution") => {
+                call(command_title(item), "exec_command", command_input(item), "shell".to_owned())
+            }
             Some("fileChange") => {
                 self.changes.insert(id.clone(), item["changes"].clone());
-                call(change_title(&item["changes"]), "apply_patch", json!({"changes": item["changes"]}))
+                let changes = json!({"changes": item["changes"]});
+                call(change_title(&item["changes"]), "apply_patch", changes, "apply_patch".to_owned())
             }
             Some("mcpToolCall") => {
                 let tool = item["tool"].as_str().unwrap_or("tool");
-                let title = format!("{}/{tool}", item["server"].as_str().unwrap_or("mcp"));
-                call(title, tool, item["arguments"].clone())
+                let server = item["server"].as_str().unwrap_or("mcp");
+                call(format!("{server}/{tool}"), tool, item["arguments"].clone(), format!("mcp__{server}__{tool}"))
             }
             Some("webSearch") => call(
                 item["query"].as_str().unwrap_or("web search").to_owned(),
                 "web_search",
                 json!({"query": item["query"]}),
+                "web_search".to_owned(),
             ),
             _ => return,
         };

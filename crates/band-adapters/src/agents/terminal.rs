@@ -729,6 +729,7 @@ impl Agent {
                     title: tool.clone(),
                     kind: kind.to_owned(),
                     input: input.clone(),
+                    tool: tool.clone(),
                 }));
                 // Reads and searches go on as the agent itself decides; so does a tool of a
                 // message a person typed into the terminal themselves (no turn of band's): they

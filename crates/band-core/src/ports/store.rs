@@ -1,7 +1,10 @@
 use async_trait::async_trait;
 
 use crate::access::{AuditEntry, Device, DeviceId, NewAuditEntry, NewDevice};
-use crate::chat::{Chat, ChatEvent, ChatPatch, EventPayload, NewChat, QueuedId, QueuedMessage, Turn, UsageTotals};
+use crate::chat::{
+    Chat, ChatEvent, ChatPatch, EventPayload, NewChat, QueuedId, QueuedMessage, Turn, TurnId, TurnUsage, UsageBy,
+    UsageFilter, UsageReport, UsageTotals,
+};
 use crate::error::StoreError;
 use crate::model::{
     ChatId, ChatStatus, Layout, LayoutScope, Millis, NewProject, NewWorkspace, Project, ProjectId, Workspace,
@@ -145,6 +148,20 @@ pub trait TurnLog: Send + Sync {
 
     /// Totals over the ended turns of a chat, or of every chat of a workspace.
     async fn usage_totals(&self, scope: UsageScope) -> Result<UsageTotals, StoreError>;
+
+    /// The ended turns `filter` selects, grouped `by` (largest cost first, then most tokens,
+    /// then key), with their total and their tool calls. Sums of costs are exact to a millionth
+    /// of a dollar per turn (each turn's cost is rounded to one before adding).
+    async fn usage_report(&self, by: UsageBy, filter: UsageFilter) -> Result<UsageReport, StoreError>;
+
+    /// The ended turns `filter` selects, newest first, at most `limit`, before the turn `before`
+    /// when given (for paging), each with its tool calls.
+    async fn turn_usage(
+        &self,
+        filter: UsageFilter,
+        limit: usize,
+        before: Option<TurnId>,
+    ) -> Result<Vec<TurnUsage>, StoreError>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -104,6 +104,15 @@ struct Inner {
     waiting_slot: Mutex<VecDeque<ChatId>>,
 }
 
+fn check_days(filter: &UsageFilter) -> Result<(), CoreError> {
+    match (filter.from_day, filter.to_day) {
+        (Some(from), Some(to)) if from > to => Err(CoreError::InvalidInput(Problem::new(
+            "the usage's first day is after its last: swap --since and --until",
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The label a chat waiting for an agent slot carries, saying why ("3 live agents, limit 3").
 pub const QUEUED_LABEL: &str = "queued";
 
@@ -484,6 +493,29 @@ impl Chats {
 
     pub async fn usage(&self, scope: UsageScope) -> Result<UsageTotals, CoreError> {
         Ok(self.inner.ports.turns.usage_totals(scope).await?)
+    }
+
+    /// Ended turns' usage grouped `by`, with the tool calls of the same turns.
+    ///
+    /// # Errors
+    /// `InvalidInput` when the filter's days are the wrong way round; store failures.
+    pub async fn usage_report(&self, by: UsageBy, filter: UsageFilter) -> Result<UsageReport, CoreError> {
+        check_days(&filter)?;
+        Ok(self.inner.ports.turns.usage_report(by, filter).await?)
+    }
+
+    /// Ended turns one by one, newest first (at most 1000 per call), with their tool calls.
+    ///
+    /// # Errors
+    /// As [`Chats::usage_report`].
+    pub async fn turn_usage(
+        &self,
+        filter: UsageFilter,
+        limit: usize,
+        before: Option<TurnId>,
+    ) -> Result<Vec<TurnUsage>, CoreError> {
+        check_days(&filter)?;
+        Ok(self.inner.ports.turns.turn_usage(filter, limit.clamp(1, 1000), before).await?)
     }
 
     pub async fn queue(&self, id: ChatId) -> Result<Vec<QueuedMessage>, CoreError> {
@@ -1460,9 +1492,7 @@ impl Budget {
 
 /// Midnight UTC today, in milliseconds since the epoch (the day of daily budgets).
 fn start_of_today() -> crate::Millis {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let now = now_millis();
     now - now.rem_euclid(86_400_000)
 }
 

@@ -635,6 +635,7 @@ async fn a_chat_exports_turn_by_turn_and_each_ended_turn_goes_to_the_transcript_
             title: "Write a".into(),
             kind: "edit".into(),
             input: "{}".into(),
+            tool: "Write".into(),
         }))
         .await;
     agent.emit(ask("r1", "Write", true)).await;

@@ -157,11 +157,12 @@ pub fn event_info(e: &ChatEvent) -> api::EventInfo {
                 B::AgentMessageChunk { text: text.clone(), message_id: message_id.clone() }
             }
             AgentUpdate::ThoughtChunk { text } => B::AgentThoughtChunk { text: text.clone() },
-            AgentUpdate::ToolCall { id, title, kind, input } => B::ToolCall {
+            AgentUpdate::ToolCall { id, title, kind, input, tool } => B::ToolCall {
                 tool_call_id: id.clone(),
                 title: title.clone(),
                 tool_kind: kind.clone(),
                 raw_input: raw(input),
+                tool_name: tool.clone(),
             },
             AgentUpdate::ToolCallUpdate { id, status, output } => B::ToolCallUpdate {
                 tool_call_id: id.clone(),

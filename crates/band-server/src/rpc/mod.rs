@@ -30,10 +30,11 @@ mod cronjobs;
 mod fs;
 mod methods;
 pub mod notices;
-mod policies;
 mod overview;
+mod policies;
 mod subscriptions;
 pub mod transport;
+mod usage;
 
 pub use convert::{device_scope_info, scope_info, terminal_info};
 pub use subscriptions::Hangup;
@@ -128,6 +129,7 @@ pub fn module(ctx: ApiContext) -> Result<RpcModule<ApiContext>, jsonrpsee::core:
     methods::tunnel(&mut m)?;
     cronjobs::methods(&mut m)?;
     policies::methods(&mut m)?;
+    usage::methods(&mut m)?;
     overview::methods(&mut m)?;
     fs::methods(&mut m)?;
     add::<api::SettingsGet, _, _>(&mut m, |c, _| async move { Ok(c.live.info(&c.settings)) })?;
