@@ -99,6 +99,19 @@ async fn a_job_every_two_seconds_fires_into_its_chat_and_records_each_run() {
         .collect::<Vec<_>>()
         .join("|");
     assert!(text.starts_with("Report on the build.|Report on the build."), "{text}");
+    // Usage by cronjob (issue 11, item 5): the completed runs' turns, their usage as the runs
+    // recorded it.
+    let by_job = band.call("usage.report", json!({"by": "cronjob"})).await;
+    let group = &by_job["groups"][0];
+    let done: Vec<&Value> = runs.iter().filter(|r| r["outcome"] == "completed").collect();
+    assert_eq!(
+        (group["label"].as_str(), by_job["groups"].as_array().map(Vec::len)),
+        (Some("report"), Some(1)),
+        "{by_job}"
+    );
+    assert!(group["totals"]["turns"].as_u64() >= Some(done.len() as u64), "{by_job}");
+    let input: u64 = done.iter().map(|r| r["usage"]["inputTokens"].as_u64().unwrap_or(0)).sum();
+    assert!(group["totals"]["usage"]["inputTokens"].as_u64() >= Some(input) && input > 0, "{by_job}");
     // Each run is in the audit of agent actions, started and ended.
     let audited = band.call("audit.actions", json!({"kind": "cron_run", "chat": chat, "limit": 1000})).await;
     let details: Vec<&str> = audited.as_array().expect("list").iter().filter_map(|a| a["detail"].as_str()).collect();

@@ -272,6 +272,11 @@ export type EventInfo1 =
        * The tool's kind (read, edit, execute, ...), as the agent reports it.
        */
       toolKind: string;
+      /**
+       * The tool's name as the agent calls it (`Bash`, `mcp__github__create_issue`); absent
+       * in events stored before band kept it.
+       */
+      toolName?: string;
       type: "tool_call";
     }
   | {
@@ -435,6 +440,13 @@ export type AuditKind =
  * via the `definition` "ActionKind".
  */
 export type ActionKind = "tool_call" | "cron_run" | "policy_change" | "turn_refused";
+/**
+ * What a usage report groups ended turns by.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "UsageBy".
+ */
+export type UsageBy = ("chat" | "workspace" | "project" | "agent" | "model") | "day" | "cronjob";
 /**
  * What a workspace subscription carries.
  *
@@ -1777,6 +1789,70 @@ export interface Methods {
       workspace?: string | null;
     };
     result: ActionInfo[];
+  };
+  /**
+   * Usage of ended turns (tokens in, out and cached, cost, duration) grouped by chat, workspace, project, agent, model, day or cronjob, with the same turns' tool calls by tool (MCP servers named); filtered by days (UTC), project, workspace or chat.
+   */
+  "usage.report": {
+    params: {
+      /**
+       * Default `day`.
+       */
+      by?: UsageBy | null;
+      chat?: number | null;
+      /**
+       * A project's name.
+       */
+      project?: string | null;
+      /**
+       * The first day: `YYYY-MM-DD`, or a number of days back (`7d`: the last 7 days, today
+       * included; `1d`: today).
+       */
+      since?: string | null;
+      /**
+       * The last day (included): `YYYY-MM-DD`.
+       */
+      until?: string | null;
+      /**
+       * A workspace: its id or `project/branch`.
+       */
+      workspace?: string | null;
+    };
+    result: UsageReportInfo;
+  };
+  /**
+   * Ended turns one by one, newest first, with their usage, model and tool calls; filtered as usage.report, paged with before.
+   */
+  "usage.turns": {
+    params: {
+      /**
+       * Turns before this turn id (the last of the previous page).
+       */
+      before?: number | null;
+      chat?: number | null;
+      /**
+       * At most this many (default 50, at most 1000).
+       */
+      limit?: number | null;
+      /**
+       * A project's name.
+       */
+      project?: string | null;
+      /**
+       * The first day: `YYYY-MM-DD`, or a number of days back (`7d`: the last 7 days, today
+       * included; `1d`: today).
+       */
+      since?: string | null;
+      /**
+       * The last day (included): `YYYY-MM-DD`.
+       */
+      until?: string | null;
+      /**
+       * A workspace: its id or `project/branch`.
+       */
+      workspace?: string | null;
+    };
+    result: TurnUsageInfo[];
   };
   /**
    * The caller's access: its scope (read, control or admin) and, for a paired device, which one.
@@ -3144,6 +3220,73 @@ export interface ActionInfo {
   workspace?: number | null;
 }
 /**
+ * Usage of ended turns grouped one way, with its total and the same turns' tool calls.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "UsageReportInfo".
+ */
+export interface UsageReportInfo {
+  by: UsageBy;
+  /**
+   * The days counted (`YYYY-MM-DD`), when bounded.
+   */
+  fromDay?: string | null;
+  /**
+   * Most cost first (then most tokens); days in order.
+   */
+  groups: UsageGroupInfo[];
+  toDay?: string | null;
+  /**
+   * Most called first.
+   */
+  tools: ToolUseInfo[];
+  total: UsageTotalsInfo;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "UsageGroupInfo".
+ */
+export interface UsageGroupInfo {
+  /**
+   * A chat, workspace, project or cronjob id; an agent or model name (empty: the agent's
+   * default model); a day `YYYY-MM-DD`.
+   */
+  key: string;
+  /**
+   * As people read it: `app/feature · fix tests`, `app/feature`, `app`, `default`.
+   */
+  label: string;
+  totals: UsageTotalsInfo;
+}
+/**
+ * Calls of one tool: its name as the agent calls it, and the MCP server for an MCP tool.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "ToolUseInfo".
+ */
+export interface ToolUseInfo {
+  calls: number;
+  mcpServer?: string | null;
+  tool: string;
+}
+/**
+ * One ended turn's usage, where it ran and the tools it called.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "TurnUsageInfo".
+ */
+export interface TurnUsageInfo {
+  agent: string;
+  chat: number;
+  /**
+   * The model it ran on (none: the agent's default).
+   */
+  model?: string | null;
+  tools: ToolUseInfo[];
+  turn: TurnInfo;
+  workspaceId: number;
+}
+/**
  * Who the caller is: what its credential may do, and which device it is.
  *
  * This interface was referenced by `Api`'s JSON-Schema
@@ -4048,6 +4191,68 @@ export interface UsageParams {
   workspace?: string | null;
 }
 /**
+ * Which ended turns a usage report counts (days are UTC), and how it groups them.
+ *
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "UsageReportParams".
+ */
+export interface UsageReportParams {
+  /**
+   * Default `day`.
+   */
+  by?: UsageBy | null;
+  chat?: number | null;
+  /**
+   * A project's name.
+   */
+  project?: string | null;
+  /**
+   * The first day: `YYYY-MM-DD`, or a number of days back (`7d`: the last 7 days, today
+   * included; `1d`: today).
+   */
+  since?: string | null;
+  /**
+   * The last day (included): `YYYY-MM-DD`.
+   */
+  until?: string | null;
+  /**
+   * A workspace: its id or `project/branch`.
+   */
+  workspace?: string | null;
+}
+/**
+ * This interface was referenced by `Api`'s JSON-Schema
+ * via the `definition` "UsageTurnsParams".
+ */
+export interface UsageTurnsParams {
+  /**
+   * Turns before this turn id (the last of the previous page).
+   */
+  before?: number | null;
+  chat?: number | null;
+  /**
+   * At most this many (default 50, at most 1000).
+   */
+  limit?: number | null;
+  /**
+   * A project's name.
+   */
+  project?: string | null;
+  /**
+   * The first day: `YYYY-MM-DD`, or a number of days back (`7d`: the last 7 days, today
+   * included; `1d`: today).
+   */
+  since?: string | null;
+  /**
+   * The last day (included): `YYYY-MM-DD`.
+   */
+  until?: string | null;
+  /**
+   * A workspace: its id or `project/branch`.
+   */
+  workspace?: string | null;
+}
+/**
  * This interface was referenced by `Api`'s JSON-Schema
  * via the `definition` "WorkspacesCreateParams".
  */
@@ -4208,4 +4413,5 @@ export const TerminalStatusValues: readonly TerminalStatus[] = ["running","exite
 export const ToolCallStatusValues: readonly ToolCallStatus[] = ["pending","in_progress","completed","failed"];
 export const TunnelProviderValues: readonly TunnelProvider[] = ["cloudflared","cloudflared-named","bore"];
 export const TunnelStateNameValues: readonly TunnelStateName[] = ["stopped","starting","running","failed"];
+export const UsageByValues: readonly UsageBy[] = ["chat","workspace","project","agent","model","day","cronjob"];
 export const ViaValues: readonly Via[] = ["protocol","terminal"];

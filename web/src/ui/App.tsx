@@ -14,6 +14,8 @@ const SettingsPanel = lazy(() => import("./SettingsPanel"));
 // The Schedules and Remote pages load on demand too: the first download stays under its budget.
 const RemotePanel = lazy(() => import("./RemotePanel").then((m) => ({ default: m.RemotePanel })));
 const SchedulesPanel = lazy(() => import("./SchedulesPanel").then((m) => ({ default: m.SchedulesPanel })));
+// The Usage page brings its chart library with it.
+const UsagePanel = lazy(() => import("./UsagePanel").then((m) => ({ default: m.UsagePanel })));
 const GovernancePanel = lazy(() => import("./GovernancePanel").then((m) => ({ default: m.GovernancePanel })));
 // Every agent at a glance: the start page (desktop) and the Agents tab (phone), on demand.
 const Overview = lazy(() => import("./Overview"));
@@ -67,6 +69,7 @@ export function App() {
   const [remote, setRemote] = useState(false);
   const [schedules, setSchedules] = useState(false);
   const [governance, setGovernance] = useState(false);
+  const [usageOpen, setUsageOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
   // Phones show the workspace list or the overview of every agent, one at a time.
   const [phoneView, setPhoneView] = useState<"workspaces" | "agents">("workspaces");
@@ -138,6 +141,9 @@ export function App() {
             )}
             <button type="button" className="secondary small-button" onClick={() => setSchedules(true)}>
               Schedules
+            </button>
+            <button type="button" className="secondary small-button" onClick={() => setUsageOpen(true)}>
+              Usage
             </button>
             {admin && (
               <button type="button" className="secondary small-button" onClick={() => setSettingsOpen(true)}>
@@ -229,6 +235,11 @@ export function App() {
       {schedules && (
         <Suspense fallback={null}>
           <SchedulesPanel onClose={() => setSchedules(false)} />
+        </Suspense>
+      )}
+      {usageOpen && (
+        <Suspense fallback={null}>
+          <UsagePanel onClose={() => setUsageOpen(false)} />
         </Suspense>
       )}
       {governance && (

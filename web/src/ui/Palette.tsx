@@ -49,6 +49,8 @@ export default function Palette({ onClose }: { onClose(): void }) {
       ["+ Chat", "new chat in the open workspace"],
       ["Settings", "band's settings"],
       ["Schedules", "scheduled prompts"],
+      ["Usage", "tokens, cost and tool calls"],
+      ["Policies", "what agents may do, the audit"],
       ["Remote", "pair a device, the tunnel"],
     ] as const) {
       const b = button(new RegExp(`^${label.replace("+", "\\+")}$`));
