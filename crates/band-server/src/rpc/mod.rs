@@ -30,8 +30,8 @@ mod cronjobs;
 mod fs;
 mod methods;
 pub mod notices;
-mod policies;
 mod overview;
+mod policies;
 mod subscriptions;
 pub mod transport;
 

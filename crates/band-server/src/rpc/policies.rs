@@ -90,7 +90,8 @@ async fn scope_params(c: &ApiContext, scope: PolicyScope) -> Result<api::PolicyS
         PolicyScope::Project(id) => {
             let list = c.projects.list().await?;
             let project = list.iter().find(|p| p.id == id);
-            let project = project.ok_or_else(|| CoreError::NotFound(Problem::new(format!("project {} is gone", id.0))))?;
+            let project =
+                project.ok_or_else(|| CoreError::NotFound(Problem::new(format!("project {} is gone", id.0))))?;
             params.project = Some(project.name.to_string());
         }
         PolicyScope::Workspace(id) => params.workspace = Some(id.0.to_string()),
