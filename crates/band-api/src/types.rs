@@ -1776,7 +1776,8 @@ pub struct UsageReportInfo {
     /// Most cost first (then most tokens); days in order.
     pub groups: Vec<UsageGroupInfo>,
     pub total: UsageTotalsInfo,
-    /// Most called first.
+    /// Most called first: the calls of the filter's chats and days (for `cronjob`, not only the
+    /// jobs' turns).
     pub tools: Vec<ToolUseInfo>,
 }
 

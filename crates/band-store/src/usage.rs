@@ -18,20 +18,38 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 
 use crate::errors::from_diesel;
 
-/// A new turn's model: the chat's previous turn's (the agent's report outlives a turn), else the
-/// chat's configured one.
+/// A new turn's model: the chat's previous turn's (the agent's report outlives a turn); for a
+/// first turn, the model the agent reported before it (an ACP agent's session says so before any
+/// prompt); else the chat's configured one.
 pub(crate) fn model_of_new_turn(conn: &mut SqliteConnection, chat: i64) -> Result<Option<String>, StoreError> {
-    use crate::schema::{chats, turns};
+    use crate::schema::{chats, events, turns};
     let previous = turns::table
         .filter(turns::chat_id.eq(chat))
         .order(turns::id.desc())
         .select(turns::model)
         .first::<Option<String>>(conn)
         .optional()
-        .map_err(from_diesel)?
-        .flatten();
-    if previous.is_some() {
-        return Ok(previous);
+        .map_err(from_diesel)?;
+    let reported = match previous {
+        Some(model) => model,
+        // No turn yet: the chat's log is short, its last session info is cheap to find.
+        None => events::table
+            .filter(events::chat_id.eq(chat))
+            .filter(events::kind.eq("session_info"))
+            .order(events::seq.desc())
+            .select(events::payload)
+            .first::<String>(conn)
+            .optional()
+            .map_err(from_diesel)?
+            .and_then(|json| match crate::payload::decode("session_info", &json) {
+                Ok(band_core::EventPayload::Update(band_core::AgentUpdate::SessionInfo { current_model, .. })) => {
+                    current_model
+                }
+                _ => None,
+            }),
+    };
+    if reported.is_some() {
+        return Ok(reported);
     }
     chats::table
         .find(chat)

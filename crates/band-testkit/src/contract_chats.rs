@@ -830,6 +830,20 @@ pub async fn usage_reports_group_ended_turns<S: FullStore>(store: &S) {
     ok(store.append_events(vec![(c.id, turn("c1", vec![end(usage(1000, Some(1.5)))]))]).await);
     ok(store.append_events(vec![(c.id, turn("c2, still open", vec![call("shell", "execute")]))]).await);
 
+    // An agent that says its model before its first turn (an ACP session does), outside a turn.
+    let d = ok(store.insert_chat(new_chat(v.id, "d")).await);
+    let early = EventPayload::Update(AgentUpdate::SessionInfo {
+        modes: vec![],
+        current_mode: None,
+        models: vec![],
+        current_model: Some("qwen-max".into()),
+    });
+    ok(store.append_events(vec![(d.id, vec![early])]).await);
+    ok(store.append_events(vec![(d.id, turn("d1", vec![end(usage(0, None))]))]).await);
+    let d_turns = ok(store.turns(d.id).await);
+    assert_eq!(d_turns[0].model.as_deref(), Some("qwen-max"), "the model said before the first turn");
+    ok(store.delete_chat(d.id).await);
+
     let report = |by, filter| async move { ok(store.usage_report(by, filter).await) };
     let all = UsageFilter::default();
     let groups = |r: &UsageReport| {

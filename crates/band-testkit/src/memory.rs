@@ -515,18 +515,30 @@ impl EventLog for MemoryStore {
                     }
                     EventPayload::TurnStarted => {
                         state.last_turn_id += 1;
-                        // The previous turn's model (the agent's report outlives a turn), else
-                        // the chat's configured one, as band-store.
+                        // The previous turn's model (the agent's report outlives a turn); for a
+                        // first turn the one the agent reported before it; else the chat's
+                        // configured one, as band-store.
                         let previous =
                             state.turns.values().rev().find(|t| t.chat_id == chat_id).map(|t| t.model.clone());
-                        let model = match previous {
-                            Some(Some(m)) => Some(m),
-                            _ => state
-                                .chats
+                        let reported = match previous {
+                            Some(model) => model,
+                            None => state
+                                .events
                                 .get(&chat_id.0)
-                                .and_then(|c| c.model.as_ref())
-                                .map(|m| m.as_str().to_owned()),
+                                .into_iter()
+                                .flatten()
+                                .rev()
+                                .find_map(|e| match &e.payload {
+                                    EventPayload::Update(AgentUpdate::SessionInfo { current_model, .. }) => {
+                                        Some(current_model.clone())
+                                    }
+                                    _ => None,
+                                })
+                                .flatten(),
                         };
+                        let model = reported.or_else(|| {
+                            state.chats.get(&chat_id.0).and_then(|c| c.model.as_ref()).map(|m| m.as_str().to_owned())
+                        });
                         let turn = Turn {
                             id: TurnId(state.last_turn_id),
                             chat_id,

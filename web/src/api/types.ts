@@ -3237,7 +3237,8 @@ export interface UsageReportInfo {
   groups: UsageGroupInfo[];
   toDay?: string | null;
   /**
-   * Most called first.
+   * Most called first: the calls of the filter's chats and days (for `cronjob`, not only the
+   * jobs' turns).
    */
   tools: ToolUseInfo[];
   total: UsageTotalsInfo;
