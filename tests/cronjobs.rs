@@ -240,3 +240,59 @@ async fn an_acp_agent_gets_its_prompts_from_a_job_too() {
     band.stop().await;
     mock.stop().await;
 }
+
+/// A cronjob's budget (issue 11, item 3) with the real Claude Code: its first run's turn spends
+/// `maxTokens=1` at the agent's first usage report and is stopped, saying so in the chat; the
+/// next runs are skipped with the reason; the budget is shown, refused when it is nonsense, and
+/// once it is removed the runs go on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cronjob_whose_budget_is_spent_is_stopped_then_skipped_until_it_is_raised() {
+    let turns = (1..=8).map(|i| MockTurn::text(format!("report {i}"))).collect();
+    let (band, mock, _repo, chat) = band_with_chat(turns).await;
+    let bad = band
+        .client
+        .call_raw(
+            "cronjobs.create",
+            json!({"key": "report", "name": "Report", "prompt": "Report.", "every": "2s", "chat": chat, "budget": "maxTokens=lots"}),
+        )
+        .await
+        .expect_err("nonsense budget");
+    assert!(bad.to_string().contains("the budget 'maxTokens=lots' is not understood"), "{bad}");
+    let job = band
+        .call(
+            "cronjobs.create",
+            json!({"key": "report", "name": "Report", "prompt": "Report.", "every": "2s", "chat": chat, "budget": "maxTokens=1"}),
+        )
+        .await;
+    assert_eq!(job["budget"], "maxTokens=1");
+    let skipped = |r: &Value| {
+        r["outcome"] == "skipped" && r["detail"].as_str().is_some_and(|d| d.contains("its budget maxTokens=1 is spent"))
+    };
+    let runs_before = wait_runs(&band, "report", Duration::from_secs(120), |r| r.iter().any(skipped)).await;
+    let first = &runs_before[0];
+    assert_ne!(first["outcome"], "skipped", "the first run had the whole budget: {runs_before:#?}");
+    let said: Vec<String> = band
+        .events(chat)
+        .await
+        .iter()
+        .filter(|e| e["type"] == "error")
+        .filter_map(|e| e["message"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        said.iter().any(|m| m.starts_with("Budget reached: maxTokens=1 of cronjob report")
+            && m.contains("its next runs are skipped")),
+        "{said:?}"
+    );
+
+    // Removed, the runs go on.
+    let job = band.call("cronjobs.update", json!({"key": "report", "budget": ""})).await;
+    assert!(job.get("budget").is_none(), "{job}");
+    let count = runs_before.len();
+    wait_runs(&band, "report", Duration::from_secs(120), |r| {
+        r[count.min(r.len())..].iter().any(|r| r["outcome"] == "completed")
+    })
+    .await;
+    band.call("cronjobs.update", json!({"key": "report", "enabled": false})).await;
+    band.stop().await;
+    mock.stop().await;
+}

@@ -77,17 +77,26 @@ test("schedules: create, refuse a bad interval, run now, history live, edit, dis
       assert.match(await done.innerText(), /chat \d+ · turn \d+ · \d+ in \/ \d+ out · \$\d/);
       await desk.screenshot({ path: join(shots, "schedules-desktop-history.png") });
 
-      // Edit: a new interval; then disable.
+      // Edit: a new interval and a budget (nonsense first); then disable.
       await page.getByRole("button", { name: "← Schedules" }).click();
       await card.getByRole("button", { name: "Edit" }).click();
       await page.getByLabel("Interval").fill("2h");
+      await page.getByLabel("Budget, dollars (all runs)").fill("lots");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.getByRole("alert").filter({ hasText: "'lots' is not an amount above 0" }).waitFor();
+      await page.getByLabel("Budget, dollars (all runs)").fill("2.50");
+      await page.getByLabel("Budget, tokens (all runs)").fill("500000");
       await page.getByRole("button", { name: "Save" }).click();
       await card.getByText("every 2h").waitFor();
+      assert.match(await card.innerText(), /budget maxCostUsd=2\.5,maxTokens=500000/);
       await card.getByRole("button", { name: "Disable" }).click();
       await page.locator('[data-testid="schedule-daily-report"][data-enabled="false"]').waitFor();
       assert.match(await card.locator('[data-testid="next-run"]').innerText(), /^Disabled/);
       const jobs = await stack.call("cronjobs.list");
-      assert.deepEqual(jobs.map((j) => [j.key, j.every, j.enabled, j.mode]), [["daily-report", "2h", false, "allow-all"]]);
+      assert.deepEqual(
+        jobs.map((j) => [j.key, j.every, j.enabled, j.mode, j.budget]),
+        [["daily-report", "2h", false, "allow-all", "maxCostUsd=2.5,maxTokens=500000"]],
+      );
     });
 
     const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });

@@ -31,6 +31,9 @@ pub struct CronJobInfo {
     pub enabled: bool,
     pub if_busy: IfBusy,
     pub if_missed: IfMissed,
+    /// The most its runs may spend together: `maxCostUsd=0.5,maxTokens=100000`; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
     /// When it runs next (ms since the epoch); absent while disabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_run_at: Option<i64>,
@@ -132,6 +135,11 @@ pub struct CronjobsCreateParams {
     /// Default: skip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub if_missed: Option<IfMissed>,
+    /// The most its runs may spend together: `maxCostUsd=0.5,maxTokens=100000` (either or
+    /// both; for an update, replacing the old one, `""` removing it). At 80 % a warning; at 100 %
+    /// the running turn stops and the next runs are skipped until it is raised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
 }
 
 /// Changes to a cronjob; what is left out stays as it is. A new schedule or target replaces the
@@ -170,6 +178,11 @@ pub struct CronjobsUpdateParams {
     pub if_busy: Option<IfBusy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub if_missed: Option<IfMissed>,
+    /// The most its runs may spend together: `maxCostUsd=0.5,maxTokens=100000` (either or
+    /// both; for an update, replacing the old one, `""` removing it). At 80 % a warning; at 100 %
+    /// the running turn stops and the next runs are skipped until it is raised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -112,6 +112,37 @@ pub struct SettingsArgs {
     /// Runs missed while band-server was down: skip (default) or run-once at start.
     #[arg(long)]
     if_missed: Option<api::IfMissed>,
+    /// The most all its runs together may cost, in dollars (e.g. 2.50); `none` removes it. At
+    /// 80 % a warning; at 100 % the running turn stops and the next runs are skipped.
+    #[arg(long, value_name = "DOLLARS")]
+    max_cost_usd: Option<String>,
+    /// The most tokens all its runs together may use; `none` removes it.
+    #[arg(long, value_name = "TOKENS")]
+    max_tokens: Option<String>,
+}
+
+impl SettingsArgs {
+    /// The budget to send: `current` (the job's, for an update) with the flags applied; `None`
+    /// when no flag was given.
+    fn budget(&self, current: Option<&str>) -> Option<String> {
+        if self.max_cost_usd.is_none() && self.max_tokens.is_none() {
+            return None;
+        }
+        let mut parts: Vec<(String, String)> = current
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        for (key, flag) in [("maxCostUsd", &self.max_cost_usd), ("maxTokens", &self.max_tokens)] {
+            let Some(value) = flag else { continue };
+            parts.retain(|(k, _)| k != key);
+            if value != "none" && !value.is_empty() {
+                parts.push((key.to_owned(), value.trim_start_matches('$').to_owned()));
+            }
+        }
+        Some(parts.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","))
+    }
 }
 
 impl TargetArgs {
@@ -145,6 +176,7 @@ pub async fn run(cmd: CronjobsCmd, call: &Caller<'_>, out: &Printer) -> Result<(
             if target.chat.is_none() && target.workspace.is_none() && target.project.is_none() {
                 return Err(Failure("give a target: --chat C, --workspace W, or --project P --new-workspace".into()));
             }
+            let budget = settings.budget(None);
             let params = api::CronjobsCreateParams {
                 key,
                 name,
@@ -161,12 +193,20 @@ pub async fn run(cmd: CronjobsCmd, call: &Caller<'_>, out: &Printer) -> Result<(
                 disabled,
                 if_busy: settings.if_busy,
                 if_missed: settings.if_missed,
+                budget,
             };
             let job = call.call::<api::CronjobsCreate>(params).await?;
             out.show(&job, || format!("created cronjob '{}': {}", job.key, next_text(&job)))
         }
         CronjobsCmd::Update { key, name, prompt, schedule, target, settings, enabled, disabled } => {
             target.check()?;
+            let budget = match settings.budget(None) {
+                None => None,
+                Some(_) => {
+                    let job = call.call::<api::CronjobsGet>(api::CronjobKeyParams { key: key.clone() }).await?;
+                    settings.budget(job.budget.as_deref())
+                }
+            };
             let params = api::CronjobsUpdateParams {
                 key,
                 name,
@@ -189,6 +229,7 @@ pub async fn run(cmd: CronjobsCmd, call: &Caller<'_>, out: &Printer) -> Result<(
                 },
                 if_busy: settings.if_busy,
                 if_missed: settings.if_missed,
+                budget,
             };
             let job = call.call::<api::CronjobsUpdate>(params).await?;
             out.show(&job, || format!("updated cronjob '{}': {}", job.key, next_text(&job)))
@@ -279,6 +320,9 @@ fn job_text(j: &api::CronJobInfo) -> String {
     }
     if let Some(m) = j.mode {
         lines.push(format!("mode:      {m}"));
+    }
+    if let Some(b) = &j.budget {
+        lines.push(format!("budget:    {b}"));
     }
     lines.push(format!("prompt:    {}", j.prompt));
     lines.join("\n")

@@ -188,6 +188,8 @@ pub struct CronJob {
     pub enabled: bool,
     pub if_busy: IfBusy,
     pub if_missed: IfMissed,
+    /// The most its runs may spend, all together.
+    pub budget: CronBudget,
     /// When it runs next; `None` while disabled (or a cron expression that never matches again).
     pub next_run_at: Option<Millis>,
     pub last_run_at: Option<Millis>,
@@ -208,8 +210,52 @@ pub struct NewCronJob {
     pub enabled: bool,
     pub if_busy: IfBusy,
     pub if_missed: IfMissed,
+    pub budget: CronBudget,
     pub next_run_at: Option<Millis>,
     pub created_at: Millis,
+}
+
+/// The most a cronjob's runs may spend, all of them together (the runs kept, the newest
+/// [`CRON_RUNS_KEEP`]): at 80 % a warning, at 100 % the running turn is interrupted and the job's
+/// next runs are skipped until it is raised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CronBudget {
+    /// Millionths of a dollar.
+    pub max_cost_micros: Option<u64>,
+    pub max_tokens: Option<u64>,
+}
+
+impl CronBudget {
+    /// As stored and shown: `maxCostUsd=0.5,maxTokens=100000` (empty: none).
+    pub fn to_text(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = self.max_cost_micros {
+            parts.push(format!("maxCostUsd={}", crate::usd(c)));
+        }
+        if let Some(t) = self.max_tokens {
+            parts.push(format!("maxTokens={t}"));
+        }
+        parts.join(",")
+    }
+
+    /// Reads [`CronBudget::to_text`] back.
+    ///
+    /// # Errors
+    /// What is not understood.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut b = Self::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = part.split_once('=').ok_or_else(|| format!("'{part}' is not KEY=VALUE"))?;
+            match key {
+                "maxCostUsd" => b.max_cost_micros = Some(crate::dollars_to_micros(value)?),
+                "maxTokens" => {
+                    b.max_tokens = Some(value.parse().map_err(|_| format!("maxTokens '{value}' is not a number"))?);
+                }
+                _ => return Err(format!("unknown budget key '{key}'")),
+            }
+        }
+        Ok(b)
+    }
 }
 
 /// Why a run happened.
@@ -331,6 +377,25 @@ pub const CRON_RUNS_KEEP: usize = 1000;
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn budgets_read_back_as_written_and_nonsense_says_why() {
+        let b = CronBudget { max_cost_micros: Some(2_500_000), max_tokens: Some(1000) };
+        assert_eq!(b.to_text(), "maxCostUsd=2.5,maxTokens=1000");
+        assert_eq!(CronBudget::parse(&b.to_text()), Ok(b));
+        assert_eq!(CronBudget::parse(""), Ok(CronBudget::default()));
+        assert_eq!(CronBudget::parse("maxTokens=5"), Ok(CronBudget { max_tokens: Some(5), ..CronBudget::default() }));
+        for (bad, says) in [
+            ("maxCostUsd=free", "'free' is not an amount of dollars"),
+            ("maxCostUsd=0", "'0' is not an amount of dollars above 0"),
+            ("maxTokens=-1", "maxTokens '-1' is not a number"),
+            ("dailyMaxTokens=5", "unknown budget key 'dailyMaxTokens'"),
+            ("maxTokens", "'maxTokens' is not KEY=VALUE"),
+        ] {
+            let e = CronBudget::parse(bad).expect_err(bad);
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
     use super::*;
 
     #[test]

@@ -53,7 +53,7 @@ pub use names::{
 pub use policy::{
     BUDGET_REACHED, BUDGET_WARNING, EffectiveRule, Glob, PUSH_REFUSED_URL, Policy, PolicyAssignment, PolicyKey,
     PolicyRules, PolicyScope, PolicyValue, PolicyValueKind, Refusal, ToolAction, ToolCall, check_tightens,
-    mentions_git_push, refuse_git_push, usd,
+    dollars_to_micros, mentions_git_push, refuse_git_push, usd,
 };
 pub use prices::{Price, Prices};
 pub use pulls::{CheckOutcome, NewPullRequest, PullCheck, PullRef, PullRequest, PullState};

@@ -708,6 +708,15 @@ fn dollars(text: &str) -> Option<u64> {
     (micros > 0 && whole <= 1_000_000).then_some(micros)
 }
 
+/// Dollars as text (`0.50`, `$12`) in millionths of a dollar, for budgets outside policies.
+///
+/// # Errors
+/// What the amount must be.
+pub fn dollars_to_micros(text: &str) -> Result<u64, String> {
+    dollars(text.trim())
+        .ok_or_else(|| format!("'{text}' is not an amount of dollars above 0 (at most 1000000): write e.g. 0.50"))
+}
+
 /// Millionths of a dollar as text, without trailing zeros (`0.5`, `12`).
 pub fn usd(micros: u64) -> String {
     let whole = micros / 1_000_000;

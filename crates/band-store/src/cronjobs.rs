@@ -7,9 +7,9 @@
 use async_trait::async_trait;
 use band_core::ports::CronStore;
 use band_core::{
-    AgentId, CRON_RUNS_KEEP, ChatId, CronJob, CronJobId, CronKey, CronRun, CronRunId, CronTarget, IfBusy, IfMissed,
-    NewCronJob, PermissionMode, ProjectId, QueuedId, RunOutcome, RunTrigger, Schedule, StoreError, TurnId, Usage,
-    WorkspaceId,
+    AgentId, CRON_RUNS_KEEP, ChatId, CronBudget, CronJob, CronJobId, CronKey, CronRun, CronRunId, CronTarget, IfBusy,
+    IfMissed, NewCronJob, PermissionMode, ProjectId, QueuedId, RunOutcome, RunTrigger, Schedule, StoreError, TurnId,
+    Usage, WorkspaceId,
 };
 use diesel::prelude::*;
 
@@ -36,6 +36,7 @@ struct JobRow {
     last_run_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
+    budget: String,
 }
 
 fn job_row(
@@ -72,6 +73,7 @@ fn job_row(
         last_run_at: None,
         created_at: 0,
         updated_at: 0,
+        budget: String::new(),
     }
 }
 
@@ -115,6 +117,7 @@ impl TryFrom<JobRow> for CronJob {
             last_run_at: r.last_run_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            budget: CronBudget::parse(&r.budget).map_err(|e| bad(format!("budget: {e}")))?,
         })
     }
 }
@@ -244,6 +247,7 @@ impl CronStore for SqliteStore {
         row.if_busy = new.if_busy.as_str().to_owned();
         row.if_missed = new.if_missed.as_str().to_owned();
         row.next_run_at = new.next_run_at;
+        row.budget = new.budget.to_text();
         row.created_at = new.created_at;
         row.updated_at = new.created_at;
         let key = new.key.to_string();
@@ -294,6 +298,7 @@ impl CronStore for SqliteStore {
         row.if_missed = job.if_missed.as_str().to_owned();
         row.next_run_at = job.next_run_at;
         row.last_run_at = job.last_run_at;
+        row.budget = job.budget.to_text();
         row.created_at = job.created_at;
         row.updated_at = job.updated_at;
         let (id, key) = (job.id.0, job.key.to_string());
@@ -312,6 +317,7 @@ impl CronStore for SqliteStore {
                     cron_jobs::next_run_at.eq(row.next_run_at),
                     cron_jobs::last_run_at.eq(row.last_run_at),
                     cron_jobs::updated_at.eq(row.updated_at),
+                    cron_jobs::budget.eq(row.budget),
                 ))
                 .returning(JobRow::as_returning())
                 .get_result(conn)

@@ -200,6 +200,7 @@ diesel::table! {
         last_run_at -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        budget -> Text,
     }
 }
 

@@ -38,6 +38,7 @@ fn job(key: &str, schedule: Schedule, target: CronTarget) -> NewCronJob {
         enabled: true,
         if_busy: IfBusy::Queue,
         if_missed: IfMissed::Skip,
+        budget: band_core::CronBudget::default(),
         next_run_at: Some(1_000),
         created_at: 500,
     }
@@ -54,6 +55,7 @@ pub async fn cronjobs_are_stored_as_given_and_listed_by_key<S: CronStore>(store:
     b.mode = Some(PermissionMode::AcceptEdits);
     b.if_busy = IfBusy::Skip;
     b.if_missed = IfMissed::RunOnce;
+    b.budget = band_core::CronBudget { max_cost_micros: Some(2_500_000), max_tokens: Some(100_000) };
     b.enabled = false;
     b.next_run_at = None;
     let b = ok(store.insert_cron_job(b).await);
@@ -63,6 +65,8 @@ pub async fn cronjobs_are_stored_as_given_and_listed_by_key<S: CronStore>(store:
         (b.schedule.clone(), b.target, b.if_busy, b.if_missed, b.enabled),
         (cron, CronTarget::NewWorkspace(ProjectId(3)), IfBusy::Skip, IfMissed::RunOnce, false)
     );
+    assert_eq!(b.budget.to_text(), "maxCostUsd=2.5,maxTokens=100000");
+    assert_eq!(a.budget, band_core::CronBudget::default());
     assert_eq!(
         (b.agent.as_ref().map(ToString::to_string), b.mode),
         (Some("codex".into()), Some(PermissionMode::AcceptEdits))
@@ -89,6 +93,7 @@ pub async fn saving_a_cronjob_keeps_its_id_key_and_creation<S: CronStore>(store:
     changed.schedule = Schedule::Cron { expr: "*/5 * * * *".into(), zone: "UTC".into() };
     changed.target = CronTarget::Workspace(band_core::WorkspaceId(4));
     changed.enabled = false;
+    changed.budget.max_tokens = Some(7);
     changed.next_run_at = None;
     changed.last_run_at = Some(9_000);
     changed.updated_at = 9_000;

@@ -51,6 +51,7 @@ impl CronStore for MemoryStore {
             enabled: new.enabled,
             if_busy: new.if_busy,
             if_missed: new.if_missed,
+            budget: new.budget,
             next_run_at: new.next_run_at,
             last_run_at: None,
             created_at: new.created_at,

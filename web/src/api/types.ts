@@ -1520,6 +1520,12 @@ export interface Methods {
        */
       agent?: AgentId | null;
       /**
+       * The most its runs may spend together: `maxCostUsd=0.5,maxTokens=100000` (either or
+       * both; for an update, replacing the old one, `""` removing it). At 80 % a warning; at 100 %
+       * the running turn stops and the next runs are skipped until it is raised.
+       */
+      budget?: string | null;
+      /**
        * Send into this chat.
        */
       chat?: number | null;
@@ -1579,6 +1585,12 @@ export interface Methods {
   "cronjobs.update": {
     params: {
       agent?: AgentId | null;
+      /**
+       * The most its runs may spend together: `maxCostUsd=0.5,maxTokens=100000` (either or
+       * both; for an update, replacing the old one, `""` removing it). At 80 % a warning; at 100 %
+       * the running turn stops and the next runs are skipped until it is raised.
+       */
+      budget?: string | null;
       chat?: number | null;
       cron?: string | null;
       /**
@@ -2843,6 +2855,10 @@ export interface CronJobInfo {
    * The agent of the chats it creates (default claude-code).
    */
   agent?: AgentId | null;
+  /**
+   * The most its runs may spend together: `maxCostUsd=0.5,maxTokens=100000`; absent: none.
+   */
+  budget?: string | null;
   createdAt: number;
   /**
    * The cron expression (5 fields, or 6 with seconds first), when it runs on one.
@@ -3720,6 +3736,12 @@ export interface CronjobsCreateParams {
    */
   agent?: AgentId | null;
   /**
+   * The most its runs may spend together: `maxCostUsd=0.5,maxTokens=100000` (either or
+   * both; for an update, replacing the old one, `""` removing it). At 80 % a warning; at 100 %
+   * the running turn stops and the next runs are skipped until it is raised.
+   */
+  budget?: string | null;
+  /**
    * Send into this chat.
    */
   chat?: number | null;
@@ -3796,6 +3818,12 @@ export interface CronjobsRunsParams {
  */
 export interface CronjobsUpdateParams {
   agent?: AgentId | null;
+  /**
+   * The most its runs may spend together: `maxCostUsd=0.5,maxTokens=100000` (either or
+   * both; for an update, replacing the old one, `""` removing it). At 80 % a warning; at 100 %
+   * the running turn stops and the next runs are skipped until it is raised.
+   */
+  budget?: string | null;
   chat?: number | null;
   cron?: string | null;
   /**

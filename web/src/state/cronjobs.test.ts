@@ -4,6 +4,8 @@ import {
   applyNotice,
   applyRun,
   createCronjob,
+  budgetFields,
+  budgetText,
   createParams,
   deleteCronjob,
   emptyForm,
@@ -81,6 +83,15 @@ test("the form says what is missing, then makes the params of one schedule and o
   });
   expect(updateParams(cron)).toMatchObject({ key: "nightly", chat: 7, enabled: false });
   expect(updateParams(cron)).not.toHaveProperty("disabled");
+  expect(updateParams(cron)).toMatchObject({ budget: "" });
+  expect(formProblem({ ...ws, maxCostUsd: "ten" })).toMatch(/'ten' is not an amount above 0/);
+  expect(formProblem({ ...ws, maxCostUsd: "0" })).toMatch(/not an amount above 0/);
+  expect(formProblem({ ...ws, maxTokens: "1.5" })).toMatch(/'1.5' is not a whole number/);
+  expect(formProblem({ ...ws, maxCostUsd: "$2.50", maxTokens: "1000" })).toBeNull();
+  expect(createParams({ ...ws, maxCostUsd: "$2.50", maxTokens: "1000" })).toMatchObject({ budget: "maxCostUsd=2.50,maxTokens=1000" });
+  expect(budgetFields("maxCostUsd=0.5,maxTokens=100")).toEqual({ maxCostUsd: "0.5", maxTokens: "100" });
+  expect(budgetFields(undefined)).toEqual({ maxCostUsd: "", maxTokens: "" });
+  expect(budgetText({ maxCostUsd: "", maxTokens: " 7 " })).toBe("maxTokens=7");
   const project = { ...filled, targetKind: "new_workspace" as const, project: "app" };
   expect(createParams(project)).toMatchObject({ project: "app", newWorkspace: true });
 });

@@ -39,6 +39,10 @@ export interface CronForm {
   ifBusy: IfBusy;
   ifMissed: IfMissed;
   enabled: boolean;
+  /** The most all its runs may cost, in dollars; empty: no limit. */
+  maxCostUsd: string;
+  /** The most tokens all its runs may use; empty: no limit. */
+  maxTokens: string;
 }
 
 export const emptyForm: CronForm = {
@@ -58,7 +62,23 @@ export const emptyForm: CronForm = {
   ifBusy: "queue",
   ifMissed: "skip",
   enabled: true,
+  maxCostUsd: "",
+  maxTokens: "",
 };
+
+/** A job's budget text (`maxCostUsd=0.5,maxTokens=1000`) as the form's two fields. */
+export function budgetFields(budget: string | null | undefined): { maxCostUsd: string; maxTokens: string } {
+  const pairs = new Map((budget ?? "").split(",").map((p) => p.split("=", 2) as [string, string]));
+  return { maxCostUsd: pairs.get("maxCostUsd") ?? "", maxTokens: pairs.get("maxTokens") ?? "" };
+}
+
+/** The form's budget as `cronjobs.*` takes it ("" for none). */
+export function budgetText(f: Pick<CronForm, "maxCostUsd" | "maxTokens">): string {
+  const parts = [];
+  if (f.maxCostUsd.trim()) parts.push(`maxCostUsd=${f.maxCostUsd.trim().replace(/^\$/, "")}`);
+  if (f.maxTokens.trim()) parts.push(`maxTokens=${f.maxTokens.trim()}`);
+  return parts.join(",");
+}
 
 /** A job as the form edits it. */
 export function formOf(job: CronJobInfo): CronForm {
@@ -80,6 +100,7 @@ export function formOf(job: CronJobInfo): CronForm {
     ifBusy: job.ifBusy,
     ifMissed: job.ifMissed,
     enabled: job.enabled,
+    ...budgetFields(job.budget),
   };
 }
 
@@ -93,6 +114,10 @@ export function formProblem(f: CronForm): string | null {
   if (f.targetKind === "chat" && !/^\d+$/.test(f.chat)) return "Choose the chat it sends into.";
   if (f.targetKind === "workspace" && !f.workspace) return "Choose the workspace its chats go in.";
   if (f.targetKind === "new_workspace" && !f.project) return "Choose the project its workspaces are made in.";
+  const cost = f.maxCostUsd.trim().replace(/^\$/, "");
+  if (cost && !(Number.isFinite(Number(cost)) && Number(cost) > 0)) return `The budget in dollars '${f.maxCostUsd}' is not an amount above 0 (e.g. 2.50); leave it empty for no limit.`;
+  const tokens = f.maxTokens.trim();
+  if (tokens && !(/^\d+$/.test(tokens) && Number(tokens) > 0)) return `The budget in tokens '${f.maxTokens}' is not a whole number above 0; leave it empty for no limit.`;
   return null;
 }
 
@@ -116,13 +141,15 @@ export function createParams(f: CronForm): CronjobsCreateParams {
     ifBusy: f.ifBusy,
     ifMissed: f.ifMissed,
     disabled: !f.enabled,
+    ...(budgetText(f) ? { budget: budgetText(f) } : {}),
   };
 }
 
 /** The params of `cronjobs.update`: every field of the form (the key stays). */
 export function updateParams(f: CronForm): CronjobsUpdateParams {
   const { disabled, key, ...rest } = createParams(f);
-  return { ...rest, key, enabled: !disabled };
+  // Always sent: an emptied budget removes it.
+  return { ...rest, key, enabled: !disabled, budget: budgetText(f) };
 }
 
 /** The list after a notice: a job replaced or added (by key, kept in key order), or removed. */

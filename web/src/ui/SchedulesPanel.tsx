@@ -108,6 +108,7 @@ function JobList({ onEdit, onRuns }: { onEdit(job: CronJobInfo | null): void; on
               </div>
               <div className="small muted" data-testid="next-run">
                 {j.enabled ? `Next run ${at(j.nextRunAt)}` : "Disabled"} · Last run {at(j.lastRunAt)} · if busy: {j.ifBusy} · if missed: {j.ifMissed}
+                {j.budget ? ` · budget ${j.budget}` : ""}
               </div>
               <div className="row wrap">
                 {control && (
@@ -302,6 +303,14 @@ function JobForm({ job, onDone }: { job: CronJobInfo | null; onDone(): void }) {
               <option key={v}>{v}</option>
             ))}
           </select>
+        </label>
+        <label>
+          Budget, dollars (all runs)
+          <input name="maxCostUsd" inputMode="decimal" placeholder="no limit" value={form.maxCostUsd} onChange={(e) => set("maxCostUsd", e.target.value)} />
+        </label>
+        <label>
+          Budget, tokens (all runs)
+          <input name="maxTokens" inputMode="numeric" placeholder="no limit" value={form.maxTokens} onChange={(e) => set("maxTokens", e.target.value)} />
         </label>
       </div>
       <label className="check">

@@ -144,6 +144,9 @@ struct Run {
     budget_warned: std::collections::HashSet<String>,
     /// This turn was interrupted because a budget was spent.
     budget_stopped: bool,
+    /// Budgets of this turn only, beside the policies' (a cronjob's, for the turn its run
+    /// started), with what was spent before the turn.
+    caps: Vec<(Budget, u64)>,
 }
 
 impl Chats {
@@ -305,6 +308,37 @@ impl Chats {
             let _ = self.inner.ports.chats.update_chat(id, patch).await;
         }
         sent
+    }
+
+    /// Caps the turn under way with budgets of its own (a cronjob's, for the turn its run started),
+    /// judged as the policies' are: a warning at 80 %, the turn interrupted at 100 %. Nothing
+    /// happens when the chat is not working (the turn already ended).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown chat.
+    pub async fn cap_turn(&self, id: ChatId, caps: Vec<TurnCap>) -> Result<(), CoreError> {
+        let run = self.inner.run(id);
+        let mut run = run.lock().await;
+        let chat = self.inner.chat(id).await?;
+        if !chat.status.busy() {
+            return Ok(());
+        }
+        run.caps = caps
+            .into_iter()
+            .map(|c| {
+                let cost = matches!(c.key, PolicyKey::MaxCostUsd | PolicyKey::DailyMaxCostUsd);
+                let b = Budget {
+                    key: c.key,
+                    limit: c.limit,
+                    cost,
+                    at: PolicyScope::Chat(id),
+                    turn_only: true,
+                    label: c.label,
+                };
+                (b, c.spent)
+            })
+            .collect();
+        Ok(())
     }
 
     /// The budgets in force for a chat, each with what its scope has spent (ended turns).
@@ -919,6 +953,7 @@ impl Inner {
         self.check_budgets(chat).await?;
         run.budget_warned.clear();
         run.budget_stopped = false;
+        run.caps.clear();
         let handle = match &run.handle {
             Some(h) => h.clone(),
             None => {
@@ -998,7 +1033,8 @@ impl Inner {
                 (PolicyScope::Chat(c), false) => UsageScope::Chat(c),
             };
             let cost = matches!(key, PolicyKey::MaxCostUsd | PolicyKey::DailyMaxCostUsd);
-            let budget = Budget { key, limit, cost, at: scope, label: policies.label(chat, scope).await };
+            let budget =
+                Budget { key, limit, cost, at: scope, turn_only: false, label: policies.label(chat, scope).await };
             let spent = budget.measure(&self.ports.turns.usage_totals(usage).await?.usage);
             out.push((budget, spent));
         }
@@ -1045,14 +1081,24 @@ impl Inner {
     async fn judge_budgets(&self, run: &mut Run, chat: &Chat, used: Usage, ended: bool) -> Result<(), CoreError> {
         let mut said = Vec::new();
         let mut stop = false;
-        for (b, before) in self.budget_states(chat).await? {
+        let mut states = self.budget_states(chat).await?;
+        states.extend(run.caps.iter().map(|(b, before)| (b.clone(), *before)));
+        if ended {
+            run.caps.clear();
+        }
+        for (b, before) in states {
             let now = before + b.measure(&used);
             let key = format!("{} {}", b.rule(), b.label);
             if now >= b.limit && before < b.limit {
                 if !run.budget_stopped {
                     run.budget_stopped = true;
                     stop = !ended;
-                    let what = if ended { "new turns are refused" } else { "the turn is interrupted" };
+                    let what = match (ended, b.turn_only) {
+                        (true, false) => "new turns are refused",
+                        (false, false) => "the turn is interrupted",
+                        (true, true) => "its next runs are skipped",
+                        (false, true) => "the turn is interrupted and its next runs are skipped",
+                    };
                     let text = format!(
                         "{}{} of {} ({} used): {what} until it is raised",
                         crate::BUDGET_REACHED,
@@ -1455,7 +1501,19 @@ fn check_message(text: &str) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// A budget of one turn (see [`Chats::cap_turn`]): `maxCostUsd` (millionths of a dollar) or
+/// `maxTokens`, what was spent before the turn in the same unit, and how messages name whose it
+/// is (`cronjob nightly`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnCap {
+    pub key: PolicyKey,
+    pub limit: u64,
+    pub spent: u64,
+    pub label: String,
+}
+
 /// A budget in force for a chat, as [`Chats`] measures it.
+#[derive(Clone)]
 struct Budget {
     key: PolicyKey,
     /// Millionths of a dollar for a cost, else tokens.
@@ -1463,6 +1521,8 @@ struct Budget {
     cost: bool,
     /// The scope that sets it.
     at: PolicyScope,
+    /// A cap of one turn (a cronjob's), not a policy's.
+    turn_only: bool,
     /// How messages name its scope (`workspace app/fix`).
     label: String,
 }

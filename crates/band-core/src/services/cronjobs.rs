@@ -16,13 +16,14 @@ use std::sync::Arc;
 use futures_util::lock::Mutex as AsyncMutex;
 
 use super::chats::MAX_MESSAGE_BYTES;
-use super::{Chats, CreateChat, Sent, Workspaces};
+use super::{Chats, CreateChat, Sent, TurnCap, Workspaces};
 use crate::agents::AgentId;
-use crate::chat::{EventPayload, StopReason, TurnOutcome};
+use crate::chat::{EventPayload, StopReason, TurnOutcome, UsageBy, UsageFilter};
 use crate::cron::*;
 use crate::error::{CoreError, Fix, ListOf, Problem, StoreError};
 use crate::model::{ChatId, Millis, PermissionMode};
 use crate::names::{BranchName, ChatName, ProjectName};
+use crate::policy::PolicyKey;
 use crate::ports::{Clock, CronCalendar, CronStore, EventLog, EventSink, MessageQueue, Notice, ProjectStore, TurnLog};
 
 /// The ports the scheduler needs (besides the chat and workspace services).
@@ -71,6 +72,8 @@ pub struct CronSpec {
     pub if_busy: Option<IfBusy>,
     /// Default: skip.
     pub if_missed: Option<IfMissed>,
+    /// `maxCostUsd=0.5,maxTokens=100000` (either or both); none or empty: no budget.
+    pub budget: Option<String>,
 }
 
 /// Changes to a job; `None` keeps a field as it is.
@@ -85,6 +88,21 @@ pub struct CronPatch {
     pub enabled: Option<bool>,
     pub if_busy: Option<IfBusy>,
     pub if_missed: Option<IfMissed>,
+    /// The whole budget, replaced (`""`: none).
+    pub budget: Option<String>,
+}
+
+/// A budget as the spec gives it.
+fn budget(text: &str) -> Result<CronBudget, CoreError> {
+    let b = CronBudget::parse(text).map_err(|e| {
+        CoreError::InvalidInput(Problem::new(format!(
+            "the budget '{text}' is not understood: {e} (write maxCostUsd=0.50,maxTokens=100000, either or both)"
+        )))
+    })?;
+    if b.max_tokens == Some(0) {
+        return Err(CoreError::InvalidInput(Problem::new("maxTokens must be above 0 (leave it out for no limit)")));
+    }
+    Ok(b)
 }
 
 /// How far a missed-run count goes (a one-second interval down for a year stops counting here).
@@ -137,6 +155,7 @@ impl Cronjobs {
         let name = check_name(&spec.name)?;
         check_prompt(&spec.prompt)?;
         let schedule = self.inner.schedule(&spec.schedule)?;
+        let budget = budget(spec.budget.as_deref().unwrap_or_default())?;
         let target = self.inner.target(&spec.target).await?;
         self.inner.check_chat_settings(&target, spec.agent.as_ref(), spec.mode)?;
         let _turn = self.inner.lock.lock().await;
@@ -157,6 +176,7 @@ impl Cronjobs {
                 enabled: spec.enabled,
                 if_busy: spec.if_busy.unwrap_or(IfBusy::Queue),
                 if_missed: spec.if_missed.unwrap_or(IfMissed::Skip),
+                budget,
                 next_run_at,
                 created_at: now,
             })
@@ -183,6 +203,7 @@ impl Cronjobs {
             check_prompt(p)?;
         }
         let schedule = patch.schedule.as_ref().map(|s| self.inner.schedule(s)).transpose()?;
+        let new_budget = patch.budget.as_deref().map(budget).transpose()?;
         let target = match &patch.target {
             Some(t) => Some(self.inner.target(t).await?),
             None => None,
@@ -222,6 +243,9 @@ impl Cronjobs {
         }
         if let Some(e) = patch.enabled {
             job.enabled = e;
+        }
+        if let Some(b) = new_budget {
+            job.budget = b;
         }
         self.inner.check_chat_settings(&job.target, job.agent.as_ref(), job.mode)?;
         let now = self.inner.ports.clock.now_ms();
@@ -486,7 +510,57 @@ impl Inner {
         Ok(run)
     }
 
+    /// What a job's ended runs spent: millionths of a dollar, and tokens (every kind).
+    async fn spent(&self, job: &CronJob) -> Result<(u64, u64), CoreError> {
+        if job.budget == CronBudget::default() {
+            return Ok((0, 0));
+        }
+        let report = self.ports.turns.usage_report(UsageBy::Cronjob, UsageFilter::default()).await?;
+        let key = job.id.0.to_string();
+        let t = report.groups.iter().find(|g| g.key == key).map(|g| g.totals).unwrap_or_default();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let cost = t.usage.cost_usd.map_or(0, |c| (c.max(0.0) * 1e6).round() as u64);
+        let u = t.usage;
+        Ok((cost, u.input_tokens + u.output_tokens + u.cache_read_tokens + u.cache_write_tokens))
+    }
+
+    /// The job's budget as caps of the turn its run starts.
+    fn caps(job: &CronJob, (cost, tokens): (u64, u64)) -> Vec<TurnCap> {
+        let label = format!("cronjob {}", job.key);
+        let mut caps = Vec::new();
+        if let Some(limit) = job.budget.max_cost_micros {
+            caps.push(TurnCap { key: PolicyKey::MaxCostUsd, limit, spent: cost, label: label.clone() });
+        }
+        if let Some(limit) = job.budget.max_tokens {
+            caps.push(TurnCap { key: PolicyKey::MaxTokens, limit, spent: tokens, label });
+        }
+        caps
+    }
+
+    /// Why the job may not run now: a budget of it is spent.
+    fn budget_spent(job: &CronJob, (cost, tokens): (u64, u64)) -> Option<String> {
+        let raise = format!("raise it (band cronjobs update {} --max-cost-usd ... / --max-tokens ...)", job.key);
+        if let Some(limit) = job.budget.max_cost_micros.filter(|l| cost >= *l) {
+            return Some(format!(
+                "its budget maxCostUsd={} is spent (${} used): {raise}",
+                crate::usd(limit),
+                crate::usd(cost)
+            ));
+        }
+        if let Some(limit) = job.budget.max_tokens.filter(|l| tokens >= *l) {
+            return Some(format!("its budget maxTokens={limit} is spent ({tokens} tokens used): {raise}"));
+        }
+        None
+    }
+
     async fn send(&self, job: &CronJob, run: &mut CronRun) -> Result<(), CoreError> {
+        let spent = self.spent(job).await?;
+        if let Some(why) = Self::budget_spent(job, spent) {
+            run.outcome = RunOutcome::Skipped;
+            run.ended_at = Some(self.ports.clock.now_ms());
+            add_detail(run, &why);
+            return Ok(());
+        }
         let chat = match job.target {
             CronTarget::Chat(id) => {
                 let chat = self.chats.get(id).await?;
@@ -517,6 +591,10 @@ impl Inner {
             Sent::Started { seq } => {
                 run.outcome = RunOutcome::Running;
                 run.seq = Some(seq);
+                let caps = Self::caps(job, spent);
+                if !caps.is_empty() {
+                    self.chats.cap_turn(chat.id, caps).await?;
+                }
             }
             Sent::Queued(q) => {
                 run.outcome = RunOutcome::Queued;
@@ -586,6 +664,22 @@ impl Inner {
                 Some(prompt_seq) => {
                     run.outcome = RunOutcome::Running;
                     run.seq = Some(prompt_seq);
+                    // Its turn has started: the job's budget caps it, as it caps a turn it starts.
+                    let job = self
+                        .ports
+                        .store
+                        .cron_jobs()
+                        .await
+                        .ok()
+                        .and_then(|jobs| jobs.into_iter().find(|j| j.id == run.job_id));
+                    if let Some(job) = job
+                        && let Ok(spent) = self.spent(&job).await
+                    {
+                        let caps = Self::caps(&job, spent);
+                        if !caps.is_empty() {
+                            let _ = self.chats.cap_turn(chat, caps).await;
+                        }
+                    }
                 }
                 None => {
                     run.outcome = RunOutcome::Cancelled;

@@ -21,7 +21,7 @@ mod workspaces;
 
 pub use access::{Access, AccessPorts, Caller, Credential, Pairing};
 pub use agents::{AgentStatus, Agents};
-pub use chats::{BudgetStatus, ChatPorts, Chats, CreateChat, EnvSource, Sent};
+pub use chats::{BudgetStatus, ChatPorts, Chats, CreateChat, EnvSource, Sent, TurnCap};
 pub use cronjobs::{CronPatch, CronPorts, CronSpec, Cronjobs, ScheduleSpec, TargetSpec};
 pub use files::Files;
 pub use layouts::Layouts;

@@ -137,6 +137,7 @@ fn spec(key: &str, schedule: ScheduleSpec, target: TargetSpec) -> CronSpec {
         enabled: true,
         if_busy: None,
         if_missed: None,
+        budget: None,
     }
 }
 

@@ -46,6 +46,7 @@ pub(super) fn methods(m: &mut RpcModule<ApiContext>) -> Reg {
             enabled: !p.disabled,
             if_busy: p.if_busy.map(if_busy),
             if_missed: p.if_missed.map(if_missed),
+            budget: p.budget,
         };
         Ok(job_info(&c, &c.cronjobs.create(spec).await?).await)
     })?;
@@ -74,6 +75,7 @@ pub(super) fn methods(m: &mut RpcModule<ApiContext>) -> Reg {
             enabled: p.enabled,
             if_busy: p.if_busy.map(if_busy),
             if_missed: p.if_missed.map(if_missed),
+            budget: p.budget,
         };
         Ok(job_info(&c, &c.cronjobs.update(&p.key, patch).await?).await)
     })?;
@@ -205,6 +207,7 @@ pub(super) async fn job_info(c: &ApiContext, job: &CronJob) -> api::CronJobInfo 
             IfMissed::Skip => api::IfMissed::Skip,
             IfMissed::RunOnce => api::IfMissed::RunOnce,
         },
+        budget: Some(job.budget.to_text()).filter(|b| !b.is_empty()),
         next_run_at: job.next_run_at,
         last_run_at: job.last_run_at,
         created_at: job.created_at,
