@@ -318,3 +318,24 @@ async fn retention_archives_by_itself_only_idle_workspaces_that_lose_nothing() {
     assert_eq!(why("recent"), Some(json!("active 0 day(s) ago (archived after 2)")));
     s.stop().await;
 }
+
+/// A clean-up (the one retention runs) keeps a workspace whose terminal is open: archiving would
+/// kill the shell and what runs in it (a dev server...). Once it is closed, the workspace goes.
+#[tokio::test]
+async fn a_clean_up_keeps_a_workspace_with_an_open_terminal() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path(), "name": "app"})).await;
+    let made = s.ok("workspaces.create", json!({"project": "app", "branch": "serving"})).await;
+    let terminal = s.ok("terminals.create", json!({"workspace": "app/serving"})).await;
+    let report = s.ok("workspaces.gc", json!({"idleDays": 0, "apply": true})).await;
+    assert_eq!(report["archive"], json!([]), "{report}");
+    assert_eq!(report["kept"][0]["why"], format!("terminal {} is open", terminal["id"]), "{report}");
+    assert!(Path::new(made["path"].as_str().expect("path")).is_dir());
+    let listed = s.ok("terminals.list", json!({})).await;
+    assert_eq!(listed[0]["id"], terminal["id"], "the terminal lives on: {listed}");
+    s.ok("terminals.kill", json!({"terminal": terminal["id"]})).await;
+    let report = s.ok("workspaces.gc", json!({"idleDays": 0, "apply": true})).await;
+    assert_eq!(report["archive"][0]["facts"]["workspace"]["branch"], "serving", "{report}");
+    s.stop().await;
+}
