@@ -221,6 +221,12 @@ async fn last_activity_is_reported_and_moves_forward_when_a_chat_in_the_workspac
     let t3 = activity_after(&s, "app/w", t2).await;
     tick_past(t3).await;
     agent.emit(AgentEvent::TurnEnded { stop_reason: band_core::StopReason::EndTurn, usage: None }).await;
+    // Once the turn's end is recorded (the chat no longer working), nothing moves it any more.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while s.ok("chats.get", json!({"chat": chat})).await["status"] != "completed" {
+        assert!(tokio::time::Instant::now() < deadline, "the turn never ended");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     let t4 = activity_after(&s, "app/w", t3).await;
     assert!(t4 <= now_ms());
     // The list of facts says the same; another workspace's activity is its own.
