@@ -4,7 +4,8 @@
 //!
 //! Invariant: nothing here ever loses work. A workspace is archived by retention only when its
 //! worktree has no uncommitted change, its branch has no commit that is neither in its base nor
-//! pushed to its upstream, no agent works in it, and it is not direct.
+//! pushed to its upstream, no agent works in it, no terminal is open in it (archiving would kill
+//! its shell and what runs there), and it is not direct.
 
 use std::sync::Arc;
 
@@ -187,6 +188,7 @@ impl Lifecycle {
     pub async fn gc(&self, idle_days: u32, apply: bool) -> Result<GcReport, CoreError> {
         let now = self.clock.now_ms();
         let mut report = GcReport { applied: apply, ..GcReport::default() };
+        let terminals = self.terminals.list(None).await?;
         for project in self.projects.list_projects().await? {
             for listed in self.workspaces.list(Some(project.name.as_str())).await? {
                 let w = listed.workspace;
@@ -207,6 +209,10 @@ impl Lifecycle {
                     keep(format!("{} commit(s) neither in its base nor pushed", facts.unsaved_commits()))
                 } else if let Some(busy) = chats.iter().find(|c| c.status.busy()) {
                     keep(format!("chat {} is {}", busy.id.0, busy.status.as_str()))
+                } else if let Some(open) =
+                    terminals.iter().find(|t| t.workspace_id == facts.workspace.id && t.exit.is_none())
+                {
+                    keep(format!("terminal {} is open", open.id.0))
                 } else if idle_for < i64::from(idle_days) {
                     keep(format!("active {idle_for} day(s) ago (archived after {idle_days})"))
                 } else {

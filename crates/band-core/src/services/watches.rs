@@ -9,7 +9,8 @@ use crate::ports::{EventSink, FileWatcher, Notice, WatchEvent, WatchSink, Watchi
 
 /// Live watches of workspaces' files, only while someone looks: each client following a
 /// workspace holds a [`WatchLease`]; the first lease starts the watch, the last one dropped
-/// stops it. Changes are announced as [`Notice::FilesChanged`].
+/// stops it. Changes are announced as [`Notice::FilesChanged`]. A watch that degraded (said
+/// once, when it happened) is remembered, so a client joining later learns it from its lease.
 pub struct Watches {
     workspaces: Arc<Workspaces>,
     watcher: Arc<dyn FileWatcher>,
@@ -20,17 +21,27 @@ pub struct Watches {
 struct Active {
     leases: usize,
     _watching: Watching,
+    /// Why the watch is partial, once it said so.
+    degraded: Arc<Mutex<Option<String>>>,
 }
 
 /// A client's interest in a workspace's files; dropping it ends that interest.
 pub struct WatchLease {
     workspace: WorkspaceId,
     active: Arc<Mutex<HashMap<WorkspaceId, Active>>>,
+    degraded: Option<String>,
 }
 
 impl WatchLease {
     pub fn workspace(&self) -> WorkspaceId {
         self.workspace
+    }
+
+    /// Why the watch this lease joined was already partial when it joined (its notice went to
+    /// the clients following then); `None` when it was whole, or degrades later (then the
+    /// notice comes as for everyone).
+    pub fn degraded(&self) -> Option<&str> {
+        self.degraded.as_deref()
     }
 }
 
@@ -66,23 +77,28 @@ impl Watches {
         let (project, ws) = self.workspaces.resolve(workspace).await?;
         refuse_archived(&project, &ws)?;
         let mut active = self.active.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut degraded = None;
         if let Some(a) = active.get_mut(&ws.id) {
             a.leases += 1;
+            degraded = a.degraded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         } else {
             let (id, events) = (ws.id, self.events.clone());
+            let said: Arc<Mutex<Option<String>>> = Arc::default();
+            let remembered = said.clone();
             let sink: WatchSink = Arc::new(move |e| {
                 events.publish(match e {
                     WatchEvent::Changed(paths) => Notice::FilesChanged { workspace: id, paths, degraded: None },
                     WatchEvent::Degraded(why) => {
+                        *remembered.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why.clone());
                         Notice::FilesChanged { workspace: id, paths: Vec::new(), degraded: Some(why) }
                     }
                 });
             });
             let watching = self.watcher.watch(&ws.path, sink)?;
-            active.insert(ws.id, Active { leases: 1, _watching: watching });
+            active.insert(ws.id, Active { leases: 1, _watching: watching, degraded: said });
         }
         drop(active);
-        let lease = WatchLease { workspace: ws.id, active: self.active.clone() };
+        let lease = WatchLease { workspace: ws.id, active: self.active.clone(), degraded };
         Ok((ws, lease))
     }
 

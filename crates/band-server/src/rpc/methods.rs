@@ -222,10 +222,12 @@ pub(super) fn workspaces(m: &mut RpcModule<ApiContext>) -> Reg {
         let message = match p.message {
             Some(m) => m,
             None => {
-                // Drafted from the chats: their names say what the work was.
+                // Drafted from the chats: their names say what the work was. A chat still under
+                // its default name (its agent's, never prompted) says nothing of it.
                 let (_, ws) = c.workspaces.resolve(&p.workspace).await?;
                 let chats = c.chats.list(Some(&ws.id.0.to_string())).await?;
-                let names: Vec<String> = chats.iter().map(|c| c.name.to_string()).collect();
+                let names: Vec<String> =
+                    chats.iter().filter(|c| c.name.as_str() != c.agent.as_str()).map(|c| c.name.to_string()).collect();
                 if names.is_empty() {
                     format!("{}: work from band", ws.branch)
                 } else {

@@ -238,6 +238,13 @@ pub(super) async fn watch_workspace(
         }
     };
     let sink = pending.accept().await?;
+    // Joining a watch already partial: told at once (the others were told when it happened).
+    if let Some(why) = lease.degraded() {
+        let item = api::FilesChangedInfo { workspace_id: ws.id.0, paths: Vec::new(), degraded: Some(why.to_owned()) };
+        if !notify(&sink, &item).await {
+            return Ok(());
+        }
+    }
     let _lease = lease;
     loop {
         tokio::select! {

@@ -792,6 +792,7 @@ fn scope_cases(w: &World) -> Vec<Case> {
         ("tunnel.start", json!({})),
         ("tunnel.stop", json!({})),
         ("fs.complete", json!({"prefix": "/"})),
+        ("settings.set", json!({"key": "defaults.mode", "value": "allow-all"})),
     ];
     let denied = |who: &str, scope: &str, method: &str, needs: &str| {
         let fix = if needs == "admin" {
@@ -1521,6 +1522,9 @@ async fn security_suite_refuses_every_hostile_request_exactly() {
     suite.record("aftermath", "only main and w exist", if branches == "main\nw" { Ok(()) } else { Err(branches) });
     let terms = s.ok("terminals.list", json!({})).await.as_array().map_or(0, Vec::len);
     suite.record("aftermath", "one terminal", if terms == 1 { Ok(()) } else { Err(format!("{terms} terminals")) });
+    let settings = std::fs::read_to_string(home.join("settings.json")).expect("settings");
+    let untouched = if settings.contains("allow-all") { Err(settings.clone()) } else { Ok(()) };
+    suite.record("aftermath", "settings.json unchanged by a device's settings.set", untouched);
     suite.finish();
     drop(repo);
     s.stop().await;

@@ -1,7 +1,7 @@
 //! The file watcher through the real server: a file written outside band reaches a subscriber
 //! of `workspaces.watch` as one debounced notification, `.git` internals and `node_modules`
 //! never do, a directory made later is followed, and an unknown or archived workspace is
-//! refused.
+//! refused; a workspace past the watch limit says it is degraded, to every client following it.
 
 use band_testkit::fixtures::TestRepo;
 use futures_util::SinkExt;
@@ -63,5 +63,44 @@ async fn a_file_written_outside_band_is_announced_to_a_watcher() {
         Some(true),
         "{reply}"
     );
+    s.stop().await;
+}
+
+/// The next files notification, whole.
+async fn next_files(ws: &mut Ws) -> Value {
+    let v = next_json(ws).await;
+    assert_eq!(v["method"], "workspaces.files", "{v}");
+    v["params"]["result"].clone()
+}
+
+/// A workspace with more directories than a watch may hold (8192) says so, once, to each client
+/// following it (live refresh is partial), and changes in what is watched still arrive.
+#[tokio::test]
+async fn a_workspace_past_the_watch_limit_reports_itself_degraded() {
+    let s = TestServer::start().await;
+    let repo = TestRepo::named("app");
+    s.ok("projects.add", json!({"path": repo.path()})).await;
+    let made = s.ok("workspaces.create", json!({"project": "app", "branch": "w"})).await;
+    let wt = std::path::PathBuf::from(made["path"].as_str().expect("path"));
+    for i in 0..8200 {
+        std::fs::create_dir_all(wt.join(format!("many/d{i}"))).expect("mkdir");
+    }
+
+    let mut ws = subscribe(&s, "workspaces.watch", json!({"workspace": "app/w"})).await;
+    let first = next_files(&mut ws).await;
+    assert_eq!(
+        (first["degraded"].as_str(), first["paths"].clone()),
+        (Some("live refresh covers the first 8192 directories only; press Refresh for changes elsewhere"), json!([])),
+        "{first}"
+    );
+    // What is watched (the top of the tree, walked first) still refreshes, without saying it again.
+    std::fs::write(wt.join("README.md"), "# changed outside band\n").expect("write");
+    let next = next_files(&mut ws).await;
+    assert_eq!((next["paths"].clone(), next.get("degraded")), (json!(["README.md"]), None), "{next}");
+
+    // A second client following the same workspace learns it too.
+    let mut second = subscribe(&s, "workspaces.watch", json!({"workspace": "app/w"})).await;
+    let told = next_files(&mut second).await;
+    assert_eq!(told["degraded"], first["degraded"], "{told}");
     s.stop().await;
 }
