@@ -719,6 +719,20 @@ async fn cronjobs_from_the_command_line() {
         assert!(msg.contains(expected), "{args:?}: {msg}");
     }
 
+    // A budget: set one key, then the other (the first kept), then remove one; nonsense refused.
+    let job = env.json(&["cronjobs", "update", "nightly", "--max-cost-usd", "$2.50"]).await;
+    assert_eq!(job["budget"], "maxCostUsd=2.5");
+    let job = env.json(&["cronjobs", "update", "nightly", "--max-tokens", "100000"]).await;
+    assert_eq!(job["budget"], "maxCostUsd=2.5,maxTokens=100000");
+    let shown = text(&env.band(&["cronjobs", "get", "nightly"]).await);
+    assert!(shown.contains("budget:    maxCostUsd=2.5,maxTokens=100000"), "{shown}");
+    let job = env.json(&["cronjobs", "update", "nightly", "--max-cost-usd", "none"]).await;
+    assert_eq!(job["budget"], "maxTokens=100000");
+    let msg = error(&env.band(&["cronjobs", "update", "nightly", "--max-tokens", "lots"]).await);
+    assert!(msg.contains("the budget 'maxTokens=lots' is not understood"), "{msg}");
+    let job = env.json(&["cronjobs", "update", "nightly", "--max-tokens", "none"]).await;
+    assert!(job.get("budget").is_none(), "{job}");
+
     // Trigger now: a new chat in app/feat, followed to the end of its turn in the history.
     let printed = text(&env.band(&["cronjobs", "trigger", "nightly"]).await);
     assert!(printed.starts_with("cronjob 'nightly' run 1: running in chat 1"), "{printed}");
