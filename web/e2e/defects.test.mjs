@@ -139,14 +139,15 @@ test("desktop: what a new user tripped over", { timeout: 240_000 }, async (t) =>
       await t.test("defect 8: in ask mode, Claude Code's echo asks too", async () => {
         await page.locator('[data-testid="permission"]', { hasText: "echo hi" }).waitFor({ timeout: 5000 });
       });
-      if (await page.getByRole("button", { name: "Stop" }).count()) {
-        await page.getByRole("button", { name: "Stop" }).click();
-        await t.test("defect 9: the stopped tool call reads interrupted, not pending", async () => {
-          const tool = page.locator('[data-testid="tool-call"]', { hasText: "echo hi" });
-          await tool.locator(".chip", { hasText: "interrupted" }).waitFor({ timeout: 5000 });
-          assert.equal(await page.locator('[data-testid="tool-call"] .chip', { hasText: "pending" }).count(), 0);
-        });
-      }
+      // The turn is busy on that waiting permission: Stop is there, always.
+      const stop = page.getByRole("button", { name: "Stop" });
+      await stop.waitFor({ timeout: 5000 });
+      await stop.click();
+      await t.test("defect 9: the stopped tool call reads interrupted, not pending", async () => {
+        const tool = page.locator('[data-testid="tool-call"]', { hasText: "echo hi" });
+        await tool.locator(".chip", { hasText: "interrupted" }).waitFor({ timeout: 5000 });
+        assert.equal(await page.locator('[data-testid="tool-call"] .chip', { hasText: "pending" }).count(), 0);
+      });
       await page.locator('[data-testid="workspace-feat"] [data-testid="badge"]', { hasText: "interrupted" }).waitFor({ timeout: TIMEOUT });
 
       await page.getByRole("group", { name: "Side pane" }).getByRole("button", { name: "Terminal" }).click();

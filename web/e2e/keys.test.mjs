@@ -2,8 +2,9 @@
 // model: a whole journey with the keyboard alone — Ctrl+K opens the palette, "New workspace in
 // app" opens its dialog, the workspace is created; `j` goes to the permission waiting, `a`
 // allows it; a long turn is stopped with `s`; `2` switches to the Changes pane; `?` lists the
-// keys; a key typed into the message box stays there. Desktop size (a keyboard's), plus the
-// palette at phone size.
+// keys; a key typed into the message box stays there. Then `d` denies a waiting permission, the
+// palette's "New chat" starts a chat (Tab to Start) and the palette goes back to a chat by its
+// name. Desktop size (a keyboard's), plus the palette at phone size.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -135,6 +136,86 @@ test("phone: the palette goes to a workspace", { timeout: 180_000 }, async () =>
       await page.screenshot({ path: join(shots, "keys-phone.png") });
     } catch (e) {
       await page.screenshot({ path: join(shots, "FAILED-keys-phone.png") }).catch(() => {});
+      throw e;
+    }
+    await context.close();
+  } finally {
+    await browser.close();
+    await stack.stop();
+  }
+});
+
+/** Presses Tab until the focused element satisfies `is` (a page function of the element), at most `max` times. */
+async function tabTo(page, is, what, max = 40) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(is)) return;
+  }
+  throw new Error(`Tab never reached ${what}`);
+}
+
+test("desktop: Deny with `d`, a new chat and a chat by name from the palette, with the keyboard alone", { timeout: 180_000 }, async () => {
+  const scenario = () => [
+    { text: "Let me try.", tool_calls: [{ name: "Bash", input: { command: "echo deny-me", description: "Try" } }] },
+    { text: "Denied, fine." },
+  ];
+  const stack = await startStack({ name: "band-e2e-keys-deny", scenario });
+  const browser = await launchChromium();
+  try {
+    await stack.call("projects.add", { path: stack.repo });
+    const ws = await stack.call("workspaces.create", { project: "app", branch: "keys-deny", prompt: "Try something", agent: "claude-code", mode: "ask" });
+    const first = ws.chat;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(stack.link);
+      await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: TIMEOUT });
+      await page.goto(`${stack.url}/w/${ws.id}?chat=${first.id}`);
+      await page.locator('[data-testid="permission"].pending', { hasText: "echo deny-me" }).waitFor({ timeout: TIMEOUT });
+      assert.equal(await page.evaluate(() => document.activeElement?.closest("input, textarea, select") ?? null), null, "a field took the keyboard on load");
+
+      // `d`: Deny.
+      await page.keyboard.press("d");
+      await page.getByText("Denied, fine.").waitFor({ timeout: TIMEOUT });
+      const events = await stack.call("chats.events", { chat: first.id });
+      assert.deepEqual(
+        events.filter((e) => e.type === "permission_resolved").map((e) => [e.decision, e.by]),
+        [["deny", "user"]],
+      );
+      await page.waitForFunction(() => document.querySelector('[data-testid="chat"]')?.dataset.status === "completed", null, { timeout: TIMEOUT });
+
+      // Ctrl+K "new chat": the form to start one; Tab to Start, Enter.
+      const palette = page.getByRole("dialog", { name: "Command palette" });
+      await page.keyboard.press("Control+k");
+      await palette.waitFor();
+      await page.keyboard.type("new chat");
+      await page.keyboard.press("Enter");
+      await palette.waitFor({ state: "detached" });
+      await page.getByRole("heading", { name: "Start a chat" }).waitFor();
+      await tabTo(page, () => document.activeElement?.textContent?.trim() === "Start", "the Start button");
+      await page.keyboard.press("Enter");
+      const deadline = Date.now() + TIMEOUT;
+      let chats = [];
+      while ((chats = await stack.call("chats.list", { workspace: String(ws.id) })).length < 2) {
+        assert.ok(Date.now() < deadline, "the new chat was not made");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const second = chats.find((c) => c.id !== first.id);
+      await page.waitForURL(new RegExp(`/w/${ws.id}\\?chat=${second.id}$`), { timeout: TIMEOUT });
+
+      // Ctrl+K and the first chat's name: back to it.
+      const name = (await stack.call("chats.get", { chat: first.id })).name;
+      assert.ok(name, "the first chat has a name");
+      await page.keyboard.press("Control+k");
+      await palette.waitFor();
+      await page.keyboard.type(name);
+      await palette.getByRole("option", { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} · app/keys-deny`) }).first().waitFor();
+      await page.keyboard.press("Enter");
+      await page.waitForURL(new RegExp(`/w/${ws.id}\\?chat=${first.id}$`), { timeout: TIMEOUT });
+      await page.getByText("Denied, fine.").waitFor({ timeout: TIMEOUT });
+      await page.screenshot({ path: join(shots, "keys-deny-desktop.png") });
+    } catch (e) {
+      await page.screenshot({ path: join(shots, "FAILED-keys-deny-desktop.png") }).catch(() => {});
       throw e;
     }
     await context.close();

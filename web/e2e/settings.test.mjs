@@ -1,10 +1,11 @@
 // The Settings page against the real band-server (and the real Claude Code CLI on the mock
 // model): a default changed there is used by the next workspace's chat at once; a bad value is
-// refused with the server's reason; a setting that needs a restart says so. Desktop and phone.
+// refused with the server's reason; a setting that needs a restart says so; the default agent
+// changed there is what the next workspace's dialog preselects and its chat uses. Desktop and phone.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium, startStack } from "./stack.mjs";
@@ -69,6 +70,75 @@ for (const size of ["desktop", "phone"]) {
         assert.deepEqual((await stack.call("chats.list")).map((c) => c.mode), ["allow-all"]);
       } catch (e) {
         await page.screenshot({ path: join(shots, `FAILED-settings-${size}.png`) }).catch(() => {});
+        throw e;
+      }
+      await context.close();
+    } finally {
+      await browser.close();
+      await stack.stop();
+    }
+  });
+}
+
+/** Gemini CLI set up against the mock model, as in gemini.test.mjs (so it is installed and usable). */
+function geminiSettings({ mockUrl, home, bin }) {
+  const scratch = join(home, "agent-home", "gemini");
+  mkdirSync(join(scratch, ".gemini"), { recursive: true });
+  writeFileSync(
+    join(scratch, ".gemini", "settings.json"),
+    JSON.stringify({
+      security: { auth: { selectedType: "gemini-api-key" }, folderTrust: { enabled: false } },
+      general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+      model: { name: "gemini-2.5-flash" },
+    }),
+  );
+  const env = { PATH: `${bin}:${process.env.PATH}`, HOME: scratch, XDG_CONFIG_HOME: join(scratch, "config"), GEMINI_API_KEY: "test" };
+  return { agents: { gemini: { binary: join(bin, "gemini"), env: { ...env, GOOGLE_GEMINI_BASE_URL: mockUrl, GEMINI_CLI_NO_RELAUNCH: "true" } } } };
+}
+
+for (const size of ["desktop", "phone"]) {
+  test(`${size}: the default agent set in Settings is preselected and used by the next workspace`, { timeout: 180_000 }, async () => {
+    const stack = await startStack({ name: `band-e2e-settings-agent-${size}`, scenario: () => [{ text: "Hello." }], settings: geminiSettings });
+    const browser = await launchChromium();
+    try {
+      const phone = size === "phone";
+      const context = await browser.newContext(
+        phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 800 } },
+      );
+      const page = await context.newPage();
+      const act = (l) => (phone ? l.tap() : l.click());
+      try {
+        await stack.call("projects.add", { path: stack.repo });
+        await page.goto(stack.link);
+        await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: TIMEOUT });
+        await act(page.getByRole("button", { name: "Settings", exact: true }));
+        const panel = page.locator('[data-testid="settings"]');
+        const agent = panel.locator('[data-setting="defaults.agent"]');
+        // Gemini is offered once the agents are checked (installed ones only).
+        await agent.locator('select option[value="gemini"]').waitFor({ state: "attached", timeout: 30_000 });
+        await agent.locator("select").selectOption("gemini");
+        await act(agent.getByRole("button", { name: "Save" }));
+        await agent.getByText("Saved: in effect now.").waitFor();
+        assert.equal((await stack.call("settings.get")).defaults.agent, "gemini");
+        await act(page.getByRole("dialog").getByRole("button", { name: "Close" }));
+
+        await page.locator('[data-testid="project-app"]').waitFor({ timeout: TIMEOUT });
+        await act(page.getByRole("button", { name: "New workspace in app" }));
+        const dialog = page.getByRole("dialog");
+        // The dialog preselects the new default.
+        await page.waitForFunction(() => document.querySelector('select[name="agent"]')?.value === "gemini", null, { timeout: 10_000 });
+        await dialog.locator('input[name="branch"]').fill("gem-default");
+        await dialog.locator('textarea[name="prompt"]').fill("Say hello");
+        await act(dialog.getByRole("button", { name: "Create workspace" }));
+        await dialog.waitFor({ state: "detached", timeout: TIMEOUT });
+        // The new workspace's chat is Gemini's: in its header and in the API.
+        await page.locator(".chat-controls .agent", { hasText: "gemini" }).waitFor({ timeout: TIMEOUT });
+        assert.deepEqual((await stack.call("chats.list")).map((c) => c.agent), ["gemini"]);
+        await page.screenshot({ path: join(shots, `settings-agent-${size}.png`) });
+      } catch (e) {
+        await page.screenshot({ path: join(shots, `FAILED-settings-agent-${size}.png`) }).catch(() => {});
         throw e;
       }
       await context.close();
