@@ -154,6 +154,15 @@ async function tabTo(page, is, what, max = 40) {
   throw new Error(`Tab never reached ${what}`);
 }
 
+/** The palette moves the keyboard to its field a moment after it opens: keys typed before that go elsewhere. */
+async function paletteFocused(page) {
+  await page.waitForFunction(
+    () => document.activeElement?.tagName === "INPUT" && document.activeElement.closest('[role="dialog"]')?.getAttribute("aria-label") === "Command palette",
+    null,
+    { timeout: 10_000 },
+  );
+}
+
 test("desktop: Deny with `d`, a new chat and a chat by name from the palette, with the keyboard alone", { timeout: 180_000 }, async () => {
   const scenario = () => [
     { text: "Let me try.", tool_calls: [{ name: "Bash", input: { command: "echo deny-me", description: "Try" } }] },
@@ -188,6 +197,7 @@ test("desktop: Deny with `d`, a new chat and a chat by name from the palette, wi
       const palette = page.getByRole("dialog", { name: "Command palette" });
       await page.keyboard.press("Control+k");
       await palette.waitFor();
+      await paletteFocused(page);
       await page.keyboard.type("new chat");
       await page.keyboard.press("Enter");
       await palette.waitFor({ state: "detached" });
@@ -208,6 +218,7 @@ test("desktop: Deny with `d`, a new chat and a chat by name from the palette, wi
       assert.ok(name, "the first chat has a name");
       await page.keyboard.press("Control+k");
       await palette.waitFor();
+      await paletteFocused(page);
       await page.keyboard.type(name);
       await palette.getByRole("option", { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} · app/keys-deny`) }).first().waitFor();
       await page.keyboard.press("Enter");
