@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::agents::{Band, kinds, new_home, scope_of};
 
 /// The `band` CLI beside this test binary's directory (`cargo test --workspace` builds it).
-fn band_cli() -> PathBuf {
+pub(crate) fn band_cli() -> PathBuf {
     let exe = std::env::current_exe().expect("this test binary");
     let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("band");
     assert!(bin.exists(), "{} is missing: build it first (`cargo build -p band-cli`)", bin.display());

@@ -2,7 +2,6 @@
 //! with a Bash call, reported by agent, model and day through the API and the `band` CLI, turn
 //! by turn with their tool calls, and nonsense refused with what to write.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use band_mockmodel::offline::{self, CLAUDE};
@@ -11,16 +10,9 @@ use band_testkit::fixtures::TestRepo;
 use serde_json::{Value, json};
 
 use crate::agents::{Band, new_home, project_with_workspace};
+use crate::terminal::band_cli;
 
 const PATIENCE: Duration = Duration::from_secs(120);
-
-/// The `band` CLI beside this test binary's directory (`cargo test --workspace` builds it).
-fn band_cli() -> PathBuf {
-    let exe = std::env::current_exe().expect("this test binary");
-    let bin = exe.parent().and_then(Path::parent).expect("target/<profile>").join("band");
-    assert!(bin.exists(), "{} is missing: build it first (`cargo build -p band-cli`)", bin.display());
-    bin
-}
 
 /// Runs `band ARGS` against this server, without blocking the runtime that serves it.
 async fn cli(band: &Band, args: &[&str]) -> std::process::Output {

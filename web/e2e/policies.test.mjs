@@ -67,11 +67,7 @@ test("policies and audit: set a rule, refuse a loosening, a denied call audited;
     // A chat in allow-all mode: its Bash call is refused by the policy, nobody is asked.
     const created = await stack.call("workspaces.create", { project: "app", branch: "feat", prompt: "Run it.", mode: "allow-all" });
     const chat = created.chat.id;
-    const deadline = Date.now() + TIMEOUT;
-    while ((await stack.call("chats.get", { chat })).status !== "completed") {
-      assert.ok(Date.now() < deadline, "the chat never completed");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await stack.waitChat(chat, "completed", TIMEOUT);
 
     await shotOnFailure(desk, "audit-desktop", async () => {
       await desk.getByRole("button", { name: "Policies" }).click();

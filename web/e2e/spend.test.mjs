@@ -22,12 +22,7 @@ test("a chat's budget: spent shown in its header, raised from its dialog; deskto
     await stack.call("projects.add", { path: stack.repo });
     const created = await stack.call("workspaces.create", { project: "app", branch: "feat", prompt: "Say hello", mode: "allow-all" });
     const chatId = created.chat.id;
-    const deadline = Date.now() + TIMEOUT;
-    let chat;
-    while ((chat = await stack.call("chats.get", { chat: chatId })).status !== "completed") {
-      assert.ok(Date.now() < deadline, `chat is ${chat.status}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const chat = await stack.waitChat(chatId, "completed", TIMEOUT);
     await stack.call("policy.set", { workspace: "app/feat", set: ["maxCostUsd=5"] });
     for (const size of ["desktop", "phone"]) {
       await stack.call("policy.set", { chat: chatId, set: ["maxCostUsd=0.000001"] });

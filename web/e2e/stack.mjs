@@ -187,6 +187,16 @@ export async function startStack({ name = "band-e2e", project = "app", scenario,
       if (body.error) throw new Error(`${method}: ${body.error.message}`);
       return body.result;
     },
+    /** Polls `chats.get` until the chat's status is `status`; returns the chat. */
+    async waitChat(chat, status = "completed", within = 60_000) {
+      const deadline = Date.now() + within;
+      for (;;) {
+        const c = await this.call("chats.get", { chat });
+        if (c.status === status) return c;
+        if (Date.now() > deadline) throw new Error(`chat ${chat} is ${c.status}, not ${status}, after ${within} ms`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
     async stop() {
       await stopProcess(server.child);
       await stopProcess(mock.child);

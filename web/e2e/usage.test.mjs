@@ -26,12 +26,7 @@ test("the Usage page: a chart, groups and tool calls drawn from a real turn; des
     await stack.call("projects.add", { path: stack.repo });
     const created = await stack.call("workspaces.create", { project: "app", branch: "feat", prompt: "Look around", mode: "allow-all" });
     const chatId = created.chat.id;
-    const deadline = Date.now() + TIMEOUT;
-    let chat;
-    while ((chat = await stack.call("chats.get", { chat: chatId })).status !== "completed") {
-      assert.ok(Date.now() < deadline, `chat is ${chat.status}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const chat = await stack.waitChat(chatId, "completed", TIMEOUT);
     const byDay = await stack.call("usage.report", { by: "day", since: "30d" });
     assert.equal(byDay.groups.length, 1, JSON.stringify(byDay));
     const cost = byDay.groups[0].totals.usage.costUsd;

@@ -94,6 +94,18 @@ fn key_of(state: &State, by: UsageBy, turn: &Turn, day: i64) -> (String, String)
     }
 }
 
+/// What a call counts as: the tool's name, else (events stored before it was kept) its kind.
+fn tool_name(tool: &str, kind: &str) -> String {
+    [tool, kind].into_iter().find(|s| !s.is_empty()).unwrap_or("other").to_owned()
+}
+
+/// Counts by tool, most called first, then by name.
+fn most_called(counts: BTreeMap<String, u64>) -> Vec<ToolUse> {
+    let mut tools: Vec<ToolUse> = counts.into_iter().map(|(tool, calls)| ToolUse { tool, calls }).collect();
+    tools.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.tool.cmp(&b.tool)));
+    tools
+}
+
 pub(super) fn report(state: &State, runs: &[(CronRun, String)], by: UsageBy, filter: UsageFilter) -> UsageReport {
     let mut groups: BTreeMap<String, (String, Sum)> = BTreeMap::new();
     if by == UsageBy::Cronjob {
@@ -129,23 +141,14 @@ pub(super) fn report(state: &State, runs: &[(CronRun, String)], by: UsageBy, fil
             if let EventPayload::Update(AgentUpdate::ToolCall { tool, kind, .. }) = &e.payload
                 && selected(state, &filter, *chat, utc_day(e.at))
             {
-                let name = if !tool.is_empty() {
-                    tool
-                } else if !kind.is_empty() {
-                    kind
-                } else {
-                    "other"
-                };
-                *tools.entry(name.to_owned()).or_default() += 1;
+                *tools.entry(tool_name(tool, kind)).or_default() += 1;
             }
         }
     }
-    let mut tools: Vec<ToolUse> = tools.into_iter().map(|(tool, calls)| ToolUse { tool, calls }).collect();
-    tools.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.tool.cmp(&b.tool)));
     UsageReport {
         groups: rows.into_iter().map(|(key, label, s)| UsageGroup { key, label, totals: s.totals() }).collect(),
         total,
-        tools,
+        tools: most_called(tools),
     }
 }
 
@@ -165,19 +168,15 @@ pub(super) fn turns(state: &State, filter: UsageFilter, limit: usize, before: Op
             let range = t.started_seq..=t.ended_seq.unwrap_or(t.started_seq);
             for e in state.events.get(&t.chat_id.0).into_iter().flatten().filter(|e| range.contains(&e.seq)) {
                 if let EventPayload::Update(AgentUpdate::ToolCall { tool, kind, .. }) = &e.payload {
-                    let name = if !tool.is_empty() {
-                        tool
-                    } else if !kind.is_empty() {
-                        kind
-                    } else {
-                        "other"
-                    };
-                    *tools.entry(name.to_owned()).or_default() += 1;
+                    *tools.entry(tool_name(tool, kind)).or_default() += 1;
                 }
             }
-            let mut tools: Vec<ToolUse> = tools.into_iter().map(|(tool, calls)| ToolUse { tool, calls }).collect();
-            tools.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.tool.cmp(&b.tool)));
-            TurnUsage { turn: t.clone(), workspace_id: chat.workspace_id, agent: chat.agent.as_str().to_owned(), tools }
+            TurnUsage {
+                turn: t.clone(),
+                workspace_id: chat.workspace_id,
+                agent: chat.agent.as_str().to_owned(),
+                tools: most_called(tools),
+            }
         })
         .collect()
 }
