@@ -188,7 +188,14 @@ impl MockModel {
 
     /// Every request so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.state().requests.clone()
+        self.requests_since(0)
+    }
+
+    /// The requests after the first `from`, oldest first: what a poller has not seen yet. Each
+    /// request holds the whole conversation it carried, so copying all of them on every poll
+    /// grows with the square of a long conversation.
+    pub fn requests_since(&self, from: usize) -> Vec<RecordedRequest> {
+        self.shared.state().requests.get(from..).map(<[_]>::to_vec).unwrap_or_default()
     }
 
     /// The main-conversation requests so far (those that were served a turn or the exhausted text).

@@ -217,6 +217,11 @@ async fn anthropic_turns_follow_the_conversation_across_prompts() {
         [Served::Turn(0), Served::Turn(1), Served::Side, Served::Turn(2), Served::Turn(3), Served::Exhausted]
     );
     assert_eq!(mock.main_requests().len(), 5);
+    // A poller (the binary's log) takes only what it has not seen.
+    let tail: Vec<Served> = mock.requests_since(4).iter().map(|r| r.served).collect();
+    assert_eq!(tail, [Served::Turn(3), Served::Exhausted]);
+    assert!(mock.requests_since(6).is_empty());
+    assert!(mock.requests_since(60).is_empty());
     mock.stop().await;
 }
 
