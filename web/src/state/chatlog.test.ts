@@ -120,6 +120,23 @@ test("an older page prepended refolds: a message and a tool call cut by the page
   expect(paged.prepend(all.slice(0, 3))).toBe(false);
 });
 
+test("an older page prepended keeps the objects of the items it did not change (their rows are not drawn again)", () => {
+  const all = [...turn(), ...turn()];
+  const paged = new ChatLog(1);
+  paged.append(all.slice(12)); // from the first turn's last tool_call_update on
+  const before = new Map(paged.items.map((i) => [i.key, i]));
+  paged.prepend(all.slice(0, 12));
+  const after = new Map(paged.items.map((i) => [i.key, i]));
+  // The first turn's last message and the whole second turn are as they were.
+  for (const key of ["e14", "e18", "e21", "e23", "e25", "e26", "e31", "e33"]) expect(after.get(key)).toBe(before.get(key));
+  // The tool call cut by the page boundary came together with its start (e8), and the first
+  // turn's end now knows when it started: new objects.
+  expect(after.has("e13")).toBe(false);
+  expect(after.get("e8")).toMatchObject({ kind: "tool", title: "Write", status: "completed" });
+  expect(after.get("e16")).not.toBe(before.get("e16"));
+  expect(after.get("e16")).toMatchObject({ kind: "turn", startedSeq: 2 });
+});
+
 test("items have stable keys from their first event", () => {
   const log = new ChatLog(1);
   log.append(turn());

@@ -4,10 +4,14 @@
 //
 // Events arrive live at the end (append) and as older pages at the start (prepend, while the
 // user scrolls up). Appending folds only the new events; prepending refolds what is loaded, so
-// a message or tool call cut by a page boundary comes together again. Items are never mutated:
-// a changed item is a new object, so rows can be memoized on identity.
+// a message or tool call cut by a page boundary comes together again, and keeps the objects of
+// the items it left as they were. Items are never mutated: a changed item is a new object, so
+// rows can be memoized on identity.
 
 import type { EventInfo, UsageInfo } from "../api/types";
+
+/** Events per page of a chat's log. */
+export const PAGE = 200;
 
 export type Item =
   | { kind: "prompt"; key: string; seq: number; at: number; text: string }
@@ -105,10 +109,17 @@ export class ChatLog {
     const older = events.filter((e) => e.seq < first).sort((a, b) => a.seq - b.seq);
     if (!older.length) return false;
     const all = older.concat(this.events);
+    const before = new Map(this.items.map((item) => [item.key, item]));
     this.reset();
     for (const e of all) {
       this.events.push(e);
       this.fold(e);
+    }
+    // Rows the new page did not change keep their objects, so their memoized views are not
+    // rendered again (a refold otherwise re-renders every row in view, Markdown and all).
+    for (let i = 0; i < this.items.length; i++) {
+      const old = before.get(this.items[i].key);
+      if (old && sameItem(old, this.items[i])) this.items[i] = old;
     }
     this.version++;
     return true;
@@ -281,6 +292,13 @@ export class ChatLog {
         break;
     }
   }
+}
+
+/** Items equal field by field (their payloads are the same event objects after a refold). */
+function sameItem(a: Item, b: Item): boolean {
+  const ka = Object.keys(a) as (keyof Item)[];
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
 }
 
 /** `1234` -> `1.2k`, for token counts. */
