@@ -9,8 +9,10 @@ import "./styles.css";
 // One connection to the server that served this page; the session cookie is the credential.
 const rpc = new Rpc({ socket: () => new WebSocket(ownSocketUrl()), signedIn: stillSignedIn });
 const band = new Band(rpc, window.localStorage);
-// The workspace the address names has its layout fetched with the lists: one round trip, not two.
-band.start(parseRoute(location.pathname, location.search).workspace);
+// The workspace and chat the address names have their layout and newest events fetched with the
+// lists: one round trip, not two or three.
+const route = parseRoute(location.pathname, location.search);
+band.start(route.workspace, route.chat);
 window.addEventListener("online", () => rpc.nudge());
 document.addEventListener("visibilitychange", () =>
   document.visibilityState === "visible" ? rpc.nudge() : band.flushLayouts(),

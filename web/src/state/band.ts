@@ -6,7 +6,7 @@
 
 import { createContext, useContext } from "react";
 import { Rpc, type ConnectionState } from "../api/rpc";
-import type { AgentId, ChatInfo, Mode, WorkspaceNotice } from "../api/types";
+import type { AgentId, ChatInfo, EventInfo, Mode, WorkspaceNotice } from "../api/types";
 import {
   addProject,
   addWorkspace,
@@ -38,6 +38,7 @@ import {
 import { hasGap, loadScripts } from "./scripts";
 import { createStore, useStore, type Store } from "./store";
 import { announceReady } from "./desktop";
+import { PAGE } from "./chatlog";
 
 type TurnListener = (chatId: number, workspaceId: number) => void;
 
@@ -50,6 +51,8 @@ export class Band {
   private stopNotices: (() => void) | null = null;
   private layoutWriters = new Map<number | null, LayoutWriter<object>>();
   private layoutsLoading = new Map<number, Promise<WorkspaceLayout>>();
+  /** The newest page of the chat the address names, asked for with the lists (taken once). */
+  private firstPages = new Map<number, { page: Promise<EventInfo[]>; at: number }>();
 
   constructor(
     /** The client, for src/state only: views call actions and hooks instead. */
@@ -69,8 +72,11 @@ export class Band {
     });
   }
 
-  /** Connects and loads; `workspace` (the one the address names) has its layout fetched alongside. */
-  start(workspace?: number | null): void {
+  /**
+   * Connects and loads; the workspace and chat the address names have their layout and newest
+   * page fetched alongside the lists (the chat's rows then need no second round trip).
+   */
+  start(workspace?: number | null, chat?: number | null): void {
     this.stopNotices = this.rpc.subscribeWorkspaces(
       (n) => this.onNotice(n),
       () => void this.reload(),
@@ -78,6 +84,22 @@ export class Band {
     this.rpc.start();
     void this.reload();
     if (workspace != null) void this.loadLayout(workspace);
+    if (chat != null) {
+      const page = this.rpc.call("chats.events", { chat, limit: PAGE });
+      page.catch(() => undefined); // whoever takes it sees the failure (and asks again)
+      this.firstPages.set(chat, { page, at: Date.now() });
+    }
+  }
+
+  /**
+   * A chat's newest page: the one asked for at start if still untaken and fresh (a page taken
+   * later would only make the live replay longer), else asked for now.
+   */
+  newestPage(chat: number): Promise<EventInfo[]> {
+    const early = this.firstPages.get(chat);
+    this.firstPages.delete(chat);
+    if (early && Date.now() - early.at < 10_000) return early.page;
+    return this.rpc.call("chats.events", { chat, limit: PAGE });
   }
 
   /** Sends layout changes still waiting (the page is going away). */

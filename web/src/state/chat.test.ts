@@ -100,6 +100,29 @@ test("a chat is loaded newest page first, then followed live from its last event
   expect(fake.open("chat")).toHaveLength(0);
 });
 
+test("the chat the address names has its newest page asked for with the lists, and its view takes that page", async () => {
+  const { band, fake } = fakeBand((method) => {
+    if (method === "chats.events") return [ev(21), ev(20)];
+    if (method === "layout.get") return { layout: {} };
+    if (method === "auth.whoami") return { scope: "admin" };
+    return [];
+  });
+  band.start(2, 4);
+  // Asked before any view exists: in the same round trip as the lists and the layouts.
+  expect(fake.methods).toEqual(["projects.list", "workspaces.list", "chats.list", "layout.get", "auth.whoami", "layout.get", "chats.events"]);
+  const { timing } = fakeTiming();
+  const log = new ChatLog(4);
+  followChat(band, { id: 4, workspaceId: 2 }, log, { ready() {}, changed() {}, failed() {} }, timing);
+  await settle();
+  expect(fake.methods.filter((m) => m === "chats.events")).toHaveLength(1);
+  expect(log.events.map((e) => e.seq)).toEqual([20, 21]);
+  expect(fake.open("chat")[0].after).toBe(21);
+  // Taken once: the same chat opened again asks anew.
+  followChat(band, { id: 4, workspaceId: 2 }, new ChatLog(4), { ready() {}, changed() {}, failed() {} }, timing);
+  await settle();
+  expect(fake.methods.filter((m) => m === "chats.events")).toHaveLength(2);
+});
+
 test("a chat whose first page fails is tried again with growing pauses, and not once it is stopped", async () => {
   let failures = 5;
   const { band, fake } = fakeBand(async () => {

@@ -8,10 +8,9 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { AgentId, ChatInfo, EventInfo, Mode, TurnInfo, UsageTotalsInfo, Via } from "../api/types";
 import { removeChat, upsertChat } from "./app";
 import { useBand, type Band } from "./band";
-import { ChatLog } from "./chatlog";
+import { ChatLog, PAGE } from "./chatlog";
 
-/** Events per page of a chat's log. */
-export const PAGE = 200;
+export { PAGE };
 
 export async function createChat(band: Band, workspaceId: number, agent: AgentId, mode: Mode, model?: string, via?: Via) {
   const chat = await band.rpc.call("chats.create", { workspace: String(workspaceId), agent, mode, model: model || undefined, via });
@@ -136,7 +135,7 @@ export function followChat(
   const load = async () => {
     for (let attempt = 0; !cancelled; attempt++) {
       try {
-        const page = await band.rpc.call("chats.events", { chat: chat.id, limit: PAGE });
+        const page = await band.newestPage(chat.id);
         if (cancelled) return;
         log.append([...page].sort((a, b) => a.seq - b.seq));
         on.ready();
