@@ -154,15 +154,6 @@ async function tabTo(page, is, what, max = 40) {
   throw new Error(`Tab never reached ${what}`);
 }
 
-/** The palette moves the keyboard to its field a moment after it opens: keys typed before that go elsewhere. */
-async function paletteFocused(page) {
-  await page.waitForFunction(
-    () => document.activeElement?.tagName === "INPUT" && document.activeElement.closest('[role="dialog"]')?.getAttribute("aria-label") === "Command palette",
-    null,
-    { timeout: 10_000 },
-  );
-}
-
 test("desktop: Deny with `d`, a new chat and a chat by name from the palette, with the keyboard alone", { timeout: 180_000 }, async () => {
   const scenario = () => [
     { text: "Let me try.", tool_calls: [{ name: "Bash", input: { command: "echo deny-me", description: "Try" } }] },
@@ -176,6 +167,14 @@ test("desktop: Deny with `d`, a new chat and a chat by name from the palette, wi
     const first = ws.chat;
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
+    // The palette's code is held back until released: its first opening is typed into before
+    // the palette exists (as on a slow link), its second after.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route(/\/assets\/Palette-[^/]*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
     try {
       await page.goto(stack.link);
       await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: TIMEOUT });
@@ -193,13 +192,14 @@ test("desktop: Deny with `d`, a new chat and a chat by name from the palette, wi
       );
       await page.waitForFunction(() => document.querySelector('[data-testid="chat"]')?.dataset.status === "completed", null, { timeout: TIMEOUT });
 
-      // Ctrl+K "new chat": the form to start one; Tab to Start, Enter.
+      // Ctrl+K "new chat" Enter, typed at once while the palette's code is still on its way: its
+      // stand-in keeps the keys, and the palette picks "New chat" as it arrives.
       const palette = page.getByRole("dialog", { name: "Command palette" });
       await page.keyboard.press("Control+k");
-      await palette.waitFor();
-      await paletteFocused(page);
       await page.keyboard.type("new chat");
       await page.keyboard.press("Enter");
+      assert.equal(await palette.getByRole("searchbox", { name: "Command" }).inputValue(), "new chat");
+      release();
       await palette.waitFor({ state: "detached" });
       await page.getByRole("heading", { name: "Start a chat" }).waitFor();
       await tabTo(page, () => document.activeElement?.textContent?.trim() === "Start", "the Start button");
@@ -216,9 +216,8 @@ test("desktop: Deny with `d`, a new chat and a chat by name from the palette, wi
       // Ctrl+K and the first chat's name: back to it.
       const name = (await stack.call("chats.get", { chat: first.id })).name;
       assert.ok(name, "the first chat has a name");
+      // Typed at once again, the palette's code here now.
       await page.keyboard.press("Control+k");
-      await palette.waitFor();
-      await paletteFocused(page);
       await page.keyboard.type(name);
       await palette.getByRole("option", { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} · app/keys-deny`) }).first().waitFor();
       await page.keyboard.press("Enter");

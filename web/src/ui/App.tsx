@@ -7,6 +7,8 @@ import { navigate, useRoute } from "./route";
 import { listenKeys } from "./keys";
 import { Sidebar } from "./Sidebar";
 import { ConnectionBadge } from "./widgets/ConnectionBadge";
+import { Modal } from "./widgets/Modal";
+import { PaletteField, type Typed } from "./widgets/PaletteField";
 import { WorkspaceView } from "./WorkspaceView";
 
 // The Settings page loads on demand: it is not in the first download.
@@ -21,9 +23,43 @@ const GovernancePanel = lazy(() => import("./GovernancePanel").then((m) => ({ de
 const Overview = lazy(() => import("./Overview"));
 // The empty dashboard's welcome (phones show it above the workspace list; desktops on the overview).
 const Onboarding = lazy(() => import("./Onboarding"));
-// The command palette and the keys' help load on the first Ctrl/Cmd+K or `?`.
-const Palette = lazy(() => import("./Palette"));
-const KeyHelp = lazy(() => import("./Palette").then((m) => ({ default: m.KeyHelp })));
+// The command palette and the keys' help: not in the first download, but fetched once the page
+// is idle, so the first Ctrl/Cmd+K opens at once and the keys typed after it reach its field.
+// Once fetched it is drawn directly, not through `lazy` (which would wait a tick even then).
+let paletteModule: typeof import("./Palette") | undefined;
+const loadPalette = () => import("./Palette").then((m) => (paletteModule = m));
+const LazyPalette = lazy(loadPalette);
+const LazyKeyHelp = lazy(() => loadPalette().then((m) => ({ default: m.KeyHelp })));
+/** What was typed while the palette's code loaded (reset each time the palette opens). */
+const typedEarly: Typed = { query: "", enter: false };
+function Palette(props: { onClose(): void }) {
+  const View = paletteModule?.default ?? LazyPalette;
+  return <View {...props} typed={typedEarly} />;
+}
+/** The palette's field alone, while its code loads: what is typed is kept for it. */
+function PaletteLoading({ onClose }: { onClose(): void }) {
+  const [query, setQuery] = useState(typedEarly.query);
+  return (
+    <Modal title="Command palette" onClose={onClose} focusField>
+      <PaletteField
+        value={query}
+        onChange={(v) => {
+          typedEarly.query = v;
+          setQuery(v);
+        }}
+        onKeyDown={(e) => {
+          if (e.key !== "Enter") return;
+          typedEarly.enter = true;
+          e.preventDefault();
+        }}
+      />
+    </Modal>
+  );
+}
+function KeyHelp(props: { onClose(): void }) {
+  const View = paletteModule?.KeyHelp ?? LazyKeyHelp;
+  return <View {...props} />;
+}
 
 /**
  * This browser's credential ended (its device revoked, the token rotated): it says so and how to
@@ -76,7 +112,20 @@ export function App() {
   const [keysOpen, setKeysOpen] = useState<"palette" | "help" | null>(null);
   const routeNow = useRef(route);
   routeNow.current = route;
-  useEffect(() => listenKeys(band, () => routeNow.current, setKeysOpen), [band]);
+  useEffect(
+    () =>
+      listenKeys(band, () => routeNow.current, (open) => {
+        if (open === "palette") Object.assign(typedEarly, { query: "", enter: false });
+        setKeysOpen(open);
+      }),
+    [band],
+  );
+  useEffect(() => {
+    // After the first paint's work (lists, the chat's events) is done, when the page idles.
+    const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 0));
+    const t = window.setTimeout(() => idle(() => void loadPalette().catch(() => undefined)), 2000);
+    return () => window.clearTimeout(t);
+  }, []);
   const notifier = useMemo(() => browserNotifier(), []);
   const [notify, setNotify] = useState(() => notifier?.permission === "granted" && notificationsWanted(localStorage));
   const [notifyNote, setNotifyNote] = useState<string | null>(null);
@@ -253,7 +302,7 @@ export function App() {
         </Suspense>
       )}
       {keysOpen && (
-        <Suspense fallback={null}>
+        <Suspense fallback={keysOpen === "palette" ? <PaletteLoading onClose={() => setKeysOpen(null)} /> : null}>
           {keysOpen === "palette" ? <Palette onClose={() => setKeysOpen(null)} /> : <KeyHelp onClose={() => setKeysOpen(null)} />}
         </Suspense>
       )}

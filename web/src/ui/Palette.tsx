@@ -2,11 +2,12 @@
 // new chat, and what the page offers now (Stop, Merge, Settings...), found by typing; and the
 // keys' help overlay (`?`). Loaded on demand.
 
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { chatLabels } from "../state/app";
 import { useBand } from "../state/band";
 import { navigate } from "./route";
 import { Modal } from "./widgets/Modal";
+import { PaletteField, type Typed } from "./widgets/PaletteField";
 import "./palette.css";
 
 interface Entry {
@@ -28,16 +29,10 @@ function button(text: RegExp, within = document.body): HTMLButtonElement | undef
 /** Runs `fn` once the page has drawn what a navigation changed. */
 const later = (fn: () => void) => setTimeout(fn, 60);
 
-export default function Palette({ onClose }: { onClose(): void }) {
+export default function Palette({ onClose, typed }: { onClose(): void; typed?: Typed }) {
   const band = useBand();
-  const [query, setQuery] = useState("");
+  const [query, setQuery] = useState(typed?.query ?? "");
   const [at, setAt] = useState(0);
-  const input = useRef<HTMLInputElement>(null);
-  // The field has the focus (after the dialog's own focus on its first control).
-  useEffect(() => {
-    const t = setTimeout(() => input.current?.focus(), 0);
-    return () => clearTimeout(t);
-  }, []);
   const entries = useMemo(() => {
     const s = band.state.get();
     const out: Entry[] = [];
@@ -98,17 +93,16 @@ export default function Palette({ onClose }: { onClose(): void }) {
     onClose();
     later(() => e.run());
   };
+  // Enter was pressed in the stand-in, before this code had loaded: the first match it is.
+  useEffect(() => {
+    if (typed?.enter) pick(shown[0]);
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
   return (
-    <Modal title="Command palette" onClose={onClose}>
-      <input
-        ref={input}
-        type="search"
-        className="palette-input"
-        aria-label="Command"
-        placeholder="Go to a workspace or chat, or run a command…"
+    <Modal title="Command palette" onClose={onClose} focusField>
+      <PaletteField
         value={query}
-        onChange={(e) => {
-          setQuery(e.target.value);
+        onChange={(v) => {
+          setQuery(v);
           setAt(0);
         }}
         onKeyDown={(e) => {
