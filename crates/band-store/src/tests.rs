@@ -503,3 +503,86 @@ async fn policies_round_trip_per_scope_and_the_action_audit_is_filtered_and_boun
     let chat = ActionFilter { chat: Some(ChatId(1)), limit: 100, ..ActionFilter::default() };
     assert_eq!(store.actions(chat).await.expect("list").len(), 1);
 }
+
+/// The usage migration fills its roll-ups from what was there: every ended turn per UTC day, chat
+/// and model ('' before turns had one), costs in millionths; tool calls per day by their kind
+/// (events from before tool names).
+#[tokio::test]
+async fn a_database_from_before_usage_reports_has_its_turns_and_tool_calls_rolled_up() {
+    use diesel::Connection;
+    use diesel_migrations::MigrationHarness;
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("band.db");
+    {
+        let mut conn = SqliteConnection::establish(path.to_str().expect("utf8")).expect("connect");
+        // Every migration before the usage one.
+        loop {
+            let pending = conn.pending_migrations(connection::MIGRATIONS).expect("pending");
+            let next = pending.first().expect("the usage migration is pending").name().to_string();
+            if next.ends_with("_usage") {
+                break;
+            }
+            conn.run_next_migration(connection::MIGRATIONS).expect("an earlier migration");
+        }
+        const DAY: i64 = 86_400_000;
+        conn.batch_execute(&format!(
+            "INSERT INTO projects (name, path, default_branch, created_at) VALUES ('app', '/repos/app', 'main', 1);
+             INSERT INTO workspaces (project_id, branch, base, path, branch_created, created_at)
+                 VALUES (1, 'feat', 'main', '/wt/app/feat', 1, 2);
+             INSERT INTO chats (workspace_id, agent, model, mode, name, labels, status, last_seq, created_at, updated_at)
+                 VALUES (1, 'claude-code', NULL, 'ask', 'one', '{{}}', 'completed', 9, 1, 1),
+                        (1, 'codex', NULL, 'ask', 'two', '{{}}', 'completed', 2, 1, 1);
+             INSERT INTO turns (chat_id, started_seq, ended_seq, prompt, input_tokens, output_tokens, cache_read_tokens,
+                                cache_write_tokens, cost_usd, duration_ms, started_at, ended_at) VALUES
+                 (1, 1, 2, 'a', 100, 10, 5, 1, 0.1234567, 1000, {d1}, {d1}),
+                 (1, 3, 4, 'b', 200, 20, 0, 0, NULL, 2000, {d1b}, {d1b}),
+                 (1, 5, 6, 'c', 300, 30, 0, 0, 0.5, NULL, {d2}, {d2}),
+                 (1, 7, NULL, 'still going', 999, 999, 0, 0, 9.0, NULL, {d2}, NULL),
+                 (2, 1, 2, 'd', 7, 3, 0, 0, 0.25, 500, {d2}, {d2});
+             INSERT INTO events (chat_id, seq, at, kind, payload) VALUES
+                 (1, 1, {d1}, 'tool_call', '{{\"id\":\"t1\",\"title\":\"ls\",\"kind\":\"execute\",\"input\":\"\"}}'),
+                 (1, 2, {d1}, 'tool_call', '{{\"id\":\"t2\",\"title\":\"ls\",\"kind\":\"execute\",\"input\":\"\"}}'),
+                 (1, 3, {d1b}, 'tool_call', '{{\"id\":\"t3\",\"title\":\"a.rs\",\"kind\":\"read\",\"input\":\"\"}}'),
+                 (1, 4, {d2}, 'tool_call', '{{\"id\":\"t4\",\"title\":\"x\",\"kind\":\"edit\",\"input\":\"\",\"tool\":\"Write\"}}'),
+                 (1, 5, {d2}, 'tool_call_update', '{{\"id\":\"t4\",\"status\":\"completed\",\"output\":null}}');",
+            d1 = DAY * 20_000 + 5,
+            d1b = DAY * 20_000 + 7_200_000,
+            d2 = DAY * 20_001 + 1,
+        ))
+        .expect("old data");
+    }
+    let store = SqliteStore::open(&path).await.expect("open and migrate");
+    let rows = |sql: &'static str| {
+        let store = &store;
+        async move {
+            store
+                .read(move |conn| diesel::sql_query(sql).load::<Word>(conn).map_err(from_diesel))
+                .await
+                .expect("read the roll-up")
+                .into_iter()
+                .map(|w| w.value)
+                .collect::<Vec<_>>()
+        }
+    };
+    let usage = rows(
+        "SELECT day || ' ' || chat_id || ' [' || model || '] ' || turns || ' ' || costed_turns || ' ' || input_tokens || ' '
+         || output_tokens || ' ' || cache_read_tokens || ' ' || cache_write_tokens || ' ' || cost_micros || ' ' || duration_ms
+         AS value FROM usage_daily ORDER BY day, chat_id",
+    )
+    .await;
+    assert_eq!(
+        usage,
+        [
+            // Two turns that day, one without a cost: 0.1234567 rounds to 123457 millionths.
+            "20000 1 [] 2 1 300 30 5 1 123457 3000",
+            // The turn still going is not counted; a turn without a duration adds none.
+            "20001 1 [] 1 1 300 30 0 0 500000 0",
+            "20001 2 [] 1 1 7 3 0 0 250000 500",
+        ]
+    );
+    let tools =
+        rows("SELECT day || ' ' || chat_id || ' ' || tool || ' ' || calls AS value FROM tool_daily ORDER BY day, tool")
+            .await;
+    assert_eq!(tools, ["20000 1 execute 2", "20000 1 read 1", "20001 1 Write 1"]);
+}
