@@ -215,9 +215,9 @@ pub struct NewCronJob {
     pub created_at: Millis,
 }
 
-/// The most a cronjob's runs may spend, all of them together (the runs kept, the newest
-/// [`CRON_RUNS_KEEP`]): at 80 % a warning, at 100 % the running turn is interrupted and the job's
-/// next runs are skipped until it is raised.
+/// The most a cronjob's runs may spend, all of them together (those pruned from its history, past
+/// the newest [`CRON_RUNS_KEEP`], too): at 80 % a warning, at 100 % the running turn is
+/// interrupted and the job's next runs are skipped until it is raised.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CronBudget {
     /// Millionths of a dollar.

@@ -2,7 +2,8 @@
 //! `every <ms>` or `cron <zone> <expression>`; its target `chat <id>`, `workspace <id>` or
 //! `new_workspace <project id>`; a run's usage is JSON (diesel's tables stay within 16 columns).
 //! Runs go with their job (`ON DELETE CASCADE`) and are pruned to the newest
-//! [`CRON_RUNS_KEEP`] per job in the transaction of each insert.
+//! [`CRON_RUNS_KEEP`] per job in the transaction of each insert; what the pruned runs spent is
+//! folded into `cron_usage_pruned` first, so the job's usage and budget still count it.
 
 use async_trait::async_trait;
 use band_core::ports::CronStore;
@@ -16,6 +17,24 @@ use diesel::prelude::*;
 use crate::errors::{corrupt_row, from_diesel, is_foreign_key_violation, unique_violation};
 use crate::schema::{cron_jobs, cron_runs};
 use crate::{SqliteStore, to_i64, to_u64, transaction};
+
+/// Adds the usage of job `?1`'s runs older than run `?2` (those about to be pruned) that ended a
+/// turn to `cron_usage_pruned`, per UTC day and chat, as `crate::usage` reads live runs.
+const FOLD_PRUNED_USAGE: &str = "INSERT INTO cron_usage_pruned \
+     SELECT job_id, ended_at / 86400000, chat_id, COUNT(*), COUNT(json_extract(usage, '$.costUsd')), \
+            SUM(COALESCE(json_extract(usage, '$.input'), 0)), SUM(COALESCE(json_extract(usage, '$.output'), 0)), \
+            SUM(COALESCE(json_extract(usage, '$.cacheRead'), 0)), SUM(COALESCE(json_extract(usage, '$.cacheWrite'), 0)), \
+            SUM(CAST(ROUND(COALESCE(json_extract(usage, '$.costUsd'), 0) * 1000000) AS INTEGER)), \
+            SUM(COALESCE(duration_ms, 0)) \
+     FROM cron_runs WHERE job_id = ?1 AND id < ?2 AND turn_id IS NOT NULL AND ended_at IS NOT NULL \
+       AND chat_id IS NOT NULL \
+     GROUP BY 1, 2, 3 \
+     ON CONFLICT (job_id, day, chat_id) DO UPDATE SET turns = turns + excluded.turns, \
+        costed_turns = costed_turns + excluded.costed_turns, input_tokens = input_tokens + excluded.input_tokens, \
+        output_tokens = output_tokens + excluded.output_tokens, \
+        cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens, \
+        cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens, \
+        cost_micros = cost_micros + excluded.cost_micros, duration_ms = duration_ms + excluded.duration_ms";
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = cron_jobs, check_for_backend(diesel::sqlite::Sqlite))]
@@ -365,6 +384,12 @@ impl CronStore for SqliteStore {
                     .optional()
                     .map_err(from_diesel)?;
                 if let Some(oldest) = oldest_kept {
+                    // What the pruned runs spent stays counted (the job's budget bounds all its runs).
+                    diesel::sql_query(FOLD_PRUNED_USAGE)
+                        .bind::<diesel::sql_types::BigInt, _>(job)
+                        .bind::<diesel::sql_types::BigInt, _>(oldest)
+                        .execute(conn)
+                        .map_err(from_diesel)?;
                     diesel::delete(cron_runs::table.filter(cron_runs::job_id.eq(job)).filter(cron_runs::id.lt(oldest)))
                         .execute(conn)
                         .map_err(from_diesel)?;

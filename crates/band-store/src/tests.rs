@@ -406,6 +406,7 @@ async fn the_migrations_revert_cleanly_and_apply_again() {
             "chats",
             "cron_jobs",
             "cron_runs",
+            "cron_usage_pruned",
             "devices",
             "events",
             "layouts",

@@ -262,21 +262,29 @@ pub(crate) fn report(conn: &mut SqliteConnection, by: UsageBy, filter: UsageFilt
 }
 
 /// Cronjob runs that started a turn, by job: their recorded usage (JSON, as `crate::cronjobs`
-/// keeps it) on the day the run started.
+/// keeps it) on the day the run ended, and what the runs pruned since had spent
+/// (`cron_usage_pruned`, folded the same way).
 fn cronjob_sql(filter: &UsageFilter) -> String {
     let cost = "CAST(ROUND(COALESCE(json_extract(r.usage, '$.costUsd'), 0) * 1000000) AS INTEGER)";
     format!(
-        "SELECT CAST(j.id AS TEXT) AS key, MIN(j.key) AS label, COUNT(*) AS turns, \
-         COUNT(json_extract(r.usage, '$.costUsd')) AS costed, \
-         SUM(COALESCE(json_extract(r.usage, '$.input'), 0)) AS input, \
-         SUM(COALESCE(json_extract(r.usage, '$.output'), 0)) AS output, \
-         SUM(COALESCE(json_extract(r.usage, '$.cacheRead'), 0)) AS cache_read, \
-         SUM(COALESCE(json_extract(r.usage, '$.cacheWrite'), 0)) AS cache_write, \
-         SUM({cost}) AS cost, SUM(COALESCE(r.duration_ms, 0)) AS duration \
-         FROM cron_runs r JOIN cron_jobs j ON j.id = r.job_id JOIN chats c ON c.id = r.chat_id \
+        "SELECT CAST(j.id AS TEXT) AS key, MIN(j.key) AS label, SUM(u.turns) AS turns, SUM(u.costed) AS costed, \
+         SUM(u.input) AS input, SUM(u.output) AS output, SUM(u.cache_read) AS cache_read, \
+         SUM(u.cache_write) AS cache_write, SUM(u.cost) AS cost, SUM(u.duration) AS duration \
+         FROM (SELECT r.job_id, r.chat_id, r.ended_at / 86400000 AS day, 1 AS turns, \
+                      json_extract(r.usage, '$.costUsd') IS NOT NULL AS costed, \
+                      COALESCE(json_extract(r.usage, '$.input'), 0) AS input, \
+                      COALESCE(json_extract(r.usage, '$.output'), 0) AS output, \
+                      COALESCE(json_extract(r.usage, '$.cacheRead'), 0) AS cache_read, \
+                      COALESCE(json_extract(r.usage, '$.cacheWrite'), 0) AS cache_write, \
+                      {cost} AS cost, COALESCE(r.duration_ms, 0) AS duration \
+               FROM cron_runs r WHERE r.turn_id IS NOT NULL AND r.ended_at IS NOT NULL \
+               UNION ALL \
+               SELECT job_id, chat_id, day, turns, costed_turns, input_tokens, output_tokens, cache_read_tokens, \
+                      cache_write_tokens, cost_micros, duration_ms FROM cron_usage_pruned) u \
+         JOIN cron_jobs j ON j.id = u.job_id JOIN chats c ON c.id = u.chat_id \
          JOIN workspaces w ON w.id = c.workspace_id \
-         WHERE r.turn_id IS NOT NULL AND r.ended_at IS NOT NULL AND {} GROUP BY j.id",
-        conditions(filter, "(r.ended_at / 86400000)")
+         WHERE {} GROUP BY j.id",
+        conditions(filter, "u.day")
     )
 }
 

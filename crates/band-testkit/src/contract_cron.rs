@@ -3,18 +3,20 @@
 
 use std::future::Future;
 
-use band_core::ports::CronStore;
+use band_core::ports::{ChatStore, CronStore, ProjectStore, TurnLog, WorkspaceStore};
 use band_core::{
-    AgentId, CRON_RUNS_KEEP, ChatId, CronJobId, CronKey, CronRun, CronRunId, CronTarget, IfBusy, IfMissed, NewCronJob,
-    PermissionMode, ProjectId, RunOutcome, RunTrigger, Schedule, StoreError, Usage,
+    AgentId, CRON_RUNS_KEEP, ChatId, CronJobId, CronKey, CronRun, CronRunId, CronTarget, IfBusy, IfMissed, NewChat,
+    NewCronJob, PermissionMode, ProjectId, RunOutcome, RunTrigger, Schedule, StoreError, TurnId, Usage, UsageBy,
+    UsageFilter,
 };
 
-use super::{assert_not_found, ok};
+use super::{assert_not_found, new_project, new_workspace, ok};
+use crate::names::chat_name;
 
 /// Runs every cronjob story, each on a new store made by `fresh`.
 pub async fn cron_all<S, F, Fut>(mut fresh: F)
 where
-    S: CronStore,
+    S: CronStore + TurnLog + ProjectStore + WorkspaceStore + ChatStore,
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {
@@ -24,6 +26,7 @@ where
     cron_runs_page_newest_first_and_open_ones_are_found(&fresh().await).await;
     deleting_a_cronjob_deletes_its_runs(&fresh().await).await;
     each_job_keeps_its_newest_runs(&fresh().await).await;
+    a_jobs_usage_still_counts_its_pruned_runs(&fresh().await).await;
 }
 
 fn job(key: &str, schedule: Schedule, target: CronTarget) -> NewCronJob {
@@ -178,4 +181,69 @@ pub async fn each_job_keeps_its_newest_runs<S: CronStore>(store: &S) {
     assert_eq!(runs.first().map(|r| r.id), Some(last.id));
     assert!(runs.iter().all(|r| r.id != first.id), "the oldest went");
     assert_eq!(ok(store.cron_runs(other.id, None, 10).await), vec![kept_elsewhere], "other jobs keep theirs");
+}
+
+/// A job's budget bounds all its runs: usage by cronjob counts the runs pruned too (per day, so a
+/// report of some days still finds them), never those of a job deleted.
+pub async fn a_jobs_usage_still_counts_its_pruned_runs<S>(store: &S)
+where
+    S: CronStore + TurnLog + ProjectStore + WorkspaceStore + ChatStore,
+{
+    let p = ok(store.insert_project(new_project("app", "/repos/app")).await);
+    let w = ok(store.insert_workspace(new_workspace(p.id, "feat", "/wt/app/feat")).await);
+    let chat = ok(store
+        .insert_chat(NewChat {
+            workspace_id: w.id,
+            agent: AgentId::default_agent(),
+            model: None,
+            mode: PermissionMode::Ask,
+            name: chat_name("nightly"),
+            labels: band_core::Labels::default(),
+            via: band_core::ChatVia::Protocol,
+        })
+        .await);
+    let j = ok(store.insert_cron_job(job("nightly", every(1000), CronTarget::Chat(chat.id))).await);
+    const DAY: i64 = 86_400_000;
+    let ended = |i: usize| {
+        let mut r = run(j.id, RunOutcome::Completed);
+        r.chat_id = Some(chat.id);
+        r.turn_id = Some(TurnId(i64::try_from(i).expect("small") + 1));
+        r.usage = Usage {
+            input_tokens: 10,
+            output_tokens: 2,
+            cache_read_tokens: 0,
+            cache_write_tokens: 0,
+            cost_usd: Some(0.01),
+        };
+        r.duration_ms = Some(100);
+        // The first three runs ended on day 20,000, the rest on day 20,001.
+        r.ended_at = Some(if i < 3 { DAY * 20_000 + 5 } else { DAY * 20_001 + 5 });
+        r
+    };
+    let n = CRON_RUNS_KEEP + 5;
+    for i in 0..n {
+        ok(store.insert_cron_run(ended(i)).await);
+    }
+    // A run that started no turn (skipped) counts nothing, pruned or not.
+    ok(store.insert_cron_run(run(j.id, RunOutcome::Skipped)).await);
+    assert_eq!(ok(store.cron_runs(j.id, None, n + 10).await).len(), CRON_RUNS_KEEP, "runs are still pruned");
+
+    let report = ok(store.usage_report(UsageBy::Cronjob, UsageFilter::default()).await);
+    let g = report.groups.iter().find(|g| g.key == j.id.0.to_string()).expect("the job's group");
+    assert_eq!(g.label, "nightly");
+    assert_eq!(g.totals.turns, n as u64, "every run that ended a turn, the pruned ones too");
+    assert_eq!(g.totals.usage.input_tokens, 10 * n as u64);
+    assert_eq!(g.totals.usage.output_tokens, 2 * n as u64);
+    assert_eq!(g.totals.duration_ms, 100 * i64::try_from(n).expect("small"));
+    let cost = g.totals.usage.cost_usd.expect("costed");
+    assert!((cost - 0.01 * n as f64).abs() < 1e-6, "{cost}");
+
+    // The first day alone: the three oldest runs, all pruned.
+    let day = UsageFilter { from_day: Some(20_000), to_day: Some(20_000), ..UsageFilter::default() };
+    let first = ok(store.usage_report(UsageBy::Cronjob, day).await);
+    assert_eq!(first.groups.iter().map(|g| g.totals.turns).collect::<Vec<_>>(), vec![3]);
+
+    ok(store.delete_cron_job(j.id).await);
+    let after = ok(store.usage_report(UsageBy::Cronjob, UsageFilter::default()).await);
+    assert!(after.groups.is_empty(), "a deleted job counts nothing: {:?}", after.groups);
 }

@@ -12,16 +12,21 @@ use crate::memory::MemoryStore;
 pub(crate) struct CronState {
     jobs: BTreeMap<i64, CronJob>,
     runs: BTreeMap<i64, CronRun>,
+    /// Runs pruned after ending a turn: still counted in usage by cronjob (as band-store folds
+    /// them into `cron_usage_pruned`).
+    pruned: Vec<CronRun>,
     last_job_id: i64,
     last_run_id: i64,
 }
 
 impl MemoryStore {
-    /// Every run with its job's key, for usage reports (`memory_usage.rs`).
+    /// Every run with its job's key, the pruned ones that ended a turn included, for usage
+    /// reports (`memory/usage.rs`).
     pub(crate) fn cron_runs(&self) -> Vec<(CronRun, String)> {
         let s = self.cron();
-        s.runs
-            .values()
+        s.pruned
+            .iter()
+            .chain(s.runs.values())
             .map(|r| (r.clone(), s.jobs.get(&r.job_id.0).map(|j| j.key.to_string()).unwrap_or_default()))
             .collect()
     }
@@ -88,6 +93,7 @@ impl CronStore for MemoryStore {
         let mut s = self.cron();
         s.jobs.remove(&id.0).ok_or_else(|| StoreError::NotFound(format!("cronjob {}", id.0)))?;
         s.runs.retain(|_, r| r.job_id != id);
+        s.pruned.retain(|r| r.job_id != id);
         Ok(())
     }
 
@@ -101,7 +107,12 @@ impl CronStore for MemoryStore {
         s.runs.insert(run.id.0, run.clone());
         let mine: Vec<i64> = s.runs.values().filter(|r| r.job_id == run.job_id).map(|r| r.id.0).collect();
         for old in mine.iter().take(mine.len().saturating_sub(CRON_RUNS_KEEP)) {
-            s.runs.remove(old);
+            if let Some(gone) = s.runs.remove(old)
+                && gone.turn_id.is_some()
+                && gone.ended_at.is_some()
+            {
+                s.pruned.push(gone);
+            }
         }
         Ok(run)
     }
